@@ -1,0 +1,91 @@
+"""The FastAPI application: every domain's API and console routers, one error contract.
+
+Errors are ``{"error": "<Name>", "detail": "<message>"}``; invalid input is 422 with each field
+named. Console pages (``/console``) render the same errors as HTML.
+"""
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
+
+from aftersales import __version__
+from aftersales.kit.errors import AftersalesError, NotAuthenticatedError
+from aftersales.registry import import_domain_modules, load_all_models
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+def _is_console(request: Request) -> bool:
+    return request.url.path.startswith("/console")
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    return [
+        {"field": ".".join(str(p) for p in err["loc"] if p != "body") or "body", "reason": err["msg"]}
+        for err in exc.errors()
+    ]
+
+
+def _error_response(request: Request, status: int, name: str, detail: str, **extra: Any) -> Response:
+    if _is_console(request):
+        from aftersales.web.render import render_error
+
+        if status == 401:
+            return RedirectResponse(f"/console/login?next={request.url.path}", status_code=303)
+        return render_error(request, status, detail)
+    return JSONResponse({"error": name, "detail": detail, **extra}, status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AftersalesError)
+    async def _domain_error(request: Request, exc: AftersalesError) -> Response:
+        response = _error_response(request, exc.status_code, type(exc).__name__, exc.message)
+        if isinstance(exc, NotAuthenticatedError) and not _is_console(request):
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_input(request: Request, exc: RequestValidationError) -> Response:
+        fields = _field_errors(exc)
+        detail = "; ".join(f"{f['field']}: {f['reason']}" for f in fields)
+        return _error_response(request, 422, "ValidationError", detail, fields=fields)
+
+    @app.exception_handler(OperationalError)
+    async def _database_down(request: Request, exc: OperationalError) -> Response:
+        log.error("database unavailable: %s", exc.orig)
+        return _error_response(
+            request, 503, "DatabaseUnavailable", "数据库暂时不可用,请稍后重试;本次请求未保存任何数据"
+        )
+
+
+def create_app() -> FastAPI:
+    load_all_models()
+    app = FastAPI(
+        title="aftersales",
+        version=__version__,
+        description="售后运营平台 API: tickets, logistics follow-up, retention, QC, reviews, analytics.",
+    )
+    install_error_handlers(app)
+    for module in import_domain_modules("api"):
+        app.include_router(module.router)
+    for module in import_domain_modules("console"):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/console/")
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,1 @@
+"""Users, roles (agent, supervisor, admin), API tokens and permission checks."""

@@ -1,0 +1,35 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from sqlalchemy import select
+
+from aftersales.auth import service
+from aftersales.auth.deps import CurrentUser, RequireAdmin, SessionDep
+from aftersales.auth.models import User
+from aftersales.auth.schemas import TokenRead, UserCreate, UserRead
+
+router = APIRouter(prefix="/api", tags=["auth"])
+
+
+@router.post("/auth/token", response_model=TokenRead, summary="Log in and get a bearer token")
+def login(
+    session: SessionDep, username: Annotated[str, Form()], password: Annotated[str, Form()]
+) -> TokenRead:
+    user = service.authenticate(session, username=username, password=password)
+    token = service.issue_token(session, user=user)
+    return TokenRead(access_token=token, user=UserRead.model_validate(user))
+
+
+@router.get("/me", response_model=UserRead)
+def me(user: CurrentUser) -> User:
+    return user
+
+
+@router.get("/users", response_model=list[UserRead])
+def list_users(session: SessionDep, _: RequireAdmin) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.id)))
+
+
+@router.post("/users", response_model=UserRead, status_code=201)
+def create_user(session: SessionDep, _: RequireAdmin, body: UserCreate) -> User:
+    return service.create_user(session, **body.model_dump())

@@ -1,0 +1,66 @@
+"""FastAPI dependencies: the session (one unit of work per request) and the current user."""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from aftersales.auth.errors import InvalidTokenError
+from aftersales.auth.models import Role, User
+from aftersales.auth.schemas import UserRead
+from aftersales.auth.service import resolve_token
+from aftersales.db import get_sessionmaker
+from aftersales.kit.errors import PermissionDeniedError
+
+SESSION_COOKIE = "aftersales_session"
+
+
+def get_session() -> Iterator[Session]:
+    """The request's unit of work: committed when the handler returns, rolled back on any error."""
+    session = get_sessionmaker()()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+_bearer = HTTPBearer(auto_error=False, description="Token from POST /api/auth/token")
+
+
+def get_current_user(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    raw = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE)
+    if not raw:
+        raise InvalidTokenError()
+    user = resolve_token(session, raw)
+    # A detached snapshot: error pages render after the request's session has rolled back.
+    request.state.user = UserRead.model_validate(user)
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_role(role: Role) -> object:
+    def check(user: CurrentUser) -> User:
+        if not user.role.at_least(role):
+            raise PermissionDeniedError(f"需要{role.label}及以上权限")
+        return user
+
+    return Depends(check)
+
+
+RequireAgent = Annotated[User, require_role(Role.AGENT)]
+RequireSupervisor = Annotated[User, require_role(Role.SUPERVISOR)]
+RequireAdmin = Annotated[User, require_role(Role.ADMIN)]

@@ -1,0 +1,1 @@
+"""Shops, their contact channels, and SKUs with the specs and selling points used in replies."""

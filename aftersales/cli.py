@@ -1,0 +1,138 @@
+"""``aftersales`` command line: init, demo, serve, worker, import, user, jobs.
+
+Domains add their own groups through ``aftersales.<domain>.cli`` (an ``app`` Typer) or by adding
+commands to the shared groups in ``cli_groups``.
+"""
+
+import logging
+import threading
+import time
+from datetime import date, datetime
+from typing import Annotated
+
+import typer
+
+from aftersales.cli_groups import export_app, import_app
+from aftersales.config import get_settings
+from aftersales.registry import import_domain_modules
+
+app = typer.Typer(help="aftersales 售后运营平台", no_args_is_help=True, pretty_exceptions_enable=False)
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
+for _module in import_domain_modules("cli"):
+    if hasattr(_module, "app"):
+        app.add_typer(_module.app)
+
+
+@app.command()
+def init() -> None:
+    """迁移数据库到最新结构(SQLite 默认,或 AFTERSALES_DATABASE_URL)。"""
+    from aftersales.migrate import upgrade
+
+    upgrade()
+    typer.echo(f"数据库已就绪: {_safe_url()}")
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="随机种子: 同一种子生成同样的数据")] = 11,
+    orders: Annotated[int, typer.Option(help="订单数")] = 6000,
+    peak_day: Annotated[str | None, typer.Option(help="大促当天 YYYY-MM-DD,默认最近一次双11")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="数据截止时刻 YYYY-MM-DDTHH:MM(上海时间),默认现在")
+    ] = None,
+    reset: Annotated[bool, typer.Option(help="先清空数据库")] = False,
+) -> None:
+    """生成一场大促的演示数据(确定性),并创建演示账号。"""
+    from aftersales.demo.generator import DemoConfig, generate
+    from aftersales.demo.users import DEMO_USERS, ensure_demo_users
+    from aftersales.migrate import downgrade, upgrade
+
+    if reset:
+        downgrade()
+    upgrade()
+    config = DemoConfig.build(
+        seed=seed,
+        orders=orders,
+        peak_day=date.fromisoformat(peak_day) if peak_day else None,
+        as_of=datetime.fromisoformat(as_of) if as_of else None,
+    )
+    started = time.perf_counter()
+    summary = generate(config)
+    ensure_demo_users()
+    typer.echo(f"演示数据已生成({time.perf_counter() - started:.1f}s): {summary}")
+    for username, (password, role, name) in DEMO_USERS.items():
+        typer.echo(f"  登录: {username} / {password}  ({name}, {role.value})")
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    jobs: Annotated[bool, typer.Option(help="在本进程内运行后台任务(嵌入式默认)")] = True,
+) -> None:
+    """启动 API 与控制台 (http://127.0.0.1:8000)。"""
+    import uvicorn
+
+    if jobs and get_settings().job_backend == "inline":
+        threading.Thread(target=_inline_worker_loop, name="aftersales-jobs", daemon=True).start()
+    typer.echo(f"控制台: http://{host}:{port}/console/   API 文档: http://{host}:{port}/docs")
+    uvicorn.run("aftersales.api:create_app", factory=True, host=host, port=port, log_level="info")
+
+
+@app.command()
+def worker(
+    inline: Annotated[bool, typer.Option(help="不用 Celery,直接轮询任务表")] = False,
+    concurrency: int = 2,
+) -> None:
+    """运行后台任务: Celery worker(含 beat),或 --inline 轮询任务表。"""
+    if inline:
+        _inline_worker_loop()
+        return
+    from aftersales.jobs.celery_app import celery_app
+
+    celery_app.worker_main(["worker", "--beat", f"--concurrency={concurrency}", "--loglevel=INFO"])
+
+
+jobs_app = typer.Typer(help="后台任务", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
+
+
+@jobs_app.command("run")
+def run_jobs(periodic: Annotated[bool, typer.Option(help="先排入到期的周期任务")] = True) -> None:
+    """运行所有到期任务直到队列为空。"""
+    from aftersales.db import get_sessionmaker
+    from aftersales.jobs.runner import drain, schedule_periodic
+
+    factory = get_sessionmaker()
+    if periodic:
+        with factory.begin() as session:
+            schedule_periodic(session)
+    typer.echo(f"已运行 {drain(factory)} 个任务")
+
+
+def _inline_worker_loop(poll_seconds: float = 2.0) -> None:
+    """The embedded default: jobs live in the database, so a restart resumes them."""
+    from aftersales.db import get_sessionmaker
+    from aftersales.jobs.runner import run_pending, schedule_periodic
+
+    log = logging.getLogger("aftersales.jobs")
+    factory = get_sessionmaker()
+    while True:
+        try:
+            with factory.begin() as session:
+                schedule_periodic(session)
+            if not run_pending(factory)["claimed"]:
+                time.sleep(poll_seconds)
+        except Exception:
+            log.exception("job loop error; retrying")
+            time.sleep(poll_seconds)
+
+
+def _safe_url() -> str:
+    url = get_settings().database_url
+    return url.split("@")[-1] if "@" in url else url
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Deterministic generator of a realistic promotion (pre-sale, peak day, 14-day after-sales window)."""

@@ -1,0 +1,1 @@
+"""Shared plumbing: errors, time, portable column types, pagination, masking, bulk upsert, events."""

@@ -1,0 +1,87 @@
+"""Parsing spreadsheet cells; each parser raises ``CellError`` with a reason in Chinese."""
+
+import re
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from aftersales.kit.tables import MAX_CELL_CHARS
+
+_EXCEL_TEXT = re.compile(r'^="?(.*?)"?$')
+_DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d")
+
+
+class CellError(ValueError):
+    pass
+
+
+def text(value: Any) -> str | None:
+    """Cell text with the ``="00123"`` digit-keeping wrapper removed; formulas are refused."""
+    if value is None:
+        return None
+    result = str(value).strip()
+    match = _EXCEL_TEXT.match(result)
+    if match and result.startswith("="):
+        result = match.group(1)
+        if not re.fullmatch(r"[\w\-]*", result):
+            raise CellError("单元格含公式,已拒绝")
+    if len(result) > MAX_CELL_CHARS:
+        raise CellError(f"内容过长(超过 {MAX_CELL_CHARS} 字)")
+    return result or None
+
+
+def required_text(value: Any) -> str:
+    result = text(value)
+    if not result:
+        raise CellError("不能为空")
+    return result
+
+
+def money_fen(value: Any) -> int:
+    """Yuan with up to two decimals to integer fen."""
+    raw = text(value) or "0"
+    try:
+        amount = Decimal(raw.replace(",", "").replace("¥", "").replace("￥", ""))
+    except InvalidOperation:
+        raise CellError(f"金额格式错误: {raw}") from None
+    if amount < 0:
+        raise CellError("金额不能为负")
+    fen = amount * 100
+    if fen != fen.to_integral_value():
+        raise CellError(f"金额最多两位小数: {raw}")
+    return int(fen)
+
+
+def integer(value: Any, default: int = 1) -> int:
+    raw = text(value)
+    if raw is None:
+        return default
+    try:
+        return int(Decimal(raw))
+    except InvalidOperation:
+        raise CellError(f"不是整数: {raw}") from None
+
+
+def timestamp(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    raw = text(value)
+    if raw is None:
+        return None
+    for fmt in _DATETIME_FORMATS:
+        try:
+            return datetime.strptime(raw, fmt)
+        except ValueError:
+            continue
+    raise CellError(f"时间格式错误: {raw}")
+
+
+def split_address(value: Any) -> tuple[str | None, str | None, str | None, str | None]:
+    """``浙江省 杭州市 西湖区 文三路 100号`` to province, city, district and the street part."""
+    raw = text(value)
+    if not raw:
+        return None, None, None, None
+    parts = raw.split()
+    if len(parts) < 4:
+        raise CellError("地址应为『省 市 区 详细地址』,以空格分隔")
+    return parts[0], parts[1], parts[2], " ".join(parts[3:])

@@ -1,0 +1,1 @@
+"""Outbound messages: templates, the transactional outbox and channel adapters."""

@@ -1,0 +1,1 @@
+"""Customers, orders and items, shipments (parcels) and tracking events; ingestion and import."""

@@ -1,0 +1,110 @@
+"""Every query of the orders domain."""
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select, tuple_, update
+from sqlalchemy.orm import Session, selectinload
+
+from aftersales.orders.models import Customer, Order, OrderStatus, Shipment, TrackingEvent, TrackingStatus
+
+LOOKUP_CHUNK = 500
+
+
+def chunks(values: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def ids_by_source(
+    session: Session, model: Any, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    """``(platform, source_id) -> id`` for rows that exist, looked up in chunks."""
+    found: dict[tuple[str, str], int] = {}
+    for chunk in chunks(list(keys)):
+        rows = session.execute(
+            select(model.platform, model.source_id, model.id).where(
+                tuple_(model.platform, model.source_id).in_(chunk)
+            )
+        )
+        found.update({(str(p), s): i for p, s, i in rows})
+    return found
+
+
+def shipment_ids(session: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    found: dict[tuple[str, str], int] = {}
+    for chunk in chunks(list(keys)):
+        rows = session.execute(
+            select(Shipment.courier, Shipment.tracking_no, Shipment.id).where(
+                tuple_(Shipment.courier, Shipment.tracking_no).in_(chunk)
+            )
+        )
+        found.update({(c, t): i for c, t, i in rows})
+    return found
+
+
+def order_search(
+    *, query: str | None = None, shop_id: int | None = None, status: OrderStatus | None = None
+) -> Select[Any]:
+    """Search by order number, tracking number, phone or buyer account: what an agent pastes."""
+    statement = select(Order).order_by(Order.ordered_at.desc(), Order.id.desc())
+    if shop_id is not None:
+        statement = statement.where(Order.shop_id == shop_id)
+    if status is not None:
+        statement = statement.where(Order.status == status)
+    if query:
+        text = query.strip()
+        by_tracking = select(Shipment.order_id).where(Shipment.tracking_no == text)
+        by_buyer = select(Customer.id).where(Customer.source_id == text)
+        statement = statement.where(
+            or_(
+                Order.source_id == text,
+                Order.receiver_phone == text,
+                Order.id.in_(by_tracking),
+                Order.customer_id.in_(by_buyer),
+            )
+        )
+    return statement
+
+
+def order_with_items(session: Session, order_id: int) -> Order | None:
+    return session.scalar(select(Order).where(Order.id == order_id).options(selectinload(Order.items)))
+
+
+def shipments_with_events(session: Session, order_id: int) -> list[Shipment]:
+    statement = (
+        select(Shipment)
+        .where(Shipment.order_id == order_id)
+        .options(selectinload(Shipment.events))
+        .order_by(Shipment.id)
+    )
+    return list(session.scalars(statement))
+
+
+def refresh_shipment_state(session: Session, ids: Sequence[int]) -> None:
+    """Recompute each parcel's latest status, first scan and delivery time in one statement per chunk."""
+    of_shipment = TrackingEvent.shipment_id == Shipment.id
+    newest_first = (TrackingEvent.occurred_at.desc(), TrackingEvent.id.desc())
+
+    def latest(column: Any) -> Any:
+        return select(column).where(of_shipment).order_by(*newest_first).limit(1).scalar_subquery()
+
+    for chunk in chunks(list(ids)):
+        session.execute(
+            update(Shipment)
+            .where(Shipment.id.in_(chunk))
+            .values(
+                status=latest(TrackingEvent.status),
+                last_location=latest(TrackingEvent.location),
+                last_event_at=select(func.max(TrackingEvent.occurred_at))
+                .where(of_shipment)
+                .scalar_subquery(),
+                first_scan_at=select(func.min(TrackingEvent.occurred_at))
+                .where(of_shipment)
+                .scalar_subquery(),
+                delivered_at=select(func.min(TrackingEvent.occurred_at))
+                .where(of_shipment, TrackingEvent.status == TrackingStatus.DELIVERED)
+                .scalar_subquery(),
+            )
+            .execution_options(synchronize_session=False)
+        )

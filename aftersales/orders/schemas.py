@@ -1,0 +1,209 @@
+from datetime import datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from aftersales.kit.pii import mask_address, mask_name, mask_phone
+from aftersales.kit.time import as_utc
+from aftersales.orders.couriers import courier_code, courier_name
+from aftersales.orders.models import Order, OrderStatus, Shipment, TrackingStatus
+from aftersales.orders.tracking import STATUS_LABELS
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return as_utc(value) if value is not None else None
+
+
+class OrderItemIn(BaseModel):
+    sku_code: str | None = Field(default=None, max_length=64)
+    title: str = Field(min_length=1, max_length=255)
+    quantity: int = Field(default=1, ge=1, le=10_000)
+    unit_price_fen: int = Field(ge=0)
+
+
+class OrderIn(BaseModel):
+    """One order as a platform or ERP sends it. Naive times are Asia/Shanghai wall time."""
+
+    shop_code: str = Field(min_length=1, max_length=64)
+    order_no: str = Field(min_length=1, max_length=64, description="the platform's order number")
+    buyer_nick: str = Field(min_length=1, max_length=128)
+    status: OrderStatus
+    total_fen: int = Field(ge=0)
+    paid_fen: int = Field(ge=0)
+    postage_fen: int = Field(default=0, ge=0)
+    receiver_name: str | None = Field(default=None, max_length=64)
+    receiver_phone: str | None = Field(default=None, max_length=32)
+    province: str | None = Field(default=None, max_length=32)
+    city: str | None = Field(default=None, max_length=32)
+    district: str | None = Field(default=None, max_length=32)
+    address: str | None = Field(default=None, max_length=255)
+    buyer_message: str | None = None
+    seller_note: str | None = None
+    invoice_title: str | None = Field(default=None, max_length=128)
+    ordered_at: datetime
+    paid_at: datetime | None = None
+    promised_delivery_at: datetime | None = None
+    items: list[OrderItemIn] = Field(default_factory=list, max_length=500)
+
+    _times = field_validator("ordered_at", "paid_at", "promised_delivery_at")(_utc)
+
+
+class ShipmentIn(BaseModel):
+    shop_code: str = Field(min_length=1, max_length=64)
+    order_no: str = Field(min_length=1, max_length=64)
+    courier: str = Field(description="courier code (zto, yto, sf…) or its Chinese name")
+    tracking_no: str = Field(min_length=4, max_length=64)
+    shipped_at: datetime
+    estimated_delivery_at: datetime | None = None
+    item_summary: str | None = Field(default=None, max_length=255)
+    is_reshipment: bool = False
+
+    _times = field_validator("shipped_at", "estimated_delivery_at")(_utc)
+
+    @field_validator("courier")
+    @classmethod
+    def _known_courier(cls, value: str) -> str:
+        try:
+            return courier_code(value)
+        except KeyError:
+            raise ValueError(f"未知快递公司: {value}") from None
+
+
+class TrackingEventIn(BaseModel):
+    courier: str
+    tracking_no: str = Field(min_length=4, max_length=64)
+    occurred_at: datetime
+    raw_text: str = Field(min_length=1, max_length=2000)
+    location: str | None = Field(default=None, max_length=128)
+    status: TrackingStatus | None = Field(default=None, description="derived from raw_text when omitted")
+    event_id: str | None = Field(default=None, max_length=64)
+
+    _courier = field_validator("courier")(ShipmentIn._known_courier.__func__)  # type: ignore[attr-defined]
+    _times = field_validator("occurred_at")(_utc)
+
+
+class IngestResult(BaseModel):
+    received: int
+    created: int
+    updated_or_unchanged: int
+    rejected: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class OrderItemRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    line_no: int
+    sku_id: int | None
+    sku_code: str | None
+    title: str
+    quantity: int
+    unit_price_fen: int
+
+
+class TrackingEventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    occurred_at: AwareDatetime
+    status: TrackingStatus
+    location: str | None
+    raw_text: str
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+class ShipmentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    courier: str
+    tracking_no: str
+    shipped_at: AwareDatetime
+    estimated_delivery_at: AwareDatetime | None
+    status: TrackingStatus | None
+    first_scan_at: AwareDatetime | None
+    last_event_at: AwareDatetime | None
+    last_location: str | None
+    delivered_at: AwareDatetime | None
+    item_summary: str | None
+    is_reshipment: bool
+
+    @property
+    def courier_name(self) -> str:
+        return courier_name(self.courier)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status] if self.status else "待揽收"
+
+
+class ShipmentDetail(ShipmentRead):
+    events: list[TrackingEventRead]
+
+
+class OrderRead(BaseModel):
+    """Phone, address and receiver name masked unless the reader may see PII; build with ``for_reader``."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    shop_id: int
+    customer_id: int
+    platform: str
+    order_no: str = Field(validation_alias="source_id")
+    status: OrderStatus
+    total_fen: int
+    paid_fen: int
+    postage_fen: int
+    receiver_name: str | None
+    receiver_phone: str | None
+    province: str | None
+    city: str | None
+    district: str | None
+    address: str | None
+    ordered_at: AwareDatetime
+    paid_at: AwareDatetime | None
+    promised_delivery_at: AwareDatetime | None
+    pii_masked: bool = True
+
+    @classmethod
+    def for_reader(cls, order: Order, *, reveal: bool) -> "OrderRead":
+        return cls.model_validate(_order_fields(order, reveal))
+
+
+_ORDER_COLUMNS = (
+    "id shop_id customer_id platform source_id status total_fen paid_fen postage_fen receiver_name "
+    "receiver_phone province city district address ordered_at paid_at promised_delivery_at"
+).split()
+
+
+def _order_fields(order: Order, reveal: bool) -> dict[str, Any]:
+    """Column values, masked here once: validators would mask again when FastAPI re-validates."""
+    fields = {column: getattr(order, column) for column in _ORDER_COLUMNS}
+    if not reveal:
+        fields["receiver_phone"] = mask_phone(order.receiver_phone)
+        fields["address"] = mask_address(order.address)
+        fields["receiver_name"] = mask_name(order.receiver_name)
+    return {**fields, "pii_masked": not reveal}
+
+
+class OrderDetail(OrderRead):
+    buyer_message: str | None = None
+    seller_note: str | None = None
+    invoice_title: str | None = None
+    items: list[OrderItemRead] = Field(default_factory=list)
+    shipments: list[ShipmentDetail] = Field(default_factory=list)
+
+    @classmethod
+    def for_order(cls, order: Order, shipments: list[Shipment], *, reveal: bool) -> "OrderDetail":
+        return cls.model_validate(
+            {
+                **_order_fields(order, reveal),
+                "buyer_message": order.buyer_message,
+                "seller_note": order.seller_note,
+                "invoice_title": order.invoice_title,
+                "items": [OrderItemRead.model_validate(i) for i in order.items],
+                "shipments": [ShipmentDetail.model_validate(s) for s in shipments],
+            }
+        )

@@ -1,0 +1,245 @@
+"""Ingestion of orders, parcels and tracking events: bulk, set-based and idempotent.
+
+Every record is keyed by its source (platform + order number, courier + tracking number,
+parcel + event id), so a repeat delivery updates in place and never duplicates.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, select, tuple_
+from sqlalchemy.orm import Session
+
+from aftersales.catalog.models import Shop, Sku
+from aftersales.kit.events import publish
+from aftersales.kit.time import utcnow
+from aftersales.kit.upsert import upsert
+from aftersales.orders import repository
+from aftersales.orders.errors import OrderNotFoundError
+from aftersales.orders.models import Customer, Order, OrderItem, Shipment, TrackingEvent
+from aftersales.orders.schemas import IngestResult, OrderIn, ShipmentIn, TrackingEventIn
+from aftersales.orders.tracking import classify, event_source_id
+
+CUSTOMER_UPDATES = ("name", "phone", "province", "city")
+ORDER_UPDATES = (
+    "shop_id customer_id status total_fen paid_fen postage_fen receiver_name receiver_phone province city "
+    "district address buyer_message seller_note invoice_title ordered_at paid_at promised_delivery_at"
+).split()
+ITEM_UPDATES = ("sku_id", "sku_code", "title", "quantity", "unit_price_fen")
+SHIPMENT_UPDATES = ("order_id", "shipped_at", "estimated_delivery_at", "item_summary", "is_reshipment")
+
+
+class Rejections:
+    """Per-record problems reported back to the sender, the others still being stored."""
+
+    def __init__(self) -> None:
+        self.items: list[dict[str, Any]] = []
+
+    def add(self, index: int, field: str, reason: str) -> None:
+        self.items.append({"index": index, "field": field, "reason": reason})
+
+
+def _shops_by_code(session: Session, codes: set[str]) -> dict[str, Shop]:
+    return {s.code: s for s in session.scalars(select(Shop).where(Shop.code.in_(codes)))}
+
+
+def _sku_ids(session: Session, pairs: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    if not pairs:
+        return {}
+    rows = session.execute(
+        select(Sku.shop_id, Sku.code, Sku.id).where(tuple_(Sku.shop_id, Sku.code).in_(list(pairs)))
+    )
+    return {(shop_id, code): sku_id for shop_id, code, sku_id in rows}
+
+
+def ingest_orders(session: Session, orders: Sequence[OrderIn]) -> IngestResult:
+    """Upsert customers, orders and their item lines in a handful of bulk statements."""
+    rejections = Rejections()
+    shops = _shops_by_code(session, {o.shop_code for o in orders})
+    accepted: list[tuple[OrderIn, Shop]] = []
+    for index, order in enumerate(orders):
+        shop = shops.get(order.shop_code)
+        if shop is None:
+            rejections.add(index, "shop_code", f"店铺不存在: {order.shop_code}")
+        else:
+            accepted.append((order, shop))
+    keys = [(str(shop.platform), o.order_no) for o, shop in accepted]
+    existing = repository.ids_by_source(session, Order, keys)
+    customer_ids = _upsert_customers(session, accepted)
+    order_ids = _upsert_orders(session, accepted, customer_ids)
+    _replace_items(session, accepted, order_ids)
+    created = len(set(keys) - set(existing))
+    publish(session, "orders.ingested", order_ids=sorted(set(order_ids.values())))
+    return IngestResult(
+        received=len(orders),
+        created=created,
+        updated_or_unchanged=len(accepted) - created,
+        rejected=rejections.items,
+    )
+
+
+def _upsert_customers(session: Session, accepted: list[tuple[OrderIn, Shop]]) -> dict[tuple[str, str], int]:
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for order, shop in accepted:
+        rows[(str(shop.platform), order.buyer_nick)] = {
+            "platform": shop.platform,
+            "source_id": order.buyer_nick,
+            "name": order.receiver_name,
+            "phone": order.receiver_phone,
+            "province": order.province,
+            "city": order.city,
+            "is_vip": False,
+            "created_at": utcnow(),
+        }
+    upsert(
+        session,
+        Customer,
+        list(rows.values()),
+        conflict_columns=("platform", "source_id"),
+        update_columns=CUSTOMER_UPDATES,
+    )
+    return repository.ids_by_source(session, Customer, list(rows))
+
+
+def _upsert_orders(
+    session: Session, accepted: list[tuple[OrderIn, Shop]], customer_ids: dict[tuple[str, str], int]
+) -> dict[tuple[str, str], int]:
+    now = utcnow()
+    rows = []
+    for order, shop in accepted:
+        platform = str(shop.platform)
+        fields = order.model_dump(exclude={"shop_code", "order_no", "buyer_nick", "items"})
+        rows.append(
+            {
+                **fields,
+                "shop_id": shop.id,
+                "customer_id": customer_ids[(platform, order.buyer_nick)],
+                "platform": shop.platform,
+                "source_id": order.order_no,
+                "updated_at": now,
+            }
+        )
+    upsert(
+        session,
+        Order,
+        rows,
+        conflict_columns=("platform", "source_id"),
+        update_columns=ORDER_UPDATES,
+    )
+    return repository.ids_by_source(session, Order, [(str(s.platform), o.order_no) for o, s in accepted])
+
+
+def _replace_items(
+    session: Session, accepted: list[tuple[OrderIn, Shop]], order_ids: dict[tuple[str, str], int]
+) -> None:
+    """Item lines are keyed by position; lines an update no longer lists are removed."""
+    with_items = [(o, s) for o, s in accepted if o.items]
+    sku_ids = _sku_ids(session, {(s.id, i.sku_code) for o, s in with_items for i in o.items if i.sku_code})
+    rows = []
+    counts: dict[int, int] = {}
+    for order, shop in with_items:
+        order_id = order_ids[(str(shop.platform), order.order_no)]
+        counts[order_id] = len(order.items)
+        for line_no, item in enumerate(order.items):
+            sku_id = sku_ids.get((shop.id, item.sku_code)) if item.sku_code else None
+            rows.append({"order_id": order_id, "line_no": line_no, "sku_id": sku_id, **item.model_dump()})
+    upsert(
+        session,
+        OrderItem,
+        rows,
+        conflict_columns=("order_id", "line_no"),
+        update_columns=ITEM_UPDATES,
+    )
+    for count in set(counts.values()):
+        ids = [order_id for order_id, n in counts.items() if n == count]
+        session.execute(delete(OrderItem).where(OrderItem.order_id.in_(ids), OrderItem.line_no >= count))
+
+
+def ingest_shipments(session: Session, shipments: Sequence[ShipmentIn]) -> IngestResult:
+    rejections = Rejections()
+    shops = _shops_by_code(session, {s.shop_code for s in shipments})
+    keys = [(str(shops[s.shop_code].platform), s.order_no) for s in shipments if s.shop_code in shops]
+    order_ids = repository.ids_by_source(session, Order, keys)
+    rows = []
+    for index, shipment in enumerate(shipments):
+        shop = shops.get(shipment.shop_code)
+        order_id = order_ids.get((str(shop.platform), shipment.order_no)) if shop else None
+        if order_id is None:
+            rejections.add(index, "order_no", f"订单不存在: {shipment.shop_code}/{shipment.order_no}")
+            continue
+        fields = shipment.model_dump(exclude={"shop_code", "order_no"})
+        rows.append({**fields, "order_id": order_id})
+    existing = repository.shipment_ids(session, [(r["courier"], r["tracking_no"]) for r in rows])
+    upsert(
+        session,
+        Shipment,
+        rows,
+        conflict_columns=("courier", "tracking_no"),
+        update_columns=SHIPMENT_UPDATES,
+    )
+    created = len({(r["courier"], r["tracking_no"]) for r in rows} - set(existing))
+    publish(session, "orders.shipments_ingested", order_ids=sorted({r["order_id"] for r in rows}))
+    return IngestResult(
+        received=len(shipments),
+        created=created,
+        updated_or_unchanged=len(rows) - created,
+        rejected=rejections.items,
+    )
+
+
+def ingest_tracking_events(session: Session, events: Sequence[TrackingEventIn]) -> IngestResult:
+    """Store new events (repeats are ignored) and refresh the affected parcels' state."""
+    rejections = Rejections()
+    parcels = repository.shipment_ids(session, list({(e.courier, e.tracking_no) for e in events}))
+    rows: dict[tuple[int, str], dict[str, Any]] = {}
+    for index, event in enumerate(events):
+        shipment_id = parcels.get((event.courier, event.tracking_no))
+        if shipment_id is None:
+            rejections.add(index, "tracking_no", f"运单不存在: {event.courier} {event.tracking_no}")
+            continue
+        source_id = event.event_id or event_source_id(event.occurred_at, event.raw_text)
+        rows[(shipment_id, source_id)] = {
+            "shipment_id": shipment_id,
+            "source_id": source_id,
+            "occurred_at": event.occurred_at,
+            "status": event.status or classify(event.raw_text),
+            "location": event.location,
+            "raw_text": event.raw_text,
+        }
+    existing = _existing_events(session, list(rows))
+    upsert(
+        session,
+        TrackingEvent,
+        list(rows.values()),
+        conflict_columns=("shipment_id", "source_id"),
+        update_columns=(),
+    )
+    touched = sorted({shipment_id for shipment_id, _ in rows})
+    repository.refresh_shipment_state(session, touched)
+    publish(session, "orders.tracking_updated", shipment_ids=touched)
+    created = len(set(rows) - existing)
+    return IngestResult(
+        received=len(events),
+        created=created,
+        updated_or_unchanged=len(rows) - created,
+        rejected=rejections.items,
+    )
+
+
+def _existing_events(session: Session, keys: list[tuple[int, str]]) -> set[tuple[int, str]]:
+    found: set[tuple[int, str]] = set()
+    for chunk in repository.chunks(keys):
+        rows = session.execute(
+            select(TrackingEvent.shipment_id, TrackingEvent.source_id).where(
+                tuple_(TrackingEvent.shipment_id, TrackingEvent.source_id).in_(chunk)
+            )
+        )
+        found.update((s, e) for s, e in rows)
+    return found
+
+
+def get_order(session: Session, order_id: int) -> Order:
+    order = repository.order_with_items(session, order_id)
+    if order is None:
+        raise OrderNotFoundError(order_id)
+    return order

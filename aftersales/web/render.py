@@ -1,0 +1,58 @@
+"""Jinja2 rendering for console pages, shared by every domain's ``console.py``."""
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from aftersales.auth.models import Role
+from aftersales.auth.schemas import UserRead
+from aftersales.kit.time import format_local
+from aftersales.registry import DOMAINS, import_domain_modules
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    href: str
+    min_role: Role = Role.AGENT
+
+
+def yuan(fen: int | None) -> str:
+    return "" if fen is None else f"¥{fen / 100:,.2f}"
+
+
+@cache
+def templates() -> Jinja2Templates:
+    dirs = [PACKAGE_DIR / "web" / "templates"] + [PACKAGE_DIR / d / "templates" for d in DOMAINS]
+    env_templates = Jinja2Templates(directory=str(dirs[0]))
+    env_templates.env.loader = ChoiceLoader([FileSystemLoader(str(d)) for d in dirs if d.is_dir()])
+    env_templates.env.filters["local"] = format_local
+    env_templates.env.filters["yuan"] = yuan
+    return env_templates
+
+
+def nav_for(user: UserRead | None) -> list[NavItem]:
+    if user is None:
+        return []
+    items: list[NavItem] = []
+    for module in import_domain_modules("console"):
+        items += [item for item in getattr(module, "NAV", []) if user.role.at_least(item.min_role)]
+    return items
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    user = getattr(request.state, "user", None)
+    context = {"user": user, "nav": nav_for(user), **context}
+    return templates().TemplateResponse(request, name, context, status_code=status_code)
+
+
+def render_error(request: Request, status_code: int, detail: str) -> HTMLResponse:
+    return render(request, "error.html", status_code=status_code, status=status_code, detail=detail)

@@ -1,0 +1,105 @@
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from aftersales import db
+from aftersales.api import create_app
+from aftersales.auth.deps import get_session
+from aftersales.auth.models import Role
+from aftersales.auth.service import issue_token
+from aftersales.db import make_engine
+from tests.builders import make_user
+from tests.databases import fresh_database, is_postgres_run
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if is_postgres_run():
+        return
+    skip = pytest.mark.skip(reason="PostgreSQL-only behaviour; runs in the PostgreSQL pass")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with fresh_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    """Each test runs inside one outer transaction that is rolled back: tests never share rows."""
+    conn = engine.connect()
+    outer = conn.begin()
+    yield conn
+    outer.rollback()
+    conn.close()
+
+
+@pytest.fixture
+def session_factory(connection: Connection, monkeypatch: pytest.MonkeyPatch) -> sessionmaker[Session]:
+    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    monkeypatch.setattr(db, "get_sessionmaker", lambda: factory)
+    return factory
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    session = session_factory()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def app(session_factory: sessionmaker[Session]) -> FastAPI:
+    app = create_app()
+
+    def request_session() -> Iterator[Session]:
+        session = session_factory()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    app.dependency_overrides[get_session] = request_session
+    return app
+
+
+@pytest.fixture
+def client(app: FastAPI) -> TestClient:
+    return TestClient(app, raise_server_exceptions=True)
+
+
+@pytest.fixture
+def auth_headers(session: Session) -> Callable[..., dict[str, str]]:
+    """``auth_headers(Role.AGENT)`` -> headers of a fresh user with that role."""
+
+    def headers(role: Role = Role.AGENT) -> dict[str, str]:
+        user = make_user(session, role=role)
+        token = issue_token(session, user=user)
+        session.flush()
+        return {"Authorization": f"Bearer {token}"}
+
+    return headers
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    return Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -1,0 +1,90 @@
+from datetime import timedelta
+from typing import Any
+
+import time_machine
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from aftersales.jobs import enqueue, job
+from aftersales.jobs.models import Job, JobStatus
+from aftersales.jobs.runner import drain, run_pending, schedule_periodic
+from aftersales.kit.time import utcnow
+
+calls: list[dict[str, Any]] = []
+
+
+@job("test.record")
+def record(session: Session, **payload: Any) -> dict[str, Any]:
+    calls.append(payload)
+    return {"seen": len(calls)}
+
+
+@job("test.explode", max_attempts=2)
+def explode(session: Session) -> None:
+    raise RuntimeError("boom")
+
+
+def jobs(session: Session) -> list[Job]:
+    session.expire_all()
+    return list(session.scalars(select(Job).order_by(Job.id)))
+
+
+class TestJobRunner:
+    def test_enqueued_job_runs_and_is_marked_done(
+        self, session: Session, session_factory: sessionmaker[Session]
+    ) -> None:
+        calls.clear()
+        enqueue(session, "test.record", ticket_id=7)
+        session.commit()
+        assert run_pending(session_factory) == {"claimed": 1, "succeeded": 1, "failed": 0}
+        assert calls == [{"ticket_id": 7}]
+        assert jobs(session)[0].status == JobStatus.DONE
+
+    def test_job_enqueued_in_a_rolled_back_transaction_never_exists(self, session: Session) -> None:
+        enqueue(session, "test.record")
+        session.rollback()
+        assert jobs(session) == []
+
+    def test_same_dedupe_key_enqueues_once(self, session: Session) -> None:
+        enqueue(session, "test.record", dedupe_key="scan@1")
+        enqueue(session, "test.record", dedupe_key="scan@1")
+        assert len(jobs(session)) == 1
+
+    def test_failing_job_is_retried_later_then_marked_failed(
+        self, session: Session, session_factory: sessionmaker[Session]
+    ) -> None:
+        enqueue(session, "test.explode")
+        session.commit()
+        run_pending(session_factory)
+        first = jobs(session)[0]
+        assert (first.status, first.attempts) == (JobStatus.QUEUED, 1)
+        assert first.run_at > utcnow()
+        assert "boom" in (first.last_error or "")
+        with time_machine.travel(utcnow() + timedelta(minutes=5)):
+            run_pending(session_factory)
+        assert jobs(session)[0].status == JobStatus.FAILED
+
+    def test_job_of_a_dead_worker_is_reclaimed_after_its_lease(
+        self, session: Session, session_factory: sessionmaker[Session]
+    ) -> None:
+        calls.clear()
+        session.add(
+            Job(
+                name="test.record",
+                payload={},
+                status=JobStatus.RUNNING,
+                locked_at=utcnow() - timedelta(hours=1),
+                attempts=1,
+                max_attempts=5,
+            )
+        )
+        session.commit()
+        assert drain(session_factory) == 1
+        assert calls == [{}]
+
+    def test_periodic_jobs_are_scheduled_once_per_slot(self, session: Session) -> None:
+        schedule_periodic(session)
+        first = len(jobs(session))
+        schedule_periodic(session)
+        assert first >= 1
+        assert len(jobs(session)) == first
