@@ -18,6 +18,7 @@ DOMAINS: tuple[str, ...] = (
     "catalog",
     "orders",
     "messaging",
+    "selfservice",
 )
 
 
