@@ -1,0 +1,55 @@
+import random
+
+from aftersales.analytics.associations import cross_tab, mine_rules
+
+
+def _cases_with_planted_link(count: int = 2000) -> list[dict[str, object]]:
+    """Random couriers/regions/problems, except 圆通 to 新疆, which is mostly 物流延误."""
+    rng = random.Random(3)
+    problems = ["物流延误", "质量问题", "描述不符", "错发漏发", "主观不满意"]
+    cases: list[dict[str, object]] = []
+    for _ in range(count):
+        courier = rng.choice(["圆通", "中通", "顺丰", "韵达"])
+        region = rng.choice(["新疆", "浙江", "广东", "四川", "江苏"])
+        planted = courier == "圆通" and region == "新疆" and rng.random() < 0.85
+        problem = "物流延误" if planted else rng.choice(problems)
+        cases.append({"快递": courier, "地区": region, "问题": problem})
+    return cases
+
+
+class TestMineRules:
+    def test_planted_link_is_the_top_rule(self) -> None:
+        top = mine_rules(_cases_with_planted_link(), outcome="问题")[0]
+        assert top.antecedent == ("快递=圆通", "地区=新疆")
+        assert top.consequent == "问题=物流延误"
+        assert top.lift > 2
+
+    def test_rule_reads_as_a_chinese_sentence(self) -> None:
+        top = mine_rules(_cases_with_planted_link(), outcome="问题")[0]
+        assert top.sentence().startswith("圆通 + 新疆 → 物流延误, lift ")
+
+    def test_lift_is_confidence_over_the_outcome_share(self) -> None:
+        cases = [{"a": "x", "o": "p"}] * 3 + [{"a": "x", "o": "q"}] + [{"a": "y", "o": "q"}] * 4
+        rule = next(r for r in mine_rules(cases, outcome="o", min_lift=1.0) if r.antecedent == ("a=x",))
+        # P(p | x) = 3/4, P(p) = 3/8: lift 2, support 3/8.
+        assert (rule.confidence, rule.lift, rule.support, rule.count) == (0.75, 2.0, 0.375, 3)
+
+    def test_no_cases_give_no_rules(self) -> None:
+        assert mine_rules([], outcome="问题") == []
+
+    def test_rules_never_predict_from_the_outcome_itself(self) -> None:
+        rules = mine_rules(_cases_with_planted_link(), outcome="问题", min_lift=0)
+        assert all(not any(a.startswith("问题=") for a in r.antecedent) for r in rules)
+
+
+class TestCrossTab:
+    def test_rate_and_ratio_against_the_base_rate(self) -> None:
+        cases = [{"快递": "圆通", "问题": "延误"}] * 3 + [{"快递": "圆通", "问题": "正常"}] * 2
+        cases += [{"快递": "中通", "问题": "正常"}] * 5
+        row = next(r for r in cross_tab(cases, dimension="快递", outcome="问题") if r.outcome == "延误")
+        assert (row.value, row.cases, row.hits, row.rate, row.base_rate) == ("圆通", 5, 3, 0.6, 0.3)
+        assert row.ratio == 2.0
+
+    def test_values_with_too_few_cases_are_left_out(self) -> None:
+        cases = [{"快递": "圆通", "问题": "延误"}] * 2
+        assert cross_tab(cases, dimension="快递", outcome="问题", min_cases=5) == []
