@@ -17,10 +17,18 @@ def run(full: bool) -> list[Figure]:
         get_settings.cache_clear()
         db.get_engine.cache_clear()
         db.get_sessionmaker.cache_clear()
-        config = DemoConfig.build(seed=11, orders=6000, peak_day=date(2026, 11, 11), as_of=datetime(2026, 11, 25, 12))
+        config = DemoConfig.build(
+            seed=11, orders=6000, peak_day=date(2026, 11, 11), as_of=datetime(2026, 11, 25, 12)
+        )
         started = time.perf_counter()
         summary = generate(config)
         elapsed = time.perf_counter() - started
         db.get_engine().dispose()
-    return [Figure("demo generation (default promotion)", elapsed, "s", note=f"{summary['orders']} orders, "
-                   f"{summary['parcels']} parcels, {summary['events']} events")]
+    return [
+        Figure(
+            "demo generation (default promotion)",
+            elapsed,
+            "s",
+            note=f"{summary['orders']} orders, {summary['parcels']} parcels, {summary['events']} events",
+        )
+    ]

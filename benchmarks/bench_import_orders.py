@@ -25,11 +25,26 @@ def _orders(count: int) -> list[OrderIn]:
     start = datetime(2026, 11, 11, tzinfo=UTC)
     return [
         OrderIn.model_construct(
-            shop_code="bench", order_no=f"B{n:010d}", buyer_nick=f"buyer{n % (count // 2 + 1)}",
-            status=OrderStatus.PAID, total_fen=19900, paid_fen=19900, postage_fen=0, receiver_name="张三",
-            receiver_phone=f"138{n:08d}", province="浙江省", city="杭州市", district="西湖区", address="文三路 1号",
-            buyer_message=None, seller_note=None, invoice_title=None, ordered_at=start + timedelta(seconds=n),
-            paid_at=start + timedelta(seconds=n + 30), promised_delivery_at=None, items=[],
+            shop_code="bench",
+            order_no=f"B{n:010d}",
+            buyer_nick=f"buyer{n % (count // 2 + 1)}",
+            status=OrderStatus.PAID,
+            total_fen=19900,
+            paid_fen=19900,
+            postage_fen=0,
+            receiver_name="张三",
+            receiver_phone=f"138{n:08d}",
+            province="浙江省",
+            city="杭州市",
+            district="西湖区",
+            address="文三路 1号",
+            buyer_message=None,
+            seller_note=None,
+            invoice_title=None,
+            ordered_at=start + timedelta(seconds=n),
+            paid_at=start + timedelta(seconds=n + 30),
+            promised_delivery_at=None,
+            items=[],
         )
         for n in range(count)
     ]
@@ -51,7 +66,9 @@ def _ours(url: str, orders: list[OrderIn]) -> float:
 
 def _raw(url: str, orders: list[OrderIn]) -> float:
     conn = sqlite3.connect(url.removeprefix("sqlite:///"))
-    conn.execute("INSERT INTO shops (code, name, platform, created_at) VALUES ('bench','bench','tmall','2026-11-11')")
+    conn.execute(
+        "INSERT INTO shops (code, name, platform, created_at) VALUES ('bench','bench','tmall','2026-11-11')"
+    )
     customers = {nick: i + 1 for i, nick in enumerate(dict.fromkeys(o.buyer_nick for o in orders))}
     started = time.perf_counter()
     conn.executemany(
@@ -60,12 +77,19 @@ def _raw(url: str, orders: list[OrderIn]) -> float:
         [(i, nick) for nick, i in customers.items()],
     )
     conn.executemany(
-        "INSERT INTO orders (shop_id, customer_id, platform, source_id, status, total_fen, paid_fen, postage_fen, "
-        "receiver_name, receiver_phone, province, city, district, address, ordered_at, paid_at, updated_at) "
-        "VALUES (1, ?, 'tmall', ?, 'paid', 19900, 19900, 0, '张三', ?, '浙江省', '杭州市', '西湖区', '文三路 1号', ?, ?, ?)",
+        "INSERT INTO orders (shop_id, customer_id, platform, source_id, status, total_fen, paid_fen, "
+        "postage_fen, receiver_name, receiver_phone, province, city, district, address, ordered_at, "
+        "paid_at, updated_at) VALUES (1, ?, 'tmall', ?, 'paid', 19900, 19900, 0, '张三', ?, '浙江省', "
+        "'杭州市', '西湖区', '文三路 1号', ?, ?, ?)",
         [
-            (customers[o.buyer_nick], o.order_no, o.receiver_phone, o.ordered_at.isoformat(" "),
-             o.paid_at.isoformat(" ") if o.paid_at else None, o.ordered_at.isoformat(" "))
+            (
+                customers[o.buyer_nick],
+                o.order_no,
+                o.receiver_phone,
+                o.ordered_at.isoformat(" "),
+                o.paid_at.isoformat(" ") if o.paid_at else None,
+                o.ordered_at.isoformat(" "),
+            )
             for o in orders
         ],
     )

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from aftersales.orders.models import Customer, Order, OrderStatus, Shipment, TrackingEvent, TrackingStatus
 
-LOOKUP_CHUNK = 500
+LOOKUP_CHUNK = 2000
 
 
 def chunks(values: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterable[Sequence[Any]]:
@@ -19,15 +19,19 @@ def chunks(values: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterable[Sequence
 def ids_by_source(
     session: Session, model: Any, keys: Sequence[tuple[str, str]]
 ) -> dict[tuple[str, str], int]:
-    """``(platform, source_id) -> id`` for rows that exist, looked up in chunks."""
+    """``(platform, source_id) -> id`` for rows that exist: one plain ``IN`` per platform and chunk."""
+    by_platform: dict[str, list[str]] = {}
+    for platform, source_id in keys:
+        by_platform.setdefault(platform, []).append(source_id)
     found: dict[tuple[str, str], int] = {}
-    for chunk in chunks(list(keys)):
-        rows = session.execute(
-            select(model.platform, model.source_id, model.id).where(
-                tuple_(model.platform, model.source_id).in_(chunk)
+    for platform, source_ids in by_platform.items():
+        for chunk in chunks(source_ids, LOOKUP_CHUNK):
+            rows = session.execute(
+                select(model.source_id, model.id).where(
+                    model.platform == platform, model.source_id.in_(chunk)
+                )
             )
-        )
-        found.update({(str(p), s): i for p, s, i in rows})
+            found.update({(platform, source_id): row_id for source_id, row_id in rows})
     return found
 
 

@@ -26,6 +26,7 @@ ORDER_UPDATES = (
     "district address buyer_message seller_note invoice_title ordered_at paid_at promised_delivery_at"
 ).split()
 ITEM_UPDATES = ("sku_id", "sku_code", "title", "quantity", "unit_price_fen")
+_NOT_ORDER_COLUMNS = frozenset({"shop_code", "order_no", "buyer_nick", "items"})
 SHIPMENT_UPDATES = ("order_id", "shipped_at", "estimated_delivery_at", "item_summary", "is_reshipment")
 
 
@@ -66,7 +67,7 @@ def ingest_orders(session: Session, orders: Sequence[OrderIn]) -> IngestResult:
     keys = [(str(shop.platform), o.order_no) for o, shop in accepted]
     existing = repository.ids_by_source(session, Order, keys)
     customer_ids = _upsert_customers(session, accepted)
-    order_ids = _upsert_orders(session, accepted, customer_ids)
+    order_ids = _upsert_orders(session, accepted, customer_ids, existing)
     _replace_items(session, accepted, order_ids)
     created = len(set(keys) - set(existing))
     publish(session, "orders.ingested", order_ids=sorted(set(order_ids.values())))
@@ -91,24 +92,29 @@ def _upsert_customers(session: Session, accepted: list[tuple[OrderIn, Shop]]) ->
             "is_vip": False,
             "created_at": utcnow(),
         }
-    upsert(
+    existing = repository.ids_by_source(session, Customer, list(rows))
+    changed = upsert(
         session,
         Customer,
         list(rows.values()),
         conflict_columns=("platform", "source_id"),
         update_columns=CUSTOMER_UPDATES,
+        returning=("platform", "source_id", "id"),
     )
-    return repository.ids_by_source(session, Customer, list(rows))
+    return existing | _ids(changed)
 
 
 def _upsert_orders(
-    session: Session, accepted: list[tuple[OrderIn, Shop]], customer_ids: dict[tuple[str, str], int]
+    session: Session,
+    accepted: list[tuple[OrderIn, Shop]],
+    customer_ids: dict[tuple[str, str], int],
+    existing: dict[tuple[str, str], int],
 ) -> dict[tuple[str, str], int]:
     now = utcnow()
     rows = []
     for order, shop in accepted:
         platform = str(shop.platform)
-        fields = order.model_dump(exclude={"shop_code", "order_no", "buyer_nick", "items"})
+        fields = {k: v for k, v in order.__dict__.items() if k not in _NOT_ORDER_COLUMNS}
         rows.append(
             {
                 **fields,
@@ -119,14 +125,20 @@ def _upsert_orders(
                 "updated_at": now,
             }
         )
-    upsert(
+    changed = upsert(
         session,
         Order,
         rows,
         conflict_columns=("platform", "source_id"),
         update_columns=ORDER_UPDATES,
+        returning=("platform", "source_id", "id"),
     )
-    return repository.ids_by_source(session, Order, [(str(s.platform), o.order_no) for o, s in accepted])
+    return existing | _ids(changed)
+
+
+def _ids(rows: Sequence[Any]) -> dict[tuple[str, str], int]:
+    """Ids of the rows an upsert inserted or changed (``existing`` covers the unchanged ones)."""
+    return {(str(platform), source_id): row_id for platform, source_id, row_id in rows}
 
 
 def _replace_items(
