@@ -14,6 +14,7 @@ from types import ModuleType
 DOMAINS: tuple[str, ...] = (
     "jobs",
     "auth",
+    "audit",
     "web",
     "catalog",
     "orders",

@@ -1,0 +1,134 @@
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aftersales.audit.models import AuditAction, AuditEntry
+from aftersales.auth.models import Role
+from tests.builders import make_customer, make_order, make_user
+
+Headers = Callable[..., dict[str, str]]
+REASON = {"reason": "客户来电要求核对收货地址"}
+
+
+def audit_rows(session: Session) -> list[AuditEntry]:
+    session.expire_all()
+    return list(session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+
+
+class TestRevealOrderPii:
+    def test_supervisor_gets_the_full_phone_and_address(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        order = make_order(session, receiver_phone="13812345678", address="文三路 100号 3幢")
+        body = client.post(
+            f"/api/orders/{order.id}/reveal", json=REASON, headers=auth_headers(Role.SUPERVISOR)
+        )
+        assert body.status_code == 200
+        assert (body.json()["receiver_phone"], body.json()["address"]) == ("13812345678", "文三路 100号 3幢")
+
+    def test_reveal_writes_who_which_order_and_why_to_the_audit_log(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        order = make_order(session)
+        response = client.post(
+            f"/api/orders/{order.id}/reveal", json=REASON, headers=auth_headers(Role.SUPERVISOR)
+        )
+        [entry] = audit_rows(session)
+        assert (entry.action, entry.subject_type, entry.subject_id) == (
+            AuditAction.REVEAL_PII,
+            "order",
+            order.id,
+        )
+        assert entry.reason == REASON["reason"]
+        assert entry.id == response.json()["audit_entry_id"]
+        assert "receiver_phone" in entry.fields
+
+    def test_reveal_returns_the_customer_account_phone_too(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        order = make_order(session, customer=make_customer(session, phone="13900001111"))
+        body = client.post(
+            f"/api/orders/{order.id}/reveal", json=REASON, headers=auth_headers(Role.SUPERVISOR)
+        )
+        assert body.json()["customer_phone"] == "13900001111"
+
+    def test_agent_may_not_reveal_and_nothing_is_logged(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        order = make_order(session)
+        response = client.post(
+            f"/api/orders/{order.id}/reveal", json=REASON, headers=auth_headers(Role.AGENT)
+        )
+        assert response.status_code == 403
+        assert audit_rows(session) == []
+
+    def test_reveal_without_a_reason_is_rejected_naming_the_field(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        order = make_order(session)
+        response = client.post(
+            f"/api/orders/{order.id}/reveal", json={}, headers=auth_headers(Role.SUPERVISOR)
+        )
+        assert response.status_code == 422
+        assert [f["field"] for f in response.json()["fields"]] == ["reason"]
+
+    def test_unknown_order_is_404_and_not_logged(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        response = client.post(
+            "/api/orders/999999/reveal", json=REASON, headers=auth_headers(Role.SUPERVISOR)
+        )
+        assert response.status_code == 404
+        assert audit_rows(session) == []
+
+    def test_supervisor_still_sees_masked_data_in_the_order_detail(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        order = make_order(session, receiver_phone="13812345678")
+        body = client.get(f"/api/orders/{order.id}", headers=auth_headers(Role.SUPERVISOR)).json()
+        assert body["receiver_phone"] == "138****5678"
+
+
+class TestAuditLog:
+    def test_admin_lists_reveals_of_one_order(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        first, second = make_order(session), make_order(session)
+        supervisor = auth_headers(Role.SUPERVISOR)
+        for order in (first, second, first):
+            client.post(f"/api/orders/{order.id}/reveal", json=REASON, headers=supervisor)
+        body = client.get(
+            "/api/audit/entries",
+            params={"subject_type": "order", "subject_id": first.id},
+            headers=auth_headers(Role.ADMIN),
+        ).json()
+        assert body["total"] == 2
+        assert {item["subject_id"] for item in body["items"]} == {first.id}
+
+    def test_supervisor_may_not_read_the_audit_log(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        assert client.get("/api/audit/entries", headers=auth_headers(Role.SUPERVISOR)).status_code == 403
+
+    def test_entries_are_filtered_by_actor(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        from aftersales.audit.service import record
+
+        alice, bob = make_user(session, role=Role.SUPERVISOR), make_user(session, role=Role.SUPERVISOR)
+        for actor in (alice, bob, bob):
+            record(
+                session,
+                actor_id=actor.id,
+                action="reveal_pii",
+                subject_type="order",
+                subject_id=1,
+                fields=["receiver_phone"],
+                reason="回访",
+            )
+        body = client.get(
+            "/api/audit/entries", params={"actor_id": bob.id}, headers=auth_headers(Role.ADMIN)
+        ).json()
+        assert body["total"] == 2
