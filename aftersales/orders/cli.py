@@ -8,9 +8,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from aftersales.cli_groups import fail, import_app
+from aftersales.catalog.service import shop_by_code
+from aftersales.cli_groups import export_app, fail, import_app
 from aftersales.db import unit_of_work
 from aftersales.kit.errors import AftersalesError
+from aftersales.orders.exporter import export_orders
 from aftersales.orders.importer import ColumnMapping, ImportReport, OrderImporter
 
 console = Console()
@@ -71,3 +73,19 @@ def _print_summary(report: ImportReport) -> None:
         f"读取 {report.rows} 行,入库订单 {report.orders} 个(新增 {report.created}),"
         f"新增包裹 {report.shipments} 个,有误 {len(report.errors)} 行"
     )
+
+
+@export_app.command("orders")
+def export_orders_command(
+    file: Annotated[Path, typer.Argument(help="输出文件 .csv 或 .xlsx")],
+    shop: Annotated[str | None, typer.Option(help="只导出该店铺(编码)")] = None,
+    reveal_pii: Annotated[bool, typer.Option(help="导出完整手机号与地址(仅限有权限的管理员)")] = False,
+) -> None:
+    """导出订单(每个商品一行,通用格式,可用 --mapping generic 重新导入);手机号与地址默认脱敏。"""
+    try:
+        with unit_of_work() as session:
+            shop_id = shop_by_code(session, shop).id if shop else None
+            count = export_orders(session, file, reveal=reveal_pii, shop_id=shop_id)
+    except AftersalesError as exc:
+        fail(exc.message)
+    console.print(f"已导出 {count} 行到 {file}" + ("" if reveal_pii else "(手机号与地址已脱敏)"))
