@@ -1,0 +1,95 @@
+"""Discovery of the application's routes and of the role each one declares, for the security tests.
+
+Routes are found in ``create_app()`` (so a route added by any domain is covered the moment it is
+registered); the minimum role is read from the route's dependency tree: ``CurrentUser`` means any
+logged-in user (agent), ``RequireSupervisor`` / ``RequireAdmin`` carry their role in the closure of
+``auth.deps.require_role``.
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+
+from aftersales.auth.deps import get_current_user
+from aftersales.auth.models import Role
+
+MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+
+# Routes anyone may call: logging in, health checks, the login page, static files and API docs.
+PUBLIC: set[tuple[str, str]] = {
+    ("POST", "/api/auth/token"),
+    ("GET", "/healthz"),
+    ("GET", "/"),
+    ("GET", "/console/login"),
+    ("POST", "/console/login"),
+}
+PUBLIC_PREFIXES = ("/static", "/docs", "/redoc", "/openapi.json")
+
+
+@dataclass(frozen=True)
+class RouteInfo:
+    method: str
+    path: str
+    declared_role: Role | None
+    signed_webhook: bool
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def url(self) -> str:
+        """The path with every parameter filled by a plausible value (auth runs before lookups)."""
+        return re.sub(r"\{(\w+)(:\w+)?\}", lambda m: "zto" if m.group(1) == "source" else "1", self.path)
+
+    @property
+    def is_public(self) -> bool:
+        return (self.method, self.path) in PUBLIC or self.path.startswith(PUBLIC_PREFIXES)
+
+
+def _api_routes(app: FastAPI) -> Iterator[APIRoute]:
+    try:  # FastAPI >= 0.16x keeps included routers lazily; this helper flattens them.
+        from fastapi.routing import _iter_included_route_candidates
+
+        candidates = list(_iter_included_route_candidates(app.routes))
+    except ImportError:
+        candidates = list(app.routes)
+    for route in candidates:
+        if isinstance(route, APIRoute):
+            yield route
+
+
+def _calls(dependant: Dependant) -> Iterator[object]:
+    for dependency in dependant.dependencies:
+        if dependency.call is not None:
+            yield dependency.call
+        yield from _calls(dependency)
+
+
+def _declared_role(dependant: Dependant) -> Role | None:
+    roles: list[Role] = []
+    for call in _calls(dependant):
+        if call is get_current_user:
+            roles.append(Role.AGENT)
+        for cell in getattr(call, "__closure__", None) or ():
+            if isinstance(cell.cell_contents, Role):
+                roles.append(cell.cell_contents)
+    return max(roles, key=lambda r: r.rank) if roles else None
+
+
+def _is_signed_webhook(dependant: Dependant) -> bool:
+    return any(hasattr(call, "webhook_source_param") for call in _calls(dependant))
+
+
+def discover(app: FastAPI) -> list[RouteInfo]:
+    infos = {
+        RouteInfo(method, route.path, _declared_role(route.dependant), _is_signed_webhook(route.dependant))
+        for route in _api_routes(app)
+        for method in route.methods
+        if method != "HEAD"
+    }
+    return sorted(infos, key=lambda r: (r.path, r.method))
