@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from aftersales.kit.pii import mask_address, mask_name, mask_phone
 from aftersales.kit.tables import FileFormatError
 from aftersales.kit.time import format_local
-from aftersales.orders.models import Customer, Order, Shipment
+from aftersales.orders.models import Customer, Order, OrderItem, Shipment
 
 COLUMNS = (
     "order_no buyer_nick status total_yuan paid_yuan postage_yuan receiver_name receiver_phone province city "
@@ -52,7 +52,7 @@ def _order_cells(order: Order, buyer: str, reveal: bool) -> dict[str, Any]:
 def _line_cells(order: Order) -> Iterator[dict[str, Any]]:
     """One row per item; each parcel's tracking number rides on the line with its position."""
     parcels: list[Shipment] = list(order.shipments)
-    lines = list(order.items) or [None]
+    lines: list[OrderItem | None] = list(order.items) or [None]
     for index, item in enumerate(lines):
         parcel = parcels[index] if index < len(parcels) else None
         yield {
