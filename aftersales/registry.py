@@ -19,6 +19,7 @@ DOMAINS: tuple[str, ...] = (
     "catalog",
     "orders",
     "messaging",
+    "tickets",
     "selfservice",
 )
 

@@ -1,0 +1,684 @@
+"""Ticket rules: creation (routing, VIP, SLA, shift), the status machine, timeline, rating, CC bots.
+
+Plain functions taking a session and keyword-only arguments; they flush, never commit.
+``open_system_ticket``, ``add_timeline_entry``, ``notify_group`` and ``record_rating`` are the
+cross-domain contract (docs/contracts.md).
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import aftersales.messaging.bots  # noqa: F401  (registers the wecom/dingtalk/feishu channels)
+from aftersales.catalog.models import Shop
+from aftersales.kit.errors import InvalidInputError
+from aftersales.kit.events import publish
+from aftersales.kit.time import utcnow
+from aftersales.messaging.bots import BOT_CHANNELS, text_payload, with_secret
+from aftersales.messaging.service import queue_message
+from aftersales.orders.models import Order, OrderItem
+from aftersales.tickets import defaults, routing, shifts
+from aftersales.tickets.errors import (
+    GroupNotFoundError,
+    InvalidTransitionError,
+    TicketNotFoundError,
+    UnknownCategoryError,
+)
+from aftersales.tickets.models import (
+    GroupBot,
+    Severity,
+    SlaPolicy,
+    TaxonomyNode,
+    Ticket,
+    TicketGroup,
+    TicketSettings,
+    TicketStatus,
+    TicketType,
+    TimelineEntry,
+)
+from aftersales.tickets.sla import (
+    ALWAYS,
+    Hours,
+    add_business_seconds,
+    business_seconds_between,
+    end_of_business_day,
+    warn_mark,
+)
+
+S = TicketStatus
+TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
+    S.NEW: frozenset({S.IN_PROGRESS, S.WAITING_CUSTOMER, S.WAITING_INTERNAL, S.RESOLVED}),
+    S.IN_PROGRESS: frozenset({S.WAITING_CUSTOMER, S.WAITING_INTERNAL, S.RESOLVED}),
+    S.WAITING_CUSTOMER: frozenset({S.IN_PROGRESS, S.RESOLVED}),
+    S.WAITING_INTERNAL: frozenset({S.IN_PROGRESS, S.RESOLVED}),
+    S.RESOLVED: frozenset({S.CLOSED, S.IN_PROGRESS}),
+    S.CLOSED: frozenset({S.IN_PROGRESS}),
+}
+PRIORITY_BY_SEVERITY = {Severity.URGENT: 1, Severity.HIGH: 2, Severity.MEDIUM: 3, Severity.LOW: 4}
+DEFAULT_GROUP = "aftersales"
+VIP_GROUP = "vip"
+
+
+# ---- defaults and lookups -------------------------------------------------------------------
+
+
+def ensure_defaults(session: Session) -> int:
+    """Default groups, taxonomy, shifts, SLA policies and settings, added when missing."""
+    added = defaults.seed_defaults(session.connection())
+    if added:
+        session.expire_all()
+    return added
+
+
+def ensure_default_groups(session: Session) -> int:
+    return ensure_defaults(session)
+
+
+def get_ticket(session: Session, ticket_id: int) -> Ticket:
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise TicketNotFoundError(ticket_id)
+    return ticket
+
+
+def group_by_code(session: Session, code: str) -> TicketGroup:
+    group = session.scalar(select(TicketGroup).where(TicketGroup.code == code))
+    if group is None:
+        ensure_defaults(session)
+        group = session.scalar(select(TicketGroup).where(TicketGroup.code == code))
+    if group is None:
+        raise GroupNotFoundError(code)
+    return group
+
+
+def settings(session: Session) -> TicketSettings:
+    row = session.get(TicketSettings, 1)
+    if row is None:
+        ensure_defaults(session)
+        row = session.get(TicketSettings, 1)
+    assert row is not None
+    return row
+
+
+def check_taxonomy(session: Session, *, category: str, subcategory: str | None, detail: str | None) -> None:
+    """Category, subcategory and detail must be active nodes of the taxonomy."""
+    paths = [("category", category)]
+    if subcategory:
+        paths.append(("subcategory", f"{category}/{subcategory}"))
+        if detail:
+            paths.append(("detail", f"{category}/{subcategory}/{detail}"))
+    known = set(
+        session.scalars(
+            select(TaxonomyNode.path).where(
+                TaxonomyNode.path.in_([p for _, p in paths]), TaxonomyNode.is_active.is_(True)
+            )
+        )
+    )
+    for field, path in paths:
+        if path not in known:
+            raise UnknownCategoryError(field, path)
+
+
+# ---- creation -------------------------------------------------------------------------------
+
+
+def create_ticket(
+    session: Session,
+    *,
+    shop_id: int | None = None,
+    order_id: int | None = None,
+    customer_id: int | None = None,
+    type: TicketType | str,
+    category: str,
+    subcategory: str | None = None,
+    detail: str | None = None,
+    title: str,
+    description: str = "",
+    severity: Severity | str = Severity.MEDIUM,
+    group_code: str | None = None,
+    assignee_id: int | None = None,
+    actor_id: int | None = None,
+    source: str = "manual",
+    source_key: str | None = None,
+    data: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """A new ticket with customer, VIP mark, routing, SLA deadlines and shift filled in.
+
+    The order, when given, supplies the shop, customer, SKUs and amount that routing looks at.
+    """
+    now = now or utcnow()
+    ticket_type, level = TicketType(type), Severity(severity)
+    order = session.get(Order, order_id) if order_id is not None else None
+    if order_id is not None and order is None:
+        raise InvalidInputError("order_id", f"订单不存在: {order_id}")
+    shop_id = order.shop_id if order else shop_id
+    if shop_id is None or session.get(Shop, shop_id) is None:
+        raise InvalidInputError("shop_id", "需要店铺(或订单)")
+    customer_id = order.customer_id if order and customer_id is None else customer_id
+    ticket = Ticket(
+        shop_id=shop_id,
+        order_id=order_id,
+        customer_id=customer_id,
+        type=ticket_type,
+        category=category,
+        subcategory=subcategory,
+        detail=detail,
+        title=title[:200],
+        description=description,
+        severity=level,
+        priority=PRIORITY_BY_SEVERITY[level],
+        status=TicketStatus.NEW,
+        source=source,
+        source_key=source_key,
+        data=data or {},
+        created_by_id=actor_id,
+        amount_fen=order.paid_fen if order else None,
+        is_vip=is_vip_customer(session, customer_id, now=now),
+        created_at=now,
+        updated_at=now,
+    )
+    skus = _order_sku_codes(session, order_id)
+    ticket.sku_code = (data or {}).get("sku_code") or (sorted(skus)[0] if skus else None)
+    cc = _route(session, ticket, skus, group_code=group_code, assignee_id=assignee_id)
+    ticket.shift_id = shifts.shift_for(session, user_id=ticket.assignee_id, at=now)
+    start_sla(session, ticket, now=now)
+    session.add(ticket)
+    session.flush()
+    _log_creation(session, ticket, actor_id, cc)
+    for code in cc:
+        notify_group(
+            session,
+            group_code=code,
+            text=cc_text(session, ticket),
+            idempotency_key=f"ticket:{ticket.id}:cc:{code}",
+            subject=("ticket", ticket.id),
+        )
+    publish(session, "tickets.created", ticket_id=ticket.id)
+    return ticket
+
+
+def _order_sku_codes(session: Session, order_id: int | None) -> set[str]:
+    if order_id is None:
+        return set()
+    query = select(OrderItem.sku_code).where(OrderItem.order_id == order_id, OrderItem.sku_code.is_not(None))
+    return {code for code in session.scalars(query) if code}
+
+
+def _route(
+    session: Session, ticket: Ticket, skus: set[str], *, group_code: str | None, assignee_id: int | None
+) -> list[str]:
+    """Default group (VIP customers to the VIP group), then rules; explicit choices win. Returns CCs."""
+    shop = session.get(Shop, ticket.shop_id)
+    facts = routing.Facts(
+        shop_id=ticket.shop_id,
+        platform=str(shop.platform) if shop else None,
+        type=str(ticket.type),
+        category=ticket.category,
+        subcategory=ticket.subcategory,
+        severity=str(ticket.severity),
+        sku_codes=frozenset(skus | ({ticket.sku_code} if ticket.sku_code else set())),
+        amount_fen=ticket.amount_fen,
+        vip=ticket.is_vip,
+    )
+    decision = routing.decide(routing.active_rules(session), facts)
+    code = group_code or decision.group_code or (VIP_GROUP if ticket.is_vip else DEFAULT_GROUP)
+    ticket.group_id = group_by_code(session, code).id
+    ticket.assignee_id = assignee_id or decision.assignee_id
+    ticket.priority = decision.priority or ticket.priority
+    if decision.matched_rule_ids:
+        ticket.data = {**(ticket.data or {}), "routing_rules": decision.matched_rule_ids}
+    return decision.cc_group_codes
+
+
+def _log_creation(session: Session, ticket: Ticket, actor_id: int | None, cc: list[str]) -> None:
+    note = f"创建工单({ticket.type.label} · {ticket.category}"
+    note += f"/{ticket.subcategory})" if ticket.subcategory else ")"
+    if ticket.is_vip:
+        note += ",VIP客户"
+    if cc:
+        note += ",已抄送 " + "、".join(cc)
+    add_timeline_entry(
+        session,
+        ticket_id=ticket.id,
+        actor_id=actor_id,
+        kind="created",
+        message=note,
+        data={"source": ticket.source, "group_id": ticket.group_id, "assignee_id": ticket.assignee_id},
+    )
+
+
+def open_system_ticket(
+    session: Session,
+    *,
+    source: str,
+    source_key: str,
+    shop_id: int,
+    order_id: int | None = None,
+    customer_id: int | None = None,
+    type: str,
+    category: str,
+    subcategory: str | None = None,
+    title: str,
+    description: str,
+    severity: str = "medium",
+    group_code: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> tuple[Ticket, bool]:
+    """Idempotent by ``(source, source_key)``: a repeat returns the existing ticket (bool False),
+    noting a changed description on its timeline instead of opening a duplicate."""
+    existing = session.scalar(select(Ticket).where(Ticket.source == source, Ticket.source_key == source_key))
+    if existing is not None:
+        if description and description != existing.description:
+            add_timeline_entry(
+                session,
+                ticket_id=existing.id,
+                actor_id=None,
+                kind="system",
+                message=f"{source} 更新: {description}",
+                data={"old": existing.description, "new": description},
+            )
+            existing.description = description
+            session.flush()
+        return existing, False
+    ticket = create_ticket(
+        session,
+        shop_id=shop_id,
+        order_id=order_id,
+        customer_id=customer_id,
+        type=type,
+        category=category,
+        subcategory=subcategory,
+        title=title,
+        description=description,
+        severity=severity,
+        group_code=group_code,
+        source=source,
+        source_key=source_key,
+        data=data,
+    )
+    return ticket, True
+
+
+# ---- VIP ------------------------------------------------------------------------------------
+
+
+def is_vip_customer(session: Session, customer_id: int | None, *, now: datetime | None = None) -> bool:
+    """Repeated issues (tickets within the window) or high lifetime spend, per the settings row."""
+    if customer_id is None:
+        return False
+    rule = settings(session)
+    since = (now or utcnow()) - timedelta(days=rule.vip_window_days)
+    recent = session.scalar(
+        select(func.count(Ticket.id)).where(Ticket.customer_id == customer_id, Ticket.created_at >= since)
+    )
+    if (recent or 0) + 1 >= rule.vip_min_tickets:
+        return True
+    paid = session.scalar(
+        select(func.coalesce(func.sum(Order.paid_fen), 0)).where(Order.customer_id == customer_id)
+    )
+    return int(paid or 0) >= rule.vip_min_paid_fen
+
+
+# ---- SLA ------------------------------------------------------------------------------------
+
+
+def policy_for(session: Session, *, shop_id: int, ticket_type: TicketType) -> SlaPolicy | None:
+    """Most specific policy: shop+type, shop, type, then the global default."""
+    query = (
+        select(SlaPolicy)
+        .where(
+            (SlaPolicy.shop_id == shop_id) | SlaPolicy.shop_id.is_(None),
+            (SlaPolicy.ticket_type == ticket_type) | SlaPolicy.ticket_type.is_(None),
+        )
+        .order_by(SlaPolicy.shop_id.is_(None), SlaPolicy.ticket_type.is_(None), SlaPolicy.id)
+        .limit(1)
+    )
+    return session.scalar(query)
+
+
+def hours_of(policy: SlaPolicy) -> Hours:
+    return Hours(policy.business_start_minute, policy.business_end_minute)
+
+
+def start_sla(session: Session, ticket: Ticket, *, now: datetime) -> None:
+    """Deadlines from the ticket's policy: first response, and resolution (from ``now``)."""
+    policy = policy_for(session, shop_id=ticket.shop_id, ticket_type=ticket.type)
+    if policy is None:
+        return
+    ticket.sla_policy_id = policy.id
+    hours = hours_of(policy)
+    if ticket.first_responded_at is None:
+        ticket.first_response_due_at = add_business_seconds(now, policy.first_response_minutes * 60, hours)
+    _set_resolution_clock(ticket, policy, now)
+    _refresh_next_deadline(ticket, policy)
+
+
+def _set_resolution_clock(ticket: Ticket, policy: SlaPolicy, start: datetime) -> None:
+    hours = hours_of(policy)
+    clock_hours = ALWAYS if policy.resolution_calendar else hours
+    if policy.resolution_same_day:
+        due: datetime | None = end_of_business_day(start, hours)
+    elif policy.resolution_minutes:
+        due = add_business_seconds(start, policy.resolution_minutes * 60, clock_hours)
+    else:
+        due = None
+    ticket.resolution_due_at = due
+    ticket.resolution_warn_at = warn_mark(start, due, policy.warn_percent, clock_hours) if due else None
+
+
+def _refresh_next_deadline(ticket: Ticket, policy: SlaPolicy | None) -> None:
+    """``sla_due_at``/``sla_warn_at``: the first-response clock until answered, then resolution."""
+    if ticket.status in (S.WAITING_CUSTOMER, S.RESOLVED, S.CLOSED):
+        ticket.sla_due_at = ticket.sla_warn_at = None
+        return
+    if ticket.first_responded_at is None and ticket.first_response_due_at is not None:
+        ticket.sla_due_at = ticket.first_response_due_at
+        start = ticket.created_at or utcnow()
+        hours = hours_of(policy) if policy else ALWAYS
+        percent = policy.warn_percent if policy else 75
+        ticket.sla_warn_at = warn_mark(start, ticket.first_response_due_at, percent, hours)
+        return
+    ticket.sla_due_at = ticket.resolution_due_at
+    ticket.sla_warn_at = ticket.resolution_warn_at
+
+
+def _policy(session: Session, ticket: Ticket) -> SlaPolicy | None:
+    return session.get(SlaPolicy, ticket.sla_policy_id) if ticket.sla_policy_id else None
+
+
+def _pause_clock(session: Session, ticket: Ticket, now: datetime) -> None:
+    """Waiting for the customer: keep the business time left, clear the deadline."""
+    policy = _policy(session, ticket)
+    if policy is not None and ticket.resolution_due_at is not None:
+        hours = ALWAYS if policy.resolution_calendar else hours_of(policy)
+        ticket.sla_remaining_seconds = business_seconds_between(now, ticket.resolution_due_at, hours)
+        warn = ticket.resolution_warn_at or ticket.resolution_due_at
+        ticket.sla_warn_remaining_seconds = business_seconds_between(now, warn, hours)
+    ticket.sla_paused_at = now
+
+
+def _resume_clock(session: Session, ticket: Ticket, now: datetime) -> None:
+    """Back from waiting: the deadline moves by the time spent waiting (in business time)."""
+    policy = _policy(session, ticket)
+    if ticket.sla_paused_at is not None:
+        ticket.sla_paused_seconds += int((now - ticket.sla_paused_at).total_seconds())
+    if policy is not None and ticket.sla_remaining_seconds is not None:
+        hours = ALWAYS if policy.resolution_calendar else hours_of(policy)
+        ticket.resolution_due_at = add_business_seconds(now, ticket.sla_remaining_seconds, hours)
+        ticket.resolution_warn_at = add_business_seconds(now, ticket.sla_warn_remaining_seconds or 0, hours)
+    ticket.sla_paused_at = None
+    ticket.sla_remaining_seconds = ticket.sla_warn_remaining_seconds = None
+    ticket.sla_alert_level = 0
+
+
+# ---- status machine -------------------------------------------------------------------------
+
+
+def transition(
+    session: Session,
+    *,
+    ticket_id: int,
+    to: TicketStatus | str,
+    actor_id: int | None,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Move along the status machine; anything else is refused with the two statuses named."""
+    now = now or utcnow()
+    ticket = get_ticket(session, ticket_id)
+    target, current = TicketStatus(to), ticket.status
+    if target not in TRANSITIONS[current]:
+        raise InvalidTransitionError(current.label, target.label)
+    if current == S.WAITING_CUSTOMER:
+        _resume_clock(session, ticket, now)
+    if current in (S.RESOLVED, S.CLOSED):
+        _reopen(session, ticket, now)
+    ticket.status = target
+    if actor_id is not None and ticket.first_responded_at is None:
+        ticket.first_responded_at = now
+    _enter(session, ticket, target, now)
+    _refresh_next_deadline(ticket, _policy(session, ticket))
+    ticket.updated_at = now
+    message = f"状态:{current.label} → {target.label}" + (f"。{note}" if note else "")
+    add_timeline_entry(
+        session,
+        ticket_id=ticket.id,
+        actor_id=actor_id,
+        kind="status",
+        message=message,
+        data={"old": str(current), "new": str(target), "note": note},
+    )
+    if target == S.RESOLVED:
+        publish(session, "tickets.resolved", ticket_id=ticket.id)
+    return ticket
+
+
+def _enter(session: Session, ticket: Ticket, target: TicketStatus, now: datetime) -> None:
+    if target == S.WAITING_CUSTOMER:
+        _pause_clock(session, ticket, now)
+    elif target == S.RESOLVED:
+        ticket.resolved_at = now
+        if ticket.resolution_due_at is not None and now > ticket.resolution_due_at:
+            ticket.sla_breached = True
+    elif target == S.CLOSED:
+        ticket.closed_at = now
+
+
+def _reopen(session: Session, ticket: Ticket, now: datetime) -> None:
+    """A reopened ticket gets a fresh resolution clock."""
+    ticket.reopened_count += 1
+    ticket.resolved_at = ticket.closed_at = None
+    ticket.sla_alert_level = 0
+    policy = _policy(session, ticket)
+    if policy is not None:
+        _set_resolution_clock(ticket, policy, now)
+
+
+# ---- timeline, comments, assignment ---------------------------------------------------------
+
+
+def add_timeline_entry(
+    session: Session,
+    *,
+    ticket_id: int,
+    actor_id: int | None,
+    kind: str,
+    message: str,
+    data: dict[str, Any] | None = None,
+) -> TimelineEntry:
+    """Append to the ticket's timeline (never edited afterwards). ``kind="note"`` is internal."""
+    entry = TimelineEntry(
+        ticket_id=ticket_id,
+        actor_id=actor_id,
+        kind=kind[:24],
+        message=message,
+        is_internal=kind == "note",
+        data=data or {},
+        created_at=utcnow(),
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def add_comment(
+    session: Session,
+    *,
+    ticket_id: int,
+    actor_id: int,
+    text: str,
+    internal: bool = False,
+    now: datetime | None = None,
+) -> TimelineEntry:
+    """A reply to the customer (counts as the first response) or an internal note."""
+    now = now or utcnow()
+    ticket = get_ticket(session, ticket_id)
+    if ticket.status == S.CLOSED:
+        from aftersales.tickets.errors import TicketClosedError
+
+        raise TicketClosedError()
+    if not internal and ticket.first_responded_at is None:
+        ticket.first_responded_at = now
+        _refresh_next_deadline(ticket, _policy(session, ticket))
+    if not internal and ticket.status == S.NEW:
+        transition(session, ticket_id=ticket.id, to=S.IN_PROGRESS, actor_id=actor_id, now=now)
+    ticket.updated_at = now
+    return add_timeline_entry(
+        session, ticket_id=ticket.id, actor_id=actor_id, kind="note" if internal else "comment", message=text
+    )
+
+
+def assign(
+    session: Session,
+    *,
+    ticket_id: int,
+    actor_id: int | None,
+    assignee_id: int | None = None,
+    group_code: str | None = None,
+) -> Ticket:
+    """Change assignee and/or group; the ticket follows the new assignee's shift."""
+    ticket = get_ticket(session, ticket_id)
+    changes: dict[str, Any] = {}
+    if group_code is not None:
+        group = group_by_code(session, group_code)
+        changes["group_id"] = [ticket.group_id, group.id]
+        ticket.group_id = group.id
+    if assignee_id is not None and assignee_id != ticket.assignee_id:
+        changes["assignee_id"] = [ticket.assignee_id, assignee_id]
+        ticket.assignee_id = assignee_id
+        ticket.shift_id = shifts.shift_for(session, user_id=assignee_id, at=utcnow()) or ticket.shift_id
+    if changes:
+        ticket.updated_at = utcnow()
+        add_timeline_entry(
+            session,
+            ticket_id=ticket.id,
+            actor_id=actor_id,
+            kind="assign",
+            message=_assign_message(session, ticket),
+            data=changes,
+        )
+    return ticket
+
+
+def _assign_message(session: Session, ticket: Ticket) -> str:
+    from aftersales.auth.models import User
+
+    group = session.get(TicketGroup, ticket.group_id) if ticket.group_id else None
+    user = session.get(User, ticket.assignee_id) if ticket.assignee_id else None
+    return f"分派给 {group.name if group else '-'} / {user.display_name if user else '未指定'}"
+
+
+def update_fields(session: Session, *, ticket_id: int, actor_id: int, **changes: Any) -> Ticket:
+    """Edit category, severity, priority, title…; each change is recorded old → new."""
+    ticket = get_ticket(session, ticket_id)
+    diff = {}
+    for name, value in changes.items():
+        if value is None or getattr(ticket, name) == value:
+            continue
+        diff[name] = [str(getattr(ticket, name)), str(value)]
+        setattr(ticket, name, value)
+    if diff:
+        ticket.updated_at = utcnow()
+        message = "修改:" + ",".join(f"{k} {old} → {new}" for k, (old, new) in diff.items())
+        add_timeline_entry(
+            session, ticket_id=ticket.id, actor_id=actor_id, kind="field", message=message, data=diff
+        )
+    return ticket
+
+
+def schedule_follow_up(
+    session: Session, *, ticket_id: int, actor_id: int, at: datetime, note: str | None = None
+) -> Ticket:
+    """隔日跟进: the ticket comes back to the top of the queue at ``at``."""
+    ticket = get_ticket(session, ticket_id)
+    ticket.follow_up_at = at
+    ticket.follow_up_note = (note or "")[:200] or None
+    add_timeline_entry(
+        session,
+        ticket_id=ticket.id,
+        actor_id=actor_id,
+        kind="follow_up",
+        message=f"预约跟进 {at.isoformat(timespec='minutes')}" + (f":{note}" if note else ""),
+        data={"at": at.isoformat()},
+    )
+    return ticket
+
+
+# ---- rating ---------------------------------------------------------------------------------
+
+
+def record_rating(session: Session, *, ticket_id: int, stars: int, comment: str | None = None) -> Ticket:
+    """The customer's 1-5 rating; a later rating replaces the earlier one, both stay on the timeline."""
+    if not 1 <= stars <= 5:
+        raise InvalidInputError("stars", "评分应为 1-5")
+    ticket = get_ticket(session, ticket_id)
+    ticket.rating_stars = stars
+    ticket.rating_comment = comment
+    ticket.rated_at = utcnow()
+    add_timeline_entry(
+        session,
+        ticket_id=ticket.id,
+        actor_id=None,
+        kind="rating",
+        message=f"客户评价 {'★' * stars}{'☆' * (5 - stars)}" + (f":{comment}" if comment else ""),
+        data={"stars": stars, "comment": comment},
+    )
+    return ticket
+
+
+# ---- group bots -----------------------------------------------------------------------------
+
+
+def notify_group(
+    session: Session,
+    *,
+    group_code: str,
+    text: str,
+    idempotency_key: str,
+    subject: tuple[str, int] | None = None,
+) -> int:
+    """Queue ``text`` to every active bot of the group through the outbox; returns how many.
+
+    Each bot gets ``<idempotency_key>:bot<id>``, so a repeat call queues nothing new.
+    """
+    group = group_by_code(session, group_code)
+    bots = session.scalars(
+        select(GroupBot).where(GroupBot.group_id == group.id, GroupBot.is_active.is_(True))
+    )
+    count = 0
+    for bot in bots:
+        payload = (
+            text_payload(bot.channel, text) if bot.channel in BOT_CHANNELS else _webhook_payload(group, text)
+        )
+        queue_message(
+            session,
+            channel=bot.channel,
+            destination=with_secret(bot.url, bot.secret) if bot.channel in BOT_CHANNELS else bot.url,
+            payload=payload,
+            idempotency_key=f"{idempotency_key}:bot{bot.id}",
+            subject=subject,
+        )
+        count += 1
+    return count
+
+
+def _webhook_payload(group: TicketGroup, text: str) -> dict[str, Any]:
+    return {"event": "group.notify", "group": group.code, "text": text}
+
+
+def cc_text(session: Session, ticket: Ticket) -> str:
+    order = session.get(Order, ticket.order_id) if ticket.order_id else None
+    lines = [
+        f"【工单 #{ticket.id}】{ticket.title}",
+        f"类型:{ticket.type.label} 分类:{ticket.category}"
+        + (f"/{ticket.subcategory}" if ticket.subcategory else ""),
+        f"紧急程度:{ticket.severity.label}" + (" · VIP客户" if ticket.is_vip else ""),
+    ]
+    if order is not None:
+        lines.append(f"订单:{order.source_id}")
+    if ticket.description:
+        lines.append(ticket.description[:300])
+    return "\n".join(lines)
