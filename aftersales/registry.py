@@ -20,7 +20,11 @@ DOMAINS: tuple[str, ...] = (
     "orders",
     "messaging",
     "tickets",
+    "returns",
+    "conversations",
+    "qc",
     "selfservice",
+    "analytics",
 )
 
 

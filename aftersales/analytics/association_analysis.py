@@ -1,0 +1,125 @@
+"""关联分析 over stored data: tickets (problem category) and parcels (logistics outcome).
+
+Rules come from a deterministic sample of at most ``repository.SAMPLE_CASES`` cases (FP-growth in
+memory); cross-tab ratios are exact counts grouped in the database.
+"""
+
+from sqlalchemy.orm import Session
+
+from aftersales.analytics import charts, repository
+from aftersales.analytics.associations import CrossTabRow, Rule, mine_rules
+from aftersales.analytics.results import Analysis, DataTable, percent
+from aftersales.analytics.scope import Scope
+from aftersales.analytics.sources import Inputs
+from aftersales.catalog.models import PLATFORM_LABELS, Platform
+from aftersales.orders.couriers import COURIERS
+
+PARCEL_DIMENSIONS = ("快递", "地区", "平台", "价格带")
+
+
+def _readable(case: dict[str, object]) -> dict[str, object]:
+    """Courier and platform codes as the names people use (圆通, 天猫)."""
+    out = dict(case)
+    if out.get("快递") in COURIERS:
+        out["快递"] = (
+            COURIERS[str(out["快递"])].removesuffix("速递").removesuffix("快递").removesuffix("速运")
+        )
+    if out.get("平台") in Platform.__members__.values() or out.get("平台") in {p.value for p in Platform}:
+        out["平台"] = PLATFORM_LABELS[Platform(str(out["平台"]))]
+    return out
+
+
+def _rule_table(key: str, title: str, rules: list[Rule]) -> DataTable:
+    table = DataTable(key, title, ["关联", "结果", "支持度", "置信度", "lift", "例数"])
+    table.rows = [
+        [
+            " + ".join(a.split("=", 1)[1] for a in r.antecedent),
+            r.consequent.split("=", 1)[1],
+            percent(r.support),
+            percent(r.confidence),
+            round(r.lift, 2),
+            r.count,
+        ]
+        for r in rules
+    ]
+    return table
+
+
+def _crosstab_rows(session: Session, inputs: Inputs, scope: Scope) -> list[CrossTabRow]:
+    rows: list[CrossTabRow] = []
+    for dimension in PARCEL_DIMENSIONS:
+        counts = repository.parcel_crosstab(session, inputs, scope, dimension)
+        totals: dict[str, int] = {}
+        outcome_totals: dict[str, int] = {}
+        for value, outcome, n in counts:
+            totals[value] = totals.get(value, 0) + n
+            outcome_totals[outcome] = outcome_totals.get(outcome, 0) + n
+        grand = sum(totals.values())
+        for value, outcome, n in counts:
+            if outcome == "正常" or totals[value] < 20:
+                continue
+            shown = _readable({dimension: value})[dimension]
+            rows.append(
+                CrossTabRow(
+                    dimension,
+                    str(shown),
+                    outcome,
+                    totals[value],
+                    n,
+                    n / totals[value],
+                    outcome_totals[outcome] / grand,
+                )
+            )
+    rows.sort(key=lambda r: (-r.ratio, -r.hits))
+    return rows
+
+
+def associations(session: Session, scope: Scope) -> Analysis:
+    inputs = Inputs()
+    analysis = Analysis("associations", "关联分析")
+    ticket_cases = [_readable(c) for c in repository.ticket_cases(session, inputs, scope)]
+    ticket_rules = mine_rules(ticket_cases, outcome="问题分类", min_support=0.005)
+    parcel_cases = [_readable(c) for c in repository.parcel_cases(session, inputs, scope)]
+    parcel_rules = [
+        r
+        for r in mine_rules(parcel_cases, outcome="物流结果", min_support=0.002)
+        if not r.consequent.endswith("正常")
+    ]
+    analysis.tables.append(_rule_table("ticket_rules", "问题分类关联规则(工单)", ticket_rules))
+    analysis.tables.append(_rule_table("parcel_rules", "物流问题关联规则(包裹)", parcel_rules))
+    crosstab = _crosstab_rows(session, inputs, scope)
+    table = DataTable(
+        "crosstab",
+        "交叉表:各维度的物流问题率",
+        ["维度", "取值", "结果", "包裹数", "问题数", "比率", "整体比率", "倍数"],
+    )
+    table.rows = [
+        [
+            r.dimension,
+            r.value,
+            r.outcome,
+            r.cases,
+            r.hits,
+            percent(r.rate),
+            percent(r.base_rate),
+            round(r.ratio, 2),
+        ]
+        for r in crosstab[:30]
+    ]
+    analysis.tables.append(table)
+    ranked = sorted(ticket_rules + parcel_rules, key=lambda r: -r.lift)
+    analysis.findings = [r.sentence() for r in ranked[:10]]
+    if ranked:
+        top = ranked[:8]
+        analysis.charts.append(
+            charts.bar_chart(
+                "关联规则 lift 排行",
+                [r.sentence().split(",")[0] for r in top],
+                [r.lift for r in top],
+                horizontal=True,
+            )
+        )
+    if not ticket_cases:
+        inputs.missing.append("范围内没有可关联订单的工单,问题分类关联未计算")
+    analysis.missing = inputs.missing
+    return analysis

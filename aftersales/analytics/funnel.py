@@ -1,0 +1,148 @@
+"""漏斗分析 (seed 000): contacts → answered → tickets → resolved first time / later → rated → satisfied.
+
+Each step is one GROUP BY in the database keyed by the chosen dimension; the page shows each step's
+count and its share of the step before, so the largest drop is where customers fall out.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, and_, func, select
+from sqlalchemy.orm import Session
+
+from aftersales.analytics.dimensions import DIMENSIONS, joined, key_expression
+from aftersales.analytics.results import Analysis, DataTable, percent, rate
+from aftersales.analytics.scope import Scope, local_day
+from aftersales.analytics.sources import Inputs
+
+SATISFIED_STARS = 4
+
+
+@dataclass(frozen=True)
+class Step:
+    code: str
+    label: str
+
+
+STEPS = (
+    Step("contacts", "进线咨询"),
+    Step("answered", "人工接待"),
+    Step("tickets", "生成工单"),
+    Step("resolved_first", "首次解决"),
+    Step("resolved_later", "后续解决"),
+    Step("rated", "已评价"),
+    Step("satisfied", "满意"),
+)
+
+
+def _count(
+    session: Session,
+    inputs: Inputs,
+    scope: Scope,
+    table: Table,
+    time_column: ColumnElement[Any],
+    by: str | None,
+    where: ColumnElement[bool] | None = None,
+) -> dict[str, int] | None:
+    key, joins = key_expression(inputs, table, by)
+    if key is None:
+        return None
+    statement = (
+        select(key.label("key"), func.count())
+        .select_from(joined(table, joins))
+        .where(scope.within(time_column), scope.shop_filter(table))
+        .group_by(key)
+    )
+    if where is not None:
+        statement = statement.where(where)
+    return {str(k) if k is not None else "未分配": int(n) for k, n in session.execute(statement)}
+
+
+def _conversation_steps(session: Session, inputs: Inputs, scope: Scope, by: str | None) -> dict[str, Any]:
+    conversations = inputs.table("conversations", "chat_sessions")
+    started = inputs.column(conversations, "started_at", "first_message_at", "created_at")
+    if conversations is None or started is None:
+        return {}
+    answered = inputs.column(
+        conversations, "first_response_at", "first_agent_reply_at", "first_response_seconds"
+    )
+    steps: dict[str, Any] = {"contacts": _count(session, inputs, scope, conversations, started, by)}
+    if answered is not None:
+        steps["answered"] = _count(session, inputs, scope, conversations, started, by, answered.is_not(None))
+    return steps
+
+
+def _ticket_steps(session: Session, inputs: Inputs, scope: Scope, by: str | None) -> dict[str, Any]:
+    tickets = inputs.table("tickets")
+    created = inputs.column(tickets, "created_at")
+    resolved = inputs.column(tickets, "resolved_at")
+    stars = inputs.column(tickets, "rating_stars", "stars", why="评价星级")
+    if tickets is None or created is None:
+        return {}
+    steps: dict[str, Any] = {"tickets": _count(session, inputs, scope, tickets, created, by)}
+    if resolved is not None:
+        same_day = local_day(session, resolved) == local_day(session, created)
+        first = and_(resolved.is_not(None), same_day)
+        if "reopened_count" in tickets.c:
+            first = and_(first, tickets.c.reopened_count == 0)
+        steps["resolved_first"] = _count(session, inputs, scope, tickets, created, by, first)
+        steps["resolved_later"] = _count(
+            session, inputs, scope, tickets, created, by, and_(resolved.is_not(None), ~first)
+        )
+    if stars is not None:
+        steps["rated"] = _count(session, inputs, scope, tickets, created, by, stars.is_not(None))
+        steps["satisfied"] = _count(session, inputs, scope, tickets, created, by, stars >= SATISFIED_STARS)
+    return steps
+
+
+def funnel(session: Session, scope: Scope, *, by: str | None = None) -> Analysis:
+    """The funnel for the scope, one row per value of ``by`` (or one 「全部」 row)."""
+    inputs = Inputs()
+    steps = {**_conversation_steps(session, inputs, scope, by), **_ticket_steps(session, inputs, scope, by)}
+    if by and any(v is None for v in steps.values()):
+        inputs.missing.append(f"部分环节无法按{DIMENSIONS[by]}拆分,显示为「—」")
+    keys = sorted({k for counts in steps.values() if counts for k in counts})
+    columns = [DIMENSIONS.get(by or "", "范围")] + [s.label for s in STEPS] + ["首次解决率", "满意率"]
+    table = DataTable("funnel", "服务漏斗", columns)
+    for key in keys:
+        counts = [
+            (steps.get(s.code) or {}).get(key) if steps.get(s.code) is not None else None for s in STEPS
+        ]
+        values = dict(zip([s.code for s in STEPS], counts, strict=True))
+        resolved = (values["resolved_first"] or 0) + (values["resolved_later"] or 0)
+        table.rows.append(
+            [
+                key,
+                *counts,
+                percent(rate(values["resolved_first"], resolved)),
+                percent(rate(values["satisfied"], values["rated"])),
+            ]
+        )
+    analysis = Analysis("funnel", "漏斗分析", tables=[table], missing=inputs.missing)
+    analysis.data["steps"] = {
+        s.code: sum((steps.get(s.code) or {}).values()) if steps.get(s.code) is not None else None
+        for s in STEPS
+    }
+    analysis.findings = drop_findings(analysis.data["steps"])
+    return analysis
+
+
+def drop_findings(totals: dict[str, int | None]) -> list[str]:
+    """Sentences naming the biggest drop between consecutive stages that have data.
+
+    Not every contact needs a ticket, so contacts → tickets is not a drop; the stages compared are
+    answered of contacts, resolved of tickets, rated of resolved, satisfied of rated.
+    """
+    first, later = totals.get("resolved_first"), totals.get("resolved_later")
+    resolved = None if first is None and later is None else (first or 0) + (later or 0)
+    pairs = [
+        ("进线咨询", totals.get("contacts"), "人工接待", totals.get("answered")),
+        ("生成工单", totals.get("tickets"), "已解决", resolved),
+        ("已解决", resolved, "已评价", totals.get("rated")),
+        ("已评价", totals.get("rated"), "满意", totals.get("satisfied")),
+    ]
+    drops = [(1 - b / a, before, after) for before, a, after, b in pairs if a and b is not None]
+    if not drops:
+        return []
+    loss, before, after = max(drops)
+    return [f"流失最大的环节:{before} → {after},流失 {loss:.0%}"]

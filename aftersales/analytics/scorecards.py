@@ -1,0 +1,248 @@
+"""Scorecards per platform / shop / group / agent, targets (考核值) and below-target alerts.
+
+One grouped query per source table (conversations, tickets, rating invitations, QC results) gives
+every metric of every subject at once; targets come from ``analytics_metric_targets`` with the
+seed-004 standards (首响 < 20 秒, 满意度 > 90%) as built-in defaults.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, and_, case, func, literal, select
+from sqlalchemy.orm import Session
+
+from aftersales.analytics.dimensions import DIMENSIONS, joined, key_expression
+from aftersales.analytics.repository import response_seconds
+from aftersales.analytics.results import Analysis, DataTable, number, percent, rate
+from aftersales.analytics.scope import Scope, local_day
+from aftersales.analytics.sources import Inputs
+
+LEVELS = ("agent", "group", "shop", "platform")
+
+
+@dataclass(frozen=True)
+class Metric:
+    code: str
+    label: str
+    higher_is_better: bool
+    is_rate: bool = False
+
+    def format(self, value: float | None) -> str:
+        return percent(value) if self.is_rate else number(value)
+
+    def below(self, actual: float, target: float) -> bool:
+        return actual < target if self.higher_is_better else actual > target
+
+
+METRICS = {
+    m.code: m
+    for m in (
+        Metric("receptions", "接待量", True),
+        Metric("first_response", "平均首响(秒)", False),
+        Metric("avg_response", "平均响应(秒)", False),
+        Metric("tickets", "工单量", True),
+        Metric("ticket_first_response", "工单首响(分钟)", False),
+        Metric("fcr", "首次解决率", True, is_rate=True),
+        Metric("sla_breaches", "SLA超时", False),
+        Metric("invite_rate", "邀评率", True, is_rate=True),
+        Metric("rating_rate", "评价率", True, is_rate=True),
+        Metric("satisfaction_rate", "满意率", True, is_rate=True),
+        Metric("negative_rate", "差评率", False, is_rate=True),
+        Metric("qc_score", "质检分", True),
+    )
+}
+# Seed 004: 在线客服首次响应时间 < 20 秒,满意度 > 90%.
+DEFAULT_TARGETS = {"first_response": 20.0, "satisfaction_rate": 0.9}
+MIN_SAMPLE = 5
+
+
+@dataclass
+class Subject:
+    key: str
+    agent_id: int | None = None
+    values: dict[str, float | None] = field(default_factory=dict)
+    samples: dict[str, int] = field(default_factory=dict)
+
+
+def _keys(inputs: Inputs, table: Table, level: str) -> tuple[list[ColumnElement[Any]], Any] | None:
+    """Key columns (label, and user id at agent level) and the FROM clause for one source table."""
+    key, joins = key_expression(inputs, table, level)
+    if key is None:
+        return None
+    columns: list[ColumnElement[Any]] = [key.label("key")]
+    if level == "agent" and joins:
+        columns.append(joins[0][0].c.id.label("agent_id"))
+    else:
+        columns.append(literal(None).label("agent_id"))
+    return columns, joined(table, joins)
+
+
+def _aggregate(
+    session: Session,
+    inputs: Inputs,
+    scope: Scope,
+    table: Table,
+    time_column: ColumnElement[Any],
+    level: str,
+    aggregates: dict[str, ColumnElement[Any]],
+) -> list[dict[str, Any]]:
+    keyed = _keys(inputs, table, level)
+    if keyed is None:
+        return []
+    columns, source = keyed
+    statement = (
+        select(*columns, *(value.label(name) for name, value in aggregates.items()))
+        .select_from(source)
+        .where(scope.within(time_column), scope.shop_filter(table))
+        .group_by(*columns[:1], *([columns[1]] if level == "agent" else []))
+    )
+    return [dict(row._mapping) for row in session.execute(statement)]
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _ticket_metrics(session: Session, inputs: Inputs, scope: Scope, level: str) -> list[dict[str, Any]]:
+    tickets = inputs.table("tickets")
+    if tickets is None:
+        return []
+    resolved = tickets.c.resolved_at.is_not(None)
+    first = and_(
+        resolved, local_day(session, tickets.c.resolved_at) == local_day(session, tickets.c.created_at)
+    )
+    first = and_(first, tickets.c.reopened_count == 0)
+    waited = response_seconds(session, tickets.c.first_responded_at, tickets.c.created_at) / 60
+    rows = _aggregate(
+        session,
+        inputs,
+        scope,
+        tickets,
+        tickets.c.created_at,
+        level,
+        {
+            "tickets": func.count(),
+            "ticket_first_response": func.avg(waited),
+            "responded": _count_if(tickets.c.first_responded_at.is_not(None)),
+            "first": _count_if(first),
+            "resolved": _count_if(resolved),
+            "sla_breaches": _count_if(tickets.c.sla_breached.is_(True)),
+        },
+    )
+    for row in rows:
+        row["fcr"] = rate(row.pop("first"), row["resolved"])
+        row["_samples"] = {
+            "fcr": row.pop("resolved") or 0,
+            "ticket_first_response": row.pop("responded") or 0,
+        }
+    return rows
+
+
+def _rating_metrics(session: Session, inputs: Inputs, scope: Scope, level: str) -> list[dict[str, Any]]:
+    invitations = inputs.table("rating_invitations")
+    if invitations is None:
+        return []
+    stars = func.coalesce(invitations.c.final_stars, invitations.c.stars)
+    rows = _aggregate(
+        session,
+        inputs,
+        scope,
+        invitations,
+        invitations.c.eligible_at,
+        level,
+        {
+            "eligible": func.count(),
+            "invited": _count_if(invitations.c.invited_at.is_not(None)),
+            "rated": _count_if(invitations.c.stars.is_not(None)),
+            "satisfied": _count_if(stars >= 4),
+            "negative": _count_if(stars <= 2),
+        },
+    )
+    for row in rows:
+        row["invite_rate"] = rate(row["invited"], row["eligible"])
+        row["rating_rate"] = rate(row["rated"], row["invited"])
+        row["satisfaction_rate"] = rate(row["satisfied"], row["rated"])
+        row["negative_rate"] = rate(row["negative"], row["rated"])
+        row["_samples"] = {
+            "invite_rate": row.pop("eligible") or 0,
+            "rating_rate": row.pop("invited") or 0,
+            "satisfaction_rate": row["rated"] or 0,
+            "negative_rate": row.pop("rated") or 0,
+        }
+        del row["satisfied"], row["negative"]
+    return rows
+
+
+def _conversation_metrics(session: Session, inputs: Inputs, scope: Scope, level: str) -> list[dict[str, Any]]:
+    conversations = inputs.table("conversations", "chat_sessions")
+    started = inputs.column(conversations, "started_at", "first_message_at", "created_at")
+    if conversations is None or started is None:
+        return []
+    aggregates: dict[str, ColumnElement[Any]] = {"receptions": func.count()}
+    first = inputs.column(conversations, "first_response_seconds", why="首响时间")
+    if first is not None:
+        aggregates["first_response"] = func.avg(first)
+        aggregates["responded"] = func.count(first)
+    average = inputs.column(conversations, "avg_response_seconds", "average_response_seconds", why="平均响应")
+    if average is not None:
+        aggregates["avg_response"] = func.avg(average)
+    rows = _aggregate(session, inputs, scope, conversations, started, level, aggregates)
+    for row in rows:
+        row["_samples"] = {"first_response": row.pop("responded", 0) or 0, "avg_response": row["receptions"]}
+    return rows
+
+
+def _qc_metrics(session: Session, inputs: Inputs, scope: Scope, level: str) -> list[dict[str, Any]]:
+    results = inputs.table("qc_results", "qc_scores", "qc_reviews")
+    score = inputs.column(results, "score", "total_score", why="质检分")
+    when = inputs.column(results, "created_at", "scored_at", "checked_at")
+    if results is None or score is None or when is None:
+        return []
+    rows = _aggregate(
+        session, inputs, scope, results, when, level, {"qc_score": func.avg(score), "n": func.count()}
+    )
+    for row in rows:
+        row["_samples"] = {"qc_score": row.pop("n") or 0}
+    return rows
+
+
+SOURCES = (_conversation_metrics, _ticket_metrics, _rating_metrics, _qc_metrics)
+
+
+def compute(session: Session, scope: Scope, *, level: str = "agent") -> tuple[list[Subject], Inputs]:
+    """Every metric of every subject of ``level`` in the scope."""
+    if level not in LEVELS:
+        raise ValueError(f"未知层级: {level}")
+    inputs = Inputs()
+    subjects: dict[str, Subject] = {}
+    for source in SOURCES:
+        for row in source(session, inputs, scope, level):
+            key = str(row.pop("key") or "未分配")
+            subject = subjects.setdefault(key, Subject(key))
+            subject.agent_id = subject.agent_id or row.pop("agent_id", None)
+            row.pop("agent_id", None)
+            samples = row.pop("_samples", {})
+            for code, value in row.items():
+                if code in METRICS:
+                    subject.values[code] = None if value is None else float(value)
+                    subject.samples[code] = samples.get(code, int(subject.values.get("tickets") or 0))
+    return sorted(subjects.values(), key=lambda s: s.key), inputs
+
+
+def scorecards(
+    session: Session, scope: Scope, *, level: str = "agent", targets: dict[str, float] | None = None
+) -> Analysis:
+    """The scorecard table; cells below target are listed in ``data["below"]`` for highlighting."""
+    subjects, inputs = compute(session, scope, level=level)
+    shown = [m for m in METRICS.values() if any(m.code in s.values for s in subjects)]
+    table = DataTable("scorecard", f"{DIMENSIONS[level]}考核", [DIMENSIONS[level], *(m.label for m in shown)])
+    below: set[tuple[int, int]] = set()
+    for r, subject in enumerate(subjects):
+        table.rows.append([subject.key, *(m.format(subject.values.get(m.code)) for m in shown)])
+        for c, metric in enumerate(shown, start=1):
+            value, target = subject.values.get(metric.code), (targets or {}).get(metric.code)
+            if value is not None and target is not None and metric.below(value, target):
+                below.add((r, c))
+    analysis = Analysis("scorecards", "考核看板", tables=[table], missing=inputs.missing)
+    analysis.data.update(below=below, subjects=subjects, metrics=shown)
+    return analysis

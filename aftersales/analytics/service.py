@@ -1,0 +1,155 @@
+"""Targets (考核值) and below-target alerts: the only writes analytics makes, to its own tables.
+
+Alerts go to the supervisors' group bot through ``tickets.service.notify_group`` (the outbox), and
+to the agent on their own scorecard page; a rerun of the same period alerts nobody twice.
+"""
+
+import importlib
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aftersales.analytics import scorecards
+from aftersales.analytics.errors import UnknownMetricError
+from aftersales.analytics.models import MetricTarget, ScorecardAlert
+from aftersales.analytics.scope import Scope
+from aftersales.kit.errors import InvalidInputError
+from aftersales.kit.upsert import insert_ignore
+
+SUPERVISORS_GROUP = "supervisors"
+
+
+def set_target(
+    session: Session, *, metric: str, level: str, value: float, subject: str = "", actor_id: int | None = None
+) -> MetricTarget:
+    """Create or change one target; ``subject`` "" is the level's default."""
+    if metric not in scorecards.METRICS:
+        raise UnknownMetricError(metric)
+    if level not in scorecards.LEVELS:
+        raise InvalidInputError("level", f"未知层级 {level}")
+    if scorecards.METRICS[metric].is_rate and not 0 <= value <= 1:
+        raise InvalidInputError("value", "比率类指标的考核值应在 0 到 1 之间")
+    row = session.scalar(
+        select(MetricTarget).where(
+            MetricTarget.metric == metric, MetricTarget.level == level, MetricTarget.subject == subject
+        )
+    )
+    if row is None:
+        row = MetricTarget(metric=metric, level=level, subject=subject, value=value, updated_by_id=actor_id)
+        session.add(row)
+    else:
+        row.value, row.updated_by_id = value, actor_id
+    session.flush()
+    return row
+
+
+def targets_for(session: Session, *, level: str) -> dict[str, dict[str, float]]:
+    """``{subject: {metric: target}}`` with "" for the level default (built-in defaults underneath)."""
+    result: dict[str, dict[str, float]] = {"": dict(scorecards.DEFAULT_TARGETS)}
+    for row in session.scalars(select(MetricTarget).where(MetricTarget.level == level)):
+        result.setdefault(row.subject, {})[row.metric] = row.value
+    return result
+
+
+def target_of(targets: dict[str, dict[str, float]], subject: str, metric: str) -> float | None:
+    return targets.get(subject, {}).get(metric, targets[""].get(metric))
+
+
+def check_targets(session: Session, *, start: date, end: date, level: str = "agent") -> list[ScorecardAlert]:
+    """Raise an alert for each subject below a target with at least ``MIN_SAMPLE`` cases behind it."""
+    subjects, _inputs = scorecards.compute(session, Scope(start, end), level=level)
+    targets = targets_for(session, level=level)
+    rows = []
+    for subject in subjects:
+        for code, actual in subject.values.items():
+            target = target_of(targets, subject.key, code)
+            metric = scorecards.METRICS[code]
+            if actual is None or target is None or subject.samples.get(code, 0) < scorecards.MIN_SAMPLE:
+                continue
+            if metric.below(actual, target):
+                rows.append(
+                    {
+                        "metric": code,
+                        "level": level,
+                        "subject": subject.key,
+                        "period_start": start,
+                        "period_end": end,
+                        "actual": actual,
+                        "target": target,
+                        "sample": subject.samples.get(code, 0),
+                        "agent_id": subject.agent_id,
+                        "notified": False,
+                    }
+                )
+    before = set(
+        session.scalars(
+            select(ScorecardAlert.id).where(
+                ScorecardAlert.period_start == start, ScorecardAlert.period_end == end
+            )
+        )
+    )
+    insert_ignore(
+        session,
+        ScorecardAlert,
+        rows,
+        conflict_columns=("metric", "level", "subject", "period_start", "period_end"),
+    )
+    created = list(
+        session.scalars(
+            select(ScorecardAlert)
+            .where(
+                ScorecardAlert.period_start == start,
+                ScorecardAlert.period_end == end,
+                ScorecardAlert.level == level,
+            )
+            .where(ScorecardAlert.id.not_in(before) if before else ScorecardAlert.id.is_not(None))
+            .order_by(ScorecardAlert.id)
+        )
+    )
+    for alert in created:
+        _notify(session, alert)
+    return created
+
+
+def alert_text(alert: ScorecardAlert) -> str:
+    metric = scorecards.METRICS[alert.metric]
+    period = f"{alert.period_start:%m-%d}" + (
+        "" if alert.period_end == alert.period_start else f"至{alert.period_end:%m-%d}"
+    )
+    return (
+        f"【考核提醒】{scorecards.DIMENSIONS[alert.level]}「{alert.subject}」{period} {metric.label} "
+        f"{metric.format(alert.actual)},低于考核值 {metric.format(alert.target)}"
+        f"({alert.sample} 例),请关注并改进。"
+    )
+
+
+def _notify(session: Session, alert: ScorecardAlert) -> None:
+    """To the supervisors' group bot (outbox); without tickets' ``notify_group`` it stays on the page."""
+    try:
+        tickets_service = importlib.import_module("aftersales.tickets.service")
+    except ImportError:
+        return
+    notify = getattr(tickets_service, "notify_group", None)
+    if notify is None:
+        return
+    notify(
+        session,
+        group_code=SUPERVISORS_GROUP,
+        text=alert_text(alert),
+        idempotency_key=f"analytics:alert:{alert.id}",
+        subject="考核提醒",
+    )
+    alert.notified = True
+    session.flush()
+
+
+def alerts_for_agent(session: Session, *, agent_id: int, limit: int = 20) -> list[ScorecardAlert]:
+    statement = select(ScorecardAlert).where(ScorecardAlert.agent_id == agent_id)
+    return list(session.scalars(statement.order_by(ScorecardAlert.created_at.desc()).limit(limit)))
+
+
+def recent_alerts(session: Session, *, limit: int = 50) -> list[ScorecardAlert]:
+    return list(
+        session.scalars(select(ScorecardAlert).order_by(ScorecardAlert.created_at.desc()).limit(limit))
+    )
