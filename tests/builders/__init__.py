@@ -2,11 +2,13 @@
 
 from tests.builders.auth import make_user
 from tests.builders.catalog import make_shop, make_sku
+from tests.builders.conversations import make_chat
 from tests.builders.orders import make_customer, make_event, make_order, make_shipment
 from tests.builders.tickets import make_bot, make_rule, make_ticket
 
 __all__ = [
     "make_bot",
+    "make_chat",
     "make_customer",
     "make_event",
     "make_order",

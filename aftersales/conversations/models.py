@@ -1,0 +1,105 @@
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from aftersales.catalog.models import Platform, platform_enum
+from aftersales.db import Base
+from aftersales.kit.time import utcnow
+from aftersales.kit.types import UTCDateTime
+
+
+class Sender(enum.StrEnum):
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    BOT = "bot"
+
+    @property
+    def label(self) -> str:
+        return {"customer": "顾客", "agent": "客服", "bot": "机器人"}[self.value]
+
+
+class Handling(enum.StrEnum):
+    """Who answered: only the bot (纯机接待), the bot then a person (转人工), only people, nobody."""
+
+    BOT_ONLY = "bot_only"
+    TRANSFERRED = "transferred"
+    HUMAN = "human"
+    UNANSWERED = "unanswered"
+
+    @property
+    def label(self) -> str:
+        return {"bot_only": "纯机器人", "transferred": "转人工", "human": "人工", "unanswered": "未回复"}[
+            self.value
+        ]
+
+
+def _enum(cls: type[enum.StrEnum], length: int = 16) -> Enum:
+    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
+class ChatSession(Base):
+    """One conversation on a platform's IM, keyed by the platform's session id within a shop."""
+
+    __tablename__ = "chat_sessions"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "session_key"),
+        Index("ix_chat_sessions_shop_id_started_at", "shop_id", "started_at"),
+        Index("ix_chat_sessions_started_at", "started_at"),
+        Index("ix_chat_sessions_order_id", "order_id"),
+        Index("ix_chat_sessions_agent_id_started_at", "agent_id", "started_at"),
+        Index("ix_chat_sessions_ticket_id", "ticket_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
+    platform: Mapped[Platform] = mapped_column(platform_enum())
+    session_key: Mapped[str] = mapped_column(String(128), comment="the platform's session id")
+    customer_account: Mapped[str | None] = mapped_column(String(128), comment="buyer nick on the platform")
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    ticket_id: Mapped[int | None] = mapped_column(Integer, comment="linked ticket (tickets.id)")
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), comment="first human agent")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_customer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_seconds: Mapped[int | None] = mapped_column(Integer)
+    avg_response_seconds: Mapped[int | None] = mapped_column(Integer)
+    max_response_seconds: Mapped[int | None] = mapped_column(Integer)
+    responses: Mapped[int] = mapped_column(Integer, default=0, comment="agent replies that answered a wait")
+    customer_messages: Mapped[int] = mapped_column(Integer, default=0)
+    agent_messages: Mapped[int] = mapped_column(Integer, default=0)
+    bot_messages: Mapped[int] = mapped_column(Integer, default=0)
+    handling: Mapped[Handling] = mapped_column(_enum(Handling), default=Handling.UNANSWERED)
+    transferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    repeat_contact: Mapped[bool] = mapped_column(
+        Boolean, default=False, comment="the customer came back about the same order within 24 h"
+    )
+    repeat_of_session_id: Mapped[int | None] = mapped_column(
+        Integer, comment="earlier session this one repeats"
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ChatMessage(Base):
+    __tablename__ = "chat_messages"
+    __table_args__ = (
+        UniqueConstraint("session_id", "source_id"),
+        Index("ix_chat_messages_session_id_sent_at", "session_id", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("chat_sessions.id", ondelete="CASCADE"))
+    source_id: Mapped[str] = mapped_column(
+        String(64), comment="platform message id, or a hash of time+sender+text"
+    )
+    sender: Mapped[Sender] = mapped_column(_enum(Sender, 12))
+    text: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    agent_account: Mapped[str | None] = mapped_column(String(64), comment="agent sub-account as exported")
+    response_seconds: Mapped[int | None] = mapped_column(
+        Integer, comment="for agent replies: the wait answered"
+    )

@@ -1,0 +1,94 @@
+"""Every query of the conversations domain."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select, tuple_
+from sqlalchemy.orm import Session
+
+from aftersales.conversations.models import ChatMessage, ChatSession, Sender
+
+
+def session_ids(session: Session, keys: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    rows = session.execute(
+        select(ChatSession.shop_id, ChatSession.session_key, ChatSession.id).where(
+            tuple_(ChatSession.shop_id, ChatSession.session_key).in_(keys)
+        )
+    )
+    return {(shop_id, key): session_id for shop_id, key, session_id in rows}
+
+
+def existing_message_keys(session: Session, keys: list[tuple[int, str]]) -> set[tuple[int, str]]:
+    if not keys:
+        return set()
+    rows = session.execute(
+        select(ChatMessage.session_id, ChatMessage.source_id).where(
+            tuple_(ChatMessage.session_id, ChatMessage.source_id).in_(keys)
+        )
+    )
+    return {(session_id, source_id) for session_id, source_id in rows}
+
+
+def turns(session: Session, session_ids: Sequence[int]) -> list[tuple[int, int, Sender, datetime]]:
+    """(message id, session id, sender, sent at) of the sessions, in sending order."""
+    rows = session.execute(
+        select(ChatMessage.id, ChatMessage.session_id, ChatMessage.sender, ChatMessage.sent_at)
+        .where(ChatMessage.session_id.in_(session_ids))
+        .order_by(ChatMessage.session_id, ChatMessage.sent_at, ChatMessage.id)
+    )
+    return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+def order_ids_of(session: Session, session_ids: Sequence[int]) -> list[int]:
+    rows = session.scalars(
+        select(ChatSession.order_id)
+        .where(ChatSession.id.in_(session_ids), ChatSession.order_id.is_not(None))
+        .distinct()
+    )
+    return [order_id for order_id in rows if order_id is not None]
+
+
+def sessions_of_orders(session: Session, order_ids: list[int]) -> list[tuple[int, int, datetime, datetime]]:
+    rows = session.execute(
+        select(ChatSession.id, ChatSession.order_id, ChatSession.started_at, ChatSession.ended_at)
+        .where(ChatSession.order_id.in_(order_ids))
+        .order_by(ChatSession.order_id, ChatSession.started_at, ChatSession.id)
+    )
+    return [(row[0], row[1] or 0, row[2], row[3]) for row in rows]
+
+
+def messages_of(session: Session, session_id: int) -> list[ChatMessage]:
+    return list(
+        session.scalars(
+            select(ChatMessage)
+            .where(ChatMessage.session_id == session_id)
+            .order_by(ChatMessage.sent_at, ChatMessage.id)
+        )
+    )
+
+
+def session_search(
+    *,
+    shop_id: int | None = None,
+    agent_id: int | None = None,
+    order_id: int | None = None,
+    handling: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select[Any]:
+    statement = select(ChatSession).order_by(ChatSession.started_at.desc(), ChatSession.id.desc())
+    filters = {
+        ChatSession.shop_id: shop_id,
+        ChatSession.agent_id: agent_id,
+        ChatSession.order_id: order_id,
+        ChatSession.handling: handling,
+    }
+    for column, value in filters.items():
+        if value is not None:
+            statement = statement.where(column == value)
+    if since is not None:
+        statement = statement.where(ChatSession.started_at >= since)
+    if until is not None:
+        statement = statement.where(ChatSession.started_at < until)
+    return statement

@@ -1,0 +1,261 @@
+"""Ingesting chat messages (one at a time in real time, or in bulk from exports) and session metrics.
+
+Messages are keyed by session + source id (the platform's message id, or a hash of time, sender
+and text), so a repeat delivery is a no-op. After new messages land, the touched sessions'
+metrics are recomputed and ``conversations.messages_appended`` is published in the same
+transaction; quality inspection subscribes to it, so inspection happens on ingest.
+"""
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, tuple_, update
+from sqlalchemy.orm import Session
+
+from aftersales.catalog.models import Platform, Shop
+from aftersales.conversations import metrics, repository
+from aftersales.conversations.errors import ChatSessionNotFoundError, ShopPlatformMismatchError
+from aftersales.conversations.models import ChatMessage, ChatSession, Sender
+from aftersales.conversations.schemas import IngestResult, MessageIn
+from aftersales.kit.errors import InvalidInputError
+from aftersales.kit.events import publish
+from aftersales.kit.time import as_utc, utcnow
+from aftersales.kit.upsert import insert_ignore
+
+MESSAGES_APPENDED = "conversations.messages_appended"
+REPEAT_WINDOW = timedelta(hours=24)
+METRIC_COLUMNS = (
+    "started_at ended_at first_customer_at first_response_seconds avg_response_seconds max_response_seconds "
+    "responses customer_messages agent_messages bot_messages handling transferred_at"
+).split()
+
+
+def message_source_id(sender: str, sent_at: datetime, text: str) -> str:
+    """Stable id for exports without message ids: the same line imported twice hashes the same."""
+    raw = f"{sender}|{as_utc(sent_at).isoformat()}|{text}".encode()
+    return "h:" + hashlib.sha256(raw).hexdigest()[:40]
+
+
+def append_message(
+    session: Session,
+    *,
+    shop_id: int,
+    platform: str,
+    session_key: str,
+    sender: str,
+    text: str,
+    sent_at: datetime,
+    agent_id: int | None = None,
+    order_id: int | None = None,
+    source_id: str | None = None,
+    agent_account: str | None = None,
+    customer_account: str | None = None,
+) -> ChatMessage:
+    """Add one message in real time (idempotent by ``source_id``); returns the stored row."""
+    row = MessageIn(
+        shop_id=shop_id,
+        platform=Platform(platform),
+        session_key=session_key,
+        sender=Sender(sender),
+        text=text,
+        sent_at=sent_at,
+        agent_id=agent_id,
+        agent_account=agent_account,
+        order_id=order_id,
+        customer_account=customer_account,
+        source_id=source_id,
+    )
+    ingest_messages(session, [row])
+    key = row.source_id or message_source_id(row.sender, row.sent_at, row.text)
+    message = session.scalar(
+        select(ChatMessage)
+        .join(ChatSession, ChatSession.id == ChatMessage.session_id)
+        .where(
+            ChatSession.shop_id == shop_id,
+            ChatSession.session_key == session_key,
+            ChatMessage.source_id == key,
+        )
+    )
+    assert message is not None
+    return message
+
+
+def ingest_messages(session: Session, rows: Sequence[MessageIn]) -> IngestResult:
+    """Store a batch of messages across any number of sessions in a few bulk statements."""
+    if not rows:
+        return IngestResult(received=0, created=0, sessions=0)
+    _check_shops(session, rows)
+    session_ids = _upsert_sessions(session, rows)
+    new_ids = _insert_messages(session, rows, session_ids)
+    touched = sorted(set(session_ids.values()))
+    refresh_sessions(session, touched)
+    if new_ids:
+        publish(session, MESSAGES_APPENDED, session_ids=touched, message_ids=new_ids)
+    return IngestResult(received=len(rows), created=len(new_ids), sessions=len(touched))
+
+
+def _check_shops(session: Session, rows: Sequence[MessageIn]) -> None:
+    shops = {s.id: s for s in session.scalars(select(Shop).where(Shop.id.in_({r.shop_id for r in rows})))}
+    for row in rows:
+        shop = shops.get(row.shop_id)
+        if shop is None:
+            raise InvalidInputError("shop_id", f"店铺 {row.shop_id} 不存在")
+        if shop.platform != row.platform and {shop.platform, row.platform} != {
+            Platform.TAOBAO,
+            Platform.TMALL,
+        }:
+            raise ShopPlatformMismatchError(shop.name, row.platform.label)
+
+
+def _upsert_sessions(session: Session, rows: Sequence[MessageIn]) -> dict[tuple[int, str], int]:
+    """Create missing sessions; fill in order, customer and first agent when a later message knows them."""
+    firsts: dict[tuple[int, str], MessageIn] = {}
+    extras: dict[tuple[int, str], dict[str, Any]] = defaultdict(dict)
+    for row in sorted(rows, key=lambda r: r.sent_at):
+        key = (row.shop_id, row.session_key)
+        firsts.setdefault(key, row)
+        for column in ("order_id", "customer_account"):
+            if getattr(row, column) is not None:
+                extras[key].setdefault(column, getattr(row, column))
+        if row.sender is Sender.AGENT and row.agent_id is not None:
+            extras[key].setdefault("agent_id", row.agent_id)
+    now = utcnow()
+    insert_ignore(
+        session,
+        ChatSession,
+        [_new_session(first, extras[key], now) for key, first in firsts.items()],
+        conflict_columns=["shop_id", "session_key"],
+    )
+    ids = repository.session_ids(session, list(firsts))
+    for key, values in extras.items():
+        _fill_missing(session, ids[key], values)
+    return ids
+
+
+def _new_session(first: MessageIn, extra: dict[str, Any], now: datetime) -> dict[str, Any]:
+    return {
+        "shop_id": first.shop_id,
+        "platform": first.platform,
+        "session_key": first.session_key,
+        "started_at": first.sent_at,
+        "ended_at": first.sent_at,
+        "responses": 0,
+        "customer_messages": 0,
+        "agent_messages": 0,
+        "bot_messages": 0,
+        "handling": "unanswered",
+        "repeat_contact": False,
+        "created_at": now,
+        "updated_at": now,
+        **extra,
+    }
+
+
+def _fill_missing(session: Session, session_id: int, values: dict[str, Any]) -> None:
+    for column, value in values.items():
+        attribute = getattr(ChatSession, column)
+        session.execute(
+            update(ChatSession)
+            .where(ChatSession.id == session_id, attribute.is_(None))
+            .values({column: value})
+        )
+
+
+def _insert_messages(
+    session: Session, rows: Sequence[MessageIn], session_ids: dict[tuple[int, str], int]
+) -> list[int]:
+    """Insert unseen messages; returns the ids of those that are new."""
+    records = {}
+    for row in rows:
+        session_id = session_ids[(row.shop_id, row.session_key)]
+        source_id = row.source_id or message_source_id(row.sender, row.sent_at, row.text)
+        records[(session_id, source_id)] = {
+            "session_id": session_id,
+            "source_id": source_id,
+            "sender": row.sender,
+            "text": row.text,
+            "sent_at": row.sent_at,
+            "agent_id": row.agent_id,
+            "agent_account": row.agent_account,
+        }
+    before = repository.existing_message_keys(session, list(records))
+    insert_ignore(session, ChatMessage, list(records.values()), conflict_columns=["session_id", "source_id"])
+    fresh = [key for key in records if key not in before]
+    if not fresh:
+        return []
+    found = session.execute(
+        select(ChatMessage.id).where(tuple_(ChatMessage.session_id, ChatMessage.source_id).in_(fresh))
+    )
+    return sorted(found.scalars())
+
+
+def refresh_sessions(session: Session, session_ids: Sequence[int]) -> None:
+    """Recompute response-time metrics and repeat contacts of the given sessions from their messages."""
+    by_session: dict[int, list[tuple[int, Sender, datetime]]] = defaultdict(list)
+    for message_id, session_id, sender, sent_at in repository.turns(session, session_ids):
+        by_session[session_id].append((message_id, sender, sent_at))
+    for session_id, turns in by_session.items():
+        _store_metrics(session, session_id, turns)
+    session.flush()
+    order_ids = repository.order_ids_of(session, session_ids)
+    if order_ids:
+        _mark_repeat_contacts(session, order_ids)
+    _expire_loaded(session, set(session_ids))
+
+
+def _expire_loaded(session: Session, session_ids: set[int]) -> None:
+    """Bulk updates by primary key bypass the identity map: reload rows a caller already holds."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, ChatSession) and obj.id in session_ids:
+            session.expire(obj)
+        elif isinstance(obj, ChatMessage) and obj.session_id in session_ids:
+            session.expire(obj)
+
+
+def _store_metrics(session: Session, session_id: int, turns: list[tuple[int, Sender, datetime]]) -> None:
+    result = metrics.compute([metrics.Turn(sender, sent_at) for _id, sender, sent_at in turns])
+    agent_replies = [
+        {"id": message_id, "response_seconds": seconds}
+        for (message_id, sender, _at), seconds in zip(turns, result.reply_seconds, strict=True)
+        if sender is Sender.AGENT
+    ]
+    if agent_replies:
+        session.execute(update(ChatMessage), agent_replies)
+    values = {name: getattr(result, name) for name in METRIC_COLUMNS}
+    session.execute(
+        update(ChatSession).where(ChatSession.id == session_id).values(updated_at=utcnow(), **values)
+    )
+
+
+def _mark_repeat_contacts(session: Session, order_ids: list[int]) -> None:
+    """A session is a repeat contact when the customer comes back about the same order within 24 h."""
+    by_order: dict[int, list[tuple[int, datetime, datetime]]] = defaultdict(list)
+    for session_id, order_id, started_at, ended_at in repository.sessions_of_orders(session, order_ids):
+        by_order[order_id].append((session_id, started_at, ended_at))
+    changes: list[dict[str, Any]] = []
+    for sessions in by_order.values():
+        for index, (session_id, _started, ended) in enumerate(sessions):
+            later = sessions[index + 1] if index + 1 < len(sessions) else None
+            came_back = later is not None and later[1] - ended <= REPEAT_WINDOW
+            earlier = sessions[index - 1][0] if index else None
+            changes.append({"id": session_id, "repeat_contact": came_back, "repeat_of_session_id": earlier})
+    session.execute(update(ChatSession), changes)
+
+
+def get_session(session: Session, session_id: int) -> ChatSession:
+    chat = session.get(ChatSession, session_id)
+    if chat is None:
+        raise ChatSessionNotFoundError(session_id)
+    return chat
+
+
+def link_ticket(session: Session, *, session_id: int, ticket_id: int) -> ChatSession:
+    """Remember which ticket came out of this conversation (QC checks that one exists when needed)."""
+    chat = get_session(session, session_id)
+    chat.ticket_id = ticket_id
+    session.flush()
+    publish(session, MESSAGES_APPENDED, session_ids=[session_id], message_ids=[])
+    return chat

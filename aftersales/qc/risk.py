@@ -1,0 +1,71 @@
+"""Review and complaint risk in a customer's message (seed 001: 投诉、举报、差评威胁).
+
+Each kind is a set of phrase patterns with an alert level. A negation just before the phrase
+("不会给差评", "不投诉了") is not a threat. Hits carry the character span so the console can
+highlight the evidence inside the message.
+"""
+
+import re
+from dataclasses import dataclass
+
+LEVELS = ("low", "medium", "high")
+LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS, start=1)}
+
+RISK_KINDS = {
+    "regulator": "向12315/消协/市场监管投诉",
+    "legal": "法律威胁",
+    "media": "媒体曝光",
+    "report": "举报",
+    "platform_complaint": "向平台投诉",
+    "bad_review": "差评威胁",
+    "escalation": "要求升级/找领导",
+}
+
+_PATTERNS: tuple[tuple[str, str, str], ...] = (
+    ("regulator", "high", r"12315|12345|消协|消费者协会|工商局?|市场监(督|管)(管理)?局?"),
+    ("legal", "high", r"律师函?|起诉|告你们|法院|打官司|报警|诉讼|法律途径|维权"),
+    ("media", "high", r"曝光|媒体|记者|发(到)?(微博|抖音|小红书|朋友圈)|上热搜|黑猫投诉"),
+    ("report", "high", r"举报"),
+    ("platform_complaint", "medium", r"投诉|找(平台|小二|官方)|平台介入|申请介入|客服小二"),
+    (
+        "bad_review",
+        "medium",
+        r"(给|打|写|留)(你们?)?(个|一个)?(差评|中评|一星|1星)|差评|一星好评|追评.{0,4}(曝光|说|写)",
+    ),
+    ("escalation", "low", r"(找|叫|让)(你们?)?(的)?(领导|主管|经理|负责人|老板)"),
+)
+_COMPILED = tuple((kind, level, re.compile(pattern)) for kind, level, pattern in _PATTERNS)
+_NEGATION = re.compile(r"(不会|不想|不用|不|没|别|没有|不打算|不至于)(再|去|要|给你们?|跟你们?)?$")
+_NEGATION_WINDOW = 6
+
+
+@dataclass(frozen=True)
+class RiskHit:
+    kind: str
+    level: str
+    phrase: str
+    start: int
+    end: int
+
+    @property
+    def kind_label(self) -> str:
+        return RISK_KINDS[self.kind]
+
+
+def _negated(text: str, start: int) -> bool:
+    return bool(_NEGATION.search(text[max(0, start - _NEGATION_WINDOW) : start]))
+
+
+def detect(text: str) -> list[RiskHit]:
+    """Every threat in the text, at most one per kind, highest level first."""
+    hits: list[RiskHit] = []
+    for kind, level, pattern in _COMPILED:
+        for match in pattern.finditer(text):
+            if not _negated(text, match.start()):
+                hits.append(RiskHit(kind, level, match.group(0), match.start(), match.end()))
+                break
+    return sorted(hits, key=lambda hit: (-LEVEL_RANK[hit.level], hit.start))
+
+
+def highest_level(hits: list[RiskHit]) -> str | None:
+    return max((hit.level for hit in hits), key=LEVEL_RANK.__getitem__, default=None)

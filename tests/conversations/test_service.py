@@ -1,0 +1,86 @@
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from aftersales.conversations import service
+from aftersales.conversations.models import ChatMessage, ChatSession, Handling
+from aftersales.kit.time import utcnow
+from tests.builders import make_chat, make_order, make_shop
+
+
+class TestAppendMessage:
+    def test_creates_the_session_and_the_message(self, session: Session) -> None:
+        shop = make_shop(session)
+        message = service.append_message(
+            session,
+            shop_id=shop.id,
+            platform=shop.platform,
+            session_key="s-1",
+            sender="customer",
+            text="在吗",
+            sent_at=utcnow(),
+        )
+        chat = session.get(ChatSession, message.session_id)
+        assert chat is not None
+        assert (chat.session_key, chat.customer_messages) == ("s-1", 1)
+
+    def test_is_idempotent_for_the_same_message(self, session: Session) -> None:
+        shop = make_shop(session)
+        sent = utcnow()
+        for _ in range(2):
+            service.append_message(
+                session,
+                shop_id=shop.id,
+                platform=shop.platform,
+                session_key="s-2",
+                sender="customer",
+                text="在吗",
+                sent_at=sent,
+                source_id="m-1",
+            )
+        assert session.scalar(select(func.count()).select_from(ChatMessage)) == 1
+
+    def test_keeps_session_metrics_current(self, session: Session) -> None:
+        chat = make_chat(session, [("customer", 0, "你好"), ("bot", 1, "亲，在的"), ("agent", 45, "您好")])
+        assert (chat.first_response_seconds, chat.handling) == (45, Handling.TRANSFERRED)
+
+    def test_stores_the_wait_each_agent_reply_answered(self, session: Session) -> None:
+        chat = make_chat(session, [("customer", 0, "你好"), ("agent", 12, "您好")])
+        reply = session.scalar(
+            select(ChatMessage).where(ChatMessage.session_id == chat.id, ChatMessage.sender == "agent")
+        )
+        assert reply is not None
+        assert reply.response_seconds == 12
+
+
+class TestRepeatContact:
+    def test_marks_a_session_the_customer_came_back_to_within_24_hours(self, session: Session) -> None:
+        shop = make_shop(session)
+        order = make_order(session, shop=shop)
+        start = utcnow() - timedelta(days=2)
+        first = make_chat(session, [("customer", 0, "快递到哪了")], shop=shop, order_id=order.id, start=start)
+        second = make_chat(
+            session,
+            [("customer", 0, "还没到")],
+            shop=shop,
+            order_id=order.id,
+            start=start + timedelta(hours=20),
+        )
+        session.refresh(first)
+        assert (first.repeat_contact, second.repeat_of_session_id) == (True, first.id)
+
+    def test_does_not_mark_a_return_after_24_hours(self, session: Session) -> None:
+        shop = make_shop(session)
+        order = make_order(session, shop=shop)
+        start = utcnow() - timedelta(days=3)
+        first = make_chat(session, [("customer", 0, "快递到哪了")], shop=shop, order_id=order.id, start=start)
+        make_chat(
+            session,
+            [("customer", 0, "还没到")],
+            shop=shop,
+            order_id=order.id,
+            start=start + timedelta(hours=30),
+        )
+        session.refresh(first)
+        assert first.repeat_contact is False

@@ -1,0 +1,34 @@
+import pytest
+
+from aftersales.qc.risk import detect, highest_level
+
+
+class TestDetect:
+    @pytest.mark.parametrize(
+        ("text", "kind", "level"),
+        [
+            ("再不处理我就打12315", "regulator", "high"),
+            ("我要去消协投诉你们", "regulator", "high"),
+            ("我会找律师起诉你们", "legal", "high"),
+            ("我要发微博曝光你们", "media", "high"),
+            ("我要举报你们店", "report", "high"),
+            ("我要投诉你们", "platform_complaint", "medium"),
+            ("不解决就给你差评", "bad_review", "medium"),
+            ("叫你们主管来", "escalation", "low"),
+        ],
+    )
+    def test_maps_threats_to_their_kind_and_level(self, text: str, kind: str, level: str) -> None:
+        hits = detect(text)
+        assert (hits[0].kind, hits[0].level) == (kind, level)
+
+    def test_returns_the_phrase_and_its_span_for_highlighting(self) -> None:
+        text = "东西坏了，我要给你们差评"
+        hit = detect(text)[0]
+        assert text[hit.start : hit.end] == hit.phrase == "给你们差评"
+
+    @pytest.mark.parametrize("text", ["放心，不会给差评的", "我不投诉，你们尽快处理就行", "谢谢，东西很好"])
+    def test_ignores_negated_threats_and_ordinary_messages(self, text: str) -> None:
+        assert detect(text) == []
+
+    def test_highest_level_of_several_hits(self) -> None:
+        assert highest_level(detect("给差评，还要打12315")) == "high"
