@@ -4,6 +4,7 @@ from tests.builders.auth import make_user
 from tests.builders.catalog import make_shop, make_sku
 from tests.builders.conversations import make_chat
 from tests.builders.orders import make_customer, make_event, make_order, make_shipment
+from tests.builders.returns import make_return_policy, make_return_request
 from tests.builders.tickets import make_bot, make_rule, make_ticket
 
 __all__ = [
@@ -12,6 +13,8 @@ __all__ = [
     "make_customer",
     "make_event",
     "make_order",
+    "make_return_policy",
+    "make_return_request",
     "make_rule",
     "make_shipment",
     "make_shop",

@@ -1,0 +1,226 @@
+"""Reshipment (补发): pushed to the ERP through the outbox, tracked once the ERP sends the number.
+
+The push is a signed webhook written in the same transaction as the reshipment and delivered by
+``messaging.deliver_outbox`` with retries; the ERP sync state shown in the console is that
+outbox row's state. The ERP's callback creates an ``orders`` shipment (``is_reshipment``), so the
+parcel is tracked like any other, and the customer is told the tracking number via the outbox.
+"""
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aftersales.auth.models import User
+from aftersales.catalog.models import Shop, Sku
+from aftersales.kit.errors import ConflictError, InvalidInputError, NotFoundError
+from aftersales.kit.time import utcnow
+from aftersales.messaging.models import OutboxMessage, OutboxStatus
+from aftersales.messaging.service import queue_message
+from aftersales.orders.couriers import courier_name
+from aftersales.orders.models import Customer, Order
+from aftersales.orders.repository import shipment_ids
+from aftersales.orders.schemas import ShipmentIn
+from aftersales.orders.service import ingest_shipments
+from aftersales.returns import erp, repository, ticketing
+from aftersales.returns.errors import NoReplacementError, ReshipmentNotFoundError, WarehouseCheckRequiredError
+from aftersales.returns.models import Outcome, RequestKind, Reshipment, ReshipmentStatus
+from aftersales.returns.schemas import ErpCallbackIn, ReshipItem, ReshipmentIn
+from aftersales.returns.service import get_policy, get_request, resolve
+from aftersales.returns.specs import available, choose_replacement
+
+ADDRESS_FIELDS = ("receiver_name", "receiver_phone", "province", "city", "district", "address")
+
+
+def create_reshipment(session: Session, *, data: ReshipmentIn, actor_id: int | None) -> Reshipment:
+    """Create the reshipment and queue its ERP push in the same transaction."""
+    order = session.get(Order, data.order_id)
+    if order is None:
+        raise InvalidInputError("order_id", f"订单不存在: {data.order_id}")
+    shop = session.get(Shop, order.shop_id)
+    assert shop is not None
+    policy = get_policy(session, order.shop_id)
+    if not policy.erp_url:
+        raise ConflictError("店铺未配置 ERP 推送地址(售后设置 › erp_url),无法推送补发单")
+    ticket_id = data.ticket_id
+    courier_hint = None
+    if data.request_id is not None:
+        request = get_request(session, data.request_id)
+        ticket_id = ticket_id or request.ticket_id
+        if any(u.action == "sf_reshipment" for u in repository.upgrades_of(session, request.id)):
+            courier_hint = "sf"
+    address = {f: getattr(data, f) or getattr(order, f) for f in ADDRESS_FIELDS}
+    reshipment = Reshipment(
+        shop_id=order.shop_id,
+        order_id=order.id,
+        request_id=data.request_id,
+        ticket_id=ticket_id,
+        items=[item.model_dump() for item in data.items],
+        reason=data.reason,
+        courier_hint=courier_hint,
+        erp_format=policy.erp_format,
+        outbox_key=f"pending:{utcnow().timestamp()}:{order.id}",
+        status=ReshipmentStatus.PUSHING,
+        created_by=actor_id,
+        created_at=utcnow(),
+        **address,
+    )
+    session.add(reshipment)
+    session.flush()
+    reshipment.outbox_key = f"returns:reshipment:{reshipment.id}:push"
+    payload = erp.FORMATS[policy.erp_format](reshipment, order, shop, policy.erp_shop_no)
+    queue_message(
+        session,
+        channel="webhook",
+        destination=policy.erp_url,
+        payload=payload,
+        idempotency_key=reshipment.outbox_key,
+        subject=("reshipment", reshipment.id),
+    )
+    session.flush()
+    items = "、".join(f"{i.title}×{i.quantity}" for i in data.items)
+    hint = "(SOP 升级:顺丰)" if courier_hint else ""
+    ticketing.note(
+        session,
+        ticket_id,
+        actor_id=actor_id,
+        kind="returns.reshipment",
+        message=f"创建补发单 {erp.out_order_no(reshipment)}{hint}:{items};原因:{data.reason};已排队推送 ERP",
+        data={"reshipment_id": reshipment.id},
+    )
+    return reshipment
+
+
+def replacement_for(session: Session, sku: Sku) -> Sku | None:
+    """The SKU itself when it can still be sent, else the equal-or-better replacement."""
+    if available(sku):
+        return sku
+    candidates = session.scalars(select(Sku).where(Sku.shop_id == sku.shop_id, Sku.category == sku.category))
+    return choose_replacement(sku, candidates)
+
+
+def exchange_after_check(session: Session, *, request_id: int, actor: User) -> Reshipment:
+    """Send the exchange (or its replacement model) once the warehouse has passed the returned item."""
+    request = get_request(session, request_id)
+    if request.warehouse_check != "passed":
+        raise WarehouseCheckRequiredError()
+    if request.sku_id is None:
+        raise InvalidInputError("sku_code", "该申请未指定商品,无法换新")
+    sku = session.get(Sku, request.sku_id)
+    assert sku is not None
+    target = replacement_for(session, sku)
+    if target is None:
+        raise NoReplacementError(sku.code)
+    why = (
+        "换货"
+        if target.id == sku.id
+        else f"原型号 {sku.code} 停产/缺货,换新为性能不低于原型号的 {target.code}"
+    )
+    reshipment = create_reshipment(
+        session,
+        data=ReshipmentIn(
+            order_id=request.order_id,
+            request_id=request.id,
+            items=[ReshipItem(sku_code=target.code, title=target.name, quantity=request.quantity)],
+            reason=why,
+        ),
+        actor_id=actor.id,
+    )
+    if request.kind in (RequestKind.EXCHANGE, RequestKind.RETURN) and request.outcome is None:
+        resolve(session, request, outcome=Outcome.EXCHANGED, actor_id=actor.id, message=f"仓库检测通过,{why}")
+    return reshipment
+
+
+def erp_callback(session: Session, *, data: ErpCallbackIn) -> Reshipment:
+    """Back-fill the tracking number: the parcel becomes an ``orders`` shipment and the customer is told.
+
+    Idempotent: the same callback again changes nothing and queues nothing new.
+    """
+    reshipment_id = erp.parse_out_order_no(data.out_order_no)
+    reshipment = session.get(Reshipment, reshipment_id) if reshipment_id else None
+    if reshipment is None:
+        raise ReshipmentNotFoundError(reshipment_id or 0)
+    order = session.get(Order, reshipment.order_id)
+    shop = session.get(Shop, reshipment.shop_id)
+    assert order is not None
+    assert shop is not None
+    shipped_at = data.shipped_at or utcnow()
+    result = ingest_shipments(
+        session,
+        [
+            ShipmentIn(
+                shop_code=shop.code,
+                order_no=order.source_id,
+                courier=data.courier,
+                tracking_no=data.tracking_no,
+                shipped_at=shipped_at,
+                item_summary=f"补发 {erp.out_order_no(reshipment)}",
+                is_reshipment=True,
+            )
+        ],
+    )
+    if result.rejected:
+        raise NotFoundError(str(result.rejected[0]["reason"]))
+    shipment_id = shipment_ids(session, [(data.courier, data.tracking_no)])[(data.courier, data.tracking_no)]
+    first_time = reshipment.shipment_id != shipment_id
+    reshipment.shipment_id = shipment_id
+    reshipment.status = ReshipmentStatus.SHIPPED
+    reshipment.shipped_at = reshipment.shipped_at or shipped_at
+    session.flush()
+    if first_time:
+        _tell_customer(session, reshipment, order, courier=data.courier, tracking_no=data.tracking_no)
+        ticketing.note(
+            session,
+            reshipment.ticket_id,
+            actor_id=None,
+            kind="returns.reshipment",
+            message=f"ERP 已发出补发单 {erp.out_order_no(reshipment)}:"
+            f"{courier_name(data.courier)} {data.tracking_no},已通知客户",
+        )
+    return reshipment
+
+
+def _tell_customer(
+    session: Session, reshipment: Reshipment, order: Order, *, courier: str, tracking_no: str
+) -> None:
+    customer = session.get(Customer, order.customer_id)
+    assert customer is not None
+    text = (
+        f"亲,您订单 {order.source_id} 的补发商品已发出,{courier_name(courier)} 运单号 {tracking_no},"
+        "请留意查收。给您带来不便非常抱歉!"
+    )
+    queue_message(
+        session,
+        channel="platform_im",
+        destination=f"{order.platform}:{customer.source_id}",
+        payload={"order_id": order.id, "order_no": order.source_id, "text": text},
+        idempotency_key=f"returns:reshipment:{reshipment.id}:shipped:{tracking_no}",
+        subject=("reshipment", reshipment.id),
+    )
+
+
+def sync_state(reshipment: Reshipment, message: OutboxMessage | None) -> str:
+    """ERP sync state in words, read from the outbox row that carries the push."""
+    if reshipment.status == ReshipmentStatus.SHIPPED:
+        return "已回传单号"
+    if message is None:
+        return "未推送"
+    if message.status == OutboxStatus.SENT:
+        return "已推送,待 ERP 发货"
+    if message.status == OutboxStatus.DEAD:
+        return f"推送失败(已重试 {message.attempts} 次,待人工处理)"
+    if message.attempts == 0:
+        return "待推送"
+    return f"推送失败,重试中(第 {message.attempts} 次)"
+
+
+def list_with_sync(session: Session, *, limit: int = 200) -> list[dict[str, Any]]:
+    rows = session.execute(repository.reshipments_with_sync().limit(limit))
+    return [
+        {"reshipment": reshipment, "message": message, "sync": sync_state(reshipment, message)}
+        for reshipment, message in rows
+    ]
+
+
+def last_error(message: OutboxMessage | None) -> str | None:
+    return message.last_error if message is not None else None
