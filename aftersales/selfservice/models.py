@@ -129,7 +129,9 @@ class PortalRequest(Base):
     reason: Mapped[str | None] = mapped_column(String(64))
     description: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    return_method: Mapped[ReturnMethod | None] = mapped_column(_str_enum(ReturnMethod, "portal_return_method"))
+    return_method: Mapped[ReturnMethod | None] = mapped_column(
+        _str_enum(ReturnMethod, "portal_return_method")
+    )
     ticket_id: Mapped[int | None] = mapped_column(Integer)
     return_request_id: Mapped[int | None] = mapped_column(Integer)
     expected_by: Mapped[datetime | None] = mapped_column(UTCDateTime, comment="from the ticket's SLA")
@@ -181,7 +183,9 @@ class ReturnTask(Base):
     request_id: Mapped[int] = mapped_column(ForeignKey("portal_requests.id", ondelete="CASCADE"), unique=True)
     method: Mapped[ReturnMethod] = mapped_column(_str_enum(ReturnMethod, "portal_task_method"))
     status: Mapped[str] = mapped_column(String(16), default="open")
-    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, comment="pickup slot start, or when to chase")
+    due_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, comment="pickup slot start, or when to chase"
+    )
     address: Mapped[str | None] = mapped_column(String(255), comment="where to collect, or where to send to")
     note: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -225,7 +229,7 @@ class QuickReply(Base):
     shortcut: Mapped[str] = mapped_column(String(32), comment="typed as /shortcut in the chat box")
     title: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
-    keywords: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    keywords: Mapped[str] = mapped_column(String(500), default="", comment="space-separated search words")
     usage_count: Mapped[int] = mapped_column(Integer, default=0)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

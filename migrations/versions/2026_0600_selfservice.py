@@ -27,7 +27,7 @@ def upgrade() -> None:
     sa.Column('shortcut', sa.String(length=32), nullable=False, comment='typed as /shortcut in the chat box'),
     sa.Column('title', sa.String(length=64), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('keywords', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('keywords', sa.String(length=500), nullable=False, comment='space-separated search words'),
     sa.Column('usage_count', sa.Integer(), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('created_at', aftersales.kit.types.UTCDateTime(timezone=True), nullable=False),

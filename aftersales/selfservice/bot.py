@@ -1,0 +1,297 @@
+"""The answer bot (机器人应答): classify the question, answer from live order data or the FAQ,
+or hand over to a person on low confidence, a negative emotion or a risk phrase.
+
+Every exchange is stored (``bot_exchanges``) and, where the conversations domain is installed,
+appended to the conversation as a customer message and a bot message, so QC and analytics count
+bot receptions against human ones.
+"""
+
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aftersales.catalog.models import Shop
+from aftersales.kit.time import format_local, utcnow
+from aftersales.orders.couriers import courier_name
+from aftersales.orders.models import Order, OrderStatus
+from aftersales.orders.tracking import STATUS_LABELS as TRACKING_LABELS
+from aftersales.selfservice import integrations, repository
+from aftersales.selfservice.intents import Prediction, get_intents, get_model
+from aftersales.selfservice.models import BotExchange, PortalRequest, RequestKind
+from aftersales.selfservice.settings import get_selfservice_settings
+
+# Phrases that always need a person (the QC risk model adds its own when installed).
+RISK_PHRASES = ("投诉", "12315", "举报", "曝光", "律师", "起诉", "消协", "工商局", "差评", "媒体", "报警")
+ANGER_PHRASES = (
+    "垃圾",
+    "骗子",
+    "气死",
+    "太差",
+    "破东西",
+    "恶心",
+    "坑人",
+    "无语",
+    "什么玩意",
+    "滚",
+    "忍无可忍",
+    "欺骗",
+    "坑爹",
+    "愤怒",
+    "失望透顶",
+)
+HANDOVER_TEXT = {
+    "risk": "非常抱歉给您带来困扰,已为您优先转接人工客服处理,请稍候。",
+    "emotion": "非常抱歉让您不愉快了,已为您转接人工客服,马上为您处理。",
+    "low_confidence": "这个问题我还不太确定,已为您转接人工客服,请稍候。",
+}
+TYPICAL_TRANSIT_DAYS = 3
+
+
+@dataclass
+class BotReply:
+    exchange_id: int
+    intent: str | None
+    intent_label: str | None
+    confidence: float
+    answer: str
+    handed_over: bool
+    handover_reason: str | None
+    ticket_id: int | None
+    latency_ms: float = 0.0
+    suggestions: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What the bot decided without touching the database (the figure's 'without I/O' part)."""
+
+    prediction: Prediction
+    handover_reason: str | None
+    detail: str | None
+
+
+def judge(text: str) -> Judgement:
+    """Classify and decide: risk first, then emotion, then the confidence threshold."""
+    prediction = get_model().predict(text)
+    risks = [phrase for phrase in RISK_PHRASES if phrase in text] + integrations.risk_phrases(text)
+    if risks:
+        return Judgement(prediction, "risk", "、".join(dict.fromkeys(risks)))
+    anger = [phrase for phrase in ANGER_PHRASES if phrase in text]
+    emotion = integrations.negative_emotion(text)
+    if anger or emotion or re.search(r"[!!]{3,}", text):
+        return Judgement(prediction, "emotion", "、".join(anger) or emotion or "感叹号")
+    if prediction.confidence < get_selfservice_settings().bot_threshold:
+        return Judgement(prediction, "low_confidence", f"{prediction.confidence:.2f}")
+    return Judgement(prediction, None, None)
+
+
+def ask(
+    session: Session,
+    *,
+    text: str,
+    session_key: str,
+    order_id: int | None = None,
+    shop_id: int | None = None,
+) -> BotReply:
+    """Answer one customer question; the caller's unit of work commits the record of it."""
+    started = time.perf_counter()
+    judgement = judge(text)
+    order = repository.order_for_portal(session, order_id) if order_id is not None else None
+    shop_id = order.shop_id if order is not None else shop_id
+    intent = judgement.prediction.intent
+    label = get_intents()[intent].label if intent in get_intents() else None
+    if judgement.handover_reason is None:
+        answer = compose_answer(session, intent, order)
+    else:
+        answer = HANDOVER_TEXT[judgement.handover_reason]
+    exchange = BotExchange(
+        shop_id=shop_id,
+        order_id=order.id if order is not None else None,
+        session_key=session_key,
+        question=text,
+        intent=intent,
+        confidence=round(judgement.prediction.confidence, 4),
+        answer=answer,
+        handed_over=judgement.handover_reason is not None,
+        handover_reason=judgement.handover_reason,
+        asked_at=utcnow(),
+    )
+    session.add(exchange)
+    session.flush()
+    if judgement.handover_reason is not None:
+        exchange.ticket_id = _hand_over(session, exchange, judgement, label, order)
+    _record_conversation(session, exchange, order)
+    session.flush()
+    return BotReply(
+        exchange_id=exchange.id,
+        intent=intent,
+        intent_label=label,
+        confidence=exchange.confidence,
+        answer=answer,
+        handed_over=exchange.handed_over,
+        handover_reason=exchange.handover_reason,
+        ticket_id=exchange.ticket_id,
+        latency_ms=(time.perf_counter() - started) * 1000,
+    )
+
+
+def _hand_over(
+    session: Session, exchange: BotExchange, judgement: Judgement, label: str | None, order: Order | None
+) -> int | None:
+    """A ticket for a person, carrying the conversation so far and the detected intent."""
+    if exchange.shop_id is None:
+        return None
+    history = session.scalars(
+        select(BotExchange)
+        .where(BotExchange.session_key == exchange.session_key)
+        .order_by(BotExchange.asked_at, BotExchange.id)
+        .limit(20)
+    ).all()
+    transcript = "\n".join(f"顾客: {row.question}\n机器人: {row.answer}" for row in history)
+    reasons = {"risk": "风险用语", "emotion": "负面情绪", "low_confidence": "机器人无法确定"}
+    reason = judgement.handover_reason or "low_confidence"
+    ref = integrations.open_ticket(
+        session,
+        source="selfservice",
+        source_key=f"bot-handover:{exchange.session_key}",
+        shop_id=exchange.shop_id,
+        order_id=order.id if order is not None else None,
+        customer_id=order.customer_id if order is not None else None,
+        type="complaint" if reason == "risk" else "consultation",
+        category="服务问题" if reason != "low_confidence" else "其他",
+        subcategory=None,
+        title=f"[机器人转人工]{reasons[reason]}: {exchange.question[:40]}",
+        description=(
+            f"转人工原因: {reasons[reason]}({judgement.detail})\n识别意图: {label or '未知'}\n\n{transcript}"
+        ),
+        severity="high" if reason == "risk" else "medium",
+        group_code=None,
+        data={
+            "intent": exchange.intent,
+            "confidence": exchange.confidence,
+            "reason": reason,
+            "detail": judgement.detail,
+            "session_key": exchange.session_key,
+        },
+    )
+    return ref.id if ref is not None else None
+
+
+def _record_conversation(session: Session, exchange: BotExchange, order: Order | None) -> None:
+    if exchange.shop_id is None:
+        return
+    platform = session.scalar(select(Shop.platform).where(Shop.id == exchange.shop_id))
+    common = {
+        "shop_id": exchange.shop_id,
+        "platform": platform.value if platform is not None else "own",
+        "session_key": exchange.session_key,
+        "order_id": order.id if order is not None else None,
+    }
+    integrations.append_message(
+        session,
+        **common,
+        sender="customer",
+        text=exchange.question,
+        sent_at=exchange.asked_at,
+        source_id=f"bot-q:{exchange.id}",
+    )
+    integrations.append_message(
+        session,
+        **common,
+        sender="bot",
+        text=exchange.answer,
+        sent_at=exchange.asked_at + timedelta(milliseconds=1),
+        source_id=f"bot-a:{exchange.id}",
+    )
+
+
+def compose_answer(session: Session, intent: str, order: Order | None) -> str:
+    """Live data where the intent has it and the order is known; otherwise the FAQ answer."""
+    faq = get_intents()[intent].answer
+    if order is None:
+        return faq
+    composer = LIVE_ANSWERS.get(intent)
+    return composer(session, order, faq) if composer is not None else faq
+
+
+def _parcels_text(session: Session, order: Order, _faq: str) -> str:
+    parcels = repository.parcels(session, order.id)
+    if not parcels:
+        return _shipping_text(session, order, _faq)
+    lines = [f"您的订单分 {len(parcels)} 个包裹发出:" if len(parcels) > 1 else "您的包裹:"]
+    for number, parcel in enumerate(parcels, start=1):
+        status = TRACKING_LABELS[parcel.status] if parcel.status else "已发货"
+        where = f",最新位置 {parcel.last_location}" if parcel.last_location else ""
+        if parcel.delivered_at:
+            eta = f",已于 {format_local(parcel.delivered_at, '%m月%d日 %H:%M')} 签收"
+        else:
+            expected = parcel.estimated_delivery_at or parcel.shipped_at + timedelta(
+                days=TYPICAL_TRANSIT_DAYS
+            )
+            eta = f",预计 {format_local(expected, '%m月%d日')} 送达"
+        contents = f"({parcel.item_summary})" if parcel.item_summary else ""
+        carrier = f"{courier_name(parcel.courier)} {parcel.tracking_no}"
+        lines.append(f"包裹{number}{contents}: {carrier},{status}{where}{eta}")
+    return "\n".join(lines)
+
+
+def _shipping_text(session: Session, order: Order, faq: str) -> str:
+    if repository.parcels(session, order.id):
+        return _parcels_text(session, order, faq)
+    if order.status != OrderStatus.PAID:
+        return faq
+    promised = order.promised_delivery_at or (order.paid_at or order.ordered_at) + timedelta(hours=48)
+    deadline = format_local(promised, "%m月%d日 %H:%M")
+    return f"您的订单已付款,尚未发货,最晚 {deadline} 前发出,发货后会通知您运单号。"
+
+
+def _latest_request(session: Session, order: Order, kinds: tuple[RequestKind, ...]) -> PortalRequest | None:
+    return session.scalars(
+        select(PortalRequest)
+        .where(PortalRequest.order_id == order.id, PortalRequest.kind.in_(kinds))
+        .order_by(PortalRequest.created_at.desc(), PortalRequest.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _refund_text(session: Session, order: Order, faq: str) -> str:
+    request = _latest_request(session, order, (RequestKind.REFUND, RequestKind.RETURN))
+    if request is None:
+        return "您的订单暂无退款申请。如需退款,可在自助售后中三步提交申请。" + faq
+    expected = f",预计 {format_local(request.expected_by)} 前处理完成" if request.expected_by else ""
+    return f"您的{request.kind.label}申请(编号 {request.id})当前状态: {request.status.label}{expected}。{faq}"
+
+
+def _address_text(session: Session, order: Order, faq: str) -> str:
+    if order.status == OrderStatus.PAID and not repository.parcels(session, order.id):
+        return "您的订单还未发货,可以在自助售后「修改收货地址」直接提交新地址,仓库会在发货前更新。"
+    return "您的订单已发货,无法自助修改地址;已为您记录,如需拦截改派请联系人工客服。"
+
+
+def _invoice_text(session: Session, order: Order, faq: str) -> str:
+    request = _latest_request(session, order, (RequestKind.INVOICE,))
+    if request is not None:
+        title = request.details.get("title", "")
+        status = request.status.label
+        return f"您已登记发票(抬头: {title}),当前状态: {status}。电子发票开具后发送到您登记的邮箱。"
+    return faq
+
+
+def _return_text(session: Session, order: Order, faq: str) -> str:
+    if order.status == OrderStatus.PAID and not repository.parcels(session, order.id):
+        return "您的订单还未发货,可以直接在自助售后申请「仅退款」,无需退货。"
+    return faq
+
+
+LIVE_ANSWERS = {
+    "where_is_parcel": _parcels_text,
+    "urge_shipping": _shipping_text,
+    "refund_status": _refund_text,
+    "change_address": _address_text,
+    "invoice": _invoice_text,
+    "how_to_return": _return_text,
+}

@@ -1,0 +1,105 @@
+"""Every query of the self-service domain."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
+
+from aftersales.orders.models import Customer, Order, OrderItem, Shipment
+from aftersales.selfservice.models import PortalRequest, PortalUpload, QuickReply, ReturnTask
+
+
+def order_for_portal(session: Session, order_id: int) -> Order | None:
+    """The order with its items and parcels, everything a portal page shows."""
+    query = (
+        select(Order)
+        .where(Order.id == order_id)
+        .options(selectinload(Order.items), selectinload(Order.shipments))
+    )
+    return session.scalars(query).first()
+
+
+def customer_phone(session: Session, customer_id: int) -> str | None:
+    return session.scalar(select(Customer.phone).where(Customer.id == customer_id))
+
+
+def item_lines(session: Session, order_id: int) -> list[OrderItem]:
+    return list(session.scalars(select(OrderItem).where(OrderItem.order_id == order_id)))
+
+
+def parcels(session: Session, order_id: int) -> list[Shipment]:
+    return list(session.scalars(select(Shipment).where(Shipment.order_id == order_id).order_by(Shipment.id)))
+
+
+def requests_of_order(session: Session, order_id: int) -> list[PortalRequest]:
+    query = (
+        select(PortalRequest)
+        .where(PortalRequest.order_id == order_id)
+        .order_by(PortalRequest.created_at.desc(), PortalRequest.id.desc())
+    )
+    return list(session.scalars(query))
+
+
+def request_with_steps(session: Session, request_id: int) -> PortalRequest | None:
+    query = (
+        select(PortalRequest).where(PortalRequest.id == request_id).options(selectinload(PortalRequest.steps))
+    )
+    return session.scalars(query).first()
+
+
+def requests_by_ticket(session: Session, ticket_id: int) -> list[PortalRequest]:
+    return list(session.scalars(select(PortalRequest).where(PortalRequest.ticket_id == ticket_id)))
+
+
+def task_of_request(session: Session, request_id: int) -> ReturnTask | None:
+    return session.scalars(select(ReturnTask).where(ReturnTask.request_id == request_id)).first()
+
+
+def uploads_of_request(session: Session, request_id: int) -> list[PortalUpload]:
+    return list(session.scalars(select(PortalUpload).where(PortalUpload.request_id == request_id)))
+
+
+def request_list(*, status: str | None = None, kind: str | None = None) -> Select[Any]:
+    query = select(PortalRequest).order_by(PortalRequest.created_at.desc(), PortalRequest.id.desc())
+    if status:
+        query = query.where(PortalRequest.status == status)
+    if kind:
+        query = query.where(PortalRequest.kind == kind)
+    return query
+
+
+def quick_reply_search(
+    *, query: str | None = None, scenario: str | None = None, shop_id: int | None = None
+) -> Select[Any]:
+    """Active snippets matching a keyword (title, body, keywords) or a ``/shortcut`` prefix;
+    most used first, since that is what agents reach for."""
+    statement = select(QuickReply).where(QuickReply.is_active.is_(True))
+    if shop_id is not None:
+        statement = statement.where((QuickReply.shop_id == shop_id) | QuickReply.shop_id.is_(None))
+    if scenario:
+        statement = statement.where(QuickReply.scenario == scenario)
+    if query:
+        text = query.strip()
+        if text.startswith("/"):
+            statement = statement.where(QuickReply.shortcut.startswith(text[1:].lower(), autoescape=True))
+        else:
+            pattern = f"%{text}%"
+            statement = statement.where(
+                QuickReply.title.ilike(pattern)
+                | QuickReply.body.ilike(pattern)
+                | QuickReply.shortcut.ilike(pattern)
+                | QuickReply.keywords.ilike(pattern)
+                | QuickReply.scenario.ilike(pattern)
+            )
+    return statement.order_by(QuickReply.usage_count.desc(), QuickReply.id)
+
+
+def quick_replies_for(session: Session, scenarios: Sequence[str], *, limit: int = 5) -> list[QuickReply]:
+    statement = (
+        select(QuickReply)
+        .where(QuickReply.is_active.is_(True), QuickReply.scenario.in_(list(scenarios)))
+        .order_by(QuickReply.usage_count.desc(), QuickReply.id)
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
