@@ -20,9 +20,11 @@ DOMAINS: tuple[str, ...] = (
     "orders",
     "messaging",
     "tickets",
+    "logistics",
     "returns",
     "conversations",
     "qc",
+    "reviews",
     "selfservice",
     "analytics",
 )

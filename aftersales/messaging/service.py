@@ -2,17 +2,21 @@
 
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from aftersales.config import get_settings
 from aftersales.jobs.runner import backoff
+from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.time import utcnow
 from aftersales.kit.upsert import insert_ignore
 from aftersales.messaging.channels import DeliveryError, get_channel
 from aftersales.messaging.models import OutboxMessage, OutboxStatus
+
+if TYPE_CHECKING:
+    from aftersales.messaging.templates import OrderRows
 
 log = logging.getLogger(__name__)
 
@@ -100,3 +104,117 @@ def retry_dead(session: Session, *, message_id: int) -> None:
         message.status = OutboxStatus.PENDING
         message.attempts = 0
         message.next_attempt_at = utcnow()
+
+
+def queue_messages(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Bulk ``queue_message``: each row has channel, destination, payload, idempotency_key and
+    optionally subject; one batched insert, keys already queued are skipped."""
+    now = utcnow()
+    max_attempts = get_settings().outbox_max_attempts
+    values = [
+        {
+            "channel": r["channel"],
+            "destination": r["destination"],
+            "payload": r["payload"],
+            "idempotency_key": r["idempotency_key"],
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "max_attempts": max_attempts,
+            "next_attempt_at": now,
+            "subject_type": r["subject"][0] if r.get("subject") else None,
+            "subject_id": r["subject"][1] if r.get("subject") else None,
+            "created_at": now,
+        }
+        for r in rows
+    ]
+    insert_ignore(session, OutboxMessage, values, conflict_columns=["idempotency_key"])
+
+
+def customer_destination(rows: "OrderRows", channel: str, extra: dict[str, Any] | None = None) -> str:
+    """Where a customer message about this order goes on ``channel``."""
+    from aftersales.messaging.customer_channels import im_destination
+
+    extra = extra or {}
+    if channel == "platform_im":
+        return im_destination(str(rows.order.platform), rows.shop.code, rows.customer.source_id)
+    if channel == "sms":
+        phone = extra.get("phone") or rows.order.receiver_phone or rows.customer.phone
+        if not phone:
+            raise InvalidInputError("channel", "订单没有收件人手机号,无法发送短信")
+        return str(phone)
+    if channel in ("email", "webhook"):
+        target = extra.get("email" if channel == "email" else "url")
+        if not target:
+            raise InvalidInputError("channel", f"{channel} 渠道需要在 extra 中提供收件地址")
+        return str(target)
+    raise InvalidInputError("channel", f"未知渠道: {channel}")
+
+
+def send_customer_messages(
+    session: Session,
+    *,
+    template_code: str,
+    sends: list[tuple[int, str, dict[str, Any] | None]],
+    channel: str | None = None,
+) -> int:
+    """Render one template for many orders and queue them in one insert.
+
+    ``sends`` holds ``(order_id, idempotency_key, extra)``. Orders are loaded in bulk, so a scan
+    that notifies thousands of buyers costs a few queries, not thousands.
+    """
+    from aftersales.messaging.templates import get_template, load_order_rows, render
+
+    template = get_template(session, template_code)
+    target = channel or template.channel
+    loaded = load_order_rows(session, sorted({order_id for order_id, _, _ in sends}))
+    rows = []
+    for order_id, key, extra in sends:
+        order_rows = loaded[order_id]
+        context = {**order_rows.context(), **(extra or {})}
+        payload = {
+            "text": render(template.body, context),
+            "subject": render(template.subject, context) if template.subject else None,
+            "template_code": template_code,
+            "order_id": order_id,
+        }
+        destination = customer_destination(order_rows, target, extra)
+        rows.append(
+            {
+                "channel": target,
+                "destination": destination,
+                "payload": payload,
+                "idempotency_key": key,
+                "subject": ("order", order_id),
+            }
+        )
+    queue_messages(session, rows)
+    return len(rows)
+
+
+def send_customer_message(
+    session: Session,
+    *,
+    order_id: int,
+    template_code: str,
+    channel: str | None = None,
+    idempotency_key: str,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Render ``template_code`` with the order's variables (plus ``extra``) and queue it.
+
+    The channel defaults to the template's; the destination follows from the order (buyer account
+    for platform IM, receiver phone for SMS, ``extra["email"]`` for email).
+    """
+    send_customer_messages(
+        session, template_code=template_code, sends=[(order_id, idempotency_key, extra)], channel=channel
+    )
+
+
+def dead_letters(
+    session: Session, *, channels: list[str] | None = None, limit: int = 200
+) -> list[OutboxMessage]:
+    """Messages that ran out of retries, newest first, for the console's dead-letter list."""
+    query = select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.DEAD)
+    if channels:
+        query = query.where(OutboxMessage.channel.in_(channels))
+    return list(session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))

@@ -1,0 +1,1 @@
+"""Logistics follow-up: anomaly rules and scan, restricted regions, refund interception, care."""

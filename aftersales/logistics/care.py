@@ -1,0 +1,189 @@
+"""Post-delivery care sequence (seed 000): a care message, a usage question, a feedback request.
+
+When every parcel of an order is signed for, three steps are scheduled relative to the delivery
+time. Steps go out through the outbox with templates ``care_care``, ``care_usage`` and
+``care_feedback``, never during quiet hours (21:00–09:00 Asia/Shanghai by default): a step that
+falls due at night waits for the morning run. A buyer's reply lands on the step (and so on the
+customer's record); a negative reply opens a ticket and cancels the remaining steps.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from aftersales.kit.errors import NotFoundError
+from aftersales.kit.time import SHANGHAI, utcnow
+from aftersales.kit.upsert import insert_ignore
+from aftersales.logistics.models import CareMessage, CareStatus, CareStep
+from aftersales.messaging.service import send_customer_messages
+from aftersales.messaging.templates import MessageTemplate
+from aftersales.orders.models import Order, OrderStatus, Shipment
+from aftersales.tickets.service import open_system_ticket
+
+STEP_DELAYS = {
+    CareStep.CARE: timedelta(hours=24),
+    CareStep.USAGE: timedelta(days=3),
+    CareStep.FEEDBACK: timedelta(days=7),
+}
+SCHEDULE_WINDOW = timedelta(days=3)
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    start: time = time(21, 0)
+    end: time = time(9, 0)
+
+    def contains(self, moment: datetime) -> bool:
+        local = moment.astimezone(SHANGHAI).time()
+        if self.start <= self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+
+QUIET_HOURS = QuietHours()
+
+NEGATIVE_WORDS = (
+    "差", "不好", "不满意", "失望", "坏了", "破损", "质量问题", "退货", "退款", "投诉", "垃圾",
+    "没用", "不能用", "难用", "漏", "少了", "少件", "假货", "太慢", "生气", "坑",
+)  # fmt: skip
+NOT_NEGATIVE = ("不差", "没问题", "挺好", "很好", "不错", "满意")
+
+
+def template_code(step: CareStep) -> str:
+    return f"care_{step.value}"
+
+
+def is_negative(text: str) -> bool:
+    """Keyword reading of a short reply; "不差"/"没问题" style phrases are not complaints."""
+    cleaned = text
+    for phrase in NOT_NEGATIVE:
+        cleaned = cleaned.replace(phrase, "")
+    return any(word in cleaned for word in NEGATIVE_WORDS)
+
+
+def schedule(session: Session, *, now: datetime | None = None) -> int:
+    """Schedule the steps for orders whose parcels were all delivered in the last 3 days.
+
+    One grouped query finds the orders; one batched insert writes their steps (existing steps are
+    kept as they are, so running it every few minutes is safe).
+    """
+    now = now or utcnow()
+    delivered = (
+        select(Shipment.order_id, Order.customer_id, func.max(Shipment.delivered_at))
+        .join(Order, Order.id == Shipment.order_id)
+        .where(
+            Order.status.in_((OrderStatus.SHIPPED, OrderStatus.COMPLETED)),
+            Shipment.shipped_at >= now - SCHEDULE_WINDOW - timedelta(days=30),
+            Shipment.is_reshipment.is_(False),
+        )
+        .group_by(Shipment.order_id, Order.customer_id)
+        .having(
+            func.count(Shipment.delivered_at) == func.count(),
+            func.max(Shipment.delivered_at) >= now - SCHEDULE_WINDOW,
+        )
+    )
+    rows = [
+        {
+            "order_id": order_id,
+            "customer_id": customer_id,
+            "step": step,
+            "status": CareStatus.SCHEDULED,
+            "due_at": delivered_at + delay,
+        }
+        for order_id, customer_id, delivered_at in session.execute(delivered)
+        for step, delay in STEP_DELAYS.items()
+        if delivered_at is not None
+    ]
+    insert_ignore(session, CareMessage, rows, conflict_columns=["order_id", "step"])
+    return len(rows) // len(STEP_DELAYS)
+
+
+def send_due(
+    session: Session, *, now: datetime | None = None, quiet: QuietHours = QUIET_HOURS, limit: int = 2000
+) -> int:
+    """Queue the steps that are due, unless it is quiet time now. Returns how many were queued."""
+    now = now or utcnow()
+    if quiet.contains(now):
+        return 0
+    active = set(session.scalars(select(MessageTemplate.code).where(MessageTemplate.is_active.is_(True))))
+    due = list(
+        session.scalars(
+            select(CareMessage)
+            .where(CareMessage.status == CareStatus.SCHEDULED, CareMessage.due_at <= now)
+            .order_by(CareMessage.due_at)
+            .limit(limit)
+        )
+    )
+    by_step: dict[str, list[CareMessage]] = {}
+    for care in due:
+        code = template_code(CareStep(care.step))
+        if code in active:
+            by_step.setdefault(code, []).append(care)
+    for code, steps in by_step.items():
+        send_customer_messages(
+            session,
+            template_code=code,
+            sends=[(care.order_id, f"logistics:care:{care.order_id}:{care.step}", None) for care in steps],
+        )
+        for care in steps:
+            care.status, care.sent_at = CareStatus.SENT, now
+    session.flush()
+    return sum(len(steps) for steps in by_step.values())
+
+
+def record_reply(
+    session: Session, *, order_id: int, text: str, received_at: datetime | None = None
+) -> CareMessage:
+    """Attach a buyer's reply to the latest sent step of the order; a negative one opens a ticket."""
+    received_at = received_at or utcnow()
+    care = session.scalar(
+        select(CareMessage)
+        .where(CareMessage.order_id == order_id, CareMessage.sent_at.is_not(None))
+        .order_by(CareMessage.sent_at.desc(), CareMessage.id.desc())
+        .limit(1)
+    )
+    if care is None:
+        raise NotFoundError(f"该订单没有已发送的回访消息: {order_id}")
+    care.reply_text, care.replied_at = text.strip(), received_at
+    care.status = CareStatus.REPLIED
+    care.reply_negative = is_negative(text)
+    if care.reply_negative:
+        care.ticket_id = _complaint_ticket(session, care)
+        session.execute(
+            update(CareMessage)
+            .where(CareMessage.order_id == order_id, CareMessage.status == CareStatus.SCHEDULED)
+            .values(status=CareStatus.CANCELLED)
+            .execution_options(synchronize_session=False)
+        )
+    session.flush()
+    return care
+
+
+def _complaint_ticket(session: Session, care: CareMessage) -> int:
+    order = session.get(Order, care.order_id)
+    assert order is not None
+    ticket, _ = open_system_ticket(
+        session,
+        source="logistics",
+        source_key=f"care:{care.id}",
+        shop_id=order.shop_id,
+        order_id=order.id,
+        customer_id=care.customer_id,
+        type="complaint",
+        category="其他",
+        subcategory="其他",
+        title=f"回访差评反馈: 订单 {order.source_id}",
+        description=f"{CareStep(care.step).label}收到买家回复: {care.reply_text}",
+        severity="high",
+        group_code="aftersales",
+        data={"care_message_id": care.id},
+    )
+    return ticket.id
+
+
+def history(session: Session, *, customer_id: int) -> list[CareMessage]:
+    """The customer's care record: every step, its reply and any ticket it opened."""
+    query = select(CareMessage).where(CareMessage.customer_id == customer_id)
+    return list(session.scalars(query.order_by(CareMessage.due_at.desc(), CareMessage.id.desc())))

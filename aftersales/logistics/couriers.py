@@ -1,0 +1,118 @@
+"""Courier interception adapters: one interface, a simulated courier, and a registry by courier code.
+
+Real couriers (顺丰, 中通, 圆通, 韵达, 京东物流, EMS) expose an intercept (拦截/改退) API; each plugs
+in with ``register_courier("sf", SfInterceptClient(...))``. Until one is registered, a courier code
+uses the ``SimulatedCourier``, which answers like couriers do in practice: most parcels still in
+the trunk network can be stopped, a parcel already out for delivery mostly cannot, and a small
+share of accepted intercepts are delivered anyway. Its answers depend only on the seed and the
+tracking number, so tests and the demo are reproducible.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from aftersales.orders.models import TrackingStatus
+
+
+class CourierUnavailableError(Exception):
+    """The courier's API could not be reached; the job retries later."""
+
+
+@dataclass(frozen=True)
+class InterceptReply:
+    """``outcome``: accepted / rejected on request; pending / returned / failed when polled."""
+
+    outcome: str
+    courier_ref: str | None = None
+    detail: str = ""
+
+
+class CourierAdapter(Protocol):
+    def request_intercept(
+        self, *, courier: str, tracking_no: str, parcel_status: TrackingStatus | None, now: datetime
+    ) -> InterceptReply: ...
+
+    def intercept_status(
+        self, *, courier: str, tracking_no: str, courier_ref: str, accepted_at: datetime, now: datetime
+    ) -> InterceptReply: ...
+
+
+# Share of intercept requests a courier's network honours for a parcel in the trunk network.
+ACCEPT_RATES = {
+    "sf": 0.95,
+    "jd": 0.93,
+    "zto": 0.86,
+    "yto": 0.84,
+    "yunda": 0.82,
+    "sto": 0.8,
+    "ems": 0.78,
+    "jt": 0.76,
+}
+STATUS_FACTOR = {
+    None: 1.0,  # not collected yet: the warehouse hands it back
+    TrackingStatus.COLLECTED: 1.0,
+    TrackingStatus.IN_TRANSIT: 0.97,
+    TrackingStatus.EXCEPTION: 0.9,
+    TrackingStatus.FAILED: 0.95,
+    TrackingStatus.OUT_FOR_DELIVERY: 0.4,
+}
+FAST = ("sf", "jd")
+DELIVERED_ANYWAY = 0.06
+
+
+class SimulatedCourier:
+    """Deterministic given ``seed``: the same parcel always gets the same answers."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
+
+    def _rng(self, courier: str, tracking_no: str, stage: str) -> random.Random:
+        return random.Random(f"{self.seed}:{courier}:{tracking_no}:{stage}")
+
+    def request_intercept(
+        self, *, courier: str, tracking_no: str, parcel_status: TrackingStatus | None, now: datetime
+    ) -> InterceptReply:
+        rng = self._rng(courier, tracking_no, "request")
+        rate = ACCEPT_RATES.get(courier, 0.8) * STATUS_FACTOR.get(parcel_status, 0.9)
+        if rng.random() < rate:
+            return InterceptReply(
+                "accepted", f"IC{rng.randint(10**9, 10**10 - 1)}", "网点已受理拦截,快件将退回寄件人"
+            )
+        if parcel_status == TrackingStatus.OUT_FOR_DELIVERY:
+            return InterceptReply("rejected", None, "快件已在派送途中,网点无法拦截")
+        return InterceptReply(
+            "rejected", None, rng.choice(("转运中心未能及时截停", "该网点暂不支持拦截服务"))
+        )
+
+    def return_hours(self, courier: str, tracking_no: str) -> float:
+        rng = self._rng(courier, tracking_no, "return")
+        return rng.uniform(18, 60) if courier in FAST else rng.uniform(24, 96)
+
+    def intercept_status(
+        self, *, courier: str, tracking_no: str, courier_ref: str, accepted_at: datetime, now: datetime
+    ) -> InterceptReply:
+        if now < accepted_at + timedelta(hours=self.return_hours(courier, tracking_no)):
+            return InterceptReply("pending", courier_ref)
+        if self._rng(courier, tracking_no, "outcome").random() < DELIVERED_ANYWAY:
+            return InterceptReply("failed", courier_ref, "派件员未收到拦截指令,快件已派送签收")
+        return InterceptReply("returned", courier_ref, "快件已退回寄件人")
+
+
+_adapters: dict[str, CourierAdapter] = {}
+_fallback: CourierAdapter = SimulatedCourier()
+
+
+def register_courier(code: str, adapter: CourierAdapter) -> None:
+    _adapters[code] = adapter
+
+
+def use_simulated_courier(seed: int) -> None:
+    """Reseed the stand-in used by every courier without a real adapter (tests, demo)."""
+    global _fallback
+    _fallback = SimulatedCourier(seed)
+
+
+def courier_adapter(code: str) -> CourierAdapter:
+    return _adapters.get(code, _fallback)

@@ -1,0 +1,278 @@
+"""Refund interception (seed 000 "退款单自动拦截"): stop parcels of refunded orders in transit.
+
+A refund request (``returns.refund_requested``) for an order with parcels shipped but not
+delivered creates one intercept per such parcel, at any hour, in the refund's own transaction;
+the call to the courier happens in a job right after commit (never inside a request). Each
+outcome is published as ``logistics.intercept_resolved`` so returns can release the refund per
+the shop's rule (on ``accepted`` or only on ``returned``).
+
+Lifecycle: requested → accepted → returned, or requested → failed, or accepted → failed
+(delivered anyway). Tracking events overrule the courier's word: a parcel signed for has failed
+interception, a parcel returned to the sender has been returned.
+"""
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aftersales.jobs import enqueue
+from aftersales.kit.errors import NotFoundError
+from aftersales.kit.events import publish
+from aftersales.kit.time import as_utc, utcnow
+from aftersales.logistics.couriers import courier_adapter
+from aftersales.logistics.models import Intercept, InterceptStatus
+from aftersales.orders.models import Order, Shipment, TrackingStatus
+
+SUCCESS = (InterceptStatus.ACCEPTED, InterceptStatus.RETURNED)
+OPEN = (InterceptStatus.REQUESTED, InterceptStatus.ACCEPTED)
+
+
+def _parse_time(value: object) -> datetime:
+    if isinstance(value, datetime):
+        return as_utc(value)
+    if isinstance(value, str):
+        return as_utc(datetime.fromisoformat(value))
+    return utcnow()
+
+
+def interceptable_parcels(session: Session, order_id: int) -> list[Shipment]:
+    """Shipped, not delivered, not already on its way back."""
+    return list(
+        session.scalars(
+            select(Shipment)
+            .where(
+                Shipment.order_id == order_id,
+                Shipment.delivered_at.is_(None),
+                Shipment.status.is_distinct_from(TrackingStatus.RETURNED),
+            )
+            .order_by(Shipment.id)
+        )
+    )
+
+
+def request_intercepts(
+    session: Session,
+    *,
+    order_id: int,
+    refund_request_id: int,
+    refund_requested_at: datetime,
+    now: datetime | None = None,
+) -> list[Intercept]:
+    """Create the intercepts for a refund request and queue the courier calls. Idempotent per
+    (parcel, refund request): a repeated event creates nothing new."""
+    now = now or utcnow()
+    order = session.get(Order, order_id)
+    if order is None:
+        return []
+    parcels = interceptable_parcels(session, order_id)
+    if not parcels:
+        return []
+    share = order.paid_fen // max(1, _regular_parcel_count(session, order_id))
+    existing = set(
+        session.scalars(
+            select(Intercept.shipment_id).where(
+                Intercept.order_id == order_id, Intercept.refund_request_id == refund_request_id
+            )
+        )
+    )
+    created = []
+    for parcel in parcels:
+        if parcel.id in existing:
+            continue
+        intercept = Intercept(
+            shipment_id=parcel.id,
+            order_id=order_id,
+            refund_request_id=refund_request_id,
+            courier=parcel.courier,
+            status=InterceptStatus.REQUESTED,
+            goods_value_fen=0 if parcel.is_reshipment else share,
+            refund_requested_at=refund_requested_at,
+            created_at=now,
+        )
+        session.add(intercept)
+        created.append(intercept)
+    session.flush()
+    for intercept in created:
+        enqueue(
+            session,
+            "logistics.submit_intercept",
+            dedupe_key=f"intercept:{intercept.id}",
+            intercept_id=intercept.id,
+        )
+    return created
+
+
+def _regular_parcel_count(session: Session, order_id: int) -> int:
+    rows = session.scalars(
+        select(Shipment.id).where(Shipment.order_id == order_id, Shipment.is_reshipment.is_(False))
+    ).all()
+    return len(rows)
+
+
+def _resolve(
+    session: Session, intercept: Intercept, status: InterceptStatus, detail: str, now: datetime
+) -> None:
+    intercept.status, intercept.detail = status, detail
+    if status in (InterceptStatus.RETURNED, InterceptStatus.FAILED):
+        intercept.resolved_at = now
+    session.flush()
+    publish(
+        session,
+        "logistics.intercept_resolved",
+        order_id=intercept.order_id,
+        request_id=intercept.refund_request_id,
+        intercept_id=intercept.id,
+        status=status.value,
+    )
+
+
+def submit(session: Session, *, intercept_id: int, now: datetime | None = None) -> Intercept:
+    """Ask the courier to intercept. Runs in a job; a repeat after success does nothing."""
+    now = now or utcnow()
+    intercept = get_intercept(session, intercept_id)
+    if intercept.status != InterceptStatus.REQUESTED or intercept.requested_at is not None:
+        return intercept
+    parcel = session.get(Shipment, intercept.shipment_id)
+    assert parcel is not None
+    if parcel.delivered_at is not None:
+        intercept.requested_at = now
+        _resolve(session, intercept, InterceptStatus.FAILED, "快件已签收,无需拦截", now)
+        return intercept
+    reply = courier_adapter(parcel.courier).request_intercept(
+        courier=parcel.courier, tracking_no=parcel.tracking_no, parcel_status=parcel.status, now=now
+    )
+    intercept.requested_at, intercept.courier_ref = now, reply.courier_ref
+    if reply.outcome == "accepted":
+        _resolve(session, intercept, InterceptStatus.ACCEPTED, reply.detail, now)
+    else:
+        _resolve(session, intercept, InterceptStatus.FAILED, reply.detail, now)
+    return intercept
+
+
+def _from_tracking(parcel: Shipment) -> tuple[InterceptStatus, str] | None:
+    if parcel.status == TrackingStatus.RETURNED:
+        return InterceptStatus.RETURNED, "物流显示快件已退回"
+    if parcel.delivered_at is not None:
+        return InterceptStatus.FAILED, "物流显示快件已签收,拦截未成功"
+    return None
+
+
+def poll(session: Session, *, now: datetime | None = None, limit: int = 500) -> dict[str, int]:
+    """Settle accepted intercepts: tracking first (it is what the buyer sees), then the courier."""
+    now = now or utcnow()
+    rows = session.execute(
+        select(Intercept, Shipment)
+        .join(Shipment, Shipment.id == Intercept.shipment_id)
+        .where(Intercept.status == InterceptStatus.ACCEPTED)
+        .order_by(Intercept.id)
+        .limit(limit)
+    ).all()
+    counts = {"returned": 0, "failed": 0, "pending": 0}
+    for intercept, parcel in rows:
+        settled = _from_tracking(parcel)
+        if settled is None and intercept.courier_ref and intercept.requested_at:
+            reply = courier_adapter(parcel.courier).intercept_status(
+                courier=parcel.courier,
+                tracking_no=parcel.tracking_no,
+                courier_ref=intercept.courier_ref,
+                accepted_at=intercept.requested_at,
+                now=now,
+            )
+            if reply.outcome in ("returned", "failed"):
+                settled = InterceptStatus(reply.outcome), reply.detail
+        if settled is None:
+            counts["pending"] += 1
+            continue
+        _resolve(session, intercept, settled[0], settled[1], now)
+        counts[settled[0].value] += 1
+    return counts
+
+
+def get_intercept(session: Session, intercept_id: int) -> Intercept:
+    intercept = session.get(Intercept, intercept_id)
+    if intercept is None:
+        raise NotFoundError(f"拦截记录不存在: {intercept_id}")
+    return intercept
+
+
+@dataclass
+class CourierStats:
+    courier: str
+    requests: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    pending: int = 0
+    saved_fen: int = 0
+
+    @property
+    def success_rate(self) -> float | None:
+        settled = self.succeeded + self.failed
+        return self.succeeded / settled if settled else None
+
+
+@dataclass
+class InterceptStats:
+    requests: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    pending: int = 0
+    saved_fen: int = 0
+    median_seconds_to_request: float | None = None
+    mean_seconds_to_request: float | None = None
+    by_courier: list[CourierStats] = field(default_factory=list)
+
+    @property
+    def success_rate(self) -> float | None:
+        settled = self.succeeded + self.failed
+        return self.succeeded / settled if settled else None
+
+
+def stats(session: Session, *, since: datetime | None = None) -> InterceptStats:
+    """Requests, success rate per courier, goods value kept from loss, refund-to-request latency.
+
+    Success = accepted or returned; the rate is over settled intercepts (pending ones excluded).
+    """
+    query = select(
+        Intercept.courier,
+        Intercept.status,
+        Intercept.goods_value_fen,
+        Intercept.refund_requested_at,
+        Intercept.requested_at,
+    )
+    if since is not None:
+        query = query.where(Intercept.created_at >= since)
+    result, couriers, latencies = InterceptStats(), dict[str, CourierStats](), []
+    for courier, status, value, refund_at, requested_at in session.execute(query):
+        row = couriers.setdefault(courier, CourierStats(courier))
+        for target in (result, row):
+            target.requests += 1
+            if status in SUCCESS:
+                target.succeeded += 1
+                target.saved_fen += value
+            elif status == InterceptStatus.FAILED:
+                target.failed += 1
+            else:
+                target.pending += 1
+        if requested_at is not None:
+            latencies.append((requested_at - refund_at).total_seconds())
+    result.by_courier = sorted(couriers.values(), key=lambda c: -c.requests)
+    if latencies:
+        result.median_seconds_to_request = statistics.median(latencies)
+        result.mean_seconds_to_request = statistics.fmean(latencies)
+    return result
+
+
+def on_refund_requested(session: Session, payload: dict[str, object]) -> list[Intercept]:
+    """The event handler's body, separate so the CLI and tests can call it directly."""
+    order_id, request_id = payload.get("order_id"), payload.get("request_id")
+    if not isinstance(order_id, int) or not isinstance(request_id, int):
+        return []
+    return request_intercepts(
+        session,
+        order_id=order_id,
+        refund_request_id=request_id,
+        refund_requested_at=_parse_time(payload.get("requested_at")),
+    )

@@ -1,0 +1,232 @@
+"""Restricted regions (停发地区): the list, its daily spreadsheet import, and the orders it affects.
+
+During peaks and bad weather couriers stop delivering to whole provinces or single districts.
+Orders going there that are unshipped or in transit are flagged (``region_holds``: the warehouse
+holds unshipped ones) and the buyer gets a proactive notice, before they ask where the parcel is.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import and_, bindparam, exists, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from aftersales.kit import cells
+from aftersales.kit.errors import InvalidInputError, NotFoundError
+from aftersales.kit.tables import read_table, require_columns
+from aftersales.kit.time import as_utc, format_local, utcnow
+from aftersales.kit.types import UTCDateTime
+from aftersales.logistics.models import ANY_COURIER, RegionHold, RestrictedRegion
+from aftersales.messaging.service import send_customer_messages
+from aftersales.messaging.templates import MessageTemplate
+from aftersales.orders.couriers import courier_code
+from aftersales.orders.models import Order, OrderStatus, Shipment
+
+NOTICE_TEMPLATE = "restricted_notice"
+HOLD_WINDOW_DAYS = 30
+
+COLUMNS: dict[str, list[str]] = {
+    "province": ["省份", "省", "province"],
+    "city": ["城市", "市", "city"],
+    "district": ["区县", "区", "district"],
+    "courier": ["快递公司", "快递", "courier"],
+    "reason": ["停发原因", "原因", "reason"],
+    "valid_from": ["开始时间", "生效时间", "valid_from"],
+    "valid_until": ["结束时间", "失效时间", "恢复时间", "valid_until"],
+}
+REQUIRED = ("province", "reason")
+
+
+@dataclass
+class RegionImportReport:
+    created: int = 0
+    updated: int = 0
+    errors: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+def _when(value: datetime) -> Any:
+    return bindparam(None, value, type_=UTCDateTime())
+
+
+def save_region(
+    session: Session,
+    *,
+    province: str,
+    reason: str,
+    city: str = "",
+    district: str = "",
+    courier: str = ANY_COURIER,
+    valid_from: datetime | None = None,
+    valid_until: datetime | None = None,
+) -> tuple[RestrictedRegion, bool]:
+    """Create or update the restriction of one area (and courier); returns (row, created)."""
+    if not province.strip():
+        raise InvalidInputError("province", "省份不能为空")
+    if not reason.strip():
+        raise InvalidInputError("reason", "停发原因不能为空")
+    valid_from = as_utc(valid_from) if valid_from else utcnow()
+    valid_until = as_utc(valid_until) if valid_until else None
+    if valid_until is not None and valid_until <= valid_from:
+        raise InvalidInputError("valid_until", "结束时间必须晚于开始时间")
+    if courier != ANY_COURIER:
+        try:
+            courier = courier_code(courier)
+        except KeyError:
+            raise InvalidInputError("courier", f"未知快递公司: {courier}") from None
+    key = (province.strip(), (city or "").strip(), (district or "").strip(), courier)
+    region = session.scalar(
+        select(RestrictedRegion).where(
+            RestrictedRegion.province == key[0],
+            RestrictedRegion.city == key[1],
+            RestrictedRegion.district == key[2],
+            RestrictedRegion.courier == key[3],
+        )
+    )
+    created = region is None
+    if region is None:
+        region = RestrictedRegion(province=key[0], city=key[1], district=key[2], courier=key[3])
+        session.add(region)
+    region.reason, region.valid_from, region.valid_until = reason.strip(), valid_from, valid_until
+    session.flush()
+    return region, created
+
+
+def delete_region(session: Session, *, region_id: int) -> None:
+    region = session.get(RestrictedRegion, region_id)
+    if region is None:
+        raise NotFoundError(f"停发地区不存在: {region_id}")
+    session.delete(region)
+    session.flush()
+
+
+def list_regions(session: Session, *, active_at: datetime | None = None) -> list[RestrictedRegion]:
+    query = select(RestrictedRegion).order_by(
+        RestrictedRegion.province, RestrictedRegion.city, RestrictedRegion.id
+    )
+    if active_at is not None:
+        query = query.where(
+            RestrictedRegion.valid_from <= active_at,
+            or_(RestrictedRegion.valid_until.is_(None), RestrictedRegion.valid_until > active_at),
+        )
+    return list(session.scalars(query))
+
+
+def _cell(row: dict[str, Any], names: list[str]) -> Any:
+    for name in names:
+        if name in row:
+            return row[name]
+    return None
+
+
+def _parse_row(row: dict[str, Any]) -> dict[str, Any]:
+    """One spreadsheet row to ``save_region`` arguments; raises ``CellError`` naming the column."""
+    values: dict[str, Any] = {}
+    for name, candidates in COLUMNS.items():
+        raw = _cell(row, candidates)
+        try:
+            if name in ("valid_from", "valid_until"):
+                stamp = cells.timestamp(raw)
+                values[name] = as_utc(stamp) if stamp else None
+            elif name in REQUIRED:
+                values[name] = cells.required_text(raw)
+            else:
+                values[name] = cells.text(raw) or ""
+        except cells.CellError as exc:
+            raise cells.CellError(f"{candidates[0]}: {exc}") from None
+    values["courier"] = values["courier"] or ANY_COURIER
+    return values
+
+
+def import_regions(session: Session, path: Path) -> RegionImportReport:
+    """Daily bulk import (CSV/XLSX). Bad rows are reported with row number; good rows are stored;
+    importing the same file again updates in place (keyed by area + courier), never duplicates."""
+    table = read_table(path)
+    require_columns(table.headers, {name: COLUMNS[name] for name in REQUIRED})
+    report = RegionImportReport()
+    for number, row in table.rows:
+        try:
+            values = _parse_row(row)
+            with session.begin_nested():
+                _region, created = save_region(session, **values)
+        except cells.CellError as exc:
+            column, _, reason = str(exc).partition(": ")
+            report.errors.append((number, column, reason))
+            continue
+        except InvalidInputError as exc:
+            report.errors.append((number, exc.field, exc.message.partition(": ")[2]))
+            continue
+        report.created += created
+        report.updated += not created
+    return report
+
+
+def flag_orders(session: Session, *, now: datetime) -> int:
+    """One ``INSERT … SELECT``: paid-but-unshipped and in-transit orders of the last 30 days whose
+    address lies in an active restricted region get a hold (once per order and region)."""
+    at = _when(now)
+    undelivered = exists().where(Shipment.order_id == Order.id, Shipment.delivered_at.is_(None))
+    query = (
+        select(Order.id, RestrictedRegion.id, Order.status == OrderStatus.SHIPPED, at)
+        .join(
+            RestrictedRegion,
+            and_(
+                RestrictedRegion.province == Order.province,
+                or_(RestrictedRegion.city == "", RestrictedRegion.city == Order.city),
+                or_(RestrictedRegion.district == "", RestrictedRegion.district == Order.district),
+                RestrictedRegion.valid_from <= at,
+                or_(RestrictedRegion.valid_until.is_(None), RestrictedRegion.valid_until > at),
+            ),
+        )
+        .where(
+            Order.ordered_at >= _when(now - timedelta(days=HOLD_WINDOW_DAYS)),
+            or_(Order.status == OrderStatus.PAID, and_(Order.status == OrderStatus.SHIPPED, undelivered)),
+        )
+    )
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(RegionHold.__table__)
+        .from_select(["order_id", "region_id", "shipped", "created_at"], query)
+        .on_conflict_do_nothing(index_elements=["order_id", "region_id"])
+    )
+    return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def notify_holds(session: Session, *, now: datetime | None = None, limit: int = 1000) -> int:
+    """Queue the restricted-region notice for held orders not yet told (one per order and region)."""
+    now = now or utcnow()
+    template = session.scalar(select(MessageTemplate).where(MessageTemplate.code == NOTICE_TEMPLATE))
+    if template is None or not template.is_active:
+        return 0
+    rows = session.execute(
+        select(RegionHold, RestrictedRegion)
+        .join(RestrictedRegion, RestrictedRegion.id == RegionHold.region_id)
+        .where(RegionHold.notified_at.is_(None))
+        .order_by(RegionHold.id)
+        .limit(limit)
+    ).all()
+    sends: list[tuple[int, str, dict[str, Any] | None]] = []
+    for hold, region in rows:
+        until = region.valid_until
+        extra = {"restricted_reason": region.reason, "restricted_until": _local_day(until)}
+        sends.append((hold.order_id, f"logistics:region:{hold.order_id}:{region.id}", extra))
+        hold.notified_at = now
+    if sends:
+        send_customer_messages(session, template_code=NOTICE_TEMPLATE, sends=sends)
+    session.flush()
+    return len(sends)
+
+
+def _local_day(value: datetime | None) -> str:
+    return format_local(value, "%m月%d日") if value else "另行通知"
+
+
+def holds_for_order(session: Session, order_id: int) -> list[tuple[RegionHold, RestrictedRegion]]:
+    rows = session.execute(
+        select(RegionHold, RestrictedRegion)
+        .join(RestrictedRegion, RestrictedRegion.id == RegionHold.region_id)
+        .where(RegionHold.order_id == order_id)
+    )
+    return [(hold, region) for hold, region in rows]

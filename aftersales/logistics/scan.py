@@ -1,0 +1,288 @@
+"""The anomaly scan: one set-based statement per rule over every parcel in scope.
+
+Each rule is a ``SELECT shipment_id, order_id, courier, observed_at`` over ``shipments`` (the
+state columns orders ingestion keeps: status, first_scan_at, last_event_at, delivered_at,
+estimated_delivery_at), fed straight into ``INSERT … ON CONFLICT (shipment_id, kind) DO UPDATE``:
+a rescan refreshes ``last_seen_at`` and never adds a second finding. Findings of scanned parcels
+that were not seen again are resolved. Follow-up (tickets, messages) is a separate batched job, so
+the scan stays a handful of statements whatever the number of parcels.
+
+Per-courier thresholds become a ``CASE courier WHEN … THEN <cutoff>`` inside the statement.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased
+
+from aftersales.kit.types import UTCDateTime
+from aftersales.logistics.models import (
+    ANY_COURIER,
+    Anomaly,
+    AnomalyKind,
+    AnomalyStatus,
+    RestrictedRegion,
+)
+from aftersales.logistics.rules import EffectiveRule, effective_rules
+from aftersales.orders.models import Order, Shipment, TrackingEvent, TrackingStatus
+
+MOVING = (
+    TrackingStatus.COLLECTED,
+    TrackingStatus.IN_TRANSIT,
+    TrackingStatus.OUT_FOR_DELIVERY,
+    TrackingStatus.EXCEPTION,
+)
+AT_A_HUB = (TrackingStatus.COLLECTED, TrackingStatus.IN_TRANSIT, TrackingStatus.EXCEPTION)
+NOT_ARRIVED = (*MOVING, TrackingStatus.FAILED)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# shipment_id, order_id, courier, observed_at
+RuleQuery = Select[*tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class Scope:
+    now: datetime
+    shipped_since: datetime
+
+
+def _when(value: datetime) -> Any:
+    return bindparam(None, value, type_=UTCDateTime())
+
+
+def _cutoff(rule: EffectiveRule, now: datetime) -> tuple[ColumnElement[Any], ColumnElement[bool]]:
+    """The per-courier cutoff (``now - threshold``) and the filter leaving out disabled couriers."""
+    overrides = {c: s for c, s in rule.couriers.items() if s.enabled}
+    disabled = [c for c, s in rule.couriers.items() if not s.enabled]
+    default_at = _when(now - timedelta(hours=rule.default.threshold_hours))
+    if overrides:
+        cut: ColumnElement[Any] = case(
+            {c: _when(now - timedelta(hours=s.threshold_hours)) for c, s in overrides.items()},
+            value=Shipment.courier,
+            else_=default_at,
+        )
+    else:
+        cut = default_at
+    allowed: ColumnElement[bool]
+    if rule.default.enabled:
+        allowed = Shipment.courier.not_in(disabled) if disabled else true()
+    else:
+        allowed = Shipment.courier.in_(list(overrides)) if overrides else false()
+    return cut, allowed
+
+
+def _base(scope: Scope, observed: Any) -> RuleQuery:
+    return select(Shipment.id, Shipment.order_id, Shipment.courier, observed).where(
+        Shipment.shipped_at >= _when(scope.shipped_since)
+    )
+
+
+def no_first_scan(rule: EffectiveRule, scope: Scope) -> RuleQuery:
+    cut, allowed = _cutoff(rule, scope.now)
+    return _base(scope, Shipment.shipped_at).where(
+        Shipment.status.is_(None), Shipment.first_scan_at.is_(None), Shipment.shipped_at < cut, allowed
+    )
+
+
+def no_update(rule: EffectiveRule, scope: Scope) -> RuleQuery:
+    cut, allowed = _cutoff(rule, scope.now)
+    return _base(scope, Shipment.last_event_at).where(
+        Shipment.status.in_(MOVING), Shipment.last_event_at < cut, allowed
+    )
+
+
+def stuck_at_hub(rule: EffectiveRule, scope: Scope) -> RuleQuery:
+    """Arrived at its current location before the cutoff and has not left it since."""
+    cut, allowed = _cutoff(rule, scope.now)
+    elsewhere = aliased(TrackingEvent)
+    here = aliased(TrackingEvent)
+    left_elsewhere = (
+        select(func.max(elsewhere.occurred_at))
+        .where(elsewhere.shipment_id == Shipment.id, elsewhere.location != Shipment.last_location)
+        .scalar_subquery()
+    )
+    arrived = (
+        select(func.min(here.occurred_at))
+        .where(
+            here.shipment_id == Shipment.id,
+            here.location == Shipment.last_location,
+            here.occurred_at > func.coalesce(left_elsewhere, _when(EPOCH)),
+        )
+        .scalar_subquery()
+    )
+    return _base(scope, arrived).where(
+        Shipment.status.in_(AT_A_HUB),
+        Shipment.last_location.is_not(None),
+        Shipment.first_scan_at < cut,
+        arrived < cut,
+        allowed,
+    )
+
+
+def _latest_status_is(status: TrackingStatus) -> Any:
+    def rule_query(rule: EffectiveRule, scope: Scope) -> RuleQuery:
+        cut, allowed = _cutoff(rule, scope.now)
+        return _base(scope, Shipment.last_event_at).where(
+            Shipment.status == status, Shipment.last_event_at <= cut, allowed
+        )
+
+    return rule_query
+
+
+def late(rule: EffectiveRule, scope: Scope) -> RuleQuery:
+    """Not delivered, and past the promised date (platform promise first, else the courier's ETA)."""
+    cut, allowed = _cutoff(rule, scope.now)
+    due = func.coalesce(Order.promised_delivery_at, Shipment.estimated_delivery_at)
+    return (
+        _base(scope, due)
+        .join(Order, Order.id == Shipment.order_id)
+        .where(
+            or_(Shipment.status.is_(None), Shipment.status.in_(NOT_ARRIVED)),
+            Shipment.delivered_at.is_(None),
+            due < cut,
+            allowed,
+        )
+    )
+
+
+def region_match(order: Any, courier: Any, now: datetime) -> ColumnElement[bool]:
+    """An active restricted region covering the order's address (and courier)."""
+    at = _when(now)
+    return and_(
+        RestrictedRegion.province == order.province,
+        or_(RestrictedRegion.city == "", RestrictedRegion.city == order.city),
+        or_(RestrictedRegion.district == "", RestrictedRegion.district == order.district),
+        or_(RestrictedRegion.courier == ANY_COURIER, RestrictedRegion.courier == courier),
+        RestrictedRegion.valid_from <= at,
+        or_(RestrictedRegion.valid_until.is_(None), RestrictedRegion.valid_until > at),
+    )
+
+
+def restricted_region(rule: EffectiveRule, scope: Scope) -> RuleQuery:
+    cut, allowed = _cutoff(rule, scope.now)
+    query: RuleQuery = (
+        select(Shipment.id, Shipment.order_id, Shipment.courier, func.min(RestrictedRegion.valid_from))
+        .join(Order, Order.id == Shipment.order_id)
+        .join(RestrictedRegion, region_match(Order, Shipment.courier, scope.now))
+        .where(
+            Shipment.shipped_at >= _when(scope.shipped_since),
+            or_(Shipment.status.is_(None), Shipment.status.in_(NOT_ARRIVED)),
+            Shipment.delivered_at.is_(None),
+            Shipment.shipped_at <= cut,
+            allowed,
+        )
+        .group_by(Shipment.id, Shipment.order_id, Shipment.courier)
+    )
+    return query
+
+
+def split_lagging(rule: EffectiveRule, scope: Scope) -> RuleQuery:
+    """A parcel of a split order still on its way N hours after a sibling was delivered."""
+    cut, allowed = _cutoff(rule, scope.now)
+    sibling = aliased(Shipment)
+    first_delivered = (
+        select(sibling.order_id, func.min(sibling.delivered_at).label("at"))
+        .where(sibling.shipped_at >= _when(scope.shipped_since), sibling.delivered_at.is_not(None))
+        .group_by(sibling.order_id)
+        .subquery()
+    )
+    return (
+        _base(scope, first_delivered.c.at)
+        .join(first_delivered, first_delivered.c.order_id == Shipment.order_id)
+        .where(
+            Shipment.delivered_at.is_(None),
+            Shipment.is_reshipment.is_(False),
+            or_(Shipment.status.is_(None), Shipment.status.in_(NOT_ARRIVED)),
+            first_delivered.c.at < cut,
+            allowed,
+        )
+    )
+
+
+RULES = {
+    AnomalyKind.NO_FIRST_SCAN: no_first_scan,
+    AnomalyKind.NO_UPDATE: no_update,
+    AnomalyKind.STUCK_AT_HUB: stuck_at_hub,
+    AnomalyKind.DELIVERY_FAILED: _latest_status_is(TrackingStatus.FAILED),
+    AnomalyKind.RETURNED: _latest_status_is(TrackingStatus.RETURNED),
+    AnomalyKind.LATE: late,
+    AnomalyKind.RESTRICTED_REGION: restricted_region,
+    AnomalyKind.SPLIT_LAGGING: split_lagging,
+}
+
+
+def _store(session: Session, kind: AnomalyKind, query: RuleQuery, now: datetime) -> None:
+    """``INSERT … SELECT … ON CONFLICT DO UPDATE``: one statement, new or refreshed findings."""
+    table = Anomaly.__table__
+    rows = query.add_columns(
+        literal(kind.value),
+        literal(AnomalyStatus.OPEN.value),
+        _when(now),
+        _when(now),
+        literal(False),
+    )
+    columns = ["shipment_id", "order_id", "courier", "observed_at", "kind", "status"]
+    columns += ["first_seen_at", "last_seen_at", "message_queued"]
+    insert = (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert(table)
+    statement = insert.from_select(columns, rows)
+    was_resolved = table.c.status == AnomalyStatus.RESOLVED.value
+    statement = statement.on_conflict_do_update(
+        index_elements=["shipment_id", "kind"],
+        set_={
+            "last_seen_at": statement.excluded.last_seen_at,
+            "observed_at": statement.excluded.observed_at,
+            "status": AnomalyStatus.OPEN.value,
+            "resolved_at": None,
+            "followed_up_at": case((was_resolved, None), else_=table.c.followed_up_at),
+        },
+    )
+    session.execute(statement)
+
+
+def _seen_now(session: Session, now: datetime) -> dict[str, int]:
+    """Findings per kind this scan reported (new or refreshed), counted after the inserts."""
+    rows = session.execute(
+        select(Anomaly.kind, func.count()).where(Anomaly.last_seen_at == _when(now)).group_by(Anomaly.kind)
+    )
+    return {AnomalyKind(kind).value: int(n) for kind, n in rows}
+
+
+def _resolve_unseen(session: Session, scope: Scope) -> int:
+    """Open findings on scanned parcels that no rule reported this time are over."""
+    in_scope = exists().where(
+        Shipment.id == Anomaly.shipment_id, Shipment.shipped_at >= _when(scope.shipped_since)
+    )
+    result = session.execute(
+        update(Anomaly)
+        .where(Anomaly.status == AnomalyStatus.OPEN, Anomaly.last_seen_at < _when(scope.now), in_scope)
+        .values(status=AnomalyStatus.RESOLVED, resolved_at=scope.now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def run_scan(session: Session, *, now: datetime, shipped_since: datetime) -> dict[str, int]:
+    """Every enabled rule over the parcels shipped since ``shipped_since``; returns counts per kind."""
+    scope = Scope(now=now, shipped_since=shipped_since)
+    for kind, rule in effective_rules(session).items():
+        if rule.default.enabled or any(s.enabled for s in rule.couriers.values()):
+            _store(session, kind, RULES[kind](rule, scope), now)
+    counts = {kind.value: 0 for kind in AnomalyKind} | _seen_now(session, now)
+    counts["resolved"] = _resolve_unseen(session, scope)
+    return counts

@@ -1,0 +1,228 @@
+"""Logistics follow-up: scanning parcels for anomalies and acting on what the scan found.
+
+The scan (``scan``) only writes findings; ``follow_up`` turns new findings into one ticket each
+(idempotent by ``anomaly:<shipment_id>:<kind>``) and, where the rule says so, a proactive message
+to the buyer through the outbox. Both are plain functions taking a session; they flush, the job
+or request around them commits.
+"""
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from aftersales.kit.errors import InvalidInputError, NotFoundError
+from aftersales.kit.time import format_local, utcnow
+from aftersales.logistics import regions
+from aftersales.logistics.models import ANY_COURIER, Anomaly, AnomalyKind, AnomalyRule, AnomalyStatus
+from aftersales.logistics.rules import effective_rules, save_rule
+from aftersales.logistics.scan import run_scan
+from aftersales.messaging.service import send_customer_messages
+from aftersales.messaging.templates import MessageTemplate, get_template
+from aftersales.orders.couriers import COURIERS, courier_name
+from aftersales.orders.models import Order, Shipment
+from aftersales.tickets.service import notify_group, open_system_ticket
+
+SCAN_HORIZON = timedelta(days=20)
+SWEEP_WINDOW = timedelta(days=3)
+FOLLOW_UP_BATCH = 500
+
+# Ticket taxonomy (seed 004): 物流问题 / <subcategory>.
+SUBCATEGORIES = {
+    AnomalyKind.NO_FIRST_SCAN: "物流停滞",
+    AnomalyKind.NO_UPDATE: "物流停滞",
+    AnomalyKind.STUCK_AT_HUB: "物流停滞",
+    AnomalyKind.DELIVERY_FAILED: "派送异常",
+    AnomalyKind.RETURNED: "退回",
+    AnomalyKind.LATE: "物流延迟",
+    AnomalyKind.RESTRICTED_REGION: "派送异常",
+    AnomalyKind.SPLIT_LAGGING: "物流延迟",
+}
+# A parcel coming back or failing at the door is what buyers complain about; the rest is a
+# proactive consultation the team opens before the buyer writes.
+COMPLAINT_KINDS = {AnomalyKind.DELIVERY_FAILED, AnomalyKind.RETURNED}
+HIGH_SEVERITY = {AnomalyKind.RETURNED, AnomalyKind.RESTRICTED_REGION}
+
+
+def scan(
+    session: Session, *, now: datetime | None = None, window: timedelta = SCAN_HORIZON
+) -> dict[str, int]:
+    """Run every rule over parcels shipped within ``window`` and flag restricted-region orders."""
+    now = now or utcnow()
+    counts = run_scan(session, now=now, shipped_since=now - window)
+    counts["region_holds"] = regions.flag_orders(session, now=now)
+    return counts
+
+
+def daily_sweep(session: Session, *, now: datetime | None = None) -> dict[str, int]:
+    """Seed 003's practice: every parcel of the last 3 days, then a digest to the logistics group."""
+    now = now or utcnow()
+    counts = scan(session, now=now, window=SWEEP_WINDOW)
+    open_counts = open_by_kind(session)
+    if open_counts:
+        lines = [f"{AnomalyKind(k).label}: {n} 件" for k, n in sorted(open_counts.items())]
+        notify_group(
+            session,
+            group_code="logistics",
+            text=f"物流巡检 {format_local(now, '%m-%d')}: 未处理异常 {sum(open_counts.values())} 件\n"
+            + "\n".join(lines),
+            idempotency_key=f"logistics:sweep:{now.date().isoformat()}",
+        )
+    return counts
+
+
+def open_by_kind(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(Anomaly.kind, func.count()).where(Anomaly.status == AnomalyStatus.OPEN).group_by(Anomaly.kind)
+    )
+    return {str(AnomalyKind(kind).value): int(n) for kind, n in rows}
+
+
+def _description(anomaly: Anomaly, shipment: Shipment) -> str:
+    parcel = f"{courier_name(shipment.courier)} {shipment.tracking_no}"
+    since = format_local(anomaly.observed_at)
+    where = f",最后位置: {shipment.last_location}" if shipment.last_location else ""
+    texts = {
+        AnomalyKind.NO_FIRST_SCAN: f"包裹 {parcel} 于 {since} 发货后仍未揽收",
+        AnomalyKind.NO_UPDATE: f"包裹 {parcel} 自 {since} 起物流无更新{where}",
+        AnomalyKind.STUCK_AT_HUB: f"包裹 {parcel} 自 {since} 起滞留在 {shipment.last_location}",
+        AnomalyKind.DELIVERY_FAILED: f"包裹 {parcel} 于 {since} 派送失败{where}",
+        AnomalyKind.RETURNED: f"包裹 {parcel} 于 {since} 被退回",
+        AnomalyKind.LATE: f"包裹 {parcel} 已超过承诺/预计送达时间 {since} 仍未签收{where}",
+        AnomalyKind.RESTRICTED_REGION: f"包裹 {parcel} 的收货地区目前停发(自 {since} 起)",
+        AnomalyKind.SPLIT_LAGGING: f"拆单包裹 {parcel} 在同单其他包裹 {since} 签收后仍未送达{where}",
+    }
+    return texts[AnomalyKind(anomaly.kind)]
+
+
+def _open_ticket(session: Session, anomaly: Anomaly, shipment: Shipment, order: Order) -> int:
+    kind = AnomalyKind(anomaly.kind)
+    ticket, _created = open_system_ticket(
+        session,
+        source="logistics",
+        source_key=f"anomaly:{anomaly.shipment_id}:{kind.value}",
+        shop_id=order.shop_id,
+        order_id=order.id,
+        customer_id=order.customer_id,
+        type="complaint" if kind in COMPLAINT_KINDS else "consultation",
+        category="物流问题",
+        subcategory=SUBCATEGORIES[kind],
+        title=f"物流跟单: {kind.label} {shipment.tracking_no}",
+        description=_description(anomaly, shipment),
+        severity="high" if kind in HIGH_SEVERITY else "medium",
+        group_code="logistics",
+        data={"anomaly_id": anomaly.id, "kind": kind.value, "shipment_id": shipment.id},
+    )
+    return ticket.id
+
+
+def _message_extra(anomaly: Anomaly, now: datetime) -> dict[str, Any]:
+    if anomaly.kind == AnomalyKind.LATE and anomaly.observed_at is not None:
+        return {"delay_days": max(1, (now - anomaly.observed_at).days + 1)}
+    return {}
+
+
+def follow_up(
+    session: Session, *, now: datetime | None = None, limit: int = FOLLOW_UP_BATCH
+) -> dict[str, int]:
+    """Open (or update) the ticket of each new finding and queue the buyer notices the rules ask for."""
+    now = now or utcnow()
+    pending = session.execute(
+        select(Anomaly, Shipment, Order)
+        .join(Shipment, Shipment.id == Anomaly.shipment_id)
+        .join(Order, Order.id == Anomaly.order_id)
+        .where(Anomaly.status == AnomalyStatus.OPEN, Anomaly.followed_up_at.is_(None))
+        .order_by(Anomaly.id)
+        .limit(limit)
+    ).all()
+    rules = effective_rules(session)
+    templates = set(session.scalars(select(MessageTemplate.code).where(MessageTemplate.is_active.is_(True))))
+    sends: dict[str, list[tuple[int, str, dict[str, Any] | None]]] = {}
+    for anomaly, shipment, order in pending:
+        anomaly.ticket_id = _open_ticket(session, anomaly, shipment, order)
+        anomaly.followed_up_at = now
+        setting = rules[AnomalyKind(anomaly.kind)].for_courier(shipment.courier)
+        if setting.notify_customer and setting.template_code in templates and not anomaly.message_queued:
+            assert setting.template_code is not None
+            key = f"logistics:anomaly:{anomaly.shipment_id}:{anomaly.kind}"
+            sends.setdefault(setting.template_code, []).append((order.id, key, _message_extra(anomaly, now)))
+            anomaly.message_queued = True
+    messages = sum(send_customer_messages(session, template_code=code, sends=s) for code, s in sends.items())
+    session.flush()
+    return {"followed_up": len(pending), "messages": messages}
+
+
+def list_anomalies(
+    *,
+    status: AnomalyStatus | None = AnomalyStatus.OPEN,
+    kind: AnomalyKind | None = None,
+    courier: str | None = None,
+) -> Any:
+    """Newest findings first, with their parcel and order (for the API and the console)."""
+    query = (
+        select(Anomaly, Shipment, Order)
+        .join(Shipment, Shipment.id == Anomaly.shipment_id)
+        .join(Order, Order.id == Anomaly.order_id)
+        .order_by(Anomaly.last_seen_at.desc(), Anomaly.id.desc())
+    )
+    if status is not None:
+        query = query.where(Anomaly.status == status)
+    if kind is not None:
+        query = query.where(Anomaly.kind == kind)
+    if courier:
+        query = query.where(Anomaly.courier == courier)
+    return query
+
+
+def counts_by_kind_and_status(session: Session) -> Counter[tuple[str, str]]:
+    rows = session.execute(
+        select(Anomaly.kind, Anomaly.status, func.count()).group_by(Anomaly.kind, Anomaly.status)
+    )
+    return Counter({(str(k), str(s)): int(n) for k, s, n in rows})
+
+
+def get_anomaly(session: Session, anomaly_id: int) -> Anomaly:
+    anomaly = session.get(Anomaly, anomaly_id)
+    if anomaly is None:
+        raise NotFoundError(f"物流异常不存在: {anomaly_id}")
+    return anomaly
+
+
+def resolve_anomaly(session: Session, *, anomaly_id: int, now: datetime | None = None) -> Anomaly:
+    """An agent closed it by hand; a later scan reopens it only if the parcel is still stuck then."""
+    anomaly = get_anomaly(session, anomaly_id)
+    anomaly.status, anomaly.resolved_at = AnomalyStatus.RESOLVED, now or utcnow()
+    session.flush()
+    return anomaly
+
+
+def update_rule(
+    session: Session,
+    *,
+    kind: AnomalyKind,
+    courier: str = ANY_COURIER,
+    threshold_hours: int,
+    enabled: bool = True,
+    notify_customer: bool = False,
+    template_code: str | None = None,
+) -> AnomalyRule:
+    """Save one rule's threshold; the courier and the message template must exist."""
+    if courier != ANY_COURIER and courier not in COURIERS:
+        raise InvalidInputError("courier", f"未知快递公司: {courier}")
+    if threshold_hours < 0 or threshold_hours > 24 * 30:
+        raise InvalidInputError("threshold_hours", "阈值应在 0 到 720 小时之间")
+    if notify_customer and not template_code:
+        raise InvalidInputError("template_code", "通知买家时必须选择消息模板")
+    if template_code:
+        get_template(session, template_code)
+    return save_rule(
+        session,
+        kind=kind,
+        courier=courier,
+        threshold_hours=threshold_hours,
+        enabled=enabled,
+        notify_customer=notify_customer,
+        template_code=template_code,
+    )

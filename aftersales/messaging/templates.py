@@ -1,0 +1,280 @@
+"""Customer message templates: Chinese Jinja2 text with variables taken from the order.
+
+Templates run in Jinja2's sandbox (a shop operator writes them, so they must not reach Python
+internals). Every variable a template may use is listed in ``VARIABLES``; a template naming any
+other variable is refused when it is saved (``validate_template``), so a typo never surfaces as a
+failed send at 3 a.m. At send time every known variable is present (empty when the order has no
+value for it), so a valid template always renders.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, meta
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy import Boolean, Index, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from aftersales.catalog.models import Shop
+from aftersales.db import Base
+from aftersales.kit.errors import InvalidInputError, NotFoundError
+from aftersales.kit.time import SHANGHAI, utcnow
+from aftersales.kit.types import UTCDateTime
+from aftersales.orders.couriers import courier_name
+from aftersales.orders.models import Customer, Order, OrderItem, Shipment
+from aftersales.orders.tracking import STATUS_LABELS
+
+# name -> what it holds (shown to the operator next to the template editor).
+ORDER_VARIABLES: dict[str, str] = {
+    "order_no": "订单号",
+    "shop_name": "店铺名称",
+    "buyer_nick": "买家账号",
+    "receiver_name": "收件人姓名",
+    "order_amount": "实付金额(元)",
+    "item_titles": "商品名称(顿号分隔)",
+    "items": "商品列表,每项有 title、quantity",
+    "courier_name": "快递公司(首个包裹)",
+    "tracking_no": "运单号(首个包裹)",
+    "parcels": "包裹列表,每项有 courier_name、tracking_no、items、status",
+    "parcel_count": "包裹数",
+    "is_split": "是否拆单发货",
+    "eta_date": "预计送达日期,如 11月15日",
+    "eta_days": "预计还需几天送达",
+    "invoice_title": "发票抬头",
+    "invoice_link": "电子发票下载链接",
+    "gift_tracking_no": "赠品包裹运单号",
+    "reshipment_courier": "补发包裹快递公司",
+    "reshipment_tracking_no": "补发包裹运单号",
+    "region": "收货地区(省 市 区)",
+}
+# Values the caller passes in ``extra`` (the order alone does not know them).
+EXTRA_VARIABLES: dict[str, str] = {
+    "refund_amount": "退款金额(元)",
+    "refund_completed_at": "退款完成时间",
+    "restricted_reason": "停发原因",
+    "restricted_until": "预计恢复发货日期",
+    "delay_days": "预计延误天数",
+    "new_eta_date": "新的预计送达日期",
+    "survey_link": "评价/回访链接",
+}
+VARIABLES: dict[str, str] = {**ORDER_VARIABLES, **EXTRA_VARIABLES}
+
+CHANNELS = ("platform_im", "sms", "email", "webhook")
+MAX_BODY_CHARS = 2000
+LOAD_CHUNK = 500
+
+
+class TemplateInvalidError(InvalidInputError):
+    """A template that cannot be saved: bad syntax or a variable we cannot fill."""
+
+
+class TemplateNotFoundError(NotFoundError):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"消息模板不存在: {code}")
+
+
+class MessageTemplate(Base):
+    """A named, validated message text. ``code`` is what rules refer to (``eta_apology``)."""
+
+    __tablename__ = "message_templates"
+    __table_args__ = (Index("ix_message_templates_is_active", "is_active"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(32), default="platform_im")
+    subject: Mapped[str | None] = mapped_column(String(200), comment="email subject, also a template")
+    body: Mapped[str] = mapped_column(Text)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+
+
+def validate_template(body: str, *, field: str = "body") -> set[str]:
+    """Parse ``body`` and return the variables it uses; refuse syntax errors and unknown names."""
+    if not body or not body.strip():
+        raise TemplateInvalidError(field, "模板内容不能为空")
+    if len(body) > MAX_BODY_CHARS:
+        raise TemplateInvalidError(field, f"模板过长(超过 {MAX_BODY_CHARS} 字)")
+    try:
+        ast = _env.parse(body)
+    except TemplateSyntaxError as exc:
+        raise TemplateInvalidError(field, f"模板语法错误(第 {exc.lineno} 行): {exc.message}") from None
+    used = meta.find_undeclared_variables(ast)
+    unknown = sorted(used - set(VARIABLES))
+    if unknown:
+        raise TemplateInvalidError(field, "未知变量: " + "、".join(unknown) + "(可用变量见模板说明)")
+    return used
+
+
+@lru_cache(maxsize=512)
+def _compiled(body: str) -> Any:
+    return _env.from_string(body)
+
+
+def render(body: str, context: dict[str, Any]) -> str:
+    """Render a validated template. Known variables missing from ``context`` render empty."""
+    full = {**dict.fromkeys(VARIABLES, ""), **context}
+    return str(_compiled(body).render(full)).strip()
+
+
+def _local_date(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(SHANGHAI)
+    return f"{local.month}月{local.day}日"
+
+
+def _parcel(shipment: Shipment) -> dict[str, Any]:
+    return {
+        "courier": shipment.courier,
+        "courier_name": courier_name(shipment.courier),
+        "tracking_no": shipment.tracking_no,
+        "items": shipment.item_summary or "",
+        "status": STATUS_LABELS.get(shipment.status, "待揽收") if shipment.status else "待揽收",
+    }
+
+
+def _eta(order: Order, shipments: list[Shipment], now: datetime) -> tuple[str, int | str]:
+    """The latest promised/estimated arrival among undelivered parcels; days rounded up."""
+    pending = [
+        s.estimated_delivery_at for s in shipments if s.delivered_at is None and s.estimated_delivery_at
+    ]
+    due = order.promised_delivery_at or (max(pending) if pending else None)
+    if due is None:
+        return "", ""
+    days = max(0, (due.astimezone(SHANGHAI).date() - now.astimezone(SHANGHAI).date()).days)
+    return _local_date(due), days
+
+
+def invoice_link(order: Order) -> str:
+    return f"/portal/orders/{order.source_id}/invoice" if order.invoice_title else ""
+
+
+def build_context(
+    order: Order,
+    *,
+    shop: Shop,
+    customer: Customer,
+    items: list[OrderItem],
+    shipments: list[Shipment],
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The order variables from already-loaded rows (bulk senders load rows once for many orders)."""
+    regular = [s for s in shipments if not s.is_reshipment]
+    reshipped = [s for s in shipments if s.is_reshipment]
+    gifts = [s for s in shipments if s.item_summary and "赠品" in s.item_summary]
+    first = regular[0] if regular else None
+    eta_date, eta_days = _eta(order, regular, now or utcnow())
+    return {
+        "order_no": order.source_id,
+        "shop_name": shop.name,
+        "buyer_nick": customer.source_id,
+        "receiver_name": order.receiver_name or "",
+        "order_amount": f"{order.paid_fen / 100:.2f}",
+        "item_titles": "、".join(i.title for i in items),
+        "items": [{"title": i.title, "quantity": i.quantity} for i in items],
+        "courier_name": courier_name(first.courier) if first else "",
+        "tracking_no": first.tracking_no if first else "",
+        "parcels": [_parcel(s) for s in regular],
+        "parcel_count": len(regular),
+        "is_split": len(regular) > 1,
+        "eta_date": eta_date,
+        "eta_days": eta_days,
+        "invoice_title": order.invoice_title or "",
+        "invoice_link": invoice_link(order),
+        "gift_tracking_no": gifts[0].tracking_no if gifts else "",
+        "reshipment_courier": courier_name(reshipped[-1].courier) if reshipped else "",
+        "reshipment_tracking_no": reshipped[-1].tracking_no if reshipped else "",
+        "region": " ".join(p for p in (order.province, order.city, order.district) if p),
+    }
+
+
+@dataclass
+class OrderRows:
+    """Everything a message about one order needs, loaded up front."""
+
+    order: Order
+    shop: Shop
+    customer: Customer
+    items: list[OrderItem] = field(default_factory=list)
+    shipments: list[Shipment] = field(default_factory=list)
+
+    def context(self, now: datetime | None = None) -> dict[str, Any]:
+        return build_context(
+            self.order,
+            shop=self.shop,
+            customer=self.customer,
+            items=self.items,
+            shipments=self.shipments,
+            now=now,
+        )
+
+
+def load_order_rows(session: Session, order_ids: Sequence[int]) -> dict[int, OrderRows]:
+    """Orders with shop, buyer, items and parcels in four queries per chunk, whatever the count."""
+    result: dict[int, OrderRows] = {}
+    for start in range(0, len(order_ids), LOAD_CHUNK):
+        chunk = list(order_ids[start : start + LOAD_CHUNK])
+        rows = session.execute(
+            select(Order, Shop, Customer)
+            .join(Shop, Shop.id == Order.shop_id)
+            .join(Customer, Customer.id == Order.customer_id)
+            .where(Order.id.in_(chunk))
+        )
+        for order, shop, customer in rows:
+            result[order.id] = OrderRows(order, shop, customer)
+        items = select(OrderItem).where(OrderItem.order_id.in_(chunk)).order_by(OrderItem.line_no)
+        for item in session.scalars(items):
+            result[item.order_id].items.append(item)
+        for shipment in session.scalars(
+            select(Shipment).where(Shipment.order_id.in_(chunk)).order_by(Shipment.id)
+        ):
+            result[shipment.order_id].shipments.append(shipment)
+    return result
+
+
+def order_context(session: Session, order_id: int, *, now: datetime | None = None) -> dict[str, Any]:
+    """Every order variable for one order."""
+    rows = load_order_rows(session, [order_id]).get(order_id)
+    if rows is None:
+        raise NotFoundError(f"订单不存在: {order_id}")
+    return rows.context(now)
+
+
+def get_template(session: Session, code: str) -> MessageTemplate:
+    template = session.scalar(select(MessageTemplate).where(MessageTemplate.code == code))
+    if template is None or not template.is_active:
+        raise TemplateNotFoundError(code)
+    return template
+
+
+def save_template(
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    body: str,
+    channel: str = "platform_im",
+    subject: str | None = None,
+) -> MessageTemplate:
+    """Create or replace a template by code, validating body and subject first."""
+    validate_template(body)
+    if subject:
+        validate_template(subject, field="subject")
+    if channel not in CHANNELS:
+        raise TemplateInvalidError("channel", f"未知渠道 {channel}(可选: {'、'.join(CHANNELS)})")
+    template = session.scalar(select(MessageTemplate).where(MessageTemplate.code == code))
+    if template is None:
+        template = MessageTemplate(code=code)
+        session.add(template)
+    template.name, template.body, template.channel, template.subject = name, body, channel, subject
+    template.is_active = True
+    session.flush()
+    return template
