@@ -91,10 +91,10 @@ def authorize_compensation(
             f"(本单最多 {yuan(ceiling)},已补偿 {yuan(already_paid_fen)})",
             approval_available=False,
         )
-    if role.at_least(Role.SUPERVISOR):
-        return Authority.SUPERVISOR
     if approved:
         return Authority.SUPERVISOR_APPROVAL
+    if role.at_least(Role.SUPERVISOR):
+        return Authority.SUPERVISOR
     if within_ratio(total, order_paid_fen, policy.agent_ratio_bp) and total <= policy.agent_cap_fen:
         return Authority.AGENT
     limit = agent_limit_fen(policy, order_paid_fen)
