@@ -1,0 +1,298 @@
+"""The customer portal under ``/portal``: mobile pages, no staff account involved.
+
+Portal requests are authenticated by the signed session cookie that a signed link or an
+order number + phone + one-time code issues (``access.py``), never by staff tokens. The routes are
+plain Starlette routes run through ``_handle``: it resolves the cookie (redirecting to the log-in
+page without one), opens the unit of work, commits on success, rolls back on a domain error and
+renders that error as a Chinese page. Cookies are HttpOnly and SameSite=Lax, so a cross-site form
+cannot post with them.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData, UploadFile
+
+from aftersales import db
+from aftersales.kit.errors import AftersalesError, InvalidInputError
+from aftersales.kit.time import SHANGHAI, utcnow
+from aftersales.selfservice import access, bot, integrations, repository, service
+from aftersales.selfservice.errors import (
+    CodeThrottledError,
+    PortalLinkInvalidError,
+    PortalLockedError,
+    PortalLoginError,
+)
+from aftersales.selfservice.models import KIND_LABELS, METHOD_LABELS, RequestKind
+from aftersales.selfservice.schemas import (
+    PICKUP_SLOTS,
+    RETURN_REASONS,
+    AddressChange,
+    DelayShipping,
+    InstallationRequest,
+    InvoiceRegistration,
+    MissingItem,
+    ReturnApply,
+)
+from aftersales.selfservice.settings import get_selfservice_settings
+from aftersales.web.render import templates
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass
+class Call:
+    request: Request
+    session: Session
+    order_id: int
+    form: FormData | None
+
+
+Handler = Callable[[Call], Response]
+
+# Entry points anyone may open; every other portal route needs the session cookie.
+PUBLIC_PATHS = {"/portal/login", "/portal/l/{token}"}
+
+
+def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return templates().TemplateResponse(
+        request, f"selfservice/portal/{name}", context, status_code=status_code
+    )
+
+
+def _handle(handler: Handler, request: Request, form: FormData | None, public: bool) -> Response:
+    order_id = 0
+    if not public:
+        try:
+            order_id = access.read_session(request.cookies.get(access.SESSION_COOKIE))
+        except PortalLinkInvalidError:
+            return RedirectResponse("/portal/login", status_code=303)
+    session = db.get_sessionmaker()()
+    try:
+        response = handler(Call(request, session, order_id, form))
+        session.commit()
+        return response
+    except AftersalesError as exc:
+        session.rollback()
+        return page(request, "error.html", status_code=exc.status_code, detail=exc.message)
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def route(path: str, methods: tuple[str, ...] = ("GET",)) -> Callable[[Handler], Handler]:
+    """Register ``handler`` under ``path``; the form (with uploads) is read before the thread hop."""
+    settings = get_selfservice_settings()
+
+    def register(handler: Handler) -> Handler:
+        async def endpoint(request: Request) -> Response:
+            form = None
+            if request.method == "POST":
+                form = await request.form(
+                    max_files=settings.upload_max_files + 1, max_part_size=settings.upload_max_bytes + 1024
+                )
+            try:
+                return await run_in_threadpool(_handle, handler, request, form, path in PUBLIC_PATHS)
+            finally:
+                if form is not None:
+                    await form.close()
+
+        router.add_route(path, endpoint, methods=list(methods), include_in_schema=False)
+        return handler
+
+    return register
+
+
+def _fields(form: FormData | None) -> dict[str, Any]:
+    if form is None:
+        return {}
+    return {key: value for key, value in form.items() if isinstance(value, str) and value != ""}
+
+
+def _errors(exc: ValidationError) -> dict[str, str]:
+    """Field name -> Chinese reason; model-level errors name their field as ``field: reason``."""
+    result: dict[str, str] = {}
+    for error in exc.errors():
+        message = str(error["msg"]).removeprefix("Value error, ")
+        field = ".".join(str(p) for p in error["loc"]) or "form"
+        if ": " in message and field in ("form", ""):
+            field, message = message.split(": ", 1)
+        result[field] = message
+    return result
+
+
+def _set_session(response: Response, order_id: int) -> Response:
+    response.set_cookie(
+        access.SESSION_COOKIE,
+        access.issue_session(order_id),
+        httponly=True,
+        samesite="lax",
+        max_age=get_selfservice_settings().session_ttl_hours * 3600,
+        path="/portal",
+    )
+    return response
+
+
+@route("/portal/l/{token}")
+def open_link(call: Call) -> Response:
+    """A signed link from a message: bound to one order, refused once expired."""
+    try:
+        order_id = access.read_link(call.request.path_params["token"])
+    except PortalLinkInvalidError as exc:
+        return page(call.request, "login.html", status_code=401, error=exc.message, values={})
+    service.get_order(call.session, order_id)
+    return _set_session(RedirectResponse("/portal/", status_code=303), order_id)
+
+
+@route("/portal/login", methods=("GET", "POST"))
+def login(call: Call) -> Response:
+    """Order number + phone -> code by SMS -> code. Failures are committed (they count)."""
+    values = _fields(call.form)
+    if call.request.method == "GET":
+        return page(call.request, "login.html", values={}, error=None)
+    order_no, phone = values.get("order_no", ""), values.get("phone", "")
+    try:
+        if values.get("action") == "send":
+            access.request_code(call.session, order_no=order_no, phone=phone)
+            return page(call.request, "login.html", values=values, error=None, sent=True)
+        order_id = access.verify_code(
+            call.session, order_no=order_no, phone=phone, code=values.get("code", "")
+        )
+    except (PortalLoginError, PortalLockedError, CodeThrottledError) as exc:
+        return page(call.request, "login.html", status_code=exc.status_code, values=values, error=exc.message)
+    return _set_session(RedirectResponse("/portal/", status_code=303), order_id)
+
+
+@route("/portal/logout", methods=("POST",))
+def logout(call: Call) -> Response:
+    response = RedirectResponse("/portal/login", status_code=303)
+    response.delete_cookie(access.SESSION_COOKIE, path="/portal")
+    return response
+
+
+@route("/portal/")
+def home(call: Call) -> Response:
+    """Step 1: the order at a glance and the services it allows."""
+    order = service.get_order(call.session, call.order_id)
+    parcels = repository.parcels(call.session, order.id)
+    return page(
+        call.request,
+        "home.html",
+        order=order,
+        parcels=parcels,
+        kinds=service.allowed_kinds(order),
+        requests=repository.requests_of_order(call.session, order.id),
+    )
+
+
+FORMS: dict[str, tuple[type[BaseModel], str]] = {
+    "return": (ReturnApply, "return.html"),
+    "address": (AddressChange, "address.html"),
+    "invoice": (InvoiceRegistration, "invoice.html"),
+    "installation": (InstallationRequest, "installation.html"),
+    "delay": (DelayShipping, "delay.html"),
+    "missing": (MissingItem, "missing.html"),
+}
+
+
+def _form_context(call: Call, flow: str) -> dict[str, Any]:
+    order = service.get_order(call.session, call.order_id)
+    today = utcnow().astimezone(SHANGHAI).date()
+    kind = call.request.query_params.get("kind", "return")
+    return {
+        "order": order,
+        "flow": flow,
+        "kind": kind if kind in ("return", "exchange", "refund") else "return",
+        "kind_labels": {k.value: v for k, v in KIND_LABELS.items()},
+        "reasons": RETURN_REASONS,
+        "methods": {m.value: label for m, label in METHOD_LABELS.items()},
+        "slots": list(PICKUP_SLOTS),
+        "today": today.isoformat(),
+        "return_address": get_selfservice_settings().return_address,
+    }
+
+
+@route("/portal/apply/{flow}", methods=("GET", "POST"))
+def apply(call: Call) -> Response:
+    """Step 2: the flow's form; posting it is step 3 and lands on the progress page."""
+    flow = call.request.path_params["flow"]
+    if flow not in FORMS:
+        return page(call.request, "error.html", status_code=404, detail="没有这项服务")
+    schema, template = FORMS[flow]
+    context = _form_context(call, flow)
+    if call.request.method == "GET":
+        return page(call.request, template, values={}, errors={}, **context)
+    values = _fields(call.form)
+    if flow == "missing" and call.form is not None:
+        values["line_nos"] = [int(str(v)) for v in call.form.getlist("line_nos") if str(v).isdigit()]
+    try:
+        data = schema.model_validate(values)
+        request = _submit(call, flow, data)
+    except ValidationError as exc:
+        return page(call.request, template, status_code=422, values=values, errors=_errors(exc), **context)
+    except InvalidInputError as exc:
+        call.session.rollback()
+        errors = {exc.field: exc.message.split(": ", 1)[-1]}
+        return page(call.request, template, status_code=422, values=values, errors=errors, **context)
+    return RedirectResponse(f"/portal/requests/{request.id}?new=1", status_code=303)
+
+
+def _photos(call: Call) -> list[tuple[bytes, str | None]]:
+    if call.form is None:
+        return []
+    files = [item for item in call.form.getlist("photos") if isinstance(item, UploadFile) and item.filename]
+    return [(item.file.read(), item.filename) for item in files]
+
+
+def _submit(call: Call, flow: str, data: BaseModel) -> Any:
+    session, order_id = call.session, call.order_id
+    if isinstance(data, ReturnApply):
+        return service.submit_return(session, order_id=order_id, data=data, photos=_photos(call))
+    if isinstance(data, AddressChange):
+        return service.submit_address_change(session, order_id=order_id, data=data)
+    if isinstance(data, InvoiceRegistration):
+        return service.submit_invoice(session, order_id=order_id, data=data)
+    if isinstance(data, InstallationRequest):
+        return service.submit_installation(session, order_id=order_id, data=data)
+    if isinstance(data, DelayShipping):
+        return service.submit_delay(session, order_id=order_id, data=data)
+    assert isinstance(data, MissingItem)
+    return service.submit_missing_item(session, order_id=order_id, data=data, photos=_photos(call))
+
+
+@route("/portal/requests/{request_id:int}")
+def progress(call: Call) -> Response:
+    """The live progress page: status, expected handling time, each step; htmx refreshes it."""
+    request = service.get_request(
+        call.session, request_id=call.request.path_params["request_id"], order_id=call.order_id
+    )
+    offers = []
+    if request.return_request_id is not None and request.kind != RequestKind.REFUND:
+        offers = integrations.retention_offers(call.session, request_id=request.return_request_id)
+    template = "_progress.html" if call.request.headers.get("HX-Request") else "progress.html"
+    return page(
+        call.request,
+        template,
+        item=request,
+        task=repository.task_of_request(call.session, request.id),
+        photos=repository.uploads_of_request(call.session, request.id),
+        offers=offers,
+        is_new=call.request.query_params.get("new") == "1",
+    )
+
+
+@route("/portal/bot", methods=("POST",))
+def ask_bot(call: Call) -> Response:
+    text = _fields(call.form).get("question", "").strip()[:500]
+    if not text:
+        return HTMLResponse("")
+    reply = bot.ask(call.session, text=text, session_key=f"portal:{call.order_id}", order_id=call.order_id)
+    return page(call.request, "_bot_reply.html", question=text, reply=reply)

@@ -1,0 +1,22 @@
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from aftersales.selfservice.models import QuickReply
+from aftersales.selfservice.quickreplies import create
+from aftersales.selfservice.schemas import QuickReplyIn
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+
+def make_quick_reply(session: Session, **overrides: Any) -> QuickReply:
+    fields: dict[str, Any] = {
+        "scenario": "where_is_parcel",
+        "shortcut": f"wl{overrides.pop('n', '')}",
+        "title": "物流查询",
+        "body": "亲,订单 {{ order_no }} 的运单号是 {{ tracking_no }}",
+        "keywords": ["物流", "快递"],
+        **overrides,
+    }
+    return create(session, data=QuickReplyIn(**fields))
