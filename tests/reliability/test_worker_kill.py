@@ -1,0 +1,176 @@
+"""SIGKILL a worker in the middle of its work; after a restart nothing is lost or doubled.
+
+The kill leaves leases behind (jobs ``running``, outbox messages ``sending``). A real restart
+waits for those leases to expire (10 and 2 minutes); the tests move the lease times into the past
+instead of sleeping, which is exactly what the passing of time does to these rows.
+"""
+
+import signal
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.orm import Session
+
+from aftersales.db import make_engine
+from aftersales.jobs import enqueue
+from aftersales.jobs.models import Job, JobStatus
+from aftersales.jobs.shards import enqueue_shards
+from aftersales.kit.time import utcnow
+from aftersales.messaging.models import OutboxMessage, OutboxStatus
+from aftersales.messaging.service import queue_message
+from tests.builders import make_order, make_shop
+from tests.databases import fresh_database
+from tests.receiver import Receiver, receiving_server
+from tests.reliability.scan_jobs import finding_key
+from tests.reliability.support import start_inline_worker, stop, wait_for
+
+MESSAGES = 400
+ORDERS = 120
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    with fresh_database(tmp_path) as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with receiving_server() as receiver:
+        yield receiver
+
+
+def count(engine: Engine, *where: object) -> int:
+    with Session(engine) as session:
+        return session.scalar(select(func.count()).select_from(OutboxMessage).where(*where)) or 0  # type: ignore[arg-type]
+
+
+def expire_leases(engine: Engine) -> None:
+    """What ten minutes of waiting does: the dead worker's leases run out."""
+    past = utcnow() - timedelta(hours=1)
+    with Session(engine) as session, session.begin():
+        session.execute(update(Job).where(Job.status == JobStatus.RUNNING).values(locked_at=past))
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.SENDING)
+            .values(next_attempt_at=past)
+        )
+
+
+def kill(process) -> None:  # type: ignore[no-untyped-def]
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def url_of(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+class TestKilledDuringOutboxDelivery:
+    def test_every_message_reaches_the_receiver_once_by_idempotency_key(
+        self, engine: Engine, receiver: Receiver, tmp_path: Path
+    ) -> None:
+        keys = {f"kill-test:{n}" for n in range(MESSAGES)}
+        with Session(engine) as session:
+            for key in sorted(keys):
+                queue_message(
+                    session,
+                    channel="webhook",
+                    destination=f"{receiver.url}/hook",
+                    payload={"k": key},
+                    idempotency_key=key,
+                )
+            enqueue(session, "messaging.deliver_outbox", dedupe_key="kill-test", batch=MESSAGES)
+            session.commit()
+
+        worker = start_inline_worker(url_of(engine), tmp_path / "worker.log")
+        try:
+            wait_for(lambda: len(receiver.received) >= MESSAGES // 4, timeout=60, what="first deliveries")
+            kill(worker)
+        finally:
+            stop(worker)
+        delivered_before_restart = len(receiver.received)
+        assert delivered_before_restart < MESSAGES, "the worker finished before it could be killed"
+
+        expire_leases(engine)
+        worker = start_inline_worker(url_of(engine), tmp_path / "worker.log")
+        try:
+            wait_for(
+                lambda: count(engine, OutboxMessage.status == OutboxStatus.SENT) == MESSAGES,
+                timeout=90,
+                what="all messages sent after restart",
+            )
+        finally:
+            stop(worker)
+
+        received = Counter(r.headers["Idempotency-Key"] for r in receiver.received)
+        assert set(received) == keys
+        # At most the one message in flight at the kill arrives twice, with the same key.
+        assert sum(n - 1 for n in received.values()) <= 1
+
+
+class TestKilledDuringAShardedScan:
+    def test_no_finding_is_lost_or_duplicated_and_each_shard_job_completes(
+        self, engine: Engine, receiver: Receiver, tmp_path: Path
+    ) -> None:
+        with Session(engine) as session:
+            shop = make_shop(session)
+            order_ids = {make_order(session, shop=shop).id for _ in range(ORDERS)}
+            enqueue_shards(
+                session,
+                "test.findings_scan",
+                shards=2,
+                dedupe_key="scan@1",
+                url=f"{receiver.url}/f",
+                delay=0.02,
+            )
+            session.commit()
+        expected = {finding_key(i) for i in order_ids}
+
+        worker = start_inline_worker(url_of(engine), tmp_path / "worker.log")
+        try:
+            wait_for(
+                lambda: count(engine, OutboxMessage.idempotency_key.like("test-finding:%")) >= 30,
+                timeout=60,
+                what="a scan in progress",
+            )
+            kill(worker)
+        finally:
+            stop(worker)
+        assert count(engine, OutboxMessage.idempotency_key.like("test-finding:%")) < ORDERS
+
+        expire_leases(engine)
+        with Session(engine) as session:
+            enqueue(
+                session,
+                "messaging.deliver_outbox",
+                dedupe_key="deliver-after-scan",
+                batch=1000,
+                run_at=utcnow() + timedelta(seconds=3),
+            )
+            session.commit()
+        worker = start_inline_worker(url_of(engine), tmp_path / "worker.log")
+        try:
+            wait_for(
+                lambda: count(engine, OutboxMessage.status == OutboxStatus.SENT) == ORDERS,
+                timeout=120,
+                what="scan rerun and findings delivered",
+            )
+        finally:
+            stop(worker)
+
+        with Session(engine) as session:
+            keys = set(session.scalars(select(OutboxMessage.idempotency_key)))
+            results = [j.result for j in session.scalars(select(Job).where(Job.name == "test.findings_scan"))]
+        assert keys == expected
+        assert sorted(r["findings"] for r in results if r) == sorted(r["orders"] for r in results if r)
+        assert sum(r["findings"] for r in results if r) == ORDERS
+        received = Counter(r.headers["Idempotency-Key"] for r in receiver.received)
+        assert set(received) == expected
+        assert max(received.values()) == 1
