@@ -83,15 +83,18 @@ def serve(
 @app.command()
 def worker(
     inline: Annotated[bool, typer.Option(help="不用 Celery,直接轮询任务表")] = False,
-    concurrency: int = 2,
+    concurrency: Annotated[int, typer.Option(help="Celery 并发进程数")] = 2,
+    beat: Annotated[bool, typer.Option(help="同时运行 beat(周期任务);多台 worker 时只在一台开启")] = True,
+    queue: Annotated[str | None, typer.Option(help="Celery 队列名(默认 celery)")] = None,
+    poll_seconds: Annotated[float, typer.Option(help="--inline 时的轮询间隔(秒)")] = 2.0,
 ) -> None:
-    """运行后台任务: Celery worker(含 beat),或 --inline 轮询任务表。"""
-    if inline:
-        _inline_worker_loop()
-        return
-    from aftersales.jobs.celery_app import celery_app
+    """运行后台任务: Celery worker(默认含 beat),或 --inline 轮询任务表。"""
+    from aftersales.jobs.worker import run_celery, run_inline
 
-    celery_app.worker_main(["worker", "--beat", f"--concurrency={concurrency}", "--loglevel=INFO"])
+    if inline:
+        run_inline(poll_seconds=poll_seconds)
+        return
+    run_celery(concurrency=concurrency, beat=beat, queue=queue)
 
 
 jobs_app = typer.Typer(help="后台任务", no_args_is_help=True)
