@@ -86,7 +86,9 @@ class TestOneTimeCode:
         order = make_order(session)
         access.request_code(session, order_no=order.source_id, phone="13812345678")
         code = _sent_code(session, order.id)
-        assert access.verify_code(session, order_no=order.source_id, phone="13812345678", code=code) == order.id
+        assert (
+            access.verify_code(session, order_no=order.source_id, phone="13812345678", code=code) == order.id
+        )
 
     def test_code_works_only_once(self, session: Session) -> None:
         order = make_order(session)
@@ -144,18 +146,24 @@ class TestOneTimeCode:
     ) -> None:
         order = make_order(session)
         for _ in range(5):
-            client.post("/portal/login", data={"order_no": order.source_id, "phone": "13700000000", "action": "send"})
+            client.post(
+                "/portal/login", data={"order_no": order.source_id, "phone": "13700000000", "action": "send"}
+            )
         response = client.post(
             "/portal/login", data={"order_no": order.source_id, "phone": "13812345678", "action": "send"}
         )
         assert response.status_code == 429
         assert "锁定" in response.text
 
-    def test_login_through_the_portal_form_sets_the_session(self, session: Session, client: TestClient) -> None:
+    def test_login_through_the_portal_form_sets_the_session(
+        self, session: Session, client: TestClient
+    ) -> None:
         order = make_order(session)
         form = {"order_no": order.source_id, "phone": "13812345678"}
         assert client.post("/portal/login", data={**form, "action": "send"}).status_code == 200
         code = _sent_code(session, order.id)
-        response = client.post("/portal/login", data={**form, "action": "verify", "code": code}, follow_redirects=False)
+        response = client.post(
+            "/portal/login", data={**form, "action": "verify", "code": code}, follow_redirects=False
+        )
         assert response.status_code == 303
         assert access.SESSION_COOKIE in response.cookies
