@@ -1,7 +1,7 @@
 import pytest
 from sqlalchemy.orm import Session
 
-from aftersales.auth.models import Role
+from aftersales.auth.models import Role, User
 from aftersales.kit.errors import InvalidInputError
 from aftersales.returns import repository, service
 from aftersales.returns.models import OfferKind, OfferStatus, Outcome, RequestKind, RequestStatus
@@ -100,11 +100,7 @@ class TestChoice:
 
 
 class TestConversion:
-    def _handled(
-        self, session: Session, agent_id: int, kind: RequestKind, accepted: OfferKind | None
-    ) -> None:
-        agent = session.get(type(make_user(session)), agent_id)
-        assert agent is not None
+    def _handled(self, session: Session, agent: User, kind: RequestKind, accepted: OfferKind | None) -> None:
         request = make_return_request(session, kind=kind, reason_code="not_fit")
         offered = [o.kind for o in service.retention_offers(session, request_id=request.id)]
         service.record_offers(session, request_id=request.id, kinds=offered, actor=agent)
