@@ -11,25 +11,23 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-import aftersales.messaging.bots  # noqa: F401  (registers the wecom/dingtalk/feishu channels)
 from aftersales.catalog.models import Shop
 from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.events import publish
 from aftersales.kit.time import utcnow
-from aftersales.messaging.bots import BOT_CHANNELS, text_payload, with_secret
-from aftersales.messaging.service import queue_message
 from aftersales.orders.models import Order, OrderItem
-from aftersales.tickets import defaults, routing, shifts
+from aftersales.tickets import clock, routing, shifts
 from aftersales.tickets.errors import (
-    GroupNotFoundError,
     InvalidTransitionError,
     TicketNotFoundError,
     UnknownCategoryError,
 )
+from aftersales.tickets.groups import ensure_default_groups as ensure_default_groups
+from aftersales.tickets.groups import ensure_defaults as ensure_defaults
+from aftersales.tickets.groups import group_by_code as group_by_code
+from aftersales.tickets.groups import notify_group as notify_group
 from aftersales.tickets.models import (
-    GroupBot,
     Severity,
-    SlaPolicy,
     TaxonomyNode,
     Ticket,
     TicketGroup,
@@ -37,14 +35,6 @@ from aftersales.tickets.models import (
     TicketStatus,
     TicketType,
     TimelineEntry,
-)
-from aftersales.tickets.sla import (
-    ALWAYS,
-    Hours,
-    add_business_seconds,
-    business_seconds_between,
-    end_of_business_day,
-    warn_mark,
 )
 
 S = TicketStatus
@@ -61,36 +51,11 @@ DEFAULT_GROUP = "aftersales"
 VIP_GROUP = "vip"
 
 
-# ---- defaults and lookups -------------------------------------------------------------------
-
-
-def ensure_defaults(session: Session) -> int:
-    """Default groups, taxonomy, shifts, SLA policies and settings, added when missing."""
-    added = defaults.seed_defaults(session.connection())
-    if added:
-        session.expire_all()
-    return added
-
-
-def ensure_default_groups(session: Session) -> int:
-    return ensure_defaults(session)
-
-
 def get_ticket(session: Session, ticket_id: int) -> Ticket:
     ticket = session.get(Ticket, ticket_id)
     if ticket is None:
         raise TicketNotFoundError(ticket_id)
     return ticket
-
-
-def group_by_code(session: Session, code: str) -> TicketGroup:
-    group = session.scalar(select(TicketGroup).where(TicketGroup.code == code))
-    if group is None:
-        ensure_defaults(session)
-        group = session.scalar(select(TicketGroup).where(TicketGroup.code == code))
-    if group is None:
-        raise GroupNotFoundError(code)
-    return group
 
 
 def settings(session: Session) -> TicketSettings:
@@ -184,7 +149,7 @@ def create_ticket(
     ticket.sku_code = (data or {}).get("sku_code") or (sorted(skus)[0] if skus else None)
     cc = _route(session, ticket, skus, group_code=group_code, assignee_id=assignee_id)
     ticket.shift_id = shifts.shift_for(session, user_id=ticket.assignee_id, at=now)
-    start_sla(session, ticket, now=now)
+    clock.start_sla(session, ticket, now=now)
     session.add(ticket)
     session.flush()
     _log_creation(session, ticket, actor_id, cc)
@@ -305,8 +270,11 @@ def open_system_ticket(
 # ---- VIP ------------------------------------------------------------------------------------
 
 
-def is_vip_customer(session: Session, customer_id: int | None, *, now: datetime | None = None) -> bool:
-    """Repeated issues (tickets within the window) or high lifetime spend, per the settings row."""
+def is_vip_customer(
+    session: Session, customer_id: int | None, *, now: datetime | None = None, counting_new: bool = True
+) -> bool:
+    """Repeated issues (tickets within the window, counting the one being opened) or high
+    lifetime spend, per the settings row."""
     if customer_id is None:
         return False
     rule = settings(session)
@@ -314,104 +282,12 @@ def is_vip_customer(session: Session, customer_id: int | None, *, now: datetime 
     recent = session.scalar(
         select(func.count(Ticket.id)).where(Ticket.customer_id == customer_id, Ticket.created_at >= since)
     )
-    if (recent or 0) + 1 >= rule.vip_min_tickets:
+    if (recent or 0) + int(counting_new) >= rule.vip_min_tickets:
         return True
     paid = session.scalar(
         select(func.coalesce(func.sum(Order.paid_fen), 0)).where(Order.customer_id == customer_id)
     )
     return int(paid or 0) >= rule.vip_min_paid_fen
-
-
-# ---- SLA ------------------------------------------------------------------------------------
-
-
-def policy_for(session: Session, *, shop_id: int, ticket_type: TicketType) -> SlaPolicy | None:
-    """Most specific policy: shop+type, shop, type, then the global default."""
-    query = (
-        select(SlaPolicy)
-        .where(
-            (SlaPolicy.shop_id == shop_id) | SlaPolicy.shop_id.is_(None),
-            (SlaPolicy.ticket_type == ticket_type) | SlaPolicy.ticket_type.is_(None),
-        )
-        .order_by(SlaPolicy.shop_id.is_(None), SlaPolicy.ticket_type.is_(None), SlaPolicy.id)
-        .limit(1)
-    )
-    return session.scalar(query)
-
-
-def hours_of(policy: SlaPolicy) -> Hours:
-    return Hours(policy.business_start_minute, policy.business_end_minute)
-
-
-def start_sla(session: Session, ticket: Ticket, *, now: datetime) -> None:
-    """Deadlines from the ticket's policy: first response, and resolution (from ``now``)."""
-    policy = policy_for(session, shop_id=ticket.shop_id, ticket_type=ticket.type)
-    if policy is None:
-        return
-    ticket.sla_policy_id = policy.id
-    hours = hours_of(policy)
-    if ticket.first_responded_at is None:
-        ticket.first_response_due_at = add_business_seconds(now, policy.first_response_minutes * 60, hours)
-    _set_resolution_clock(ticket, policy, now)
-    _refresh_next_deadline(ticket, policy)
-
-
-def _set_resolution_clock(ticket: Ticket, policy: SlaPolicy, start: datetime) -> None:
-    hours = hours_of(policy)
-    clock_hours = ALWAYS if policy.resolution_calendar else hours
-    if policy.resolution_same_day:
-        due: datetime | None = end_of_business_day(start, hours)
-    elif policy.resolution_minutes:
-        due = add_business_seconds(start, policy.resolution_minutes * 60, clock_hours)
-    else:
-        due = None
-    ticket.resolution_due_at = due
-    ticket.resolution_warn_at = warn_mark(start, due, policy.warn_percent, clock_hours) if due else None
-
-
-def _refresh_next_deadline(ticket: Ticket, policy: SlaPolicy | None) -> None:
-    """``sla_due_at``/``sla_warn_at``: the first-response clock until answered, then resolution."""
-    if ticket.status in (S.WAITING_CUSTOMER, S.RESOLVED, S.CLOSED):
-        ticket.sla_due_at = ticket.sla_warn_at = None
-        return
-    if ticket.first_responded_at is None and ticket.first_response_due_at is not None:
-        ticket.sla_due_at = ticket.first_response_due_at
-        start = ticket.created_at or utcnow()
-        hours = hours_of(policy) if policy else ALWAYS
-        percent = policy.warn_percent if policy else 75
-        ticket.sla_warn_at = warn_mark(start, ticket.first_response_due_at, percent, hours)
-        return
-    ticket.sla_due_at = ticket.resolution_due_at
-    ticket.sla_warn_at = ticket.resolution_warn_at
-
-
-def _policy(session: Session, ticket: Ticket) -> SlaPolicy | None:
-    return session.get(SlaPolicy, ticket.sla_policy_id) if ticket.sla_policy_id else None
-
-
-def _pause_clock(session: Session, ticket: Ticket, now: datetime) -> None:
-    """Waiting for the customer: keep the business time left, clear the deadline."""
-    policy = _policy(session, ticket)
-    if policy is not None and ticket.resolution_due_at is not None:
-        hours = ALWAYS if policy.resolution_calendar else hours_of(policy)
-        ticket.sla_remaining_seconds = business_seconds_between(now, ticket.resolution_due_at, hours)
-        warn = ticket.resolution_warn_at or ticket.resolution_due_at
-        ticket.sla_warn_remaining_seconds = business_seconds_between(now, warn, hours)
-    ticket.sla_paused_at = now
-
-
-def _resume_clock(session: Session, ticket: Ticket, now: datetime) -> None:
-    """Back from waiting: the deadline moves by the time spent waiting (in business time)."""
-    policy = _policy(session, ticket)
-    if ticket.sla_paused_at is not None:
-        ticket.sla_paused_seconds += int((now - ticket.sla_paused_at).total_seconds())
-    if policy is not None and ticket.sla_remaining_seconds is not None:
-        hours = ALWAYS if policy.resolution_calendar else hours_of(policy)
-        ticket.resolution_due_at = add_business_seconds(now, ticket.sla_remaining_seconds, hours)
-        ticket.resolution_warn_at = add_business_seconds(now, ticket.sla_warn_remaining_seconds or 0, hours)
-    ticket.sla_paused_at = None
-    ticket.sla_remaining_seconds = ticket.sla_warn_remaining_seconds = None
-    ticket.sla_alert_level = 0
 
 
 # ---- status machine -------------------------------------------------------------------------
@@ -433,14 +309,14 @@ def transition(
     if target not in TRANSITIONS[current]:
         raise InvalidTransitionError(current.label, target.label)
     if current == S.WAITING_CUSTOMER:
-        _resume_clock(session, ticket, now)
-    if current in (S.RESOLVED, S.CLOSED):
+        clock.resume_clock(session, ticket, now)
+    if current in (S.RESOLVED, S.CLOSED) and target == S.IN_PROGRESS:
         _reopen(session, ticket, now)
     ticket.status = target
     if actor_id is not None and ticket.first_responded_at is None:
         ticket.first_responded_at = now
     _enter(session, ticket, target, now)
-    _refresh_next_deadline(ticket, _policy(session, ticket))
+    clock.refresh_next_deadline(ticket, clock.policy_of(session, ticket))
     ticket.updated_at = now
     message = f"状态:{current.label} → {target.label}" + (f"。{note}" if note else "")
     add_timeline_entry(
@@ -458,7 +334,7 @@ def transition(
 
 def _enter(session: Session, ticket: Ticket, target: TicketStatus, now: datetime) -> None:
     if target == S.WAITING_CUSTOMER:
-        _pause_clock(session, ticket, now)
+        clock.pause_clock(session, ticket, now)
     elif target == S.RESOLVED:
         ticket.resolved_at = now
         if ticket.resolution_due_at is not None and now > ticket.resolution_due_at:
@@ -472,9 +348,9 @@ def _reopen(session: Session, ticket: Ticket, now: datetime) -> None:
     ticket.reopened_count += 1
     ticket.resolved_at = ticket.closed_at = None
     ticket.sla_alert_level = 0
-    policy = _policy(session, ticket)
+    policy = clock.policy_of(session, ticket)
     if policy is not None:
-        _set_resolution_clock(ticket, policy, now)
+        clock.set_resolution_clock(ticket, policy, now)
 
 
 # ---- timeline, comments, assignment ---------------------------------------------------------
@@ -522,7 +398,7 @@ def add_comment(
         raise TicketClosedError()
     if not internal and ticket.first_responded_at is None:
         ticket.first_responded_at = now
-        _refresh_next_deadline(ticket, _policy(session, ticket))
+        clock.refresh_next_deadline(ticket, clock.policy_of(session, ticket))
     if not internal and ticket.status == S.NEW:
         transition(session, ticket_id=ticket.id, to=S.IN_PROGRESS, actor_id=actor_id, now=now)
     ticket.updated_at = now
@@ -627,46 +503,6 @@ def record_rating(session: Session, *, ticket_id: int, stars: int, comment: str 
         data={"stars": stars, "comment": comment},
     )
     return ticket
-
-
-# ---- group bots -----------------------------------------------------------------------------
-
-
-def notify_group(
-    session: Session,
-    *,
-    group_code: str,
-    text: str,
-    idempotency_key: str,
-    subject: tuple[str, int] | None = None,
-) -> int:
-    """Queue ``text`` to every active bot of the group through the outbox; returns how many.
-
-    Each bot gets ``<idempotency_key>:bot<id>``, so a repeat call queues nothing new.
-    """
-    group = group_by_code(session, group_code)
-    bots = session.scalars(
-        select(GroupBot).where(GroupBot.group_id == group.id, GroupBot.is_active.is_(True))
-    )
-    count = 0
-    for bot in bots:
-        payload = (
-            text_payload(bot.channel, text) if bot.channel in BOT_CHANNELS else _webhook_payload(group, text)
-        )
-        queue_message(
-            session,
-            channel=bot.channel,
-            destination=with_secret(bot.url, bot.secret) if bot.channel in BOT_CHANNELS else bot.url,
-            payload=payload,
-            idempotency_key=f"{idempotency_key}:bot{bot.id}",
-            subject=subject,
-        )
-        count += 1
-    return count
-
-
-def _webhook_payload(group: TicketGroup, text: str) -> dict[str, Any]:
-    return {"event": "group.notify", "group": group.code, "text": text}
 
 
 def cc_text(session: Session, ticket: Ticket) -> str:

@@ -1,0 +1,112 @@
+"""The SLA clocks of one ticket: deadlines set when a clock starts, paused, resumed or reopened.
+
+Everything the queue needs is stored on the ticket (``sla_due_at``, ``sla_warn_at``), so the
+SLA state of a whole queue is a plain comparison in SQL (see ``repository.sla_state``).
+"""
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aftersales.kit.time import utcnow
+from aftersales.tickets.models import SlaPolicy, Ticket, TicketStatus, TicketType
+from aftersales.tickets.sla import (
+    ALWAYS,
+    Hours,
+    add_business_seconds,
+    business_seconds_between,
+    end_of_business_day,
+    warn_mark,
+)
+
+S = TicketStatus
+
+
+def policy_for(session: Session, *, shop_id: int, ticket_type: TicketType) -> SlaPolicy | None:
+    """Most specific policy: shop+type, shop, type, then the global default."""
+    query = (
+        select(SlaPolicy)
+        .where(
+            (SlaPolicy.shop_id == shop_id) | SlaPolicy.shop_id.is_(None),
+            (SlaPolicy.ticket_type == ticket_type) | SlaPolicy.ticket_type.is_(None),
+        )
+        .order_by(SlaPolicy.shop_id.is_(None), SlaPolicy.ticket_type.is_(None), SlaPolicy.id)
+        .limit(1)
+    )
+    return session.scalar(query)
+
+
+def hours_of(policy: SlaPolicy) -> Hours:
+    return Hours(policy.business_start_minute, policy.business_end_minute)
+
+
+def start_sla(session: Session, ticket: Ticket, *, now: datetime) -> None:
+    """Deadlines from the ticket's policy: first response, and resolution (from ``now``)."""
+    policy = policy_for(session, shop_id=ticket.shop_id, ticket_type=ticket.type)
+    if policy is None:
+        return
+    ticket.sla_policy_id = policy.id
+    hours = hours_of(policy)
+    if ticket.first_responded_at is None:
+        ticket.first_response_due_at = add_business_seconds(now, policy.first_response_minutes * 60, hours)
+    set_resolution_clock(ticket, policy, now)
+    refresh_next_deadline(ticket, policy)
+
+
+def set_resolution_clock(ticket: Ticket, policy: SlaPolicy, start: datetime) -> None:
+    hours = hours_of(policy)
+    clock_hours = ALWAYS if policy.resolution_calendar else hours
+    if policy.resolution_same_day:
+        due: datetime | None = end_of_business_day(start, hours)
+    elif policy.resolution_minutes:
+        due = add_business_seconds(start, policy.resolution_minutes * 60, clock_hours)
+    else:
+        due = None
+    ticket.resolution_due_at = due
+    ticket.resolution_warn_at = warn_mark(start, due, policy.warn_percent, clock_hours) if due else None
+
+
+def refresh_next_deadline(ticket: Ticket, policy: SlaPolicy | None) -> None:
+    """``sla_due_at``/``sla_warn_at``: the first-response clock until answered, then resolution."""
+    if ticket.status in (S.WAITING_CUSTOMER, S.RESOLVED, S.CLOSED):
+        ticket.sla_due_at = ticket.sla_warn_at = None
+        return
+    if ticket.first_responded_at is None and ticket.first_response_due_at is not None:
+        ticket.sla_due_at = ticket.first_response_due_at
+        start = ticket.created_at or utcnow()
+        hours = hours_of(policy) if policy else ALWAYS
+        percent = policy.warn_percent if policy else 75
+        ticket.sla_warn_at = warn_mark(start, ticket.first_response_due_at, percent, hours)
+        return
+    ticket.sla_due_at = ticket.resolution_due_at
+    ticket.sla_warn_at = ticket.resolution_warn_at
+
+
+def policy_of(session: Session, ticket: Ticket) -> SlaPolicy | None:
+    return session.get(SlaPolicy, ticket.sla_policy_id) if ticket.sla_policy_id else None
+
+
+def pause_clock(session: Session, ticket: Ticket, now: datetime) -> None:
+    """Waiting for the customer: keep the business time left, clear the deadline."""
+    policy = policy_of(session, ticket)
+    if policy is not None and ticket.resolution_due_at is not None:
+        hours = ALWAYS if policy.resolution_calendar else hours_of(policy)
+        ticket.sla_remaining_seconds = business_seconds_between(now, ticket.resolution_due_at, hours)
+        warn = ticket.resolution_warn_at or ticket.resolution_due_at
+        ticket.sla_warn_remaining_seconds = business_seconds_between(now, warn, hours)
+    ticket.sla_paused_at = now
+
+
+def resume_clock(session: Session, ticket: Ticket, now: datetime) -> None:
+    """Back from waiting: the deadline moves by the time spent waiting (in business time)."""
+    policy = policy_of(session, ticket)
+    if ticket.sla_paused_at is not None:
+        ticket.sla_paused_seconds += int((now - ticket.sla_paused_at).total_seconds())
+    if policy is not None and ticket.sla_remaining_seconds is not None:
+        hours = ALWAYS if policy.resolution_calendar else hours_of(policy)
+        ticket.resolution_due_at = add_business_seconds(now, ticket.sla_remaining_seconds, hours)
+        ticket.resolution_warn_at = add_business_seconds(now, ticket.sla_warn_remaining_seconds or 0, hours)
+    ticket.sla_paused_at = None
+    ticket.sla_remaining_seconds = ticket.sla_warn_remaining_seconds = None
+    ticket.sla_alert_level = 0

@@ -1,0 +1,94 @@
+"""闭环: feedback from a ticket to a department, and the department's answer written back."""
+
+from sqlalchemy.orm import Session
+
+from aftersales.kit.errors import InvalidInputError, NotFoundError
+from aftersales.kit.time import utcnow
+from aftersales.tickets.defaults import DEPARTMENTS
+from aftersales.tickets.errors import FeedbackAlreadyAnsweredError
+from aftersales.tickets.groups import notify_group
+from aftersales.tickets.models import FeedbackItem, FeedbackStatus, TicketGroup
+from aftersales.tickets.service import add_timeline_entry, get_ticket
+
+
+def raise_feedback(
+    session: Session,
+    *,
+    ticket_id: int,
+    department: str,
+    content: str,
+    actor_id: int | None,
+    sku_code: str | None = None,
+) -> FeedbackItem:
+    """Record the problem for the department (with the ticket's SKU and category) and tell its bot."""
+    if department not in DEPARTMENTS:
+        raise InvalidInputError("department", f"未知部门: {department}(可选 {'/'.join(DEPARTMENTS)})")
+    ticket = get_ticket(session, ticket_id)
+    item = FeedbackItem(
+        ticket_id=ticket.id,
+        department=department,
+        sku_code=sku_code or ticket.sku_code,
+        category=ticket.category,
+        subcategory=ticket.subcategory,
+        content=content,
+        status=FeedbackStatus.OPEN,
+        created_by_id=actor_id,
+        created_at=utcnow(),
+    )
+    session.add(item)
+    session.flush()
+    group = session.query(TicketGroup).filter_by(code=department).one()
+    add_timeline_entry(
+        session,
+        ticket_id=ticket.id,
+        actor_id=actor_id,
+        kind="feedback",
+        message=f"反馈至{group.name}:{content}",
+        data={"feedback_id": item.id, "department": department},
+    )
+    notify_group(
+        session,
+        group_code=department,
+        text=f"【售后反馈 #{item.id}】工单 #{ticket.id} {ticket.category}"
+        + (f"/{ticket.subcategory}" if ticket.subcategory else "")
+        + (f" SKU {item.sku_code}" if item.sku_code else "")
+        + f"\n{content}",
+        idempotency_key=f"feedback:{item.id}:raised",
+        subject=("ticket", ticket.id),
+    )
+    return item
+
+
+def get_feedback(session: Session, feedback_id: int) -> FeedbackItem:
+    item = session.get(FeedbackItem, feedback_id)
+    if item is None:
+        raise NotFoundError(f"反馈不存在: {feedback_id}")
+    return item
+
+
+def acknowledge_feedback(session: Session, *, feedback_id: int, actor_id: int) -> FeedbackItem:
+    item = get_feedback(session, feedback_id)
+    if item.status == FeedbackStatus.OPEN:
+        item.status = FeedbackStatus.ACKNOWLEDGED
+        session.flush()
+    return item
+
+
+def answer_feedback(session: Session, *, feedback_id: int, answer: str, actor_id: int) -> FeedbackItem:
+    """The department's answer closes the loop: it lands on the ticket's timeline."""
+    item = get_feedback(session, feedback_id)
+    if item.status in (FeedbackStatus.ANSWERED, FeedbackStatus.CLOSED):
+        raise FeedbackAlreadyAnsweredError()
+    item.answer = answer
+    item.status = FeedbackStatus.ANSWERED
+    item.answered_by_id = actor_id
+    item.answered_at = utcnow()
+    add_timeline_entry(
+        session,
+        ticket_id=item.ticket_id,
+        actor_id=actor_id,
+        kind="feedback",
+        message=f"部门答复(反馈 #{item.id}):{answer}",
+        data={"feedback_id": item.id, "department": item.department, "answer": answer},
+    )
+    return item
