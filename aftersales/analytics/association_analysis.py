@@ -15,6 +15,12 @@ from aftersales.catalog.models import PLATFORM_LABELS, Platform
 from aftersales.orders.couriers import COURIERS
 
 PARCEL_DIMENSIONS = ("快递", "地区", "平台", "价格带")
+# Short courier names as people say them; 京东物流 stays distinct from the 京东 platform.
+COURIER_NAMES = {
+    code: name.removesuffix("速递").removesuffix("快递").removesuffix("速运")
+    for code, name in COURIERS.items()
+}
+COURIER_NAMES["jd"] = "京东物流"
 
 
 def _readable(case: dict[str, object]) -> dict[str, object]:
@@ -56,7 +62,7 @@ def _crosstab_rows(session: Session, inputs: Inputs, scope: Scope) -> list[Cross
             outcome_totals[outcome] = outcome_totals.get(outcome, 0) + n
         grand = sum(totals.values())
         for value, outcome, n in counts:
-            if outcome == "正常" or totals[value] < 20:
+            if outcome == "正常" or totals[value] < 20 or n < 3:
                 continue
             shown = _readable({dimension: value})[dimension]
             rows.append(
@@ -82,7 +88,9 @@ def associations(session: Session, scope: Scope) -> Analysis:
     parcel_cases = [_readable(c) for c in repository.parcel_cases(session, inputs, scope)]
     parcel_rules = [
         r
-        for r in mine_rules(parcel_cases, outcome="物流结果", min_support=0.002)
+        for r in mine_rules(
+            parcel_cases, outcome="物流结果", min_support=0.002, min_confidence=0.05, min_lift=1.5
+        )
         if not r.consequent.endswith("正常")
     ]
     analysis.tables.append(_rule_table("ticket_rules", "问题分类关联规则(工单)", ticket_rules))

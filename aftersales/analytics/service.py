@@ -1,10 +1,9 @@
 """Targets (考核值) and below-target alerts: the only writes analytics makes, to its own tables.
 
-Alerts go to the supervisors' group bot through ``tickets.service.notify_group`` (the outbox), and
+Alerts go to the supervisors' group bots through ``tickets.service.notify_group`` (the outbox), and
 to the agent on their own scorecard page; a rerun of the same period alerts nobody twice.
 """
 
-import importlib
 from datetime import date
 
 from sqlalchemy import select
@@ -15,7 +14,9 @@ from aftersales.analytics.errors import UnknownMetricError
 from aftersales.analytics.models import MetricTarget, ScorecardAlert
 from aftersales.analytics.scope import Scope
 from aftersales.kit.errors import InvalidInputError
+from aftersales.kit.time import utcnow
 from aftersales.kit.upsert import insert_ignore
+from aftersales.tickets.service import notify_group
 
 SUPERVISORS_GROUP = "supervisors"
 
@@ -60,6 +61,7 @@ def check_targets(session: Session, *, start: date, end: date, level: str = "age
     """Raise an alert for each subject below a target with at least ``MIN_SAMPLE`` cases behind it."""
     subjects, _inputs = scorecards.compute(session, Scope(start, end), level=level)
     targets = targets_for(session, level=level)
+    now = utcnow()
     rows = []
     for subject in subjects:
         for code, actual in subject.values.items():
@@ -80,6 +82,7 @@ def check_targets(session: Session, *, start: date, end: date, level: str = "age
                         "sample": subject.samples.get(code, 0),
                         "agent_id": subject.agent_id,
                         "notified": False,
+                        "created_at": now,
                     }
                 )
     before = set(
@@ -125,22 +128,15 @@ def alert_text(alert: ScorecardAlert) -> str:
 
 
 def _notify(session: Session, alert: ScorecardAlert) -> None:
-    """To the supervisors' group bot (outbox); without tickets' ``notify_group`` it stays on the page."""
-    try:
-        tickets_service = importlib.import_module("aftersales.tickets.service")
-    except ImportError:
-        return
-    notify = getattr(tickets_service, "notify_group", None)
-    if notify is None:
-        return
-    notify(
+    """To every bot of the supervisors' group through the outbox; the agent sees it on their page."""
+    sent = notify_group(
         session,
         group_code=SUPERVISORS_GROUP,
         text=alert_text(alert),
         idempotency_key=f"analytics:alert:{alert.id}",
-        subject="考核提醒",
+        subject=("scorecard_alert", alert.id),
     )
-    alert.notified = True
+    alert.notified = bool(sent)
     session.flush()
 
 

@@ -1,0 +1,269 @@
+"""复盘 report for a date range (a promotion): every section an after-promotion review needs.
+
+Sections reuse the analyses (funnel, trends, associations, forecast and staffing, scorecards) and
+add the report-only views (reception overview, conversions, ticket types, cross-department shares,
+VOC, alerts). Each section lists the inputs it missed; the same ``Report`` renders to the console
+page, the PDF and the Excel workbook.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, case, func, select
+from sqlalchemy.orm import Session
+
+from aftersales.analytics import charts, scorecards
+from aftersales.analytics.association_analysis import associations
+from aftersales.analytics.funnel import funnel
+from aftersales.analytics.results import Analysis, DataTable, number, percent, rate
+from aftersales.analytics.scope import Scope
+from aftersales.analytics.sources import Inputs
+from aftersales.analytics.trends import forecast_and_staffing, trends
+from aftersales.kit.time import format_local, utcnow
+
+HANDLING_LABELS = {
+    "bot_only": "纯机器人接待",
+    "transferred": "机器人转人工",
+    "human": "人工接待",
+    "unanswered": "未接待",
+}
+DEPARTMENTS = {"商品问题": "产品部", "物流问题": "物流/仓库", "服务问题": "客服", "其他": "其他"}
+TYPE_LABELS = {
+    "consultation": "咨询",
+    "return": "退货",
+    "exchange": "换货",
+    "repair": "维修",
+    "refund": "退款",
+    "reshipment": "补发",
+    "complaint": "投诉",
+    "suggestion": "建议",
+}
+
+
+@dataclass
+class Report:
+    scope: Scope
+    sections: list[Analysis] = field(default_factory=list)
+    generated_at: str = ""
+
+    @property
+    def missing(self) -> list[str]:
+        return [m for s in self.sections for m in s.missing]
+
+    def tables(self) -> list[tuple[Analysis, DataTable]]:
+        return [(s, t) for s in self.sections for t in s.tables]
+
+
+def _grouped(
+    session: Session, scope: Scope, table: Table, time_column: ColumnElement[Any], key: ColumnElement[Any]
+) -> list[tuple[str, int]]:
+    statement = (
+        select(key, func.count())
+        .where(scope.within(time_column), scope.shop_filter(table))
+        .group_by(key)
+        .order_by(func.count().desc())
+    )
+    return [(str(k), int(n)) for k, n in session.execute(statement)]
+
+
+def reception_overview(session: Session, scope: Scope) -> Analysis:
+    """接待概况: conversations by who answered them (bot vs human), with first-response averages."""
+    inputs = Inputs()
+    analysis = Analysis("reception", "接待概况(机器人 vs 人工)")
+    sessions = inputs.table("chat_sessions", "conversations")
+    handling = inputs.column(sessions, "handling", why="接待方式")
+    if sessions is not None and handling is not None:
+        statement = (
+            select(handling, func.count(), func.avg(sessions.c.first_response_seconds))
+            .where(scope.within(sessions.c.started_at), scope.shop_filter(sessions))
+            .group_by(handling)
+        )
+        rows = [(str(h), int(n), a) for h, n, a in session.execute(statement)]
+        total = sum(n for _h, n, _a in rows)
+        table = DataTable("reception", "接待方式", ["接待方式", "会话数", "占比", "平均首响(秒)"])
+        table.rows = [[HANDLING_LABELS.get(h, h), n, percent(rate(n, total)), number(a)] for h, n, a in rows]
+        analysis.tables.append(table)
+        if rows:
+            analysis.charts.append(
+                charts.bar_chart("接待方式", [r[0] for r in table.rows], [r[1] for r in table.rows])
+            )
+    analysis.missing = inputs.missing
+    return analysis
+
+
+def conversions(session: Session, scope: Scope) -> Analysis:
+    """询单转化率 (inquiring buyers who ordered in the scope) and 挽回转化 (negative ratings recovered)."""
+    inputs = Inputs()
+    analysis = Analysis("conversions", "转化分析")
+    table = DataTable("conversions", "转化", ["指标", "分子", "分母", "转化率"])
+    sessions, orders = inputs.table("chat_sessions", "conversations"), inputs.table("orders")
+    buyer = inputs.column(sessions, "customer_id", why="询单转化")
+    if sessions is not None and orders is not None and buyer is not None:
+        asked = (
+            select(buyer.label("customer_id"))
+            .where(scope.within(sessions.c.started_at), scope.shop_filter(sessions), buyer.is_not(None))
+            .distinct()
+            .subquery()
+        )
+        ordered = select(orders.c.customer_id).where(
+            scope.within(orders.c.ordered_at), orders.c.paid_at.is_not(None)
+        )
+        total = session.scalar(select(func.count()).select_from(asked)) or 0
+        won = (
+            session.scalar(select(func.count()).select_from(asked).where(asked.c.customer_id.in_(ordered)))
+            or 0
+        )
+        table.rows.append(["询单转化率", won, total, percent(rate(won, total))])
+    recoveries = inputs.table("rating_recoveries")
+    status = inputs.column(recoveries, "status")
+    if recoveries is not None and status is not None and "created_at" in recoveries.c:
+        statement = select(func.count(), func.sum(case((status == "recovered", 1), else_=0))).where(
+            scope.within(recoveries.c.created_at)
+        )
+        total, won = session.execute(statement).one()
+        table.rows.append(["差评挽回转化率", int(won or 0), int(total or 0), percent(rate(won, total))])
+    analysis.tables.append(table)
+    analysis.missing = inputs.missing
+    return analysis
+
+
+def ticket_types(session: Session, scope: Scope) -> Analysis:
+    """工单类型分析 and 跨部门问题: shares by type and by category, with complaints per category."""
+    inputs = Inputs()
+    analysis = Analysis("ticket_types", "工单类型与跨部门问题")
+    tickets = inputs.table("tickets")
+    if tickets is None:
+        analysis.missing = inputs.missing
+        return analysis
+    types = _grouped(session, scope, tickets, tickets.c.created_at, tickets.c.type)
+    total = sum(n for _t, n in types)
+    by_type = DataTable("ticket_types", "工单类型", ["类型", "工单数", "占比"])
+    by_type.rows = [[TYPE_LABELS.get(t, t), n, percent(rate(n, total))] for t, n in types]
+    complaint = case((tickets.c.type == "complaint", 1), else_=0)
+    statement = (
+        select(tickets.c.category, func.count(), func.sum(complaint))
+        .where(scope.within(tickets.c.created_at), scope.shop_filter(tickets))
+        .group_by(tickets.c.category)
+        .order_by(func.count().desc())
+    )
+    departments = DataTable(
+        "departments", "跨部门问题占比", ["问题分类", "责任部门", "工单数", "占比", "投诉数", "投诉率"]
+    )
+    for category, n, complaints in session.execute(statement):
+        departments.rows.append(
+            [
+                category,
+                DEPARTMENTS.get(category, "其他"),
+                n,
+                percent(rate(n, total)),
+                int(complaints or 0),
+                percent(rate(complaints, n)),
+            ]
+        )
+        departments.links[(len(departments.rows) - 1, 2)] = (
+            f"/console/analytics/drill/tickets?start={scope.start}&end={scope.end}&category={category}"
+        )
+    analysis.tables += [by_type, departments]
+    if types:
+        analysis.charts.append(
+            charts.bar_chart("工单类型", [r[0] for r in by_type.rows], [r[1] for r in by_type.rows])
+        )
+    analysis.missing = inputs.missing
+    return analysis
+
+
+def voice_of_customer(session: Session, scope: Scope) -> Analysis:
+    """VOC: review complaint topics per SKU, counted in the database from each review's topic list."""
+    inputs = Inputs()
+    analysis = Analysis("voc", "VOC 客户之声")
+    reviews = inputs.table("reviews")
+    complaints = inputs.column(reviews, "complaints", why="差评话题")
+    if reviews is None or complaints is None:
+        analysis.missing = inputs.missing
+        return analysis
+    statement = (
+        select(reviews.c.sku_code, func.count(), func.sum(case((reviews.c.stars <= 2, 1), else_=0)))
+        .where(scope.within(reviews.c.reviewed_at), scope.shop_filter(reviews))
+        .group_by(reviews.c.sku_code)
+        .order_by(func.count().desc())
+        .limit(20)
+    )
+    table = DataTable("voc", "各商品评价", ["商品编码", "评价数", "差评数", "差评率"])
+    table.rows = [
+        [sku or "—", n, int(bad or 0), percent(rate(bad, n))] for sku, n, bad in session.execute(statement)
+    ]
+    topics: dict[str, int] = {}
+    topic_rows = session.execute(
+        select(complaints).where(
+            scope.within(reviews.c.reviewed_at), scope.shop_filter(reviews), reviews.c.stars <= 3
+        )
+    )
+    for (values,) in topic_rows:
+        for topic in values if isinstance(values, list) else []:
+            topics[str(topic)] = topics.get(str(topic), 0) + 1
+    top = sorted(topics.items(), key=lambda t: -t[1])[:15]
+    voc = DataTable("voc_topics", "中差评话题", ["话题", "次数"], rows=[[t, n] for t, n in top])
+    analysis.tables += [table, voc]
+    if top:
+        analysis.findings = [f"中差评最多的话题:{'、'.join(t for t, _n in top[:5])}"]
+    analysis.missing = inputs.missing
+    return analysis
+
+
+def alert_completion(session: Session, scope: Scope) -> Analysis:
+    """告警完成: SLA breaches of tickets and the scorecard alerts raised in the scope."""
+    inputs = Inputs()
+    analysis = Analysis("alerts", "告警与完成情况")
+    table = DataTable("alerts", "告警", ["告警", "数量", "已处理", "完成率"])
+    tickets = inputs.table("tickets")
+    if tickets is not None:
+        breached = tickets.c.sla_breached.is_(True)
+        done = case((tickets.c.resolved_at.is_not(None), 1), else_=0)
+        statement = select(func.count(), func.sum(done)).where(
+            scope.within(tickets.c.created_at), scope.shop_filter(tickets), breached
+        )
+        total, finished = session.execute(statement).one()
+        table.rows.append(
+            ["工单 SLA 超时", int(total or 0), int(finished or 0), percent(rate(finished, total))]
+        )
+    anomalies = Inputs().table("logistics_anomalies")
+    if anomalies is not None and "created_at" in anomalies.c and "resolved_at" in anomalies.c:
+        done = case((anomalies.c.resolved_at.is_not(None), 1), else_=0)
+        total, finished = session.execute(
+            select(func.count(), func.sum(done)).where(scope.within(anomalies.c.created_at))
+        ).one()
+        table.rows.append(["物流异常", int(total or 0), int(finished or 0), percent(rate(finished, total))])
+    analysis.tables.append(table)
+    analysis.missing = inputs.missing
+    return analysis
+
+
+def satisfaction_vs_target(session: Session, scope: Scope) -> Analysis:
+    """Shop scorecards against the targets (满意度 > 90%, 首响 < 20 秒 by default)."""
+    from aftersales.analytics.service import targets_for
+
+    targets = targets_for(session, level="shop")[""]
+    analysis = scorecards.scorecards(session, scope, level="shop", targets=targets)
+    analysis.key, analysis.title = "satisfaction", "满意度与考核目标(按店铺)"
+    analysis.findings = [
+        f"考核值:{scorecards.METRICS[m].label} {scorecards.METRICS[m].format(v)}" for m, v in targets.items()
+    ]
+    return analysis
+
+
+def build_report(session: Session, scope: Scope) -> Report:
+    report = Report(scope=scope, generated_at=format_local(utcnow()))
+    builders = (
+        reception_overview,
+        conversions,
+        funnel,
+        trends,
+        ticket_types,
+        associations,
+        voice_of_customer,
+        alert_completion,
+        satisfaction_vs_target,
+        forecast_and_staffing,
+    )
+    report.sections = [builder(session, scope) for builder in builders]
+    return report

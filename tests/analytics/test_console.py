@@ -1,0 +1,87 @@
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from aftersales.auth.models import Role
+from tests.analytics.conftest import at
+from tests.builders import make_order, make_shipment
+
+Headers = Callable[..., dict[str, str]]
+RANGE = "start=2026-11-11&end=2026-11-11"
+
+
+class TestConsolePages:
+    @pytest.mark.parametrize("page", ["funnel", "trends", "forecast", "associations", "scorecards", "report"])
+    def test_supervisor_sees_each_dashboard(
+        self, client: TestClient, auth_headers: Headers, page: str
+    ) -> None:
+        response = client.get(f"/console/analytics/{page}?{RANGE}", headers=auth_headers(Role.SUPERVISOR))
+        assert response.status_code == 200
+        assert "开始" in response.text
+
+    def test_trend_chart_is_inline_svg(
+        self, client: TestClient, auth_headers: Headers, session: Session
+    ) -> None:
+        make_order(session, ordered_at=at(9))
+        response = client.get(f"/console/analytics/trends?{RANGE}", headers=auth_headers(Role.AGENT))
+        assert "<svg" in response.text
+
+    def test_agent_cannot_open_the_report(self, client: TestClient, auth_headers: Headers) -> None:
+        response = client.get(f"/console/analytics/report?{RANGE}", headers=auth_headers(Role.AGENT))
+        assert response.status_code == 403
+
+    def test_end_before_start_names_the_field(self, client: TestClient, auth_headers: Headers) -> None:
+        response = client.get("/api/analytics/trends?start=2026-11-11&end=2026-11-01", headers=auth_headers())
+        assert response.status_code == 422
+        assert response.json()["detail"].startswith("end:")
+
+    def test_unknown_dimension_is_422(self, client: TestClient, auth_headers: Headers) -> None:
+        response = client.get(f"/api/analytics/funnel?{RANGE}&by=colour", headers=auth_headers())
+        assert response.status_code == 422
+
+    def test_drill_down_lists_the_rows_behind_the_number(
+        self, client: TestClient, auth_headers: Headers, session: Session
+    ) -> None:
+        order = make_order(session, ordered_at=at(1))
+        make_shipment(session, order=order, shipped_at=at(9), status="exception", tracking_no="YT123456")
+        response = client.get(
+            "/console/analytics/drill/parcel_problems?day=2026-11-11", headers=auth_headers()
+        )
+        assert "YT123456" in response.text
+        assert f"/console/orders/{order.id}" in response.text
+
+    def test_pdf_download_is_a_pdf(self, client: TestClient, auth_headers: Headers) -> None:
+        response = client.get(f"/console/analytics/report.pdf?{RANGE}", headers=auth_headers(Role.SUPERVISOR))
+        assert response.headers["content-type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF")
+
+    def test_excel_download_is_a_workbook(self, client: TestClient, auth_headers: Headers) -> None:
+        response = client.get(
+            f"/console/analytics/report.xlsx?{RANGE}", headers=auth_headers(Role.SUPERVISOR)
+        )
+        assert response.content.startswith(b"PK")
+
+
+class TestApi:
+    def test_funnel_json_lists_missing_inputs(self, client: TestClient, auth_headers: Headers) -> None:
+        body = client.get(f"/api/analytics/funnel?{RANGE}", headers=auth_headers()).json()
+        assert body["key"] == "funnel"
+        assert isinstance(body["missing"], list)
+
+    def test_supervisor_sets_a_target(self, client: TestClient, auth_headers: Headers) -> None:
+        body = {"metric": "satisfaction_rate", "level": "agent", "value": 0.92}
+        response = client.put("/api/analytics/targets", json=body, headers=auth_headers(Role.SUPERVISOR))
+        assert response.json()["value"] == 0.92
+
+    def test_agent_cannot_set_targets(self, client: TestClient, auth_headers: Headers) -> None:
+        body = {"metric": "satisfaction_rate", "level": "agent", "value": 0.92}
+        assert client.put("/api/analytics/targets", json=body, headers=auth_headers()).status_code == 403
+
+    def test_alert_check_returns_new_alerts(self, client: TestClient, auth_headers: Headers) -> None:
+        body = {"start": "2026-11-11", "end": "2026-11-11"}
+        response = client.post(
+            "/api/analytics/alerts/check", json=body, headers=auth_headers(Role.SUPERVISOR)
+        )
+        assert response.json() == []

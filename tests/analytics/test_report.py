@@ -1,0 +1,79 @@
+import io
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlalchemy.orm import Session
+
+from aftersales.analytics.exports import to_excel, to_pdf
+from aftersales.analytics.report import Report, build_report
+from aftersales.analytics.scope import Scope
+from tests.analytics.conftest import at
+from tests.builders import make_chat_row, make_order, make_shipment, make_shop, make_ticket_row
+
+SECTION_TITLES = [
+    "接待概况(机器人 vs 人工)",
+    "转化分析",
+    "漏斗分析",
+    "趋势分析",
+    "工单类型与跨部门问题",
+    "关联分析",
+    "VOC 客户之声",
+    "告警与完成情况",
+    "满意度与考核目标(按店铺)",
+    "咨询量预测与排班",
+]
+
+
+@pytest.fixture
+def report(session: Session, peak_scope: Scope) -> Report:
+    shop = make_shop(session)
+    order = make_order(session, shop=shop, ordered_at=at(1))
+    make_shipment(session, order=order, shipped_at=at(9))
+    make_chat_row(session, shop=shop, started_at=at(9), handling="bot_only", customer_id=order.customer_id)
+    make_chat_row(session, shop=shop, started_at=at(10), handling="human", first_response_seconds=12)
+    make_ticket_row(
+        session, shop=shop, order_id=order.id, created_at=at(11), type="complaint", category="物流问题"
+    )
+    return build_report(session, peak_scope)
+
+
+class TestReport:
+    def test_report_has_every_section_in_order(self, report: Report) -> None:
+        assert [s.title for s in report.sections] == SECTION_TITLES
+
+    def test_reception_overview_splits_bot_and_human(self, report: Report) -> None:
+        rows = report.sections[0].tables[0].rows
+        assert sorted((r[0], r[1]) for r in rows) == [("人工接待", 1), ("纯机器人接待", 1)]
+
+    def test_inquiry_conversion_counts_buyers_who_ordered(self, report: Report) -> None:
+        assert report.sections[1].tables[0].rows[0] == ["询单转化率", 1, 1, "100.0%"]
+
+    def test_complaint_share_per_category(self, report: Report) -> None:
+        departments = next(t for t in report.sections[4].tables if t.key == "departments")
+        assert departments.rows == [["物流问题", "物流/仓库", 1, "100.0%", 1, "100.0%"]]
+
+    def test_short_history_is_reported_missing_not_raised(self, report: Report) -> None:
+        assert any("预测需要更长的历史" in m for m in report.sections[-1].missing)
+
+
+class TestExports:
+    def test_pdf_renders_with_every_section_title(self, report: Report) -> None:
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(to_pdf(report))).pages)
+        missing = [title for title in SECTION_TITLES if title not in text]
+        assert missing == []
+
+    def test_pdf_contains_the_charts_as_vector_drawings(self, report: Report) -> None:
+        assert "<svg" in "".join(svg for s in report.sections for svg in s.charts)
+        assert to_pdf(report).startswith(b"%PDF")
+
+    def test_excel_has_one_sheet_per_table_plus_the_summary(self, report: Report) -> None:
+        workbook = load_workbook(io.BytesIO(to_excel(report)))
+        assert len(workbook.sheetnames) == 1 + len(report.tables())
+        assert workbook["说明"]["B1"].value == "2026-11-11 至 2026-11-11"
+
+    def test_excel_sheet_holds_the_table_header_and_rows(self, report: Report) -> None:
+        workbook = load_workbook(io.BytesIO(to_excel(report)))
+        sheet = workbook["跨部门问题占比"]
+        assert [c.value for c in sheet[2]][:3] == ["问题分类", "责任部门", "工单数"]
+        assert sheet["A3"].value == "物流问题"

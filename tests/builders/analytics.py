@@ -1,0 +1,51 @@
+"""Rows of other domains with exact timestamps, for hand-computed analytics expectations.
+
+Analytics reads tables and never calls other domains' services, so these builders write rows
+directly (through the models) with the fields an analysis reads and nothing else.
+"""
+
+import itertools
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from aftersales.catalog.models import Shop
+from aftersales.conversations.models import ChatSession
+from aftersales.tickets.models import Ticket
+from tests.builders.catalog import make_shop
+
+_seq = itertools.count(1)
+
+
+def make_chat_row(
+    session: Session, *, shop: Shop | None = None, started_at: datetime, **overrides: Any
+) -> ChatSession:
+    shop = shop or make_shop(session)
+    fields: dict[str, Any] = {
+        "session_key": f"an-chat-{next(_seq)}",
+        "ended_at": started_at + timedelta(minutes=10),
+        **overrides,
+    }
+    row = ChatSession(shop_id=shop.id, platform=shop.platform, started_at=started_at, **fields)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def make_ticket_row(
+    session: Session, *, shop: Shop | None = None, created_at: datetime, **overrides: Any
+) -> Ticket:
+    shop = shop or make_shop(session)
+    fields: dict[str, Any] = {
+        "type": "consultation",
+        "category": "商品问题",
+        "title": f"分析测试工单{next(_seq)}",
+        "severity": "medium",
+        "status": "new",
+        **overrides,
+    }
+    row = Ticket(shop_id=shop.id, created_at=created_at, **fields)
+    session.add(row)
+    session.flush()
+    return row
