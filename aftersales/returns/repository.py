@@ -132,6 +132,16 @@ def approvals(*, status: ApprovalStatus | None = ApprovalStatus.PENDING) -> Sele
     return statement
 
 
+def recent_decisions(session: Session, *, limit: int) -> list[CompensationApproval]:
+    statement = (
+        select(CompensationApproval)
+        .where(CompensationApproval.status != ApprovalStatus.PENDING)
+        .order_by(CompensationApproval.decided_at.desc(), CompensationApproval.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
+
+
 def ledger(*, since: datetime | None = None, until: datetime | None = None) -> Select[Any]:
     statement = select(Compensation).order_by(Compensation.paid_at.desc(), Compensation.id.desc())
     return _paid_between(statement, since, until)

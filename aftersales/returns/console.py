@@ -1,0 +1,400 @@
+"""Console pages: return queue with the retention panel, approval inbox, ledger, reshipments.
+
+Pages are thin: every rule (authority, eligibility, offers) is decided by the services, and a
+payout beyond authority re-renders the request with the reason and an approval form filled in.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
+from aftersales.auth.models import Role, User
+from aftersales.catalog.models import Shop, Sku
+from aftersales.kit.cells import CellError, money_fen
+from aftersales.kit.errors import InvalidInputError
+from aftersales.kit.pagination import PageDep, paginate
+from aftersales.kit.pii import mask_name, mask_phone
+from aftersales.orders.models import Customer, Order, Shipment
+from aftersales.returns import payouts, repository, reshipments, service
+from aftersales.returns.errors import BeyondAuthorityError
+from aftersales.returns.models import OfferKind, RequestKind, RequestStatus, ReturnRequest
+from aftersales.returns.reasons import REASONS
+from aftersales.returns.schemas import ReshipItem, ReshipmentIn
+from aftersales.returns.ticketing import KIND_LABELS
+from aftersales.web.render import NavItem, render
+
+router = APIRouter(prefix="/console/returns", include_in_schema=False)
+
+NAV = [
+    NavItem("退换货", "/console/returns"),
+    NavItem("补偿审批", "/console/returns/approvals", Role.SUPERVISOR),
+    NavItem("补偿台账", "/console/returns/ledger"),
+    NavItem("补发", "/console/returns/reshipments"),
+]
+
+STATUS_LABELS = {
+    RequestStatus.OPEN: "待处理",
+    RequestStatus.RETAINING: "挽留中",
+    RequestStatus.RESOLVED: "已完结",
+    RequestStatus.REJECTED: "已驳回",
+}
+OUTCOME_LABELS = {
+    "refunded": "已退款",
+    "exchanged": "已换货",
+    "compensated": "补偿留货",
+    "guided": "指导后留货",
+    "withdrawn": "已撤销",
+}
+REFUND_LABELS = {
+    "none": "无需退款",
+    "pending": "待退款",
+    "held_for_intercept": "待拦截结果",
+    "intercept_failed": "拦截失败,暂缓",
+    "released": "已退款",
+}
+AUTHORITY_LABELS = {
+    "agent": "客服权限",
+    "early_refund": "揽收提前退款",
+    "supervisor_approval": "主管审批",
+    "supervisor": "主管",
+    "shop_rule": "店铺规则",
+}
+PAYOUT_LABELS = {"compensation": "补偿", "early_refund": "提前退款", "refund": "退款"}
+
+
+def _labels() -> dict[str, Any]:
+    return {
+        "statuses": STATUS_LABELS,
+        "kinds": KIND_LABELS,
+        "reasons": REASONS,
+        "outcomes": OUTCOME_LABELS,
+        "refund_states": REFUND_LABELS,
+        "authorities": AUTHORITY_LABELS,
+        "payout_kinds": PAYOUT_LABELS,
+        "offer_labels": service.OFFER_LABELS,
+    }
+
+
+def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return {u.id: u.display_name for u in session.scalars(select(User).where(User.id.in_(wanted)))}
+
+
+@router.get("", response_class=HTMLResponse)
+def queue(
+    request: Request,
+    session: SessionDep,
+    _: CurrentUser,
+    page: PageDep,
+    status: RequestStatus | None = None,
+    shop_id: int | None = None,
+    kind: RequestKind | None = None,
+) -> Response:
+    rows, total = paginate(session, repository.queue(status=status, shop_id=shop_id, kind=kind), page)
+    orders = {o.id: o for o in session.scalars(select(Order).where(Order.id.in_([r.order_id for r in rows])))}
+    return render(
+        request,
+        "returns/queue.html",
+        rows=rows,
+        orders=orders,
+        total=total,
+        page=page,
+        status=status,
+        shop_id=shop_id,
+        kind=kind,
+        shops={s.id: s for s in session.scalars(select(Shop).order_by(Shop.id))},
+        **_labels(),
+    )
+
+
+def _detail(request: Request, session: Session, user: User, return_id: int, **extra: Any) -> Response:
+    item = service.get_request(session, return_id)
+    order = session.get(Order, item.order_id)
+    customer = session.get(Customer, item.customer_id)
+    assert order is not None
+    assert customer is not None
+    parcel = session.get(Shipment, item.return_shipment_id) if item.return_shipment_id else None
+    payouts_rows = repository.payouts_of(session, order.id)
+    policy = service.get_policy(session, item.shop_id)
+    reveal = user.may_see_pii
+    return render(
+        request,
+        "returns/detail.html",
+        item=item,
+        order=order,
+        receiver=order.receiver_name if reveal else mask_name(order.receiver_name),
+        phone=order.receiver_phone if reveal else mask_phone(order.receiver_phone),
+        buyer=customer.source_id,
+        sku=session.get(Sku, item.sku_id) if item.sku_id else None,
+        parcel=parcel,
+        proposals=service.retention_offers(session, request_id=item.id),
+        offered=repository.offers_of(session, item.id),
+        upgrades=repository.upgrades_of(session, item.id),
+        payouts=payouts_rows,
+        names=_names(session, {p.agent_id for p in payouts_rows} | {item.agent_id}),
+        agent_limit=min(order.paid_fen * policy.agent_ratio_bp // 10_000, policy.agent_cap_fen),
+        policy=policy,
+        offer_kinds=OfferKind,
+        **_labels(),
+        **extra,
+    )
+
+
+@router.get("/approvals", response_class=HTMLResponse)
+def approvals(request: Request, session: SessionDep, _: RequireSupervisor, page: PageDep) -> Response:
+    rows, total = paginate(session, repository.approvals(), page)
+    decided = repository.recent_decisions(session, limit=20)
+    orders = {o.id: o for o in session.scalars(select(Order).where(Order.id.in_([r.order_id for r in rows])))}
+    names = _names(session, {r.requested_by for r in rows} | {r.decided_by for r in decided})
+    return render(
+        request,
+        "returns/approvals.html",
+        rows=rows,
+        total=total,
+        orders=orders,
+        names=names,
+        recent=decided,
+        **_labels(),
+    )
+
+
+@router.post("/approvals/{approval_id}")
+def decide(
+    session: SessionDep,
+    user: RequireSupervisor,
+    approval_id: int,
+    decision: Annotated[str, Form()],
+    note: Annotated[str | None, Form()] = None,
+) -> Response:
+    payouts.decide_approval(
+        session, approval_id=approval_id, approve=decision == "approve", actor=user, note=note
+    )
+    return RedirectResponse("/console/returns/approvals", status_code=303)
+
+
+@router.get("/ledger", response_class=HTMLResponse)
+def ledger(request: Request, session: SessionDep, _: CurrentUser, by: str = "agent") -> Response:
+    totals = repository.ledger_totals(session)
+    if by not in ("agent", "sku", "reason"):
+        raise InvalidInputError("by", "只能按 agent / sku / reason 统计")
+    conversion = repository.conversion_report(session, by=by)
+    recent = list(session.scalars(repository.ledger().limit(50)))
+    agent_ids = {r["agent_id"] for r in totals} | {r.agent_id for r in recent}
+    if by == "agent":
+        agent_ids |= {r["key"] for r in conversion}
+    skus = {}
+    if by == "sku":
+        ids = [r["key"] for r in conversion if r["key"] is not None]
+        skus = {s.id: s for s in session.scalars(select(Sku).where(Sku.id.in_(ids)))}
+    return render(
+        request,
+        "returns/ledger.html",
+        totals=totals,
+        grand_total=sum(int(r["amount_fen"]) for r in totals),
+        conversion=conversion,
+        by=by,
+        recent=recent,
+        names=_names(session, agent_ids),
+        skus=skus,
+        **_labels(),
+    )
+
+
+@router.get("/reshipments", response_class=HTMLResponse)
+def reshipment_list(request: Request, session: SessionDep, _: CurrentUser) -> Response:
+    rows = reshipments.list_with_sync(session)
+    orders = {
+        o.id: o
+        for o in session.scalars(select(Order).where(Order.id.in_([r["reshipment"].order_id for r in rows])))
+    }
+    return render(request, "returns/reshipments.html", rows=rows, orders=orders)
+
+
+@router.get("/{return_id}", response_class=HTMLResponse)
+def detail(request: Request, session: SessionDep, user: CurrentUser, return_id: int) -> Response:
+    return _detail(request, session, user, return_id)
+
+
+def _back(return_id: int) -> RedirectResponse:
+    return RedirectResponse(f"/console/returns/{return_id}", status_code=303)
+
+
+@router.post("/{return_id}/offers")
+def offer(
+    session: SessionDep, user: RequireAgent, return_id: int, kinds: Annotated[list[OfferKind], Form()]
+) -> Response:
+    service.record_offers(session, request_id=return_id, kinds=kinds, actor=user)
+    return _back(return_id)
+
+
+@router.post("/{return_id}/choice")
+def choose(
+    request: Request,
+    session: SessionDep,
+    user: RequireAgent,
+    return_id: int,
+    accepted: Annotated[str, Form()],
+) -> Response:
+    choice = OfferKind(accepted) if accepted != "declined" else None
+    try:
+        service.record_choice(session, request_id=return_id, accepted=choice, actor=user)
+    except BeyondAuthorityError as exc:
+        session.rollback()
+        return _detail(
+            request, session, user, return_id, error=exc.message, approval_offered=exc.approval_available
+        )
+    return _back(return_id)
+
+
+def _fen(value: str) -> int:
+    try:
+        amount = money_fen(value)
+    except CellError as exc:
+        raise InvalidInputError("amount", str(exc)) from None
+    if amount <= 0:
+        raise InvalidInputError("amount", "金额必须大于 0")
+    return amount
+
+
+@router.post("/{return_id}/compensate")
+def compensate(
+    request: Request,
+    session: SessionDep,
+    user: RequireAgent,
+    return_id: int,
+    amount: Annotated[str, Form(description="yuan, up to two decimals")],
+    note: Annotated[str | None, Form()] = None,
+) -> Response:
+    item = service.get_request(session, return_id)
+    fen = _fen(amount)
+    try:
+        payouts.pay_compensation(
+            session,
+            order_id=item.order_id,
+            amount_fen=fen,
+            reason_code=item.reason_code,
+            actor=user,
+            request_id=item.id,
+            note=note,
+        )
+    except BeyondAuthorityError as exc:
+        session.rollback()
+        return _detail(
+            request,
+            session,
+            user,
+            return_id,
+            status_code=403,
+            error=exc.message,
+            approval_offered=exc.approval_available,
+            approval_amount=amount,
+            approval_note=note or "",
+        )
+    return _back(return_id)
+
+
+@router.post("/{return_id}/approval")
+def ask_approval(
+    session: SessionDep,
+    user: RequireAgent,
+    return_id: int,
+    amount: Annotated[str, Form()],
+    note: Annotated[str, Form(min_length=2)],
+) -> Response:
+    item = service.get_request(session, return_id)
+    payouts.request_approval(
+        session,
+        order_id=item.order_id,
+        amount_fen=_fen(amount),
+        reason_code=item.reason_code,
+        note=note,
+        actor=user,
+        request_id=item.id,
+    )
+    return _back(return_id)
+
+
+@router.post("/{return_id}/extend")
+def extend(
+    session: SessionDep,
+    user: RequireAgent,
+    return_id: int,
+    days: Annotated[int, Form(ge=1, le=90)],
+    reason: Annotated[str, Form(min_length=2)],
+) -> Response:
+    item = service.get_request(session, return_id)
+    payouts.extend_window(
+        session, order_id=item.order_id, days=days, reason=reason, actor=user, request_id=item.id
+    )
+    return _back(return_id)
+
+
+@router.post("/{return_id}/parcel")
+def parcel(
+    session: SessionDep,
+    _: RequireAgent,
+    return_id: int,
+    courier: Annotated[str, Form()],
+    tracking_no: Annotated[str, Form(min_length=4)],
+) -> Response:
+    from aftersales.orders.couriers import courier_code
+
+    try:
+        code = courier_code(courier)
+    except KeyError:
+        raise InvalidInputError("courier", f"未知快递公司: {courier}") from None
+    service.attach_return_parcel(session, request_id=return_id, courier=code, tracking_no=tracking_no.strip())
+    return _back(return_id)
+
+
+@router.post("/{return_id}/early-refund")
+def early_refund(session: SessionDep, user: RequireAgent, return_id: int) -> Response:
+    payouts.early_refund(session, request_id=return_id, actor=user)
+    return _back(return_id)
+
+
+@router.post("/{return_id}/warehouse")
+def warehouse(
+    session: SessionDep,
+    user: RequireAgent,
+    return_id: int,
+    passed: Annotated[str, Form()],
+    note: Annotated[str | None, Form()] = None,
+) -> Response:
+    service.record_warehouse_check(
+        session, request_id=return_id, passed=passed == "yes", note=note, actor=user
+    )
+    return _back(return_id)
+
+
+@router.post("/{return_id}/exchange")
+def exchange(session: SessionDep, user: RequireAgent, return_id: int) -> Response:
+    reshipments.exchange_after_check(session, request_id=return_id, actor=user)
+    return _back(return_id)
+
+
+@router.post("/{return_id}/reship")
+def reship(
+    session: SessionDep,
+    user: RequireAgent,
+    return_id: int,
+    title: Annotated[str, Form(min_length=1)],
+    reason: Annotated[str, Form(min_length=2)],
+    quantity: Annotated[int, Form(ge=1, le=1000)] = 1,
+    sku_code: Annotated[str | None, Form()] = None,
+) -> Response:
+    item: ReturnRequest = service.get_request(session, return_id)
+    data = ReshipmentIn(
+        order_id=item.order_id,
+        request_id=item.id,
+        items=[ReshipItem(sku_code=sku_code or None, title=title, quantity=quantity)],
+        reason=reason,
+    )
+    reshipments.create_reshipment(session, data=data, actor_id=user.id)
+    return _back(return_id)

@@ -1,0 +1,119 @@
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aftersales.auth.models import Role
+from aftersales.returns import payouts
+from aftersales.returns.models import ApprovalStatus, Compensation, CompensationApproval
+from tests.builders import make_order, make_return_request, make_user
+
+Headers = Callable[..., dict[str, str]]
+
+
+class TestQueueAndDetail:
+    def test_queue_lists_open_requests(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        request = make_return_request(session)
+        page = client.get("/console/returns", headers=auth_headers(Role.AGENT))
+        assert page.status_code == 200
+        assert f"/console/returns/{request.id}" in page.text
+
+    def test_detail_shows_the_retention_proposals(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        request = make_return_request(session, reason_code="usage_trouble")
+        page = client.get(f"/console/returns/{request.id}", headers=auth_headers(Role.AGENT))
+        assert "一对一远程/视频使用指导" in page.text
+        assert "换货(来回运费由店铺承担)" in page.text
+
+    def test_detail_masks_the_receivers_phone_for_agents(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        request = make_return_request(session)
+        page = client.get(f"/console/returns/{request.id}", headers=auth_headers(Role.AGENT))
+        assert "138****5678" in page.text
+        assert "13812345678" not in page.text
+
+
+class TestCompensationForm:
+    def test_beyond_authority_renders_the_reason_and_offers_an_approval(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        request = make_return_request(session, order=make_order(session, paid_fen=10_000))
+        page = client.post(
+            f"/console/returns/{request.id}/compensate",
+            data={"amount": "50.01", "note": "客户不满"},
+            headers=auth_headers(Role.AGENT),
+            follow_redirects=False,
+        )
+        assert page.status_code == 403
+        assert 'data-testid="approval-offer"' in page.text
+        assert "超出客服补偿权限" in page.text
+
+    def test_within_authority_pays_and_returns_to_the_request(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        request = make_return_request(session, order=make_order(session, paid_fen=10_000))
+        response = client.post(
+            f"/console/returns/{request.id}/compensate",
+            data={"amount": "50.00"},
+            headers=auth_headers(Role.AGENT),
+            follow_redirects=False,
+        )
+        assert response.status_code == 303
+        paid = session.scalars(
+            select(Compensation.amount_fen).where(Compensation.order_id == request.order_id)
+        )
+        assert list(paid) == [5000]
+
+
+class TestApprovalInbox:
+    def test_inbox_is_for_supervisors_only(self, client: TestClient, auth_headers: Headers) -> None:
+        assert client.get("/console/returns/approvals", headers=auth_headers(Role.AGENT)).status_code == 403
+
+    def test_supervisor_approves_from_the_inbox(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        order = make_order(session, paid_fen=10_000)
+        approval = payouts.request_approval(
+            session,
+            order_id=order.id,
+            amount_fen=25_000,
+            reason_code="defective",
+            note="主机多次故障",
+            actor=make_user(session),
+        )
+        headers = auth_headers(Role.SUPERVISOR)
+        assert "主机多次故障" in client.get("/console/returns/approvals", headers=headers).text
+        client.post(
+            f"/console/returns/approvals/{approval.id}", data={"decision": "approve"}, headers=headers
+        )
+        session.refresh(approval)
+        assert approval.status == ApprovalStatus.APPROVED
+        assert (
+            session.scalar(select(Compensation.amount_fen).where(Compensation.approval_id == approval.id))
+            == 25_000
+        )
+        assert (
+            session.scalar(select(CompensationApproval).where(CompensationApproval.status == "pending"))
+            is None
+        )
+
+
+class TestReports:
+    def test_ledger_page_shows_the_grand_total(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        order = make_order(session, paid_fen=10_000)
+        payouts.pay_compensation(
+            session, order_id=order.id, amount_fen=1234, reason_code="flaw", actor=make_user(session)
+        )
+        page = client.get("/console/returns/ledger?by=reason", headers=auth_headers(Role.AGENT))
+        assert page.status_code == 200
+        assert "¥12.34" in page.text
+
+    def test_reshipment_list_renders(self, client: TestClient, auth_headers: Headers) -> None:
+        assert client.get("/console/returns/reshipments", headers=auth_headers(Role.AGENT)).status_code == 200
