@@ -75,17 +75,23 @@ class Judgement:
 
 
 def judge(text: str) -> Judgement:
-    """Classify and decide: risk first, then emotion, then the confidence threshold."""
+    """Classify and decide: risk first, then anger, then the confidence threshold.
+
+    QC's emotion model names the *cause* of dissatisfaction and marks plain questions negative
+    (我的快递到哪了 -> negative/物流 0.99), so it cannot decide a hand-over on its own: anger is
+    the bot's explicit markers; QC's label is kept in the hand-over detail for the agent.
+    """
     prediction = get_model().predict(text)
     risks = [phrase for phrase in RISK_PHRASES if phrase in text] + integrations.risk_phrases(text)
     if risks:
         return Judgement(prediction, "risk", "、".join(dict.fromkeys(risks)))
     anger = [phrase for phrase in ANGER_PHRASES if phrase in text]
-    emotion = integrations.negative_emotion(text)
-    if anger or emotion or re.search(r"[!!]{3,}", text):
-        return Judgement(prediction, "emotion", "、".join(anger) or emotion or "感叹号")
+    if anger or re.search(r"[!!]{3,}", text):
+        return Judgement(prediction, "emotion", "、".join(anger) or "连续感叹号")
     if prediction.confidence < get_selfservice_settings().bot_threshold:
-        return Judgement(prediction, "low_confidence", f"{prediction.confidence:.2f}")
+        emotion = integrations.negative_emotion(text)
+        detail = f"置信度 {prediction.confidence:.2f}" + (f",情绪: {emotion}" if emotion else "")
+        return Judgement(prediction, "low_confidence", detail)
     return Judgement(prediction, None, None)
 
 
