@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 
 MISMATCH_CONFIDENCE = 0.6
 """A 4-5-star review is a mismatch when the model calls its text negative at least this surely."""
+PRAISE_VETO_CONFIDENCE = 0.95
+"""...unless the text only praises named aspects (画面很清晰): then the model must be this sure."""
 
 
 @dataclass(frozen=True)
@@ -48,10 +50,8 @@ def classify(texts: list[str]) -> list[TextEmotion | None]:
     ]
 
 
-def is_mismatch(stars: int, emotion: TextEmotion | None) -> bool:
-    return (
-        stars >= 4
-        and emotion is not None
-        and emotion.polarity == "negative"
-        and emotion.confidence >= MISMATCH_CONFIDENCE
-    )
+def is_mismatch(stars: int, emotion: TextEmotion | None, *, praise_only: bool = False) -> bool:
+    """五星差评: high stars, negative text. Short praise the model doubts is vetoed by the aspects found."""
+    if stars < 4 or emotion is None or emotion.polarity != "negative":
+        return False
+    return emotion.confidence >= (PRAISE_VETO_CONFIDENCE if praise_only else MISMATCH_CONFIDENCE)

@@ -159,7 +159,8 @@ class TriagedReview:
         self.stars: int = row.stars
         self.analysis = analysis
         self.emotion_label = emotion.label if emotion else None
-        self.is_mismatch = sentiment.is_mismatch(row.stars, emotion)
+        praise_only = bool(analysis.praised) and not analysis.complaints
+        self.is_mismatch = sentiment.is_mismatch(row.stars, emotion, praise_only=praise_only)
         self.triage = stars_triage(row.stars)
 
     @property

@@ -43,6 +43,9 @@ class TestTriage:
     def test_a_five_star_review_with_praise_is_no_mismatch(self, session: Session) -> None:
         assert make_review(session, stars=5, text="东西很好,做工精致,很满意").is_mismatch is False
 
+    def test_short_praise_of_a_named_aspect_is_no_mismatch(self, session: Session) -> None:
+        assert make_review(session, stars=5, text="画面很清晰").is_mismatch is False
+
     def test_a_default_text_is_not_sent_to_the_model(self, session: Session) -> None:
         assert make_review(session, stars=5, text="此用户没有填写评价。").emotion_label is None
 

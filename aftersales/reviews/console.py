@@ -1,0 +1,154 @@
+"""Console pages: review inbox, reply editor with the supervisor's approval, rating funnel dashboard."""
+
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
+from aftersales.auth.models import Role
+from aftersales.catalog.models import Shop, Sku
+from aftersales.kit.pagination import PageDep, paginate
+from aftersales.kit.time import utcnow
+from aftersales.reviews import ratings, repository, service
+from aftersales.reviews.models import TRIAGE_LABELS, RecoveryStatus, Triage
+from aftersales.reviews.schemas import ReviewRead
+from aftersales.web.render import NavItem, render
+
+router = APIRouter(prefix="/console/reviews", include_in_schema=False)
+
+NAV = [
+    NavItem("评价", "/console/reviews"),
+    NavItem("邀评漏斗", "/console/reviews/funnel", Role.SUPERVISOR),
+]
+
+
+@router.get("", response_class=HTMLResponse)
+def inbox(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    page: PageDep,
+    shop_id: int | None = None,
+    stars: int | None = None,
+    triage: Triage | None = None,
+    mismatch: bool | None = None,
+    sku_id: int | None = None,
+    replied: bool | None = None,
+) -> Response:
+    statement = repository.inbox(
+        shop_id=shop_id, stars=stars, triage=triage, mismatch=mismatch, sku_id=sku_id, replied=replied
+    )
+    rows, total = paginate(session, statement, page)
+    template = "reviews/_rows.html" if request.headers.get("HX-Request") else "reviews/inbox.html"
+    return render(
+        request,
+        template,
+        reviews=[ReviewRead.for_reader(r, reveal=user.may_see_pii) for r in rows],
+        total=total,
+        page=page,
+        filters={
+            "shop_id": shop_id,
+            "stars": stars,
+            "triage": triage,
+            "mismatch": mismatch,
+            "sku_id": sku_id,
+            "replied": replied,
+        },
+        shops={s.id: s for s in session.scalars(select(Shop).order_by(Shop.id))},
+        skus=list(session.scalars(select(Sku).order_by(Sku.shop_id, Sku.code))),
+        triages=TRIAGE_LABELS,
+    )
+
+
+@router.get("/funnel", response_class=HTMLResponse)
+def funnel(
+    request: Request,
+    session: SessionDep,
+    _: RequireSupervisor,
+    by: Literal["shop", "group", "agent"] = "shop",
+    days: int = 30,
+) -> Response:
+    since = utcnow() - timedelta(days=max(1, min(days, 365)))
+    return render(
+        request,
+        "reviews/funnel.html",
+        rows=ratings.funnel(session, by=by, since=since),
+        by=by,
+        days=days,
+        recoveries=ratings.open_recoveries(session, status=RecoveryStatus.OPEN),
+        shops={s.id: s.name for s in session.scalars(select(Shop))},
+    )
+
+
+@router.post("/recoveries/{recovery_id}", response_class=HTMLResponse)
+def close_recovery(
+    session: SessionDep,
+    user: RequireAgent,
+    recovery_id: int,
+    solution: Annotated[str, Form(min_length=2, max_length=2000)],
+    recovered: Annotated[bool, Form()] = False,
+) -> Response:
+    ratings.close_recovery(
+        session, recovery_id=recovery_id, solution=solution, recovered=recovered, actor=user
+    )
+    return RedirectResponse("/console/reviews/funnel", status_code=303)
+
+
+@router.get("/voc", response_class=HTMLResponse)
+def voc(
+    request: Request, session: SessionDep, _: CurrentUser, sku_id: int | None = None, days: int = 30
+) -> Response:
+    since = utcnow() - timedelta(days=max(1, min(days, 365)))
+    return render(
+        request,
+        "reviews/voc.html",
+        rows=service.voc(session, sku_id=sku_id, since=since),
+        days=days,
+        sku_id=sku_id,
+        skus=list(session.scalars(select(Sku).order_by(Sku.shop_id, Sku.code))),
+    )
+
+
+@router.get("/{review_id}", response_class=HTMLResponse)
+def detail(request: Request, session: SessionDep, user: CurrentUser, review_id: int) -> Response:
+    review = service.get_review(session, review_id)
+    read = ReviewRead.for_reader(
+        review,
+        reveal=user.may_see_pii,
+        reply=service.get_reply(session, review_id),
+        professional=service.is_professional(session, review),
+    )
+    may_post = not review.needs_approval or user.role.at_least(Role.SUPERVISOR)
+    sku = session.get(Sku, review.sku_id) if review.sku_id else None
+    return render(
+        request,
+        "reviews/detail.html",
+        review=read,
+        shop=session.get(Shop, review.shop_id),
+        sku=sku,
+        may_post=may_post,
+    )
+
+
+@router.post("/{review_id}/reply", response_class=HTMLResponse)
+def save_reply(
+    session: SessionDep,
+    user: RequireAgent,
+    review_id: int,
+    text: Annotated[str, Form(min_length=5, max_length=500)],
+    action: Annotated[Literal["save", "post"], Form()] = "save",
+) -> Response:
+    """Save the edited text; ``post`` also posts it (the service refuses agents on negative reviews)."""
+    service.edit_reply(session, review_id=review_id, text=text, actor=user)
+    if action == "post":
+        service.post_reply(session, review_id=review_id, actor=user)
+    return RedirectResponse(f"/console/reviews/{review_id}", status_code=303)
+
+
+@router.post("/{review_id}/redraft", response_class=HTMLResponse)
+def redraft(session: SessionDep, _: RequireAgent, review_id: int) -> Response:
+    service.redraft(session, review_id=review_id)
+    return RedirectResponse(f"/console/reviews/{review_id}", status_code=303)
