@@ -108,6 +108,10 @@ def register_courier(code: str, adapter: CourierAdapter) -> None:
     _adapters[code] = adapter
 
 
+def unregister_courier(code: str) -> None:
+    _adapters.pop(code, None)
+
+
 def use_simulated_courier(seed: int) -> None:
     """Reseed the stand-in used by every courier without a real adapter (tests, demo)."""
     global _fallback

@@ -2,6 +2,7 @@
 
 from sqlalchemy.orm import Session
 
+from aftersales.kit.time import utcnow
 from aftersales.kit.upsert import insert_ignore
 from aftersales.logistics.rules import seed_default_rules
 from aftersales.messaging.templates import MessageTemplate, validate_template
@@ -30,7 +31,7 @@ TEMPLATES: tuple[tuple[str, str, str, str], ...] = (
         "platform_im",
         "亲,您的订单 {{ order_no }} 分成 {{ parcel_count }} 个包裹发出:\n"
         "{% for p in parcels %}{{ loop.index }}. {{ p.courier_name }} {{ p.tracking_no }}"
-        "({{ p.items }},{{ p.status }})\n{% endfor %}"
+        "({{ p.contents }},{{ p.status }})\n{% endfor %}"
         "其余包裹还在路上,请您耐心等待,签收一个不代表订单全部到齐哦~",
     ),
     (
@@ -90,9 +91,21 @@ TEMPLATES: tuple[tuple[str, str, str, str], ...] = (
 
 def seed_templates(session: Session) -> None:
     rows = []
+    now = utcnow()
     for code, name, channel, body in TEMPLATES:
         validate_template(body)
-        rows.append({"code": code, "name": name, "channel": channel, "body": body, "is_active": True})
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "channel": channel,
+                "subject": None,
+                "body": body,
+                "is_active": True,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
     insert_ignore(session, MessageTemplate, rows, conflict_columns=["code"])
 
 

@@ -38,13 +38,18 @@ def _parse_time(value: object) -> datetime:
     return utcnow()
 
 
-def interceptable_parcels(session: Session, order_id: int) -> list[Shipment]:
-    """Shipped, not delivered, not already on its way back."""
+def interceptable_parcels(session: Session, order_id: int, before: datetime) -> list[Shipment]:
+    """Shipped to the buyer before the refund request, not delivered, not already on its way back.
+
+    Buyers' return parcels live in the same table but are registered with the request (shipped at
+    or after it), so ``shipped_at < before`` keeps them out.
+    """
     return list(
         session.scalars(
             select(Shipment)
             .where(
                 Shipment.order_id == order_id,
+                Shipment.shipped_at < before,
                 Shipment.delivered_at.is_(None),
                 Shipment.status.is_distinct_from(TrackingStatus.RETURNED),
             )
@@ -67,7 +72,7 @@ def request_intercepts(
     order = session.get(Order, order_id)
     if order is None:
         return []
-    parcels = interceptable_parcels(session, order_id)
+    parcels = interceptable_parcels(session, order_id, refund_requested_at)
     if not parcels:
         return []
     share = order.paid_fen // max(1, _regular_parcel_count(session, order_id))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aftersales.kit.time import utcnow
 from aftersales.kit.upsert import insert_ignore
 from aftersales.logistics.models import ANY_COURIER, AnomalyKind, AnomalyRule
 
@@ -72,6 +73,7 @@ def effective_rules(session: Session) -> dict[AnomalyKind, EffectiveRule]:
 
 def seed_default_rules(session: Session) -> None:
     """Write the defaults as rows, so the console shows (and lets one edit) every threshold."""
+    now = utcnow()
     rows = [
         {
             "kind": kind,
@@ -80,6 +82,7 @@ def seed_default_rules(session: Session) -> None:
             "enabled": s.enabled,
             "notify_customer": s.notify_customer,
             "template_code": s.template_code,
+            "updated_at": now,
         }
         for (kind, courier), s in [((k, ANY_COURIER), s) for k, s in DEFAULTS.items()]
         + list(COURIER_DEFAULTS.items())

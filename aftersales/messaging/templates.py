@@ -38,7 +38,7 @@ ORDER_VARIABLES: dict[str, str] = {
     "items": "商品列表,每项有 title、quantity",
     "courier_name": "快递公司(首个包裹)",
     "tracking_no": "运单号(首个包裹)",
-    "parcels": "包裹列表,每项有 courier_name、tracking_no、items、status",
+    "parcels": "包裹列表,每项有 courier_name、tracking_no、contents、status",
     "parcel_count": "包裹数",
     "is_split": "是否拆单发货",
     "eta_date": "预计送达日期,如 11月15日",
@@ -136,7 +136,7 @@ def _parcel(shipment: Shipment) -> dict[str, Any]:
         "courier": shipment.courier,
         "courier_name": courier_name(shipment.courier),
         "tracking_no": shipment.tracking_no,
-        "items": shipment.item_summary or "",
+        "contents": shipment.item_summary or "",
         "status": STATUS_LABELS.get(shipment.status, "待揽收") if shipment.status else "待揽收",
     }
 
