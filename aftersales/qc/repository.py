@@ -1,0 +1,338 @@
+"""Every query of the QC domain: inspection inputs, lists and the aggregates of the dashboard."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.orm import Session
+
+from aftersales.catalog.models import Sku
+from aftersales.conversations.models import ChatMessage, ChatSession, Sender
+from aftersales.db import is_postgres
+from aftersales.orders.models import OrderItem
+from aftersales.qc.checkpoints import MessageView
+from aftersales.qc.models import (
+    AlertStatus,
+    QcAlert,
+    QcFinding,
+    QcMessageAnalysis,
+    QcSessionResult,
+    VocMention,
+)
+
+
+def sessions(session: Session, session_ids: Sequence[int]) -> list[ChatSession]:
+    if not session_ids:
+        return []
+    return list(
+        session.scalars(select(ChatSession).where(ChatSession.id.in_(session_ids)).order_by(ChatSession.id))
+    )
+
+
+def unanalysed_customer_messages(
+    session: Session, message_ids: Sequence[int]
+) -> list[tuple[int, int, str, Any]]:
+    rows = session.execute(
+        select(ChatMessage.id, ChatMessage.session_id, ChatMessage.text, ChatMessage.sent_at)
+        .outerjoin(QcMessageAnalysis, QcMessageAnalysis.message_id == ChatMessage.id)
+        .where(
+            ChatMessage.id.in_(message_ids),
+            ChatMessage.sender == Sender.CUSTOMER,
+            QcMessageAnalysis.message_id.is_(None),
+        )
+        .order_by(ChatMessage.id)
+    )
+    return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+def message_views(session: Session, session_id: int) -> list[MessageView]:
+    rows = session.execute(
+        select(ChatMessage, QcMessageAnalysis)
+        .outerjoin(QcMessageAnalysis, QcMessageAnalysis.message_id == ChatMessage.id)
+        .where(ChatMessage.session_id == session_id)
+        .order_by(ChatMessage.sent_at, ChatMessage.id)
+    )
+    return [
+        MessageView(
+            id=message.id,
+            sender=message.sender.value,
+            text=message.text,
+            sent_at=message.sent_at,
+            response_seconds=message.response_seconds,
+            polarity=analysis.polarity if analysis else None,
+            label=analysis.label if analysis else None,
+            risks=list(analysis.risks) if analysis else [],
+        )
+        for message, analysis in rows
+    ]
+
+
+def has_ticket(session: Session, chat: ChatSession) -> bool:
+    """A ticket linked to the session, or any ticket on its order (tickets domain)."""
+    if chat.ticket_id is not None:
+        return True
+    if chat.order_id is None:
+        return False
+    from aftersales.tickets.models import Ticket
+
+    return (
+        session.scalar(select(func.count()).select_from(Ticket).where(Ticket.order_id == chat.order_id)) != 0
+    )
+
+
+def no_reason_return_days(session: Session, order_id: int | None) -> int | None:
+    """The shortest no-reason return window among the order's SKUs (None when unknown)."""
+    if order_id is None:
+        return None
+    return session.scalar(
+        select(func.min(Sku.no_reason_return_days))
+        .join(OrderItem, OrderItem.sku_id == Sku.id)
+        .where(OrderItem.order_id == order_id)
+    )
+
+
+def voc_topics(session: Session, session_id: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(VocMention.topic)
+            .where(VocMention.session_id == session_id)
+            .distinct()
+            .order_by(VocMention.topic)
+        )
+    )
+
+
+def voc_context(session: Session, session_ids: set[int]) -> dict[int, tuple[int, list[tuple[int, str]]]]:
+    """Per session: its shop and the SKUs of its order in line order."""
+    owners = select(ChatSession.id, ChatSession.shop_id).where(ChatSession.id.in_(session_ids))
+    shops: dict[int, int] = {}
+    for session_id, shop_id in session.execute(owners):
+        shops[session_id] = shop_id
+    skus: dict[int, list[tuple[int, str]]] = {sid: [] for sid in session_ids}
+    rows = session.execute(
+        select(ChatSession.id, Sku.id, Sku.name)
+        .join(OrderItem, OrderItem.order_id == ChatSession.order_id)
+        .join(Sku, Sku.id == OrderItem.sku_id)
+        .where(ChatSession.id.in_(session_ids))
+        .order_by(ChatSession.id, OrderItem.line_no)
+    )
+    for session_id, sku_id, name in rows:
+        skus[session_id].append((sku_id, name))
+    return {sid: (shops[sid], skus[sid]) for sid in session_ids}
+
+
+def findings_of(session: Session, session_id: int) -> list[QcFinding]:
+    return list(
+        session.scalars(select(QcFinding).where(QcFinding.session_id == session_id).order_by(QcFinding.id))
+    )
+
+
+def session_list(
+    *,
+    shop_id: int | None = None,
+    agent_id: int | None = None,
+    emotion: str | None = None,
+    risk_level: str | None = None,
+    passed: bool | None = None,
+    max_score: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select[Any]:
+    """Sessions with their inspection, newest first, filtered the way the console filters."""
+    statement: Select[Any] = cast(
+        Select[Any],
+        select(ChatSession, QcSessionResult)
+        .outerjoin(QcSessionResult, QcSessionResult.session_id == ChatSession.id)
+        .order_by(ChatSession.started_at.desc(), ChatSession.id.desc()),
+    )
+    conditions = []
+    if shop_id is not None:
+        conditions.append(ChatSession.shop_id == shop_id)
+    if agent_id is not None:
+        conditions.append(ChatSession.agent_id == agent_id)
+    if emotion in ("positive", "negative", "neutral"):
+        conditions.append(QcSessionResult.emotion_polarity == emotion)
+    elif emotion:
+        conditions.append(QcSessionResult.emotion_label == emotion)
+    if risk_level == "any":
+        conditions.append(QcSessionResult.risk_level.is_not(None))
+    elif risk_level:
+        conditions.append(QcSessionResult.risk_level == risk_level)
+    if passed is not None:
+        conditions.append(QcSessionResult.passed.is_(passed))
+    if max_score is not None:
+        conditions.append(QcSessionResult.score <= max_score)
+    if since is not None:
+        conditions.append(ChatSession.started_at >= since)
+    if until is not None:
+        conditions.append(ChatSession.started_at < until)
+    return statement.where(and_(*conditions)) if conditions else statement
+
+
+def alert_list(
+    *, status: str | None = None, level: str | None = None, shop_id: int | None = None
+) -> Select[Any]:
+    statement = select(QcAlert).order_by(QcAlert.raised_at.desc(), QcAlert.id.desc())
+    if status == "active":
+        statement = statement.where(QcAlert.status != AlertStatus.CLOSED)
+    elif status:
+        statement = statement.where(QcAlert.status == status)
+    if level:
+        statement = statement.where(QcAlert.level == level)
+    if shop_id is not None:
+        statement = statement.where(QcAlert.shop_id == shop_id)
+    return statement
+
+
+def local_day(session: Session, column: Any) -> Any:
+    """The Asia/Shanghai calendar day of a UTC column, computed in the database."""
+    if is_postgres(session):
+        return func.date(func.timezone("Asia/Shanghai", column))
+    return func.date(column, "+8 hours")
+
+
+def _period(column: Any, since: datetime | None, until: datetime | None) -> list[Any]:
+    conditions = []
+    if since is not None:
+        conditions.append(column >= since)
+    if until is not None:
+        conditions.append(column < until)
+    return conditions
+
+
+def score_summary(
+    session: Session, *, dimension: Any, since: datetime | None = None, until: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Sessions, average score, pass rate, negative share and risky sessions per value of ``dimension``."""
+    r = QcSessionResult
+    rows = session.execute(
+        select(
+            dimension.label("key"),
+            func.count().label("sessions"),
+            func.avg(r.score).label("avg_score"),
+            func.sum(case((r.passed.is_(True), 1), else_=0)).label("passed"),
+            func.sum(case((r.emotion_polarity == "negative", 1), else_=0)).label("negative"),
+            func.sum(case((r.emotion_polarity == "positive", 1), else_=0)).label("positive"),
+            func.sum(case((r.risk_level.is_not(None), 1), else_=0)).label("risky"),
+        )
+        .select_from(r)
+        .join(ChatSession, ChatSession.id == r.session_id)
+        .where(*_period(r.started_at, since, until))
+        .group_by(dimension)
+        .order_by(func.count().desc())
+    )
+    return [
+        {
+            "key": row.key,
+            "sessions": row.sessions,
+            "avg_score": round(float(row.avg_score or 0), 1),
+            "pass_rate": round(row.passed / row.sessions, 4) if row.sessions else 0.0,
+            "negative_share": round(row.negative / row.sessions, 4) if row.sessions else 0.0,
+            "positive_share": round(row.positive / row.sessions, 4) if row.sessions else 0.0,
+            "risky_sessions": row.risky,
+        }
+        for row in rows
+    ]
+
+
+def top_failed_checkpoints(
+    session: Session, *, since: datetime | None = None, until: datetime | None = None, limit: int = 10
+) -> list[tuple[str, int]]:
+    rows = session.execute(
+        select(QcFinding.code, func.count())
+        .join(QcSessionResult, QcSessionResult.session_id == QcFinding.session_id)
+        .where(
+            QcFinding.final_passed.is_(False),
+            QcFinding.weight > 0,
+            *_period(QcSessionResult.started_at, since, until),
+        )
+        .group_by(QcFinding.code)
+        .order_by(func.count().desc(), QcFinding.code)
+        .limit(limit)
+    )
+    return [(code, count) for code, count in rows]
+
+
+def emotion_shares(
+    session: Session, *, since: datetime | None = None, until: datetime | None = None
+) -> list[tuple[str, str, int]]:
+    """Customer messages per polarity and label (message level, as seed 001's 情绪分析)."""
+    rows = session.execute(
+        select(QcMessageAnalysis.polarity, QcMessageAnalysis.label, func.count())
+        .join(ChatMessage, ChatMessage.id == QcMessageAnalysis.message_id)
+        .where(*_period(ChatMessage.sent_at, since, until))
+        .group_by(QcMessageAnalysis.polarity, QcMessageAnalysis.label)
+        .order_by(func.count().desc())
+    )
+    return [(polarity, label, count) for polarity, label, count in rows]
+
+
+def risk_counts(
+    session: Session, *, since: datetime | None = None, until: datetime | None = None
+) -> list[tuple[str, int, int]]:
+    """Alerts per level: raised and closed (completion rate = closed / raised)."""
+    rows = session.execute(
+        select(
+            QcAlert.level,
+            func.count(),
+            func.sum(case((QcAlert.status == AlertStatus.CLOSED, 1), else_=0)),
+        )
+        .where(*_period(QcAlert.raised_at, since, until))
+        .group_by(QcAlert.level)
+    )
+    return [(level, raised, int(closed or 0)) for level, raised, closed in rows]
+
+
+def voc_by_sku(
+    session: Session,
+    *,
+    shop_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """Mentions per SKU and topic with the most used keyword, most mentioned first."""
+    conditions = _period(VocMention.mentioned_at, since, until)
+    if shop_id is not None:
+        conditions.append(VocMention.shop_id == shop_id)
+    rows = session.execute(
+        select(
+            VocMention.sku_id,
+            Sku.code,
+            Sku.name,
+            VocMention.topic,
+            func.count(),
+            func.max(VocMention.keyword),
+        )
+        .outerjoin(Sku, Sku.id == VocMention.sku_id)
+        .where(*conditions)
+        .group_by(VocMention.sku_id, Sku.code, Sku.name, VocMention.topic)
+        .order_by(func.count().desc(), VocMention.topic)
+        .limit(limit)
+    )
+    return [
+        {
+            "sku_id": sku_id,
+            "sku_code": code,
+            "sku_name": name,
+            "topic": topic,
+            "mentions": count,
+            "keyword": keyword,
+        }
+        for sku_id, code, name, topic, count, keyword in rows
+    ]
+
+
+def voc_daily(
+    session: Session, *, sku_id: int, since: datetime | None = None, until: datetime | None = None
+) -> list[tuple[str, str, int]]:
+    """(Shanghai day, topic, mentions) of one SKU, for the counts-over-time view."""
+    day = local_day(session, VocMention.mentioned_at)
+    rows = session.execute(
+        select(day, VocMention.topic, func.count())
+        .where(VocMention.sku_id == sku_id, *_period(VocMention.mentioned_at, since, until))
+        .group_by(day, VocMention.topic)
+        .order_by(day)
+    )
+    return [(str(d), topic, count) for d, topic, count in rows]

@@ -1,0 +1,243 @@
+"""Inspection on ingest: analyse new customer messages, score the session, raise alerts, record VOC.
+
+Called by the ``conversations.messages_appended`` handler inside the ingesting transaction, so a
+chat that arrives through the API is inspected before the response returns, and an import of
+many sessions is inspected in one batch (one model call for all new messages).
+"""
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from aftersales.auth.models import User
+from aftersales.conversations.models import ChatMessage, ChatSession, Sender
+from aftersales.kit.time import utcnow
+from aftersales.kit.upsert import insert_ignore
+from aftersales.qc import alerts, emotion, repository, risk, voc
+from aftersales.qc.checkpoints import MessageView, SessionView, evaluate, score
+from aftersales.qc.errors import FindingNotFoundError, NotOverruledError
+from aftersales.qc.models import QcFinding, QcMessageAnalysis, QcOverrule, QcSessionResult, VocMention
+from aftersales.qc.settings import configured_checkpoints, shop_setting
+
+
+def inspect(session: Session, *, session_ids: Sequence[int], message_ids: Sequence[int] = ()) -> None:
+    """Analyse the new messages, then (re)score every given session and raise or escalate alerts."""
+    if message_ids:
+        analyse_messages(session, message_ids)
+    for chat in repository.sessions(session, session_ids):
+        inspect_session(session, chat)
+
+
+def analyse_messages(session: Session, message_ids: Sequence[int]) -> None:
+    """Emotion, risk and VOC of customer messages not analysed yet, in one batch."""
+    rows = repository.unanalysed_customer_messages(session, message_ids)
+    if not rows:
+        return
+    emotions = emotion.classify([text for _id, _sid, text, _at in rows])
+    analyses = []
+    for (message_id, session_id, text, _at), feeling in zip(rows, emotions, strict=True):
+        hits = risk.detect(text)
+        analyses.append(
+            {
+                "message_id": message_id,
+                "session_id": session_id,
+                "polarity": feeling.polarity,
+                "label": feeling.label,
+                "confidence": feeling.confidence,
+                "risk_level": risk.highest_level(hits),
+                "risks": [_hit_dict(hit) for hit in hits],
+                "model_version": emotion.MODEL_VERSION,
+            }
+        )
+    insert_ignore(session, QcMessageAnalysis, analyses, conflict_columns=["message_id"])
+    _record_voc(session, rows)
+
+
+def _hit_dict(hit: risk.RiskHit) -> dict[str, Any]:
+    return {
+        "kind": hit.kind,
+        "label": hit.kind_label,
+        "level": hit.level,
+        "phrase": hit.phrase,
+        "start": hit.start,
+        "end": hit.end,
+    }
+
+
+def _record_voc(session: Session, rows: list[tuple[int, int, str, Any]]) -> None:
+    mentions = [(row, pair) for row in rows for pair in voc.extract(row[2])]
+    if not mentions:
+        return
+    context = repository.voc_context(session, {row[1] for row, _pair in mentions})
+    records = []
+    for (message_id, session_id, text, sent_at), (topic, keyword) in mentions:
+        shop_id, skus = context[session_id]
+        records.append(
+            {
+                "message_id": message_id,
+                "session_id": session_id,
+                "shop_id": shop_id,
+                "sku_id": _sku_for(text, skus),
+                "topic": topic,
+                "keyword": keyword,
+                "mentioned_at": sent_at,
+            }
+        )
+    insert_ignore(session, VocMention, records, conflict_columns=["message_id", "keyword"])
+
+
+def _sku_for(text: str, skus: list[tuple[int, str]]) -> int | None:
+    """The order's SKU the customer names, else its first line (most orders have one item)."""
+    for sku_id, name in skus:
+        if name and name[:4] in text:
+            return sku_id
+    return skus[0][0] if skus else None
+
+
+def inspect_session(session: Session, chat: ChatSession) -> QcSessionResult:
+    messages = repository.message_views(session, chat.id)
+    view = SessionView(
+        messages=messages,
+        first_response_seconds=chat.first_response_seconds,
+        max_response_seconds=chat.max_response_seconds,
+        has_ticket=repository.has_ticket(session, chat),
+        no_reason_return_days=repository.no_reason_return_days(session, chat.order_id),
+        voc_topics=repository.voc_topics(session, chat.id),
+    )
+    outcomes = evaluate(view, configured_checkpoints(session, chat.shop_id))
+    findings = _store_findings(session, chat.id, outcomes)
+    result = _store_result(session, chat, messages, findings)
+    alerts.raise_for_session(session, chat, messages)
+    return result
+
+
+def _store_findings(session: Session, session_id: int, outcomes: list[Any]) -> list[QcFinding]:
+    """Replace machine results; a person's overrule stays in force over later re-inspections."""
+    existing = {
+        f.code: f for f in session.scalars(select(QcFinding).where(QcFinding.session_id == session_id))
+    }
+    current = {configured.checkpoint.code for configured, _ in outcomes}
+    stale = [code for code in existing if code not in current]
+    if stale:
+        session.execute(
+            delete(QcFinding).where(QcFinding.session_id == session_id, QcFinding.code.in_(stale))
+        )
+    findings = []
+    for configured, outcome in outcomes:
+        finding = existing.get(outcome.code) or QcFinding(
+            session_id=session_id, code=outcome.code, overruled=False
+        )
+        finding.area = configured.checkpoint.area
+        finding.weight = configured.weight
+        finding.auto_passed = outcome.passed
+        finding.final_passed = finding.final_passed if finding.overruled else outcome.passed
+        finding.message_id = outcome.message_id
+        finding.evidence = outcome.evidence[:200] if outcome.evidence else None
+        finding.detail = outcome.detail[:500]
+        session.add(finding)
+        findings.append(finding)
+    session.flush()
+    return findings
+
+
+def _session_emotion(messages: list[MessageView]) -> tuple[str, str, int]:
+    """Most frequent negative cause if the customer was ever upset, else the most frequent praise."""
+    negative = [m.label for m in messages if m.polarity == "negative" and m.label]
+    if negative:
+        return "negative", Counter(reversed(negative)).most_common(1)[0][0], len(negative)
+    positive = [m.label for m in messages if m.polarity == "positive" and m.label]
+    if positive:
+        return "positive", Counter(reversed(positive)).most_common(1)[0][0], 0
+    return "neutral", emotion.NEUTRAL_LABEL, 0
+
+
+def _store_result(
+    session: Session, chat: ChatSession, messages: list[MessageView], findings: list[QcFinding]
+) -> QcSessionResult:
+    setting = shop_setting(session, chat.shop_id)
+    value = score([(f.weight, f.final_passed) for f in findings])
+    polarity, label, negatives = _session_emotion(messages)
+    hits = [hit for m in messages for hit in m.risks]
+    result = session.get(QcSessionResult, chat.id) or QcSessionResult(session_id=chat.id)
+    result.shop_id = chat.shop_id
+    result.platform = chat.platform.value
+    result.agent_id = chat.agent_id
+    result.started_at = chat.started_at
+    result.score = value
+    result.passed = value >= setting.pass_score
+    result.emotion_polarity = polarity
+    result.emotion_label = label
+    result.negative_messages = negatives
+    result.risk_level = max((h["level"] for h in hits), key=risk.LEVEL_RANK.__getitem__, default=None)
+    result.risk_count = len(hits)
+    result.failed_checkpoints = sorted(f.code for f in findings if not f.final_passed and f.weight > 0)
+    result.inspected_at = utcnow()
+    session.add(result)
+    session.flush()
+    return result
+
+
+def overrule(session: Session, *, finding_id: int, user: User, passed: bool, reason: str) -> QcFinding:
+    """A reviewer sets a checkpoint's result by hand; the change is logged and the score recomputed."""
+    finding = session.get(QcFinding, finding_id)
+    if finding is None:
+        raise FindingNotFoundError(finding_id)
+    if finding.final_passed == passed:
+        raise NotOverruledError()
+    session.add(
+        QcOverrule(
+            finding_id=finding.id,
+            session_id=finding.session_id,
+            user_id=user.id,
+            old_passed=finding.final_passed,
+            new_passed=passed,
+            reason=reason,
+            created_at=utcnow(),
+        )
+    )
+    finding.final_passed = passed
+    finding.overruled = True
+    finding.overruled_by_id = user.id
+    finding.overruled_at = utcnow()
+    finding.overrule_reason = reason
+    session.flush()
+    chat = session.get(ChatSession, finding.session_id)
+    assert chat is not None
+    findings = list(session.scalars(select(QcFinding).where(QcFinding.session_id == chat.id)))
+    _store_result(session, chat, repository.message_views(session, chat.id), findings)
+    return finding
+
+
+def reinspect_shop(session: Session, *, shop_id: int, limit: int = 5000) -> int:
+    """Score a shop's recent sessions again after its checkpoints changed; returns how many."""
+    ids = list(
+        session.scalars(
+            select(ChatSession.id)
+            .where(ChatSession.shop_id == shop_id)
+            .order_by(ChatSession.started_at.desc())
+            .limit(limit)
+        )
+    )
+    inspect(session, session_ids=ids)
+    return len(ids)
+
+
+def analyse_backlog(session: Session, *, limit: int = 20_000) -> int:
+    """Messages that arrived without analysis (e.g. before QC was installed) are analysed now."""
+    missing = list(
+        session.scalars(
+            select(ChatMessage.id)
+            .outerjoin(QcMessageAnalysis, QcMessageAnalysis.message_id == ChatMessage.id)
+            .where(ChatMessage.sender == Sender.CUSTOMER, QcMessageAnalysis.message_id.is_(None))
+            .limit(limit)
+        )
+    )
+    if not missing:
+        return 0
+    analyse_messages(session, missing)
+    sessions = sorted(set(session.scalars(select(ChatMessage.session_id).where(ChatMessage.id.in_(missing)))))
+    inspect(session, session_ids=sessions)
+    return len(missing)
