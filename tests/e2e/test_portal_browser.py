@@ -1,0 +1,85 @@
+"""The customer portal's three-step flows in headless Chromium at a phone's viewport (390x844)."""
+
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from aftersales.orders.models import OrderStatus
+from aftersales.selfservice.access import portal_path
+from tests.builders import make_order, make_shipment
+from tests.e2e.conftest import LiveServer
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+
+
+def _shipped_order(session: Session) -> dict[str, Any]:
+    order = make_order(session, status=OrderStatus.SHIPPED)
+    make_shipment(session, order=order)
+    return {"path": portal_path(order.id)}
+
+
+def _unshipped_order(session: Session) -> dict[str, Any]:
+    order = make_order(session, status=OrderStatus.PAID)
+    return {"path": portal_path(order.id)}
+
+
+def _open(page: Any, live_server: LiveServer, seeded: dict[str, Any]) -> None:
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}{seeded['path']}")
+    page.get_by_role("heading", name="我要办理").wait_for()
+
+
+def _fits_the_screen(page: Any) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
+def test_customer_applies_for_a_return_with_self_send_in_three_steps(
+    live_server: LiveServer, browser_page: Any
+) -> None:
+    seeded = live_server.seed(_shipped_order)
+    page = browser_page
+    _open(page, live_server, seeded)
+    page.get_by_role("link", name="退货退款").click()
+    page.get_by_label("售后原因").select_option("not_fit")
+    page.get_by_label("自行寄回").check()
+    assert _fits_the_screen(page)
+    page.get_by_role("button", name="提交申请").click()
+    assert page.get_by_test_id("request-status").inner_text() == "已提交"
+    assert "寄回地址" in page.locator("main").inner_text()
+    assert _fits_the_screen(page)
+
+
+def test_customer_changes_the_address_before_shipping(live_server: LiveServer, browser_page: Any) -> None:
+    seeded = live_server.seed(_unshipped_order)
+    page = browser_page
+    _open(page, live_server, seeded)
+    page.get_by_role("link", name="修改收货地址").click()
+    page.get_by_label("收货人").fill("李四")
+    page.get_by_label("联系电话").fill("13911112222")
+    page.get_by_label("省份").fill("上海市")
+    page.get_by_label("城市").fill("上海市")
+    page.get_by_label("区/县").fill("浦东新区")
+    page.get_by_label("详细地址").fill("世纪大道 100 号")
+    page.get_by_role("button", name="提交新地址").click()
+    assert page.get_by_test_id("request-status").inner_text() == "已提交"
+    assert page.get_by_test_id("expected-by").is_visible()
+
+
+def test_customer_registers_a_company_invoice_after_fixing_the_tax_id(
+    live_server: LiveServer, browser_page: Any
+) -> None:
+    seeded = live_server.seed(_shipped_order)
+    page = browser_page
+    _open(page, live_server, seeded)
+    page.get_by_role("link", name="发票登记").click()
+    page.get_by_label("企业", exact=True).check()
+    page.get_by_label("发票抬头").fill("杭州某某科技有限公司")
+    page.get_by_label("税号(企业必填,18 位统一社会信用代码)").fill("12345")
+    page.get_by_role("button", name="提交发票信息").click()
+    assert "税号格式不正确" in page.get_by_role("alert").inner_text()
+    page.get_by_label("税号(企业必填,18 位统一社会信用代码)").fill("91350100M000100Y43")
+    page.get_by_role("button", name="提交发票信息").click()
+    assert page.get_by_test_id("request-status").inner_text() == "已提交"
