@@ -1,0 +1,424 @@
+"""Console pages: the queue (with "handed to me" first), ticket detail beside the order and its
+parcels, create-from-order in two clicks, the handoff board and the department feedback board.
+
+Pages are thin: every rule lives in the services; forms post and redirect back (303).
+"""
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from aftersales.auth.deps import CurrentUser, RequireSupervisor, SessionDep
+from aftersales.auth.models import Role, User
+from aftersales.catalog.models import Shop
+from aftersales.kit.errors import InvalidInputError
+from aftersales.kit.pagination import PageDep
+from aftersales.kit.time import SHANGHAI, utcnow
+from aftersales.orders import repository as order_repository
+from aftersales.orders.models import Order
+from aftersales.orders.schemas import OrderDetail
+from aftersales.tickets import feedback, repository, service, shifts
+from aftersales.tickets import settings_service as config
+from aftersales.tickets.defaults import DEPARTMENTS
+from aftersales.tickets.history import customer_history
+from aftersales.tickets.models import (
+    FEEDBACK_LABELS,
+    SEVERITY_LABELS,
+    STATUS_LABELS,
+    TYPE_LABELS,
+    Shift,
+    Ticket,
+    TicketGroup,
+    TicketStatus,
+    TicketType,
+)
+from aftersales.tickets.repository import SLA_LABELS, QueueFilter, QueueSort, SlaState
+from aftersales.web.render import NavItem, render
+
+router = APIRouter(prefix="/console/tickets", include_in_schema=False)
+
+NAV = [
+    NavItem("工单", "/console/tickets"),
+    NavItem("交接班", "/console/tickets/handoffs"),
+    NavItem("部门反馈", "/console/tickets/feedback"),
+]
+
+# One click from an order: the type and the most common category for it.
+QUICK_TYPES: list[tuple[str, str, str | None, str]] = [
+    ("consultation", "其他", "其他", "咨询"),
+    ("return", "商品问题", "质量问题", "退货·质量问题"),
+    ("exchange", "商品问题", "描述不符", "换货·描述不符"),
+    ("reshipment", "商品问题", "错发漏发", "补发·错发漏发"),
+    ("refund", "商品问题", "主观不满意", "退款·不满意"),
+    ("complaint", "服务问题", "服务态度", "投诉"),
+    ("consultation", "物流问题", "物流延迟", "物流咨询"),
+]
+SORT_LABELS = {
+    QueueSort.SLA: "SLA 截止",
+    QueueSort.PRIORITY: "优先级",
+    QueueSort.CREATED: "创建时间",
+    QueueSort.UPDATED: "最近更新",
+}
+DEPARTMENT_LABELS = {
+    "product": "产品",
+    "operations": "运营",
+    "warehouse": "仓库",
+    "logistics": "物流",
+    "design": "设计",
+}
+
+
+def _labels() -> dict[str, Any]:
+    return {
+        "statuses": STATUS_LABELS,
+        "types": TYPE_LABELS,
+        "severities": SEVERITY_LABELS,
+        "sla_labels": SLA_LABELS,
+        "feedback_labels": FEEDBACK_LABELS,
+        "departments": DEPARTMENT_LABELS,
+    }
+
+
+def _names(session: Session, model: Any, ids: set[int | None], attr: str) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {row.id: getattr(row, attr) for row in session.scalars(select(model).where(model.id.in_(wanted)))}
+
+
+def countdown(due: datetime | None, now: datetime) -> str:
+    """``剩 1:05`` / ``超 0:12`` (hours:minutes) for the SLA column."""
+    if due is None:
+        return ""
+    seconds = int((due - now).total_seconds())
+    sign, seconds = ("剩", seconds) if seconds >= 0 else ("超", -seconds)
+    return f"{sign} {seconds // 3600}:{seconds % 3600 // 60:02d}"
+
+
+# ---- queue ----------------------------------------------------------------------------------
+
+
+@router.get("", response_class=HTMLResponse)
+def queue(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    page: PageDep,
+    status: TicketStatus | None = None,
+    sla: SlaState | None = None,
+    shift_id: int | None = None,
+    group_id: int | None = None,
+    mine: bool = False,
+    handed_to_me: bool = False,
+    follow_up_due: bool = False,
+    q: str | None = None,
+    sort: QueueSort = QueueSort.SLA,
+) -> Response:
+    now = utcnow()
+    filters = QueueFilter(
+        statuses=[status] if status else None,
+        sla=sla,
+        shift_id=shift_id,
+        group_id=group_id,
+        assignee_id=user.id if mine else None,
+        handed_to=user.id if handed_to_me else None,
+        follow_up_due=follow_up_due,
+        q=q,
+        sort=sort,
+    )
+    statement = repository.queue(filters, now=now)
+    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    rows = session.execute(statement.offset(page.offset).limit(page.size)).all()
+    handed = _handed_to_me(session, user.id)
+    tickets = [t for t, _ in rows] + [t for _, t in handed]
+    return render(
+        request,
+        "tickets/_rows.html" if request.headers.get("HX-Request") else "tickets/queue.html",
+        rows=rows,
+        handed=handed,
+        total=total,
+        page=page,
+        now=now,
+        countdown=countdown,
+        counts=repository.sla_counts(session, now=now),
+        users=_names(session, User, {t.assignee_id for t in tickets}, "display_name"),
+        groups={g.id: g for g in config.groups(session)},
+        shifts={s.id: s for s in shifts.all_shifts(session)},
+        filters=filters,
+        sorts=SORT_LABELS,
+        query=request.url.query,
+        **_labels(),
+    )
+
+
+def _handed_to_me(session: Session, user_id: int) -> list[tuple[Any, Ticket]]:
+    pending = repository.pending_handoffs(session, user_id=user_id)
+    tickets = {
+        t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_([h.ticket_id for h in pending])))
+    }
+    return [(h, tickets[h.ticket_id]) for h in pending if h.ticket_id in tickets]
+
+
+# ---- create from an order -------------------------------------------------------------------
+
+
+@router.get("/new", response_class=HTMLResponse)
+def new_ticket(
+    request: Request, session: SessionDep, user: CurrentUser, order_no: str | None = None
+) -> Response:
+    """Paste the order number (or open from an order), then one click on the problem type."""
+    orders: list[Order] = []
+    if order_no:
+        text = order_no.strip()
+        orders = list(session.scalars(select(Order).where(Order.source_id == text).limit(5)))
+    shops = {s.id: s for s in session.scalars(select(Shop).order_by(Shop.id))}
+    return render(
+        request,
+        "tickets/new.html",
+        order_no=order_no or "",
+        orders=orders,
+        shops=shops,
+        quick=QUICK_TYPES,
+        tree=config.taxonomy_tree(session),
+        **_labels(),
+    )
+
+
+@router.post("/new")
+def create_ticket(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    type: Annotated[TicketType, Form()],
+    category: Annotated[str, Form()],
+    order_id: Annotated[int | None, Form()] = None,
+    shop_id: Annotated[int | None, Form()] = None,
+    subcategory: Annotated[str | None, Form()] = None,
+    title: Annotated[str | None, Form()] = None,
+    description: Annotated[str, Form()] = "",
+    severity: Annotated[str, Form()] = "medium",
+) -> Response:
+    subcategory = subcategory or None
+    service.check_taxonomy(session, category=category, subcategory=subcategory, detail=None)
+    label = TYPE_LABELS[type] + (f"·{subcategory}" if subcategory else "")
+    order = session.get(Order, order_id) if order_id else None
+    ticket = service.create_ticket(
+        session,
+        order_id=order_id,
+        shop_id=shop_id,
+        type=type,
+        category=category,
+        subcategory=subcategory,
+        title=(title or "").strip() or (f"{label}:订单 {order.source_id}" if order else label),
+        description=description,
+        severity=severity,
+        actor_id=user.id,
+        assignee_id=user.id,
+    )
+    return RedirectResponse(f"/console/tickets/{ticket.id}", status_code=303)
+
+
+# ---- detail and actions ---------------------------------------------------------------------
+
+
+@router.get("/handoffs", response_class=HTMLResponse)
+def handoff_board(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    now = utcnow()
+    rows = repository.handoff_board(session, since=now - timedelta(hours=48))
+    user_ids = {h.from_user_id for h, _ in rows} | {h.to_user_id for h, _ in rows}
+    all_shifts = shifts.all_shifts(session)
+    current = shifts.current_shift(all_shifts, now)
+    roster = _roster(session)
+    return render(
+        request,
+        "tickets/handoffs.html",
+        rows=rows,
+        users=_names(session, User, user_ids, "display_name"),
+        shifts={s.id: s for s in all_shifts},
+        current=current,
+        roster=roster,
+        may_run=user.role.at_least(Role.SUPERVISOR),
+        **_labels(),
+    )
+
+
+def _roster(session: Session) -> dict[int, list[str]]:
+    from aftersales.tickets.models import RosterEntry
+
+    rows = session.execute(
+        select(RosterEntry.shift_id, User.display_name)
+        .join(User, User.id == RosterEntry.user_id)
+        .order_by(User.id)
+    )
+    roster: dict[int, list[str]] = {}
+    for shift_id, name in rows:
+        roster.setdefault(shift_id, []).append(name)
+    return roster
+
+
+@router.post("/handoffs/run")
+def run_handoff(session: SessionDep, user: RequireSupervisor, shift_code: Annotated[str, Form()]) -> Response:
+    shift = session.scalar(select(Shift).where(Shift.code == shift_code))
+    if shift is None:
+        raise InvalidInputError("shift_code", f"班次不存在: {shift_code}")
+    shifts.hand_off(session, shift_id=shift.id, day=utcnow().astimezone(SHANGHAI).date())
+    return RedirectResponse("/console/tickets/handoffs", status_code=303)
+
+
+@router.post("/handoffs/{handoff_id}/ack")
+def ack_handoff(
+    session: SessionDep, user: CurrentUser, handoff_id: int, back: Annotated[str, Form()] = ""
+) -> Response:
+    handoff = shifts.acknowledge(session, handoff_id=handoff_id, user_id=user.id)
+    target = (
+        f"/console/tickets/{handoff.ticket_id}"
+        if handoff and back == "ticket"
+        else "/console/tickets/handoffs"
+    )
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/feedback", response_class=HTMLResponse)
+def feedback_board(
+    request: Request, session: SessionDep, user: CurrentUser, department: str | None = None
+) -> Response:
+    """Open feedback grouped by SKU and category: what each department should fix first."""
+    items = repository.feedback_board(session, department=department)
+    groups: dict[tuple[str | None, str], list[Any]] = {}
+    for item in items:
+        groups.setdefault((item.sku_code, item.category), []).append(item)
+    return render(
+        request,
+        "tickets/feedback.html",
+        groups=groups,
+        department=department,
+        summary=repository.feedback_summary(session, department=department),
+        **_labels(),
+    )
+
+
+@router.post("/feedback/{feedback_id}/answer")
+def answer_feedback(
+    session: SessionDep, user: CurrentUser, feedback_id: int, answer: Annotated[str, Form()]
+) -> Response:
+    item = feedback.answer_feedback(session, feedback_id=feedback_id, answer=answer.strip(), actor_id=user.id)
+    return RedirectResponse(f"/console/tickets/feedback?department={item.department}", status_code=303)
+
+
+@router.get("/{ticket_id}", response_class=HTMLResponse)
+def detail(request: Request, session: SessionDep, user: CurrentUser, ticket_id: int) -> Response:
+    ticket = service.get_ticket(session, ticket_id)
+    now = utcnow()
+    state = session.execute(
+        select(repository.sla_state(now)).select_from(Ticket).where(Ticket.id == ticket_id)
+    ).scalar_one()
+    order = None
+    if ticket.order_id is not None:
+        row = order_repository.order_with_items(session, ticket.order_id)
+        if row is not None:
+            parcels = order_repository.shipments_with_events(session, row.id)
+            order = OrderDetail.for_order(row, parcels, reveal=user.may_see_pii)
+    timeline = repository.timeline(session, ticket_id)
+    actor_ids = {e.actor_id for e in timeline} | {ticket.assignee_id}
+    agents = list(session.scalars(select(User).where(User.is_active.is_(True)).order_by(User.id)))
+    return render(
+        request,
+        "tickets/detail.html",
+        ticket=ticket,
+        sla=state,
+        now=now,
+        countdown=countdown,
+        order=order,
+        shop=session.get(Shop, ticket.shop_id),
+        timeline=timeline,
+        users=_names(session, User, actor_ids, "display_name"),
+        agents=agents,
+        group=session.get(TicketGroup, ticket.group_id) if ticket.group_id else None,
+        groups=config.groups(session),
+        targets=sorted(service.TRANSITIONS[ticket.status], key=list(TicketStatus).index),
+        history=customer_history(session, ticket=ticket, reveal=user.may_see_pii),
+        feedback_items=repository.ticket_feedback(session, ticket_id),
+        handoffs=[
+            h for h in repository.pending_handoffs(session, user_id=user.id) if h.ticket_id == ticket_id
+        ],
+        department_codes=DEPARTMENTS,
+        **_labels(),
+    )
+
+
+def _back(ticket_id: int) -> Response:
+    return RedirectResponse(f"/console/tickets/{ticket_id}", status_code=303)
+
+
+@router.post("/{ticket_id}/transition")
+def transition(
+    session: SessionDep,
+    user: CurrentUser,
+    ticket_id: int,
+    to: Annotated[TicketStatus, Form()],
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    service.transition(session, ticket_id=ticket_id, to=to, actor_id=user.id, note=note.strip() or None)
+    return _back(ticket_id)
+
+
+@router.post("/{ticket_id}/comment")
+def comment(
+    session: SessionDep,
+    user: CurrentUser,
+    ticket_id: int,
+    text: Annotated[str, Form(min_length=1)],
+    internal: Annotated[bool, Form()] = False,
+) -> Response:
+    service.add_comment(session, ticket_id=ticket_id, actor_id=user.id, text=text.strip(), internal=internal)
+    return _back(ticket_id)
+
+
+@router.post("/{ticket_id}/assign")
+def assign(
+    session: SessionDep,
+    user: CurrentUser,
+    ticket_id: int,
+    assignee_id: Annotated[int | None, Form()] = None,
+    group_code: Annotated[str | None, Form()] = None,
+) -> Response:
+    service.assign(
+        session, ticket_id=ticket_id, actor_id=user.id, assignee_id=assignee_id, group_code=group_code or None
+    )
+    return _back(ticket_id)
+
+
+@router.post("/{ticket_id}/follow-up")
+def follow_up(
+    session: SessionDep,
+    user: CurrentUser,
+    ticket_id: int,
+    at: Annotated[str, Form()],
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        local = datetime.fromisoformat(at).replace(tzinfo=SHANGHAI)
+    except ValueError:
+        raise InvalidInputError("at", "跟进时间格式错误") from None
+    service.schedule_follow_up(
+        session, ticket_id=ticket_id, actor_id=user.id, at=local, note=note.strip() or None
+    )
+    return _back(ticket_id)
+
+
+@router.post("/{ticket_id}/feedback")
+def raise_feedback(
+    session: SessionDep,
+    user: CurrentUser,
+    ticket_id: int,
+    department: Annotated[str, Form()],
+    content: Annotated[str, Form(min_length=1)],
+) -> Response:
+    feedback.raise_feedback(
+        session, ticket_id=ticket_id, department=department, content=content.strip(), actor_id=user.id
+    )
+    return _back(ticket_id)

@@ -1,0 +1,131 @@
+"""Console pages render real data and their forms work (the browser tests cover the clicks)."""
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aftersales.auth.models import Role
+from aftersales.tickets.feedback import raise_feedback
+from aftersales.tickets.models import FeedbackItem, Ticket
+from tests.builders import make_event, make_order, make_shipment
+from tests.builders.tickets import make_ticket
+
+Headers = Callable[..., dict[str, str]]
+
+
+class TestQueuePage:
+    def test_queue_lists_open_tickets_with_their_sla_state(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        ticket = make_ticket(session, title="杯子破损待处理")
+        page = client.get("/console/tickets", headers=auth_headers(Role.AGENT))
+        assert page.status_code == 200
+        assert f'data-ticket="{ticket.id}"' in page.text
+        assert 'data-sla="ok"' in page.text
+
+    def test_htmx_filter_returns_only_the_rows(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        make_ticket(session)
+        page = client.get(
+            "/console/tickets?sla=breached", headers={**auth_headers(Role.AGENT), "HX-Request": "true"}
+        )
+        assert page.text.lstrip().startswith("<table")
+
+
+class TestCreateFromOrder:
+    def test_order_lookup_offers_one_click_types(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        order = make_order(session)
+        page = client.get(
+            f"/console/tickets/new?order_no={order.source_id}", headers=auth_headers(Role.AGENT)
+        )
+        assert 'data-testid="order-found"' in page.text
+        assert "退货·质量问题" in page.text
+
+    def test_one_click_creates_the_ticket_assigned_to_me_and_opens_it(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        order = make_order(session)
+        form = {"order_id": order.id, "type": "return", "category": "商品问题", "subcategory": "质量问题"}
+        response = client.post(
+            "/console/tickets/new", data=form, headers=auth_headers(Role.AGENT), follow_redirects=False
+        )
+        ticket = session.scalars(select(Ticket).where(Ticket.order_id == order.id)).one()
+        assert response.headers["location"] == f"/console/tickets/{ticket.id}"
+        assert (ticket.title, ticket.assignee_id is not None) == (
+            f"退货·质量问题:订单 {order.source_id}",
+            True,
+        )
+
+
+class TestDetailPage:
+    def test_detail_shows_the_order_parcels_and_tracking_beside_the_ticket(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        order = make_order(session)
+        make_event(
+            session, shipment=make_shipment(session, order=order), raw_text="快件已到达【杭州转运中心】"
+        )
+        ticket = make_ticket(session, order=order)
+        page = client.get(f"/console/tickets/{ticket.id}", headers=auth_headers(Role.AGENT))
+        assert 'data-testid="ticket-order"' in page.text
+        assert "杭州转运中心" in page.text
+        assert "138****5678" in page.text
+
+    def test_reply_form_adds_to_the_timeline(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        ticket = make_ticket(session)
+        headers = auth_headers(Role.AGENT)
+        client.post(f"/console/tickets/{ticket.id}/comment", data={"text": "已安排补发"}, headers=headers)
+        page = client.get(f"/console/tickets/{ticket.id}", headers=headers)
+        assert "已安排补发" in page.text
+
+    def test_invalid_transition_renders_the_error_page(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        ticket = make_ticket(session)
+        page = client.post(
+            f"/console/tickets/{ticket.id}/transition",
+            data={"to": "closed"},
+            headers=auth_headers(Role.AGENT),
+        )
+        assert page.status_code == 409
+        assert "不能从「新建」变为「已关闭」" in page.text
+
+
+class TestBoards:
+    def test_handoff_board_renders_the_shifts(self, client: TestClient, auth_headers: Headers) -> None:
+        page = client.get("/console/tickets/handoffs", headers=auth_headers(Role.SUPERVISOR))
+        assert ("早班" in page.text, 'data-shift="morning"' in page.text) == (True, True)
+
+    def test_agents_do_not_see_the_run_handoff_button(
+        self, client: TestClient, auth_headers: Headers
+    ) -> None:
+        page = client.get("/console/tickets/handoffs", headers=auth_headers(Role.AGENT))
+        assert 'data-shift="morning"' not in page.text
+
+    def test_feedback_board_groups_by_sku_and_answer_goes_back(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        ticket = make_ticket(session)
+        item = raise_feedback(
+            session,
+            ticket_id=ticket.id,
+            department="warehouse",
+            content="连续错发",
+            actor_id=None,
+            sku_code="CUP-1",
+        )
+        headers = auth_headers(Role.AGENT)
+        page = client.get("/console/tickets/feedback?department=warehouse", headers=headers)
+        client.post(
+            f"/console/tickets/feedback/{item.id}/answer", data={"answer": "已调整库位"}, headers=headers
+        )
+        session.expire_all()
+        assert "CUP-1 · 商品问题" in page.text
+        assert session.get(FeedbackItem, item.id).status == "answered"  # type: ignore[union-attr]
