@@ -1,10 +1,18 @@
+import re
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aftersales.catalog.models import Platform
-from aftersales.conversations.models import Handling, Sender
+from aftersales.conversations.models import ChatMessage, Handling, Sender
+from aftersales.kit.pii import mask_phone
 from aftersales.kit.time import as_utc
+
+_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def mask_phones_in_text(text: str) -> str:
+    return _MOBILE.sub(lambda m: mask_phone(m.group(0)) or "", text)
 
 
 class MessageIn(BaseModel):
@@ -44,6 +52,12 @@ class MessageRead(BaseModel):
     agent_id: int | None
     agent_account: str | None
     response_seconds: int | None
+
+    @classmethod
+    def for_reader(cls, message: ChatMessage, *, reveal: bool) -> "MessageRead":
+        """Phone numbers customers type into the chat are masked like the order's."""
+        read = cls.model_validate(message)
+        return read if reveal else read.model_copy(update={"text": mask_phones_in_text(read.text)})
 
 
 class SessionRead(BaseModel):

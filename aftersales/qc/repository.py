@@ -201,10 +201,25 @@ def _period(column: Any, since: datetime | None, until: datetime | None) -> list
     return conditions
 
 
+def dimension(by: str) -> Any:
+    """The column a summary groups by: platform, shop, agent, or the agent's shift group (班组)."""
+    from aftersales.tickets.models import Shift
+
+    columns = {
+        "platform": QcSessionResult.platform,
+        "shop": QcSessionResult.shop_id,
+        "agent": QcSessionResult.agent_id,
+        "group": func.coalesce(Shift.name, "未排班"),
+    }
+    return columns[by]
+
+
 def score_summary(
     session: Session, *, dimension: Any, since: datetime | None = None, until: datetime | None = None
 ) -> list[dict[str, Any]]:
     """Sessions, average score, pass rate, negative share and risky sessions per value of ``dimension``."""
+    from aftersales.tickets.models import RosterEntry, Shift
+
     r = QcSessionResult
     rows = session.execute(
         select(
@@ -217,7 +232,8 @@ def score_summary(
             func.sum(case((r.risk_level.is_not(None), 1), else_=0)).label("risky"),
         )
         .select_from(r)
-        .join(ChatSession, ChatSession.id == r.session_id)
+        .outerjoin(RosterEntry, RosterEntry.user_id == r.agent_id)
+        .outerjoin(Shift, Shift.id == RosterEntry.shift_id)
         .where(*_period(r.started_at, since, until))
         .group_by(dimension)
         .order_by(func.count().desc())

@@ -1,0 +1,119 @@
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from aftersales.qc.models import AlertStatus, Area
+
+
+class FindingRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    code: str
+    area: Area
+    weight: int
+    auto_passed: bool
+    final_passed: bool
+    message_id: int | None
+    evidence: str | None
+    detail: str
+    overruled: bool
+    overruled_by_id: int | None
+    overruled_at: datetime | None
+    overrule_reason: str | None
+
+
+class ResultRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    session_id: int
+    shop_id: int
+    platform: str
+    agent_id: int | None
+    started_at: datetime
+    score: int
+    passed: bool
+    emotion_polarity: str
+    emotion_label: str
+    negative_messages: int
+    risk_level: str | None
+    risk_count: int
+    failed_checkpoints: list[str]
+
+
+class InspectionRead(BaseModel):
+    result: ResultRead | None
+    findings: list[FindingRead]
+
+
+class OverruleIn(BaseModel):
+    passed: bool
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class AlertRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    session_id: int
+    shop_id: int
+    level: str
+    kinds: list[str]
+    message_id: int | None
+    phrase: str
+    status: AlertStatus
+    raised_at: datetime
+    escalated_at: datetime | None
+    acknowledged_at: datetime | None
+    handling_at: datetime | None
+    closed_at: datetime | None
+    note: str | None
+    notified: int
+
+
+class CloseIn(BaseModel):
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class CheckpointRead(BaseModel):
+    code: str
+    area: Area
+    name: str
+    description: str
+    weight: int
+    enabled: bool
+    params: dict[str, Any]
+
+
+class CheckpointUpdate(BaseModel):
+    weight: int | None = Field(default=None, ge=0, le=100)
+    enabled: bool | None = None
+    params: dict[str, int] | None = None
+
+
+class ShopSettingIn(BaseModel):
+    pass_score: int | None = Field(default=None, ge=0, le=100)
+    alert_group_code: str | None = Field(default=None, min_length=1, max_length=32)
+    high_alert_group_code: str | None = Field(default=None, max_length=32)
+
+
+class ShopSettingRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    shop_id: int
+    pass_score: int
+    alert_group_code: str
+    high_alert_group_code: str | None
+
+
+class ClassifyIn(BaseModel):
+    texts: list[str] = Field(min_length=1, max_length=1000)
+
+
+class TextAnalysis(BaseModel):
+    text: str
+    polarity: str
+    label: str
+    confidence: float
+    risks: list[dict[str, Any]]
