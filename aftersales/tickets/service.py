@@ -212,6 +212,7 @@ def _log_creation(session: Session, ticket: Ticket, actor_id: int | None, cc: li
         kind="created",
         message=note,
         data={"source": ticket.source, "group_id": ticket.group_id, "assignee_id": ticket.assignee_id},
+        at=ticket.created_at,
     )
 
 
@@ -326,6 +327,7 @@ def transition(
         kind="status",
         message=message,
         data={"old": str(current), "new": str(target), "note": note},
+        at=now,
     )
     if target == S.RESOLVED:
         publish(session, "tickets.resolved", ticket_id=ticket.id)
@@ -364,8 +366,10 @@ def add_timeline_entry(
     kind: str,
     message: str,
     data: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> TimelineEntry:
-    """Append to the ticket's timeline (never edited afterwards). ``kind="note"`` is internal."""
+    """Append to the ticket's timeline (never edited afterwards). ``kind="note"`` is internal;
+    ``at`` backdates an entry imported from elsewhere (default: now)."""
     entry = TimelineEntry(
         ticket_id=ticket_id,
         actor_id=actor_id,
@@ -373,7 +377,7 @@ def add_timeline_entry(
         message=message,
         is_internal=kind == "note",
         data=data or {},
-        created_at=utcnow(),
+        created_at=at or utcnow(),
     )
     session.add(entry)
     session.flush()
@@ -401,9 +405,12 @@ def add_comment(
         clock.refresh_next_deadline(ticket, clock.policy_of(session, ticket))
     if not internal and ticket.status == S.NEW:
         transition(session, ticket_id=ticket.id, to=S.IN_PROGRESS, actor_id=actor_id, now=now)
+    if not internal and ticket.follow_up_at is not None and ticket.follow_up_at <= now:
+        ticket.follow_up_at = ticket.follow_up_note = None
     ticket.updated_at = now
+    kind = "note" if internal else "comment"
     return add_timeline_entry(
-        session, ticket_id=ticket.id, actor_id=actor_id, kind="note" if internal else "comment", message=text
+        session, ticket_id=ticket.id, actor_id=actor_id, kind=kind, message=text, at=now
     )
 
 
@@ -414,8 +421,10 @@ def assign(
     actor_id: int | None,
     assignee_id: int | None = None,
     group_code: str | None = None,
+    now: datetime | None = None,
 ) -> Ticket:
     """Change assignee and/or group; the ticket follows the new assignee's shift."""
+    now = now or utcnow()
     ticket = get_ticket(session, ticket_id)
     changes: dict[str, Any] = {}
     if group_code is not None:
@@ -425,9 +434,9 @@ def assign(
     if assignee_id is not None and assignee_id != ticket.assignee_id:
         changes["assignee_id"] = [ticket.assignee_id, assignee_id]
         ticket.assignee_id = assignee_id
-        ticket.shift_id = shifts.shift_for(session, user_id=assignee_id, at=utcnow()) or ticket.shift_id
+        ticket.shift_id = shifts.shift_for(session, user_id=assignee_id, at=now) or ticket.shift_id
     if changes:
-        ticket.updated_at = utcnow()
+        ticket.updated_at = now
         add_timeline_entry(
             session,
             ticket_id=ticket.id,
@@ -435,6 +444,7 @@ def assign(
             kind="assign",
             message=_assign_message(session, ticket),
             data=changes,
+            at=now,
         )
     return ticket
 
