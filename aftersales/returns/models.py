@@ -94,6 +94,17 @@ class ReturnRequest(Base):
         Index("ix_return_requests_order_id", "order_id"),
         Index("ix_return_requests_customer_id_requested_at", "customer_id", "requested_at"),
         Index("ix_return_requests_ticket_id", "ticket_id"),
+        # covering: the retention conversion report (by agent, SKU or reason) reads only the index
+        Index(
+            "ix_return_requests_conversion",
+            "is_quality",
+            "agent_id",
+            "sku_id",
+            "reason_code",
+            "kind",
+            "outcome",
+            "requested_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -180,7 +191,8 @@ class Compensation(Base):
     __table_args__ = (
         Index("ix_compensations_order_id", "order_id"),
         Index("ix_compensations_paid_at", "paid_at"),
-        Index("ix_compensations_agent_id_reason_code", "agent_id", "reason_code"),
+        # covering: the ledger totals read only the index (agent x reason x kind, sum of amounts)
+        Index("ix_compensations_ledger", "agent_id", "reason_code", "kind", "amount_fen", "paid_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
