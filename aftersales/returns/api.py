@@ -17,7 +17,7 @@ from aftersales.kit.errors import InvalidInputError, NotFoundError
 from aftersales.kit.pagination import Page, PageDep, paginate
 from aftersales.kit.time import as_utc
 from aftersales.kit.webhooks import signed_body
-from aftersales.returns import payouts, repository, reshipments, service
+from aftersales.returns import payouts, refunds, repository, reshipments, service
 from aftersales.returns.errors import BeyondAuthorityError
 from aftersales.returns.models import ApprovalStatus, RequestKind, RequestStatus
 from aftersales.returns.schemas import (
@@ -122,7 +122,7 @@ def choose(session: SessionDep, user: RequireAgent, request_id: int, body: Choic
 def return_parcel(
     session: SessionDep, _: RequireAgent, request_id: int, body: ReturnParcelIn
 ) -> ReturnRequestRead:
-    request = service.attach_return_parcel(
+    request = refunds.attach_return_parcel(
         session,
         request_id=request_id,
         courier=body.courier,

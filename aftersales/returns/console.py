@@ -19,7 +19,7 @@ from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.pagination import PageDep, paginate
 from aftersales.kit.pii import mask_name, mask_phone
 from aftersales.orders.models import Customer, Order, Shipment
-from aftersales.returns import payouts, repository, reshipments, service
+from aftersales.returns import payouts, refunds, repository, reshipments, service
 from aftersales.returns.errors import BeyondAuthorityError
 from aftersales.returns.models import OfferKind, RequestKind, RequestStatus, ReturnRequest
 from aftersales.returns.reasons import REASONS
@@ -349,7 +349,7 @@ def parcel(
         code = courier_code(courier)
     except KeyError:
         raise InvalidInputError("courier", f"未知快递公司: {courier}") from None
-    service.attach_return_parcel(session, request_id=return_id, courier=code, tracking_no=tracking_no.strip())
+    refunds.attach_return_parcel(session, request_id=return_id, courier=code, tracking_no=tracking_no.strip())
     return _back(return_id)
 
 

@@ -18,7 +18,7 @@ from aftersales.demo.users import DEMO_USERS
 from aftersales.orders.models import Order, Shipment, TrackingStatus
 from aftersales.orders.schemas import TrackingEventIn
 from aftersales.orders.service import ingest_tracking_events
-from aftersales.returns import payouts, reshipments, service
+from aftersales.returns import payouts, refunds, reshipments, service
 from aftersales.returns.errors import BeyondAuthorityError
 from aftersales.returns.models import OfferKind, RequestKind, RequestStatus, ReturnRequest
 from aftersales.returns.schemas import ErpCallbackIn, ReshipItem, ReshipmentIn, ReturnRequestIn
@@ -249,7 +249,7 @@ def _early_refund(session: Session, request: ReturnRequest, agent: User, as_of: 
     if order.paid_fen > service.get_policy(session, order.shop_id).early_refund_max_fen:
         return 0
     tracking = f"YT{9_000_000_000 + request.id}"
-    service.attach_return_parcel(
+    refunds.attach_return_parcel(
         session, request_id=request.id, courier="yto", tracking_no=tracking, shipped_at=request.requested_at
     )
     scanned = min(request.requested_at + timedelta(hours=3), as_of)

@@ -3,7 +3,7 @@
 from sqlalchemy.orm import Session
 
 from aftersales.kit.events import DomainEvent, subscribe
-from aftersales.returns.service import on_intercept_resolved
+from aftersales.returns.refunds import on_intercept_resolved
 
 
 @subscribe("logistics.intercept_resolved")

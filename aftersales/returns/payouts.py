@@ -29,7 +29,8 @@ from aftersales.returns.models import (
 )
 from aftersales.returns.policy import authorize_compensation, check_early_refund, yuan
 from aftersales.returns.reasons import label
-from aftersales.returns.service import get_policy, get_request, release_refund
+from aftersales.returns.refunds import release_refund
+from aftersales.returns.service import get_policy, get_request
 
 
 def _order(session: Session, order_id: int) -> Order:

@@ -18,13 +18,14 @@ from aftersales.kit.time import utcnow
 from aftersales.messaging.models import OutboxMessage, OutboxStatus
 from aftersales.messaging.service import queue_message
 from aftersales.orders.couriers import courier_name
-from aftersales.orders.models import Customer, Order
+from aftersales.orders.models import Order
 from aftersales.orders.repository import shipment_ids
 from aftersales.orders.schemas import ShipmentIn
 from aftersales.orders.service import ingest_shipments
 from aftersales.returns import erp, repository, ticketing
 from aftersales.returns.errors import NoReplacementError, ReshipmentNotFoundError, WarehouseCheckRequiredError
 from aftersales.returns.models import Outcome, RequestKind, Reshipment, ReshipmentStatus
+from aftersales.returns.notices import tell_customer
 from aftersales.returns.schemas import ErpCallbackIn, ReshipItem, ReshipmentIn
 from aftersales.returns.service import get_policy, get_request, resolve
 from aftersales.returns.specs import available, choose_replacement
@@ -183,19 +184,15 @@ def erp_callback(session: Session, *, data: ErpCallbackIn) -> Reshipment:
 def _tell_customer(
     session: Session, reshipment: Reshipment, order: Order, *, courier: str, tracking_no: str
 ) -> None:
-    customer = session.get(Customer, order.customer_id)
-    assert customer is not None
-    text = (
-        f"亲,您订单 {order.source_id} 的补发商品已发出,{courier_name(courier)} 运单号 {tracking_no},"
-        "请留意查收。给您带来不便非常抱歉!"
-    )
-    queue_message(
+    tell_customer(
         session,
-        channel="platform_im",
-        destination=f"{order.platform}:{customer.source_id}",
-        payload={"order_id": order.id, "order_no": order.source_id, "text": text},
+        order=order,
+        template_code="reshipment_notice",
         idempotency_key=f"returns:reshipment:{reshipment.id}:shipped:{tracking_no}",
-        subject=("reshipment", reshipment.id),
+        fallback_text=(
+            f"亲,您订单 {order.source_id} 的补发商品已发出,{courier_name(courier)} 运单号 {tracking_no},"
+            "请留意查收。给您带来不便非常抱歉!"
+        ),
     )
 
 

@@ -17,17 +17,12 @@ from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.events import publish
 from aftersales.kit.time import utcnow
 from aftersales.orders.models import Order, OrderItem
-from aftersales.orders.schemas import ShipmentIn
-from aftersales.orders.service import ingest_shipments
 from aftersales.returns import repository, ticketing
 from aftersales.returns.errors import RequestClosedError, ReturnRequestNotFoundError
 from aftersales.returns.models import (
-    Authority,
-    Compensation,
     OfferKind,
     OfferStatus,
     Outcome,
-    PayoutKind,
     RefundState,
     RequestKind,
     RequestStatus,
@@ -177,6 +172,8 @@ def create_request(session: Session, *, data: ReturnRequestIn, actor_id: int | N
     _log_intake(session, request, actor_id)
     _apply_sops(session, request, order, policy)
     if data.return_tracking_no and data.return_courier:
+        from aftersales.returns.refunds import attach_return_parcel  # refunds builds on this module
+
         attach_return_parcel(
             session,
             request_id=request.id,
@@ -414,128 +411,6 @@ def resolve(
         message=message,
         data={"outcome": str(outcome)},
     )
-
-
-def release_refund(
-    session: Session,
-    request: ReturnRequest,
-    *,
-    kind: PayoutKind,
-    authority: Authority,
-    actor_id: int | None,
-    note: str,
-) -> Compensation:
-    """Pay the refund once (a second release is a no-op returning the first payout)."""
-    if request.refund_state == RefundState.RELEASED:
-        paid = session.scalar(
-            select(Compensation).where(
-                Compensation.request_id == request.id, Compensation.kind != PayoutKind.COMPENSATION
-            )
-        )
-        assert paid is not None
-        return paid
-    payout = Compensation(
-        shop_id=request.shop_id,
-        order_id=request.order_id,
-        request_id=request.id,
-        ticket_id=request.ticket_id,
-        kind=kind,
-        authority=authority,
-        amount_fen=request.refund_fen,
-        reason_code=request.reason_code,
-        note=note,
-        agent_id=actor_id,
-        paid_at=utcnow(),
-    )
-    session.add(payout)
-    request.refund_state = RefundState.RELEASED
-    resolve(
-        session,
-        request,
-        outcome=Outcome.REFUNDED,
-        actor_id=actor_id,
-        message=f"{note}:退款 {yuan(request.refund_fen)}",
-    )
-    return payout
-
-
-def on_intercept_resolved(
-    session: Session, *, request_id: int, status: str, intercept_id: int | None
-) -> None:
-    """Release a held refund per the shop's rule when logistics reports the interception result."""
-    request = session.get(ReturnRequest, request_id)
-    if request is None or request.refund_state != RefundState.HELD_FOR_INTERCEPT:
-        return
-    policy = get_policy(session, request.shop_id)
-    if status == "failed":
-        request.refund_state = RefundState.INTERCEPT_FAILED
-        session.flush()
-        ticketing.note(
-            session,
-            request.ticket_id,
-            actor_id=None,
-            kind="returns.refund",
-            message="拦截失败:退款暂缓,请联系客户拒收或签收后走退货退款",
-            data={"intercept_id": intercept_id},
-        )
-        return
-    if status == "returned" or (status == "accepted" and policy.release_refund_on == "accepted"):
-        label = "拦截成功,包裹已退回" if status == "returned" else "快递已受理拦截"
-        release_refund(
-            session,
-            request,
-            kind=PayoutKind.REFUND,
-            authority=Authority.SHOP_RULE,
-            actor_id=None,
-            note=f"{label},按店铺规则退款",
-        )
-        return
-    ticketing.note(
-        session,
-        request.ticket_id,
-        actor_id=None,
-        kind="returns.refund",
-        message="快递已受理拦截,按店铺规则待包裹退回后退款",
-    )
-
-
-def attach_return_parcel(
-    session: Session, *, request_id: int, courier: str, tracking_no: str, shipped_at: datetime | None = None
-) -> ReturnRequest:
-    """The customer's return parcel is stored as an ``orders`` shipment (so courier scans reach it
-    like any other parcel) and linked here; its first scan is the pickup scan early refunds need."""
-    request = get_request(session, request_id)
-    order = session.get(Order, request.order_id)
-    shop = session.get(Shop, request.shop_id)
-    assert order is not None
-    assert shop is not None
-    result = ingest_shipments(
-        session,
-        [
-            ShipmentIn(
-                shop_code=shop.code,
-                order_no=order.source_id,
-                courier=courier,
-                tracking_no=tracking_no,
-                shipped_at=shipped_at or utcnow(),
-                item_summary=f"退货寄回(售后单 #{request.id})",
-            )
-        ],
-    )
-    if result.rejected:
-        raise InvalidInputError("tracking_no", str(result.rejected[0]["reason"]))
-    from aftersales.orders.repository import shipment_ids
-
-    request.return_shipment_id = shipment_ids(session, [(courier, tracking_no)])[(courier, tracking_no)]
-    session.flush()
-    ticketing.note(
-        session,
-        request.ticket_id,
-        actor_id=None,
-        kind="returns.parcel",
-        message=f"买家已寄回:{courier} {tracking_no}",
-    )
-    return request
 
 
 def record_warehouse_check(

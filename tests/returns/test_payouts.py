@@ -167,7 +167,7 @@ class TestApprovals:
 
 class TestEarlyRefund:
     def _request_with_return_parcel(self, session: Session, *, paid: int, scanned: bool):  # type: ignore[no-untyped-def]
-        from aftersales.returns.service import attach_return_parcel
+        from aftersales.returns.refunds import attach_return_parcel
 
         order = make_order(session, paid_fen=paid, total_fen=paid)
         request = make_return_request(session, order=order, reason_code="not_fit")

@@ -197,3 +197,27 @@ class TestInterception:
         )
         assert request.refund_state == RefundState.INTERCEPT_FAILED
         assert any("拦截失败" in m for m in timeline(session, request.ticket_id))
+
+    def test_released_refund_tells_the_customer_through_the_outbox(self, session: Session) -> None:
+        from aftersales.messaging.models import OutboxMessage
+
+        order = make_order(session)
+        make_shipment(session, order=order)
+        request = make_return_request(
+            session, order=order, kind=RequestKind.REFUND_ONLY, reason_code="changed_mind"
+        )
+        publish(
+            session,
+            "logistics.intercept_resolved",
+            order_id=order.id,
+            request_id=request.id,
+            intercept_id=1,
+            status="returned",
+        )
+        notice = session.scalar(
+            select(OutboxMessage).where(
+                OutboxMessage.idempotency_key == f"returns:request:{request.id}:refunded"
+            )
+        )
+        assert notice is not None
+        assert "299.00" in notice.payload["text"]

@@ -170,3 +170,25 @@ class TestErpCallback:
     def test_callback_for_an_unknown_reshipment_is_404(self, client: TestClient) -> None:
         raw, headers = _signed({"out_order_no": "RS999999", "courier": "sf", "tracking_no": "SF1234567890"})
         assert client.post("/api/returns/erp/callback", content=raw, headers=headers).status_code == 404
+
+    def test_the_shops_reshipment_template_is_used_when_it_exists(self, session: Session) -> None:
+        from aftersales.messaging.templates import save_template
+
+        save_template(
+            session,
+            code="reshipment_notice",
+            name="补发通知",
+            body="补发已寄出:{{ reshipment_courier }} {{ reshipment_tracking_no }}",
+        )
+        reshipment = _reshipment(session, url="http://erp.example/push")
+        reshipments.erp_callback(
+            session,
+            data=ErpCallbackIn(out_order_no=f"RS{reshipment.id}", courier="sf", tracking_no="SF5550001111"),
+        )
+        notice = session.scalar(
+            select(OutboxMessage).where(
+                OutboxMessage.idempotency_key.like(f"returns:reshipment:{reshipment.id}:shipped%")
+            )
+        )
+        assert notice is not None
+        assert notice.payload["text"] == "补发已寄出:顺丰速运 SF5550001111"
