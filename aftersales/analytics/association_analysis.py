@@ -1,13 +1,14 @@
 """关联分析 over stored data: tickets (problem category) and parcels (logistics outcome).
 
-Rules come from a deterministic sample of at most ``repository.SAMPLE_CASES`` cases (FP-growth in
-memory); cross-tab ratios are exact counts grouped in the database.
+The database groups the cases by every attribute at once (a few thousand combinations however
+many rows); cross-tab ratios are exact sums of those groups, and FP-growth runs on a proportional
+expansion of them capped at 20,000 cases.
 """
 
 from sqlalchemy.orm import Session
 
 from aftersales.analytics import charts, repository
-from aftersales.analytics.associations import CrossTabRow, Rule, mine_rules
+from aftersales.analytics.associations import CrossTabRow, Rule, expand, mine_rules
 from aftersales.analytics.results import Analysis, DataTable, percent
 from aftersales.analytics.scope import Scope
 from aftersales.analytics.sources import Inputs
@@ -51,31 +52,25 @@ def _rule_table(key: str, title: str, rules: list[Rule]) -> DataTable:
     return table
 
 
-def _crosstab_rows(session: Session, inputs: Inputs, scope: Scope) -> list[CrossTabRow]:
+def _crosstab_rows(groups: list[tuple[dict[str, object], int]]) -> list[CrossTabRow]:
+    """Exact problem rates per value of each dimension, summed from the grouped parcel counts."""
     rows: list[CrossTabRow] = []
+    grand = sum(n for _case, n in groups)
+    outcome_totals: dict[str, int] = {}
+    for case, n in groups:
+        outcome_totals[str(case["物流结果"])] = outcome_totals.get(str(case["物流结果"]), 0) + n
     for dimension in PARCEL_DIMENSIONS:
-        counts = repository.parcel_crosstab(session, inputs, scope, dimension)
         totals: dict[str, int] = {}
-        outcome_totals: dict[str, int] = {}
-        for value, outcome, n in counts:
+        hits: dict[tuple[str, str], int] = {}
+        for case, n in groups:
+            value, outcome = str(case[dimension]), str(case["物流结果"])
             totals[value] = totals.get(value, 0) + n
-            outcome_totals[outcome] = outcome_totals.get(outcome, 0) + n
-        grand = sum(totals.values())
-        for value, outcome, n in counts:
+            hits[(value, outcome)] = hits.get((value, outcome), 0) + n
+        for (value, outcome), n in hits.items():
             if outcome == "正常" or totals[value] < 20 or n < 3:
                 continue
-            shown = _readable({dimension: value})[dimension]
-            rows.append(
-                CrossTabRow(
-                    dimension,
-                    str(shown),
-                    outcome,
-                    totals[value],
-                    n,
-                    n / totals[value],
-                    outcome_totals[outcome] / grand,
-                )
-            )
+            rate, base = n / totals[value], outcome_totals[outcome] / grand
+            rows.append(CrossTabRow(dimension, value, outcome, totals[value], n, rate, base))
     rows.sort(key=lambda r: (-r.ratio, -r.hits))
     return rows
 
@@ -83,9 +78,11 @@ def _crosstab_rows(session: Session, inputs: Inputs, scope: Scope) -> list[Cross
 def associations(session: Session, scope: Scope) -> Analysis:
     inputs = Inputs()
     analysis = Analysis("associations", "关联分析")
-    ticket_cases = [_readable(c) for c in repository.ticket_cases(session, inputs, scope)]
+    ticket_groups = [(_readable(c), n) for c, n in repository.ticket_groups(session, inputs, scope)]
+    ticket_cases = expand(ticket_groups)
     ticket_rules = mine_rules(ticket_cases, outcome="问题分类", min_support=0.005)
-    parcel_cases = [_readable(c) for c in repository.parcel_cases(session, inputs, scope)]
+    parcel_groups = [(_readable(c), n) for c, n in repository.parcel_groups(session, inputs, scope)]
+    parcel_cases = expand(parcel_groups)
     parcel_rules = [
         r
         for r in mine_rules(
@@ -95,7 +92,7 @@ def associations(session: Session, scope: Scope) -> Analysis:
     ]
     analysis.tables.append(_rule_table("ticket_rules", "问题分类关联规则(工单)", ticket_rules))
     analysis.tables.append(_rule_table("parcel_rules", "物流问题关联规则(包裹)", parcel_rules))
-    crosstab = _crosstab_rows(session, inputs, scope)
+    crosstab = _crosstab_rows(parcel_groups)
     table = DataTable(
         "crosstab",
         "交叉表:各维度的物流问题率",

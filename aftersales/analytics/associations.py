@@ -7,8 +7,10 @@ them, and we keep rules whose consequent is an outcome and whose antecedent hold
 """
 
 import warnings
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,9 +60,35 @@ def item(dimension: str, value: object) -> str:
     return f"{dimension}{SEP}{value}"
 
 
-def baskets(cases: Sequence[dict[str, object]]) -> list[list[str]]:
-    """Each case's non-empty attributes as ``维度=值`` items."""
-    return [[item(k, v) for k, v in case.items() if v not in (None, "")] for case in cases]
+def expand(groups: Sequence[tuple[dict[str, Any], int]], *, cap: int = 20_000) -> list[dict[str, Any]]:
+    """Cases from grouped counts, scaled down proportionally to at most about ``cap``.
+
+    Rules are about shares, so a proportional sample keeps support, confidence and lift (up to
+    rounding); scaling uses largest remainders so it is deterministic and sums to the cap.
+    """
+    total = sum(n for _case, n in groups)
+    if total <= cap:
+        return [case for case, n in groups for _ in range(n)]
+    quotas = [n * cap / total for _case, n in groups]
+    counts = [int(q) for q in quotas]
+    by_remainder = sorted(range(len(groups)), key=lambda i: quotas[i] - counts[i], reverse=True)
+    for i in by_remainder[: cap - sum(counts)]:
+        counts[i] += 1
+    return [case for (case, _n), k in zip(groups, counts, strict=True) for _ in range(k)]
+
+
+def _matrix(cases: Sequence[dict[str, object]]) -> pd.DataFrame:
+    """One-hot matrix of ``维度=值`` items; identical cases are encoded once and repeated."""
+    counts = Counter(tuple((k, v) for k, v in case.items() if v not in (None, "")) for case in cases)
+    distinct = list(counts)
+    rows = [[item(k, v) for k, v in key] for key in distinct]
+    vocabulary = sorted({i for row in rows for i in row})
+    position = {name: n for n, name in enumerate(vocabulary)}
+    values = np.zeros((len(rows), len(vocabulary)), dtype=bool)
+    for r, row in enumerate(rows):
+        values[r, [position[i] for i in row]] = True
+    repeated = np.repeat(values, [counts[key] for key in distinct], axis=0)
+    return pd.DataFrame(repeated, columns=vocabulary)
 
 
 def mine_rules(
@@ -74,15 +102,10 @@ def mine_rules(
     limit: int = 20,
 ) -> list[Rule]:
     """Rules ``attributes → outcome`` ranked by lift, then support; none when there are no cases."""
-    rows = baskets(cases)
-    if not rows:
+    if not cases:
         return []
-    vocabulary = sorted({i for row in rows for i in row})
-    position = {name: n for n, name in enumerate(vocabulary)}
-    values = np.zeros((len(rows), len(vocabulary)), dtype=bool)
-    for r, row in enumerate(rows):
-        values[r, [position[i] for i in row]] = True
-    matrix = pd.DataFrame(values, columns=vocabulary)
+    matrix = _matrix(cases)
+    rows = matrix.index
     frequent = fpgrowth(matrix, min_support=min_support, use_colnames=True, max_len=max_len)
     if frequent.empty:
         return []

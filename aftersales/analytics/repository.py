@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Table, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from aftersales.analytics.scope import Scope, local_day, local_hour, seconds_between
@@ -22,7 +22,6 @@ PRICE_BANDS = (
     (30000, 100000, "300-1000元"),
 )
 LOGISTICS_PROBLEM_STATES = ("exception", "failed", "returned")
-SAMPLE_CASES = 60_000
 
 
 def _bucket(session: Session, column: ColumnElement[Any], by: str) -> ColumnElement[str]:
@@ -49,6 +48,21 @@ def count_by_time(
     if where is not None:
         statement = statement.where(where)
     return {str(b): int(n) for b, n in session.execute(statement)}
+
+
+def count_and_hits_by_time(
+    session: Session, scope: Scope, table: Table, time_column: ColumnElement[Any], hit: ColumnElement[bool]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Rows and rows where ``hit`` holds per local day, in one scan (e.g. parcels and problem parcels)."""
+    bucket = local_day(session, time_column).label("bucket")
+    statement = (
+        select(bucket, func.count(), func.sum(case((hit, 1), else_=0)))
+        .select_from(table)
+        .where(scope.within(time_column), scope.shop_filter(table))
+        .group_by(bucket)
+    )
+    rows = session.execute(statement).all()
+    return {str(b): int(n) for b, n, _h in rows}, {str(b): int(h or 0) for b, _n, h in rows}
 
 
 def average_by_time(
@@ -88,87 +102,62 @@ def parcel_problem(shipments: Table, now: datetime) -> ColumnElement[bool]:
     return logistics_outcome(shipments, now) != "正常"
 
 
-def _parcel_statement(session: Session, inputs: Inputs, scope: Scope) -> Select[Any] | None:
+def _grouped_rows(
+    session: Session, columns: list[ColumnElement[Any]], source: Any, where: Any
+) -> list[tuple[dict[str, Any], int]]:
+    """Distinct attribute combinations with their counts: cases arrive aggregated, never row by row."""
+    statement = select(*columns, func.count()).select_from(source).where(*where).group_by(*columns)
+    names = [c.name for c in columns]
+    return [(dict(zip(names, row[:-1], strict=True)), int(row[-1])) for row in session.execute(statement)]
+
+
+def parcel_groups(session: Session, inputs: Inputs, scope: Scope) -> list[tuple[dict[str, Any], int]]:
+    """Parcels shipped in scope grouped by courier, region, platform, price band and 物流结果."""
     orders, shipments = inputs.table("orders"), inputs.table("shipments")
     if orders is None or shipments is None:
-        return None
-    return (
-        select(
-            shipments.c.courier.label("快递"),
-            orders.c.province.label("地区"),
-            orders.c.platform.label("平台"),
-            price_band(orders.c.paid_fen).label("价格带"),
-            logistics_outcome(shipments, utcnow()).label("物流结果"),
-        )
-        .select_from(shipments.join(orders, orders.c.id == shipments.c.order_id))
-        .where(scope.within(shipments.c.shipped_at), scope.shop_filter(orders))
+        return []
+    columns: list[ColumnElement[Any]] = [
+        shipments.c.courier.label("快递"),
+        orders.c.province.label("地区"),
+        orders.c.platform.label("平台"),
+        price_band(orders.c.paid_fen).label("价格带"),
+        logistics_outcome(shipments, utcnow()).label("物流结果"),
+    ]
+    source = shipments.join(orders, orders.c.id == shipments.c.order_id)
+    return _grouped_rows(
+        session, columns, source, (scope.within(shipments.c.shipped_at), scope.shop_filter(orders))
     )
 
 
-def parcel_cases(
-    session: Session, inputs: Inputs, scope: Scope, *, sample: int = SAMPLE_CASES
-) -> list[dict[str, Any]]:
-    """Parcels as cases for association rules; a deterministic id-modulo sample beyond ``sample``."""
-    statement = _parcel_statement(session, inputs, scope)
-    if statement is None:
-        return []
-    shipments = inputs.table("shipments")
-    assert shipments is not None
-    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    if total > sample:
-        statement = statement.where(shipments.c.id % (total // sample + 1) == 0)
-    return [dict(row._mapping) for row in session.execute(statement)]
+def ticket_groups(session: Session, inputs: Inputs, scope: Scope) -> list[tuple[dict[str, Any], int]]:
+    """Tickets with an order, grouped by platform, region, price band, courier, agent and category.
 
-
-def parcel_crosstab(
-    session: Session, inputs: Inputs, scope: Scope, dimension: str
-) -> list[tuple[str, str, int]]:
-    """Exact counts of (value of ``dimension``, 物流结果) over every parcel in scope."""
-    statement = _parcel_statement(session, inputs, scope)
-    if statement is None:
-        return []
-    sub = statement.subquery()
-    keys = (sub.c[dimension], sub.c["物流结果"])
-    grouped = select(*keys, func.count()).group_by(*keys)
-    return [(str(v), str(o), int(n)) for v, o, n in session.execute(grouped) if v is not None]
-
-
-def ticket_cases(
-    session: Session, inputs: Inputs, scope: Scope, *, sample: int = SAMPLE_CASES
-) -> list[dict[str, Any]]:
-    """Tickets with their order's platform, region, price band, first SKU, courier and agent."""
+    The courier is the order's first parcel, looked up per ticket through ``ix_shipments_order_id``.
+    """
     tickets = inputs.table("tickets")
     category = inputs.column(tickets, "category", why="问题分类")
-    created = inputs.column(tickets, "created_at", "opened_at")
     order_ref = inputs.column(tickets, "order_id")
-    orders, shipments = inputs.table("orders"), inputs.table("shipments")
-    if tickets is None or category is None or created is None or order_ref is None or orders is None:
+    orders, shipments, users = inputs.table("orders"), inputs.table("shipments"), inputs.table("users")
+    if tickets is None or category is None or order_ref is None or orders is None:
         return []
-    first_parcel = (
-        select(shipments.c.order_id, func.min(shipments.c.courier).label("courier"))
-        .group_by(shipments.c.order_id)
-        .subquery()
-        if shipments is not None
-        else None
-    )
-    assignee = next((tickets.c[n] for n in ("assignee_id", "agent_id") if n in tickets.c), None)
     columns: list[ColumnElement[Any]] = [
         orders.c.platform.label("平台"),
         orders.c.province.label("地区"),
         price_band(orders.c.paid_fen).label("价格带"),
     ]
-    joined: Any = tickets.join(orders, orders.c.id == order_ref)
-    if first_parcel is not None:
-        columns.append(first_parcel.c.courier.label("快递"))
-        joined = joined.outerjoin(first_parcel, first_parcel.c.order_id == orders.c.id)
-    if assignee is not None:
-        columns.append(assignee.label("客服"))
+    if shipments is not None:
+        courier = (
+            select(func.min(shipments.c.courier)).where(shipments.c.order_id == order_ref).scalar_subquery()
+        )
+        columns.append(courier.label("快递"))
+    source: Any = tickets.join(orders, orders.c.id == order_ref)
+    if users is not None and "assignee_id" in tickets.c:
+        columns.append(users.c.display_name.label("客服"))
+        source = source.outerjoin(users, users.c.id == tickets.c.assignee_id)
     columns.append(category.label("问题分类"))
-    statement = select(*columns).select_from(joined).where(scope.within(created), scope.shop_filter(orders))
-    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    if total > sample:
-        statement = statement.where(tickets.c.id % (total // sample + 1) == 0)
-    return [dict(row._mapping) for row in session.execute(statement)]
+    return _grouped_rows(
+        session, columns, source, (scope.within(tickets.c.created_at), scope.shop_filter(orders))
+    )
 
 
 def grouped_counts(

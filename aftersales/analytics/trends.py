@@ -56,10 +56,10 @@ def daily_series(session: Session, scope: Scope, inputs: Inputs) -> dict[str, Ma
     if orders is not None:
         series["订单"] = repository.count_by_time(session, scope, orders, orders.c.ordered_at)
     if shipments is not None:
-        shipped = shipments.c.shipped_at
-        series["发货包裹"] = repository.count_by_time(session, scope, shipments, shipped)
         problem = repository.parcel_problem(shipments, utcnow())
-        series["物流问题包裹"] = repository.count_by_time(session, scope, shipments, shipped, where=problem)
+        series["发货包裹"], series["物流问题包裹"] = repository.count_and_hits_by_time(
+            session, scope, shipments, shipments.c.shipped_at, problem
+        )
     source, time_name, label = _inquiry_source(inputs)
     if source is not None and time_name is not None and source.name != "tickets":
         series[label] = repository.count_by_time(session, scope, source, source.c[time_name])

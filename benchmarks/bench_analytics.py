@@ -1,0 +1,363 @@
+"""Issue 8: the 复盘 report over one promotion, and the scorecard query for 100 agents over 30 days.
+
+Data: ``orders`` orders (one parcel each, 8% late or failing), ``conversations`` chat sessions and
+6% of orders as tickets, spread over 30 days with a Double-11 peak, 100 agents. Rows are bulk
+loaded (sqlite3 ``executemany`` / PostgreSQL ``COPY``) so the figure is the report, not the load.
+Runs on SQLite and, when reachable, on a throwaway PostgreSQL database.
+"""
+
+import json
+import os
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Table, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from benchmarks.figures import Figure, scratch_sqlite
+
+PG_ADMIN_URL = os.environ.get(
+    "AFTERSALES_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+START = datetime(2026, 10, 16, tzinfo=UTC)
+DAYS = 30
+PROMOTION = (date(2026, 11, 1), date(2026, 11, 14))
+AGENTS = 100
+COURIERS = ("zto", "yto", "yunda", "sto", "sf", "jd", "ems", "jt")
+PROVINCES = (
+    "浙江省",
+    "广东省",
+    "江苏省",
+    "上海市",
+    "北京市",
+    "四川省",
+    "新疆维吾尔自治区",
+    "西藏自治区",
+    "河南省",
+    "山东省",
+)
+CATEGORIES = ("商品问题", "物流问题", "服务问题", "其他")
+TYPES = ("consultation", "return", "exchange", "refund", "complaint", "reshipment")
+
+
+@contextmanager
+def scratch_postgres() -> Iterator[str | None]:
+    """A migrated throwaway PostgreSQL database, or ``None`` when no server answers."""
+    from aftersales.migrate import upgrade
+
+    name = f"aftersales_bench_{uuid.uuid4().hex[:8]}"
+    try:
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception:
+        yield None
+        return
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _times(rng: np.random.Generator, count: int) -> np.ndarray:
+    """Seconds since START: a daily curve (busy 10-23 h local) with 30% of volume on 11-11."""
+    peak_day = (datetime(2026, 11, 10, 16, tzinfo=UTC) - START).total_seconds()
+    on_peak = rng.random(count) < 0.3
+    days = np.where(on_peak, peak_day // 86400, rng.integers(0, DAYS, count))
+    hour_weights = np.array(
+        [3, 2, 1, 1, 1, 1, 1, 2, 4, 6, 8, 9, 9, 8, 8, 9, 9, 8, 8, 9, 10, 10, 8, 5], dtype=float
+    )
+    local_hours = rng.choice(24, size=count, p=hour_weights / hour_weights.sum())
+    base = np.where(on_peak, peak_day, days * 86400 - 8 * 3600)
+    return base + local_hours * 3600 + rng.integers(0, 3600, count)
+
+
+def _stamp(seconds: float) -> datetime:
+    return START + timedelta(seconds=float(seconds))
+
+
+def _rows(
+    table: Table, columns: dict[str, Sequence[Any]], count: int
+) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+    """Tuples for every NOT NULL column: the given ones, else the column's scalar default."""
+    names = list(columns)
+    fixed: dict[str, Any] = {}
+    for column in table.c:
+        if column.name in columns or column.primary_key or column.nullable:
+            continue
+        default = column.default.arg if column.default is not None else None
+        fixed[column.name] = default(None) if callable(default) else default
+    names += list(fixed)
+    values = [columns[n] for n in columns]
+    tail = tuple(fixed.values())
+    return names, (tuple(v[i] for v in values) + tail for i in range(count))
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return value
+
+
+def _postgres_value(value: Any) -> Any:
+    from psycopg.types.json import Jsonb
+
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict | list):
+        return Jsonb(value)
+    return value
+
+
+def _loader(url: str) -> Callable[[Table, list[str], Iterator[tuple[Any, ...]]], None]:
+    if url.startswith("sqlite"):
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+
+        def load_sqlite(table: Table, names: list[str], rows: Iterator[tuple[Any, ...]]) -> None:
+            marks = ", ".join("?" for _ in names)
+            conn.executemany(
+                f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})",
+                (tuple(_sqlite_value(v) for v in row) for row in rows),
+            )
+            conn.commit()
+
+        return load_sqlite
+    import psycopg
+
+    pg = psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
+
+    def load_postgres(table: Table, names: list[str], rows: Iterator[tuple[Any, ...]]) -> None:
+        with pg.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(tuple(_postgres_value(v) for v in row))
+        pg.commit()
+
+    return load_postgres
+
+
+def _load(url: str, orders: int, conversations: int) -> None:
+    """Shops, agents, customers, orders + parcels, chats and tickets, with fixed seeds."""
+    from aftersales.db import Base, make_engine
+    from aftersales.registry import load_all_models
+
+    load_all_models()
+    tables = Base.metadata.tables
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            tables["shops"].insert(),
+            [
+                {"code": f"b{n}", "name": f"店铺{n}", "platform": p, "created_at": START}
+                for n, p in enumerate(("tmall", "jd", "douyin"), start=1)
+            ],
+        )
+        conn.execute(
+            tables["users"].insert(),
+            [
+                {
+                    "username": f"agent{n}",
+                    "display_name": f"客服{n:03d}",
+                    "role": "AGENT",
+                    "password_hash": "x",
+                    "is_active": True,
+                    "created_at": START,
+                }
+                for n in range(1, AGENTS + 1)
+            ],
+        )
+        first_agent = conn.execute(text("SELECT min(id) FROM users")).scalar_one()
+    engine.dispose()
+    load = _loader(url)
+    rng = np.random.default_rng(8)
+    customers = max(1000, orders // 4)
+    shop_of = rng.integers(1, 4, orders)
+    platform = np.array(["tmall", "jd", "douyin"])[shop_of - 1]
+    load(
+        tables["customers"],
+        *_rows(
+            tables["customers"],
+            {
+                "platform": ["tmall"] * customers,
+                "source_id": [f"c{n}" for n in range(customers)],
+                "is_vip": [False] * customers,
+                "created_at": [START] * customers,
+            },
+            customers,
+        ),
+    )
+    ordered = _times(rng, orders)
+    paid = rng.choice([1990, 5990, 12900, 29900, 89900], orders)
+    province = np.array(PROVINCES)[rng.integers(0, len(PROVINCES), orders)]
+    order_stamps = [_stamp(s) for s in ordered]
+    load(
+        tables["orders"],
+        *_rows(
+            tables["orders"],
+            {
+                "id": range(1, orders + 1),
+                "shop_id": shop_of,
+                "customer_id": rng.integers(1, customers + 1, orders),
+                "platform": platform,
+                "source_id": [f"O{n:09d}" for n in range(orders)],
+                "status": ["completed"] * orders,
+                "total_fen": paid,
+                "paid_fen": paid,
+                "postage_fen": [0] * orders,
+                "province": province,
+                "ordered_at": order_stamps,
+                "paid_at": order_stamps,
+                "updated_at": order_stamps,
+            },
+            orders,
+        ),
+    )
+    courier = np.array(COURIERS)[rng.integers(0, len(COURIERS), orders)]
+    late = rng.random(orders) < 0.08
+    shipped = [s + timedelta(hours=12) for s in order_stamps]
+    load(
+        tables["shipments"],
+        *_rows(
+            tables["shipments"],
+            {
+                "order_id": range(1, orders + 1),
+                "courier": courier,
+                "tracking_no": [f"T{n:011d}" for n in range(orders)],
+                "shipped_at": shipped,
+                "estimated_delivery_at": [s + timedelta(days=3) for s in shipped],
+                "delivered_at": [
+                    s + timedelta(days=5 if x else 2) for s, x in zip(shipped, late, strict=True)
+                ],
+                "status": ["delivered"] * orders,
+                "is_reshipment": [False] * orders,
+            },
+            orders,
+        ),
+    )
+    chat_times = [_stamp(s) for s in _times(rng, conversations)]
+    handling = np.array(["bot_only", "transferred", "human", "unanswered"])[
+        rng.choice(4, conversations, p=[0.3, 0.2, 0.45, 0.05])
+    ]
+    answered = handling != "unanswered"
+    load(
+        tables["chat_sessions"],
+        *_rows(
+            tables["chat_sessions"],
+            {
+                "shop_id": rng.integers(1, 4, conversations),
+                "platform": ["tmall"] * conversations,
+                "session_key": [f"s{n}" for n in range(conversations)],
+                "started_at": chat_times,
+                "ended_at": [t + timedelta(minutes=8) for t in chat_times],
+                "agent_id": first_agent + rng.integers(0, AGENTS, conversations),
+                "customer_id": rng.integers(1, customers + 1, conversations),
+                "first_response_seconds": [
+                    int(v) if a else None
+                    for v, a in zip(rng.gamma(2, 9, conversations), answered, strict=True)
+                ],
+                "avg_response_seconds": rng.integers(10, 60, conversations),
+                "handling": handling,
+            },
+            conversations,
+        ),
+    )
+    tickets = orders * 6 // 100
+    ticket_orders = rng.choice(orders, tickets, replace=False) + 1
+    created = [order_stamps[i - 1] + timedelta(days=2) for i in ticket_orders]
+    resolved = [c + timedelta(hours=float(h)) for c, h in zip(created, rng.gamma(2, 6, tickets), strict=True)]
+    load(
+        tables["tickets"],
+        *_rows(
+            tables["tickets"],
+            {
+                "shop_id": shop_of[ticket_orders - 1],
+                "order_id": ticket_orders,
+                "type": np.array(TYPES)[rng.integers(0, len(TYPES), tickets)],
+                "category": np.where(
+                    late[ticket_orders - 1], "物流问题", np.array(CATEGORIES)[rng.integers(0, 4, tickets)]
+                ),
+                "title": ["售后"] * tickets,
+                "severity": ["medium"] * tickets,
+                "status": ["resolved"] * tickets,
+                "assignee_id": first_agent + rng.integers(0, AGENTS, tickets),
+                "created_at": created,
+                "first_responded_at": [
+                    c + timedelta(minutes=float(m))
+                    for c, m in zip(created, rng.gamma(2, 10, tickets), strict=True)
+                ],
+                "resolved_at": resolved,
+                "rating_stars": rng.choice([1, 2, 3, 4, 5, 5, 5], tickets),
+                "sla_breached": rng.random(tickets) < 0.05,
+            },
+            tickets,
+        ),
+    )
+    if not url.startswith("sqlite"):
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+        engine.dispose()
+
+
+def _measure(url: str) -> tuple[float, float, float]:
+    """Seconds for the report, milliseconds for the 100-agent 30-day scorecard, seconds for the PDF."""
+    from aftersales.analytics import scorecards
+    from aftersales.analytics.exports import to_pdf
+    from aftersales.analytics.report import build_report
+    from aftersales.analytics.scope import Scope
+    from aftersales.db import make_engine
+
+    engine = make_engine(url)
+    with Session(engine) as session:
+        started = time.perf_counter()
+        report = build_report(session, Scope(*PROMOTION))
+        report_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        to_pdf(report)
+        pdf_seconds = time.perf_counter() - started
+        month = Scope(START.date(), START.date() + timedelta(days=DAYS - 1))
+        timings = []
+        for _ in range(3):
+            started = time.perf_counter()
+            subjects, _inputs = scorecards.compute(session, month, level="agent")
+            timings.append(time.perf_counter() - started)
+        assert len(subjects) >= AGENTS
+    engine.dispose()
+    return report_seconds, sorted(timings)[1] * 1000, pdf_seconds
+
+
+def run(full: bool) -> list[Figure]:
+    orders, conversations = (1_000_000, 200_000) if full else (100_000, 20_000)
+    size = f"{orders:,} orders, {conversations:,} chats, {orders * 6 // 100:,} tickets"
+    figures = []
+    with scratch_sqlite() as url:
+        _load(url, orders, conversations)
+        report, card, pdf = _measure(url)
+    figures += [
+        Figure("复盘 report (SQLite)", report, "s", "< 30 s", size),
+        Figure("report PDF rendering (SQLite data)", pdf, "s"),
+        Figure("scorecard 100 agents × 30 days (SQLite)", card, "ms", "< 500 ms"),
+    ]
+    with scratch_postgres() as pg_url:
+        if pg_url is None:
+            return figures + [Figure("PostgreSQL not reachable", 0, "", note=PG_ADMIN_URL)]
+        _load(pg_url, orders, conversations)
+        report, card, pdf = _measure(pg_url)
+    return figures + [
+        Figure("复盘 report (PostgreSQL)", report, "s", "< 30 s", size),
+        Figure("scorecard 100 agents × 30 days (PostgreSQL)", card, "ms", "< 500 ms"),
+    ]
