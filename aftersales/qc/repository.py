@@ -17,6 +17,7 @@ from aftersales.qc.models import (
     QcAlert,
     QcFinding,
     QcMessageAnalysis,
+    QcOverrule,
     QcSessionResult,
     VocMention,
 )
@@ -352,3 +353,13 @@ def voc_daily(
         .order_by(day)
     )
     return [(str(d), topic, count) for d, topic, count in rows]
+
+
+def overrules_of(session: Session, session_id: int) -> list[QcOverrule]:
+    return list(
+        session.scalars(select(QcOverrule).where(QcOverrule.session_id == session_id).order_by(QcOverrule.id))
+    )
+
+
+def alert_of(session: Session, session_id: int) -> QcAlert | None:
+    return session.scalar(select(QcAlert).where(QcAlert.session_id == session_id))

@@ -1,0 +1,270 @@
+"""QC console: session list with filters, session view with highlighted findings and the overrule
+form, the alert inbox with its workflow, and the QC dashboard."""
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
+from aftersales.auth.models import Role, User
+from aftersales.catalog.models import PLATFORM_LABELS, Shop
+from aftersales.conversations.models import ChatSession
+from aftersales.conversations.schemas import mask_phones_in_text
+from aftersales.conversations.service import get_session
+from aftersales.kit.pagination import PageDep, PageParams, paginate
+from aftersales.qc import alerts, repository, service
+from aftersales.qc.checkpoints import BY_CODE, MessageView
+from aftersales.qc.emotion import LABEL_NAMES
+from aftersales.qc.models import AREA_LABELS, AlertStatus, QcFinding, QcSessionResult
+from aftersales.qc.risk import RISK_KINDS
+from aftersales.web.render import NavItem, render
+
+router = APIRouter(prefix="/console/qc", include_in_schema=False)
+
+NAV = [
+    NavItem("质检会话", "/console/qc/sessions"),
+    NavItem("质检告警", "/console/qc/alerts"),
+    NavItem("质检看板", "/console/qc/dashboard", Role.SUPERVISOR),
+]
+
+LEVEL_LABELS = {"low": "初级", "medium": "中级", "high": "高级"}
+POLARITY_LABELS = {"positive": "正面", "negative": "负面", "neutral": "中性"}
+DIMENSIONS = {"platform": "平台", "shop": "店铺", "group": "班组", "agent": "客服"}
+
+
+@dataclass
+class Segment:
+    text: str
+    marked: bool = False
+    title: str = ""
+
+
+def _names(session: Session) -> tuple[dict[int, Shop], dict[int, str]]:
+    shops = {s.id: s for s in session.scalars(select(Shop).order_by(Shop.id))}
+    users = {u.id: u.display_name for u in session.scalars(select(User))}
+    return shops, users
+
+
+def _optional_int(value: str | None) -> int | None:
+    return int(value) if value and value.strip().isdigit() else None
+
+
+def _page_rows(session: Session, statement: Select[Any], page: PageParams) -> tuple[list[Any], int]:
+    """Like ``paginate`` but keeps every entity of a multi-entity select."""
+    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    rows = session.execute(statement.offset(page.offset).limit(page.size)).all()
+    return list(rows), total
+
+
+@router.get("/sessions", response_class=HTMLResponse)
+def sessions(
+    request: Request,
+    session: SessionDep,
+    _: CurrentUser,
+    page: PageDep,
+    shop_id: str | None = None,
+    agent_id: str | None = None,
+    emotion: str | None = None,
+    risk: str | None = None,
+    passed: str | None = None,
+    max_score: str | None = None,
+) -> Response:
+    statement = repository.session_list(
+        shop_id=_optional_int(shop_id),
+        agent_id=_optional_int(agent_id),
+        emotion=emotion or None,
+        risk_level=risk or None,
+        passed={"yes": True, "no": False}.get(passed or ""),
+        max_score=_optional_int(max_score),
+    )
+    rows, total = _page_rows(session, statement, page)
+    shops, users = _names(session)
+    query = {"shop_id": shop_id, "agent_id": agent_id, "emotion": emotion, "risk": risk}
+    query |= {"passed": passed, "max_score": max_score}
+    template = "qc/_session_rows.html" if request.headers.get("HX-Request") else "qc/sessions.html"
+    return render(
+        request,
+        template,
+        rows=rows,
+        total=total,
+        page=page,
+        query={k: v or "" for k, v in query.items()},
+        shops=shops,
+        users=users,
+        agents={u.id: u.display_name for u in session.scalars(select(User).where(User.role == Role.AGENT))},
+        emotions=LABEL_NAMES,
+        polarities=POLARITY_LABELS,
+        levels=LEVEL_LABELS,
+        platforms=PLATFORM_LABELS,
+        checkpoints=BY_CODE,
+    )
+
+
+def _segments(message: MessageView, findings: list[QcFinding]) -> list[Segment]:
+    """The message split around risk phrases and finding evidence, for <mark> highlighting."""
+    spans = [
+        (int(h["start"]), int(h["end"]), f"{h['label']}({LEVEL_LABELS[h['level']]})") for h in message.risks
+    ]
+    for finding in findings:
+        if finding.message_id == message.id and finding.evidence and not finding.final_passed:
+            start = message.text.find(finding.evidence)
+            if start >= 0:
+                spans.append((start, start + len(finding.evidence), BY_CODE[finding.code].name))
+    segments, cursor = [], 0
+    for start, end, title in sorted(spans):
+        if start < cursor:
+            continue
+        segments.append(Segment(message.text[cursor:start]))
+        segments.append(Segment(message.text[start:end], True, title))
+        cursor = end
+    segments.append(Segment(message.text[cursor:]))
+    return [s for s in segments if s.text]
+
+
+@router.get("/sessions/{session_id}", response_class=HTMLResponse)
+def session_view(request: Request, session: SessionDep, user: CurrentUser, session_id: int) -> Response:
+    chat = get_session(session, session_id)
+    findings = repository.findings_of(session, session_id)
+    messages = repository.message_views(session, session_id)
+    if not user.may_see_pii:
+        messages = [_masked(m) for m in messages]
+    shops, users = _names(session)
+    flagged = {f.message_id for f in findings if not f.final_passed and f.message_id}
+    return render(
+        request,
+        "qc/session.html",
+        chat=chat,
+        result=session.get(QcSessionResult, session_id),
+        findings=findings,
+        messages=[(m, _segments(m, findings), m.id in flagged) for m in messages],
+        overrules=repository.overrules_of(session, session_id),
+        alert=repository.alert_of(session, session_id),
+        shop=shops.get(chat.shop_id),
+        users=users,
+        checkpoints=BY_CODE,
+        areas=AREA_LABELS,
+        emotions=LABEL_NAMES,
+        polarities=POLARITY_LABELS,
+        levels=LEVEL_LABELS,
+        may_overrule=user.role.at_least(Role.SUPERVISOR),
+    )
+
+
+def _masked(message: MessageView) -> MessageView:
+    """Mask phone numbers without moving risk spans (masking keeps the text length)."""
+    return MessageView(**{**message.__dict__, "text": mask_phones_in_text(message.text)})
+
+
+@router.post("/findings/{finding_id}/overrule")
+def overrule(
+    session: SessionDep,
+    user: RequireSupervisor,
+    finding_id: int,
+    passed: Annotated[str, Form()],
+    reason: Annotated[str, Form(min_length=2, max_length=500)],
+) -> Response:
+    finding = service.overrule(
+        session, finding_id=finding_id, user=user, passed=passed == "yes", reason=reason
+    )
+    return RedirectResponse(f"/console/qc/sessions/{finding.session_id}", status_code=303)
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def alert_inbox(
+    request: Request,
+    session: SessionDep,
+    _: CurrentUser,
+    page: PageDep,
+    status: str = "active",
+    level: str | None = None,
+    shop_id: str | None = None,
+) -> Response:
+    statement = repository.alert_list(
+        status=status or None, level=level or None, shop_id=_optional_int(shop_id)
+    )
+    rows, total = paginate(session, statement, page)
+    chats = {
+        c.id: c
+        for c in session.scalars(select(ChatSession).where(ChatSession.id.in_([a.session_id for a in rows])))
+    }
+    shops, users = _names(session)
+    return render(
+        request,
+        "qc/alerts.html",
+        alerts=rows,
+        chats=chats,
+        total=total,
+        page=page,
+        status=status,
+        level=level or "",
+        shop_id=shop_id or "",
+        shops=shops,
+        users=users,
+        levels=LEVEL_LABELS,
+        kinds=RISK_KINDS,
+        statuses={s.value: s.label for s in AlertStatus},
+    )
+
+
+@router.post("/alerts/{alert_id}/{action}")
+def alert_action(
+    session: SessionDep,
+    user: RequireAgent,
+    alert_id: int,
+    action: str,
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    if action == "acknowledge":
+        alerts.acknowledge(session, alert_id=alert_id, user=user)
+    elif action == "handle":
+        alerts.start_handling(session, alert_id=alert_id, user=user)
+    elif action == "close":
+        alerts.close(session, alert_id=alert_id, user=user, note=note)
+    else:
+        from aftersales.kit.errors import NotFoundError
+
+        raise NotFoundError(f"未知操作 {action}")
+    return RedirectResponse("/console/qc/alerts", status_code=303)
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(request: Request, session: SessionDep, _: RequireSupervisor, by: str = "shop") -> Response:
+    by = by if by in DIMENSIONS else "shop"
+    shops, users = _names(session)
+    rows = repository.score_summary(session, dimension=repository.dimension(by))
+    choices: dict[str, dict[Any, str]] = {
+        "shop": {i: s.name for i, s in shops.items()},
+        "agent": dict(users),
+        "platform": {p.value: label for p, label in PLATFORM_LABELS.items()},
+    }
+    labels = choices.get(by, {})
+    for row in rows:
+        row["label"] = labels.get(row["key"], row["key"]) if row["key"] is not None else "(无人工)"
+    emotions = repository.emotion_shares(session)
+    total_rated = sum(count for polarity, _label, count in emotions if polarity != "neutral") or 1
+    return render(
+        request,
+        "qc/dashboard.html",
+        by=by,
+        dimensions=DIMENSIONS,
+        rows=rows,
+        failed=[
+            (BY_CODE[code].name if code in BY_CODE else code, count)
+            for code, count in repository.top_failed_checkpoints(session)
+        ],
+        emotions=[
+            (p, LABEL_NAMES.get(label, label), c, c / total_rated)
+            for p, label, c in emotions
+            if p != "neutral"
+        ],
+        alerts=[
+            (LEVEL_LABELS.get(level, level), raised, closed)
+            for level, raised, closed in repository.risk_counts(session)
+        ],
+        voc=repository.voc_by_sku(session, limit=20),
+        polarities=POLARITY_LABELS,
+    )
