@@ -129,6 +129,8 @@ class ReviewFacts:
     professional: bool
     analysis: Analysis
     emotion_label: str | None = None
+    variant: int = 0
+    """Where each slot starts rotating (the review id), so neighbouring SKUs' replies differ too."""
 
 
 # emotion label of the QC model -> complaint topic, when the text named no aspect we know
@@ -165,17 +167,17 @@ def _praise_draft(facts: ReviewFacts, sku: SkuInfo | None, last_keys: frozenset[
         keys.append(key)
         parts.append(sentence)
 
-    add(*_pick("open", OPENINGS, previous, facts.stars))
+    add(*_pick("open", OPENINGS, previous, facts.variant))
     praised = facts.analysis.praised[:2]
     for topic in praised:
-        add(*_pick(f"praise:{topic}", PRAISE[topic], previous))
+        add(*_pick(f"praise:{topic}", PRAISE[topic], previous, facts.variant))
     if not praised:
-        add(*_pick("praise", GENERAL_PRAISE, previous))
+        add(*_pick("praise", GENERAL_PRAISE, previous, facts.variant))
     point = _selling_point(sku, praised, last_keys)
     if point is not None and sku is not None:
-        key, template = _pick("point", POINT_SENTENCES, previous)
+        key, template = _pick("point", POINT_SENTENCES, previous, facts.variant)
         add(f"{key}|{point}", template.format(point=point, name=sku.name))
-    add(*_pick("close", CLOSINGS, previous))
+    add(*_pick("close", CLOSINGS, previous, facts.variant))
     return Draft("".join(parts), tuple(keys), point)
 
 
@@ -216,7 +218,7 @@ def _complaint_draft(facts: ReviewFacts, previous: frozenset[str]) -> Draft:
         keys.append("open:mismatch")
         parts.append(MISMATCH_OPENING)
     else:
-        key, sentence = _pick("apology", APOLOGIES, previous, facts.stars)
+        key, sentence = _pick("apology", APOLOGIES, previous, facts.variant)
         keys.append(key)
         parts.append(sentence)
     terms = facts.analysis.terms("negative")
@@ -236,7 +238,7 @@ def _complaint_draft(facts: ReviewFacts, previous: frozenset[str]) -> Draft:
         keys.append("path:professional")
         parts.append(PROFESSIONAL_PATH)
     else:
-        key, sentence = _pick("path", AFTERSALES_PATH, previous)
+        key, sentence = _pick("path", AFTERSALES_PATH, previous, facts.variant)
         keys.append(key)
         parts.append(sentence)
     return Draft("".join(parts), tuple(keys), None)

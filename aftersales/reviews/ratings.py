@@ -73,18 +73,21 @@ def register_service(
         select(RatingInvitation).where(RatingInvitation.subject_key == subject_key)
     ).one()
     if invitation.invited_at is None and invitation.skip_reason is None:
-        _invite(session, invitation, now)
+        _invite(session, invitation, min(now, invitation.eligible_at))
     session.flush()
     return invitation
 
 
-def _invite(session: Session, invitation: RatingInvitation, now: datetime) -> None:
+def _invite(session: Session, invitation: RatingInvitation, at: datetime) -> None:
+    """Sent as the service ends; backfilled services (imports, the demo) keep their own time."""
     destination = _buyer_destination(session, invitation)
     if destination is None:
         invitation.skip_reason = "无买家账号"
         return
     assert invitation.customer_id is not None
-    if repository.recently_invited(session, customer_id=invitation.customer_id, since=now - INVITE_COOLDOWN):
+    if repository.recently_invited(
+        session, customer_id=invitation.customer_id, since=at - INVITE_COOLDOWN, until=at + INVITE_COOLDOWN
+    ):
         invitation.skip_reason = "24小时内已邀评"
         return
     who = "售后客服" if invitation.kind == InvitationKind.TICKET else "客服"
@@ -100,7 +103,7 @@ def _invite(session: Session, invitation: RatingInvitation, now: datetime) -> No
         idempotency_key=f"reviews:invite:{invitation.id}",
         subject=("rating_invitation", invitation.id),
     )
-    invitation.invited_at = now
+    invitation.invited_at = at
 
 
 def _buyer_destination(session: Session, invitation: RatingInvitation) -> str | None:
@@ -233,6 +236,10 @@ def get_recovery(session: Session, recovery_id: int) -> RatingRecovery:
     if recovery is None:
         raise RecoveryNotFoundError(recovery_id)
     return recovery
+
+
+def recovery_for(session: Session, *, invitation_id: int) -> RatingRecovery | None:
+    return session.scalar(select(RatingRecovery).where(RatingRecovery.invitation_id == invitation_id))
 
 
 def close_recovery(

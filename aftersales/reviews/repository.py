@@ -241,8 +241,10 @@ def funnel_counts(
     return [tuple(row) for row in session.execute(statement.order_by(key))]
 
 
-def recently_invited(session: Session, *, customer_id: int, since: datetime) -> bool:
+def recently_invited(session: Session, *, customer_id: int, since: datetime, until: datetime) -> bool:
     statement = select(RatingInvitation.id).where(
-        RatingInvitation.customer_id == customer_id, RatingInvitation.invited_at >= since
+        RatingInvitation.customer_id == customer_id,
+        RatingInvitation.invited_at >= since,
+        RatingInvitation.invited_at < until,
     )
     return session.scalar(statement.limit(1)) is not None

@@ -15,9 +15,9 @@ from types import ModuleType
 log = logging.getLogger(__name__)
 
 MISMATCH_CONFIDENCE = 0.6
-"""A 4-5-star review is a mismatch when the model calls its text negative at least this surely."""
-PRAISE_VETO_CONFIDENCE = 0.95
-"""...unless the text only praises named aspects (画面很清晰): then the model must be this sure."""
+"""A 4-5-star review naming a complaint is a mismatch when the model calls it negative this surely."""
+UNSUPPORTED_CONFIDENCE = 0.9
+"""Without any aspect named ("会回购的"), the model alone must be this sure."""
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,16 @@ def classify(texts: list[str]) -> list[TextEmotion | None]:
     ]
 
 
-def is_mismatch(stars: int, emotion: TextEmotion | None, *, praise_only: bool = False) -> bool:
-    """五星差评: high stars, negative text. Short praise the model doubts is vetoed by the aspects found."""
+def is_mismatch(stars: int, emotion: TextEmotion | None, *, praised: bool, complained: bool) -> bool:
+    """五星差评: high stars, negative text, judged by the model and checked against the aspects.
+
+    The model misreads short praise with a negation ("没有异味", "不起球") as negative; when the
+    aspects found are all praise, the text is not a complaint whatever the model says.
+    """
     if stars < 4 or emotion is None or emotion.polarity != "negative":
         return False
-    return emotion.confidence >= (PRAISE_VETO_CONFIDENCE if praise_only else MISMATCH_CONFIDENCE)
+    if complained:
+        return emotion.confidence >= MISMATCH_CONFIDENCE
+    if praised:
+        return False
+    return emotion.confidence >= UNSUPPORTED_CONFIDENCE

@@ -159,8 +159,9 @@ class TriagedReview:
         self.stars: int = row.stars
         self.analysis = analysis
         self.emotion_label = emotion.label if emotion else None
-        praise_only = bool(analysis.praised) and not analysis.complaints
-        self.is_mismatch = sentiment.is_mismatch(row.stars, emotion, praise_only=praise_only)
+        self.is_mismatch = sentiment.is_mismatch(
+            row.stars, emotion, praised=bool(analysis.praised), complained=bool(analysis.complaints)
+        )
         self.triage = stars_triage(row.stars)
 
     @property
@@ -333,6 +334,7 @@ def draft_replies(session: Session, reviews: list[TriagedReview]) -> None:
             professional=(str(review.platform), review.buyer) in pros,
             analysis=review.analysis,
             emotion_label=review.emotion_label,
+            variant=review.id,
         )
         previous = last_keys.get(review.sku_id, frozenset()) if review.sku_id else frozenset()
         draft = compose(facts, skus.get(review.sku_id) if review.sku_id else None, previous)

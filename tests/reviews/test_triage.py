@@ -46,6 +46,9 @@ class TestTriage:
     def test_short_praise_of_a_named_aspect_is_no_mismatch(self, session: Session) -> None:
         assert make_review(session, stars=5, text="画面很清晰").is_mismatch is False
 
+    def test_praise_with_a_negation_is_no_mismatch(self, session: Session) -> None:
+        assert make_review(session, stars=5, text="没有异味,洗了也不起球").is_mismatch is False
+
     def test_a_default_text_is_not_sent_to_the_model(self, session: Session) -> None:
         assert make_review(session, stars=5, text="此用户没有填写评价。").emotion_label is None
 
