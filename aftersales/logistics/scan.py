@@ -66,55 +66,82 @@ def _when(value: datetime) -> Any:
     return bindparam(None, value, type_=UTCDateTime())
 
 
-def _cutoff(rule: EffectiveRule, now: datetime) -> tuple[ColumnElement[Any], ColumnElement[bool]]:
-    """The per-courier cutoff (``now - threshold``) and the filter leaving out disabled couriers."""
+@dataclass(frozen=True)
+class Cutoff:
+    """``now - threshold`` per courier, which couriers the rule covers, and the loosest cutoff.
+
+    ``before(column)`` adds ``column < loosest`` beside the per-courier ``CASE``: a plain range
+    the planner can run on an index, while the ``CASE`` keeps each courier's own threshold.
+    """
+
+    exact: ColumnElement[Any]
+    allowed: ColumnElement[bool]
+    loosest: Any
+
+    def before(self, column: Any, *, inclusive: bool = False) -> ColumnElement[bool]:
+        if inclusive:
+            return and_(column <= self.loosest, column <= self.exact, self.allowed)
+        return and_(column < self.loosest, column < self.exact, self.allowed)
+
+
+def _cutoff(rule: EffectiveRule, now: datetime) -> Cutoff:
     overrides = {c: s for c, s in rule.couriers.items() if s.enabled}
     disabled = [c for c, s in rule.couriers.items() if not s.enabled]
     default_at = _when(now - timedelta(hours=rule.default.threshold_hours))
+    exact: ColumnElement[Any] = default_at
     if overrides:
-        cut: ColumnElement[Any] = case(
+        exact = case(
             {c: _when(now - timedelta(hours=s.threshold_hours)) for c, s in overrides.items()},
             value=Shipment.courier,
             else_=default_at,
         )
-    else:
-        cut = default_at
+    hours = [s.threshold_hours for s in overrides.values()]
     allowed: ColumnElement[bool]
     if rule.default.enabled:
         allowed = Shipment.courier.not_in(disabled) if disabled else true()
+        hours.append(rule.default.threshold_hours)
     else:
         allowed = Shipment.courier.in_(list(overrides)) if overrides else false()
-    return cut, allowed
+    loosest = _when(now - timedelta(hours=min(hours, default=0)))
+    return Cutoff(exact, allowed, loosest)
 
 
-def _base(scope: Scope, observed: Any) -> RuleQuery:
+def _base(scope: Scope, observed: Any, *, by_status: bool = False) -> RuleQuery:
+    """``by_status``: on SQLite, read the parcels through the (status, last_event_at) index; the
+    planner otherwise walks the shipped_at range (every parcel in scope) for a rule that needs a
+    few thousand parcels of one status. Wrapping the scope column in ``coalesce`` keeps that range
+    off the index (both databases then start from the status index), without dialect hints."""
+    shipped_at = func.coalesce(Shipment.shipped_at, Shipment.shipped_at) if by_status else Shipment.shipped_at
     return select(Shipment.id, Shipment.order_id, Shipment.courier, observed).where(
-        Shipment.shipped_at >= _when(scope.shipped_since)
+        shipped_at >= _when(scope.shipped_since)
     )
 
 
 def no_first_scan(rule: EffectiveRule, scope: Scope) -> RuleQuery:
-    cut, allowed = _cutoff(rule, scope.now)
-    return _base(scope, Shipment.shipped_at).where(
-        Shipment.status.is_(None), Shipment.first_scan_at.is_(None), Shipment.shipped_at < cut, allowed
+    cut = _cutoff(rule, scope.now)
+    return _base(scope, Shipment.shipped_at, by_status=True).where(
+        Shipment.status.is_(None),
+        Shipment.first_scan_at.is_(None),
+        cut.before(func.coalesce(Shipment.shipped_at, Shipment.shipped_at)),
     )
 
 
 def no_update(rule: EffectiveRule, scope: Scope) -> RuleQuery:
-    cut, allowed = _cutoff(rule, scope.now)
+    cut = _cutoff(rule, scope.now)
     return _base(scope, Shipment.last_event_at).where(
-        Shipment.status.in_(MOVING), Shipment.last_event_at < cut, allowed
+        Shipment.status.in_(MOVING), cut.before(Shipment.last_event_at)
     )
 
 
 def stuck_at_hub(rule: EffectiveRule, scope: Scope) -> RuleQuery:
     """Arrived at its current location before the cutoff and has not left it since."""
-    cut, allowed = _cutoff(rule, scope.now)
+    cut = _cutoff(rule, scope.now)
     elsewhere = aliased(TrackingEvent)
     here = aliased(TrackingEvent)
     left_elsewhere = (
         select(func.max(elsewhere.occurred_at))
         .where(elsewhere.shipment_id == Shipment.id, elsewhere.location != Shipment.last_location)
+        .correlate(Shipment)
         .scalar_subquery()
     )
     arrived = (
@@ -124,22 +151,22 @@ def stuck_at_hub(rule: EffectiveRule, scope: Scope) -> RuleQuery:
             here.location == Shipment.last_location,
             here.occurred_at > func.coalesce(left_elsewhere, _when(EPOCH)),
         )
+        .correlate(Shipment)
         .scalar_subquery()
     )
-    return _base(scope, arrived).where(
+    return _base(scope, arrived, by_status=True).where(
         Shipment.status.in_(AT_A_HUB),
         Shipment.last_location.is_not(None),
-        Shipment.first_scan_at < cut,
-        arrived < cut,
-        allowed,
+        cut.before(Shipment.first_scan_at),
+        arrived < cut.exact,
     )
 
 
 def _latest_status_is(status: TrackingStatus) -> Any:
     def rule_query(rule: EffectiveRule, scope: Scope) -> RuleQuery:
-        cut, allowed = _cutoff(rule, scope.now)
+        cut = _cutoff(rule, scope.now)
         return _base(scope, Shipment.last_event_at).where(
-            Shipment.status == status, Shipment.last_event_at <= cut, allowed
+            Shipment.status == status, cut.before(Shipment.last_event_at, inclusive=True)
         )
 
     return rule_query
@@ -147,16 +174,15 @@ def _latest_status_is(status: TrackingStatus) -> Any:
 
 def late(rule: EffectiveRule, scope: Scope) -> RuleQuery:
     """Not delivered, and past the promised date (platform promise first, else the courier's ETA)."""
-    cut, allowed = _cutoff(rule, scope.now)
+    cut = _cutoff(rule, scope.now)
     due = func.coalesce(Order.promised_delivery_at, Shipment.estimated_delivery_at)
     return (
-        _base(scope, due)
+        _base(scope, due, by_status=True)
         .join(Order, Order.id == Shipment.order_id)
         .where(
             or_(Shipment.status.is_(None), Shipment.status.in_(NOT_ARRIVED)),
             Shipment.delivered_at.is_(None),
-            due < cut,
-            allowed,
+            cut.before(due),
         )
     )
 
@@ -175,7 +201,7 @@ def region_match(order: Any, courier: Any, now: datetime) -> ColumnElement[bool]
 
 
 def restricted_region(rule: EffectiveRule, scope: Scope) -> RuleQuery:
-    cut, allowed = _cutoff(rule, scope.now)
+    cut = _cutoff(rule, scope.now)
     query: RuleQuery = (
         select(Shipment.id, Shipment.order_id, Shipment.courier, func.min(RestrictedRegion.valid_from))
         .join(Order, Order.id == Shipment.order_id)
@@ -184,8 +210,7 @@ def restricted_region(rule: EffectiveRule, scope: Scope) -> RuleQuery:
             Shipment.shipped_at >= _when(scope.shipped_since),
             or_(Shipment.status.is_(None), Shipment.status.in_(NOT_ARRIVED)),
             Shipment.delivered_at.is_(None),
-            Shipment.shipped_at <= cut,
-            allowed,
+            cut.before(Shipment.shipped_at, inclusive=True),
         )
         .group_by(Shipment.id, Shipment.order_id, Shipment.courier)
     )
@@ -194,7 +219,7 @@ def restricted_region(rule: EffectiveRule, scope: Scope) -> RuleQuery:
 
 def split_lagging(rule: EffectiveRule, scope: Scope) -> RuleQuery:
     """A parcel of a split order still on its way N hours after a sibling was delivered."""
-    cut, allowed = _cutoff(rule, scope.now)
+    cut = _cutoff(rule, scope.now)
     sibling = aliased(Shipment)
     first_delivered = (
         select(sibling.order_id, func.min(sibling.delivered_at).label("at"))
@@ -209,8 +234,7 @@ def split_lagging(rule: EffectiveRule, scope: Scope) -> RuleQuery:
             Shipment.delivered_at.is_(None),
             Shipment.is_reshipment.is_(False),
             or_(Shipment.status.is_(None), Shipment.status.in_(NOT_ARRIVED)),
-            first_delivered.c.at < cut,
-            allowed,
+            cut.before(first_delivered.c.at),
         )
     )
 

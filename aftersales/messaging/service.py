@@ -136,9 +136,9 @@ def customer_destination(rows: "OrderRows", channel: str, extra: dict[str, Any] 
 
     extra = extra or {}
     if channel == "platform_im":
-        return im_destination(str(rows.order.platform), rows.shop.code, rows.customer.source_id)
+        return im_destination(str(rows.order.platform), rows.order.shop_code, rows.order.buyer)
     if channel == "sms":
-        phone = extra.get("phone") or rows.order.receiver_phone or rows.customer.phone
+        phone = extra.get("phone") or rows.order.receiver_phone or rows.order.buyer_phone
         if not phone:
             raise InvalidInputError("channel", "订单没有收件人手机号,无法发送短信")
         return str(phone)

@@ -131,7 +131,7 @@ def _local_date(value: datetime | None) -> str:
     return f"{local.month}月{local.day}日"
 
 
-def _parcel(shipment: Shipment) -> dict[str, Any]:
+def _parcel(shipment: Any) -> dict[str, Any]:
     return {
         "courier": shipment.courier,
         "courier_name": courier_name(shipment.courier),
@@ -141,8 +141,8 @@ def _parcel(shipment: Shipment) -> dict[str, Any]:
     }
 
 
-def _eta(order: Order, shipments: list[Shipment], now: datetime) -> tuple[str, int | str]:
-    """The latest promised/estimated arrival among undelivered parcels; days rounded up."""
+def _eta(order: Any, shipments: list[Any], now: datetime) -> tuple[str, int | str]:
+    """The platform's promise, else the latest courier estimate among undelivered parcels."""
     pending = [
         s.estimated_delivery_at for s in shipments if s.delivered_at is None and s.estimated_delivery_at
     ]
@@ -153,20 +153,17 @@ def _eta(order: Order, shipments: list[Shipment], now: datetime) -> tuple[str, i
     return _local_date(due), days
 
 
-def invoice_link(order: Order) -> str:
+def invoice_link(order: Any) -> str:
     return f"/portal/orders/{order.source_id}/invoice" if order.invoice_title else ""
 
 
 def build_context(
-    order: Order,
-    *,
-    shop: Shop,
-    customer: Customer,
-    items: list[OrderItem],
-    shipments: list[Shipment],
-    now: datetime | None = None,
+    order: Any, *, items: list[Any], shipments: list[Any], now: datetime | None = None
 ) -> dict[str, Any]:
-    """The order variables from already-loaded rows (bulk senders load rows once for many orders)."""
+    """The order variables from already-loaded rows (bulk senders load rows once for many orders).
+
+    ``order`` carries the order's columns plus ``shop_name``, ``shop_code`` and ``buyer``.
+    """
     regular = [s for s in shipments if not s.is_reshipment]
     reshipped = [s for s in shipments if s.is_reshipment]
     gifts = [s for s in shipments if s.item_summary and "赠品" in s.item_summary]
@@ -174,8 +171,8 @@ def build_context(
     eta_date, eta_days = _eta(order, regular, now or utcnow())
     return {
         "order_no": order.source_id,
-        "shop_name": shop.name,
-        "buyer_nick": customer.source_id,
+        "shop_name": order.shop_name,
+        "buyer_nick": order.buyer,
         "receiver_name": order.receiver_name or "",
         "order_amount": f"{order.paid_fen / 100:.2f}",
         "item_titles": "、".join(i.title for i in items),
@@ -196,47 +193,68 @@ def build_context(
     }
 
 
+ORDER_COLUMNS = (
+    Order.id,
+    Order.platform,
+    Order.source_id,
+    Order.receiver_name,
+    Order.receiver_phone,
+    Order.paid_fen,
+    Order.province,
+    Order.city,
+    Order.district,
+    Order.invoice_title,
+    Order.promised_delivery_at,
+    Shop.name.label("shop_name"),
+    Shop.code.label("shop_code"),
+    Customer.source_id.label("buyer"),
+    Customer.phone.label("buyer_phone"),
+)
+ITEM_COLUMNS = (OrderItem.order_id, OrderItem.title, OrderItem.quantity)
+SHIPMENT_COLUMNS = (
+    Shipment.order_id,
+    Shipment.courier,
+    Shipment.tracking_no,
+    Shipment.item_summary,
+    Shipment.status,
+    Shipment.is_reshipment,
+    Shipment.delivered_at,
+    Shipment.estimated_delivery_at,
+)
+
+
 @dataclass
 class OrderRows:
-    """Everything a message about one order needs, loaded up front."""
+    """Everything a message about one order needs, loaded up front as plain rows (no ORM
+    identity map: a notice run over thousands of orders is mostly this load)."""
 
-    order: Order
-    shop: Shop
-    customer: Customer
-    items: list[OrderItem] = field(default_factory=list)
-    shipments: list[Shipment] = field(default_factory=list)
+    order: Any
+    items: list[Any] = field(default_factory=list)
+    shipments: list[Any] = field(default_factory=list)
 
     def context(self, now: datetime | None = None) -> dict[str, Any]:
-        return build_context(
-            self.order,
-            shop=self.shop,
-            customer=self.customer,
-            items=self.items,
-            shipments=self.shipments,
-            now=now,
-        )
+        return build_context(self.order, items=self.items, shipments=self.shipments, now=now)
 
 
 def load_order_rows(session: Session, order_ids: Sequence[int]) -> dict[int, OrderRows]:
-    """Orders with shop, buyer, items and parcels in four queries per chunk, whatever the count."""
+    """Orders with shop, buyer, items and parcels in three queries per chunk, whatever the count."""
     result: dict[int, OrderRows] = {}
     for start in range(0, len(order_ids), LOAD_CHUNK):
         chunk = list(order_ids[start : start + LOAD_CHUNK])
-        rows = session.execute(
-            select(Order, Shop, Customer)
+        orders = (
+            select(*ORDER_COLUMNS)
             .join(Shop, Shop.id == Order.shop_id)
             .join(Customer, Customer.id == Order.customer_id)
             .where(Order.id.in_(chunk))
         )
-        for order, shop, customer in rows:
-            result[order.id] = OrderRows(order, shop, customer)
-        items = select(OrderItem).where(OrderItem.order_id.in_(chunk)).order_by(OrderItem.line_no)
-        for item in session.scalars(items):
+        for row in session.execute(orders):
+            result[row.id] = OrderRows(row)
+        items = select(*ITEM_COLUMNS).where(OrderItem.order_id.in_(chunk)).order_by(OrderItem.line_no)
+        for item in session.execute(items):
             result[item.order_id].items.append(item)
-        for shipment in session.scalars(
-            select(Shipment).where(Shipment.order_id.in_(chunk)).order_by(Shipment.id)
-        ):
-            result[shipment.order_id].shipments.append(shipment)
+        parcels = select(*SHIPMENT_COLUMNS).where(Shipment.order_id.in_(chunk)).order_by(Shipment.id)
+        for parcel in session.execute(parcels):
+            result[parcel.order_id].shipments.append(parcel)
     return result
 
 

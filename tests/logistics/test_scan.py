@@ -99,6 +99,28 @@ class TestStuckAtHub:
         scan(session)
         assert kinds_of(session, parcel) == {AnomalyKind.STUCK_AT_HUB}
 
+    def test_judges_each_parcel_by_its_own_timeline(self, session: Session) -> None:
+        moving = make_parcel(
+            session,
+            shipped_at=hours_ago(70),
+            timeline=[
+                collected(hours_ago(68)),
+                arrived(hours_ago(50), "郑州"),
+                arrived(hours_ago(5), "北京"),
+            ],
+        )
+        stuck = make_parcel(
+            session,
+            shipped_at=hours_ago(70),
+            timeline=[
+                collected(hours_ago(68)),
+                arrived(hours_ago(50), "郑州"),
+                arrived(hours_ago(4), "郑州"),
+            ],
+        )
+        scan(session)
+        assert (kinds_of(session, moving), kinds_of(session, stuck)) == (set(), {AnomalyKind.STUCK_AT_HUB})
+
     def test_does_not_count_the_road_from_the_last_hub_as_waiting(self, session: Session) -> None:
         parcel = make_parcel(
             session,
