@@ -5,11 +5,11 @@ Authority is decided by the services on the server; a payout beyond it answers 4
 """
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from aftersales.auth.deps import CurrentUser, RequireAdmin, RequireAgent, RequireSupervisor, SessionDep
 from aftersales.catalog.models import Shop, Sku
@@ -42,6 +42,7 @@ from aftersales.returns.schemas import (
 )
 
 router = APIRouter(prefix="/api/returns", tags=["returns"])
+Model = TypeVar("Model", bound=BaseModel)
 
 BATCH_LIMIT = 1000
 
@@ -74,6 +75,15 @@ def create_requests(
     body: Annotated[list[ReturnRequestIn], Body(max_length=BATCH_LIMIT)],
 ) -> list[ReturnRequestRead]:
     return [ReturnRequestRead.model_validate(service.create_request(session, data=item)) for item in body]
+
+
+@router.post("/webhooks/{source}", response_model=ReturnRequestRead, status_code=201)
+def platform_webhook(
+    session: SessionDep, source: str, body: Annotated[bytes, Depends(signed_body("source"))]
+) -> ReturnRequestRead:
+    """A platform (or its middleware) pushes a refund/return request, signed for ``source``."""
+    data = _parse(ReturnRequestIn, body).model_copy(update={"channel": "webhook"})
+    return ReturnRequestRead.model_validate(service.create_request(session, data=data))
 
 
 @router.get("/requests", response_model=Page[ReturnRequestRead])
@@ -287,12 +297,17 @@ def list_reshipments(session: SessionDep, _: CurrentUser) -> list[ReshipmentRead
 @router.post("/erp/callback", response_model=ReshipmentRead)
 def erp_callback(session: SessionDep, body: Annotated[bytes, Depends(signed_body("erp"))]) -> ReshipmentRead:
     """The ERP reports the tracking number; authenticated by ``X-Aftersales-Signature`` (source ``erp``)."""
+    data = _parse(ErpCallbackIn, body)
+    return ReshipmentRead.model_validate(reshipments.erp_callback(session, data=data))
+
+
+def _parse(model: type[Model], body: bytes) -> Model:
+    """Signed routes read the raw body (the signature covers its bytes), then validate it here."""
     try:
-        data = ErpCallbackIn.model_validate_json(body)
+        return model.model_validate_json(body)
     except ValidationError as exc:
         first = exc.errors()[0]
         raise InvalidInputError(".".join(str(p) for p in first["loc"]) or "body", first["msg"]) from None
-    return ReshipmentRead.model_validate(reshipments.erp_callback(session, data=data))
 
 
 @router.get("/policies/{shop_id}", response_model=PolicyIn)

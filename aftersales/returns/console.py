@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,7 +24,7 @@ from aftersales.returns import payouts, refunds, repository, reshipments, servic
 from aftersales.returns.errors import BeyondAuthorityError
 from aftersales.returns.models import OfferKind, RequestKind, RequestStatus, ReturnRequest
 from aftersales.returns.reasons import REASONS
-from aftersales.returns.schemas import ReshipItem, ReshipmentIn
+from aftersales.returns.schemas import ReshipItem, ReshipmentIn, ReturnRequestIn
 from aftersales.returns.ticketing import KIND_LABELS
 from aftersales.web.render import NavItem, render
 
@@ -111,6 +112,37 @@ def queue(
         shops={s.id: s for s in session.scalars(select(Shop).order_by(Shop.id))},
         **_labels(),
     )
+
+
+@router.post("")
+def create(
+    session: SessionDep,
+    user: RequireAgent,
+    shop_code: Annotated[str, Form()],
+    order_no: Annotated[str, Form(min_length=1)],
+    kind: Annotated[RequestKind, Form()],
+    reason_code: Annotated[str, Form()],
+    reason_text: Annotated[str | None, Form()] = None,
+    sku_code: Annotated[str | None, Form()] = None,
+    amount: Annotated[str | None, Form()] = None,
+) -> Response:
+    """An agent registers a request the customer made in chat or by phone."""
+    try:
+        data = ReturnRequestIn(
+            shop_code=shop_code,
+            order_no=order_no.strip(),
+            kind=kind,
+            reason_code=reason_code,
+            reason_text=reason_text or None,
+            sku_code=sku_code or None,
+            refund_fen=_fen(amount) if amount else None,
+            channel="console",
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InvalidInputError(".".join(str(p) for p in first["loc"]), first["msg"]) from None
+    item = service.create_request(session, data=data, actor_id=user.id)
+    return _back(item.id)
 
 
 def _detail(request: Request, session: Session, user: User, return_id: int, **extra: Any) -> Response:

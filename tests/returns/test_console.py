@@ -117,3 +117,29 @@ class TestReports:
 
     def test_reshipment_list_renders(self, client: TestClient, auth_headers: Headers) -> None:
         assert client.get("/console/returns/reshipments", headers=auth_headers(Role.AGENT)).status_code == 200
+
+
+class TestCreateFromConsole:
+    def test_agent_registers_a_request_and_lands_on_it(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        from aftersales.catalog.models import Shop
+        from aftersales.returns.models import ReturnRequest
+
+        order = make_order(session)
+        shop = session.get(Shop, order.shop_id)
+        assert shop is not None
+        form = {
+            "shop_code": shop.code,
+            "order_no": order.source_id,
+            "kind": "return",
+            "reason_code": "not_fit",
+        }
+        response = client.post(
+            "/console/returns", data=form, headers=auth_headers(Role.AGENT), follow_redirects=False
+        )
+        assert response.status_code == 303
+        request = session.scalar(select(ReturnRequest).where(ReturnRequest.order_id == order.id))
+        assert request is not None
+        assert request.channel == "console"
+        assert response.headers["location"] == f"/console/returns/{request.id}"

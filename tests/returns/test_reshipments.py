@@ -192,3 +192,37 @@ class TestErpCallback:
         )
         assert notice is not None
         assert notice.payload["text"] == "补发已寄出:顺丰速运 SF5550001111"
+
+
+class TestPlatformWebhook:
+    def test_signed_platform_push_creates_a_webhook_request(
+        self, client: TestClient, session: Session
+    ) -> None:
+        order = make_order(session)
+        shop = _shop(session, order)
+        body = {
+            "shop_code": shop.code,
+            "order_no": order.source_id,
+            "request_no": "TM-RF-1",
+            "kind": "refund_only",
+            "reason_code": "changed_mind",
+        }
+        raw = json.dumps(body).encode()
+        headers = {SIGNATURE_HEADER: sign(raw, source_secret("tmall"), int(time.time()))}
+        response = client.post("/api/returns/webhooks/tmall", content=raw, headers=headers)
+        assert response.status_code == 201
+        assert response.json()["channel"] == "webhook"
+
+    def test_platform_push_signed_for_another_source_is_refused(
+        self, client: TestClient, session: Session
+    ) -> None:
+        order = make_order(session)
+        body = {
+            "shop_code": _shop(session, order).code,
+            "order_no": order.source_id,
+            "kind": "return",
+            "reason_code": "not_fit",
+        }
+        raw = json.dumps(body).encode()
+        headers = {SIGNATURE_HEADER: sign(raw, source_secret("jd"), int(time.time()))}
+        assert client.post("/api/returns/webhooks/tmall", content=raw, headers=headers).status_code == 401
