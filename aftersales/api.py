@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 from aftersales import __version__
 from aftersales.kit.errors import AftersalesError, NotAuthenticatedError
@@ -58,12 +58,56 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = "; ".join(f"{f['field']}: {f['reason']}" for f in fields)
         return _error_response(request, 422, "ValidationError", detail, fields=fields)
 
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, exc: Exception) -> Response:
+        """A number the database cannot hold (e.g. an id beyond 64 bits) is bad input, not a crash."""
+        return _error_response(request, 422, "ValidationError", "数值超出范围或格式不被数据库接受")
+
     @app.exception_handler(OperationalError)
     async def _database_down(request: Request, exc: OperationalError) -> Response:
         log.error("database unavailable: %s", exc.orig)
         return _error_response(
             request, 503, "DatabaseUnavailable", "数据库暂时不可用,请稍后重试;本次请求未保存任何数据"
         )
+
+
+_VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
+    "title": "HTTPValidationError",
+    "description": "Invalid input: the error contract of this API (not FastAPI's default shape).",
+    "type": "object",
+    "required": ["error", "detail"],
+    "properties": {
+        "error": {"type": "string", "example": "ValidationError"},
+        "detail": {"type": "string"},
+        "fields": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "reason"],
+                "properties": {"field": {"type": "string"}, "reason": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+def _document_error_contract(app: FastAPI) -> None:
+    """Make the documented 422 body match what the handlers return, so clients and schemathesis agree."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            schemas = schema.get("components", {}).get("schemas", {})
+            if "HTTPValidationError" in schemas:
+                schemas["HTTPValidationError"] = _VALIDATION_ERROR_SCHEMA
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app() -> FastAPI:
@@ -74,6 +118,7 @@ def create_app() -> FastAPI:
         description="售后运营平台 API: tickets, logistics follow-up, retention, QC, reviews, analytics.",
     )
     install_error_handlers(app)
+    _document_error_contract(app)
     for module in import_domain_modules("api"):
         app.include_router(module.router)
     for module in import_domain_modules("console"):

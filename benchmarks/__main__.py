@@ -1,13 +1,43 @@
+"""Run every ``benchmarks/bench_*.py`` and print one table of figures with the goal beside each.
+
+Default sizes are scaled down so that the whole run stays under 10 minutes on a 2-core machine;
+``--full`` uses the sizes the issues name. A benchmark that raises is reported as a row and the
+run goes on: one broken script must not hide everyone else's figures.
+"""
+
 import argparse
 import importlib
 import pkgutil
 import time
+import traceback
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks.figures import Figure
+from benchmarks.figures import Figure, format_value
+
+BUDGET_SECONDS = 600
+
+
+def discover() -> list[str]:
+    here = str(Path(__file__).parent)
+    return sorted(
+        m.name.removeprefix("bench_") for m in pkgutil.iter_modules([here]) if m.name.startswith("bench_")
+    )
+
+
+def run_one(short: str, *, full: bool, console: Console) -> tuple[list[Figure], float]:
+    started = time.perf_counter()
+    console.print(f"[bold]{short}[/] …")
+    try:
+        figures: list[Figure] = importlib.import_module(f"benchmarks.bench_{short}").run(full=full)
+    except Exception as exc:
+        console.print(traceback.format_exc(), style="red")
+        figures = [Figure("FAILED", float("nan"), "", note=f"{type(exc).__name__}: {exc}"[:200])]
+    elapsed = time.perf_counter() - started
+    console.print(f"  done in {elapsed:.1f}s")
+    return figures, elapsed
 
 
 def main() -> None:
@@ -15,20 +45,26 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="full sizes named in the issues (slow)")
     parser.add_argument("--only", action="append", help="run only these benchmarks (e.g. import_orders)")
     args = parser.parse_args()
-    console = Console()
-    names = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("bench_"))
+    console = Console(width=200)
+    names = [n for n in discover() if not args.only or n in args.only]
     table = Table("benchmark", "figure", "value", "unit", "goal", "note", title="aftersales figures")
-    for name in names:
-        short = name.removeprefix("bench_")
-        if args.only and short not in args.only:
-            continue
-        started = time.perf_counter()
-        console.print(f"[bold]{short}[/] …")
-        figures: list[Figure] = importlib.import_module(f"benchmarks.{name}").run(full=args.full)
+    started = time.perf_counter()
+    for short in names:
+        figures, elapsed = run_one(short, full=args.full, console=console)
         for figure in figures:
-            table.add_row(short, figure.name, f"{figure.value:,.2f}", figure.unit, figure.goal, figure.note)
-        console.print(f"  done in {time.perf_counter() - started:.1f}s")
+            table.add_row(
+                short, figure.name, format_value(figure.value), figure.unit, figure.goal, figure.note
+            )
+    total = time.perf_counter() - started
     console.print(table)
+    budget = (
+        ""
+        if args.full
+        else f" (budget {BUDGET_SECONDS // 60} min{', EXCEEDED' if total > BUDGET_SECONDS else ''})"
+    )
+    console.print(
+        f"{len(names)} benchmarks in {total:.0f}s{budget}; sizes: {'full' if args.full else 'scaled down'}"
+    )
 
 
 if __name__ == "__main__":

@@ -40,3 +40,12 @@ def scratch_sqlite() -> Iterator[str]:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         upgrade(url)
         yield url
+
+
+def format_value(value: float) -> str:
+    """Thousands separators; two decimals only where they carry information."""
+    if value != value:  # NaN: the benchmark failed
+        return "—"
+    if abs(value) >= 100 or float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"

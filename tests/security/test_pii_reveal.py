@@ -132,3 +132,11 @@ class TestAuditLog:
             "/api/audit/entries", params={"actor_id": bob.id}, headers=auth_headers(Role.ADMIN)
         ).json()
         assert body["total"] == 2
+
+
+class TestOutOfRangeNumbers:
+    def test_an_id_beyond_64_bits_is_422_not_a_crash(self, client: TestClient, auth_headers: Headers) -> None:
+        response = client.get(
+            "/api/audit/entries", params={"actor_id": 2**70}, headers=auth_headers(Role.ADMIN)
+        )
+        assert (response.status_code, response.json()["error"]) == (422, "ValidationError")

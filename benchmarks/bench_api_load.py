@@ -1,0 +1,379 @@
+"""Issue 9: mixed API load on loopback, from this process against a uvicorn server subprocess.
+
+Two phases over the same server: a paced phase at ``RATE`` requests/s (latency percentiles at a
+realistic peak rate) and a saturation phase with no pacing (throughput). The mix is what a peak
+looks like: new orders, parcels, many tracking events, ticket comments (when the tickets API is
+present) and order reads. Afterwards the database is counted: every acknowledged order, parcel
+and tracking event must be stored ("lost" = acknowledged but missing).
+
+Runs on a throwaway PostgreSQL database when one is reachable at 127.0.0.1:5432 (the production
+setting), else on SQLite.
+"""
+
+import itertools
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from benchmarks.figures import Figure, percentile
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+RATE = 200
+THREADS = 8
+SERVER_WORKERS = 2
+COURIER = "zto"
+
+
+@contextmanager
+def scratch_database() -> Iterator[str]:
+    """A migrated throwaway database: PostgreSQL if reachable, else a SQLite file."""
+    from aftersales.migrate import upgrade
+
+    name = f"aftersales_bench_{uuid.uuid4().hex[:8]}"
+    try:
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception:
+        with TemporaryDirectory() as tmp:
+            url = f"sqlite:///{Path(tmp) / 'load.db'}"
+            upgrade(url)
+            yield url
+        return
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _seed(url: str) -> tuple[str, str, int]:
+    """A shop and an agent's token, committed before the server starts."""
+    from aftersales.auth.models import Role
+    from aftersales.auth.service import create_user, issue_token
+    from aftersales.catalog.models import Platform, Shop
+    from aftersales.db import make_engine
+
+    engine = make_engine(url)
+    with Session(engine) as session:
+        shop = Shop(code="load", name="压测店铺", platform=Platform.TMALL)
+        session.add(shop)
+        user = create_user(
+            session,
+            username="load-agent",
+            display_name="压测",
+            password="load-pass-123",
+            role=Role.SUPERVISOR,
+        )
+        token = issue_token(session, user=user)
+        session.commit()
+        shop_id = shop.id
+    engine.dispose()
+    return token, "load", shop_id
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def api_server(url: str) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "AFTERSALES_DATABASE_URL": url, "AFTERSALES_LOG_LEVEL": "WARNING"}
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "aftersales.api:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(SERVER_WORKERS),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    orders: int = 0
+    shipments: int = 0
+    events: int = 0
+    comments: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, kind: str, seconds: float, response: httpx.Response | None) -> dict[str, Any] | None:
+        ok = response is not None and response.status_code < 300
+        with self.lock:
+            self.latencies.append(seconds)
+            if not ok:
+                key = f"{kind}:{response.status_code if response is not None else 'conn'}"
+                self.errors[key] = self.errors.get(key, 0) + 1
+        return response.json() if ok and response is not None else None
+
+
+_serial = itertools.count(1)
+
+
+class LoadClient:
+    """One thread's share of the mix; it keeps its own orders and parcels to attach events to."""
+
+    def __init__(self, base: str, token: str, shop: str, tally: Tally, run_id: str, ticket_id: int | None):
+        self.http = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        self.shop, self.tally, self.run_id, self.ticket_id = shop, tally, run_id, ticket_id
+        self.orders: list[str] = []
+        self.parcels: list[str] = []
+        self.rng = random.Random(run_id)
+
+    def step(self) -> None:
+        roll = self.rng.random()
+        if roll < 0.2 or not self.orders:
+            self.new_order()
+        elif roll < 0.35 or not self.parcels:
+            self.new_parcel()
+        elif roll < 0.8:
+            self.new_event()
+        elif roll < 0.9 and self.ticket_id is not None:
+            self.comment()
+        else:
+            self.read_orders()
+
+    def post(self, kind: str, path: str, body: Any) -> dict[str, Any] | None:
+        started = time.perf_counter()
+        try:
+            response: httpx.Response | None = self.http.post(path, json=body)
+        except httpx.HTTPError:
+            response = None
+        return self.tally.record(kind, time.perf_counter() - started, response)
+
+    def new_order(self) -> None:
+        order_no = f"{self.run_id}-{next(_serial):08d}"
+        now = datetime.now(UTC)
+        body = {
+            "shop_code": self.shop,
+            "order_no": order_no,
+            "buyer_nick": f"buyer{self.rng.randrange(5000)}",
+            "status": "paid",
+            "total_fen": 19900,
+            "paid_fen": 19900,
+            "receiver_phone": "13812345678",
+            "province": "浙江省",
+            "city": "杭州市",
+            "address": "文三路 100号",
+            "ordered_at": now.isoformat(),
+            "items": [{"title": "保温杯", "quantity": 1, "unit_price_fen": 19900}],
+        }
+        result = self.post("order", "/api/orders", body)
+        if result is not None:
+            self.orders.append(order_no)
+            with self.tally.lock:
+                self.tally.orders += result["created"]
+
+    def new_parcel(self) -> None:
+        order_no = self.orders.pop()
+        tracking_no = f"73{abs(hash(order_no)) % 10**12:012d}"
+        body = {
+            "shop_code": self.shop,
+            "order_no": order_no,
+            "courier": COURIER,
+            "tracking_no": tracking_no,
+            "shipped_at": datetime.now(UTC).isoformat(),
+        }
+        result = self.post("shipment", "/api/shipments", body)
+        if result is not None:
+            self.parcels.append(tracking_no)
+            with self.tally.lock:
+                self.tally.shipments += result["created"]
+
+    def new_event(self) -> None:
+        tracking_no = self.rng.choice(self.parcels)
+        at = datetime.now(UTC) - timedelta(microseconds=self.rng.randrange(10**9))
+        body = {
+            "courier": COURIER,
+            "tracking_no": tracking_no,
+            "occurred_at": at.isoformat(),
+            "raw_text": f"快件已到达【杭州转运中心】{next(_serial)}",
+        }
+        result = self.post("event", "/api/tracking-events", body)
+        if result is not None:
+            with self.tally.lock:
+                self.tally.events += result["created"]
+
+    def comment(self) -> None:
+        if self.post(
+            "comment", f"/api/tickets/{self.ticket_id}/comments", {"text": "已联系快递催件", "internal": True}
+        ):
+            with self.tally.lock:
+                self.tally.comments += 1
+
+    def read_orders(self) -> None:
+        started = time.perf_counter()
+        try:
+            response: httpx.Response | None = self.http.get("/api/orders", params={"size": 20})
+        except httpx.HTTPError:
+            response = None
+        self.tally.record("read", time.perf_counter() - started, response)
+
+
+def _open_ticket(base: str, token: str, shop_id: int) -> int | None:
+    """A ticket to comment on, when the tickets API exists; the mix skips comments otherwise."""
+    body = {
+        "type": "consultation",
+        "category": "物流问题",
+        "title": "压测工单",
+        "description": "load",
+        "shop_id": shop_id,
+    }
+    try:
+        response = httpx.post(f"{base}/api/tickets", json=body, headers={"Authorization": f"Bearer {token}"})
+    except httpx.HTTPError:
+        return None
+    return int(response.json()["id"]) if response.status_code < 300 else None
+
+
+def _phase(clients: list[LoadClient], seconds: float, rate: float | None) -> float:
+    """Run every client for ``seconds``; paced at ``rate`` requests/s in total, or flat out."""
+    stop_at = time.monotonic() + seconds
+
+    def loop(client: LoadClient) -> None:
+        interval = len(clients) / rate if rate else 0.0
+        next_at = time.monotonic()
+        while time.monotonic() < stop_at:
+            client.step()
+            if interval:
+                next_at += interval
+                time.sleep(max(0.0, next_at - time.monotonic()))
+
+    threads = [threading.Thread(target=loop, args=(c,)) for c in clients]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
+def _stored(url: str, run_id: str) -> tuple[int, int, int]:
+    from aftersales.db import make_engine
+    from aftersales.orders.models import Order, Shipment, TrackingEvent
+
+    engine = make_engine(url)
+    with Session(engine) as session:
+        orders = select(Order.id).where(Order.source_id.like(f"{run_id}%"))
+        shipments = select(Shipment.id).where(Shipment.order_id.in_(orders))
+        counts = (
+            session.scalar(select(func.count()).select_from(orders.subquery())) or 0,
+            session.scalar(select(func.count()).select_from(shipments.subquery())) or 0,
+            session.scalar(select(func.count()).where(TrackingEvent.shipment_id.in_(shipments))) or 0,
+        )
+    engine.dispose()
+    return counts
+
+
+def run(full: bool) -> list[Figure]:
+    seconds = 120.0 if full else 10.0
+    run_id = f"L{uuid.uuid4().hex[:6]}"
+    with scratch_database() as url:
+        token, shop, shop_id = _seed(url)
+        backend = make_url(url).get_backend_name()
+        with api_server(url) as base:
+            ticket_id = _open_ticket(base, token, shop_id)
+            paced, flat = Tally(), Tally()
+            clients = [
+                LoadClient(base, token, shop, paced, f"{run_id}{n}", ticket_id) for n in range(THREADS)
+            ]
+            paced_time = _phase(clients, seconds, RATE)
+            for client in clients:
+                client.tally = flat
+            flat_time = _phase(clients, seconds, None)
+        stored = _stored(url, run_id)
+    acknowledged = tuple(
+        paced_n + flat_n
+        for paced_n, flat_n in zip(
+            (paced.orders, paced.shipments, paced.events),
+            (flat.orders, flat.shipments, flat.events),
+            strict=True,
+        )
+    )
+    lost = sum(a - s for a, s in zip(acknowledged, stored, strict=True))
+    errors = {**paced.errors, **{k: v + paced.errors.get(k, 0) for k, v in flat.errors.items()}}
+    mix = f"{THREADS} client threads, {SERVER_WORKERS} uvicorn workers, {backend}; " + (
+        "orders/parcels/tracking/ticket comments/reads"
+        if ticket_id
+        else "orders/parcels/tracking/reads (no tickets API)"
+    )
+    return [
+        Figure(
+            f"API p99 at {RATE} req/s (mixed)",
+            percentile(paced.latencies, 99) * 1000,
+            "ms",
+            "< 50 ms",
+            f"{len(paced.latencies) / paced_time:,.0f} req/s achieved over {seconds:.0f}s; {mix}",
+        ),
+        Figure("API p50 at the same rate", percentile(paced.latencies, 50) * 1000, "ms"),
+        Figure(
+            "API throughput, unpaced mixed load",
+            len(flat.latencies) / flat_time,
+            "req/s",
+            "≥ 200 req/s",
+            f"p99 {percentile(flat.latencies, 99) * 1000:.0f} ms at saturation over {seconds:.0f}s",
+        ),
+        Figure(
+            "requests acknowledged but not stored",
+            lost,
+            "rows",
+            "0",
+            f"orders/parcels/events acknowledged {acknowledged}, stored {stored}; "
+            f"comments {paced.comments + flat.comments}",
+        ),
+        Figure(
+            "failed requests (non-2xx or connection)",
+            sum(errors.values()),
+            "requests",
+            "0",
+            ", ".join(f"{k}×{v}" for k, v in sorted(errors.items())) or "none",
+        ),
+    ]
