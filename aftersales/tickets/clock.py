@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.kit.time import utcnow
-from aftersales.tickets.models import SlaPolicy, Ticket, TicketStatus, TicketType
+from aftersales.tickets.models import OPEN_STATUSES, QUEUE_END, SlaPolicy, Ticket, TicketStatus, TicketType
 from aftersales.tickets.sla import (
     ALWAYS,
     Hours,
@@ -45,6 +45,7 @@ def start_sla(session: Session, ticket: Ticket, *, now: datetime) -> None:
     """Deadlines from the ticket's policy: first response, and resolution (from ``now``)."""
     policy = policy_for(session, shop_id=ticket.shop_id, ticket_type=ticket.type)
     if policy is None:
+        refresh_next_deadline(ticket, None)
         return
     ticket.sla_policy_id = policy.id
     hours = hours_of(policy)
@@ -68,7 +69,17 @@ def set_resolution_clock(ticket: Ticket, policy: SlaPolicy, start: datetime) -> 
 
 
 def refresh_next_deadline(ticket: Ticket, policy: SlaPolicy | None) -> None:
-    """``sla_due_at``/``sla_warn_at``: the first-response clock until answered, then resolution."""
+    """``sla_due_at``/``sla_warn_at``: the first-response clock until answered, then resolution.
+
+    Also keeps the queue columns: ``is_open`` and ``queue_at`` (the running deadline, or
+    ``QUEUE_END`` for paused and clock-less tickets, so they sort after every deadline).
+    """
+    _set_deadline(ticket, policy)
+    ticket.is_open = ticket.status in OPEN_STATUSES
+    ticket.queue_at = ticket.sla_due_at or QUEUE_END
+
+
+def _set_deadline(ticket: Ticket, policy: SlaPolicy | None) -> None:
     if ticket.status in (S.WAITING_CUSTOMER, S.RESOLVED, S.CLOSED):
         ticket.sla_due_at = ticket.sla_warn_at = None
         return

@@ -7,7 +7,7 @@ its SLA state from plain indexed comparisons in SQL.
 """
 
 import enum
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -86,6 +86,10 @@ OPEN_STATUSES = (
     TicketStatus.WAITING_CUSTOMER,
     TicketStatus.WAITING_INTERNAL,
 )
+
+
+# Sort key of paused and clock-less tickets: after every real deadline, on both databases.
+QUEUE_END = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 class Severity(enum.StrEnum):
@@ -252,9 +256,12 @@ class Ticket(Base):
     __table_args__ = (
         UniqueConstraint("source", "source_key"),
         Index("ix_tickets_status_sla_due_at", "status", "sla_due_at"),
-        Index("ix_tickets_group_id_status", "group_id", "status"),
-        Index("ix_tickets_assignee_id_status", "assignee_id", "status"),
-        Index("ix_tickets_shift_id_status", "shift_id", "status"),
+        # The queue: open tickets in deadline order, alone or per group / assignee / shift / status.
+        Index("ix_tickets_is_open_queue_at", "is_open", "queue_at", "id"),
+        Index("ix_tickets_group_id_is_open_queue_at", "group_id", "is_open", "queue_at"),
+        Index("ix_tickets_assignee_id_is_open_queue_at", "assignee_id", "is_open", "queue_at"),
+        Index("ix_tickets_shift_id_is_open_queue_at", "shift_id", "is_open", "queue_at"),
+        Index("ix_tickets_status_queue_at", "status", "queue_at"),
         Index("ix_tickets_order_id", "order_id"),
         Index("ix_tickets_customer_id_created_at", "customer_id", "created_at"),
         Index("ix_tickets_follow_up_at", "follow_up_at"),
@@ -284,6 +291,8 @@ class Ticket(Base):
     source_key: Mapped[str | None] = mapped_column(String(200))
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    queue_at: Mapped[datetime] = mapped_column(UTCDateTime, default=QUEUE_END, comment="deadline order")
     sla_policy_id: Mapped[int | None] = mapped_column(
         ForeignKey("ticket_sla_policies.id", ondelete="SET NULL")
     )

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.orders.models import Order
 from aftersales.tickets.models import (
-    OPEN_STATUSES,
+    QUEUE_END,
     FeedbackItem,
     FeedbackStatus,
     Handoff,
@@ -70,21 +70,23 @@ def sla_state(now: datetime) -> ColumnElement[str]:
 
 
 def sla_condition(state: SlaState, now: datetime) -> ColumnElement[bool]:
-    """The same states as range conditions, so a filter uses the ``(status, sla_due_at)`` index."""
-    running = Ticket.status.in_(ACTIVE_CLOCK)
+    """The same states as range conditions on ``queue_at`` (the running deadline of an open
+    ticket; paused and clock-less ones sit at ``QUEUE_END``), so filters read the queue indexes."""
     if state == SlaState.BREACHED:
-        return and_(running, Ticket.sla_due_at <= now)
+        return Ticket.queue_at <= now
     if state == SlaState.AT_RISK:
-        return and_(running, Ticket.sla_due_at > now, Ticket.sla_warn_at <= now)
+        return and_(Ticket.queue_at > now, Ticket.sla_warn_at <= now)
     if state == SlaState.OK:
         return and_(
-            running, Ticket.sla_due_at > now, or_(Ticket.sla_warn_at.is_(None), Ticket.sla_warn_at > now)
+            Ticket.queue_at > now,
+            Ticket.queue_at < QUEUE_END,
+            or_(Ticket.sla_warn_at.is_(None), Ticket.sla_warn_at > now),
         )
     if state == SlaState.PAUSED:
         return Ticket.status == S.WAITING_CUSTOMER
     if state == SlaState.DONE:
         return Ticket.status.in_((S.RESOLVED, S.CLOSED))
-    return and_(running, Ticket.sla_due_at.is_(None))
+    return and_(Ticket.queue_at == QUEUE_END, Ticket.status != S.WAITING_CUSTOMER)
 
 
 @dataclass
@@ -113,7 +115,10 @@ def queue(f: QueueFilter, *, now: datetime) -> Select[Ticket, str]:
 
 
 def _conditions(f: QueueFilter, now: datetime) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [Ticket.status.in_(f.statuses or OPEN_STATUSES)]
+    if f.statuses:
+        conditions: list[ColumnElement[bool]] = [Ticket.status.in_(f.statuses)]
+    else:
+        conditions = [Ticket.is_open.is_(True)]
     if f.sla is not None:
         conditions.append(sla_condition(f.sla, now))
     for column, value in (
@@ -150,9 +155,9 @@ def _search(q: str) -> ColumnElement[bool]:
 
 def _ordering(f: QueueFilter) -> list[Any]:
     if f.sort == QueueSort.SLA:
-        key: list[Any] = [Ticket.sla_due_at.is_(None), Ticket.sla_due_at]
+        key: list[Any] = [Ticket.queue_at]
     elif f.sort == QueueSort.PRIORITY:
-        key = [Ticket.priority, Ticket.sla_due_at.is_(None), Ticket.sla_due_at]
+        key = [Ticket.priority, Ticket.queue_at]
     elif f.sort == QueueSort.CREATED:
         key = [Ticket.created_at]
     else:
@@ -165,7 +170,7 @@ def _ordering(f: QueueFilter) -> list[Any]:
 def sla_counts(session: Session, *, now: datetime, group_id: int | None = None) -> dict[str, int]:
     """Open tickets per SLA state (queue header), one grouped query."""
     state = sla_state(now).label("state")
-    statement = select(state, func.count()).where(Ticket.status.in_(OPEN_STATUSES)).group_by(state)
+    statement = select(state, func.count()).where(Ticket.is_open.is_(True)).group_by(state)
     if group_id is not None:
         statement = statement.where(Ticket.group_id == group_id)
     return {str(s): n for s, n in session.execute(statement)}
