@@ -9,6 +9,7 @@ from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, S
 from aftersales.kit.pagination import Page, PageDep, paginate
 from aftersales.kit.time import as_utc
 from aftersales.reviews import ratings, repository, service
+from aftersales.reviews import voc as voc_joined
 from aftersales.reviews.models import RecoveryStatus, Triage
 from aftersales.reviews.schemas import (
     ChatInvitationIn,
@@ -24,6 +25,7 @@ from aftersales.reviews.schemas import (
     ReviewerMarkRead,
     ReviewIn,
     ReviewRead,
+    VocBoardRow,
     VocRow,
     invitation_read,
 )
@@ -85,6 +87,26 @@ def voc(
         session, shop_id=shop_id, sku_id=sku_id, since=_utc(since), until=_utc(until), by_day=by_day
     )
     return [VocRow(**row) for row in rows]
+
+
+@router.get(
+    "/reviews/voc/board",
+    response_model=list[VocBoardRow],
+    summary="VOC board: review topics joined with the QC chat VOC per SKU (and day)",
+)
+def voc_board(
+    session: SessionDep,
+    _: CurrentUser,
+    shop_id: int | None = None,
+    sku_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    by_day: bool = False,
+) -> list[VocBoardRow]:
+    rows = voc_joined.board(
+        session, shop_id=shop_id, sku_id=sku_id, since=_utc(since), until=_utc(until), by_day=by_day
+    )
+    return [VocBoardRow(**row) for row in rows]
 
 
 @router.get("/reviews/{review_id}", response_model=ReviewRead)

@@ -13,6 +13,7 @@ from aftersales.catalog.models import Shop, Sku
 from aftersales.kit.pagination import PageDep, paginate
 from aftersales.kit.time import utcnow
 from aftersales.reviews import ratings, repository, service
+from aftersales.reviews import voc as voc_joined
 from aftersales.reviews.models import TRIAGE_LABELS, RecoveryStatus, Triage
 from aftersales.reviews.schemas import ReviewRead
 from aftersales.web.render import NavItem, render
@@ -105,7 +106,7 @@ def voc(
     return render(
         request,
         "reviews/voc.html",
-        rows=service.voc(session, sku_id=sku_id, since=since),
+        rows=voc_joined.board(session, sku_id=sku_id, since=since),
         days=days,
         sku_id=sku_id,
         skus=list(session.scalars(select(Sku).order_by(Sku.shop_id, Sku.code))),

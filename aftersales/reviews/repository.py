@@ -182,7 +182,7 @@ def voc_counts(
     by_day: bool,
 ) -> list[tuple[Any, ...]]:
     """Topic counts per SKU and polarity, optionally per Shanghai calendar day."""
-    day = _local_day(session, ReviewTopic.reviewed_at)
+    day = local_day(session, ReviewTopic.reviewed_at)
     columns: list[Any] = [ReviewTopic.sku_id, Sku.code, ReviewTopic.topic, ReviewTopic.polarity]
     if by_day:
         columns.append(day.label("day"))
@@ -200,7 +200,7 @@ def voc_counts(
     return [tuple(row) for row in session.execute(statement)]
 
 
-def _local_day(session: Session, column: Any) -> Any:
+def local_day(session: Session, column: Any) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return func.to_char(func.timezone("Asia/Shanghai", column), "YYYY-MM-DD")
     return func.date(column, "+8 hours")

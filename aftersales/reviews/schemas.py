@@ -156,6 +156,16 @@ class VocRow(BaseModel):
     count: int
 
 
+class VocBoardRow(BaseModel):
+    sku_id: int | None
+    sku_code: str | None
+    topic: str
+    day: str | None = None
+    chat_mentions: int
+    review_complaints: int
+    review_praise: int
+
+
 class ChatInvitationIn(BaseModel):
     """A finished chat the customer should be invited to rate (the conversations domain calls this)."""
 

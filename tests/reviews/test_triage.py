@@ -1,12 +1,18 @@
 """Ingest, triage (incl. five-star-negative with the QC emotion model), tickets, marks and VOC."""
 
+from datetime import UTC, datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from aftersales.catalog.models import Shop
+from aftersales.conversations.models import ChatMessage
+from aftersales.qc.models import VocMention
 from aftersales.reviews.models import ReplyStatus, Review, ReviewerMark, ReviewReply, Triage
 from aftersales.reviews.service import ingest_reviews, voc
+from aftersales.reviews.voc import board
 from aftersales.tickets.models import Ticket, TicketGroup
-from tests.builders import make_order, make_review, make_shop, make_sku, review_in
+from tests.builders import make_chat, make_order, make_review, make_shop, make_sku, review_in
 
 
 class TestIngest:
@@ -129,3 +135,40 @@ class TestVoc:
             make_review(session, sku=sku, stars=stars, text=text)
         rows = {(r["topic"], r["polarity"]): r["count"] for r in voc(session, sku_id=sku.id)}
         assert rows == {("物流", "negative"): 2, ("物流", "positive"): 1}
+
+    def test_topics_are_counted_per_day(self, session: Session) -> None:
+        sku = make_sku(session)
+        make_review(
+            session, sku=sku, stars=1, text="物流太慢了", reviewed_at=datetime(2026, 11, 12, 17, tzinfo=UTC)
+        )
+        rows = voc(session, sku_id=sku.id, by_day=True)
+        assert [(r["topic"], r["day"]) for r in rows] == [("物流", "2026-11-13")]
+
+
+class TestVocBoard:
+    def test_review_topics_use_the_qc_vocabulary(self, session: Session) -> None:
+        sku = make_sku(session)
+        make_review(session, sku=sku, stars=1, text="画面模糊")
+        rows = board(session, sku_id=sku.id)
+        assert [(r["topic"], r["review_complaints"]) for r in rows] == [("屏幕", 1)]
+
+    def test_chat_mentions_from_qc_join_the_review_counts(self, session: Session) -> None:
+        sku = make_sku(session)
+        make_review(session, sku=sku, stars=2, text="掉毛严重")
+        chat = make_chat(session, [("customer", 0, "你好")], shop=session.get_one(Shop, sku.shop_id))
+        message = session.scalars(select(ChatMessage).where(ChatMessage.session_id == chat.id)).first()
+        assert message is not None
+        session.add(
+            VocMention(
+                message_id=message.id,
+                session_id=chat.id,
+                shop_id=sku.shop_id,
+                sku_id=sku.id,
+                topic="质量做工",
+                keyword="起球",
+                mentioned_at=message.sent_at,
+            )
+        )
+        session.flush()
+        row = board(session, sku_id=sku.id)[0]
+        assert (row["topic"], row["chat_mentions"], row["review_complaints"]) == ("质量做工", 1, 1)
