@@ -162,6 +162,31 @@ def invite_after_chat(
     )
 
 
+CHAT_IDLE = timedelta(minutes=30)
+"""A chat counts as finished when nobody has written for this long (platforms close it about then)."""
+CHAT_LOOKBACK = timedelta(days=3)
+CHATS_PER_RUN = 2000
+
+
+def invite_finished_chats(session: Session, *, now: datetime | None = None) -> int:
+    """Register every chat an agent served that went quiet, once; returns how many were new."""
+    now = now or utcnow()
+    chats = repository.finished_chats_without_invitation(
+        session, idle_since=now - CHAT_IDLE, not_before=now - CHAT_LOOKBACK, limit=CHATS_PER_RUN
+    )
+    for chat in chats:
+        invite_after_chat(
+            session,
+            shop_id=chat.shop_id,
+            session_key=chat.session_key,
+            agent_id=chat.agent_id,
+            customer_id=chat.customer_id,
+            order_id=chat.order_id,
+            finished_at=chat.ended_at,
+        )
+    return len(chats)
+
+
 def get_invitation(session: Session, invitation_id: int) -> RatingInvitation:
     invitation = session.get(RatingInvitation, invitation_id)
     if invitation is None:

@@ -4,10 +4,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select, tuple_
+from sqlalchemy import Select, String, and_, case, cast, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Shop, Sku
+from aftersales.conversations.models import ChatSession
 from aftersales.orders.models import Customer, Order
 from aftersales.reviews.models import (
     RatingInvitation,
@@ -239,6 +240,26 @@ def funnel_counts(
     if until is not None:
         statement = statement.where(inv.eligible_at < until)
     return [tuple(row) for row in session.execute(statement.order_by(key))]
+
+
+def finished_chats_without_invitation(
+    session: Session, *, idle_since: datetime, not_before: datetime, limit: int
+) -> list[Any]:
+    """Agent-served chats quiet since ``idle_since`` with no funnel row yet (anti-join on the key)."""
+    key = literal("chat:") + cast(ChatSession.shop_id, String) + literal(":") + ChatSession.session_key
+    registered = select(RatingInvitation.id).where(RatingInvitation.subject_key == key)
+    statement = (
+        select(ChatSession)
+        .where(
+            ChatSession.agent_id.is_not(None),
+            ChatSession.ended_at < idle_since,
+            ChatSession.ended_at >= not_before,
+            ~registered.exists(),
+        )
+        .order_by(ChatSession.ended_at)
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
 
 
 def recently_invited(session: Session, *, customer_id: int, since: datetime, until: datetime) -> bool:

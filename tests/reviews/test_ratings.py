@@ -1,6 +1,7 @@
 """Rating invitations (邀评), recovery of negative chat ratings, re-rating and the funnel."""
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -8,13 +9,15 @@ from sqlalchemy.orm import Session
 
 from aftersales.auth.models import Role
 from aftersales.catalog.models import Shop
+from aftersales.kit.time import utcnow
 from aftersales.messaging.models import OutboxMessage
 from aftersales.reviews import ratings
 from aftersales.reviews.errors import AlreadyRatedError
+from aftersales.reviews.jobs import invite_finished_chats
 from aftersales.reviews.models import RatingInvitation, RatingRecovery, RecoveryStatus
 from aftersales.tickets import service as tickets
 from aftersales.tickets.models import Ticket
-from tests.builders import make_bot, make_customer, make_order, make_shop, make_user
+from tests.builders import make_bot, make_chat, make_customer, make_order, make_shop, make_user
 from tests.builders.tickets import make_ticket
 
 Headers = Callable[..., dict[str, str]]
@@ -181,3 +184,23 @@ class TestFunnel:
             f"/api/ratings/invitations/{invitation['id']}/rating", json={"stars": 2}, headers=headers
         ).json()
         assert (invitation["invited_at"] is not None, rated["stars"]) == (True, 2)
+
+
+class TestFinishedChats:
+    def test_a_quiet_chat_served_by_an_agent_is_invited_once(self, session: Session) -> None:
+        shop, agent = make_shop(session), make_user(session)
+        start = utcnow() - timedelta(hours=2)
+        lines = [("customer", 0, "什么时候发货"), ("agent", 30, "今天就发")]
+        chat = make_chat(session, lines, shop=shop, start=start, agent_id=agent.id)
+        first = invite_finished_chats(session)
+        again = invite_finished_chats(session)
+        key = f"chat:{shop.id}:{chat.session_key}"
+        invitation = session.scalars(
+            select(RatingInvitation).where(RatingInvitation.subject_key == key)
+        ).one()
+        assert (first["registered"], again["registered"], invitation.agent_id) == (1, 0, agent.id)
+
+    def test_a_chat_still_going_is_not_invited(self, session: Session) -> None:
+        agent = make_user(session)
+        make_chat(session, [("customer", 0, "在吗"), ("agent", 5, "在的")], agent_id=agent.id, start=utcnow())
+        assert ratings.invite_finished_chats(session) == 0
