@@ -150,6 +150,9 @@ def _new_session(first: MessageIn, extra: dict[str, Any], now: datetime) -> dict
         "repeat_contact": False,
         "created_at": now,
         "updated_at": now,
+        "order_id": None,
+        "customer_account": None,
+        "agent_id": None,
         **extra,
     }
 
