@@ -129,3 +129,22 @@ class TestBoards:
         session.expire_all()
         assert "CUP-1 · 商品问题" in page.text
         assert session.get(FeedbackItem, item.id).status == "answered"  # type: ignore[union-attr]
+
+
+class TestAssignForm:
+    def test_reassign_form_changes_the_assignee(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        from tests.builders import make_user
+
+        ticket = make_ticket(session)
+        colleague = make_user(session)
+        form = {"assignee_id": str(colleague.id), "group_code": ""}
+        response = client.post(
+            f"/console/tickets/{ticket.id}/assign",
+            data=form,
+            headers=auth_headers(Role.AGENT),
+            follow_redirects=False,
+        )
+        session.expire_all()
+        assert (response.status_code, session.get(Ticket, ticket.id).assignee_id) == (303, colleague.id)  # type: ignore[union-attr]

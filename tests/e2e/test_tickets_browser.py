@@ -1,0 +1,99 @@
+"""Tickets in a real browser: create from an order → assign → reply → resolve, and the handoff
+at a shift's end seen by the next shift as "交给我的"."""
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aftersales.auth.models import Role
+from aftersales.tickets import service, shifts
+from aftersales.tickets.models import Shift
+from tests.builders import make_order, make_user
+from tests.builders.auth import PASSWORD
+from tests.e2e.conftest import LiveServer
+
+pytestmark = pytest.mark.browser
+
+
+def login(page: Any, base: str, username: str, target: str) -> None:
+    page.goto(f"{base}{target}")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+
+
+def seed_order_and_agents(session: Session) -> dict[str, Any]:
+    order = make_order(session)
+    agent = make_user(session, role=Role.AGENT, display_name="早班小王")
+    colleague = make_user(session, role=Role.AGENT, display_name="中班小李")
+    return {"order_no": order.source_id, "agent": agent.username, "colleague": colleague.display_name}
+
+
+def test_agent_creates_from_an_order_assigns_replies_and_resolves(
+    live_server: LiveServer, browser_page: Any
+) -> None:
+    seeded = live_server.seed(seed_order_and_agents)
+    page = browser_page
+    login(page, live_server.url, seeded["agent"], "/console/tickets")
+    page.get_by_test_id("new-ticket").click()
+    page.get_by_label("订单号").fill(seeded["order_no"])
+    page.get_by_label("订单号").press("Enter")
+    page.get_by_role("button", name="退货·质量问题").click()
+    expect(page.get_by_test_id("ticket-status")).to_have_text("新建")
+    page.get_by_test_id("assignee-select").select_option(label=seeded["colleague"])
+    page.get_by_test_id("assign-submit").click()
+    expect(page.get_by_test_id("ticket-assignee")).to_have_text(seeded["colleague"])
+    page.get_by_test_id("comment-text").fill("亲,已为您登记破损,今天安排补发")
+    page.get_by_test_id("comment-submit").click()
+    expect(page.get_by_test_id("ticket-status")).to_have_text("处理中")
+    page.locator("button[data-to='resolved']").click()
+    expect(page.get_by_test_id("ticket-status")).to_have_text("已解决")
+    timeline = page.get_by_test_id("timeline").inner_text()
+    assert "已为您登记破损,今天安排补发" in timeline
+    assert "处理中 → 已解决" in timeline
+
+
+def seed_shift_work(session: Session) -> dict[str, Any]:
+    by_code = {s.code: s.id for s in session.scalars(select(Shift))}
+    early = make_user(session, role=Role.AGENT, display_name="早班小王")
+    late = make_user(session, role=Role.AGENT, display_name="晚班小陈")
+    lead = make_user(session, role=Role.SUPERVISOR, display_name="主管")
+    shifts.set_roster(session, user_id=early.id, shift_id=by_code["morning"])
+    shifts.set_roster(session, user_id=late.id, shift_id=by_code["evening"])
+    order = make_order(session)
+    ticket = service.create_ticket(
+        session,
+        order_id=order.id,
+        type="exchange",
+        category="商品问题",
+        subcategory="描述不符",
+        title="尺码不符待换货",
+        assignee_id=early.id,
+    )
+    ticket.shift_id = by_code["morning"]
+    service.add_comment(
+        session, ticket_id=ticket.id, actor_id=early.id, text="仓库明早确认库存", internal=True
+    )
+    return {"lead": lead.username, "late": late.username, "ticket_id": ticket.id}
+
+
+def test_shift_end_hands_unresolved_tickets_to_the_next_shift(
+    live_server: LiveServer, browser_page: Any
+) -> None:
+    seeded = live_server.seed(seed_shift_work)
+    page = browser_page
+    login(page, live_server.url, seeded["lead"], "/console/tickets/handoffs")
+    page.locator("button[data-shift='morning']").click()
+    expect(page.get_by_test_id("handoff-board")).to_contain_text("尺码不符待换货")
+    expect(page.get_by_test_id("handoff-board")).to_contain_text("晚班小陈")
+    page.get_by_role("button", name="退出").click()
+    login(page, live_server.url, seeded["late"], "/console/tickets")
+    handed = page.get_by_test_id("handed-to-me")
+    expect(handed).to_contain_text("尺码不符待换货")
+    expect(handed).to_contain_text("仓库明早确认库存")
+    handed.get_by_role("button", name="已接手").click()
+    expect(page.get_by_test_id("handed-to-me")).to_have_count(0)
+    expect(page.locator(f"tr[data-ticket='{seeded['ticket_id']}']")).to_have_count(1)
