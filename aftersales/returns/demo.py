@@ -25,6 +25,7 @@ from aftersales.returns.schemas import ErpCallbackIn, ReshipItem, ReshipmentIn, 
 
 SHARE = 0.03
 MAX_REQUESTS = 220
+IN_TRANSIT_REQUESTS = 8  # refunds on parcels still travelling: logistics intercepts them
 # reason code -> (weight, kinds to draw from)
 REASON_MIX: dict[str, tuple[int, tuple[RequestKind, ...]]] = {
     "not_fit": (22, (RequestKind.RETURN, RequestKind.EXCHANGE)),
@@ -55,6 +56,10 @@ def _users(session: Session) -> tuple[list[User], User]:
 
 
 def extend(session: Session, ctx: DemoContext) -> None:
+    """Runs once per seed: a second ``aftersales demo`` on the same database leaves returns as they are."""
+    prefix = f"RF{ctx.config.seed:02d}"
+    if session.scalar(select(ReturnRequest.id).where(ReturnRequest.source_id.like(f"{prefix}%")).limit(1)):
+        return
     rng = ctx.rng("returns")
     agents, lead = _users(session)
     for code, shop in ctx.shops.items():
@@ -67,7 +72,9 @@ def extend(session: Session, ctx: DemoContext) -> None:
     shops = {shop.id: shop for shop in ctx.shops.values()}
     parcels = _parcels_by_order(session)
     candidates = [oid for oid in ctx.order_ids if oid in parcels]
-    chosen = rng.sample(candidates, k=min(MAX_REQUESTS, int(len(candidates) * SHARE) + 1))
+    travelling = [oid for oid in candidates if _in_transit(parcels[oid])]
+    chosen = set(rng.sample(candidates, k=min(MAX_REQUESTS, int(len(candidates) * SHARE) + 1)))
+    chosen |= set(rng.sample(travelling, k=min(IN_TRANSIT_REQUESTS, len(travelling))))
     requests = []
     orders = {o.id: o for o in session.scalars(select(Order).where(Order.id.in_(chosen)))}
     for number, order_id in enumerate(sorted(chosen)):
@@ -86,6 +93,11 @@ def _parcels_by_order(session: Session) -> dict[int, list[Shipment]]:
     return found
 
 
+def _in_transit(parcels: list[Shipment]) -> bool:
+    """Every parcel still on its way: the refund request is what logistics tries to intercept."""
+    return all(p.delivered_at is None and p.status != TrackingStatus.DELIVERED for p in parcels)
+
+
 def _request(
     session: Session,
     rng: random.Random,
@@ -95,8 +107,7 @@ def _request(
     shop: str,
     n: int,
 ) -> ReturnRequest | None:
-    in_transit = all(p.delivered_at is None and p.status != TrackingStatus.DELIVERED for p in parcels)
-    if in_transit:
+    if _in_transit(parcels):
         code, kind = "changed_mind", RequestKind.REFUND_ONLY
         base = max(p.shipped_at for p in parcels)
     else:
