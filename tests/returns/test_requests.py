@@ -221,3 +221,51 @@ class TestInterception:
         )
         assert notice is not None
         assert "299.00" in notice.payload["text"]
+
+
+class TestWithLogistics:
+    """The real logistics interception code on the other side of the two events."""
+
+    def test_refund_request_on_a_travelling_parcel_gets_an_intercept(self, session: Session) -> None:
+        from aftersales.logistics.models import Intercept
+
+        order = make_order(session)
+        make_shipment(session, order=order, status=TrackingStatus.IN_TRANSIT)
+        request = make_return_request(
+            session, order=order, kind=RequestKind.REFUND_ONLY, reason_code="changed_mind"
+        )
+        intercept = session.scalar(select(Intercept).where(Intercept.refund_request_id == request.id))
+        assert intercept is not None
+
+    def test_parcel_back_at_the_sender_releases_the_refund(self, session: Session) -> None:
+        from aftersales.logistics import intercepts
+        from aftersales.logistics.models import Intercept, InterceptStatus
+
+        order = make_order(session)
+        parcel = make_shipment(session, order=order, status=TrackingStatus.IN_TRANSIT)
+        request = make_return_request(
+            session, order=order, kind=RequestKind.REFUND_ONLY, reason_code="changed_mind"
+        )
+        intercept = session.scalar(select(Intercept).where(Intercept.refund_request_id == request.id))
+        assert intercept is not None
+        intercept.status = InterceptStatus.ACCEPTED
+        parcel.status = TrackingStatus.RETURNED
+        session.flush()
+        intercepts.poll(session)
+        assert request.refund_state == RefundState.RELEASED
+
+    def test_parcel_delivered_before_the_courier_call_keeps_the_refund_held(self, session: Session) -> None:
+        from aftersales.logistics import intercepts
+        from aftersales.logistics.models import Intercept
+
+        order = make_order(session)
+        parcel = make_shipment(session, order=order, status=TrackingStatus.IN_TRANSIT)
+        request = make_return_request(
+            session, order=order, kind=RequestKind.REFUND_ONLY, reason_code="changed_mind"
+        )
+        intercept = session.scalar(select(Intercept).where(Intercept.refund_request_id == request.id))
+        assert intercept is not None
+        parcel.delivered_at = utcnow()
+        session.flush()
+        intercepts.submit(session, intercept_id=intercept.id)
+        assert request.refund_state == RefundState.INTERCEPT_FAILED
