@@ -77,6 +77,22 @@ class ParsedRow:
     shipment: dict[str, Any] | None
 
 
+def _filled(value: Any) -> bool:
+    """A cell counts as filled when it has text or is bad (a formula, too long): parsing reports it."""
+    try:
+        return bool(cells.text(value))
+    except CellError:
+        return True
+
+
+def _order_no(parser: "RowParser", row: dict[str, Any]) -> str | None:
+    """The row's order number for grouping lines; a bad one groups nothing (its row is reported)."""
+    try:
+        return cells.text(row.get((parser.columns.get("order_no") or [""])[0]))
+    except CellError:
+        return None
+
+
 class RowParser:
     def __init__(self, mapping: ColumnMapping, columns: dict[str, list[str]]) -> None:
         self.mapping = mapping
@@ -85,9 +101,7 @@ class RowParser:
     def cell(self, row: dict[str, Any], name: str, parse: Callable[[Any], Any] = cells.text) -> Any:
         """Parse the first non-empty candidate column; errors name that column."""
         candidates = self.columns.get(name) or []
-        chosen = next(
-            (c for c in candidates if cells.text(row.get(c))), candidates[0] if candidates else name
-        )
+        chosen = next((c for c in candidates if _filled(row.get(c))), candidates[0] if candidates else name)
         try:
             return parse(row.get(chosen))
         except CellError as exc:
@@ -223,7 +237,7 @@ class OrderImporter:
         last_no = None
         for number, row in rows:
             self.report.rows += 1
-            order_no = cells.text(row.get((parser.columns.get("order_no") or [""])[0]))
+            order_no = _order_no(parser, row)
             if len(batch) >= self.batch_size and order_no != last_no:
                 yield list(batch.values())
                 batch = {}
@@ -241,7 +255,7 @@ class OrderImporter:
             shop_code = self._shop_for(row)
         except RowFieldError as exc:
             self.report.errors.append(RowError(number, exc.column, exc.reason))
-            order_no = cells.text(row.get((parser.columns.get("order_no") or [""])[0]))
+            order_no = _order_no(parser, row)
             if order_no in batch:
                 batch[order_no].failed = True
             return
