@@ -19,13 +19,14 @@ from aftersales.kit.cells import CellError, money_fen
 from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.pagination import PageDep, paginate
 from aftersales.kit.pii import mask_name, mask_phone
-from aftersales.orders.models import Customer, Order, Shipment
+from aftersales.orders.models import Customer, Order, OrderItem, Shipment
 from aftersales.returns import payouts, refunds, repository, reshipments, service
 from aftersales.returns.errors import BeyondAuthorityError
 from aftersales.returns.models import OfferKind, RequestKind, RequestStatus, ReturnRequest
 from aftersales.returns.reasons import REASONS
 from aftersales.returns.schemas import ReshipItem, ReshipmentIn, ReturnRequestIn
 from aftersales.returns.ticketing import KIND_LABELS
+from aftersales.tickets import service as tickets_service
 from aftersales.web.render import NavItem, render
 
 router = APIRouter(prefix="/console/returns", include_in_schema=False)
@@ -246,6 +247,50 @@ def reshipment_list(request: Request, session: SessionDep, _: CurrentUser) -> Re
         for o in session.scalars(select(Order).where(Order.id.in_([r["reshipment"].order_id for r in rows])))
     }
     return render(request, "returns/reshipments.html", rows=rows, orders=orders)
+
+
+@router.get("/reshipments/new", response_class=HTMLResponse)
+def new_reshipment(request: Request, session: SessionDep, user: RequireAgent, ticket_id: int) -> Response:
+    """Reshipment from a ticket (link: ``/console/returns/reshipments/new?ticket_id=<id>``)."""
+    ticket = tickets_service.get_ticket(session, ticket_id)
+    if ticket.order_id is None:
+        raise InvalidInputError("ticket_id", "该工单未关联订单,无法补发")
+    order = session.get(Order, ticket.order_id)
+    assert order is not None
+    lines = session.scalars(
+        select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.line_no)
+    )
+    return render(
+        request,
+        "returns/reship_form.html",
+        ticket=ticket,
+        order=order,
+        lines=list(lines),
+        receiver=order.receiver_name if user.may_see_pii else mask_name(order.receiver_name),
+        phone=order.receiver_phone if user.may_see_pii else mask_phone(order.receiver_phone),
+    )
+
+
+@router.post("/reshipments")
+def create_reshipment(
+    session: SessionDep,
+    user: RequireAgent,
+    ticket_id: Annotated[int, Form()],
+    line: Annotated[list[int], Form(description="order line numbers to send again")],
+    reason: Annotated[str, Form(min_length=2)],
+) -> Response:
+    ticket = tickets_service.get_ticket(session, ticket_id)
+    if ticket.order_id is None:
+        raise InvalidInputError("ticket_id", "该工单未关联订单,无法补发")
+    chosen = session.scalars(
+        select(OrderItem).where(OrderItem.order_id == ticket.order_id, OrderItem.line_no.in_(line))
+    ).all()
+    if not chosen:
+        raise InvalidInputError("line", "请选择要补发的商品")
+    items = [ReshipItem(sku_code=i.sku_code, title=i.title, quantity=i.quantity) for i in chosen]
+    data = ReshipmentIn(order_id=ticket.order_id, ticket_id=ticket.id, items=items, reason=reason)
+    reshipments.create_reshipment(session, data=data, actor_id=user.id)
+    return RedirectResponse("/console/returns/reshipments", status_code=303)
 
 
 @router.get("/{return_id}", response_class=HTMLResponse)

@@ -143,3 +143,38 @@ class TestCreateFromConsole:
         assert request is not None
         assert request.channel == "console"
         assert response.headers["location"] == f"/console/returns/{request.id}"
+
+
+class TestReshipFromTicket:
+    def test_reshipment_from_a_ticket_sends_the_chosen_lines(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        from aftersales.catalog.models import Shop
+        from aftersales.orders.models import OrderItem
+        from aftersales.returns.models import Reshipment
+        from tests.builders import make_return_policy, make_ticket
+
+        order = make_order(session)
+        session.add(
+            OrderItem(
+                order_id=order.id, line_no=0, sku_code="A-1", title="乳胶枕", quantity=2, unit_price_fen=9900
+            )
+        )
+        shop = session.get(Shop, order.shop_id)
+        assert shop is not None
+        make_return_policy(session, shop=shop, erp_url="http://erp.example/push")
+        ticket = make_ticket(session, order=order, type="reshipment")
+        headers = auth_headers(Role.AGENT)
+        assert (
+            "乳胶枕"
+            in client.get(f"/console/returns/reshipments/new?ticket_id={ticket.id}", headers=headers).text
+        )
+        client.post(
+            "/console/returns/reshipments",
+            data={"ticket_id": ticket.id, "line": [0], "reason": "漏发一只"},
+            headers=headers,
+            follow_redirects=False,
+        )
+        reshipment = session.scalar(select(Reshipment).where(Reshipment.ticket_id == ticket.id))
+        assert reshipment is not None
+        assert reshipment.items == [{"sku_code": "A-1", "title": "乳胶枕", "quantity": 2}]
