@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install demo serve test test-sqlite test-postgres lint bench browser clean
+.PHONY: install demo serve test test-sqlite test-postgres lint bench browser report-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,11 @@ serve: install
 browser:
 	@bash scripts/ensure-chromium.sh
 
+report-deps:
+	@bash scripts/ensure-report-deps.sh
+
 # The whole suite; AFTERSALES_TEST_DATABASE_URL=postgresql+psycopg://... runs it on PostgreSQL.
-test: install browser
+test: install browser report-deps
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: install

@@ -113,7 +113,7 @@ def associations(session: Session, scope: Scope) -> Analysis:
     ]
     analysis.tables.append(table)
     ranked = sorted(ticket_rules + parcel_rules, key=lambda r: -r.lift)
-    analysis.findings = [r.sentence() for r in ranked[:10]]
+    analysis.findings = list(dict.fromkeys(r.sentence() for r in ranked))[:10]
     if ranked:
         top = ranked[:8]
         analysis.charts.append(

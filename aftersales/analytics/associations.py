@@ -99,9 +99,13 @@ def mine_rules(
     min_confidence: float = 0.2,
     min_lift: float = 1.2,
     max_len: int = 3,
+    min_count: int = 5,
     limit: int = 20,
 ) -> list[Rule]:
-    """Rules ``attributes → outcome`` ranked by lift, then support; none when there are no cases."""
+    """Rules ``attributes → outcome`` ranked by lift, then support; none when there are no cases.
+
+    ``min_count`` drops rules seen in fewer cases: a lift of 10 from two tickets is noise.
+    """
     if not cases:
         return []
     matrix = _matrix(cases)
@@ -122,6 +126,8 @@ def mine_rules(
         if len(consequents) != 1 or not consequents[0].startswith(prefix):
             continue
         if any(a.startswith(prefix) for a in antecedents) or row.lift < min_lift:
+            continue
+        if round(row.support * len(rows)) < min_count:
             continue
         rules.append(
             Rule(

@@ -204,8 +204,66 @@ def voice_of_customer(session: Session, scope: Scope) -> Analysis:
     top = sorted(topics.items(), key=lambda t: -t[1])[:15]
     voc = DataTable("voc_topics", "中差评话题", ["话题", "次数"], rows=[[t, n] for t, n in top])
     analysis.tables += [table, voc]
+    mentions = Inputs().table("qc_voc_mentions")
+    if mentions is not None:
+        chat_topics = _grouped(session, scope, mentions, mentions.c.mentioned_at, mentions.c.topic)
+        analysis.tables.append(
+            DataTable(
+                "voc_chats",
+                "聊天中的客户之声(话题)",
+                ["话题", "提及次数"],
+                rows=[list(r) for r in chat_topics[:15]],
+            )
+        )
     if top:
         analysis.findings = [f"中差评最多的话题:{'、'.join(t for t, _n in top[:5])}"]
+    analysis.missing = inputs.missing
+    return analysis
+
+
+AREA_RISK_LABELS = {"low": "低", "medium": "中", "high": "高"}
+
+
+def qc_review(session: Session, scope: Scope) -> Analysis:
+    """质检复盘: score and pass rate, the checkpoints failed most, risks and customer emotions."""
+    inputs = Inputs()
+    analysis = Analysis("qc", "质检复盘")
+    results = inputs.table("qc_session_results")
+    if results is None:
+        analysis.missing = inputs.missing
+        return analysis
+    where = (scope.within(results.c.started_at), scope.shop_filter(results))
+    total, average, passed = session.execute(
+        select(
+            func.count(), func.avg(results.c.score), func.sum(case((results.c.passed.is_(True), 1), else_=0))
+        ).where(*where)
+    ).one()
+    summary = DataTable("qc_summary", "质检概况", ["质检会话", "平均分", "合格率"])
+    summary.rows = [[int(total or 0), number(average), percent(rate(passed, total))]]
+    findings = inputs.table("qc_findings")
+    failed = DataTable("qc_failed", "未通过最多的质检点", ["质检点", "未通过次数", "占质检会话"])
+    if findings is not None:
+        statement = (
+            select(findings.c.code, func.count())
+            .select_from(findings.join(results, results.c.session_id == findings.c.session_id))
+            .where(*where, findings.c.final_passed.is_(False))
+            .group_by(findings.c.code)
+            .order_by(func.count().desc())
+            .limit(10)
+        )
+        failed.rows = [[code, n, percent(rate(n, total))] for code, n in session.execute(statement)]
+    risks = DataTable("qc_risks", "风险等级", ["风险", "会话数"])
+    risk_rows = _grouped(session, scope, results, results.c.started_at, results.c.risk_level)
+    risks.rows = [[AREA_RISK_LABELS.get(k, "无风险" if k == "None" else k), n] for k, n in risk_rows]
+    emotions = DataTable("qc_emotions", "客户情绪", ["情绪", "会话数", "占比"])
+    emotion_rows = _grouped(session, scope, results, results.c.started_at, results.c.emotion_label)
+    emotions.rows = [[k, n, percent(rate(n, total))] for k, n in emotion_rows]
+    analysis.tables += [summary, failed, risks, emotions]
+    if failed.rows:
+        labels = [str(r[0]) for r in failed.rows]
+        analysis.charts.append(
+            charts.bar_chart("未通过最多的质检点", labels, [r[1] for r in failed.rows], horizontal=True)
+        )
     analysis.missing = inputs.missing
     return analysis
 
@@ -226,13 +284,22 @@ def alert_completion(session: Session, scope: Scope) -> Analysis:
         table.rows.append(
             ["工单 SLA 超时", int(total or 0), int(finished or 0), percent(rate(finished, total))]
         )
-    anomalies = Inputs().table("logistics_anomalies")
-    if anomalies is not None and "created_at" in anomalies.c and "resolved_at" in anomalies.c:
-        done = case((anomalies.c.resolved_at.is_not(None), 1), else_=0)
+    for label, name, raised in (
+        ("物流异常", "logistics_anomalies", "first_seen_at"),
+        ("质检告警", "qc_alerts", "raised_at"),
+    ):
+        source = Inputs().table(name)
+        if source is None:
+            inputs.missing.append(f"缺少{label}数据({name})")
+            continue
+        closed = source.c.resolved_at if "resolved_at" in source.c else source.c.closed_at
+        done = case((closed.is_not(None), 1), else_=0)
         total, finished = session.execute(
-            select(func.count(), func.sum(done)).where(scope.within(anomalies.c.created_at))
+            select(func.count(), func.sum(done)).where(
+                scope.within(source.c[raised]), scope.shop_filter(source)
+            )
         ).one()
-        table.rows.append(["物流异常", int(total or 0), int(finished or 0), percent(rate(finished, total))])
+        table.rows.append([label, int(total or 0), int(finished or 0), percent(rate(finished, total))])
     analysis.tables.append(table)
     analysis.missing = inputs.missing
     return analysis
@@ -258,6 +325,7 @@ def build_report(session: Session, scope: Scope) -> Report:
         conversions,
         funnel,
         trends,
+        qc_review,
         ticket_types,
         associations,
         voice_of_customer,

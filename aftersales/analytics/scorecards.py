@@ -193,9 +193,9 @@ def _conversation_metrics(session: Session, inputs: Inputs, scope: Scope, level:
 
 
 def _qc_metrics(session: Session, inputs: Inputs, scope: Scope, level: str) -> list[dict[str, Any]]:
-    results = inputs.table("qc_results", "qc_scores", "qc_reviews")
+    results = inputs.table("qc_session_results", "qc_results")
     score = inputs.column(results, "score", "total_score", why="质检分")
-    when = inputs.column(results, "created_at", "scored_at", "checked_at")
+    when = inputs.column(results, "started_at", "created_at")
     if results is None or score is None or when is None:
         return []
     rows = _aggregate(

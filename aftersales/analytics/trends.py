@@ -20,6 +20,8 @@ from aftersales.analytics.staffing import THREE_SHIFTS, ServiceTarget, Shift, ho
 from aftersales.kit.time import utcnow
 
 NIGHT_SHIFT = Shift("夜班", 0, 8)
+# Under one contact an hour, an agent on line waits all hour: the bot answers, the next shift follows up.
+QUIET_HOUR_VOLUME = 1.0
 
 
 def _share_by_day(session: Session, scope: Scope, table: Table, time_name: str, hit: Any) -> dict[str, float]:
@@ -76,11 +78,16 @@ def daily_series(session: Session, scope: Scope, inputs: Inputs) -> dict[str, Ma
     reviews = inputs.table("reviews")
     if reviews is not None:
         series["差评率"] = _share_by_day(session, scope, reviews, "reviewed_at", reviews.c.stars <= 2)
-    intercepts = Inputs().table("intercepts", "interceptions", "parcel_intercepts")
+    anomalies = Inputs().table("logistics_anomalies")
+    if anomalies is not None:
+        series["物流异常(规则)"] = repository.count_by_time(
+            session, scope, anomalies, anomalies.c.first_seen_at
+        )
+    intercepts = Inputs().table("parcel_intercepts", "intercepts")
     if intercepts is not None and "created_at" in intercepts.c:
         series["拦截"] = repository.count_by_time(session, scope, intercepts, intercepts.c.created_at)
     else:
-        inputs.missing.append("缺少拦截记录(intercepts),拦截趋势未计算")
+        inputs.missing.append("缺少拦截记录(parcel_intercepts),拦截趋势未计算")
     return series
 
 
@@ -208,7 +215,8 @@ def _staffing(analysis: Analysis, ahead: Any, target: ServiceTarget) -> None:
     profile = [0.0] * 24
     for stamp, value in zip(ahead.index, ahead.mean, strict=True):
         profile[stamp.hour] = max(profile[stamp.hour], value)
-    requirement = hourly_requirement(profile, target)
+    quiet = [h for h in range(24) if 0 < profile[h] < QUIET_HOUR_VOLUME]
+    requirement = hourly_requirement([0.0 if h in quiet else v for h, v in enumerate(profile)], target)
     shifts = THREE_SHIFTS + ((NIGHT_SHIFT,) if any(requirement[:8]) else ())
     plan = plan_shifts(requirement, shifts=shifts, min_per_shift=2)
     table = DataTable(
@@ -221,4 +229,9 @@ def _staffing(analysis: Analysis, ahead: Any, target: ServiceTarget) -> None:
     )
     analysis.tables.append(table)
     analysis.findings.append("下次大促排班建议:" + plan.describe())
+    if quiet:
+        hours = "、".join(f"{h:02d}时" for h in quiet)
+        analysis.findings.append(
+            f"{hours} 预测咨询不足每小时 {QUIET_HOUR_VOLUME:.0f} 条,由机器人接待、次班跟进,不单独排人"
+        )
     analysis.data["plan"] = plan

@@ -1,6 +1,6 @@
 import random
 
-from aftersales.analytics.associations import cross_tab, mine_rules
+from aftersales.analytics.associations import cross_tab, expand, mine_rules
 
 
 def _cases_with_planted_link(count: int = 2000) -> list[dict[str, object]]:
@@ -30,9 +30,15 @@ class TestMineRules:
 
     def test_lift_is_confidence_over_the_outcome_share(self) -> None:
         cases = [{"a": "x", "o": "p"}] * 3 + [{"a": "x", "o": "q"}] + [{"a": "y", "o": "q"}] * 4
-        rule = next(r for r in mine_rules(cases, outcome="o", min_lift=1.0) if r.antecedent == ("a=x",))
+        rule = next(
+            r for r in mine_rules(cases, outcome="o", min_lift=1.0, min_count=1) if r.antecedent == ("a=x",)
+        )
         # P(p | x) = 3/4, P(p) = 3/8: lift 2, support 3/8.
         assert (rule.confidence, rule.lift, rule.support, rule.count) == (0.75, 2.0, 0.375, 3)
+
+    def test_rules_seen_in_too_few_cases_are_dropped(self) -> None:
+        cases = [{"a": "x", "o": "p"}] * 3 + [{"a": "y", "o": "q"}] * 5
+        assert [r.antecedent for r in mine_rules(cases, outcome="o", min_count=4)] == [("a=y",)]
 
     def test_no_cases_give_no_rules(self) -> None:
         assert mine_rules([], outcome="问题") == []
@@ -53,3 +59,12 @@ class TestCrossTab:
     def test_values_with_too_few_cases_are_left_out(self) -> None:
         cases = [{"快递": "圆通", "问题": "延误"}] * 2
         assert cross_tab(cases, dimension="快递", outcome="问题", min_cases=5) == []
+
+
+class TestExpand:
+    def test_small_groups_expand_to_every_case(self) -> None:
+        assert expand([({"a": 1}, 2), ({"a": 2}, 1)]) == [{"a": 1}, {"a": 1}, {"a": 2}]
+
+    def test_large_groups_scale_down_proportionally_to_the_cap(self) -> None:
+        cases = expand([({"a": 1}, 7000), ({"a": 2}, 3000)], cap=100)
+        assert (len(cases), sum(c["a"] == 1 for c in cases)) == (100, 70)

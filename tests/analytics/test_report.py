@@ -16,6 +16,7 @@ SECTION_TITLES = [
     "转化分析",
     "漏斗分析",
     "趋势分析",
+    "质检复盘",
     "工单类型与跨部门问题",
     "关联分析",
     "VOC 客户之声",
@@ -50,7 +51,7 @@ class TestReport:
         assert report.sections[1].tables[0].rows[0] == ["询单转化率", 1, 1, "100.0%"]
 
     def test_complaint_share_per_category(self, report: Report) -> None:
-        departments = next(t for t in report.sections[4].tables if t.key == "departments")
+        departments = next(t for t in report.sections[5].tables if t.key == "departments")
         assert departments.rows == [["物流问题", "物流/仓库", 1, "100.0%", 1, "100.0%"]]
 
     def test_short_history_is_reported_missing_not_raised(self, report: Report) -> None:
@@ -77,3 +78,40 @@ class TestExports:
         sheet = workbook["跨部门问题占比"]
         assert [c.value for c in sheet[2]][:3] == ["问题分类", "责任部门", "工单数"]
         assert sheet["A3"].value == "物流问题"
+
+
+class TestQcReview:
+    def test_qc_summary_failed_checkpoints_and_emotions(self, session: Session, peak_scope: Scope) -> None:
+        from aftersales.analytics.report import qc_review
+        from aftersales.qc.models import QcFinding, QcSessionResult
+
+        shop = make_shop(session)
+        for n, (score, passed, label) in enumerate([(90, True, "满意"), (50, False, "物流")]):
+            chat = make_chat_row(session, shop=shop, started_at=at(9 + n))
+            session.add(
+                QcSessionResult(
+                    session_id=chat.id,
+                    shop_id=shop.id,
+                    platform=shop.platform,
+                    started_at=chat.started_at,
+                    score=score,
+                    passed=passed,
+                    emotion_polarity="negative" if not passed else "positive",
+                    emotion_label=label,
+                )
+            )
+            session.add(
+                QcFinding(
+                    session_id=chat.id,
+                    code="greeting",
+                    area="service",
+                    weight=10,
+                    auto_passed=passed,
+                    final_passed=passed,
+                )
+            )
+        session.flush()
+        tables = {t.key: t.rows for t in qc_review(session, peak_scope).tables}
+        assert tables["qc_summary"] == [[2, "70", "50.0%"]]
+        assert tables["qc_failed"] == [["greeting", 1, "50.0%"]]
+        assert sorted(tables["qc_emotions"]) == [["满意", 1, "50.0%"], ["物流", 1, "50.0%"]]
