@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
+from aftersales.auth.deps import CurrentUser, RequireAdmin, RequireAgent, RequireSupervisor, SessionDep
 from aftersales.auth.models import Role, User
 from aftersales.catalog.models import Shop, Sku
 from aftersales.kit.cells import CellError, money_fen
@@ -24,7 +24,7 @@ from aftersales.returns import payouts, refunds, repository, reshipments, servic
 from aftersales.returns.errors import BeyondAuthorityError
 from aftersales.returns.models import OfferKind, RequestKind, RequestStatus, ReturnRequest
 from aftersales.returns.reasons import REASONS
-from aftersales.returns.schemas import ReshipItem, ReshipmentIn, ReturnRequestIn
+from aftersales.returns.schemas import PolicyIn, ReshipItem, ReshipmentIn, ReturnRequestIn
 from aftersales.returns.ticketing import KIND_LABELS
 from aftersales.tickets import service as tickets_service
 from aftersales.web.render import NavItem, render
@@ -36,6 +36,7 @@ NAV = [
     NavItem("补偿审批", "/console/returns/approvals", Role.SUPERVISOR),
     NavItem("补偿台账", "/console/returns/ledger"),
     NavItem("补发", "/console/returns/reshipments"),
+    NavItem("售后规则", "/console/returns/policies", Role.ADMIN),
 ]
 
 STATUS_LABELS = {
@@ -291,6 +292,75 @@ def create_reshipment(
     data = ReshipmentIn(order_id=ticket.order_id, ticket_id=ticket.id, items=items, reason=reason)
     reshipments.create_reshipment(session, data=data, actor_id=user.id)
     return RedirectResponse("/console/returns/reshipments", status_code=303)
+
+
+@router.get("/policies", response_class=HTMLResponse)
+def policies(request: Request, session: SessionDep, _: RequireAdmin) -> Response:
+    shops = list(session.scalars(select(Shop).order_by(Shop.id)))
+    rows = [
+        (shop, service.get_policy(session, shop.id), repository.policy_row(session, shop.id))
+        for shop in shops
+    ]
+    return render(request, "returns/policies.html", rows=rows, offer_labels=service.OFFER_LABELS)
+
+
+def _bp(value: str, field: str) -> int:
+    """A percentage with up to two decimals to basis points, exactly (50.01 -> 5001)."""
+    try:
+        return money_fen(value)  # the same ×100 with two-decimal check as yuan -> fen
+    except CellError as exc:
+        raise InvalidInputError(field, str(exc)) from None
+
+
+@router.post("/policies/{shop_id}")
+def save_policy(
+    session: SessionDep,
+    _: RequireAdmin,
+    shop_id: int,
+    agent_percent: Annotated[str, Form()],
+    agent_cap: Annotated[str, Form()],
+    supervisor_percent: Annotated[str, Form()],
+    early_refund_max: Annotated[str, Form()],
+    retention_percent: Annotated[str, Form()],
+    release_refund_on: Annotated[str, Form()],
+    high_value: Annotated[str, Form()],
+    repeat_window_days: Annotated[int, Form()],
+    max_extension_days: Annotated[int, Form()],
+    erp_format: Annotated[str, Form()],
+    first: Annotated[str | None, Form()] = None,
+    second: Annotated[str | None, Form()] = None,
+    third: Annotated[str | None, Form()] = None,
+    erp_url: Annotated[str | None, Form()] = None,
+    erp_shop_no: Annotated[str | None, Form()] = None,
+) -> Response:
+    if session.get(Shop, shop_id) is None:
+        raise InvalidInputError("shop_id", f"店铺不存在: {shop_id}")
+    order = [k for k in (first, second, third) if k]
+    if len(set(order)) != len(order):
+        raise InvalidInputError("retention_order", "挽留方案不能重复")
+    try:
+        values = PolicyIn(
+            agent_ratio_bp=_bp(agent_percent, "agent_percent"),
+            agent_cap_fen=_fen(agent_cap),
+            supervisor_ratio_bp=_bp(supervisor_percent, "supervisor_percent"),
+            early_refund_max_fen=_fen(early_refund_max),
+            retention_compensation_bp=_bp(retention_percent, "retention_percent"),
+            retention_order=order,
+            release_refund_on=release_refund_on,
+            high_value_fen=_fen(high_value),
+            repeat_window_days=repeat_window_days,
+            max_extension_days=max_extension_days,
+            erp_format=erp_format,
+            erp_url=erp_url or None,
+            erp_shop_no=erp_shop_no or None,
+        )
+    except ValidationError as exc:
+        first_error = exc.errors()[0]
+        raise InvalidInputError(".".join(str(p) for p in first_error["loc"]), first_error["msg"]) from None
+    dumped = values.model_dump()
+    dumped["retention_order"] = [str(k) for k in values.retention_order]
+    service.save_policy(session, shop_id=shop_id, values=dumped)
+    return RedirectResponse("/console/returns/policies", status_code=303)
 
 
 @router.get("/{return_id}", response_class=HTMLResponse)

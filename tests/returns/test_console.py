@@ -178,3 +178,71 @@ class TestReshipFromTicket:
         reshipment = session.scalar(select(Reshipment).where(Reshipment.ticket_id == ticket.id))
         assert reshipment is not None
         assert reshipment.items == [{"sku_code": "A-1", "title": "乳胶枕", "quantity": 2}]
+
+
+class TestPolicies:
+    def _form(self, **overrides: str) -> dict[str, str]:
+        return {
+            "agent_percent": "40.00",
+            "agent_cap": "300",
+            "supervisor_percent": "200",
+            "early_refund_max": "100",
+            "retention_percent": "5",
+            "first": "partial_compensation",
+            "second": "exchange_free_shipping",
+            "third": "",
+            "release_refund_on": "returned",
+            "high_value": "800",
+            "repeat_window_days": "14",
+            "max_extension_days": "7",
+            "erp_format": "wangdiantong",
+            "erp_url": "http://erp.example/push",
+            **overrides,
+        }
+
+    def test_admin_saves_a_shops_policy_in_exact_units(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        from aftersales.returns.service import get_policy
+        from tests.builders import make_shop
+
+        shop = make_shop(session)
+        response = client.post(
+            f"/console/returns/policies/{shop.id}",
+            data=self._form(),
+            headers=auth_headers(Role.ADMIN),
+            follow_redirects=False,
+        )
+        assert response.status_code == 303
+        policy = get_policy(session, shop.id)
+        assert (policy.agent_ratio_bp, policy.agent_cap_fen, policy.supervisor_ratio_bp) == (
+            4000,
+            30_000,
+            20_000,
+        )
+        assert policy.retention_order == ("partial_compensation", "exchange_free_shipping")
+
+    def test_supervisor_cannot_change_the_rules(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        from tests.builders import make_shop
+
+        shop = make_shop(session)
+        response = client.post(
+            f"/console/returns/policies/{shop.id}",
+            data=self._form(),
+            headers=auth_headers(Role.SUPERVISOR),
+            follow_redirects=False,
+        )
+        assert response.status_code == 403
+
+    def test_policies_page_lists_every_shop(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        from tests.builders import make_shop
+
+        shop = make_shop(session)
+        assert (
+            f'data-testid="policy-{shop.code}"'
+            in client.get("/console/returns/policies", headers=auth_headers(Role.ADMIN)).text
+        )
