@@ -1,0 +1,115 @@
+"""Demo self-service: the stock quick-reply library (with usage), portal requests of every kind
+(some already moved on by an agent), and bot conversations including hand-overs.
+
+Draws come from ``ctx.rng("selfservice")``; everything goes through the services. Runs once per
+database: a second ``aftersales demo`` leaves the portal data as it is.
+"""
+
+import random
+from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from aftersales.demo.generator import DemoContext
+from aftersales.kit.errors import AftersalesError
+from aftersales.kit.time import SHANGHAI, utcnow
+from aftersales.orders.models import Order, OrderStatus
+from aftersales.selfservice import bot, quickreplies, service
+from aftersales.selfservice.models import PortalRequest, QuickReply, RequestStatus, ReturnMethod
+from aftersales.selfservice.schemas import AddressChange, InvoiceRegistration, ReturnApply
+
+PER_KIND = 6
+QUESTIONS = (
+    "我的快递到哪了",
+    "还有一个包裹在哪",
+    "什么时候发货",
+    "退款什么时候到账",
+    "怎么退货",
+    "能改地址吗",
+    "怎么开发票",
+    "尺码小了能换大一码吗",
+    "少发了一件",
+    "收到的东西坏了",
+    "你们客服几点下班",
+    "垃圾东西,气死我了",
+    "再不处理我就去12315投诉",
+)
+
+
+def extend(session: Session, ctx: DemoContext) -> None:
+    if session.scalar(select(func.count(PortalRequest.id))):
+        return
+    rng = ctx.rng("selfservice")
+    quickreplies.seed_defaults(session)
+    paid = list(session.scalars(select(Order.id).where(Order.status == OrderStatus.PAID).order_by(Order.id)))
+    shipped = list(
+        session.scalars(select(Order.id).where(Order.status == OrderStatus.SHIPPED).order_by(Order.id))
+    )
+    made = 0
+    for order_id in rng.sample(paid, min(PER_KIND, len(paid))):
+        made += _try(
+            session, partial(service.submit_address_change, session, order_id=order_id, data=_address())
+        )
+    for order_id in rng.sample(shipped, min(3 * PER_KIND, len(shipped))):
+        made += _try(session, partial(_one_of, session, rng, order_id))
+    _advance_some(session, rng)
+    for order_id in rng.sample(shipped, min(40, len(shipped))):
+        text = rng.choice(QUESTIONS)
+        bot.ask(session, text=text, session_key=f"demo-portal:{order_id}", order_id=order_id)
+    for reply in session.scalars(select(QuickReply)):
+        for _ in range(rng.randint(0, 12)):
+            quickreplies.use(
+                session, reply_id=reply.id, user_id=None, order_id=rng.choice(shipped), ticket_id=None
+            )
+    ctx.summary["selfservice_requests"] = made
+
+
+def _try(session: Session, action: Callable[[], object]) -> int:
+    """One request in a savepoint: an order the rules refuse is skipped, not fatal."""
+    try:
+        with session.begin_nested():
+            action()
+        return 1
+    except AftersalesError:
+        return 0
+
+
+def _address() -> AddressChange:
+    return AddressChange(
+        receiver_name="王女士",
+        receiver_phone="13700001234",
+        province="江苏省",
+        city="南京市",
+        district="鼓楼区",
+        address="中山北路 30 号 2 单元",
+    )
+
+
+def _one_of(session: Session, rng: random.Random, order_id: int) -> PortalRequest:
+    choice = rng.random()
+    if choice < 0.35:
+        data = InvoiceRegistration(
+            invoice_type="company", title="南京某某贸易有限公司", tax_id="91350100M000100Y43"
+        )
+        return service.submit_invoice(session, order_id=order_id, data=data)
+    method = rng.choice(list(ReturnMethod))
+    tomorrow = (utcnow().astimezone(SHANGHAI) + timedelta(days=1)).date()
+    apply = ReturnApply(
+        kind=rng.choice(["return", "exchange"]),
+        reason=rng.choice(["not_fit", "damaged", "no_reason", "defective"]),
+        return_method=method,
+        pickup_date=tomorrow if method == ReturnMethod.PICKUP else None,
+        pickup_slot="15-18" if method == ReturnMethod.PICKUP else None,
+    )
+    return service.submit_return(session, order_id=order_id, data=apply)
+
+
+def _advance_some(session: Session, rng: random.Random) -> None:
+    for request in session.scalars(select(PortalRequest).order_by(PortalRequest.id)).all():
+        if rng.random() < 0.4:
+            service.advance(
+                session, request_id=request.id, status=RequestStatus.PROCESSING, message="客服已受理"
+            )
