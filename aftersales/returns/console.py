@@ -297,10 +297,11 @@ def create_reshipment(
 @router.get("/policies", response_class=HTMLResponse)
 def policies(request: Request, session: SessionDep, _: RequireAdmin) -> Response:
     shops = list(session.scalars(select(Shop).order_by(Shop.id)))
-    rows = [
-        (shop, service.get_policy(session, shop.id), repository.policy_row(session, shop.id))
-        for shop in shops
-    ]
+    rows = []
+    for shop in shops:
+        policy = service.get_policy(session, shop.id)
+        slots = [str(k) for k in policy.retention_order] + [""] * (3 - len(policy.retention_order))
+        rows.append((shop, policy, repository.policy_row(session, shop.id) is None, slots))
     return render(request, "returns/policies.html", rows=rows, offer_labels=service.OFFER_LABELS)
 
 

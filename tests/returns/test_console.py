@@ -246,3 +246,13 @@ class TestPolicies:
             f'data-testid="policy-{shop.code}"'
             in client.get("/console/returns/policies", headers=auth_headers(Role.ADMIN)).text
         )
+
+    def test_policies_page_preselects_the_default_retention_order(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        from tests.builders import make_shop
+
+        make_shop(session)
+        page = client.get("/console/returns/policies", headers=auth_headers(Role.ADMIN)).text
+        assert 'value="exchange_free_shipping" selected' in page
+        assert "默认规则" in page
