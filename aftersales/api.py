@@ -111,6 +111,9 @@ def _document_error_contract(app: FastAPI) -> None:
 
 
 def create_app() -> FastAPI:
+    from aftersales.audit.logmask import install as mask_phone_numbers_in_logs
+
+    mask_phone_numbers_in_logs()
     load_all_models()
     app = FastAPI(
         title="aftersales",
