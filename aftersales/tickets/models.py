@@ -262,6 +262,13 @@ class Ticket(Base):
         Index("ix_tickets_assignee_id_is_open_queue_at", "assignee_id", "is_open", "queue_at"),
         Index("ix_tickets_shift_id_is_open_queue_at", "shift_id", "is_open", "queue_at"),
         Index("ix_tickets_status_queue_at", "status", "queue_at"),
+        # "At risk" (warned, not yet due) reads the warn mark: the queue_at order cannot bound it.
+        Index("ix_tickets_is_open_sla_warn_at", "is_open", "sla_warn_at", "queue_at"),
+        Index("ix_tickets_group_id_is_open_sla_warn_at", "group_id", "is_open", "sla_warn_at", "queue_at"),
+        Index(
+            "ix_tickets_assignee_id_is_open_sla_warn_at", "assignee_id", "is_open", "sla_warn_at", "queue_at"
+        ),
+        Index("ix_tickets_shift_id_is_open_sla_warn_at", "shift_id", "is_open", "sla_warn_at", "queue_at"),
         Index("ix_tickets_order_id", "order_id"),
         Index("ix_tickets_customer_id_created_at", "customer_id", "created_at"),
         Index("ix_tickets_follow_up_at", "follow_up_at"),

@@ -75,6 +75,8 @@ def sla_condition(state: SlaState, now: datetime) -> ColumnElement[bool]:
     if state == SlaState.BREACHED:
         return Ticket.queue_at <= now
     if state == SlaState.AT_RISK:
+        # Counted from the warn-mark indexes (few tickets are past their warn mark), paged from
+        # the queue_at order (the at-risk ones come right after ``now``).
         return and_(Ticket.queue_at > now, Ticket.sla_warn_at <= now)
     if state == SlaState.OK:
         return and_(
