@@ -48,7 +48,7 @@ def get_scorecards(
 ) -> AnalysisRead:
     if level not in scorecards.LEVELS:
         raise InvalidInputError("level", f"未知层级 {level}")
-    targets = service.targets_for(session, level=level)[""]
+    targets = service.targets_for(session, level=level)
     return AnalysisRead.of(scorecards.scorecards(session, scope, level=level, targets=targets))
 
 

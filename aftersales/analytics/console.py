@@ -122,7 +122,7 @@ def scorecards_page(
 ) -> Response:
     if level not in scorecards.LEVELS:
         raise InvalidInputError("level", f"未知层级 {level}")
-    targets = service.targets_for(session, level=level)[""]
+    targets = service.targets_for(session, level=level)
     section = scorecards.scorecards(session, scope, level=level, targets=targets)
     is_agent = not user.role.at_least(Role.SUPERVISOR)
     alerts = (

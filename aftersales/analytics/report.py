@@ -309,11 +309,12 @@ def satisfaction_vs_target(session: Session, scope: Scope) -> Analysis:
     """Shop scorecards against the targets (满意度 > 90%, 首响 < 20 秒 by default)."""
     from aftersales.analytics.service import targets_for
 
-    targets = targets_for(session, level="shop")[""]
+    targets = targets_for(session, level="shop")
     analysis = scorecards.scorecards(session, scope, level="shop", targets=targets)
     analysis.key, analysis.title = "satisfaction", "满意度与考核目标(按店铺)"
     analysis.findings = [
-        f"考核值:{scorecards.METRICS[m].label} {scorecards.METRICS[m].format(v)}" for m, v in targets.items()
+        f"考核值:{scorecards.METRICS[m].label} {scorecards.METRICS[m].format(v)}"
+        for m, v in targets[""].items()
     ]
     return analysis
 

@@ -206,6 +206,11 @@ def _qc_metrics(session: Session, inputs: Inputs, scope: Scope, level: str) -> l
     return rows
 
 
+def target_of(targets: dict[str, dict[str, float]], subject: str, metric: str) -> float | None:
+    """The subject's own target, else the level default ("")."""
+    return targets.get(subject, {}).get(metric, targets.get("", {}).get(metric))
+
+
 SOURCES = (_conversation_metrics, _ticket_metrics, _rating_metrics, _qc_metrics)
 
 
@@ -230,7 +235,11 @@ def compute(session: Session, scope: Scope, *, level: str = "agent") -> tuple[li
 
 
 def scorecards(
-    session: Session, scope: Scope, *, level: str = "agent", targets: dict[str, float] | None = None
+    session: Session,
+    scope: Scope,
+    *,
+    level: str = "agent",
+    targets: dict[str, dict[str, float]] | None = None,
 ) -> Analysis:
     """The scorecard table; cells below target are listed in ``data["below"]`` for highlighting."""
     subjects, inputs = compute(session, scope, level=level)
@@ -240,7 +249,8 @@ def scorecards(
     for r, subject in enumerate(subjects):
         table.rows.append([subject.key, *(m.format(subject.values.get(m.code)) for m in shown)])
         for c, metric in enumerate(shown, start=1):
-            value, target = subject.values.get(metric.code), (targets or {}).get(metric.code)
+            value = subject.values.get(metric.code)
+            target = target_of(targets, subject.key, metric.code) if targets else None
             if value is not None and target is not None and metric.below(value, target):
                 below.add((r, c))
     analysis = Analysis("scorecards", "考核看板", tables=[table], missing=inputs.missing)

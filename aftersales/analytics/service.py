@@ -53,19 +53,15 @@ def targets_for(session: Session, *, level: str) -> dict[str, dict[str, float]]:
     return result
 
 
-def target_of(targets: dict[str, dict[str, float]], subject: str, metric: str) -> float | None:
-    return targets.get(subject, {}).get(metric, targets[""].get(metric))
-
-
 def check_targets(session: Session, *, start: date, end: date, level: str = "agent") -> list[ScorecardAlert]:
-    """Raise an alert for each subject below a target with at least ``MIN_SAMPLE`` cases behind it."""
+    """Raise an alert for each subject short of a target with at least ``MIN_SAMPLE`` cases behind it."""
     subjects, _inputs = scorecards.compute(session, Scope(start, end), level=level)
     targets = targets_for(session, level=level)
     now = utcnow()
     rows = []
     for subject in subjects:
         for code, actual in subject.values.items():
-            target = target_of(targets, subject.key, code)
+            target = scorecards.target_of(targets, subject.key, code)
             metric = scorecards.METRICS[code]
             if actual is None or target is None or subject.samples.get(code, 0) < scorecards.MIN_SAMPLE:
                 continue
@@ -122,7 +118,7 @@ def alert_text(alert: ScorecardAlert) -> str:
     )
     return (
         f"【考核提醒】{scorecards.DIMENSIONS[alert.level]}「{alert.subject}」{period} {metric.label} "
-        f"{metric.format(alert.actual)},低于考核值 {metric.format(alert.target)}"
+        f"{metric.format(alert.actual)},未达考核值 {metric.format(alert.target)}"
         f"({alert.sample} 例),请关注并改进。"
     )
 

@@ -17,7 +17,7 @@ from aftersales.analytics.results import Analysis, DataTable, number, percent
 from aftersales.analytics.scope import Scope, local_day
 from aftersales.analytics.sources import Inputs
 from aftersales.analytics.staffing import THREE_SHIFTS, ServiceTarget, Shift, hourly_requirement, plan_shifts
-from aftersales.kit.time import utcnow
+from aftersales.kit.time import SHANGHAI, utcnow
 
 NIGHT_SHIFT = Shift("夜班", 0, 8)
 # Under one contact an hour, an agent on line waits all hour: the bot answers, the next shift follows up.
@@ -91,6 +91,11 @@ def daily_series(session: Session, scope: Scope, inputs: Inputs) -> dict[str, Ma
     return series
 
 
+def _is_count(title: str) -> bool:
+    """Counts are 0 on a day without rows; rates and averages have no value then."""
+    return not title.endswith("率") and "分钟" not in title
+
+
 def _format(title: str, value: float | None) -> str:
     return percent(value) if title.endswith("率") else number(value)
 
@@ -100,15 +105,16 @@ def trends(session: Session, scope: Scope) -> Analysis:
     series = daily_series(session, scope, inputs)
     days = [d.isoformat() for d in scope.days]
     table = DataTable("daily", "每日趋势", ["日期", *series])
+    narrowed = "".join(f"&{k}={v}" for k, v in scope.query().items() if k in ("platform", "shop_id"))
     for r, day in enumerate(days):
-        table.rows.append([day, *(_format(title, values.get(day)) for title, values in series.items())])
+        table.rows.append(
+            [day, *(_format(t, values.get(day, 0 if _is_count(t) else None)) for t, values in series.items())]
+        )
         for c, title in enumerate(series, start=1):
             if title in DRILLABLE and series[title].get(day):
-                table.links[(r, c)] = f"/console/analytics/drill/{DRILLABLE[title]}?day={day}"
+                table.links[(r, c)] = f"/console/analytics/drill/{DRILLABLE[title]}?day={day}{narrowed}"
     analysis = Analysis("trends", "趋势分析", tables=[table, _category_table(session, scope, inputs)])
-    counts = {
-        t: [v.get(d) for d in days] for t, v in series.items() if not t.endswith("率") and "分钟" not in t
-    }
+    counts = {t: [v.get(d, 0) for d in days] for t, v in series.items() if _is_count(t)}
     if counts:
         analysis.charts.append(charts.line_chart("每日量", [d[5:] for d in days], counts))
     rates = {t: [v.get(d) for d in days] for t, v in series.items() if t.endswith("率")}
@@ -146,7 +152,10 @@ def _category_table(session: Session, scope: Scope, inputs: Inputs) -> DataTable
 
 
 def hourly_inquiries(session: Session, scope: Scope, inputs: Inputs) -> tuple[pd.Series, str]:
-    """A regular hourly series (Shanghai wall time) of inquiries over the scope, zeros filled."""
+    """A regular hourly series (Shanghai wall time) of inquiries over the scope, zeros filled.
+
+    It stops at the current hour: an unfinished hour (or day) would read as a collapse in volume.
+    """
     source, time_name, label = _inquiry_source(inputs)
     start = pd.Timestamp(scope.start)
     end = pd.Timestamp(scope.end + timedelta(days=1))
@@ -154,7 +163,8 @@ def hourly_inquiries(session: Session, scope: Scope, inputs: Inputs) -> tuple[pd
         return pd.Series(0.0, index=pd.date_range(start, end, freq="h", inclusive="left")), ""
     counts = repository.count_by_time(session, scope, source, source.c[time_name], by="hour")
     by_hour = {pd.Timestamp(f"{k}:00"): float(v) for k, v in counts.items()}
-    index = pd.date_range(start, end, freq="h", inclusive="left")
+    now = pd.Timestamp(utcnow().astimezone(SHANGHAI).replace(tzinfo=None)).floor("h")
+    index = pd.date_range(start, min(end, now), freq="h", inclusive="left")
     return pd.Series(by_hour, dtype=float).reindex(index, fill_value=0.0), label
 
 
@@ -210,6 +220,17 @@ def _forecast_tables(analysis: Analysis, series: pd.Series, check: Any, ahead: A
     analysis.tables += [vs, table]
 
 
+def hour_ranges(hours: list[int]) -> str:
+    """``[0, 1, 2, 5]`` as ``00-03时、05-06时``: readable spans instead of a list of hours."""
+    spans: list[list[int]] = []
+    for hour in sorted(hours):
+        if spans and hour == spans[-1][1]:
+            spans[-1][1] = hour + 1
+        else:
+            spans.append([hour, hour + 1])
+    return "、".join(f"{a:02d}-{b:02d}时" for a, b in spans)
+
+
 def _staffing(analysis: Analysis, ahead: Any, target: ServiceTarget) -> None:
     """Plan for the busiest forecast value of each hour of day: the plan has to survive the peak."""
     profile = [0.0] * 24
@@ -230,7 +251,7 @@ def _staffing(analysis: Analysis, ahead: Any, target: ServiceTarget) -> None:
     analysis.tables.append(table)
     analysis.findings.append("下次大促排班建议:" + plan.describe())
     if quiet:
-        hours = "、".join(f"{h:02d}时" for h in quiet)
+        hours = hour_ranges(quiet)
         analysis.findings.append(
             f"{hours} 预测咨询不足每小时 {QUIET_HOUR_VOLUME:.0f} 条,由机器人接待、次班跟进,不单独排人"
         )

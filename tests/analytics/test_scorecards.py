@@ -64,9 +64,17 @@ class TestScorecardArithmetic:
 
     def test_below_target_cells_are_marked(self, session: Session, peak_scope: Scope) -> None:
         _agent_day(session, make_user(session, display_name="小陈"), [40, 40])
-        result = scorecards.scorecards(session, peak_scope, targets={"first_response": 20})
+        result = scorecards.scorecards(session, peak_scope, targets={"": {"first_response": 20}})
         column = result.tables[0].columns.index("平均首响(秒)")
         assert (0, column) in result.data["below"]
+
+    def test_subject_target_marks_only_that_subject(self, session: Session, peak_scope: Scope) -> None:
+        _agent_day(session, make_user(session, display_name="严格"), [15, 15])
+        _agent_day(session, make_user(session, display_name="普通"), [15, 15])
+        result = scorecards.scorecards(session, peak_scope, targets={"": {}, "严格": {"first_response": 10}})
+        column = result.tables[0].columns.index("平均首响(秒)")
+        rows = [r[0] for r in result.tables[0].rows]
+        assert result.data["below"] == {(rows.index("严格"), column)}
 
     def test_unknown_level_is_refused(self, session: Session, peak_scope: Scope) -> None:
         with pytest.raises(ValueError, match="未知层级"):
@@ -78,12 +86,13 @@ class TestTargets:
         service.set_target(session, metric="first_response", level="agent", value=30)
         service.set_target(session, metric="first_response", level="agent", subject="小王", value=15)
         targets = service.targets_for(session, level="agent")
-        assert service.target_of(targets, "小王", "first_response") == 15
-        assert service.target_of(targets, "小李", "first_response") == 30
+        assert scorecards.target_of(targets, "小王", "first_response") == 15
+        assert scorecards.target_of(targets, "小李", "first_response") == 30
 
     def test_builtin_default_is_seed_004_twenty_seconds(self, session: Session) -> None:
         assert (
-            service.target_of(service.targets_for(session, level="agent"), "任何人", "first_response") == 20
+            scorecards.target_of(service.targets_for(session, level="agent"), "任何人", "first_response")
+            == 20
         )
 
     def test_unknown_metric_is_refused(self, session: Session) -> None:
@@ -102,7 +111,7 @@ class TestAlerts:
         assert [(a.subject, a.metric, a.actual, a.target) for a in alerts] == [
             ("小周", "first_response", 30, 20)
         ]
-        assert "平均首响(秒) 30,低于考核值 20" in service.alert_text(alerts[0])
+        assert "平均首响(秒) 30,未达考核值 20" in service.alert_text(alerts[0])
 
     def test_agent_meeting_the_target_gets_none(self, session: Session) -> None:
         _agent_day(session, make_user(session), [10] * 5)

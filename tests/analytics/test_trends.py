@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.analytics.scope import Scope
 from aftersales.analytics.sources import Inputs
-from aftersales.analytics.trends import forecast_and_staffing, hourly_inquiries, trends
+from aftersales.analytics.trends import forecast_and_staffing, hour_ranges, hourly_inquiries, trends
 from aftersales.conversations.models import ChatSession
 from tests.analytics.conftest import PEAK, at
 from tests.builders import make_order, make_shipment, make_shop, make_ticket_row
@@ -104,3 +104,8 @@ class TestForecastAndStaffing:
         scope = _seasonal_chats(session, 1)
         result = forecast_and_staffing(session, scope)
         assert any("预测需要更长的历史" in m for m in result.missing)
+
+
+class TestHourRanges:
+    def test_consecutive_hours_read_as_spans(self) -> None:
+        assert hour_ranges([5, 0, 1, 2, 23]) == "00-03时、05-06时、23-24时"
