@@ -115,7 +115,7 @@ def create_ticket(
     The order, when given, supplies the shop, customer, SKUs and amount that routing looks at.
     """
     now = now or utcnow()
-    ticket_type, level = TicketType(type), Severity(severity)
+    ticket_type, level = _enum(TicketType, type, "type"), _enum(Severity, severity, "severity")
     order = session.get(Order, order_id) if order_id is not None else None
     if order_id is not None and order is None:
         raise InvalidInputError("order_id", f"订单不存在: {order_id}")
@@ -163,6 +163,15 @@ def create_ticket(
         )
     publish(session, "tickets.created", ticket_id=ticket.id)
     return ticket
+
+
+def _enum(cls: Any, value: Any, field: str) -> Any:
+    """Callers outside the API (system tickets) get a 422-style error naming the field, not a 500."""
+    try:
+        return cls(value)
+    except ValueError:
+        allowed = "/".join(m.value for m in cls)
+        raise InvalidInputError(field, f"无效取值 {value!r}(可选 {allowed})") from None
 
 
 def _order_sku_codes(session: Session, order_id: int | None) -> set[str]:

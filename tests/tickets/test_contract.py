@@ -122,3 +122,13 @@ class TestDefaults:
 
     def test_ensure_defaults_is_idempotent(self, session: Session) -> None:
         assert service.ensure_defaults(session) == 0
+
+
+class TestBadInput:
+    def test_unknown_type_names_the_field(self, session: Session) -> None:
+        import pytest
+
+        from aftersales.kit.errors import InvalidInputError
+
+        with pytest.raises(InvalidInputError, match="^type:"):
+            _open(session, make_shop(session).id, type="warranty")
