@@ -269,7 +269,13 @@ def _refund_text(session: Session, order: Order, faq: str) -> str:
     if request is None:
         return "您的订单暂无退款申请。如需退款,可在自助售后中三步提交申请。" + faq
     expected = f",预计 {format_local(request.expected_by)} 前处理完成" if request.expected_by else ""
-    return f"您的{request.kind.label}申请(编号 {request.id})当前状态: {request.status.label}{expected}。{faq}"
+    refund = ""
+    if request.return_request_id is not None:
+        progress = integrations.refund_progress(session, return_request_id=request.return_request_id)
+        if progress is not None:
+            refund = f",退款 ¥{progress[1] / 100:.2f}: {progress[0]}"
+    status = request.status.label
+    return f"您的{request.kind.label}申请(编号 {request.id})当前状态: {status}{refund}{expected}。{faq}"
 
 
 def _address_text(session: Session, order: Order, faq: str) -> str:

@@ -164,3 +164,24 @@ def risk_phrases(text: str) -> list[str]:
     if detect is None:
         return []
     return [str(getattr(hit, "phrase", "")) for hit in detect(text)]
+
+
+REFUND_STATE_LABELS = {
+    "none": "无需退款",
+    "pending": "待退款",
+    "held_for_intercept": "包裹拦截中,拦截成功后退款",
+    "intercept_failed": "拦截未成功,客服跟进中",
+    "released": "已退款",
+}
+
+
+def refund_progress(session: Session, *, return_request_id: int) -> tuple[str, int] | None:
+    """(refund state label, amount in fen) of a return request, read from the returns domain."""
+    model = _function("aftersales.returns.models", "ReturnRequest")
+    if model is None:
+        return None
+    row = session.get(model, return_request_id)
+    if row is None:
+        return None
+    state = str(getattr(row.refund_state, "value", row.refund_state))
+    return REFUND_STATE_LABELS.get(state, state), int(row.refund_fen)

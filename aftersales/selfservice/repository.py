@@ -1,13 +1,21 @@
 """Every query of the self-service domain."""
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from aftersales.orders.models import Customer, Order, OrderItem, Shipment
-from aftersales.selfservice.models import PortalRequest, PortalUpload, QuickReply, ReturnTask
+from aftersales.selfservice.models import (
+    PortalRequest,
+    PortalUpload,
+    QuickReply,
+    RequestStatus,
+    ReturnMethod,
+    ReturnTask,
+)
 
 
 def order_for_portal(session: Session, order_id: int) -> Order | None:
@@ -103,3 +111,38 @@ def quick_replies_for(session: Session, scenarios: Sequence[str], *, limit: int 
         .limit(limit)
     )
     return list(session.scalars(statement))
+
+
+def overdue_self_send_tasks(session: Session, now: datetime) -> list[tuple[ReturnTask, PortalRequest]]:
+    """Open self-send tasks past due whose request is still open (index on status, due_at)."""
+    query = (
+        select(ReturnTask, PortalRequest)
+        .join(PortalRequest, PortalRequest.id == ReturnTask.request_id)
+        .where(
+            ReturnTask.status == "open",
+            ReturnTask.method == ReturnMethod.SELF_SEND,
+            ReturnTask.due_at <= now,
+            PortalRequest.status.in_([RequestStatus.SUBMITTED, RequestStatus.PROCESSING]),
+        )
+        .order_by(ReturnTask.due_at)
+        .limit(500)
+    )
+    return [(task, request) for task, request in session.execute(query)]
+
+
+def open_tasks(session: Session, *, limit: int = 200) -> list[tuple[ReturnTask, PortalRequest]]:
+    query = (
+        select(ReturnTask, PortalRequest)
+        .join(PortalRequest, PortalRequest.id == ReturnTask.request_id)
+        .where(ReturnTask.status.in_(["open", "reminded"]))
+        .order_by(ReturnTask.due_at)
+        .limit(limit)
+    )
+    return [(task, request) for task, request in session.execute(query)]
+
+
+def order_numbers(session: Session, order_ids: Sequence[int]) -> dict[int, str]:
+    if not order_ids:
+        return {}
+    query = select(Order.id, Order.source_id).where(Order.id.in_(list(set(order_ids))))
+    return {int(row.id): str(row.source_id) for row in session.execute(query)}

@@ -40,6 +40,7 @@ from aftersales.selfservice.settings import get_selfservice_settings
 from aftersales.selfservice.uploads import check_batch, store_upload
 
 OPEN_STATUSES = (RequestStatus.SUBMITTED, RequestStatus.PROCESSING)
+TASK_OPEN = ("open", "reminded")
 SHIPPED = (OrderStatus.SHIPPED, OrderStatus.COMPLETED)
 
 # kind -> (ticket type, category, subcategory, group code), per the taxonomy of seed 004.
@@ -383,6 +384,10 @@ def advance(
     request.status = status
     request.updated_at = now
     step = _add_step(session, request, status, message, now)
+    if status in (RequestStatus.COMPLETED, RequestStatus.REJECTED):
+        task = repository.task_of_request(session, request.id)
+        if task is not None and task.status in TASK_OPEN:
+            task.status = "done" if status == RequestStatus.COMPLETED else "cancelled"
     session.flush()
     order = get_order(session, request.order_id)
     _notify(
@@ -410,3 +415,16 @@ def complete_for_ticket(session: Session, *, ticket_id: int) -> int:
             )
             count += 1
     return count
+
+
+def chase_self_sent_returns(session: Session, *, now: datetime | None = None) -> int:
+    """Self-send returns still open past their due time: remind the customer once, with the address."""
+    now = now or utcnow()
+    due = repository.overdue_self_send_tasks(session, now)
+    for task, request in due:
+        order = get_order(session, request.order_id)
+        text = f"您的退货还未寄出,请尽快寄回: {task.address},包裹内附订单号 {order.source_id}"
+        _notify(session, order, request, text, key=f"chase:{task.id}")
+        task.status = "reminded"
+    session.flush()
+    return len(due)

@@ -118,3 +118,16 @@ class TestApi:
         response = client.post("/portal/bot", data={"question": "怎么退货"})
         assert response.status_code == 200
         assert "bot-answer" in response.text
+
+
+class TestRefundAnswer:
+    def test_refund_question_reports_the_return_requests_refund_state(self, session: Session) -> None:
+        from aftersales.selfservice import service
+        from aftersales.selfservice.schemas import ReturnApply
+
+        order = make_order(session)
+        make_shipment(session, order=order)
+        service.submit_return(session, order_id=order.id, data=ReturnApply(kind="refund", reason="damaged"))
+        reply = bot.ask(session, text="退款什么时候到账", session_key="s7", order_id=order.id)
+        assert "仅退款申请" in reply.answer
+        assert "退款 ¥" in reply.answer

@@ -242,3 +242,71 @@ class TestProgress:
         page = client.get(f"/portal/requests/{request.id}").text
         assert "仓库正在改单" in page
         assert "处理中" in page
+
+
+class TestReturnTasks:
+    def test_overdue_self_send_return_is_chased_once(self, session: Session) -> None:
+        order = make_order(session)
+        make_shipment(session, order=order)
+        data = ReturnApply(kind="return", reason="not_fit", return_method=ReturnMethod.SELF_SEND)
+        service.submit_return(session, order_id=order.id, data=data)
+        later = utcnow() + timedelta(days=4)
+        assert service.chase_self_sent_returns(session, now=later) == 1
+        assert service.chase_self_sent_returns(session, now=later) == 0
+        texts = [m.payload["text"] for m in session.scalars(select(OutboxMessage))]
+        assert sum("还未寄出" in text for text in texts) == 1
+
+    def test_self_send_return_is_not_chased_before_it_is_due(self, session: Session) -> None:
+        order = make_order(session)
+        make_shipment(session, order=order)
+        data = ReturnApply(kind="return", reason="not_fit", return_method=ReturnMethod.SELF_SEND)
+        service.submit_return(session, order_id=order.id, data=data)
+        assert service.chase_self_sent_returns(session, now=utcnow() + timedelta(days=1)) == 0
+
+    def test_completing_the_request_closes_its_task(self, session: Session) -> None:
+        order = make_order(session)
+        make_shipment(session, order=order)
+        data = ReturnApply(kind="return", reason="not_fit", return_method=ReturnMethod.RUNNER)
+        request = service.submit_return(session, order_id=order.id, data=data)
+        service.advance(session, request_id=request.id, status=RequestStatus.COMPLETED, message="已退款")
+        task = session.scalars(select(ReturnTask).where(ReturnTask.request_id == request.id)).one()
+        assert task.status == "done"
+
+
+class TestAgentConsole:
+    def test_agent_advances_a_request_from_the_console(
+        self,
+        session: Session,
+        client: TestClient,
+        auth_headers,  # type: ignore[no-untyped-def]
+    ) -> None:
+        order = make_order(session, status=OrderStatus.PAID)
+        request = service.submit_address_change(session, order_id=order.id, data=NEW_ADDRESS)
+        headers = auth_headers()
+        page = client.get("/console/selfservice/requests", headers=headers)
+        assert order.source_id in page.text
+        response = client.post(
+            f"/console/selfservice/requests/{request.id}/advance",
+            data={"status": "processing", "message": "仓库已改单"},
+            headers=headers,
+            follow_redirects=False,
+        )
+        assert response.status_code == 303
+        session.refresh(request)
+        assert request.status == RequestStatus.PROCESSING
+
+    def test_agent_sees_a_customer_photo(
+        self,
+        session: Session,
+        client: TestClient,
+        auth_headers,  # type: ignore[no-untyped-def]
+    ) -> None:
+        order = make_order(session)
+        make_shipment(session, order=order)
+        data = ReturnApply(kind="refund", reason="damaged")
+        request = service.submit_return(session, order_id=order.id, data=data, photos=[(PNG, "a.png")])
+        upload = session.scalars(select(PortalUpload).where(PortalUpload.request_id == request.id)).one()
+        response = client.get(f"/console/selfservice/uploads/{upload.id}", headers=auth_headers())
+        assert response.status_code == 200
+        assert response.content == PNG
+        assert response.headers["content-type"] == "image/png"

@@ -1,0 +1,15 @@
+"""Background work of the self-service domain."""
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from aftersales.jobs.registry import job
+from aftersales.selfservice import service
+
+
+@job("selfservice.chase_returns", every=timedelta(hours=1))
+def chase_returns(session: Session) -> dict[str, Any]:
+    """Remind customers whose self-send return is overdue (once per task; idempotent by key)."""
+    return {"reminded": service.chase_self_sent_returns(session)}
