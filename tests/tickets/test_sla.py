@@ -137,3 +137,23 @@ class TestAlerts:
         assert any(f"#{ticket.id}" in t and "已超时" in t for t in texts)
         session.refresh(ticket)
         assert (ticket.sla_breached, ticket.sla_alert_level) == (True, 2)
+
+
+class TestCounts:
+    def test_header_counts_match_the_row_states(self, session: Session) -> None:
+        from aftersales.tickets.models import Ticket
+
+        make_ticket(session, now=local(12, 9))
+        make_ticket(session, now=local(12, 10, 10))
+        paused = make_ticket(session, now=local(12, 10))
+        service.transition(
+            session, ticket_id=paused.id, to=TicketStatus.WAITING_CUSTOMER, actor_id=None, now=local(12, 10)
+        )
+        now = local(12, 10, 27)
+        rows = session.execute(repository.queue(QueueFilter(), now=now)).all()
+        expected: dict[str, int] = {}
+        for _, state in rows:
+            expected[state] = expected.get(state, 0) + 1
+        counts = {k: v for k, v in repository.sla_counts(session, now=now).items() if v}
+        assert counts == expected
+        assert session.query(Ticket).count() == 3
