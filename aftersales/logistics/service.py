@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from aftersales.kit.errors import InvalidInputError, NotFoundError
@@ -159,7 +159,7 @@ def list_anomalies(
     status: AnomalyStatus | None = AnomalyStatus.OPEN,
     kind: AnomalyKind | None = None,
     courier: str | None = None,
-) -> Any:
+) -> Select[Anomaly, Shipment, Order]:
     """Newest findings first, with their parcel and order (for the API and the console)."""
     query = (
         select(Anomaly, Shipment, Order)

@@ -1,0 +1,237 @@
+"""Console pages: anomalies to follow up, restricted regions, interceptions, proactive messages."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
+from aftersales.auth.models import Role
+from aftersales.jobs import enqueue
+from aftersales.kit.errors import InvalidInputError
+from aftersales.kit.pagination import PageDep
+from aftersales.kit.time import as_utc
+from aftersales.logistics import intercepts, regions, repository, service
+from aftersales.logistics.models import (
+    ANOMALY_LABELS,
+    AnomalyKind,
+    AnomalyRule,
+    AnomalyStatus,
+    InterceptStatus,
+)
+from aftersales.logistics.schemas import AnomalyRead, InterceptRead, InterceptStatsRead, outbox_read
+from aftersales.messaging.models import OutboxMessage
+from aftersales.messaging.service import dead_letters, retry_dead
+from aftersales.messaging.templates import CHANNELS, VARIABLES, MessageTemplate, save_template
+from aftersales.orders.couriers import COURIERS
+from aftersales.web.render import NavItem, render
+
+router = APIRouter(include_in_schema=False)
+Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
+BASE = "/console/logistics"
+MESSAGES = "/console/logistics-messages"
+
+NAV = [
+    NavItem("物流跟单", "/console/logistics"),
+    NavItem("主动消息", "/console/logistics-messages"),
+]
+CUSTOMER_CHANNELS = ["platform_im", "sms", "email"]
+CHANNEL_LABELS = {"platform_im": "平台旺旺/站内信", "sms": "短信", "email": "邮件", "webhook": "Webhook"}
+
+
+@router.get(BASE, response_class=HTMLResponse)
+def anomalies(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    page: PageDep,
+    status: AnomalyStatus | None = AnomalyStatus.OPEN,
+    kind: AnomalyKind | None = None,
+    courier: str | None = None,
+) -> Response:
+    query = service.list_anomalies(status=status, kind=kind, courier=courier or None)
+    rows, total = repository.page_of(session, query, page)
+    return render(
+        request,
+        "logistics/anomalies.html",
+        anomalies=[AnomalyRead.of(*row) for row in rows],
+        total=total,
+        page=page,
+        counts=service.counts_by_kind_and_status(session),
+        kinds=ANOMALY_LABELS,
+        couriers=COURIERS,
+        status=status,
+        kind=kind,
+        courier=courier or "",
+        rules=session.scalars(select(AnomalyRule).order_by(AnomalyRule.kind, AnomalyRule.courier)).all(),
+        supervisor=user.role.at_least(Role.SUPERVISOR),
+    )
+
+
+@router.post(BASE + "/scan")
+def scan_now(session: SessionDep, _: RequireSupervisor) -> Response:
+    service.scan(session)
+    enqueue(session, "logistics.follow_up")
+    return RedirectResponse("/console/logistics", status_code=303)
+
+
+@router.post(BASE + "/anomalies/{anomaly_id}/resolve")
+def resolve(session: SessionDep, _: RequireAgent, anomaly_id: Id) -> Response:
+    service.resolve_anomaly(session, anomaly_id=anomaly_id)
+    return RedirectResponse("/console/logistics", status_code=303)
+
+
+@router.post(BASE + "/rules")
+def save_rule(
+    session: SessionDep,
+    _: RequireSupervisor,
+    kind: Annotated[AnomalyKind, Form()],
+    threshold_hours: Annotated[int, Form(ge=0, le=720)],
+    courier: Annotated[str, Form(max_length=16)] = "*",
+    notify_customer: Annotated[bool, Form()] = False,
+    enabled: Annotated[bool, Form()] = False,
+    template_code: Annotated[str | None, Form(max_length=64)] = None,
+) -> Response:
+    service.update_rule(
+        session,
+        kind=kind,
+        courier=courier,
+        threshold_hours=threshold_hours,
+        enabled=enabled,
+        notify_customer=notify_customer,
+        template_code=template_code or None,
+    )
+    return RedirectResponse("/console/logistics#rules", status_code=303)
+
+
+@router.get(BASE + "/regions", response_class=HTMLResponse)
+def region_list(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    return render(
+        request,
+        "logistics/regions.html",
+        regions=regions.list_regions(session),
+        couriers=COURIERS,
+        supervisor=user.role.at_least(Role.SUPERVISOR),
+    )
+
+
+def _local(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return as_utc(datetime.fromisoformat(value))
+    except ValueError:
+        raise InvalidInputError("valid_from", f"时间格式错误: {value}") from None
+
+
+@router.post(BASE + "/regions")
+def add_region(
+    session: SessionDep,
+    _: RequireSupervisor,
+    province: Annotated[str, Form(min_length=1, max_length=32)],
+    reason: Annotated[str, Form(min_length=1, max_length=200)],
+    city: Annotated[str, Form(max_length=32)] = "",
+    district: Annotated[str, Form(max_length=32)] = "",
+    courier: Annotated[str, Form(max_length=16)] = "*",
+    valid_from: Annotated[str | None, Form()] = None,
+    valid_until: Annotated[str | None, Form()] = None,
+) -> Response:
+    regions.save_region(
+        session,
+        province=province,
+        city=city,
+        district=district,
+        courier=courier,
+        reason=reason,
+        valid_from=_local(valid_from),
+        valid_until=_local(valid_until),
+    )
+    return RedirectResponse("/console/logistics/regions", status_code=303)
+
+
+@router.post(BASE + "/regions/{region_id}/delete")
+def remove_region(session: SessionDep, _: RequireSupervisor, region_id: Id) -> Response:
+    regions.delete_region(session, region_id=region_id)
+    return RedirectResponse("/console/logistics/regions", status_code=303)
+
+
+@router.get(BASE + "/intercepts", response_class=HTMLResponse)
+def intercept_list(
+    request: Request,
+    session: SessionDep,
+    _: CurrentUser,
+    page: PageDep,
+    status: InterceptStatus | None = None,
+) -> Response:
+    rows, total = repository.page_of(session, repository.intercepts_query(status=status), page)
+    return render(
+        request,
+        "logistics/intercepts.html",
+        intercepts=[InterceptRead.of(*row) for row in rows],
+        total=total,
+        page=page,
+        stats=InterceptStatsRead.of(intercepts.stats(session)),
+        statuses={s: s.label for s in InterceptStatus},
+        status=status,
+    )
+
+
+@router.get(MESSAGES, response_class=HTMLResponse)
+def messages(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    return _messages_page(request, session, user.may_see_pii, user.role.at_least(Role.SUPERVISOR))
+
+
+def _messages_page(
+    request: Request,
+    session: SessionDep,
+    reveal: bool,
+    supervisor: bool,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    recent = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.channel.in_(CUSTOMER_CHANNELS))
+        .order_by(OutboxMessage.id.desc())
+        .limit(50)
+    ).all()
+    dead = dead_letters(session, channels=CUSTOMER_CHANNELS) if supervisor else []
+    return render(
+        request,
+        "logistics/messages.html",
+        status_code=status,
+        recent=[(outbox_read(m, reveal=reveal), m.payload.get("text", "")) for m in recent],
+        dead=[(outbox_read(m, reveal=reveal), m.payload.get("text", "")) for m in dead],
+        templates=session.scalars(select(MessageTemplate).order_by(MessageTemplate.code)).all(),
+        variables=VARIABLES,
+        channels={c: CHANNEL_LABELS[c] for c in CHANNELS},
+        error=error,
+        supervisor=supervisor,
+    )
+
+
+@router.post(MESSAGES + "/templates")
+def put_template(
+    request: Request,
+    session: SessionDep,
+    user: RequireSupervisor,
+    code: Annotated[str, Form(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")],
+    name: Annotated[str, Form(min_length=1, max_length=128)],
+    body: Annotated[str, Form(min_length=1, max_length=2000)],
+    channel: Annotated[str, Form(max_length=32)] = "platform_im",
+) -> Response:
+    """Unknown variables are refused here, at save time, and shown on the page."""
+    try:
+        save_template(session, code=code, name=name, body=body, channel=channel)
+    except InvalidInputError as exc:
+        session.rollback()
+        return _messages_page(request, session, user.may_see_pii, True, error=exc.message, status=422)
+    return RedirectResponse("/console/logistics-messages", status_code=303)
+
+
+@router.post(MESSAGES + "/dead/{message_id}/retry")
+def retry(session: SessionDep, _: RequireSupervisor, message_id: Id) -> Response:
+    retry_dead(session, message_id=message_id)
+    return RedirectResponse("/console/logistics-messages", status_code=303)

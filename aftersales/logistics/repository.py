@@ -1,0 +1,42 @@
+"""Queries of the logistics domain that the API and console share."""
+
+from typing import TypeVarTuple
+
+from sqlalchemy import Row, Select, func, select
+from sqlalchemy.orm import Session
+
+from aftersales.kit.errors import NotFoundError
+from aftersales.kit.pagination import PageParams
+from aftersales.logistics.models import Anomaly, Intercept, InterceptStatus
+from aftersales.orders.models import Order, Shipment
+
+Ts = TypeVarTuple("Ts")
+
+
+def page_of(session: Session, statement: Select[*Ts], params: PageParams) -> tuple[list[Row[*Ts]], int]:
+    """One page of a multi-entity select (``kit.pagination.paginate`` returns first entities only)."""
+    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    rows = session.execute(statement.offset(params.offset).limit(params.size)).all()
+    return list(rows), total
+
+
+def anomaly_row(session: Session, anomaly_id: int) -> Row[Anomaly, Shipment, Order]:
+    row = session.execute(
+        select(Anomaly, Shipment, Order)
+        .join(Shipment, Shipment.id == Anomaly.shipment_id)
+        .join(Order, Order.id == Anomaly.order_id)
+        .where(Anomaly.id == anomaly_id)
+    ).first()
+    if row is None:
+        raise NotFoundError(f"物流异常不存在: {anomaly_id}")
+    return row
+
+
+def intercepts_query(*, status: InterceptStatus | None = None) -> Select[Intercept, Shipment, Order]:
+    query = (
+        select(Intercept, Shipment, Order)
+        .join(Shipment, Shipment.id == Intercept.shipment_id)
+        .join(Order, Order.id == Intercept.order_id)
+        .order_by(Intercept.created_at.desc(), Intercept.id.desc())
+    )
+    return query.where(Intercept.status == status) if status is not None else query
