@@ -147,6 +147,13 @@ def early_refund(session: SessionDep, user: RequireAgent, request_id: int) -> Co
     return CompensationRead.model_validate(payouts.early_refund(session, request_id=request_id, actor=user))
 
 
+@router.post("/requests/{request_id}/refund", response_model=CompensationRead)
+def refund(session: SessionDep, user: RequireAgent, request_id: int) -> CompensationRead:
+    """Refund-only once nothing travels; a return once the goods are back (supervisors may release
+    a refund held for an interception)."""
+    return CompensationRead.model_validate(payouts.refund(session, request_id=request_id, actor=user))
+
+
 @router.post("/requests/{request_id}/warehouse-check", response_model=ReturnRequestRead)
 def warehouse_check(
     session: SessionDep, user: RequireAgent, request_id: int, body: WarehouseCheckIn

@@ -507,6 +507,12 @@ def early_refund(session: SessionDep, user: RequireAgent, return_id: int) -> Res
     return _back(return_id)
 
 
+@router.post("/{return_id}/refund")
+def refund(session: SessionDep, user: RequireAgent, return_id: int) -> Response:
+    payouts.refund(session, request_id=return_id, actor=user)
+    return _back(return_id)
+
+
 @router.post("/{return_id}/warehouse")
 def warehouse(
     session: SessionDep,

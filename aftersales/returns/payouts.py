@@ -25,6 +25,7 @@ from aftersales.returns.models import (
     PayoutKind,
     RefundState,
     RequestKind,
+    ReturnRequest,
     WindowExtension,
 )
 from aftersales.returns.policy import authorize_compensation, check_early_refund, yuan
@@ -229,6 +230,33 @@ def early_refund(session: Session, *, request_id: int, actor: User) -> Compensat
         actor_id=actor.id,
         note="退货包裹已揽收,小额订单提前退款",
     )
+
+
+def refund(session: Session, *, request_id: int, actor: User) -> Compensation:
+    """The regular refund: refund-only once nothing is travelling, a return once the goods are back.
+
+    A refund held for an interception waits for logistics' result; a supervisor may release it.
+    """
+    request = get_request(session, request_id)
+    if request.kind == RequestKind.EXCHANGE:
+        raise EarlyRefundNotAllowedError("换货申请不退款")
+    if request.refund_state == RefundState.RELEASED:
+        raise EarlyRefundNotAllowedError("该申请已退款")
+    if request.refund_state == RefundState.HELD_FOR_INTERCEPT and not actor.role.at_least(Role.SUPERVISOR):
+        raise EarlyRefundNotAllowedError("包裹拦截中,等待拦截结果后退款(主管可提前放行)")
+    if request.kind == RequestKind.RETURN and not _goods_back(session, request):
+        raise EarlyRefundNotAllowedError("退货尚未签收入库:仓库检测通过或退货包裹签收后才能退款")
+    return release_refund(
+        session, request, kind=PayoutKind.REFUND, authority=Authority.AGENT, actor_id=actor.id, note="退款"
+    )
+
+
+def _goods_back(session: Session, request: ReturnRequest) -> bool:
+    """The warehouse passed the goods, or the return parcel was signed for."""
+    if request.warehouse_check == "passed":
+        return True
+    parcel = session.get(Shipment, request.return_shipment_id) if request.return_shipment_id else None
+    return parcel is not None and parcel.delivered_at is not None
 
 
 def extend_window(

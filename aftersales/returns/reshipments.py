@@ -7,6 +7,7 @@ parcel is tracked like any other, and the customer is told the tracking number v
 """
 
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -60,7 +61,7 @@ def create_reshipment(session: Session, *, data: ReshipmentIn, actor_id: int | N
         reason=data.reason,
         courier_hint=courier_hint,
         erp_format=policy.erp_format,
-        outbox_key=f"pending:{utcnow().timestamp()}:{order.id}",
+        outbox_key=f"pending:{uuid4().hex}",
         status=ReshipmentStatus.PUSHING,
         created_by=actor_id,
         created_at=utcnow(),

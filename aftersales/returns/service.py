@@ -7,6 +7,7 @@ flush and never commit: the request, job or CLI command owns the transaction.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -141,7 +142,7 @@ def create_request(session: Session, *, data: ReturnRequestIn, actor_id: int | N
     retains = not why.is_quality and data.kind in (RequestKind.RETURN, RequestKind.EXCHANGE)
     request = ReturnRequest(
         platform=shop.platform,
-        source_id=data.request_no or f"pending-{utcnow().timestamp()}",
+        source_id=data.request_no or f"pending-{uuid4().hex}",
         channel=data.channel,
         shop_id=shop.id,
         order_id=order.id,

@@ -238,3 +238,39 @@ class TestWindowExtension:
                 session, order_id=order.id, days=16, reason="客户要求", actor=make_user(session)
             )
         assert caught.value.field == "days"
+
+
+class TestRefund:
+    def test_refund_only_without_travelling_parcels_is_refunded_by_the_agent(self, session: Session) -> None:
+        from aftersales.returns.models import RequestKind
+
+        request = make_return_request(session, kind=RequestKind.REFUND_ONLY, reason_code="changed_mind")
+        payout = payouts.refund(session, request_id=request.id, actor=make_user(session))
+        assert (payout.kind, payout.amount_fen) == (PayoutKind.REFUND, request.refund_fen)
+
+    def test_refund_held_for_an_interception_waits_unless_a_supervisor_releases_it(
+        self, session: Session
+    ) -> None:
+        from aftersales.returns.models import RequestKind
+        from tests.builders import make_shipment
+
+        order = make_order(session)
+        make_shipment(session, order=order, status=TrackingStatus.IN_TRANSIT)
+        request = make_return_request(
+            session, order=order, kind=RequestKind.REFUND_ONLY, reason_code="changed_mind"
+        )
+        with pytest.raises(EarlyRefundNotAllowedError, match="拦截"):
+            payouts.refund(session, request_id=request.id, actor=make_user(session))
+        payouts.refund(session, request_id=request.id, actor=make_user(session, role=Role.SUPERVISOR))
+        assert request.refund_state == RefundState.RELEASED
+
+    def test_return_is_refunded_only_once_the_goods_are_back(self, session: Session) -> None:
+        from aftersales.returns.service import record_warehouse_check
+
+        request = make_return_request(session, reason_code="not_fit")
+        agent = make_user(session)
+        with pytest.raises(EarlyRefundNotAllowedError, match="签收"):
+            payouts.refund(session, request_id=request.id, actor=agent)
+        record_warehouse_check(session, request_id=request.id, passed=True, note=None, actor=agent)
+        payouts.refund(session, request_id=request.id, actor=agent)
+        assert request.refund_state == RefundState.RELEASED
