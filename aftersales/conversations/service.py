@@ -200,9 +200,17 @@ def refresh_sessions(session: Session, session_ids: Sequence[int]) -> None:
     by_session: dict[int, list[tuple[int, Sender, datetime]]] = defaultdict(list)
     for message_id, session_id, sender, sent_at in repository.turns(session, session_ids):
         by_session[session_id].append((message_id, sender, sent_at))
+    replies: list[dict[str, Any]] = []
+    sessions: list[dict[str, Any]] = []
+    now = utcnow()
     for session_id, turns in by_session.items():
-        _store_metrics(session, session_id, turns)
-    session.flush()
+        session_row, reply_rows = _metrics_rows(session_id, turns, now)
+        sessions.append(session_row)
+        replies += reply_rows
+    if replies:
+        session.execute(update(ChatMessage), replies)
+    if sessions:
+        session.execute(update(ChatSession), sessions)
     order_ids = repository.order_ids_of(session, session_ids)
     if order_ids:
         _mark_repeat_contacts(session, order_ids)
@@ -218,19 +226,18 @@ def _expire_loaded(session: Session, session_ids: set[int]) -> None:
             session.expire(obj)
 
 
-def _store_metrics(session: Session, session_id: int, turns: list[tuple[int, Sender, datetime]]) -> None:
+def _metrics_rows(
+    session_id: int, turns: list[tuple[int, Sender, datetime]], now: datetime
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The session's metric columns and each agent reply's wait, as rows for bulk updates by id."""
     result = metrics.compute([metrics.Turn(sender, sent_at) for _id, sender, sent_at in turns])
-    agent_replies = [
+    replies = [
         {"id": message_id, "response_seconds": seconds}
         for (message_id, sender, _at), seconds in zip(turns, result.reply_seconds, strict=True)
         if sender is Sender.AGENT
     ]
-    if agent_replies:
-        session.execute(update(ChatMessage), agent_replies)
-    values = {name: getattr(result, name) for name in METRIC_COLUMNS}
-    session.execute(
-        update(ChatSession).where(ChatSession.id == session_id).values(updated_at=utcnow(), **values)
-    )
+    row = {"id": session_id, "updated_at": now, **{name: getattr(result, name) for name in METRIC_COLUMNS}}
+    return row, replies
 
 
 def _mark_repeat_contacts(session: Session, order_ids: list[int]) -> None:

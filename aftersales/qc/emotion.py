@@ -22,6 +22,7 @@ from typing import Any
 import jieba
 import joblib
 import numpy as np
+from scipy.sparse import hstack
 
 MODEL_VERSION = "emotion-v1"
 MODEL_PATH = Path(__file__).resolve().parent / "models" / f"{MODEL_VERSION}.joblib"
@@ -92,15 +93,22 @@ def tokenize(text: str) -> str:
     return " ".join(jieba.lcut(text, HMM=False))
 
 
+def features(words: Any, chars: Any, texts: list[str]) -> Any:
+    """One sparse matrix for both classifiers: jieba word uni/bigrams and character 1-3-grams."""
+    return hstack([words.transform([tokenize(t) for t in texts]), chars.transform(texts)]).tocsr()
+
+
 class EmotionModel:
     """The fitted vectorisers and classifiers of one model file, with the decision rules."""
 
     def __init__(self, bundle: dict[str, Any]) -> None:
         self.version: str = bundle["version"]
         self.metrics: dict[str, Any] = bundle["metrics"]
+        self._words = bundle["words"]
+        self._chars = bundle["chars"]
         self._polarity = bundle["polarity"]
         self._label = bundle["label"]
-        self._label_classes: list[str] = list(self._label["clf"].classes_)
+        self._label_classes: list[str] = list(self._label.classes_)
         self._cache: OrderedDict[str, Emotion] = OrderedDict()
 
     def classify(self, texts: list[str]) -> list[Emotion]:
@@ -117,13 +125,19 @@ class EmotionModel:
 
     def _predict(self, texts: list[str]) -> list[Emotion]:
         cleaned = [t.strip() for t in texts]
-        words = [tokenize(t) for t in cleaned]
-        p_positive = _probabilities(self._polarity, words, cleaned)[:, 1]
-        label_probs = _probabilities(self._label, words, cleaned)
+        features = self.features(cleaned)
+        p_positive = self._polarity.predict_proba(features)[:, list(self._polarity.classes_).index("pos")]
+        label_probs = self._label.predict_proba(features)
         return [
             self._decide(text, float(p), row)
             for text, p, row in zip(cleaned, p_positive, label_probs, strict=True)
         ]
+
+    def features(self, texts: list[str]) -> Any:
+        """One sparse matrix for both classifiers: jieba word uni/bigrams and character 1-3-grams."""
+        return hstack(
+            [self._words.transform([tokenize(t) for t in texts]), self._chars.transform(texts)]
+        ).tocsr()
 
     def _decide(self, text: str, p_positive: float, label_row: np.ndarray) -> Emotion:
         """Polarity from the review-trained model unless the message reads as neutral small talk."""
@@ -139,14 +153,6 @@ class EmotionModel:
         if p_positive >= 0.5:
             return Emotion("positive", _positive_label(text, probs), round(polarity_confidence, 4))
         return Emotion("negative", _negative_cause(text, probs), round(polarity_confidence, 4))
-
-
-def _probabilities(part: dict[str, Any], words: list[str], chars: list[str]) -> np.ndarray:
-    from scipy.sparse import hstack
-
-    features = hstack([part["words"].transform(words), part["chars"].transform(chars)]).tocsr()
-    result: np.ndarray = part["clf"].predict_proba(features)
-    return result
 
 
 def _positive_label(text: str, probs: dict[str, float]) -> str:

@@ -48,25 +48,81 @@ def unanalysed_customer_messages(
 
 
 def message_views(session: Session, session_id: int) -> list[MessageView]:
+    return message_views_for(session, [session_id]).get(session_id, [])
+
+
+def message_views_for(session: Session, session_ids: Sequence[int]) -> dict[int, list[MessageView]]:
+    """Every message of the sessions with its analysis, per session in sending order (one query)."""
     rows = session.execute(
         select(ChatMessage, QcMessageAnalysis)
         .outerjoin(QcMessageAnalysis, QcMessageAnalysis.message_id == ChatMessage.id)
-        .where(ChatMessage.session_id == session_id)
-        .order_by(ChatMessage.sent_at, ChatMessage.id)
+        .where(ChatMessage.session_id.in_(session_ids))
+        .order_by(ChatMessage.session_id, ChatMessage.sent_at, ChatMessage.id)
     )
-    return [
-        MessageView(
-            id=message.id,
-            sender=message.sender.value,
-            text=message.text,
-            sent_at=message.sent_at,
-            response_seconds=message.response_seconds,
-            polarity=analysis.polarity if analysis else None,
-            label=analysis.label if analysis else None,
-            risks=list(analysis.risks) if analysis else [],
-        )
-        for message, analysis in rows
-    ]
+    views: dict[int, list[MessageView]] = {sid: [] for sid in session_ids}
+    for message, analysis in rows:
+        views[message.session_id].append(_view(message, analysis))
+    return views
+
+
+def _view(message: ChatMessage, analysis: QcMessageAnalysis | None) -> MessageView:
+    return MessageView(
+        id=message.id,
+        sender=message.sender.value,
+        text=message.text,
+        sent_at=message.sent_at,
+        response_seconds=message.response_seconds,
+        polarity=analysis.polarity if analysis else None,
+        label=analysis.label if analysis else None,
+        risks=list(analysis.risks) if analysis else [],
+    )
+
+
+def orders_with_tickets(session: Session, order_ids: set[int]) -> set[int]:
+    """Which of the orders have a ticket (tickets domain), in one query."""
+    if not order_ids:
+        return set()
+    from aftersales.tickets.models import Ticket
+
+    return set(session.scalars(select(Ticket.order_id).where(Ticket.order_id.in_(order_ids)).distinct()))
+
+
+def return_days_for(session: Session, order_ids: set[int]) -> dict[int, int]:
+    """The shortest no-reason return window among each order's SKUs."""
+    if not order_ids:
+        return {}
+    rows = session.execute(
+        select(OrderItem.order_id, func.min(Sku.no_reason_return_days))
+        .join(Sku, Sku.id == OrderItem.sku_id)
+        .where(OrderItem.order_id.in_(order_ids))
+        .group_by(OrderItem.order_id)
+    )
+    return {order_id: days for order_id, days in rows if days is not None}
+
+
+def voc_topics_for(session: Session, session_ids: Sequence[int]) -> dict[int, list[str]]:
+    rows = session.execute(
+        select(VocMention.session_id, VocMention.topic)
+        .where(VocMention.session_id.in_(session_ids))
+        .distinct()
+        .order_by(VocMention.session_id, VocMention.topic)
+    )
+    topics: dict[int, list[str]] = {}
+    for session_id, topic in rows:
+        topics.setdefault(session_id, []).append(topic)
+    return topics
+
+
+def findings_for(session: Session, session_ids: Sequence[int]) -> dict[int, dict[str, QcFinding]]:
+    found: dict[int, dict[str, QcFinding]] = {sid: {} for sid in session_ids}
+    for finding in session.scalars(select(QcFinding).where(QcFinding.session_id.in_(session_ids))):
+        found[finding.session_id][finding.code] = finding
+    return found
+
+
+def results_for(session: Session, session_ids: Sequence[int]) -> dict[int, QcSessionResult]:
+    rows = session.scalars(select(QcSessionResult).where(QcSessionResult.session_id.in_(session_ids)))
+    return {result.session_id: result for result in rows}
 
 
 def has_ticket(session: Session, chat: ChatSession) -> bool:

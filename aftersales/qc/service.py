@@ -7,9 +7,10 @@ many sessions is inspected in one batch (one model call for all new messages).
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.auth.models import User
@@ -17,18 +18,74 @@ from aftersales.conversations.models import ChatMessage, ChatSession, Sender
 from aftersales.kit.time import utcnow
 from aftersales.kit.upsert import insert_ignore
 from aftersales.qc import alerts, emotion, repository, risk, voc
-from aftersales.qc.checkpoints import MessageView, SessionView, evaluate, score
+from aftersales.qc.checkpoints import Configured, MessageView, SessionView, evaluate, score
 from aftersales.qc.errors import FindingNotFoundError, NotOverruledError
 from aftersales.qc.models import QcFinding, QcMessageAnalysis, QcOverrule, QcSessionResult, VocMention
 from aftersales.qc.settings import configured_checkpoints, shop_setting
 
+INSPECT_CHUNK = 500
+
 
 def inspect(session: Session, *, session_ids: Sequence[int], message_ids: Sequence[int] = ()) -> None:
-    """Analyse the new messages, then (re)score every given session and raise or escalate alerts."""
+    """Analyse the new messages, then (re)score every given session and raise or escalate alerts.
+
+    Inputs of all sessions are loaded in a handful of queries and the findings and results are
+    written in one flush: an import of thousands of sessions costs a few statements per batch.
+    """
     if message_ids:
         analyse_messages(session, message_ids)
-    for chat in repository.sessions(session, session_ids):
-        inspect_session(session, chat)
+    for start in range(0, len(session_ids), INSPECT_CHUNK):
+        _inspect_chunk(session, list(session_ids[start : start + INSPECT_CHUNK]))
+
+
+def _inspect_chunk(session: Session, session_ids: list[int]) -> None:
+    chats = repository.sessions(session, session_ids)
+    ids = [chat.id for chat in chats]
+    order_ids = {chat.order_id for chat in chats if chat.order_id is not None}
+    facts = InspectionInputs(
+        messages=repository.message_views_for(session, ids),
+        findings=repository.findings_for(session, ids),
+        results=repository.results_for(session, ids),
+        voc=repository.voc_topics_for(session, ids),
+        ticketed_orders=repository.orders_with_tickets(session, order_ids),
+        return_days=repository.return_days_for(session, order_ids),
+    )
+    configs: dict[int, list[Configured]] = {}
+    for chat in chats:
+        if chat.shop_id not in configs:
+            configs[chat.shop_id] = configured_checkpoints(session, chat.shop_id)
+        _inspect_one(session, chat, configs[chat.shop_id], facts)
+    session.flush()
+    for chat in chats:
+        if any(m.risks for m in facts.messages[chat.id]):
+            alerts.raise_for_session(session, chat, facts.messages[chat.id])
+
+
+@dataclass
+class InspectionInputs:
+    messages: dict[int, list[MessageView]]
+    findings: dict[int, dict[str, QcFinding]]
+    results: dict[int, QcSessionResult]
+    voc: dict[int, list[str]]
+    ticketed_orders: set[int]
+    return_days: dict[int, int]
+
+
+def _inspect_one(
+    session: Session, chat: ChatSession, configured: list[Configured], facts: InspectionInputs
+) -> None:
+    messages = facts.messages[chat.id]
+    view = SessionView(
+        messages=messages,
+        first_response_seconds=chat.first_response_seconds,
+        max_response_seconds=chat.max_response_seconds,
+        has_ticket=chat.ticket_id is not None or chat.order_id in facts.ticketed_orders,
+        no_reason_return_days=facts.return_days.get(chat.order_id) if chat.order_id else None,
+        voc_topics=facts.voc.get(chat.id, []),
+    )
+    findings = _store_findings(session, chat.id, evaluate(view, configured), facts.findings[chat.id])
+    result = facts.results.get(chat.id) or QcSessionResult(session_id=chat.id)
+    _fill_result(session, result, chat, messages, findings)
 
 
 def analyse_messages(session: Session, message_ids: Sequence[int]) -> None:
@@ -98,33 +155,21 @@ def _sku_for(text: str, skus: list[tuple[int, str]]) -> int | None:
 
 
 def inspect_session(session: Session, chat: ChatSession) -> QcSessionResult:
-    messages = repository.message_views(session, chat.id)
-    view = SessionView(
-        messages=messages,
-        first_response_seconds=chat.first_response_seconds,
-        max_response_seconds=chat.max_response_seconds,
-        has_ticket=repository.has_ticket(session, chat),
-        no_reason_return_days=repository.no_reason_return_days(session, chat.order_id),
-        voc_topics=repository.voc_topics(session, chat.id),
-    )
-    outcomes = evaluate(view, configured_checkpoints(session, chat.shop_id))
-    findings = _store_findings(session, chat.id, outcomes)
-    result = _store_result(session, chat, messages, findings)
-    alerts.raise_for_session(session, chat, messages)
+    """Inspect one session now (after an overrule or a configuration change)."""
+    inspect(session, session_ids=[chat.id])
+    result = session.get(QcSessionResult, chat.id)
+    assert result is not None
     return result
 
 
-def _store_findings(session: Session, session_id: int, outcomes: list[Any]) -> list[QcFinding]:
+def _store_findings(
+    session: Session, session_id: int, outcomes: list[Any], existing: dict[str, QcFinding]
+) -> list[QcFinding]:
     """Replace machine results; a person's overrule stays in force over later re-inspections."""
-    existing = {
-        f.code: f for f in session.scalars(select(QcFinding).where(QcFinding.session_id == session_id))
-    }
     current = {configured.checkpoint.code for configured, _ in outcomes}
-    stale = [code for code in existing if code not in current]
-    if stale:
-        session.execute(
-            delete(QcFinding).where(QcFinding.session_id == session_id, QcFinding.code.in_(stale))
-        )
+    for code, stale in existing.items():
+        if code not in current:
+            session.delete(stale)
     findings = []
     for configured, outcome in outcomes:
         finding = existing.get(outcome.code) or QcFinding(
@@ -139,7 +184,6 @@ def _store_findings(session: Session, session_id: int, outcomes: list[Any]) -> l
         finding.detail = outcome.detail[:500]
         session.add(finding)
         findings.append(finding)
-    session.flush()
     return findings
 
 
@@ -154,14 +198,17 @@ def _session_emotion(messages: list[MessageView]) -> tuple[str, str, int]:
     return "neutral", emotion.NEUTRAL_LABEL, 0
 
 
-def _store_result(
-    session: Session, chat: ChatSession, messages: list[MessageView], findings: list[QcFinding]
-) -> QcSessionResult:
+def _fill_result(
+    session: Session,
+    result: QcSessionResult,
+    chat: ChatSession,
+    messages: list[MessageView],
+    findings: list[QcFinding],
+) -> None:
     setting = shop_setting(session, chat.shop_id)
     value = score([(f.weight, f.final_passed) for f in findings])
     polarity, label, negatives = _session_emotion(messages)
     hits = [hit for m in messages for hit in m.risks]
-    result = session.get(QcSessionResult, chat.id) or QcSessionResult(session_id=chat.id)
     result.shop_id = chat.shop_id
     result.platform = chat.platform.value
     result.agent_id = chat.agent_id
@@ -176,8 +223,6 @@ def _store_result(
     result.failed_checkpoints = sorted(f.code for f in findings if not f.final_passed and f.weight > 0)
     result.inspected_at = utcnow()
     session.add(result)
-    session.flush()
-    return result
 
 
 def overrule(session: Session, *, finding_id: int, user: User, passed: bool, reason: str) -> QcFinding:
@@ -207,7 +252,9 @@ def overrule(session: Session, *, finding_id: int, user: User, passed: bool, rea
     chat = session.get(ChatSession, finding.session_id)
     assert chat is not None
     findings = list(session.scalars(select(QcFinding).where(QcFinding.session_id == chat.id)))
-    _store_result(session, chat, repository.message_views(session, chat.id), findings)
+    result = session.get(QcSessionResult, chat.id) or QcSessionResult(session_id=chat.id)
+    _fill_result(session, result, chat, repository.message_views(session, chat.id), findings)
+    session.flush()
     return finding
 
 

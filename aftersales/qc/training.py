@@ -18,16 +18,25 @@ from typing import Any
 import jieba
 import joblib
 import numpy as np
-from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
-from aftersales.qc.emotion import MODEL_PATH, MODEL_VERSION, NEGATIVE_LABELS, NEUTRAL_LABEL, tokenize
+from aftersales.qc.emotion import (
+    MODEL_PATH,
+    MODEL_VERSION,
+    NEGATIVE_LABELS,
+    NEUTRAL_LABEL,
+    EmotionModel,
+    features,
+    tokenize,
+)
 
 SEED = 20261111
 UTTERANCES = Path(__file__).resolve().parent / "data" / "utterances.tsv"
 AUTHORED_WEIGHT = 3.0
+WORD_FEATURES = 40_000
+CHAR_FEATURES = 60_000
 
 
 @dataclass
@@ -50,6 +59,15 @@ def review_corpus() -> Corpus:
     return Corpus(texts, labels)
 
 
+def review_split() -> tuple[list[str], list[str], list[str], list[str]]:
+    """The fixed 80/20 split of the reviews: (train texts, test texts, train labels, test labels)."""
+    reviews = review_corpus()
+    parts = train_test_split(
+        reviews.texts, reviews.labels, test_size=0.2, random_state=SEED, stratify=reviews.labels
+    )
+    return parts[0], parts[1], parts[2], parts[3]
+
+
 def _lines(path: Path) -> set[str]:
     return {line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
 
@@ -65,37 +83,18 @@ def authored_corpus(path: Path = UTTERANCES) -> Corpus:
     return Corpus(texts, labels)
 
 
-def _vectorisers(word_max: int, char_max: int) -> tuple[TfidfVectorizer, TfidfVectorizer]:
+def _vectorisers() -> tuple[TfidfVectorizer, TfidfVectorizer]:
     words = TfidfVectorizer(
-        token_pattern=r"(?u)\S+", ngram_range=(1, 2), min_df=2, max_features=word_max, sublinear_tf=True
+        token_pattern=r"(?u)\S+", ngram_range=(1, 2), min_df=2, max_features=WORD_FEATURES, sublinear_tf=True
     )
     chars = TfidfVectorizer(
-        analyzer="char", ngram_range=(1, 3), min_df=2, max_features=char_max, sublinear_tf=True
+        analyzer="char", ngram_range=(1, 3), min_df=2, max_features=CHAR_FEATURES, sublinear_tf=True
     )
     return words, chars
 
 
-def _fit(
-    texts: list[str],
-    labels: list[str],
-    *,
-    c: float,
-    word_max: int,
-    char_max: int,
-    weights: list[float] | None = None,
-) -> dict[str, Any]:
-    words, chars = _vectorisers(word_max, char_max)
-    tokens = [tokenize(t) for t in texts]
-    features = hstack([words.fit_transform(tokens), chars.fit_transform(texts)]).tocsr()
-    clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
-    clf.fit(features, labels, sample_weight=weights)
-    return {"words": words, "chars": chars, "clf": clf}
-
-
-def _predict(part: dict[str, Any], texts: list[str]) -> np.ndarray:
-    features = hstack([part["words"].transform([tokenize(t) for t in texts]), part["chars"].transform(texts)])
-    result: np.ndarray = part["clf"].predict(features.tocsr())
-    return result
+def _classifier(c: float) -> LogisticRegression:
+    return LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
 
 
 def _polarity_of(label: str) -> str:
@@ -105,26 +104,26 @@ def _polarity_of(label: str) -> str:
 def train(output: Path = MODEL_PATH) -> dict[str, Any]:
     """Fit both models, evaluate them on the held-out splits, save the file; returns the metrics."""
     jieba.setLogLevel(60)
-    reviews = review_corpus()
-    r_train, r_test, ry_train, ry_test = train_test_split(
-        reviews.texts, reviews.labels, test_size=0.2, random_state=SEED, stratify=reviews.labels
-    )
+    r_train, r_test, ry_train, ry_test = review_split()
     authored = authored_corpus()
     a_train, a_test, ay_train, ay_test = train_test_split(
         authored.texts, authored.labels, test_size=0.25, random_state=SEED, stratify=authored.labels
     )
     polar_texts = [t for t, y in zip(a_train, ay_train, strict=True) if y != NEUTRAL_LABEL]
     polar_labels = [_polarity_of(y) for y in ay_train if y != NEUTRAL_LABEL]
-    polarity = _fit(
-        r_train + polar_texts,
+    words, chars = _vectorisers()
+    texts = r_train + a_train
+    words.fit([tokenize(t) for t in texts])
+    chars.fit(texts)
+    bundle: dict[str, Any] = {"version": MODEL_VERSION, "metrics": {}, "words": words, "chars": chars}
+    polarity = _classifier(10.0).fit(
+        features(words, chars, r_train + polar_texts),
         ry_train + polar_labels,
-        c=10.0,
-        word_max=40_000,
-        char_max=60_000,
-        weights=[1.0] * len(r_train) + [AUTHORED_WEIGHT] * len(polar_texts),
+        sample_weight=[1.0] * len(r_train) + [AUTHORED_WEIGHT] * len(polar_texts),
     )
-    label = _fit(a_train, ay_train, c=20.0, word_max=5_000, char_max=8_000)
-    metrics = _evaluate(polarity, label, r_test, ry_test, a_test, ay_test)
+    label = _classifier(20.0).fit(features(words, chars, a_train), ay_train)
+    bundle |= {"polarity": polarity, "label": label}
+    metrics = _evaluate(bundle, r_test, ry_test, a_test, ay_test)
     metrics.update(
         reviews_train=len(r_train),
         reviews_test=len(r_test),
@@ -133,24 +132,17 @@ def train(output: Path = MODEL_PATH) -> dict[str, Any]:
         seed=SEED,
     )
     output.parent.mkdir(parents=True, exist_ok=True)
-    bundle = {"version": MODEL_VERSION, "metrics": metrics, "polarity": polarity, "label": label}
+    bundle["metrics"] = metrics
     joblib.dump(bundle, output, compress=("xz", 3))
     return metrics
 
 
 def _evaluate(
-    polarity: dict[str, Any],
-    label: dict[str, Any],
-    r_test: list[str],
-    ry_test: list[str],
-    a_test: list[str],
-    ay_test: list[str],
+    bundle: dict[str, Any], r_test: list[str], ry_test: list[str], a_test: list[str], ay_test: list[str]
 ) -> dict[str, Any]:
     """Binary accuracy on real reviews; label accuracy and binary accuracy on authored utterances."""
-    from aftersales.qc.emotion import EmotionModel
-
-    review_accuracy = float(np.mean(_predict(polarity, r_test) == np.array(ry_test)))
-    model = EmotionModel({"version": MODEL_VERSION, "metrics": {}, "polarity": polarity, "label": label})
+    model = EmotionModel(bundle)
+    review_accuracy = float(np.mean(model._polarity.predict(model.features(r_test)) == np.array(ry_test)))
     predicted = model.classify(a_test)
     label_accuracy = float(np.mean([p.label == y for p, y in zip(predicted, ay_test, strict=True)]))
     polar = [(p, y) for p, y in zip(predicted, ay_test, strict=True) if y != NEUTRAL_LABEL]
