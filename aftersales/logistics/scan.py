@@ -134,10 +134,31 @@ def no_update(rule: EffectiveRule, scope: Scope) -> RuleQuery:
 
 
 def stuck_at_hub(rule: EffectiveRule, scope: Scope) -> RuleQuery:
-    """Arrived at its current location before the cutoff and has not left it since."""
+    """At the cutoff the parcel was already where it is now, and it has been nowhere else since.
+
+    Two index probes per candidate on (shipment_id, occurred_at): the last event before the
+    cutoff must be at the current location, and no event after it elsewhere. The arrival time
+    (for the ticket text) is computed only for the parcels found.
+    """
     cut = _cutoff(rule, scope.now)
-    elsewhere = aliased(TrackingEvent)
-    here = aliased(TrackingEvent)
+    before, after, here, elsewhere = (aliased(TrackingEvent) for _ in range(4))
+    position_at_cut = (
+        select(before.location)
+        .where(before.shipment_id == Shipment.id, before.occurred_at < cut.exact)
+        .order_by(before.occurred_at.desc())
+        .limit(1)
+        .correlate(Shipment)
+        .scalar_subquery()
+    )
+    moved_since = (
+        exists()
+        .where(
+            after.shipment_id == Shipment.id,
+            after.occurred_at >= cut.exact,
+            after.location != Shipment.last_location,
+        )
+        .correlate(Shipment)
+    )
     left_elsewhere = (
         select(func.max(elsewhere.occurred_at))
         .where(elsewhere.shipment_id == Shipment.id, elsewhere.location != Shipment.last_location)
@@ -158,7 +179,8 @@ def stuck_at_hub(rule: EffectiveRule, scope: Scope) -> RuleQuery:
         Shipment.status.in_(AT_A_HUB),
         Shipment.last_location.is_not(None),
         cut.before(Shipment.first_scan_at),
-        arrived < cut.exact,
+        position_at_cut == Shipment.last_location,
+        ~moved_since,
     )
 
 
