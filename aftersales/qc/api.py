@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
 from aftersales.conversations.service import get_session
+from aftersales.jobs import enqueue
 from aftersales.kit.pagination import Page, PageDep, paginate
-from aftersales.kit.time import as_utc
+from aftersales.kit.time import as_utc, utcnow
 from aftersales.qc import alerts, emotion, repository, risk, service, settings
 from aftersales.qc.checkpoints import CHECKPOINTS
 from aftersales.qc.models import QcCheckpointSetting, QcSessionResult
@@ -144,7 +145,18 @@ def update_checkpoint(
     settings.configure_checkpoint(
         session, shop_id=shop_id, code=code, weight=body.weight, enabled=body.enabled, params=body.params
     )
+    _reinspect_later(session, shop_id)
     return list_checkpoints(session, user, shop_id)
+
+
+def _reinspect_later(session: SessionDep, shop_id: int) -> None:
+    """Recent sessions are scored again in the background (one job per shop and minute)."""
+    enqueue(
+        session,
+        "qc.reinspect_shop",
+        dedupe_key=f"qc.reinspect:{shop_id}:{utcnow():%Y%m%d%H%M}",
+        shop_id=shop_id,
+    )
 
 
 @router.put("/shops/{shop_id}/settings", response_model=ShopSettingRead)
@@ -152,6 +164,7 @@ def update_settings(
     session: SessionDep, _: RequireSupervisor, shop_id: int, body: ShopSettingIn
 ) -> ShopSettingRead:
     setting = settings.update_shop_setting(session, shop_id=shop_id, **body.model_dump(exclude_none=True))
+    _reinspect_later(session, shop_id)
     return ShopSettingRead.model_validate(setting)
 
 

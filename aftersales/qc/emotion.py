@@ -112,16 +112,26 @@ class EmotionModel:
         self._cache: OrderedDict[str, Emotion] = OrderedDict()
 
     def classify(self, texts: list[str]) -> list[Emotion]:
-        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        """Cached texts are answered from the cache; the rest are predicted in one batch.
+
+        Works from a local copy so that a concurrent eviction (requests run in threads) cannot
+        lose an answer between prediction and return.
+        """
+        found: dict[str, Emotion | None] = {t: self._cache.get(t) for t in texts}
+        missing = [t for t, emotion in found.items() if emotion is None]
         if missing:
             for text, emotion in zip(missing, self._predict(missing), strict=True):
+                found[text] = emotion
                 self._remember(text, emotion)
-        return [self._cache[t] for t in texts]
+        return [found[t] or Emotion("neutral", NEUTRAL_LABEL, 0.0) for t in texts]
 
     def _remember(self, text: str, emotion: Emotion) -> None:
         self._cache[text] = emotion
-        if len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
+        while len(self._cache) > CACHE_SIZE:
+            try:
+                self._cache.popitem(last=False)
+            except KeyError:
+                break
 
     def _predict(self, texts: list[str]) -> list[Emotion]:
         cleaned = [t.strip() for t in texts]

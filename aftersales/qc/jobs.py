@@ -52,3 +52,9 @@ def voc_digest(session: Session, now: str | None = None) -> dict[str, Any]:
 def analyse_backlog(session: Session) -> dict[str, Any]:
     """Customer messages stored without analysis (e.g. restored from a backup) are inspected."""
     return {"analysed": service.analyse_backlog(session)}
+
+
+@job("qc.reinspect_shop")
+def reinspect_shop(session: Session, shop_id: int) -> dict[str, Any]:
+    """After a shop's checkpoints or pass mark changed, its recent sessions are scored again."""
+    return {"sessions": service.reinspect_shop(session, shop_id=shop_id)}

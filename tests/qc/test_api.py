@@ -112,3 +112,32 @@ class TestSummary:
     def test_groups_by_agent_shift_without_failing(self, client: TestClient, auth_headers: Headers) -> None:
         response = client.get("/api/qc/summary", params={"by": "group"}, headers=auth_headers())
         assert response.status_code == 200
+
+
+class TestReinspection:
+    def test_changing_a_checkpoint_queues_a_reinspection_of_the_shop(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        from aftersales.jobs.models import Job
+
+        shop = make_shop(session)
+        client.put(
+            f"/api/qc/shops/{shop.id}/checkpoints/greeting",
+            json={"enabled": False},
+            headers=auth_headers(Role.SUPERVISOR),
+        )
+        job = session.scalar(select(Job).where(Job.name == "qc.reinspect_shop"))
+        assert job is not None
+        assert job.payload == {"shop_id": shop.id}
+
+    def test_the_reinspection_job_applies_the_new_weights(self, session: Session) -> None:
+        from aftersales.qc import jobs
+        from aftersales.qc.models import QcSessionResult
+        from aftersales.qc.settings import configure_checkpoint
+
+        chat = make_chat(session, [("customer", 0, "在吗"), ("agent", 40, "您好，还有其他问题随时联系")])
+        configure_checkpoint(session, shop_id=chat.shop_id, code="first_response", enabled=False)
+        jobs.reinspect_shop(session, shop_id=chat.shop_id)
+        result = session.get(QcSessionResult, chat.id)
+        assert result is not None
+        assert "first_response" not in result.failed_checkpoints
