@@ -249,7 +249,9 @@ def _photos(call: Call) -> list[tuple[bytes, str | None]]:
     if call.form is None:
         return []
     files = [item for item in call.form.getlist("photos") if isinstance(item, UploadFile) and item.filename]
-    return [(item.file.read(), item.filename) for item in files]
+    # One byte past the limit is enough to refuse an oversized file without reading all of it.
+    limit = get_selfservice_settings().upload_max_bytes + 1
+    return [(item.file.read(limit), item.filename) for item in files]
 
 
 def _submit(call: Call, flow: str, data: BaseModel) -> Any:

@@ -310,3 +310,23 @@ class TestAgentConsole:
         assert response.status_code == 200
         assert response.content == PNG
         assert response.headers["content-type"] == "image/png"
+
+
+class TestPortalUploadLimits:
+    def test_oversized_photo_posted_through_the_portal_is_refused(
+        self,
+        session: Session,
+        client: TestClient,
+        upload_dir,  # type: ignore[no-untyped-def]
+    ) -> None:
+        order = make_order(session)
+        make_shipment(session, order=order)
+        _login(client, order.id)
+        big = PNG + b"\x00" * (6 * 1024 * 1024)
+        response = client.post(
+            "/portal/apply/return",
+            data={"kind": "refund", "reason": "damaged"},
+            files=[("photos", ("big.png", big, "image/png"))],
+        )
+        assert response.status_code == 422
+        assert "超过 5 MB" in response.text
