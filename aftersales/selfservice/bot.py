@@ -158,6 +158,9 @@ def _hand_over(
         .limit(20)
     ).all()
     transcript = "\n".join(f"顾客: {row.question}\n机器人: {row.answer}" for row in history)
+    snippets = repository.quick_replies_for(session, [exchange.intent or "general", "general"], limit=3)
+    if snippets:
+        transcript += "\n\n推荐话术: " + ";".join(f"/{r.shortcut} {r.title}" for r in snippets)
     reasons = {"risk": "风险用语", "emotion": "负面情绪", "low_confidence": "机器人无法确定"}
     reason = judgement.handover_reason or "low_confidence"
     ref = integrations.open_ticket(
@@ -182,6 +185,7 @@ def _hand_over(
             "reason": reason,
             "detail": judgement.detail,
             "session_key": exchange.session_key,
+            "quick_reply_ids": [r.id for r in snippets],
         },
     )
     return ref.id if ref is not None else None

@@ -131,3 +131,15 @@ class TestRefundAnswer:
         reply = bot.ask(session, text="退款什么时候到账", session_key="s7", order_id=order.id)
         assert "仅退款申请" in reply.answer
         assert "退款 ¥" in reply.answer
+
+
+class TestHandOverSuggestions:
+    def test_hand_over_ticket_suggests_quick_replies_for_the_intent(self, session: Session) -> None:
+        from tests.builders import make_quick_reply
+
+        make_quick_reply(session, shortcut="wl9", title="物流安抚")
+        order = make_order(session)
+        reply = bot.ask(session, text="垃圾快递,我的包裹到底到哪了", session_key="s8", order_id=order.id)
+        ticket = session.get(Ticket, reply.ticket_id)
+        assert ticket is not None
+        assert "/wl9 物流安抚" in ticket.description
