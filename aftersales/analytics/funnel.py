@@ -6,6 +6,7 @@ count and its share of the step before, so the largest drop is where customers f
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import ColumnElement, Table, and_, func, select
 from sqlalchemy.orm import Session
@@ -95,6 +96,12 @@ def _ticket_steps(session: Session, inputs: Inputs, scope: Scope, by: str | None
     return steps
 
 
+def _tickets_link(scope: Scope, category: str | None) -> str:
+    """Drill-down to the tickets behind a funnel count, keeping the page's filters."""
+    params = {**scope.query(), **({"category": category} if category else {})}
+    return "/console/analytics/drill/tickets?" + urlencode(params)
+
+
 def funnel(session: Session, scope: Scope, *, by: str | None = None) -> Analysis:
     """The funnel for the scope, one row per value of ``by`` (or one 「全部」 row)."""
     inputs = Inputs()
@@ -118,6 +125,9 @@ def funnel(session: Session, scope: Scope, *, by: str | None = None) -> Analysis
                 percent(rate(values["satisfied"], values["rated"])),
             ]
         )
+        if values["tickets"] and by in (None, "category"):
+            column = 1 + [s.code for s in STEPS].index("tickets")
+            table.links[(len(table.rows) - 1, column)] = _tickets_link(scope, key if by else None)
     analysis = Analysis("funnel", "漏斗分析", tables=[table], missing=inputs.missing)
     analysis.data["steps"] = {
         s.code: sum((steps.get(s.code) or {}).values()) if steps.get(s.code) is not None else None

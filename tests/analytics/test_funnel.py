@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from sqlalchemy.orm import Session
 
 from aftersales.analytics.funnel import drop_findings, funnel
@@ -65,6 +67,16 @@ class TestFunnel:
         make_chat_row(session, started_at=at(10))
         result = funnel(session, peak_scope, by="category")
         assert any("无法按问题分类拆分" in m for m in result.missing)
+
+    def test_ticket_count_links_to_the_tickets_of_that_category(
+        self, session: Session, peak_scope: Scope
+    ) -> None:
+        make_ticket_row(session, created_at=at(9), category="物流问题")
+        table = funnel(session, peak_scope, by="category").tables[0]
+        link = table.link(0, table.columns.index("生成工单"))
+        assert link == "/console/analytics/drill/tickets?" + urlencode(
+            {"start": "2026-11-11", "end": "2026-11-11", "category": "物流问题"}
+        )
 
 
 class TestDropFindings:
