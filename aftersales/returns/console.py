@@ -12,24 +12,26 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from aftersales.auth.deps import CurrentUser, RequireAdmin, RequireAgent, RequireSupervisor, SessionDep
+from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
 from aftersales.auth.models import Role, User
 from aftersales.catalog.models import Shop, Sku
-from aftersales.kit.cells import CellError, money_fen
 from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.pagination import PageDep, paginate
 from aftersales.kit.pii import mask_name, mask_phone
 from aftersales.orders.models import Customer, Order, OrderItem, Shipment
 from aftersales.returns import payouts, refunds, repository, reshipments, service
+from aftersales.returns.console_policies import fen as _fen
+from aftersales.returns.console_policies import router as policies_router
 from aftersales.returns.errors import BeyondAuthorityError
 from aftersales.returns.models import OfferKind, RequestKind, RequestStatus, ReturnRequest
 from aftersales.returns.reasons import REASONS
-from aftersales.returns.schemas import PolicyIn, ReshipItem, ReshipmentIn, ReturnRequestIn
+from aftersales.returns.schemas import ReshipItem, ReshipmentIn, ReturnRequestIn
 from aftersales.returns.ticketing import KIND_LABELS
 from aftersales.tickets import service as tickets_service
 from aftersales.web.render import NavItem, render
 
 router = APIRouter(prefix="/console/returns", include_in_schema=False)
+router.include_router(policies_router)  # before "/{return_id}", which would shadow "/policies"
 
 NAV = [
     NavItem("退换货", "/console/returns"),
@@ -294,76 +296,6 @@ def create_reshipment(
     return RedirectResponse("/console/returns/reshipments", status_code=303)
 
 
-@router.get("/policies", response_class=HTMLResponse)
-def policies(request: Request, session: SessionDep, _: RequireAdmin) -> Response:
-    shops = list(session.scalars(select(Shop).order_by(Shop.id)))
-    rows = []
-    for shop in shops:
-        policy = service.get_policy(session, shop.id)
-        slots = [str(k) for k in policy.retention_order] + [""] * (3 - len(policy.retention_order))
-        rows.append((shop, policy, repository.policy_row(session, shop.id) is None, slots))
-    return render(request, "returns/policies.html", rows=rows, offer_labels=service.OFFER_LABELS)
-
-
-def _bp(value: str, field: str) -> int:
-    """A percentage with up to two decimals to basis points, exactly (50.01 -> 5001)."""
-    try:
-        return money_fen(value)  # the same ×100 with two-decimal check as yuan -> fen
-    except CellError as exc:
-        raise InvalidInputError(field, str(exc)) from None
-
-
-@router.post("/policies/{shop_id}")
-def save_policy(
-    session: SessionDep,
-    _: RequireAdmin,
-    shop_id: int,
-    agent_percent: Annotated[str, Form()],
-    agent_cap: Annotated[str, Form()],
-    supervisor_percent: Annotated[str, Form()],
-    early_refund_max: Annotated[str, Form()],
-    retention_percent: Annotated[str, Form()],
-    release_refund_on: Annotated[str, Form()],
-    high_value: Annotated[str, Form()],
-    repeat_window_days: Annotated[int, Form()],
-    max_extension_days: Annotated[int, Form()],
-    erp_format: Annotated[str, Form()],
-    first: Annotated[str | None, Form()] = None,
-    second: Annotated[str | None, Form()] = None,
-    third: Annotated[str | None, Form()] = None,
-    erp_url: Annotated[str | None, Form()] = None,
-    erp_shop_no: Annotated[str | None, Form()] = None,
-) -> Response:
-    if session.get(Shop, shop_id) is None:
-        raise InvalidInputError("shop_id", f"店铺不存在: {shop_id}")
-    order = [k for k in (first, second, third) if k]
-    if len(set(order)) != len(order):
-        raise InvalidInputError("retention_order", "挽留方案不能重复")
-    try:
-        values = PolicyIn(
-            agent_ratio_bp=_bp(agent_percent, "agent_percent"),
-            agent_cap_fen=_fen(agent_cap),
-            supervisor_ratio_bp=_bp(supervisor_percent, "supervisor_percent"),
-            early_refund_max_fen=_fen(early_refund_max),
-            retention_compensation_bp=_bp(retention_percent, "retention_percent"),
-            retention_order=order,
-            release_refund_on=release_refund_on,
-            high_value_fen=_fen(high_value),
-            repeat_window_days=repeat_window_days,
-            max_extension_days=max_extension_days,
-            erp_format=erp_format,
-            erp_url=erp_url or None,
-            erp_shop_no=erp_shop_no or None,
-        )
-    except ValidationError as exc:
-        first_error = exc.errors()[0]
-        raise InvalidInputError(".".join(str(p) for p in first_error["loc"]), first_error["msg"]) from None
-    dumped = values.model_dump()
-    dumped["retention_order"] = [str(k) for k in values.retention_order]
-    service.save_policy(session, shop_id=shop_id, values=dumped)
-    return RedirectResponse("/console/returns/policies", status_code=303)
-
-
 @router.get("/{return_id}", response_class=HTMLResponse)
 def detail(request: Request, session: SessionDep, user: CurrentUser, return_id: int) -> Response:
     return _detail(request, session, user, return_id)
@@ -398,16 +330,6 @@ def choose(
             request, session, user, return_id, error=exc.message, approval_offered=exc.approval_available
         )
     return _back(return_id)
-
-
-def _fen(value: str) -> int:
-    try:
-        amount = money_fen(value)
-    except CellError as exc:
-        raise InvalidInputError("amount", str(exc)) from None
-    if amount <= 0:
-        raise InvalidInputError("amount", "金额必须大于 0")
-    return amount
 
 
 @router.post("/{return_id}/compensate")
