@@ -39,7 +39,7 @@ def _regions(session: Session, ctx: DemoContext) -> None:
             province=province,
             reason="双11爆仓,快递暂停收发",
             valid_from=_peak_local(ctx, -1),
-            valid_until=_peak_local(ctx, 8),
+            valid_until=_peak_local(ctx, 20),
         )
     regions.save_region(
         session,
@@ -49,7 +49,7 @@ def _regions(session: Session, ctx: DemoContext) -> None:
         courier="zto",
         reason="暴雪,网点暂停派送",
         valid_from=_peak_local(ctx, 2, 8),
-        valid_until=_peak_local(ctx, 6, 18),
+        valid_until=max(ctx.config.as_of, _peak_local(ctx, 2, 8)) + timedelta(days=2),
     )
 
 
