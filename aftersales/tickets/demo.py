@@ -96,6 +96,8 @@ def extend(session: Session, ctx: DemoContext) -> None:
     agents, _lead = _agents(session)
     _rules(session)
     as_of = ctx.config.as_of
+    if session.scalar(select(Ticket.id).where(Ticket.source == "demo").limit(1)) is not None:
+        return  # a rerun on the same database leaves the tickets it made the first time
     orders = _candidate_orders(session, ctx, rng)
     weights = [m[0] for m in MIX]
     made: list[Ticket] = []
@@ -156,6 +158,8 @@ def _work(
         severity=severity,
         assignee_id=agent.id if agent else None,
         actor_id=agent.id if agent else None,
+        source="demo",
+        source_key=f"demo:{order.id}",
         now=opened,
     )
     age = as_of - opened
