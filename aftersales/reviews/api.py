@@ -67,7 +67,11 @@ def list_reviews(
         shop_id=shop_id, stars=stars, triage=triage, mismatch=mismatch, sku_id=sku_id, replied=replied
     )
     rows, total = paginate(session, statement, page)
-    items = [ReviewRead.for_reader(r, reveal=user.may_see_pii) for r in rows]
+    pros = service.professional_keys(session, rows)
+    items = [
+        ReviewRead.for_reader(r, reveal=user.may_see_pii, professional=(str(r.platform), r.buyer) in pros)
+        for r in rows
+    ]
     return Page(items=items, total=total, page=page.page, size=page.size)
 
 

@@ -43,11 +43,15 @@ def inbox(
         shop_id=shop_id, stars=stars, triage=triage, mismatch=mismatch, sku_id=sku_id, replied=replied
     )
     rows, total = paginate(session, statement, page)
+    pros = service.professional_keys(session, rows)
     template = "reviews/_rows.html" if request.headers.get("HX-Request") else "reviews/inbox.html"
     return render(
         request,
         template,
-        reviews=[ReviewRead.for_reader(r, reveal=user.may_see_pii) for r in rows],
+        reviews=[
+            ReviewRead.for_reader(r, reveal=user.may_see_pii, professional=(str(r.platform), r.buyer) in pros)
+            for r in rows
+        ],
         total=total,
         page=page,
         filters={

@@ -281,6 +281,14 @@ def close_recovery(
     if recovered:
         _reinvite(session, get_invitation(session, recovery.invitation_id), solution)
     session.flush()
+    tickets_service().notify_group(
+        session,
+        group_code=recovery.group_code,
+        text=f"【差评挽回】{recovery.status.label}(挽回单 #{recovery.id})\n解决方案: {solution}\n"
+        f"处理人: {actor.display_name}",
+        idempotency_key=f"reviews:recovery-closed:{recovery.id}",
+        subject=("rating_recovery", recovery.id),
+    )
     return recovery
 
 

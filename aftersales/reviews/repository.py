@@ -150,7 +150,6 @@ def inbox(
     mismatch: bool | None = None,
     sku_id: int | None = None,
     replied: bool | None = None,
-    needs_ticket_only: bool = False,
 ) -> Select[Any]:
     """The review inbox, newest first; every filter matches an index prefix or narrows a small set."""
     statement = select(Review).order_by(Review.reviewed_at.desc(), Review.id.desc())
@@ -168,8 +167,6 @@ def inbox(
     if replied is not None:
         posted = Review.reply_status == ReplyStatus.POSTED
         conditions.append(posted if replied else ~posted)
-    if needs_ticket_only:
-        conditions.append(Review.triage.in_([Triage.NEGATIVE, Triage.MIDDLING]) | Review.is_mismatch)
     return statement.where(and_(*conditions)) if conditions else statement
 
 

@@ -301,6 +301,11 @@ def mark_reviewer(session: Session, *, data: ReviewerMarkIn, actor: User) -> Rev
     return mark
 
 
+def professional_keys(session: Session, reviews: Sequence[Review]) -> set[tuple[str, str]]:
+    """The (platform, buyer) pairs of a page of reviews that are marked, in one query."""
+    return repository.professional_buyers(session, {(str(r.platform), r.buyer) for r in reviews if r.buyer})
+
+
 def is_professional(session: Session, review: Review) -> bool:
     if not review.buyer:
         return False

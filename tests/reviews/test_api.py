@@ -110,3 +110,19 @@ class TestInbox:
         body = {"shop_code": shop.code, "review_id": "X1", "stars": 6, "reviewed_at": "2026-11-12T10:00:00"}
         response = client.post("/api/reviews", json=body, headers=auth_headers(Role.AGENT))
         assert (response.status_code, "stars" in response.text) == (422, True)
+
+
+def test_the_inbox_flags_a_professional_bad_reviewer(
+    client: TestClient, session: Session, auth_headers: Headers
+) -> None:
+    shop = make_shop(session)
+    review = make_review(session, shop=shop, buyer="差评专业户", stars=1, text="垃圾")
+    body = {"platform": str(shop.platform), "buyer": "差评专业户", "reason": "多店铺索赔记录"}
+    client.post("/api/reviewers/marks", json=body, headers=auth_headers(Role.SUPERVISOR))
+    items = client.get("/api/reviews", params={"shop_id": shop.id}, headers=auth_headers(Role.AGENT)).json()
+    assert [(i["id"], i["professional_reviewer"]) for i in items["items"]] == [(review.id, True)]
+
+
+def test_an_agent_cannot_mark_a_reviewer(client: TestClient, auth_headers: Headers) -> None:
+    body = {"platform": "tmall", "buyer": "someone", "reason": "怀疑"}
+    assert client.post("/api/reviewers/marks", json=body, headers=auth_headers(Role.AGENT)).status_code == 403

@@ -36,7 +36,9 @@ def _invitation_messages(session: Session, invitation: RatingInvitation) -> list
 
 
 def _recovery(session: Session, invitation: RatingInvitation) -> RatingRecovery:
-    return _recovery(session, invitation)
+    recovery = ratings.recovery_for(session, invitation_id=invitation.id)
+    assert recovery is not None
+    return recovery
 
 
 def _chat(session: Session, shop: Shop, key: str = "s1", **overrides: object) -> RatingInvitation:
@@ -95,9 +97,7 @@ class TestRatings:
         bot = make_bot(session, group_code="aftersales")
         invitation = _chat(session, make_shop(session))
         ratings.record_rating(session, invitation_id=invitation.id, stars=1, comment="客服态度差")
-        recovery = session.scalars(
-            select(RatingRecovery).where(RatingRecovery.invitation_id == invitation.id)
-        ).one()
+        recovery = _recovery(session, invitation)
         sent = session.scalars(
             select(OutboxMessage).where(
                 OutboxMessage.idempotency_key == f"reviews:recovery:{recovery.id}:bot{bot.id}"
@@ -120,9 +120,7 @@ class TestRatings:
         agent = make_user(session)
         invitation = _chat(session, make_shop(session))
         ratings.record_rating(session, invitation_id=invitation.id, stars=1, comment="发错货了")
-        recovery = session.scalars(
-            select(RatingRecovery).where(RatingRecovery.invitation_id == invitation.id)
-        ).one()
+        recovery = _recovery(session, invitation)
         ratings.close_recovery(
             session, recovery_id=recovery.id, solution="已补发正确商品", recovered=True, actor=agent
         )
@@ -145,9 +143,7 @@ class TestFunnel:
         ratings.invite_after_chat(session, shop_id=shop.id, session_key="no-buyer")
         for invitation, stars in zip(invited[:3], (5, 4, 1), strict=True):
             ratings.record_rating(session, invitation_id=invitation.id, stars=stars)
-        recovery = session.scalars(
-            select(RatingRecovery).where(RatingRecovery.invitation_id == invited[2].id)
-        ).one()
+        recovery = _recovery(session, invited[2])
         ratings.close_recovery(
             session, recovery_id=recovery.id, solution="已退款", recovered=True, actor=agent
         )
@@ -204,3 +200,16 @@ class TestFinishedChats:
         agent = make_user(session)
         make_chat(session, [("customer", 0, "在吗"), ("agent", 5, "在的")], agent_id=agent.id, start=utcnow())
         assert ratings.invite_finished_chats(session) == 0
+
+
+def test_closing_a_recovery_tells_the_group_what_was_done(session: Session) -> None:
+    bot, agent = make_bot(session, group_code="aftersales"), make_user(session)
+    invitation = _chat(session, make_shop(session))
+    ratings.record_rating(session, invitation_id=invitation.id, stars=2, comment="回复太慢")
+    recovery = _recovery(session, invitation)
+    ratings.close_recovery(
+        session, recovery_id=recovery.id, solution="已致歉并赠送优惠券", recovered=True, actor=agent
+    )
+    key = f"reviews:recovery-closed:{recovery.id}:bot{bot.id}"
+    sent = session.scalars(select(OutboxMessage).where(OutboxMessage.idempotency_key == key)).one()
+    assert "已致歉并赠送优惠券" in sent.payload["text"]["content"]
