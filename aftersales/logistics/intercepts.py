@@ -15,7 +15,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aftersales.jobs import enqueue
@@ -239,31 +239,42 @@ def stats(session: Session, *, since: datetime | None = None) -> InterceptStats:
     """Requests, success rate per courier, goods value kept from loss, refund-to-request latency.
 
     Success = accepted or returned; the rate is over settled intercepts (pending ones excluded).
+    Counts and sums are one grouped query; the latency median needs the individual durations,
+    read as two columns of the intercepts that reached the courier.
     """
-    query = select(
-        Intercept.courier,
-        Intercept.status,
-        Intercept.goods_value_fen,
-        Intercept.refund_requested_at,
-        Intercept.requested_at,
+    scope = [Intercept.created_at >= since] if since is not None else []
+    grouped = session.execute(
+        select(
+            Intercept.courier,
+            Intercept.status,
+            func.count(),
+            func.coalesce(func.sum(Intercept.goods_value_fen), 0),
+        )
+        .where(*scope)
+        .group_by(Intercept.courier, Intercept.status)
     )
-    if since is not None:
-        query = query.where(Intercept.created_at >= since)
-    result, couriers, latencies = InterceptStats(), dict[str, CourierStats](), []
-    for courier, status, value, refund_at, requested_at in session.execute(query):
+    result, couriers = InterceptStats(), dict[str, CourierStats]()
+    for courier, status, count, value in grouped:
         row = couriers.setdefault(courier, CourierStats(courier))
         for target in (result, row):
-            target.requests += 1
+            target.requests += count
             if status in SUCCESS:
-                target.succeeded += 1
-                target.saved_fen += value
+                target.succeeded += count
+                target.saved_fen += int(value)
             elif status == InterceptStatus.FAILED:
-                target.failed += 1
+                target.failed += count
             else:
-                target.pending += 1
-        if requested_at is not None:
-            latencies.append((requested_at - refund_at).total_seconds())
-    result.by_courier = sorted(couriers.values(), key=lambda c: -c.requests)
+                target.pending += count
+    result.by_courier = sorted(couriers.values(), key=lambda c: (-c.requests, c.courier))
+    latencies = [
+        (requested - refunded).total_seconds()
+        for refunded, requested in session.execute(
+            select(Intercept.refund_requested_at, Intercept.requested_at).where(
+                Intercept.requested_at.is_not(None), *scope
+            )
+        )
+        if requested is not None
+    ]
     if latencies:
         result.median_seconds_to_request = statistics.median(latencies)
         result.mean_seconds_to_request = statistics.fmean(latencies)
