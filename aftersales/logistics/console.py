@@ -112,6 +112,7 @@ def region_list(request: Request, session: SessionDep, user: CurrentUser) -> Res
         request,
         "logistics/regions.html",
         regions=regions.list_regions(session),
+        holds=regions.hold_counts(session),
         couriers=COURIERS,
         supervisor=user.role.at_least(Role.SUPERVISOR),
     )

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -230,3 +230,17 @@ def holds_for_order(session: Session, order_id: int) -> list[tuple[RegionHold, R
         .where(RegionHold.order_id == order_id)
     )
     return [(hold, region) for hold, region in rows]
+
+
+def hold_counts(session: Session) -> dict[int, tuple[int, int]]:
+    """Held orders per region: (not yet shipped — the warehouse must hold them, already travelling)."""
+    rows = session.execute(
+        select(RegionHold.region_id, RegionHold.shipped, func.count()).group_by(
+            RegionHold.region_id, RegionHold.shipped
+        )
+    )
+    counts: dict[int, tuple[int, int]] = {}
+    for region_id, shipped, n in rows:
+        unshipped, travelling = counts.get(region_id, (0, 0))
+        counts[region_id] = (unshipped, travelling + n) if shipped else (unshipped + n, travelling)
+    return counts

@@ -140,3 +140,12 @@ class TestHolds:
         [message] = session.scalars(select(OutboxMessage)).all()
         assert "大雪封路" in message.payload["text"]
         assert "11月17日" in message.payload["text"]
+
+
+def test_the_regions_page_counts_held_orders_by_shipping_state(session: Session) -> None:
+    region = make_region(session, province="西藏自治区", valid_from=NOW - timedelta(days=1))
+    make_order(session, province="西藏自治区", status=OrderStatus.PAID, ordered_at=NOW - timedelta(days=1))
+    moving = make_order(session, province="西藏自治区", ordered_at=NOW - timedelta(days=2))
+    make_parcel(session, order=moving, shipped_at=NOW - timedelta(days=1))
+    regions.flag_orders(session, now=NOW)
+    assert regions.hold_counts(session) == {region.id: (1, 1)}
