@@ -22,6 +22,7 @@ from aftersales.qc.schemas import (
     CloseIn,
     FindingRead,
     InspectionRead,
+    MessageAnalysisRead,
     OverruleIn,
     ResultRead,
     ShopSettingIn,
@@ -67,6 +68,12 @@ def get_inspection(session: SessionDep, _: CurrentUser, session_id: int) -> Insp
     return InspectionRead(
         result=ResultRead.model_validate(result) if result else None,
         findings=[FindingRead.model_validate(f) for f in repository.findings_of(session, session_id)],
+        messages=[
+            MessageAnalysisRead(
+                message_id=m.id, sender=m.sender, polarity=m.polarity, label=m.label, risks=m.risks
+            )
+            for m in repository.message_views(session, session_id)
+        ],
     )
 
 

@@ -42,9 +42,18 @@ class ResultRead(BaseModel):
     failed_checkpoints: list[str]
 
 
+class MessageAnalysisRead(BaseModel):
+    message_id: int
+    sender: str
+    polarity: str | None
+    label: str | None
+    risks: list[dict[str, Any]]
+
+
 class InspectionRead(BaseModel):
     result: ResultRead | None
     findings: list[FindingRead]
+    messages: list[MessageAnalysisRead] = Field(default_factory=list)
 
 
 class OverruleIn(BaseModel):

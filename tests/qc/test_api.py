@@ -141,3 +141,42 @@ class TestReinspection:
         result = session.get(QcSessionResult, chat.id)
         assert result is not None
         assert "first_response" not in result.failed_checkpoints
+
+
+class TestRealTime:
+    def test_a_threat_posted_through_the_api_is_inspected_and_routed_before_the_response(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        from aftersales.messaging.models import OutboxMessage
+        from tests.builders import make_bot
+
+        make_bot(session, group_code="aftersales")
+        shop = make_shop(session)
+        message = {
+            "shop_id": shop.id,
+            "platform": shop.platform.value,
+            "session_key": "live-1",
+            "sender": "customer",
+            "text": "再不退款我就去12315投诉你们",
+            "sent_at": "2026-11-13T09:00:00+08:00",
+        }
+        client.post("/api/chats/messages", json=message, headers=auth_headers())
+        alert = session.scalar(select(QcAlert).where(QcAlert.shop_id == shop.id))
+        assert alert is not None
+        assert alert.level == "high"
+        query = select(OutboxMessage).where(
+            OutboxMessage.subject_type == "qc_alert", OutboxMessage.subject_id == alert.id
+        )
+        assert session.scalar(query) is not None
+
+    def test_the_inspection_lists_each_messages_emotion_and_risks(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        chat = make_chat(session, [("customer", 0, "快递太慢了，给你差评"), ("agent", 5, "您好")])
+        body = client.get(f"/api/qc/sessions/{chat.id}", headers=auth_headers()).json()
+        first = body["messages"][0]
+        assert (first["polarity"], first["label"], first["risks"][0]["kind"]) == (
+            "negative",
+            "物流",
+            "bad_review",
+        )
