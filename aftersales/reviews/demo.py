@@ -25,9 +25,9 @@ from aftersales.reviews.samples import draw_kind, sample_review
 from aftersales.reviews.schemas import ReviewIn
 
 REVIEW_SHARE = 0.35
-MAX_REVIEWS = 1500
+MAX_REVIEWS = 600
 CHAT_SHARE = 0.25
-MAX_CHATS = 1200
+MAX_CHATS = 400
 BATCH = 500
 PROFESSIONAL = "tb_差评达人2026"
 
