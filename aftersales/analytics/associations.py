@@ -141,31 +141,3 @@ def mine_rules(
         )
     rules.sort(key=lambda r: (-r.lift, -r.support, r.antecedent))
     return rules[:limit]
-
-
-def cross_tab(
-    cases: Sequence[dict[str, object]], *, dimension: str, outcome: str, min_cases: int = 5
-) -> list[CrossTabRow]:
-    """Share of each value's cases with each outcome, beside that outcome's overall share."""
-    frame = pd.DataFrame(list(cases), columns=[dimension, outcome]).dropna()
-    if frame.empty:
-        return []
-    base = frame[outcome].value_counts(normalize=True)
-    counts = pd.crosstab(frame[dimension], frame[outcome])
-    totals = counts.sum(axis=1)
-    rows = [
-        CrossTabRow(
-            dimension=dimension,
-            value=str(value),
-            outcome=str(result),
-            cases=int(totals[value]),
-            hits=int(counts.at[value, result]),
-            rate=float(counts.at[value, result] / totals[value]),
-            base_rate=float(base[result]),
-        )
-        for value in counts.index
-        for result in counts.columns
-        if totals[value] >= min_cases and counts.at[value, result] > 0
-    ]
-    rows.sort(key=lambda r: (-r.ratio, -r.hits))
-    return rows

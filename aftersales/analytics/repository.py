@@ -4,7 +4,6 @@ Functions take an ``Inputs`` to look tables and columns up, so a query over a ta
 exist yet returns nothing and leaves a sentence in ``inputs.missing`` instead of failing.
 """
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -158,13 +157,6 @@ def ticket_groups(session: Session, inputs: Inputs, scope: Scope) -> list[tuple[
     return _grouped_rows(
         session, columns, source, (scope.within(tickets.c.created_at), scope.shop_filter(orders))
     )
-
-
-def grouped_counts(
-    session: Session, table: Table, keys: Sequence[ColumnElement[Any]], where: ColumnElement[bool]
-) -> dict[tuple[Any, ...], int]:
-    statement = select(*keys, func.count()).select_from(table).where(where).group_by(*keys)
-    return {tuple(row[:-1]): int(row[-1]) for row in session.execute(statement)}
 
 
 def response_seconds(

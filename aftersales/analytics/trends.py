@@ -12,11 +12,18 @@ from sqlalchemy import Table, case, func, select
 from sqlalchemy.orm import Session
 
 from aftersales.analytics import charts, repository
-from aftersales.analytics.forecast import NotEnoughHistoryError, backtest, forecast
+from aftersales.analytics.forecast import NotEnoughHistoryError, backtest, forecast, regular_hourly
 from aftersales.analytics.results import Analysis, DataTable, number, percent
 from aftersales.analytics.scope import Scope, local_day
 from aftersales.analytics.sources import Inputs
-from aftersales.analytics.staffing import THREE_SHIFTS, ServiceTarget, Shift, hourly_requirement, plan_shifts
+from aftersales.analytics.staffing import (
+    THREE_SHIFTS,
+    ServiceTarget,
+    Shift,
+    hourly_requirement,
+    peak_profile,
+    plan_shifts,
+)
 from aftersales.kit.time import SHANGHAI, utcnow
 
 NIGHT_SHIFT = Shift("夜班", 0, 8)
@@ -164,8 +171,7 @@ def hourly_inquiries(session: Session, scope: Scope, inputs: Inputs) -> tuple[pd
     counts = repository.count_by_time(session, scope, source, source.c[time_name], by="hour")
     by_hour = {pd.Timestamp(f"{k}:00"): float(v) for k, v in counts.items()}
     now = pd.Timestamp(utcnow().astimezone(SHANGHAI).replace(tzinfo=None)).floor("h")
-    index = pd.date_range(start, min(end, now), freq="h", inclusive="left")
-    return pd.Series(by_hour, dtype=float).reindex(index, fill_value=0.0), label
+    return regular_hourly(by_hour, start, min(end, now)), label
 
 
 def forecast_and_staffing(
@@ -233,9 +239,9 @@ def hour_ranges(hours: list[int]) -> str:
 
 def _staffing(analysis: Analysis, ahead: Any, target: ServiceTarget) -> None:
     """Plan for the busiest forecast value of each hour of day: the plan has to survive the peak."""
-    profile = [0.0] * 24
-    for stamp, value in zip(ahead.index, ahead.mean, strict=True):
-        profile[stamp.hour] = max(profile[stamp.hour], value)
+    profile = peak_profile(
+        [(stamp.hour, value) for stamp, value in zip(ahead.index, ahead.mean, strict=True)]
+    )
     quiet = [h for h in range(24) if 0 < profile[h] < QUIET_HOUR_VOLUME]
     requirement = hourly_requirement([0.0 if h in quiet else v for h, v in enumerate(profile)], target)
     shifts = THREE_SHIFTS + ((NIGHT_SHIFT,) if any(requirement[:8]) else ())

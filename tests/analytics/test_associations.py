@@ -1,6 +1,6 @@
 import random
 
-from aftersales.analytics.associations import cross_tab, expand, mine_rules
+from aftersales.analytics.associations import expand, mine_rules
 
 
 def _cases_with_planted_link(count: int = 2000) -> list[dict[str, object]]:
@@ -46,19 +46,6 @@ class TestMineRules:
     def test_rules_never_predict_from_the_outcome_itself(self) -> None:
         rules = mine_rules(_cases_with_planted_link(), outcome="问题", min_lift=0)
         assert all(not any(a.startswith("问题=") for a in r.antecedent) for r in rules)
-
-
-class TestCrossTab:
-    def test_rate_and_ratio_against_the_base_rate(self) -> None:
-        cases = [{"快递": "圆通", "问题": "延误"}] * 3 + [{"快递": "圆通", "问题": "正常"}] * 2
-        cases += [{"快递": "中通", "问题": "正常"}] * 5
-        row = next(r for r in cross_tab(cases, dimension="快递", outcome="问题") if r.outcome == "延误")
-        assert (row.value, row.cases, row.hits, row.rate, row.base_rate) == ("圆通", 5, 3, 0.6, 0.3)
-        assert row.ratio == 2.0
-
-    def test_values_with_too_few_cases_are_left_out(self) -> None:
-        cases = [{"快递": "圆通", "问题": "延误"}] * 2
-        assert cross_tab(cases, dimension="快递", outcome="问题", min_cases=5) == []
 
 
 class TestExpand:
