@@ -15,9 +15,12 @@ from aftersales.catalog.models import PLATFORM_LABELS, Shop
 from aftersales.conversations.models import ChatSession
 from aftersales.conversations.schemas import mask_phones_in_text
 from aftersales.conversations.service import get_session
+from aftersales.jobs import enqueue
 from aftersales.kit.pagination import PageDep, PageParams, paginate
+from aftersales.kit.time import utcnow
 from aftersales.qc import alerts, repository, service
-from aftersales.qc.checkpoints import BY_CODE, MessageView
+from aftersales.qc import settings as qc_settings
+from aftersales.qc.checkpoints import BY_CODE, CHECKPOINTS, MessageView
 from aftersales.qc.emotion import LABEL_NAMES
 from aftersales.qc.models import AREA_LABELS, AlertStatus, QcFinding, QcSessionResult
 from aftersales.qc.risk import RISK_KINDS
@@ -29,6 +32,7 @@ NAV = [
     NavItem("质检会话", "/console/qc/sessions"),
     NavItem("质检告警", "/console/qc/alerts"),
     NavItem("质检看板", "/console/qc/dashboard", Role.SUPERVISOR),
+    NavItem("质检设置", "/console/qc/settings", Role.SUPERVISOR),
 ]
 
 LEVEL_LABELS = {"low": "初级", "medium": "中级", "high": "高级"}
@@ -268,3 +272,86 @@ def dashboard(request: Request, session: SessionDep, _: RequireSupervisor, by: s
         voc=repository.voc_by_sku(session, limit=20),
         polarities=POLARITY_LABELS,
     )
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def settings_page(
+    request: Request, session: SessionDep, _: RequireSupervisor, shop_id: str | None = None
+) -> Response:
+    shops, _users = _names(session)
+    chosen = _optional_int(shop_id) or next(iter(shops), None)
+    if chosen is None or chosen not in shops:
+        return render(
+            request, "qc/settings.html", shops=shops, shop=None, rows=[], setting=None, areas=AREA_LABELS
+        )
+    overrides = {row.code: row for row in repository.checkpoint_overrides(session, chosen)}
+    rows = [
+        {
+            "checkpoint": cp,
+            "weight": overrides[cp.code].weight if cp.code in overrides else cp.weight,
+            "enabled": overrides[cp.code].enabled if cp.code in overrides else True,
+            "params": {**cp.params, **(overrides[cp.code].params if cp.code in overrides else {})},
+        }
+        for cp in CHECKPOINTS
+    ]
+    return render(
+        request,
+        "qc/settings.html",
+        shops=shops,
+        shop=shops[chosen],
+        rows=rows,
+        setting=qc_settings.shop_setting(session, chosen),
+        areas=AREA_LABELS,
+    )
+
+
+@router.post("/settings/{shop_id}/checkpoints/{code}")
+def save_checkpoint(
+    session: SessionDep,
+    _: RequireSupervisor,
+    shop_id: int,
+    code: str,
+    weight: Annotated[int, Form(ge=0, le=100)],
+    enabled: Annotated[str | None, Form()] = None,
+    seconds: Annotated[int | None, Form(gt=0)] = None,
+) -> Response:
+    qc_settings.configure_checkpoint(
+        session,
+        shop_id=shop_id,
+        code=code,
+        weight=weight,
+        enabled=enabled == "on",
+        params={"seconds": seconds} if seconds is not None else None,
+    )
+    enqueue(
+        session,
+        "qc.reinspect_shop",
+        dedupe_key=f"qc.reinspect:{shop_id}:{utcnow():%Y%m%d%H%M}",
+        shop_id=shop_id,
+    )
+    return RedirectResponse(f"/console/qc/settings?shop_id={shop_id}", status_code=303)
+
+
+@router.post("/settings/{shop_id}")
+def save_shop_setting(
+    session: SessionDep,
+    _: RequireSupervisor,
+    shop_id: int,
+    pass_score: Annotated[int, Form(ge=0, le=100)],
+    alert_group_code: Annotated[str, Form(min_length=1, max_length=32)],
+    high_alert_group_code: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    qc_settings.update_shop_setting(
+        session,
+        shop_id=shop_id,
+        pass_score=pass_score,
+        alert_group_code=alert_group_code,
+        high_alert_group_code=high_alert_group_code,
+    )
+    enqueue(
+        session,
+        "qc.reinspect_shop",
+        dedupe_key=f"qc.reinspect:{shop_id}:{utcnow():%Y%m%d%H%M}",
+        shop_id=shop_id,
+    )
+    return RedirectResponse(f"/console/qc/settings?shop_id={shop_id}", status_code=303)

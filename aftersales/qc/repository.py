@@ -15,6 +15,7 @@ from aftersales.qc.checkpoints import MessageView
 from aftersales.qc.models import (
     AlertStatus,
     QcAlert,
+    QcCheckpointSetting,
     QcFinding,
     QcMessageAnalysis,
     QcOverrule,
@@ -419,3 +420,7 @@ def overrules_of(session: Session, session_id: int) -> list[QcOverrule]:
 
 def alert_of(session: Session, session_id: int) -> QcAlert | None:
     return session.scalar(select(QcAlert).where(QcAlert.session_id == session_id))
+
+
+def checkpoint_overrides(session: Session, shop_id: int) -> list[QcCheckpointSetting]:
+    return list(session.scalars(select(QcCheckpointSetting).where(QcCheckpointSetting.shop_id == shop_id)))

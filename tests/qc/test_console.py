@@ -89,3 +89,29 @@ class TestDashboard:
         log_in(client, session, Role.SUPERVISOR)
         for by in ("platform", "shop", "group", "agent"):
             assert client.get("/console/qc/dashboard", params={"by": by}).status_code == 200
+
+
+class TestSettingsPage:
+    def test_a_supervisor_changes_a_threshold_from_the_page(
+        self, client: TestClient, session: Session
+    ) -> None:
+        from aftersales.qc.settings import configured_checkpoints
+        from tests.builders import make_shop
+
+        shop = make_shop(session)
+        log_in(client, session, Role.SUPERVISOR)
+        assert "首响及时" in client.get("/console/qc/settings", params={"shop_id": shop.id}).text
+        response = client.post(
+            f"/console/qc/settings/{shop.id}/checkpoints/first_response",
+            data={"enabled": "on", "weight": "20", "seconds": "30"},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303
+        first = next(
+            c for c in configured_checkpoints(session, shop.id) if c.checkpoint.code == "first_response"
+        )
+        assert (first.weight, first.params) == (20, {"seconds": 30})
+
+    def test_agents_may_not_open_the_settings(self, client: TestClient, session: Session) -> None:
+        log_in(client, session, Role.AGENT)
+        assert client.get("/console/qc/settings").status_code == 403
