@@ -330,3 +330,14 @@ class TestPortalUploadLimits:
         )
         assert response.status_code == 422
         assert "超过 5 MB" in response.text
+
+
+def test_long_agent_step_still_fits_one_sms(session: Session) -> None:
+    order = make_order(session, status=OrderStatus.PAID)
+    request = service.submit_address_change(session, order_id=order.id, data=NEW_ADDRESS)
+    service.advance(session, request_id=request.id, status=RequestStatus.PROCESSING, message="很" * 500)
+    texts = [
+        m.payload["text"]
+        for m in session.scalars(select(OutboxMessage).where(OutboxMessage.subject_id == order.id))
+    ]
+    assert max(len(text) for text in texts) <= 500
