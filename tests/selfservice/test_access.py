@@ -167,3 +167,21 @@ class TestOneTimeCode:
         )
         assert response.status_code == 303
         assert access.SESSION_COOKIE in response.cookies
+
+
+def test_agent_sends_a_portal_link_that_opens_the_order(
+    session: Session,
+    client: TestClient,
+    auth_headers,  # type: ignore[no-untyped-def]
+) -> None:
+    order = make_order(session)
+    response = client.post(
+        f"/api/selfservice/orders/{order.id}/portal-link?send=true", headers=auth_headers()
+    )
+    assert response.status_code == 200
+    url = response.json()["url"]
+    sms = session.scalars(select(OutboxMessage).where(OutboxMessage.subject_id == order.id)).one()
+    assert url in sms.payload["text"]
+    client.headers.pop("Authorization", None)
+    opened = client.get(url.removeprefix("http://127.0.0.1:8000"), follow_redirects=True)
+    assert order.source_id in opened.text
