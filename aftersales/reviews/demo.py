@@ -32,7 +32,14 @@ BATCH = 500
 PROFESSIONAL = "tb_差评达人2026"
 
 
+DEMO_PREFIX = "DEMO-RV-"
+
+
 def extend(session: Session, ctx: DemoContext) -> None:
+    """Runs once: a second ``aftersales demo`` on the same database leaves the demo reviews as they are
+    (posted replies are final, so they cannot be drawn again)."""
+    if session.scalar(select(Review.id).where(Review.source_id.like(f"{DEMO_PREFIX}%")).limit(1)) is not None:
+        return
     rng = ctx.rng("reviews")
     users = _users(session)
     delivered = _delivered(session, ctx.config.as_of)
@@ -110,7 +117,7 @@ def _reviews(
         items.append(
             ReviewIn(
                 shop_code=shop_code,
-                review_id=f"DEMO-RV-{order_no}",
+                review_id=f"{DEMO_PREFIX}{order_no}",
                 order_no=order_no,
                 sku_code=sku_code,
                 buyer=PROFESSIONAL if professional else buyer,
@@ -131,7 +138,7 @@ def _post_some(session: Session, rng: random.Random, users: dict[str, User]) -> 
     lead = next(u for u in users.values() if u.role == Role.SUPERVISOR and u.username in DEMO_USERS)
     rows = session.execute(
         select(Review.id, Review.triage, Review.is_mismatch)
-        .where(Review.source_id.like("DEMO-RV-%"))
+        .where(Review.source_id.like(f"{DEMO_PREFIX}%"))
         .order_by(Review.id)
     ).all()
     posted = 0
