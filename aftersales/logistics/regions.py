@@ -165,7 +165,11 @@ def import_regions(session: Session, path: Path) -> RegionImportReport:
 
 def flag_orders(session: Session, *, now: datetime) -> int:
     """One ``INSERT … SELECT``: paid-but-unshipped and in-transit orders of the last 30 days whose
-    address lies in an active restricted region get a hold (once per order and region)."""
+    address lies in an active restricted region get a hold (once per order and region). Returns
+    how many holds are new. Orders are pre-filtered by the (few) restricted provinces."""
+    provinces = sorted({r.province for r in list_regions(session, active_at=now)})
+    if not provinces:
+        return 0
     at = _when(now)
     undelivered = exists().where(Shipment.order_id == Order.id, Shipment.delivered_at.is_(None))
     query = (
@@ -181,6 +185,7 @@ def flag_orders(session: Session, *, now: datetime) -> int:
             ),
         )
         .where(
+            Order.province.in_(provinces),
             Order.ordered_at >= _when(now - timedelta(days=HOLD_WINDOW_DAYS)),
             or_(Order.status == OrderStatus.PAID, and_(Order.status == OrderStatus.SHIPPED, undelivered)),
         )
@@ -190,8 +195,9 @@ def flag_orders(session: Session, *, now: datetime) -> int:
         dialect.insert(RegionHold.__table__)
         .from_select(["order_id", "region_id", "shipped", "created_at"], query)
         .on_conflict_do_nothing(index_elements=["order_id", "region_id"])
+        .returning(RegionHold.id)
     )
-    return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+    return len(session.execute(statement).all())
 
 
 def notify_holds(session: Session, *, now: datetime | None = None, limit: int = 1000) -> int:

@@ -109,7 +109,7 @@ class TestHolds:
         moving = make_order(session, province="西藏自治区", ordered_at=NOW - timedelta(days=2))
         make_parcel(session, order=moving, shipped_at=NOW - timedelta(days=1))
         make_order(session, province="浙江省", status=OrderStatus.PAID, ordered_at=NOW - timedelta(days=1))
-        regions.flag_orders(session, now=NOW)
+        assert regions.flag_orders(session, now=NOW) == 2
         holds = session.scalars(select(RegionHold).order_by(RegionHold.order_id)).all()
         assert [(h.order_id, h.shipped) for h in holds] == [(unshipped.id, False), (moving.id, True)]
 
@@ -119,7 +119,7 @@ class TestHolds:
             session, province="西藏自治区", status=OrderStatus.PAID, ordered_at=NOW - timedelta(days=1)
         )
         regions.flag_orders(session, now=NOW)
-        regions.flag_orders(session, now=NOW + timedelta(minutes=10))
+        assert regions.flag_orders(session, now=NOW + timedelta(minutes=10)) == 0
         assert len(session.scalars(select(RegionHold)).all()) == 1
 
     def test_the_buyer_gets_one_notice_with_the_reason(self, session: Session) -> None:

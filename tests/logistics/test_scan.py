@@ -244,9 +244,9 @@ class TestRescan:
         session.execute(
             Shipment.__table__.update().where(Shipment.id == parcel.id).values(status="collected")
         )
-        scan(session, now=NOW + timedelta(minutes=10))
+        counts = scan(session, now=NOW + timedelta(minutes=10))
         status = session.scalar(select(Anomaly.status).where(Anomaly.shipment_id == parcel.id))
-        assert status == AnomalyStatus.RESOLVED
+        assert (status, counts["resolved"]) == (AnomalyStatus.RESOLVED, 1)
 
     def test_counts_the_findings_of_each_rule(self, session: Session) -> None:
         make_parcel(session, shipped_at=hours_ago(30))
