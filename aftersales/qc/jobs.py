@@ -48,7 +48,7 @@ def voc_digest(session: Session, now: str | None = None) -> dict[str, Any]:
     return {"sent": sent}
 
 
-@job("qc.analyse_backlog", every=timedelta(minutes=10))
+@job("qc.analyse_backlog", every=timedelta(hours=1))
 def analyse_backlog(session: Session) -> dict[str, Any]:
     """Customer messages stored without analysis (e.g. restored from a backup) are inspected."""
     return {"analysed": service.analyse_backlog(session)}

@@ -67,3 +67,18 @@ class TestDigest:
 
     def test_sends_nothing_below_the_threshold(self) -> None:
         assert jobs.voc_digest_text([], utcnow(), utcnow()) is None
+
+
+class TestBacklog:
+    def test_messages_stored_without_analysis_are_analysed_by_the_sweep(self, session: Session) -> None:
+        from sqlalchemy import delete
+
+        from aftersales.qc.models import QcMessageAnalysis, QcSessionResult
+
+        chat = make_chat(session, [("customer", 0, "给你差评")])
+        session.execute(delete(QcMessageAnalysis).where(QcMessageAnalysis.session_id == chat.id))
+        session.execute(delete(QcSessionResult).where(QcSessionResult.session_id == chat.id))
+        assert jobs.analyse_backlog(session) == {"analysed": 1}
+        result = session.get(QcSessionResult, chat.id)
+        assert result is not None
+        assert result.risk_level == "medium"
