@@ -306,7 +306,7 @@ def _message_figure(count: int) -> Figure:
         len(order_ids) / elapsed,
         "messages/s",
         "≥ 5,000/s",
-        f"{len(order_ids) / cpu:,.0f}/s per CPU-second (SQLite runs in-process; wall time includes other load)",
+        f"{len(order_ids) / cpu:,.0f}/s per CPU-second (in-process SQLite; wall time includes other load)",
     )
 
 
