@@ -8,7 +8,7 @@ expansion of them capped at 20,000 cases.
 from sqlalchemy.orm import Session
 
 from aftersales.analytics import charts, repository
-from aftersales.analytics.associations import CrossTabRow, Rule, expand, mine_rules
+from aftersales.analytics.associations import CrossTabRow, Rule, mine_group_rules
 from aftersales.analytics.results import Analysis, DataTable, percent
 from aftersales.analytics.scope import Scope
 from aftersales.analytics.sources import Inputs
@@ -79,14 +79,12 @@ def associations(session: Session, scope: Scope) -> Analysis:
     inputs = Inputs()
     analysis = Analysis("associations", "关联分析")
     ticket_groups = [(_readable(c), n) for c, n in repository.ticket_groups(session, inputs, scope)]
-    ticket_cases = expand(ticket_groups)
-    ticket_rules = mine_rules(ticket_cases, outcome="问题分类", min_support=0.005)
+    ticket_rules = mine_group_rules(ticket_groups, outcome="问题分类", min_support=0.005)
     parcel_groups = [(_readable(c), n) for c, n in repository.parcel_groups(session, inputs, scope)]
-    parcel_cases = expand(parcel_groups)
     parcel_rules = [
         r
-        for r in mine_rules(
-            parcel_cases, outcome="物流结果", min_support=0.002, min_confidence=0.05, min_lift=1.5
+        for r in mine_group_rules(
+            parcel_groups, outcome="物流结果", min_support=0.002, min_confidence=0.05, min_lift=1.5
         )
         if not r.consequent.endswith("正常")
     ]
@@ -124,7 +122,7 @@ def associations(session: Session, scope: Scope) -> Analysis:
                 horizontal=True,
             )
         )
-    if not ticket_cases:
+    if not ticket_groups:
         inputs.missing.append("范围内没有可关联订单的工单,问题分类关联未计算")
     analysis.missing = inputs.missing
     return analysis

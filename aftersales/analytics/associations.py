@@ -60,39 +60,45 @@ def item(dimension: str, value: object) -> str:
     return f"{dimension}{SEP}{value}"
 
 
-def expand(groups: Sequence[tuple[dict[str, Any], int]], *, cap: int = 20_000) -> list[dict[str, Any]]:
-    """Cases from grouped counts, scaled down proportionally to at most about ``cap``.
+Group = tuple[dict[str, Any], int]
 
-    Rules are about shares, so a proportional sample keeps support, confidence and lift (up to
-    rounding); scaling uses largest remainders so it is deterministic and sums to the cap.
+
+def scale(counts: Sequence[int], *, cap: int) -> list[int]:
+    """Counts scaled proportionally to sum to ``cap`` (largest remainders: deterministic, exact sum).
+
+    Rules are about shares, so a proportional sample keeps support, confidence and lift up to
+    rounding; counts already under the cap are kept as they are.
     """
-    total = sum(n for _case, n in groups)
+    total = sum(counts)
     if total <= cap:
-        return [case for case, n in groups for _ in range(n)]
-    quotas = [n * cap / total for _case, n in groups]
-    counts = [int(q) for q in quotas]
-    by_remainder = sorted(range(len(groups)), key=lambda i: quotas[i] - counts[i], reverse=True)
-    for i in by_remainder[: cap - sum(counts)]:
-        counts[i] += 1
-    return [case for (case, _n), k in zip(groups, counts, strict=True) for _ in range(k)]
+        return list(counts)
+    quotas = [n * cap / total for n in counts]
+    scaled = [int(q) for q in quotas]
+    by_remainder = sorted(range(len(counts)), key=lambda i: quotas[i] - scaled[i], reverse=True)
+    for i in by_remainder[: cap - sum(scaled)]:
+        scaled[i] += 1
+    return scaled
 
 
-def _matrix(cases: Sequence[dict[str, object]]) -> pd.DataFrame:
-    """One-hot matrix of ``维度=值`` items; identical cases are encoded once and repeated."""
-    counts = Counter(tuple((k, v) for k, v in case.items() if v not in (None, "")) for case in cases)
-    distinct = list(counts)
-    rows = [[item(k, v) for k, v in key] for key in distinct]
+def _matrix(groups: Sequence[Group], weights: Sequence[int]) -> pd.DataFrame:
+    """One-hot matrix of ``维度=值`` items: each distinct case encoded once, repeated by its weight."""
+    rows = [[item(k, v) for k, v in case.items() if v not in (None, "")] for case, _n in groups]
     vocabulary = sorted({i for row in rows for i in row})
     position = {name: n for n, name in enumerate(vocabulary)}
     values = np.zeros((len(rows), len(vocabulary)), dtype=bool)
     for r, row in enumerate(rows):
         values[r, [position[i] for i in row]] = True
-    repeated = np.repeat(values, [counts[key] for key in distinct], axis=0)
-    return pd.DataFrame(repeated, columns=vocabulary)
+    return pd.DataFrame(np.repeat(values, weights, axis=0), columns=vocabulary)
 
 
-def mine_rules(
-    cases: Sequence[dict[str, object]],
+def mine_rules(cases: Sequence[dict[str, object]], **options: Any) -> list[Rule]:
+    """Rules from individual cases (identical cases are grouped first)."""
+    counts = Counter(tuple(case.items()) for case in cases)
+    return mine_group_rules([(dict(key), n) for key, n in counts.items()], **options)
+
+
+def mine_group_rules(
+    groups: Sequence[Group],
     *,
     outcome: str,
     min_support: float = 0.01,
@@ -101,14 +107,19 @@ def mine_rules(
     max_len: int = 3,
     min_count: int = 5,
     limit: int = 20,
+    cap: int = 20_000,
 ) -> list[Rule]:
-    """Rules ``attributes → outcome`` ranked by lift, then support; none when there are no cases.
+    """Rules ``attributes → outcome`` from grouped cases, ranked by lift, then support.
 
-    ``min_count`` drops rules seen in fewer cases: a lift of 10 from two tickets is noise.
+    FP-growth runs on at most ``cap`` cases (a proportional scaling of the groups); counts in the
+    rules are estimated on the real total. ``min_count`` drops rules seen in fewer cases: a lift
+    of 10 from two tickets is noise.
     """
-    if not cases:
+    total = sum(n for _case, n in groups)
+    if not total:
         return []
-    matrix = _matrix(cases)
+    weights = scale([n for _case, n in groups], cap=cap)
+    matrix = _matrix(groups, weights)
     rows = matrix.index
     frequent = fpgrowth(matrix, min_support=min_support, use_colnames=True, max_len=max_len)
     if frequent.empty:
@@ -119,7 +130,7 @@ def mine_rules(
             frequent, num_itemsets=len(rows), metric="confidence", min_threshold=min_confidence
         )
     prefix = f"{outcome}{SEP}"
-    order = {dimension: n for n, dimension in enumerate(cases[0])}
+    order = {dimension: n for n, dimension in enumerate(groups[0][0])}
     rules = []
     for row in table.itertuples(index=False):
         consequents, antecedents = list(row.consequents), list(row.antecedents)
@@ -127,7 +138,7 @@ def mine_rules(
             continue
         if any(a.startswith(prefix) for a in antecedents) or row.lift < min_lift:
             continue
-        if round(row.support * len(rows)) < min_count:
+        if round(row.support * total) < min_count:
             continue
         rules.append(
             Rule(
@@ -136,7 +147,7 @@ def mine_rules(
                 support=float(row.support),
                 confidence=float(row.confidence),
                 lift=float(row.lift),
-                count=int(round(row.support * len(rows))),
+                count=int(round(row.support * total)),
             )
         )
     rules.sort(key=lambda r: (-r.lift, -r.support, r.antecedent))

@@ -1,6 +1,7 @@
 import random
+from collections import Counter
 
-from aftersales.analytics.associations import expand, mine_rules
+from aftersales.analytics.associations import mine_group_rules, mine_rules, scale
 
 
 def _cases_with_planted_link(count: int = 2000) -> list[dict[str, object]]:
@@ -48,10 +49,26 @@ class TestMineRules:
         assert all(not any(a.startswith("问题=") for a in r.antecedent) for r in rules)
 
 
-class TestExpand:
-    def test_small_groups_expand_to_every_case(self) -> None:
-        assert expand([({"a": 1}, 2), ({"a": 2}, 1)]) == [{"a": 1}, {"a": 1}, {"a": 2}]
+class TestScale:
+    def test_counts_under_the_cap_are_kept(self) -> None:
+        assert scale([2, 1], cap=10) == [2, 1]
 
-    def test_large_groups_scale_down_proportionally_to_the_cap(self) -> None:
-        cases = expand([({"a": 1}, 7000), ({"a": 2}, 3000)], cap=100)
-        assert (len(cases), sum(c["a"] == 1 for c in cases)) == (100, 70)
+    def test_large_counts_scale_down_proportionally_to_the_cap(self) -> None:
+        assert scale([7000, 2999, 1], cap=100) == [70, 30, 0]
+
+
+class TestGroupRules:
+    def test_grouped_cases_give_the_same_rule_as_individual_ones(self) -> None:
+        cases = _cases_with_planted_link()
+        grouped = Counter(tuple(c.items()) for c in cases)
+        rules = mine_group_rules([(dict(k), n) for k, n in grouped.items()], outcome="问题")
+        assert rules == mine_rules(cases, outcome="问题")
+
+    def test_counts_are_real_counts_when_the_sample_is_capped(self) -> None:
+        groups = [
+            ({"a": "x", "o": "p"}, 30_000),
+            ({"a": "x", "o": "q"}, 10_000),
+            ({"a": "y", "o": "q"}, 40_000),
+        ]
+        rule = next(r for r in mine_group_rules(groups, outcome="o", cap=800) if r.antecedent == ("a=x",))
+        assert (rule.count, rule.confidence, rule.lift) == (30_000, 0.75, 2.0)
