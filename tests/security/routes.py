@@ -26,6 +26,8 @@ PUBLIC: set[tuple[str, str]] = {
     ("GET", "/"),
     ("GET", "/console/login"),
     ("POST", "/console/login"),
+    # Redirect-only: sends everyone to /console/analytics/trends, which requires a login.
+    ("GET", "/console/analytics"),
 }
 PUBLIC_PREFIXES = ("/static", "/docs", "/redoc", "/openapi.json")
 
@@ -51,16 +53,20 @@ class RouteInfo:
         return (self.method, self.path) in PUBLIC or self.path.startswith(PUBLIC_PREFIXES)
 
 
-def _api_routes(app: FastAPI) -> Iterator[APIRoute]:
-    try:  # FastAPI >= 0.16x keeps included routers lazily; this helper flattens them.
-        from fastapi.routing import _iter_included_route_candidates
+def _api_routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
+    """(full path, route) for every API route, nested routers included.
 
-        candidates = list(_iter_included_route_candidates(app.routes))
-    except ImportError:
-        candidates = list(app.routes)
-    for route in candidates:
-        if isinstance(route, APIRoute):
-            yield route
+    FastAPI >= 0.16x keeps included routers lazily (``_IncludedRouter``); their effective
+    contexts carry the full path, while the original route keeps only its own router's prefix.
+    """
+    for route in app.routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        if contexts is not None:
+            for context in contexts():
+                if isinstance(context.original_route, APIRoute):
+                    yield context.path, context.original_route
+        elif isinstance(route, APIRoute):
+            yield route.path, route
 
 
 def _calls(dependant: Dependant) -> Iterator[object]:
@@ -87,8 +93,8 @@ def _is_signed_webhook(dependant: Dependant) -> bool:
 
 def discover(app: FastAPI) -> list[RouteInfo]:
     infos = {
-        RouteInfo(method, route.path, _declared_role(route.dependant), _is_signed_webhook(route.dependant))
-        for route in _api_routes(app)
+        RouteInfo(method, path, _declared_role(route.dependant), _is_signed_webhook(route.dependant))
+        for path, route in _api_routes(app)
         for method in route.methods
         if method != "HEAD"
     }
