@@ -46,7 +46,8 @@ PROVINCES = (
     ("河南省", "郑州市", "金水区"),
 )
 # share of parcels per fate; the rest are delivered on time or still moving normally
-FATES = (("no_scan", 0.01), ("silent", 0.03), ("stuck", 0.02), ("failed", 0.01), ("returned", 0.005),
+# shares as in the demo's parcel model (aftersales/demo/parcels.py)
+FATES = (("no_scan", 0.01), ("silent", 0.02), ("stuck", 0.015), ("failed", 0.006), ("returned", 0.003),
          ("late", 0.03), ("moving", 0.08))  # fmt: skip
 
 
@@ -67,8 +68,9 @@ def _parcel(rng: random.Random, sid: int) -> tuple[dict[str, Any], list[tuple[An
     if fate == "late":
         eta = min(eta, NOW - timedelta(hours=rng.uniform(1, 30)))
         shipped = min(shipped, eta - timedelta(hours=40))
-    if fate == "moving":
+    if fate == "moving":  # shipped recently, on time
         shipped = NOW - timedelta(hours=rng.uniform(6, 40))
+        eta = shipped + timedelta(hours=rng.uniform(48, 96))
     if fate == "no_scan":
         shipped = NOW - timedelta(hours=rng.uniform(30, 90))
         return {"shipped": shipped, "eta": eta, "status": None, "events": 0}, []
