@@ -347,22 +347,13 @@ def _measure(url: str) -> dict[str, float]:
 
 
 def _figures(database: str, size: str, m: dict[str, float]) -> list[Figure]:
+    cpu_note = "all of SQLite's work (in-process)" if database == "SQLite" else "client side only"
     return [
         Figure(f"复盘 report ({database})", m["report"], "s", "< 30 s", size),
-        Figure(
-            f"复盘 report CPU time ({database})",
-            m["report_cpu"],
-            "s",
-            note="Python side; the database works besides",
-        ),
+        Figure(f"复盘 report CPU time ({database})", m["report_cpu"], "s", note=cpu_note),
         Figure(f"report PDF rendering ({database})", m["pdf"], "s"),
         Figure(f"scorecard 100 agents × 30 days ({database})", m["scorecard_ms"], "ms", "< 500 ms"),
-        Figure(
-            f"scorecard CPU time ({database})",
-            m["scorecard_cpu_ms"],
-            "ms",
-            note="in-process: all of SQLite's work",
-        ),
+        Figure(f"scorecard CPU time ({database})", m["scorecard_cpu_ms"], "ms", note=cpu_note),
     ]
 
 

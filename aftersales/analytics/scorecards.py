@@ -8,7 +8,7 @@ seed-004 standards (首响 < 20 秒, 满意度 > 90%) as built-in defaults.
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, Table, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from aftersales.analytics.dimensions import DIMENSIONS, joined, key_expression
@@ -77,6 +77,40 @@ def _keys(inputs: Inputs, table: Table, level: str) -> tuple[list[ColumnElement[
     return columns, joined(table, joins)
 
 
+# Levels whose subject is a foreign key of the source table: aggregate by the integer key first
+# and look the label up afterwards, so the join touches one row per subject, not one per case.
+LOOKUPS = {
+    "agent": ("users", ("assignee_id", "agent_id"), "display_name"),
+    "shop": ("shops", ("shop_id",), "name"),
+}
+
+
+def _by_foreign_key(
+    inputs: Inputs,
+    table: Table,
+    level: str,
+    where: list[ColumnElement[bool]],
+    aggregates: dict[str, ColumnElement[Any]],
+) -> Select[Any] | None:
+    if level not in LOOKUPS:
+        return None
+    lookup_name, candidates, label = LOOKUPS[level]
+    foreign_key = next((table.c[n] for n in candidates if n in table.c), None)
+    lookup = Inputs().table(lookup_name)
+    if foreign_key is None or lookup is None:
+        return None
+    inner = (
+        select(foreign_key.label("fk"), *(value.label(name) for name, value in aggregates.items()))
+        .where(*where)
+        .group_by(foreign_key)
+        .subquery()
+    )
+    subject = inner.c.fk if level == "agent" else literal(None)
+    return select(
+        lookup.c[label].label("key"), subject.label("agent_id"), *(inner.c[name] for name in aggregates)
+    ).select_from(inner.outerjoin(lookup, lookup.c.id == inner.c.fk))
+
+
 def _aggregate(
     session: Session,
     inputs: Inputs,
@@ -86,16 +120,19 @@ def _aggregate(
     level: str,
     aggregates: dict[str, ColumnElement[Any]],
 ) -> list[dict[str, Any]]:
-    keyed = _keys(inputs, table, level)
-    if keyed is None:
-        return []
-    columns, source = keyed
-    statement = (
-        select(*columns, *(value.label(name) for name, value in aggregates.items()))
-        .select_from(source)
-        .where(scope.within(time_column), scope.shop_filter(table))
-        .group_by(*columns[:1], *([columns[1]] if level == "agent" else []))
-    )
+    where = [scope.within(time_column), scope.shop_filter(table)]
+    statement = _by_foreign_key(inputs, table, level, where, aggregates)
+    if statement is None:
+        keyed = _keys(inputs, table, level)
+        if keyed is None:
+            return []
+        columns, source = keyed
+        statement = (
+            select(*columns, *(value.label(name) for name, value in aggregates.items()))
+            .select_from(source)
+            .where(*where)
+            .group_by(*columns[:1], *([columns[1]] if level == "agent" else []))
+        )
     return [dict(row._mapping) for row in session.execute(statement)]
 
 
