@@ -101,7 +101,7 @@ def _upsert_customers(session: Session, accepted: list[tuple[OrderIn, Shop]]) ->
         update_columns=CUSTOMER_UPDATES,
         returning=("platform", "source_id", "id"),
     )
-    return existing | _ids(changed)
+    return _with_concurrent_rows(session, Customer, list(rows), existing | _ids(changed))
 
 
 def _upsert_orders(
@@ -133,7 +133,21 @@ def _upsert_orders(
         update_columns=ORDER_UPDATES,
         returning=("platform", "source_id", "id"),
     )
-    return existing | _ids(changed)
+    keys = [(str(shop.platform), order.order_no) for order, shop in accepted]
+    return _with_concurrent_rows(session, Order, keys, existing | _ids(changed))
+
+
+def _with_concurrent_rows(
+    session: Session, model: Any, keys: list[tuple[str, str]], ids: dict[tuple[str, str], int]
+) -> dict[tuple[str, str], int]:
+    """Add the ids of rows another transaction committed between our read and our upsert.
+
+    The upsert waits for that transaction, then finds the row unchanged and returns nothing, and
+    our earlier read did not see it: without this lookup two concurrent requests for the same
+    buyer (or order) made one of them fail with a KeyError (HTTP 500).
+    """
+    missing = [key for key in keys if key not in ids]
+    return ids | repository.ids_by_source(session, model, missing) if missing else ids
 
 
 def _ids(rows: Sequence[Any]) -> dict[tuple[str, str], int]:
