@@ -30,7 +30,9 @@ def get_session() -> Iterator[Session]:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# "function" scope: commit before the response is sent, so a client never reads ahead of its own
+# write and a failed commit becomes an error response (FastAPI's default ends after sending).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 _bearer = HTTPBearer(auto_error=False, description="Token from POST /api/auth/token")
 
