@@ -140,3 +140,18 @@ class TestOutOfRangeNumbers:
             "/api/audit/entries", params={"actor_id": 2**70}, headers=auth_headers(Role.ADMIN)
         )
         assert (response.status_code, response.json()["error"]) == (422, "ValidationError")
+
+
+class TestAuditConsole:
+    def test_admin_sees_who_revealed_which_order_and_why(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        order = make_order(session)
+        client.post(f"/api/orders/{order.id}/reveal", json=REASON, headers=auth_headers(Role.SUPERVISOR))
+        page = client.get("/console/audit", headers=auth_headers(Role.ADMIN))
+        assert page.status_code == 200
+        assert REASON["reason"] in page.text
+        assert f"订单 {order.id}" in page.text
+
+    def test_supervisor_may_not_open_the_audit_page(self, client: TestClient, auth_headers: Headers) -> None:
+        assert client.get("/console/audit", headers=auth_headers(Role.SUPERVISOR)).status_code == 403

@@ -23,6 +23,7 @@ Headers = Callable[..., dict[str, str]]
 
 A, S, M = Role.AGENT, Role.SUPERVISOR, Role.ADMIN
 MIN_ROLE: dict[tuple[str, str], Role] = {
+    ("GET", "/console/audit"): M,
     ("POST", "/api/analytics/alerts/check"): S,
     ("GET", "/api/analytics/associations"): A,
     ("GET", "/api/analytics/forecast"): A,

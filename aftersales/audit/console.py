@@ -1,0 +1,51 @@
+"""The audit log page for admins: who saw which customer's full phone number or address, and why."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from aftersales.audit import service
+from aftersales.auth.deps import RequireAdmin, SessionDep
+from aftersales.auth.models import Role, User
+from aftersales.kit.pagination import PageDep, paginate
+from aftersales.web.render import NavItem, render
+
+router = APIRouter(prefix="/console/audit", include_in_schema=False)
+
+NAV = [NavItem("审计日志", "/console/audit", min_role=Role.ADMIN)]
+
+ACTION_LABELS = {"reveal_pii": "查看完整联系方式"}
+FIELD_LABELS = {
+    "receiver_name": "收件人",
+    "receiver_phone": "收件手机号",
+    "address": "详细地址",
+    "customer_phone": "买家手机号",
+}
+
+
+@router.get("", response_class=HTMLResponse)
+def audit_log(
+    request: Request,
+    session: SessionDep,
+    _: RequireAdmin,
+    page: PageDep,
+    actor_id: int | None = None,
+    subject_id: int | None = None,
+) -> Response:
+    query = service.entries_query(actor_id=actor_id, subject_id=subject_id)
+    rows, total = paginate(session, query, page)
+    actor_ids = {row.actor_id for row in rows}
+    query_names = select(User.id, User.display_name).where(User.id.in_(actor_ids))
+    actors = dict(session.execute(query_names).all()) if rows else {}  # a Result has keys(): list first
+    return render(
+        request,
+        "audit/log.html",
+        rows=rows,
+        total=total,
+        page=page,
+        actors=actors,
+        actor_id=actor_id,
+        subject_id=subject_id,
+        action_labels=ACTION_LABELS,
+        field_labels=FIELD_LABELS,
+    )
