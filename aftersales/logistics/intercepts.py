@@ -24,7 +24,7 @@ from aftersales.kit.events import publish
 from aftersales.kit.time import as_utc, utcnow
 from aftersales.logistics.couriers import courier_adapter
 from aftersales.logistics.models import Intercept, InterceptStatus
-from aftersales.orders.models import Order, Shipment, TrackingStatus
+from aftersales.orders.models import Order, Shipment, ShipmentDirection, TrackingStatus
 
 SUCCESS = (InterceptStatus.ACCEPTED, InterceptStatus.RETURNED)
 OPEN = (InterceptStatus.REQUESTED, InterceptStatus.ACCEPTED)
@@ -51,6 +51,7 @@ def interceptable_parcels(session: Session, order_id: int, before: datetime) -> 
                 Shipment.order_id == order_id,
                 Shipment.shipped_at < before,
                 Shipment.delivered_at.is_(None),
+                Shipment.direction == ShipmentDirection.OUTBOUND,
                 Shipment.status.is_distinct_from(TrackingStatus.RETURNED),
             )
             .order_by(Shipment.id)

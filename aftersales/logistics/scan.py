@@ -41,7 +41,7 @@ from aftersales.logistics.models import (
     RestrictedRegion,
 )
 from aftersales.logistics.rules import EffectiveRule, effective_rules
-from aftersales.orders.models import Order, Shipment, TrackingEvent, TrackingStatus
+from aftersales.orders.models import Order, Shipment, ShipmentDirection, TrackingEvent, TrackingStatus
 
 MOVING = (
     TrackingStatus.COLLECTED,
@@ -113,7 +113,7 @@ def _base(scope: Scope, observed: Any, *, by_status: bool = False) -> RuleQuery:
     off the index (both databases then start from the status index), without dialect hints."""
     shipped_at = func.coalesce(Shipment.shipped_at, Shipment.shipped_at) if by_status else Shipment.shipped_at
     return select(Shipment.id, Shipment.order_id, Shipment.courier, observed).where(
-        shipped_at >= _when(scope.shipped_since)
+        shipped_at >= _when(scope.shipped_since), Shipment.direction == ShipmentDirection.OUTBOUND
     )
 
 
@@ -245,7 +245,11 @@ def split_lagging(rule: EffectiveRule, scope: Scope) -> RuleQuery:
     sibling = aliased(Shipment)
     first_delivered = (
         select(sibling.order_id, func.min(sibling.delivered_at).label("at"))
-        .where(sibling.shipped_at >= _when(scope.shipped_since), sibling.delivered_at.is_not(None))
+        .where(
+            sibling.shipped_at >= _when(scope.shipped_since),
+            sibling.delivered_at.is_not(None),
+            sibling.direction == ShipmentDirection.OUTBOUND,
+        )
         .group_by(sibling.order_id)
         .subquery()
     )

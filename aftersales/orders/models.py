@@ -1,7 +1,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from aftersales.catalog.models import Platform, platform_enum
@@ -32,6 +32,13 @@ class TrackingStatus(enum.StrEnum):
     EXCEPTION = "exception"
 
 
+class ShipmentDirection(enum.StrEnum):
+    """Outbound parcels go to the buyer; return parcels come back from the buyer (退货寄回)."""
+
+    OUTBOUND = "outbound"
+    RETURN = "return"
+
+
 class Customer(Base):
     __tablename__ = "customers"
     __table_args__ = (UniqueConstraint("platform", "source_id"), Index("ix_customers_phone", "phone"))
@@ -54,6 +61,7 @@ class Order(Base):
         Index("ix_orders_shop_id_ordered_at", "shop_id", "ordered_at"),
         Index("ix_orders_customer_id", "customer_id"),
         Index("ix_orders_receiver_phone", "receiver_phone"),
+        Index("ix_orders_province", "province"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,6 +114,12 @@ class Shipment(Base):
         Index("ix_shipments_order_id", "order_id"),
         Index("ix_shipments_status_last_event_at", "status", "last_event_at"),
         Index("ix_shipments_shipped_at", "shipped_at"),
+        Index(
+            "ix_shipments_open_shipped_at",
+            "shipped_at",
+            sqlite_where=text("delivered_at IS NULL"),
+            postgresql_where=text("delivered_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,6 +135,9 @@ class Shipment(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     item_summary: Mapped[str | None] = mapped_column(String(255), comment="what this parcel holds")
     is_reshipment: Mapped[bool] = mapped_column(Boolean, default=False)
+    direction: Mapped[ShipmentDirection] = mapped_column(
+        _str_enum(ShipmentDirection), default=ShipmentDirection.OUTBOUND, server_default="outbound"
+    )
 
     events: Mapped[list["TrackingEvent"]] = relationship(lazy="raise", order_by="TrackingEvent.occurred_at")
 

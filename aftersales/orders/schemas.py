@@ -6,7 +6,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from aftersales.kit.pii import mask_address, mask_name, mask_phone
 from aftersales.kit.time import as_utc
 from aftersales.orders.couriers import courier_code, courier_name
-from aftersales.orders.models import Order, OrderStatus, Shipment, TrackingStatus
+from aftersales.orders.models import Order, OrderStatus, Shipment, ShipmentDirection, TrackingStatus
 from aftersales.orders.tracking import STATUS_LABELS
 
 
@@ -57,6 +57,7 @@ class ShipmentIn(BaseModel):
     estimated_delivery_at: datetime | None = None
     item_summary: str | None = Field(default=None, max_length=255)
     is_reshipment: bool = False
+    direction: ShipmentDirection = ShipmentDirection.OUTBOUND
 
     _times = field_validator("shipped_at", "estimated_delivery_at")(_utc)
 
@@ -128,6 +129,7 @@ class ShipmentRead(BaseModel):
     delivered_at: AwareDatetime | None
     item_summary: str | None
     is_reshipment: bool
+    direction: ShipmentDirection
 
     @property
     def courier_name(self) -> str:

@@ -27,7 +27,14 @@ ORDER_UPDATES = (
 ).split()
 ITEM_UPDATES = ("sku_id", "sku_code", "title", "quantity", "unit_price_fen")
 _NOT_ORDER_COLUMNS = frozenset({"shop_code", "order_no", "buyer_nick", "items"})
-SHIPMENT_UPDATES = ("order_id", "shipped_at", "estimated_delivery_at", "item_summary", "is_reshipment")
+SHIPMENT_UPDATES = (
+    "order_id",
+    "shipped_at",
+    "estimated_delivery_at",
+    "item_summary",
+    "is_reshipment",
+    "direction",
+)
 
 
 class Rejections:

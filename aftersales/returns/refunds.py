@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from aftersales.catalog.models import Shop
 from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.time import format_local, utcnow
-from aftersales.orders.models import Order
+from aftersales.orders.models import Order, ShipmentDirection
 from aftersales.orders.repository import shipment_ids
 from aftersales.orders.schemas import ShipmentIn
 from aftersales.orders.service import ingest_shipments
@@ -141,6 +141,7 @@ def attach_return_parcel(
                 tracking_no=tracking_no,
                 shipped_at=shipped_at or utcnow(),
                 item_summary=f"退货寄回(售后单 #{request.id})",
+                direction=ShipmentDirection.RETURN,
             )
         ],
     )

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 from aftersales.logistics.models import Anomaly, AnomalyKind, AnomalyStatus
 from aftersales.logistics.rules import save_rule
 from aftersales.logistics.scan import run_scan
-from aftersales.orders.models import Shipment
+from aftersales.orders.models import Shipment, ShipmentDirection
 from tests.builders import make_order, make_parcel, make_region
 
 NOW = datetime(2026, 11, 14, 6, 0, tzinfo=UTC)
@@ -254,3 +254,15 @@ class TestRescan:
         counts = scan(session)
         assert counts[AnomalyKind.NO_FIRST_SCAN.value] == 2
         assert session.scalar(select(func.count()).select_from(Anomaly)) == 2
+
+
+class TestReturnParcels:
+    def test_a_buyers_return_parcel_is_never_flagged(self, session: Session) -> None:
+        parcel = make_parcel(session, shipped_at=hours_ago(72), direction=ShipmentDirection.RETURN)
+        scan(session)
+        assert kinds_of(session, parcel) == set()
+
+    def test_an_outbound_parcel_of_the_same_age_is_flagged(self, session: Session) -> None:
+        parcel = make_parcel(session, shipped_at=hours_ago(72))
+        scan(session)
+        assert kinds_of(session, parcel) == {AnomalyKind.NO_FIRST_SCAN}
