@@ -22,6 +22,14 @@ class Settings(BaseSettings):
     broker_url: str = "redis://127.0.0.1:6379/0"
     outbox_max_attempts: int = 8
     webhook_timeout_seconds: float = 5.0
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_sender: str = "aftersales@localhost"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    # Where the local platform-IM and SMS providers record what they "sent" (no real gateway).
+    outbound_record_dir: str | None = None
     log_level: str = "INFO"
     sql_echo: bool = False
 

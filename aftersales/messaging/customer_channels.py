@@ -70,7 +70,12 @@ class OutboundRecorder:
             return True
 
 
-_recorder = OutboundRecorder(Path(tempfile.gettempdir()) / "aftersales-outbound")
+def _default_record_dir() -> Path:
+    configured = get_settings().outbound_record_dir
+    return Path(configured) if configured else Path(tempfile.gettempdir()) / "aftersales-outbound"
+
+
+_recorder = OutboundRecorder(_default_record_dir())
 
 
 def recorder() -> OutboundRecorder:
@@ -171,20 +176,13 @@ class SmsChannel:
 class SmtpEmailChannel:
     """Plain-text email over SMTP (``smtplib``); the idempotency key travels as a header.
 
-    Server settings are read at send time (``smtp_host``, ``smtp_port``, ``smtp_sender``,
-    ``smtp_username``, ``smtp_password``, ``smtp_starttls`` on the settings object when present,
-    else the constructor's values), so one registered instance follows configuration changes.
+    Server settings (``AFTERSALES_SMTP_*``) are read at send time, so one registered instance
+    follows configuration changes.
     """
-
-    def __init__(self, host: str = "127.0.0.1", port: int = 25, sender: str = "aftersales@localhost") -> None:
-        self.host, self.port, self.sender = host, port, sender
-
-    def _option(self, name: str, default: Any) -> Any:
-        return getattr(get_settings(), name, None) or default
 
     def build(self, message: OutboxMessage) -> EmailMessage:
         email = EmailMessage()
-        email["From"] = self._option("smtp_sender", self.sender)
+        email["From"] = get_settings().smtp_sender
         email["To"] = message.destination
         email["Subject"] = message.payload.get("subject") or "订单消息"
         email["Message-ID"] = make_msgid(domain="aftersales")
@@ -196,14 +194,14 @@ class SmtpEmailChannel:
         if "@" not in message.destination:
             raise DeliveryError(f"bad email address {message.destination!r}")
         email = self.build(message)
-        host, port = self._option("smtp_host", self.host), int(self._option("smtp_port", self.port))
+        settings = get_settings()
+        host, port = settings.smtp_host, settings.smtp_port
         try:
-            with smtplib.SMTP(host, port, timeout=get_settings().webhook_timeout_seconds) as smtp:
-                if self._option("smtp_starttls", False):
+            with smtplib.SMTP(host, port, timeout=settings.webhook_timeout_seconds) as smtp:
+                if settings.smtp_starttls:
                     smtp.starttls()
-                username = self._option("smtp_username", None)
-                if username:
-                    smtp.login(username, self._option("smtp_password", ""))
+                if settings.smtp_username:
+                    smtp.login(settings.smtp_username, settings.smtp_password or "")
                 smtp.send_message(email)
         except (OSError, smtplib.SMTPException) as exc:
             raise DeliveryError(f"SMTP {host}:{port}: {type(exc).__name__}: {exc}") from exc
