@@ -62,6 +62,7 @@ class Order(Base):
         Index("ix_orders_customer_id", "customer_id"),
         Index("ix_orders_receiver_phone", "receiver_phone"),
         Index("ix_orders_province", "province"),
+        Index("ix_orders_ordered_at", "ordered_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

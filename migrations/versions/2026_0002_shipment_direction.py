@@ -1,4 +1,4 @@
-"""shipment direction (outbound / return) and indexes for open parcels and regions
+"""shipment direction (outbound / return) and indexes for open parcels, regions and date ranges
 
 Revision ID: 0002
 Revises: 0001
@@ -32,9 +32,11 @@ def upgrade() -> None:
         "ix_shipments_open_shipped_at", "shipments", ["shipped_at"], sqlite_where=OPEN, postgresql_where=OPEN
     )
     op.create_index("ix_orders_province", "orders", ["province"])
+    op.create_index("ix_orders_ordered_at", "orders", ["ordered_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_orders_ordered_at", table_name="orders")
     op.drop_index("ix_orders_province", table_name="orders")
     op.drop_index("ix_shipments_open_shipped_at", table_name="shipments")
     with op.batch_alter_table("shipments") as batch_op:
