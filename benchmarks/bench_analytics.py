@@ -10,18 +10,16 @@ import json
 import os
 import sqlite3
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Table, create_engine, text
+from sqlalchemy import Table, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from benchmarks.figures import Figure, scratch_sqlite
+from benchmarks.figures import Figure, scratch_postgres, scratch_sqlite
 
 PG_ADMIN_URL = os.environ.get(
     "AFTERSALES_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -45,29 +43,6 @@ PROVINCES = (
 )
 CATEGORIES = ("商品问题", "物流问题", "服务问题", "其他")
 TYPES = ("consultation", "return", "exchange", "refund", "complaint", "reshipment")
-
-
-@contextmanager
-def scratch_postgres() -> Iterator[str | None]:
-    """A migrated throwaway PostgreSQL database, or ``None`` when no server answers."""
-    from aftersales.migrate import upgrade
-
-    name = f"aftersales_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception:
-        yield None
-        return
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _times(rng: np.random.Generator, count: int) -> np.ndarray:

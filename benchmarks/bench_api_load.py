@@ -24,15 +24,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from tempfile import TemporaryDirectory
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from benchmarks.figures import Figure, percentile
+from benchmarks.figures import Figure, percentile, scratch_postgres, scratch_sqlite
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -45,27 +44,12 @@ COURIER = "zto"
 @contextmanager
 def scratch_database() -> Iterator[str]:
     """A migrated throwaway database: PostgreSQL if reachable, else a SQLite file."""
-    from aftersales.migrate import upgrade
-
-    name = f"aftersales_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception:
-        with TemporaryDirectory() as tmp:
-            url = f"sqlite:///{Path(tmp) / 'load.db'}"
-            upgrade(url)
-            yield url
-        return
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
+    with scratch_postgres() as pg_url:
+        if pg_url is not None:
+            yield pg_url
+            return
+    with scratch_sqlite() as url:
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _seed(url: str) -> tuple[str, str, int]:

@@ -14,13 +14,11 @@ import os
 import random
 import sqlite3
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -29,7 +27,7 @@ from aftersales.logistics.defaults import ensure_defaults
 from aftersales.logistics.models import Anomaly
 from aftersales.logistics.service import scan
 from aftersales.messaging.service import send_customer_messages
-from benchmarks.figures import Figure, scratch_sqlite
+from benchmarks.figures import Figure, scratch_postgres, scratch_sqlite
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
@@ -205,28 +203,6 @@ def _load_postgres(url: str, count: int) -> None:
         conn.execute("VACUUM ANALYZE")
 
 
-@contextmanager
-def _postgres() -> Iterator[str | None]:
-    from aftersales.migrate import upgrade
-
-    name = f"aftersales_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception:
-        yield None
-        return
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def _timed_scan(url: str) -> tuple[float, int, dict[str, int]]:
     engine = make_engine(url)
     with Session(engine) as session:
@@ -266,7 +242,7 @@ def _scan_figures(count: int) -> list[Figure]:
             f"anomaly scan, {count:,} parcels / ~{count * 6:,} events (SQLite)", seconds, "s", "< 5 s", note
         )
     )
-    with _postgres() as pg:
+    with scratch_postgres() as pg:
         if pg is None:
             figures.append(
                 Figure("anomaly scan (PostgreSQL)", float("nan"), "s", "< 5 s", "PostgreSQL not reachable")

@@ -18,21 +18,18 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from tempfile import TemporaryDirectory
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, create_engine, func, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from benchmarks.figures import Figure, percentile
+from benchmarks.figures import Figure, percentile, scratch_postgres, scratch_sqlite
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get(
@@ -48,30 +45,12 @@ LOAD_CHUNK = 5000
 @contextmanager
 def scratch(kind: str) -> Iterator[str | None]:
     """A migrated throwaway database (``sqlite`` or ``postgresql``); None when PostgreSQL is down."""
-    from aftersales.migrate import upgrade
-
     if kind == "sqlite":
-        with TemporaryDirectory() as tmp:
-            url = f"sqlite:///{Path(tmp) / 'tickets.db'}"
-            upgrade(url)
+        with scratch_sqlite() as url:
             yield url
         return
-    name = f"aftersales_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception:
-        yield None
-        return
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres() as pg_url:
+        yield pg_url
 
 
 def _seed_people(session: Session) -> tuple[int, list[int]]:
