@@ -5,7 +5,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aftersales.catalog.models import Shop
 from aftersales.kit.errors import InvalidInputError
+from aftersales.kit.refs import require_refs
 from aftersales.qc.checkpoints import BY_CODE, CHECKPOINTS, Configured
 from aftersales.qc.errors import UnknownCheckpointError
 from aftersales.qc.models import QcCheckpointSetting, QcShopSetting
@@ -84,6 +86,7 @@ def update_shop_setting(
     alert_group_code: str | None = None,
     high_alert_group_code: str | None = None,
 ) -> QcShopSetting:
+    require_refs(session, {"shop_id": (Shop, shop_id)})
     setting = shop_setting(session, shop_id)
     if pass_score is not None:
         setting.pass_score = pass_score

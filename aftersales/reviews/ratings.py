@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.auth.models import User
 from aftersales.catalog.models import Shop
+from aftersales.kit.refs import require_refs
 from aftersales.kit.time import utcnow
 from aftersales.kit.upsert import insert_ignore
 from aftersales.messaging.customer_channels import im_destination
@@ -149,6 +150,15 @@ def invite_after_chat(
     group_code: str | None = RECOVERY_GROUP,
     finished_at: datetime | None = None,
 ) -> RatingInvitation:
+    require_refs(
+        session,
+        {
+            "shop_id": (Shop, shop_id),
+            "agent_id": (User, agent_id),
+            "customer_id": (Customer, customer_id),
+            "order_id": (Order, order_id),
+        },
+    )
     return register_service(
         session,
         kind=InvitationKind.CHAT,

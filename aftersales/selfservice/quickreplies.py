@@ -8,6 +8,8 @@ customer-message template accept the same variables and unknown variables are re
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from aftersales.catalog.models import Shop
+from aftersales.kit.refs import require_refs
 from aftersales.kit.time import utcnow
 from aftersales.selfservice import integrations, repository
 from aftersales.selfservice.errors import QuickReplyNotFoundError, ShortcutTakenError
@@ -17,6 +19,7 @@ from aftersales.selfservice.schemas import QuickReplyIn
 
 
 def create(session: Session, *, data: QuickReplyIn) -> QuickReply:
+    require_refs(session, {"shop_id": (Shop, data.shop_id)})
     integrations.template_validate(data.body)
     taken = session.scalar(select(QuickReply.id).where(QuickReply.shortcut == data.shortcut))
     if taken is not None:

@@ -2,7 +2,7 @@
 
 import re
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -179,7 +179,8 @@ class QuickReplyIn(BaseModel):
     shortcut: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")
     title: str = Field(min_length=1, max_length=64)
     body: str = Field(min_length=1, max_length=2000)
-    keywords: list[str] = Field(default_factory=list, max_length=20)
+    # 20 words of at most 20 characters fit the 500-character keywords column with their spaces.
+    keywords: list[Annotated[str, Field(max_length=20)]] = Field(default_factory=list, max_length=20)
     shop_id: int | None = None
 
 
