@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Shop
+from aftersales.kit.refs import require_refs
 from aftersales.kit.time import format_local, utcnow
 from aftersales.orders.couriers import courier_name
 from aftersales.orders.models import Order, OrderStatus
@@ -104,6 +105,7 @@ def ask(
     shop_id: int | None = None,
 ) -> BotReply:
     """Answer one customer question; the caller's unit of work commits the record of it."""
+    require_refs(session, {"shop_id": (Shop, shop_id), "order_id": (Order, order_id)})
     started = time.perf_counter()
     judgement = judge(text)
     order = repository.order_for_portal(session, order_id) if order_id is not None else None

@@ -49,3 +49,12 @@ def test_quick_reply_keyword_longer_than_20_characters_is_422(
     }
     response = client.post("/api/selfservice/quick-replies", json=body, headers=auth_headers(Role.SUPERVISOR))
     assert response.status_code == 422
+
+
+def test_bot_question_for_an_unknown_shop_is_422(
+    client: TestClient, auth_headers: Callable[..., dict[str, str]]
+) -> None:
+    body = {"text": "我的快递到哪了", "session_key": "s-1", "shop_id": UNKNOWN}
+    response = client.post("/api/selfservice/bot/ask", json=body, headers=auth_headers(Role.AGENT))
+    assert response.status_code == 422
+    assert "shop_id" in response.json()["detail"]
