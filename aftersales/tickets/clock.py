@@ -73,8 +73,14 @@ def refresh_next_deadline(ticket: Ticket, policy: SlaPolicy | None) -> None:
 
     Also keeps the queue columns: ``is_open`` and ``queue_at`` (the running deadline, or
     ``QUEUE_END`` for paused and clock-less tickets, so they sort after every deadline).
+    When the running deadline moves (the first response is given and the resolution clock takes
+    over, or a clock resumes) the alert level starts again, so the new deadline is warned and
+    breached too; ``sla_breached`` stays as the record that some clock was missed.
     """
+    before = ticket.sla_due_at
     _set_deadline(ticket, policy)
+    if ticket.sla_due_at != before:
+        ticket.sla_alert_level = 0
     ticket.is_open = ticket.status in OPEN_STATUSES
     ticket.queue_at = ticket.sla_due_at or QUEUE_END
 
@@ -120,4 +126,3 @@ def resume_clock(session: Session, ticket: Ticket, now: datetime) -> None:
         ticket.resolution_warn_at = add_business_seconds(now, ticket.sla_warn_remaining_seconds or 0, hours)
     ticket.sla_paused_at = None
     ticket.sla_remaining_seconds = ticket.sla_warn_remaining_seconds = None
-    ticket.sla_alert_level = 0

@@ -358,7 +358,6 @@ def _reopen(session: Session, ticket: Ticket, now: datetime) -> None:
     """A reopened ticket gets a fresh resolution clock."""
     ticket.reopened_count += 1
     ticket.resolved_at = ticket.closed_at = None
-    ticket.sla_alert_level = 0
     policy = clock.policy_of(session, ticket)
     if policy is not None:
         clock.set_resolution_clock(ticket, policy, now)

@@ -14,6 +14,7 @@ from aftersales.tickets.jobs import sla_scan
 from aftersales.tickets.models import TicketStatus, TimelineEntry
 from aftersales.tickets.repository import QueueFilter, SlaState
 from aftersales.tickets.sla import Hours, add_business_seconds, business_seconds_between, end_of_business_day
+from tests.builders.auth import make_user
 from tests.builders.tickets import make_bot, make_ticket
 
 HOURS = Hours(9 * 60, 21 * 60)
@@ -137,6 +138,47 @@ class TestAlerts:
         assert any(f"#{ticket.id}" in t and "已超时" in t for t in texts)
         session.refresh(ticket)
         assert (ticket.sla_breached, ticket.sla_alert_level) == (True, 2)
+
+
+class TestAlertsAcrossClocks:
+    """Created 10:00: first response due 10:20 (warn 10:15), resolution due 21:00 (warn 18:15)."""
+
+    def _answer(self, session: Session, ticket_id: int, at: datetime) -> None:
+        agent = make_user(session)
+        service.add_comment(session, ticket_id=ticket_id, actor_id=agent.id, text="您好,马上为您处理", now=at)
+
+    def _alerts(self, session: Session, ticket_id: int) -> list[str]:
+        query = select(TimelineEntry.message).where(
+            TimelineEntry.ticket_id == ticket_id, TimelineEntry.kind == "sla"
+        )
+        return list(session.scalars(query.order_by(TimelineEntry.id)))
+
+    def test_warned_on_first_response_is_warned_again_near_the_resolution_deadline(
+        self, session: Session
+    ) -> None:
+        ticket = make_ticket(session, now=local(12, 10))
+        sla_scan(session, now=local(12, 10, 16).isoformat())
+        self._answer(session, ticket.id, local(12, 10, 18))
+        sla_scan(session, now=local(12, 18, 20).isoformat())
+        assert self._alerts(session, ticket.id) == ["SLA 即将超时", "SLA 即将超时"]
+
+    def test_breached_first_response_is_alerted_again_when_the_resolution_is_breached(
+        self, session: Session
+    ) -> None:
+        ticket = make_ticket(session, now=local(12, 10))
+        sla_scan(session, now=local(12, 10, 25).isoformat())
+        self._answer(session, ticket.id, local(12, 10, 30))
+        sla_scan(session, now=local(12, 21, 5).isoformat())
+        assert self._alerts(session, ticket.id)[-1] == "SLA 已超时"
+        assert self._alerts(session, ticket.id).count("SLA 已超时") == 2
+
+    def test_queue_shows_the_running_clock_while_the_breach_stays_on_record(self, session: Session) -> None:
+        ticket = make_ticket(session, now=local(12, 10))
+        sla_scan(session, now=local(12, 10, 25).isoformat())
+        self._answer(session, ticket.id, local(12, 10, 30))
+        rows = session.execute(repository.queue(QueueFilter(), now=local(12, 10, 35))).all()
+        state = next(state for t, state in rows if t.id == ticket.id)
+        assert (state, ticket.sla_breached, ticket.sla_alert_level) == (SlaState.OK, True, 0)
 
 
 class TestCounts:
