@@ -16,6 +16,8 @@ from aftersales.kit.time import SHANGHAI, utcnow
 from aftersales.tickets.models import OPEN_STATUSES, Handoff, RosterEntry, Shift, Ticket, TimelineEntry
 
 HANDOFF_LOOKBACK = timedelta(hours=6)
+# The handoff's "last note" is what an agent last wrote, never the system's own handoff entries.
+AGENT_NOTES = ("note", "comment")
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,11 @@ def hand_off(session: Session, *, shift_id: int, day: date, now: datetime | None
     day_text = day.isoformat()
     last_note = (
         select(TimelineEntry.message)
-        .where(TimelineEntry.ticket_id == Ticket.id, TimelineEntry.kind.in_(("note", "comment", "handoff")))
+        .where(
+            TimelineEntry.ticket_id == Ticket.id,
+            TimelineEntry.kind.in_(AGENT_NOTES),
+            TimelineEntry.actor_id.is_not(None),
+        )
         .order_by(TimelineEntry.id.desc())
         .limit(1)
         .scalar_subquery()

@@ -54,6 +54,18 @@ class TestHandoffAtShiftEnd:
         )
         assert (ticket.assignee_id, ticket.shift_id) == (late.id, shift(session, "evening").id)
 
+    def test_second_handoff_without_a_new_note_keeps_the_agents_note(self, session: Session) -> None:
+        early = rostered(session, "morning", "早班")
+        rostered(session, "evening", "晚班")
+        ticket = make_ticket(session, assignee_id=early.id, now=local(10))
+        service.add_comment(session, ticket_id=ticket.id, actor_id=early.id, text="等仓库回复", internal=True)
+        shift_handoff(session, now=local(16, 2).isoformat())
+        shift_handoff(session, now=local(0, 2, day=13).isoformat())
+        notes = session.scalars(
+            select(Handoff.last_note).where(Handoff.ticket_id == ticket.id).order_by(Handoff.id)
+        )
+        assert list(notes) == ["等仓库回复", "等仓库回复"]
+
     def test_resolved_tickets_are_not_handed_over(self, session: Session) -> None:
         early = rostered(session, "morning", "早班")
         rostered(session, "evening", "晚班")
