@@ -13,12 +13,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aftersales import __version__
 from aftersales.kit.errors import AftersalesError, NotAuthenticatedError
 from aftersales.registry import import_domain_modules, load_all_models
 
 log = logging.getLogger(__name__)
+
+# Starlette's own errors (no route, wrong method…) in the project's shape, with a Chinese detail.
+HTTP_ERRORS: dict[int, tuple[str, str]] = {
+    404: ("NotFound", "地址不存在"),
+    405: ("MethodNotAllowed", "不支持该请求方法"),
+}
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
@@ -57,6 +64,15 @@ def install_error_handlers(app: FastAPI) -> None:
         fields = _field_errors(exc)
         detail = "; ".join(f"{f['field']}: {f['reason']}" for f in fields)
         return _error_response(request, 422, "ValidationError", detail, fields=fields)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        name, detail = HTTP_ERRORS.get(exc.status_code, ("HTTPError", "请求无法处理"))
+        response = _error_response(
+            request, exc.status_code, name, f"{detail}: {request.method} {request.url.path}"
+        )
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(OverflowError)
     @app.exception_handler(DataError)
