@@ -14,6 +14,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: Any
+    raw: bytes = b""
 
 
 @dataclass
@@ -37,7 +38,7 @@ def receiving_server() -> Iterator[Receiver]:
                 self.send_response(503)
                 self.end_headers()
                 return
-            state.received.append(Received(self.path, dict(self.headers), json.loads(raw or b"null")))
+            state.received.append(Received(self.path, dict(self.headers), json.loads(raw or b"null"), raw))
             self.send_response(state.status_code)
             self.send_header("Content-Type", "application/json")
             self.end_headers()

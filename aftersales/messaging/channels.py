@@ -4,9 +4,12 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable
 from typing import Protocol
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import httpx
+from sqlalchemy.orm import Session, object_session
 
 from aftersales.config import get_settings
 from aftersales.messaging.models import OutboxMessage
@@ -55,17 +58,47 @@ def post_json(url: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
     return response
 
 
+# A secret owner (e.g. a ticket group's bot) -> its signing secret, looked up at delivery time.
+SecretLookup = Callable[[Session, int], str | None]
+_secret_lookups: dict[str, SecretLookup] = {}
+
+
+def register_secret_lookup(kind: str, lookup: SecretLookup) -> None:
+    _secret_lookups[kind] = lookup
+
+
+def signed_by(url: str, kind: str, owner_id: int) -> str:
+    """``url#signer=<kind>:<id>``: the outbox row names whose secret signs, never the secret."""
+    return f"{url}#{urlencode({'signer': f'{kind}:{owner_id}'})}"
+
+
+def _url_and_secret(message: OutboxMessage) -> tuple[str, str]:
+    """The URL to post and the secret to sign with: the named owner's, else the global one."""
+    parts = urlsplit(message.destination)
+    signer = parse_qs(parts.fragment).get("signer", [None])[0]
+    if signer is None:
+        return message.destination, get_settings().secret_key
+    kind, _, owner_id = signer.partition(":")
+    session = object_session(message)
+    lookup = _secret_lookups.get(kind)
+    secret = lookup(session, int(owner_id)) if lookup and session and owner_id.isdigit() else None
+    if not secret:
+        raise DeliveryError(f"no signing secret for {signer}")
+    return urlunsplit(parts._replace(fragment="")), secret
+
+
 class SignedWebhook:
-    """Generic JSON webhook, HMAC-signed with the shop's secret, carrying the idempotency key."""
+    """Generic JSON webhook, HMAC-signed (with its owner's secret or the global one), carrying the
+    idempotency key."""
 
     def send(self, message: OutboxMessage) -> None:
+        url, secret = _url_and_secret(message)
         body = json.dumps(message.payload, ensure_ascii=False, separators=(",", ":")).encode()
-        secret = get_settings().secret_key
         headers = {
             "X-Aftersales-Signature": sign(body, secret, int(time.time())),
             "Idempotency-Key": message.idempotency_key,
         }
-        post_json(message.destination, body, headers)
+        post_json(url, body, headers)
 
 
 register_channel("webhook", SignedWebhook())

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 import aftersales.messaging.bots  # noqa: F401  (registers the wecom/dingtalk/feishu channels)
 from aftersales.messaging.bots import BOT_CHANNELS, text_payload, with_secret
+from aftersales.messaging.channels import register_secret_lookup, signed_by
 from aftersales.messaging.service import queue_message
 from aftersales.tickets import defaults
 from aftersales.tickets.errors import GroupNotFoundError
@@ -62,13 +63,30 @@ def notify_group(
         queue_message(
             session,
             channel=bot.channel,
-            destination=with_secret(bot.url, bot.secret) if bot.channel in BOT_CHANNELS else bot.url,
+            destination=_destination(bot),
             payload=payload,
             idempotency_key=f"{idempotency_key}:bot{bot.id}",
             subject=subject,
         )
         count += 1
     return count
+
+
+def _destination(bot: GroupBot) -> str:
+    """Chat robots carry their secret on the URL (their adapters sign with it); the generic
+    webhook names its bot instead, and the secret is read from the bot row at delivery."""
+    if bot.channel in BOT_CHANNELS:
+        return with_secret(bot.url, bot.secret)
+    return signed_by(bot.url, BOT_SECRET, bot.id) if bot.secret else bot.url
+
+
+def _bot_secret(session: Session, bot_id: int) -> str | None:
+    bot = session.get(GroupBot, bot_id)
+    return bot.secret if bot else None
+
+
+BOT_SECRET = "ticket_bot"
+register_secret_lookup(BOT_SECRET, _bot_secret)
 
 
 def _webhook_payload(group: TicketGroup, text: str) -> dict[str, Any]:
