@@ -187,6 +187,18 @@ def feedback_board(
     return [schemas.FeedbackRead.model_validate(i) for i in items]
 
 
+@router.post("/api/ticket-feedback/{feedback_id}/acknowledge", response_model=schemas.FeedbackRead)
+def acknowledge_feedback(session: SessionDep, user: RequireAgent, feedback_id: int) -> schemas.FeedbackRead:
+    item = feedback.acknowledge_feedback(session, feedback_id=feedback_id, actor_id=user.id)
+    return schemas.FeedbackRead.model_validate(item)
+
+
+@router.post("/api/ticket-feedback/{feedback_id}/close", response_model=schemas.FeedbackRead)
+def close_feedback(session: SessionDep, user: RequireAgent, feedback_id: int) -> schemas.FeedbackRead:
+    item = feedback.close_feedback(session, feedback_id=feedback_id, actor_id=user.id)
+    return schemas.FeedbackRead.model_validate(item)
+
+
 @router.post("/api/ticket-feedback/{feedback_id}/answer", response_model=schemas.FeedbackRead)
 def answer_feedback(
     session: SessionDep, user: RequireAgent, feedback_id: int, data: schemas.FeedbackAnswer
@@ -248,6 +260,12 @@ def update_taxonomy(
     )
 
 
+@router.delete("/api/ticket-taxonomy/{node_id}", status_code=204)
+def delete_taxonomy(session: SessionDep, user: RequireSupervisor, node_id: int) -> Response:
+    config.delete_taxonomy_node(session, node_id=node_id)
+    return Response(status_code=204)
+
+
 # ---- SLA policies ---------------------------------------------------------------------------
 
 
@@ -296,6 +314,17 @@ def update_shift(
     session: SessionDep, user: RequireSupervisor, shift_id: int, data: schemas.ShiftIn
 ) -> schemas.ShiftRead:
     return schemas.ShiftRead.model_validate(config.save_shift(session, data=data, shift_id=shift_id))
+
+
+@router.delete("/api/shifts/{shift_id}", status_code=204)
+def delete_shift(session: SessionDep, user: RequireSupervisor, shift_id: int) -> Response:
+    config.delete_shift(session, shift_id=shift_id)
+    return Response(status_code=204)
+
+
+@router.get("/api/shifts/roster", response_model=list[schemas.RosterRead])
+def list_roster(session: SessionDep, user: RequireAgent) -> list[schemas.RosterRead]:
+    return [schemas.RosterRead.model_validate(e) for e in config.roster(session)]
 
 
 @router.put("/api/shifts/roster/{user_id}", status_code=204)
@@ -359,6 +388,19 @@ def create_group(session: SessionDep, user: RequireAdmin, data: schemas.GroupIn)
     return schemas.GroupRead.model_validate(config.create_group(session, data=data))
 
 
+@router.patch("/api/ticket-groups/{group_code}", response_model=schemas.GroupRead)
+def update_group(
+    session: SessionDep, user: RequireAdmin, group_code: str, data: schemas.GroupUpdate
+) -> schemas.GroupRead:
+    return schemas.GroupRead.model_validate(config.update_group(session, group_code=group_code, data=data))
+
+
+@router.delete("/api/ticket-groups/{group_code}", status_code=204)
+def delete_group(session: SessionDep, user: RequireAdmin, group_code: str) -> Response:
+    config.delete_group(session, group_code=group_code)
+    return Response(status_code=204)
+
+
 @router.get("/api/ticket-groups/{group_code}/bots", response_model=list[schemas.BotRead])
 def list_bots(session: SessionDep, user: RequireSupervisor, group_code: str) -> list[schemas.BotRead]:
     return [config.bot_read(b) for b in config.bots(session, group_code=group_code)]
@@ -367,6 +409,13 @@ def list_bots(session: SessionDep, user: RequireSupervisor, group_code: str) -> 
 @router.post("/api/ticket-groups/{group_code}/bots", response_model=schemas.BotRead, status_code=201)
 def add_bot(session: SessionDep, user: RequireAdmin, group_code: str, data: schemas.BotIn) -> schemas.BotRead:
     return config.bot_read(config.add_bot(session, group_code=group_code, data=data))
+
+
+@router.patch("/api/ticket-bots/{bot_id}", response_model=schemas.BotRead)
+def update_bot(
+    session: SessionDep, user: RequireAdmin, bot_id: int, data: schemas.BotUpdate
+) -> schemas.BotRead:
+    return config.bot_read(config.update_bot(session, bot_id=bot_id, data=data))
 
 
 @router.delete("/api/ticket-bots/{bot_id}", status_code=204)

@@ -309,6 +309,18 @@ def answer_feedback(
     return RedirectResponse(f"/console/tickets/feedback?department={item.department}", status_code=303)
 
 
+@router.post("/feedback/{feedback_id}/acknowledge")
+def acknowledge_feedback(session: SessionDep, user: CurrentUser, feedback_id: int) -> Response:
+    item = feedback.acknowledge_feedback(session, feedback_id=feedback_id, actor_id=user.id)
+    return RedirectResponse(f"/console/tickets/feedback?department={item.department}", status_code=303)
+
+
+@router.post("/feedback/{feedback_id}/close")
+def close_feedback(session: SessionDep, user: CurrentUser, feedback_id: int) -> Response:
+    item = feedback.close_feedback(session, feedback_id=feedback_id, actor_id=user.id)
+    return RedirectResponse(f"/console/tickets/feedback?department={item.department}", status_code=303)
+
+
 @router.get("/{ticket_id}", response_class=HTMLResponse)
 def detail(request: Request, session: SessionDep, user: CurrentUser, ticket_id: int) -> Response:
     ticket = service.get_ticket(session, ticket_id)

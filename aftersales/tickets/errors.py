@@ -33,3 +33,8 @@ class UnknownCategoryError(InvalidInputError):
 class FeedbackAlreadyAnsweredError(ConflictError):
     def __init__(self) -> None:
         super().__init__("该反馈已答复")
+
+
+class FeedbackClosedError(ConflictError):
+    def __init__(self) -> None:
+        super().__init__("该反馈已关闭")

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 from aftersales.kit.errors import InvalidInputError, NotFoundError
 from aftersales.kit.time import utcnow
 from aftersales.tickets.defaults import DEPARTMENTS
-from aftersales.tickets.errors import FeedbackAlreadyAnsweredError
+from aftersales.tickets.errors import FeedbackAlreadyAnsweredError, FeedbackClosedError
 from aftersales.tickets.groups import notify_group
 from aftersales.tickets.models import FeedbackItem, FeedbackStatus, TicketGroup
 from aftersales.tickets.service import add_timeline_entry, get_ticket
@@ -67,11 +67,35 @@ def get_feedback(session: Session, feedback_id: int) -> FeedbackItem:
 
 
 def acknowledge_feedback(session: Session, *, feedback_id: int, actor_id: int) -> FeedbackItem:
+    """The department has taken it on (a repeat is a no-op); the ticket's timeline says so."""
     item = get_feedback(session, feedback_id)
+    if item.status in (FeedbackStatus.ANSWERED, FeedbackStatus.CLOSED):
+        raise FeedbackAlreadyAnsweredError()
     if item.status == FeedbackStatus.OPEN:
         item.status = FeedbackStatus.ACKNOWLEDGED
-        session.flush()
+        _note(session, item, actor_id, f"部门已受理(反馈 #{item.id})")
     return item
+
+
+def close_feedback(session: Session, *, feedback_id: int, actor_id: int) -> FeedbackItem:
+    """Ends the loop (after the answer, or when the problem went away); it leaves the board."""
+    item = get_feedback(session, feedback_id)
+    if item.status == FeedbackStatus.CLOSED:
+        raise FeedbackClosedError()
+    item.status = FeedbackStatus.CLOSED
+    _note(session, item, actor_id, f"反馈已关闭(反馈 #{item.id})")
+    return item
+
+
+def _note(session: Session, item: FeedbackItem, actor_id: int, message: str, **data: str) -> None:
+    add_timeline_entry(
+        session,
+        ticket_id=item.ticket_id,
+        actor_id=actor_id,
+        kind="feedback",
+        message=message,
+        data={"feedback_id": item.id, "department": item.department, "status": str(item.status), **data},
+    )
 
 
 def answer_feedback(session: Session, *, feedback_id: int, answer: str, actor_id: int) -> FeedbackItem:
@@ -83,12 +107,5 @@ def answer_feedback(session: Session, *, feedback_id: int, answer: str, actor_id
     item.status = FeedbackStatus.ANSWERED
     item.answered_by_id = actor_id
     item.answered_at = utcnow()
-    add_timeline_entry(
-        session,
-        ticket_id=item.ticket_id,
-        actor_id=actor_id,
-        kind="feedback",
-        message=f"部门答复(反馈 #{item.id}):{answer}",
-        data={"feedback_id": item.id, "department": item.department, "answer": answer},
-    )
+    _note(session, item, actor_id, f"部门答复(反馈 #{item.id}):{answer}", answer=answer)
     return item

@@ -235,14 +235,14 @@ def customer_tickets(
 
 
 def feedback_board(session: Session, *, department: str | None, open_only: bool = True) -> list[FeedbackItem]:
-    """Feedback grouped for the department view: by SKU, then category, newest first within."""
+    """Feedback grouped for the department view: by SKU, then category, newest first within;
+    ``open_only`` leaves out closed items."""
     statement = select(FeedbackItem)
     if department:
         statement = statement.where(FeedbackItem.department == department)
     if open_only:
-        statement = statement.where(
-            FeedbackItem.status.in_((FeedbackStatus.OPEN, FeedbackStatus.ACKNOWLEDGED))
-        )
+        # Answered items stay until closed: the loop is open until someone closes it.
+        statement = statement.where(FeedbackItem.status != FeedbackStatus.CLOSED)
     statement = statement.order_by(
         FeedbackItem.sku_code.is_(None),
         FeedbackItem.sku_code,

@@ -263,6 +263,13 @@ class RosterIn(BaseModel):
     shift_id: int | None
 
 
+class RosterRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    user_id: int
+    shift_id: int
+
+
 class RoutingRuleIn(BaseModel):
     name: str = Field(min_length=1, max_length=64)
     position: int = 100
@@ -295,6 +302,11 @@ class GroupIn(BaseModel):
     kind: GroupKind = GroupKind.TEAM
 
 
+class GroupUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=64)
+    kind: GroupKind | None = None
+
+
 class GroupRead(GroupIn):
     model_config = ConfigDict(from_attributes=True)
 
@@ -313,6 +325,15 @@ class BotIn(BaseModel):
         if value not in BOT_CHANNELS:
             raise ValueError(f"渠道应为 {'/'.join(BOT_CHANNELS)}")
         return value
+
+
+class BotUpdate(BaseModel):
+    """Fields left out stay as they are; ``secret: ""`` removes the signing secret."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=64)
+    url: str | None = Field(default=None, min_length=8, max_length=400, pattern=r"^https?://")
+    secret: str | None = Field(default=None, max_length=200)
+    is_active: bool | None = None
 
 
 class BotRead(BaseModel):

@@ -12,12 +12,17 @@ from sqlalchemy.orm import Session
 
 from aftersales.kit.errors import ConflictError, InvalidInputError, NotFoundError
 from aftersales.tickets import schemas, shifts
+from aftersales.tickets.defaults import GROUPS
 from aftersales.tickets.models import (
+    OPEN_STATUSES,
     GroupBot,
+    Handoff,
+    RosterEntry,
     RoutingRule,
     Shift,
     SlaPolicy,
     TaxonomyNode,
+    Ticket,
     TicketGroup,
     TicketSettings,
 )
@@ -29,6 +34,17 @@ def _get(session: Session, model: Any, row_id: int, label: str) -> Any:
     if row is None:
         raise NotFoundError(f"{label}不存在: {row_id}")
     return row
+
+
+def _count(session: Session, model: Any, *conditions: Any) -> int:
+    return session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
+
+
+def _refuse_in_use(label: str, uses: dict[str, int], hint: str = "") -> None:
+    """Deleting what other rows still point at would lose history: 409 naming what uses it."""
+    used = [f"{name} {n}" for name, n in uses.items() if n]
+    if used:
+        raise ConflictError(f"{label}仍在使用({'、'.join(used)}),不能删除" + hint)
 
 
 def _flush_unique(session: Session, message: str) -> None:
@@ -84,6 +100,20 @@ def update_taxonomy_node(session: Session, *, node_id: int, data: schemas.Taxono
             child.path = node.path + child.path[len(old_path) :]
     _flush_unique(session, f"分类已存在: {node.path}")
     return node
+
+
+def delete_taxonomy_node(session: Session, *, node_id: int) -> None:
+    """Only an unused leaf goes; a node tickets were filed under is deactivated instead."""
+    node: TaxonomyNode = _get(session, TaxonomyNode, node_id, "分类")
+    columns = (Ticket.category, Ticket.subcategory, Ticket.detail)
+    filed = [column == part for column, part in zip(columns, node.path.split("/"), strict=False)]
+    uses = {
+        "下级分类": _count(session, TaxonomyNode, TaxonomyNode.parent_id == node.id),
+        "工单": _count(session, Ticket, *filed),
+    }
+    _refuse_in_use("分类", uses, ",可改为停用")
+    session.delete(node)
+    session.flush()
 
 
 def taxonomy_tree(session: Session) -> dict[str, dict[str, list[str]]]:
@@ -146,6 +176,24 @@ def save_shift(session: Session, *, data: schemas.ShiftIn, shift_id: int | None 
     return shift
 
 
+def delete_shift(session: Session, *, shift_id: int) -> None:
+    shift: Shift = _get(session, Shift, shift_id, "班次")
+    uses = {
+        "排班": _count(session, RosterEntry, RosterEntry.shift_id == shift.id),
+        "未结工单": _count(session, Ticket, Ticket.shift_id == shift.id, Ticket.status.in_(OPEN_STATUSES)),
+        "交接记录": _count(
+            session, Handoff, (Handoff.from_shift_id == shift.id) | (Handoff.to_shift_id == shift.id)
+        ),
+    }
+    _refuse_in_use("班次", uses)
+    session.delete(shift)
+    session.flush()
+
+
+def roster(session: Session) -> list[RosterEntry]:
+    return list(session.scalars(select(RosterEntry).order_by(RosterEntry.shift_id, RosterEntry.user_id)))
+
+
 def set_roster(session: Session, *, user_id: int, shift_id: int | None) -> None:
     from aftersales.auth.models import User
 
@@ -196,16 +244,59 @@ def create_group(session: Session, *, data: schemas.GroupIn) -> TicketGroup:
     return group
 
 
+def update_group(session: Session, *, group_code: str, data: schemas.GroupUpdate) -> TicketGroup:
+    group = group_by_code(session, group_code)
+    for name, value in data.model_dump(exclude_none=True).items():
+        setattr(group, name, value)
+    session.flush()
+    return group
+
+
+BUILT_IN_GROUPS = frozenset(code for code, _, _ in GROUPS)
+
+
+def delete_group(session: Session, *, group_code: str) -> None:
+    """Built-in groups (routing defaults, departments) stay; others go once nothing points at them."""
+    group = group_by_code(session, group_code)
+    if group.code in BUILT_IN_GROUPS:
+        raise ConflictError(f"内置处理组不能删除: {group.code}")
+    rules = (RoutingRule.set_group_code == group.code) | (RoutingRule.cc_group_code == group.code)
+    uses = {
+        "工单": _count(session, Ticket, Ticket.group_id == group.id),
+        "机器人": _count(session, GroupBot, GroupBot.group_id == group.id, GroupBot.is_active.is_(True)),
+        "分派规则": _count(session, RoutingRule, rules),
+    }
+    _refuse_in_use("处理组", uses)
+    session.delete(group)
+    session.flush()
+
+
 def bots(session: Session, *, group_code: str) -> list[GroupBot]:
     group = group_by_code(session, group_code)
     return list(session.scalars(select(GroupBot).where(GroupBot.group_id == group.id).order_by(GroupBot.id)))
 
 
-def add_bot(session: Session, *, group_code: str, data: schemas.BotIn) -> GroupBot:
-    if data.channel == "dingtalk" and "access_token=" not in data.url:
+def _check_bot_url(channel: str, url: str) -> None:
+    if channel == "dingtalk" and "access_token=" not in url:
         raise InvalidInputError("url", "钉钉机器人地址应包含 access_token")
+
+
+def add_bot(session: Session, *, group_code: str, data: schemas.BotIn) -> GroupBot:
+    _check_bot_url(data.channel, data.url)
     bot = GroupBot(group_id=group_by_code(session, group_code).id, is_active=True, **data.model_dump())
     session.add(bot)
+    session.flush()
+    return bot
+
+
+def update_bot(session: Session, *, bot_id: int, data: schemas.BotUpdate) -> GroupBot:
+    bot: GroupBot = _get(session, GroupBot, bot_id, "机器人")
+    changes = data.model_dump(exclude_none=True)
+    if "secret" in changes:
+        changes["secret"] = changes["secret"] or None
+    for name, value in changes.items():
+        setattr(bot, name, value)
+    _check_bot_url(bot.channel, bot.url)
     session.flush()
     return bot
 

@@ -186,6 +186,42 @@ class TestFeedbackLoop:
         assert [b["id"] for b in board] == [item["id"]]
         assert "已加厚包装" in timeline[-1]["message"]
 
+    def test_feedback_goes_through_acknowledged_answered_and_closed(
+        self, client: TestClient, auth_headers: Headers, session: Session
+    ) -> None:
+        headers = auth_headers(Role.AGENT)
+        tid = create(client, headers, shop_id=make_shop(session).id)["id"]
+        item = client.post(
+            f"/api/tickets/{tid}/feedback",
+            json={"department": "warehouse", "content": "连续错发"},
+            headers=headers,
+        ).json()
+        base = f"/api/ticket-feedback/{item['id']}"
+        statuses = [
+            client.post(f"{base}/acknowledge", headers=headers).json()["status"],
+            client.post(f"{base}/answer", json={"answer": "已调整库位"}, headers=headers).json()["status"],
+            client.post(f"{base}/close", headers=headers).json()["status"],
+        ]
+        timeline = client.get(f"/api/tickets/{tid}", headers=headers).json()["timeline"]
+        assert statuses == ["acknowledged", "answered", "closed"]
+        assert [e["message"][:6] for e in timeline if e["kind"] == "feedback"][1:] == [
+            "部门已受理(",
+            "部门答复(反",
+            "反馈已关闭(",
+        ]
+
+    def test_closing_a_closed_feedback_is_a_409(
+        self, client: TestClient, auth_headers: Headers, session: Session
+    ) -> None:
+        headers = auth_headers(Role.AGENT)
+        tid = create(client, headers, shop_id=make_shop(session).id)["id"]
+        item = client.post(
+            f"/api/tickets/{tid}/feedback", json={"department": "product", "content": "x"}, headers=headers
+        ).json()
+        client.post(f"/api/ticket-feedback/{item['id']}/close", headers=headers)
+        response = client.post(f"/api/ticket-feedback/{item['id']}/close", headers=headers)
+        assert (response.status_code, response.json()["detail"]) == (409, "该反馈已关闭")
+
     def test_unknown_department_is_a_422(
         self, client: TestClient, auth_headers: Headers, session: Session
     ) -> None:

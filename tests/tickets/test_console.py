@@ -130,6 +130,27 @@ class TestBoards:
         assert "CUP-1 · 商品问题" in page.text
         assert session.get(FeedbackItem, item.id).status == "answered"  # type: ignore[union-attr]
 
+    def test_feedback_board_acknowledges_answers_and_closes(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        ticket = make_ticket(session)
+        item = raise_feedback(
+            session, ticket_id=ticket.id, department="design", content="详情页尺寸标错", actor_id=None
+        )
+        headers = auth_headers(Role.AGENT)
+        base = f"/console/tickets/feedback/{item.id}"
+        opened = client.get("/console/tickets/feedback?department=design", headers=headers).text
+        client.post(f"{base}/acknowledge", headers=headers)
+        client.post(f"{base}/answer", data={"answer": "已改为 40cm"}, headers=headers)
+        answered = client.get("/console/tickets/feedback?department=design", headers=headers).text
+        client.post(f"{base}/close", headers=headers)
+        closed = client.get("/console/tickets/feedback?department=design", headers=headers).text
+        assert (f"{base}/acknowledge" in opened, "已改为 40cm" in answered, f"{base}/close" in closed) == (
+            True,
+            True,
+            False,
+        )
+
 
 class TestAssignForm:
     def test_reassign_form_changes_the_assignee(
