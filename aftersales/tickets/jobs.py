@@ -1,16 +1,17 @@
-"""Background work: SLA alerts (set-based, every minute) and the handoff at each shift's end."""
+"""Background work: SLA alerts and due follow-ups (set-based, every minute) and the handoff at
+each shift's end."""
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, literal, select, update
+from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from aftersales.jobs import job
 from aftersales.kit.time import utcnow
 from aftersales.tickets import shifts
 from aftersales.tickets.groups import notify_group
-from aftersales.tickets.models import Ticket, TicketGroup, TimelineEntry
+from aftersales.tickets.models import RANK_FOLLOW_UP_DUE, RANK_NORMAL, Ticket, TicketGroup, TimelineEntry
 from aftersales.tickets.repository import ACTIVE_CLOCK
 
 ALERT_LIST_LIMIT = 10
@@ -85,6 +86,39 @@ def _alert_groups(session: Session, level: int, ids: list[int], at: datetime) ->
             text=f"【SLA {label}】{len(lines)} 张工单\n" + "\n".join(lines[:ALERT_LIST_LIMIT]) + more,
             idempotency_key=f"sla:{level}:{code}:{slot}:{ids[0]}",
         )
+
+
+@job("tickets.follow_up_due", every=timedelta(minutes=1))
+def follow_up_due(session: Session, now: str | None = None) -> dict[str, Any]:
+    """Due follow-ups rise to the top of the queue and tell the assignee on the timeline, once
+    per scheduled time (rescheduling or replying puts the rank back)."""
+    at = datetime.fromisoformat(now) if now else utcnow()
+    statement = (
+        update(Ticket)
+        .where(Ticket.is_open.is_(True), Ticket.follow_up_at <= at, Ticket.queue_rank == RANK_NORMAL)
+        .values(queue_rank=RANK_FOLLOW_UP_DUE)
+        .returning(Ticket.id)
+        .execution_options(synchronize_session=False)
+    )
+    ids = sorted(session.scalars(statement))
+    if ids:
+        note = func.coalesce(literal(":") + Ticket.follow_up_note, "")
+        session.execute(
+            insert(TimelineEntry).from_select(
+                ["ticket_id", "actor_id", "kind", "message", "is_internal", "data", "created_at"],
+                select(
+                    Ticket.id,
+                    literal(None, TimelineEntry.actor_id.type),
+                    literal("follow_up_due"),
+                    literal("预约跟进已到期,请处理人跟进") + note,
+                    literal(True),
+                    literal({}, TimelineEntry.data.type),
+                    literal(at, TimelineEntry.created_at.type),
+                ).where(Ticket.id.in_(ids)),
+            )
+        )
+        session.expire_all()
+    return {"due": len(ids)}
 
 
 @job("tickets.shift_handoff", every=timedelta(minutes=5))

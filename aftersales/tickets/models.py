@@ -91,6 +91,10 @@ OPEN_STATUSES = (
 # Sort key of paused and clock-less tickets: after every real deadline, on both databases.
 QUEUE_END = datetime(9999, 1, 1, tzinfo=UTC)
 
+# ``queue_rank``: tickets whose follow-up came due sort before every other ticket of the queue.
+RANK_FOLLOW_UP_DUE = 0
+RANK_NORMAL = 1
+
 
 class Severity(enum.StrEnum):
     LOW = "low"
@@ -258,6 +262,7 @@ class Ticket(Base):
         Index("ix_tickets_status_sla_due_at", "status", "sla_due_at"),
         # The queue: open tickets in deadline order, alone or per group / assignee / shift / status.
         Index("ix_tickets_is_open_queue_at", "is_open", "queue_at", "id"),
+        Index("ix_tickets_is_open_queue_rank_queue_at", "is_open", "queue_rank", "queue_at", "id"),
         Index("ix_tickets_group_id_is_open_queue_at", "group_id", "is_open", "queue_at"),
         Index("ix_tickets_assignee_id_is_open_queue_at", "assignee_id", "is_open", "queue_at"),
         Index("ix_tickets_shift_id_is_open_queue_at", "shift_id", "is_open", "queue_at"),
@@ -300,6 +305,9 @@ class Ticket(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
     queue_at: Mapped[datetime] = mapped_column(UTCDateTime, default=QUEUE_END, comment="deadline order")
+    queue_rank: Mapped[int] = mapped_column(
+        Integer, default=RANK_NORMAL, server_default=str(RANK_NORMAL), comment="0 follow-up due, 1 normal"
+    )
     sla_policy_id: Mapped[int | None] = mapped_column(
         ForeignKey("ticket_sla_policies.id", ondelete="SET NULL")
     )

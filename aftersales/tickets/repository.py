@@ -158,6 +158,9 @@ def _search(q: str) -> ColumnElement[bool]:
 def _ordering(f: QueueFilter) -> list[Any]:
     if f.sort == QueueSort.SLA:
         key: list[Any] = [Ticket.queue_at]
+        if not f.descending:
+            # Due follow-ups first (stored rank, set by the follow-up job), then by deadline.
+            return [Ticket.queue_rank, *key, Ticket.id]
     elif f.sort == QueueSort.PRIORITY:
         key = [Ticket.priority, Ticket.queue_at]
     elif f.sort == QueueSort.CREATED:

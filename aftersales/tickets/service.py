@@ -27,6 +27,7 @@ from aftersales.tickets.groups import ensure_defaults as ensure_defaults
 from aftersales.tickets.groups import group_by_code as group_by_code
 from aftersales.tickets.groups import notify_group as notify_group
 from aftersales.tickets.models import (
+    RANK_NORMAL,
     Severity,
     TaxonomyNode,
     Ticket,
@@ -415,6 +416,7 @@ def add_comment(
         transition(session, ticket_id=ticket.id, to=S.IN_PROGRESS, actor_id=actor_id, now=now)
     if not internal and ticket.follow_up_at is not None and ticket.follow_up_at <= now:
         ticket.follow_up_at = ticket.follow_up_note = None
+        ticket.queue_rank = RANK_NORMAL
     ticket.updated_at = now
     kind = "note" if internal else "comment"
     return add_timeline_entry(
@@ -486,10 +488,12 @@ def update_fields(session: Session, *, ticket_id: int, actor_id: int, **changes:
 def schedule_follow_up(
     session: Session, *, ticket_id: int, actor_id: int, at: datetime, note: str | None = None
 ) -> Ticket:
-    """隔日跟进: the ticket comes back to the top of the queue at ``at``."""
+    """隔日跟进: at ``at`` the job ``tickets.follow_up_due`` brings the ticket back to the top of
+    the queue and notes it for the assignee; a reply after that clears it."""
     ticket = get_ticket(session, ticket_id)
     ticket.follow_up_at = at
     ticket.follow_up_note = (note or "")[:200] or None
+    ticket.queue_rank = RANK_NORMAL  # the job raises it again when the new time comes
     add_timeline_entry(
         session,
         ticket_id=ticket.id,
