@@ -19,6 +19,7 @@ from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.pagination import PageDep
 from aftersales.kit.time import SHANGHAI, utcnow
 from aftersales.orders import repository as order_repository
+from aftersales.orders import service as order_service
 from aftersales.orders.models import Order
 from aftersales.orders.schemas import OrderDetail
 from aftersales.tickets import feedback, repository, service, shifts
@@ -168,11 +169,19 @@ def _handed_to_me(session: Session, user_id: int) -> list[tuple[Any, Ticket]]:
 
 @router.get("/new", response_class=HTMLResponse)
 def new_ticket(
-    request: Request, session: SessionDep, user: CurrentUser, order_no: str | None = None
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    order_no: str | None = None,
+    order_id: int | None = None,
 ) -> Response:
-    """Paste the order number (or open from an order), then one click on the problem type."""
+    """Paste the order number, or come from the order page's 「新建工单」 (``order_id``, exact),
+    then one click on the problem type."""
     orders: list[Order] = []
-    if order_no:
+    if order_id is not None:
+        orders = [order_service.get_order(session, order_id)]
+        order_no = orders[0].source_id
+    elif order_no:
         text = order_no.strip()
         orders = list(session.scalars(select(Order).where(Order.source_id == text).limit(5)))
     shops = {s.id: s for s in session.scalars(select(Shop).order_by(Shop.id))}

@@ -61,6 +61,17 @@ class TestCreateFromOrder:
             True,
         )
 
+    def test_order_page_links_to_the_create_form_prefilled_for_that_order(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        order = make_order(session)
+        headers = auth_headers(Role.AGENT)
+        order_page = client.get(f"/console/orders/{order.id}", headers=headers).text
+        form = client.get(f"/console/tickets/new?order_id={order.id}", headers=headers).text
+        assert f'href="/console/tickets/new?order_id={order.id}"' in order_page
+        assert 'data-testid="order-found"' in form
+        assert f'name="order_id" value="{order.id}"' in form
+
 
 class TestDetailPage:
     def test_detail_shows_the_order_parcels_and_tracking_beside_the_ticket(
