@@ -9,7 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.auth.models import Role
+from aftersales.kit.time import utcnow
 from aftersales.tickets import service, shifts
+from aftersales.tickets.jobs import shift_handoff
 from aftersales.tickets.models import Shift
 from tests.builders import make_order, make_user
 from tests.builders.auth import PASSWORD
@@ -51,7 +53,12 @@ def seed_order_and_agents(session: Session) -> dict[str, Any]:
     order = make_order(session)
     agent = make_user(session, role=Role.AGENT, display_name="早班小王")
     colleague = make_user(session, role=Role.AGENT, display_name="中班小李")
-    return {"order_no": order.source_id, "agent": agent.username, "colleague": colleague.display_name}
+    return {
+        "order_id": order.id,
+        "order_no": order.source_id,
+        "agent": agent.username,
+        "colleague": colleague.display_name,
+    }
 
 
 def test_agent_creates_from_an_order_assigns_replies_and_resolves(
@@ -78,6 +85,18 @@ def test_agent_creates_from_an_order_assigns_replies_and_resolves(
     assert "处理中 → 已解决" in timeline
 
 
+def test_ticket_is_created_from_the_order_page_in_two_clicks(
+    live_server: LiveServer, browser_page: Any
+) -> None:
+    seeded = live_server.seed(seed_order_and_agents)
+    page = browser_page
+    login(page, live_server.url, seeded["agent"], f"/console/orders/{seeded['order_id']}")
+    page.get_by_test_id("new-ticket").click()
+    page.get_by_role("button", name="退货·质量问题").click()
+    shows(page, page.get_by_test_id("ticket-status"), "新建")
+    expect(page.locator("h1")).to_contain_text(seeded["order_no"])
+
+
 def seed_shift_work(session: Session) -> dict[str, Any]:
     by_code = {s.code: s.id for s in session.scalars(select(Shift))}
     early = make_user(session, role=Role.AGENT, display_name="早班小王")
@@ -99,7 +118,32 @@ def seed_shift_work(session: Session) -> dict[str, Any]:
     service.add_comment(
         session, ticket_id=ticket.id, actor_id=early.id, text="仓库明早确认库存", internal=True
     )
-    return {"lead": lead.username, "late": late.username, "ticket_id": ticket.id}
+    return {
+        "lead": lead.username,
+        "late": late.username,
+        "ticket_id": ticket.id,
+        "morning": by_code["morning"],
+    }
+
+
+def run_shift_end_job(session: Session, shift_id: int) -> None:
+    """The periodic job, run for the instant the morning shift last ended (as the worker would)."""
+    ended = shifts.last_end(session.get_one(Shift, shift_id), utcnow()).ends_at
+    shift_handoff(session, now=ended.isoformat())
+
+
+def test_shift_end_job_hands_tickets_to_the_next_shift_who_sees_them_first(
+    live_server: LiveServer, browser_page: Any
+) -> None:
+    seeded = live_server.seed(seed_shift_work)
+    live_server.seed(lambda session: run_shift_end_job(session, seeded["morning"]))
+    page = browser_page
+    login(page, live_server.url, seeded["late"], "/console/tickets")
+    handed = page.get_by_test_id("handed-to-me")
+    shows(page, handed, "尺码不符待换货")
+    expect(handed).to_contain_text("仓库明早确认库存")
+    queue_row = page.locator(f"tr[data-ticket='{seeded['ticket_id']}']")
+    assert handed.bounding_box()["y"] < queue_row.bounding_box()["y"]
 
 
 def test_shift_end_hands_unresolved_tickets_to_the_next_shift(
