@@ -99,7 +99,7 @@ def _note(session: Session, item: FeedbackItem, actor_id: int, message: str, **d
 
 
 def answer_feedback(session: Session, *, feedback_id: int, answer: str, actor_id: int) -> FeedbackItem:
-    """The department's answer closes the loop: it lands on the ticket's timeline."""
+    """The department's answer lands on the ticket's timeline; the item stays on the board until closed."""
     item = get_feedback(session, feedback_id)
     if item.status in (FeedbackStatus.ANSWERED, FeedbackStatus.CLOSED):
         raise FeedbackAlreadyAnsweredError()

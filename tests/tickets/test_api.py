@@ -165,17 +165,28 @@ class TestRoles:
         assert (response.status_code, "colour" in response.text) == (422, True)
 
 
+def raise_item(
+    client: TestClient, headers: dict[str, str], session: Session, **body: str
+) -> tuple[int, dict]:  # type: ignore[type-arg]
+    """A ticket and a feedback item raised from it through the API."""
+    tid = create(client, headers, shop_id=make_shop(session).id)["id"]
+    response = client.post(f"/api/tickets/{tid}/feedback", json=body, headers=headers)
+    return tid, response.json()
+
+
 class TestFeedbackLoop:
     def test_department_answer_is_written_back_to_the_ticket(
         self, client: TestClient, auth_headers: Headers, session: Session
     ) -> None:
         headers = auth_headers(Role.AGENT)
-        tid = create(client, headers, shop_id=make_shop(session).id)["id"]
-        item = client.post(
-            f"/api/tickets/{tid}/feedback",
-            json={"department": "product", "content": "同款杯子本周第 5 起破损", "sku_code": "CUP-01"},
-            headers=headers,
-        ).json()
+        tid, item = raise_item(
+            client,
+            headers,
+            session,
+            department="product",
+            content="同款杯子本周第 5 起破损",
+            sku_code="CUP-01",
+        )
         board = client.get("/api/ticket-feedback", params={"department": "product"}, headers=headers).json()
         client.post(
             f"/api/ticket-feedback/{item['id']}/answer",
@@ -190,12 +201,7 @@ class TestFeedbackLoop:
         self, client: TestClient, auth_headers: Headers, session: Session
     ) -> None:
         headers = auth_headers(Role.AGENT)
-        tid = create(client, headers, shop_id=make_shop(session).id)["id"]
-        item = client.post(
-            f"/api/tickets/{tid}/feedback",
-            json={"department": "warehouse", "content": "连续错发"},
-            headers=headers,
-        ).json()
+        tid, item = raise_item(client, headers, session, department="warehouse", content="连续错发")
         base = f"/api/ticket-feedback/{item['id']}"
         statuses = [
             client.post(f"{base}/acknowledge", headers=headers).json()["status"],
@@ -214,10 +220,7 @@ class TestFeedbackLoop:
         self, client: TestClient, auth_headers: Headers, session: Session
     ) -> None:
         headers = auth_headers(Role.AGENT)
-        tid = create(client, headers, shop_id=make_shop(session).id)["id"]
-        item = client.post(
-            f"/api/tickets/{tid}/feedback", json={"department": "product", "content": "x"}, headers=headers
-        ).json()
+        _, item = raise_item(client, headers, session, department="product", content="x")
         client.post(f"/api/ticket-feedback/{item['id']}/close", headers=headers)
         response = client.post(f"/api/ticket-feedback/{item['id']}/close", headers=headers)
         assert (response.status_code, response.json()["detail"]) == (409, "该反馈已关闭")

@@ -143,9 +143,15 @@ class TestAlerts:
 class TestAlertsAcrossClocks:
     """Created 10:00: first response due 10:20 (warn 10:15), resolution due 21:00 (warn 18:15)."""
 
-    def _answer(self, session: Session, ticket_id: int, at: datetime) -> None:
+    def _alerted_then_answered(self, session: Session, scan: datetime, answer: datetime) -> int:
+        """A ticket opened at 10:00, scanned at ``scan``, then answered by an agent at ``answer``."""
+        ticket = make_ticket(session, now=local(12, 10))
+        sla_scan(session, now=scan.isoformat())
         agent = make_user(session)
-        service.add_comment(session, ticket_id=ticket_id, actor_id=agent.id, text="您好,马上为您处理", now=at)
+        service.add_comment(
+            session, ticket_id=ticket.id, actor_id=agent.id, text="您好,马上为您处理", now=answer
+        )
+        return ticket.id
 
     def _alerts(self, session: Session, ticket_id: int) -> list[str]:
         query = select(TimelineEntry.message).where(
@@ -156,28 +162,21 @@ class TestAlertsAcrossClocks:
     def test_warned_on_first_response_is_warned_again_near_the_resolution_deadline(
         self, session: Session
     ) -> None:
-        ticket = make_ticket(session, now=local(12, 10))
-        sla_scan(session, now=local(12, 10, 16).isoformat())
-        self._answer(session, ticket.id, local(12, 10, 18))
+        ticket_id = self._alerted_then_answered(session, local(12, 10, 16), local(12, 10, 18))
         sla_scan(session, now=local(12, 18, 20).isoformat())
-        assert self._alerts(session, ticket.id) == ["SLA 即将超时", "SLA 即将超时"]
+        assert self._alerts(session, ticket_id) == ["SLA 即将超时", "SLA 即将超时"]
 
     def test_breached_first_response_is_alerted_again_when_the_resolution_is_breached(
         self, session: Session
     ) -> None:
-        ticket = make_ticket(session, now=local(12, 10))
-        sla_scan(session, now=local(12, 10, 25).isoformat())
-        self._answer(session, ticket.id, local(12, 10, 30))
+        ticket_id = self._alerted_then_answered(session, local(12, 10, 25), local(12, 10, 30))
         sla_scan(session, now=local(12, 21, 5).isoformat())
-        assert self._alerts(session, ticket.id)[-1] == "SLA 已超时"
-        assert self._alerts(session, ticket.id).count("SLA 已超时") == 2
+        assert self._alerts(session, ticket_id) == ["SLA 已超时", "SLA 已超时"]
 
     def test_queue_shows_the_running_clock_while_the_breach_stays_on_record(self, session: Session) -> None:
-        ticket = make_ticket(session, now=local(12, 10))
-        sla_scan(session, now=local(12, 10, 25).isoformat())
-        self._answer(session, ticket.id, local(12, 10, 30))
+        ticket_id = self._alerted_then_answered(session, local(12, 10, 25), local(12, 10, 30))
         rows = session.execute(repository.queue(QueueFilter(), now=local(12, 10, 35))).all()
-        state = next(state for t, state in rows if t.id == ticket.id)
+        ticket, state = next((t, state) for t, state in rows if t.id == ticket_id)
         assert (state, ticket.sla_breached, ticket.sla_alert_level) == (SlaState.OK, True, 0)
 
 
