@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
+from aftersales.jobs.shards import WHOLE, IdRange
 from aftersales.kit.types import UTCDateTime
 from aftersales.logistics.models import (
     ANY_COURIER,
@@ -58,8 +59,12 @@ RuleQuery = Select[*tuple[Any, ...]]
 
 @dataclass(frozen=True)
 class Scope:
+    """``ids``: the shipment id range of one shard; a shard reads, writes and resolves only its
+    own parcels' findings, so shards finishing at different times never resolve each other's."""
+
     now: datetime
     shipped_since: datetime
+    ids: IdRange = WHOLE
 
 
 def _when(value: datetime) -> Any:
@@ -113,7 +118,9 @@ def _base(scope: Scope, observed: Any, *, by_status: bool = False) -> RuleQuery:
     off the index (both databases then start from the status index), without dialect hints."""
     shipped_at = func.coalesce(Shipment.shipped_at, Shipment.shipped_at) if by_status else Shipment.shipped_at
     return select(Shipment.id, Shipment.order_id, Shipment.courier, observed).where(
-        shipped_at >= _when(scope.shipped_since), Shipment.direction == ShipmentDirection.OUTBOUND
+        shipped_at >= _when(scope.shipped_since),
+        Shipment.direction == ShipmentDirection.OUTBOUND,
+        scope.ids.clause(Shipment.id),
     )
 
 
@@ -230,6 +237,7 @@ def restricted_region(rule: EffectiveRule, scope: Scope) -> RuleQuery:
         .join(RestrictedRegion, region_match(Order, Shipment.courier, scope.now))
         .where(
             Shipment.shipped_at >= _when(scope.shipped_since),
+            scope.ids.clause(Shipment.id),
             or_(Shipment.status.is_(None), Shipment.status.in_(NOT_ARRIVED)),
             Shipment.delivered_at.is_(None),
             cut.before(Shipment.shipped_at, inclusive=True),
@@ -305,10 +313,12 @@ def _store(session: Session, kind: AnomalyKind, query: RuleQuery, now: datetime)
     session.execute(statement)
 
 
-def _seen_now(session: Session, now: datetime) -> dict[str, int]:
+def _seen_now(session: Session, scope: Scope) -> dict[str, int]:
     """Findings per kind this scan reported (new or refreshed), counted after the inserts."""
     rows = session.execute(
-        select(Anomaly.kind, func.count()).where(Anomaly.last_seen_at == _when(now)).group_by(Anomaly.kind)
+        select(Anomaly.kind, func.count())
+        .where(Anomaly.last_seen_at == _when(scope.now), scope.ids.clause(Anomaly.shipment_id))
+        .group_by(Anomaly.kind)
     )
     return {AnomalyKind(kind).value: int(n) for kind, n in rows}
 
@@ -320,19 +330,37 @@ def _resolve_unseen(session: Session, scope: Scope) -> int:
     )
     result = session.execute(
         update(Anomaly)
-        .where(Anomaly.status == AnomalyStatus.OPEN, Anomaly.last_seen_at < _when(scope.now), in_scope)
+        .where(
+            Anomaly.status == AnomalyStatus.OPEN,
+            Anomaly.last_seen_at < _when(scope.now),
+            scope.ids.clause(Anomaly.shipment_id),
+            in_scope,
+        )
         .values(status=AnomalyStatus.RESOLVED, resolved_at=scope.now)
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def run_scan(session: Session, *, now: datetime, shipped_since: datetime) -> dict[str, int]:
-    """Every enabled rule over the parcels shipped since ``shipped_since``; returns counts per kind."""
-    scope = Scope(now=now, shipped_since=shipped_since)
+def run_scan(
+    session: Session, *, now: datetime, shipped_since: datetime, ids: IdRange = WHOLE
+) -> dict[str, int]:
+    """Every enabled rule over the parcels shipped since ``shipped_since`` (of one shard's id
+    range); returns counts per kind."""
+    scope = Scope(now=now, shipped_since=shipped_since, ids=ids)
     for kind, rule in effective_rules(session).items():
         if rule.default.enabled or any(s.enabled for s in rule.couriers.values()):
             _store(session, kind, RULES[kind](rule, scope), now)
-    counts = {kind.value: 0 for kind in AnomalyKind} | _seen_now(session, now)
+    counts = {kind.value: 0 for kind in AnomalyKind} | _seen_now(session, scope)
     counts["resolved"] = _resolve_unseen(session, scope)
     return counts
+
+
+def id_span(session: Session, *, shipped_since: datetime) -> tuple[int, int]:
+    """The lowest and highest id of the parcels in scope, which the fan-out splits into shards."""
+    low, high = session.execute(
+        select(func.min(Shipment.id), func.max(Shipment.id)).where(
+            Shipment.shipped_at >= _when(shipped_since)
+        )
+    ).one()
+    return int(low or 0), int(high or 0)
