@@ -14,7 +14,7 @@ from aftersales.jobs.runner import drain
 from aftersales.jobs.shards import IdRange
 from aftersales.logistics import jobs, service
 from aftersales.logistics.models import Anomaly, AnomalyStatus
-from aftersales.orders.models import Shipment
+from aftersales.orders.models import Order, Shipment
 from aftersales.tickets.models import Ticket
 from tests.builders import make_order, make_parcel, make_region
 from tests.databases import fresh_database
@@ -29,44 +29,24 @@ def hours_ago(hours: float) -> datetime:
     return NOW - timedelta(hours=hours)
 
 
+def collected_then(session: Session, order: Order, shipped: float, last: tuple[float, str, str]) -> Shipment:
+    """A parcel shipped ``shipped`` hours ago, collected an hour later, then one more event."""
+    at, text, where = last
+    timeline = [(hours_ago(shipped - 1), "【杭州】快件已揽收", "杭州"), (hours_ago(at), text, where)]
+    return make_parcel(session, order=order, shipped_at=hours_ago(shipped), timeline=timeline)
+
+
 def troubled_parcels(session: Session) -> list[Shipment]:
     """Parcels of every kind of trouble, split orders with siblings in different shards among them."""
     make_region(session, province="西藏自治区", valid_from=hours_ago(48))
     tibet = make_order(session, province="西藏自治区", city="拉萨市", district="城关区")
     parcels = [make_parcel(session, shipped_at=hours_ago(30 + n)) for n in range(4)]
-    parcels.append(
-        make_parcel(
-            session,
-            order=tibet,
-            shipped_at=hours_ago(5),
-            timeline=[(hours_ago(4), "【拉萨】快件已揽收", "拉萨")],
-        )
-    )
+    parcels.append(make_parcel(session, order=tibet, shipped_at=hours_ago(5)))
     for _ in range(3):
         split = make_order(session)
-        parcels.append(
-            make_parcel(
-                session,
-                order=split,
-                shipped_at=hours_ago(100),
-                timeline=[
-                    (hours_ago(99), "【杭州】快件已揽收", "杭州"),
-                    (hours_ago(60), "已签收,签收人:本人签收", "北京"),
-                ],
-            )
-        )
+        parcels.append(collected_then(session, split, 100, (60, "已签收,签收人:本人签收", "北京")))
         parcels += [make_parcel(session, shipped_at=hours_ago(1)) for _ in range(2)]  # in between
-        parcels.append(
-            make_parcel(
-                session,
-                order=split,
-                shipped_at=hours_ago(70),
-                timeline=[
-                    (hours_ago(69), "【杭州】快件已揽收", "杭州"),
-                    (hours_ago(3), "快件已到达【天津转运中心】", "天津"),
-                ],
-            )
-        )
+        parcels.append(collected_then(session, split, 70, (3, "快件已到达【天津转运中心】", "天津")))
     return parcels
 
 
