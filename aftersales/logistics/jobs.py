@@ -1,23 +1,70 @@
 """Background work of the logistics domain, declared beside its schedule."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 import aftersales.messaging.customer_channels  # noqa: F401  (customer channels for deliver_outbox)
+from aftersales.config import get_settings
 from aftersales.jobs import enqueue, job
+from aftersales.jobs.shards import IdRange, enqueue_shards
 from aftersales.kit.time import utcnow
 from aftersales.logistics import care, defaults, intercepts, regions, service
 
 
 @job("logistics.scan", every=timedelta(minutes=10))
 def scan(session: Session) -> dict[str, Any]:
-    """All rules over the parcels of the last 20 days; follow-up runs as its own job."""
+    """All rules over the parcels of the last 20 days; follow-up runs as its own job. With
+    ``AFTERSALES_LOGISTICS_SCAN_SHARDS`` > 1 it fans out into that many ``logistics.scan_shard``
+    jobs instead, which workers run side by side."""
     now = utcnow()
     defaults.ensure_defaults(session)
+    shards = get_settings().logistics_scan_shards
+    if shards > 1:
+        return fan_out(session, now=now, shards=shards)
     counts = service.scan(session, now=now)
     enqueue(session, "logistics.follow_up", dedupe_key=f"logistics.follow_up@{now:%Y%m%d%H%M}")
+    return counts
+
+
+def fan_out(session: Session, *, now: datetime, shards: int) -> dict[str, Any]:
+    """One shard job per id range of the parcels in scope, all measuring from the same ``now``;
+    the region holds (by order, not by parcel) are flagged here, once."""
+    first, last = service.scan_span(session, now=now)
+    enqueue_shards(
+        session,
+        "logistics.scan_shard",
+        shards=shards,
+        dedupe_key=f"logistics.scan@{now.isoformat()}",
+        now=now.isoformat(),
+        first=first,
+        last=last,
+    )
+    return {
+        "shards": shards,
+        "first": first,
+        "last": last,
+        "region_holds": regions.flag_orders(session, now=now),
+    }
+
+
+@job("logistics.scan_shard")
+def scan_shard(
+    session: Session, *, shard: int, shards: int, now: str, first: int, last: int
+) -> dict[str, Any]:
+    """Every rule over one id range; a rerun with the same payload writes the same findings."""
+    ids = IdRange(shard, shards, first, last)
+    counts = service.scan_shard(session, now=datetime.fromisoformat(now), ids=ids)
+    enqueue(
+        session,
+        "logistics.follow_up",
+        dedupe_key=f"logistics.follow_up@{now}#{shard}/{shards}",
+        shard=shard,
+        shards=shards,
+        first=first,
+        last=last,
+    )
     return counts
 
 
@@ -30,17 +77,22 @@ def daily_sweep(session: Session) -> dict[str, Any]:
 
 
 @job("logistics.follow_up")
-def follow_up(session: Session) -> dict[str, Any]:
-    """Tickets and buyer notices for new findings and region holds, in batches until done."""
+def follow_up(
+    session: Session, *, shard: int = 0, shards: int = 1, first: int = 0, last: int = 0
+) -> dict[str, Any]:
+    """Tickets and buyer notices for new findings (of one shard's parcels) and region holds (by
+    the first shard only), in batches until done."""
+    ids = IdRange(shard, shards, first, last)
     totals = {"followed_up": 0, "messages": 0, "region_notices": 0}
     while True:
-        done = service.follow_up(session)
+        done = service.follow_up(session, ids=ids)
         totals["followed_up"] += done["followed_up"]
         totals["messages"] += done["messages"]
         session.commit()
         if done["followed_up"] < service.FOLLOW_UP_BATCH:
             break
-    totals["region_notices"] = regions.notify_holds(session)
+    if shard == 0:
+        totals["region_notices"] = regions.notify_holds(session)
     return totals
 
 

@@ -13,12 +13,13 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from aftersales.jobs.shards import WHOLE, IdRange
 from aftersales.kit.errors import InvalidInputError, NotFoundError
 from aftersales.kit.time import format_local, utcnow
 from aftersales.logistics import regions
 from aftersales.logistics.models import ANY_COURIER, Anomaly, AnomalyKind, AnomalyRule, AnomalyStatus
 from aftersales.logistics.rules import effective_rules, save_rule
-from aftersales.logistics.scan import run_scan
+from aftersales.logistics.scan import id_span, run_scan
 from aftersales.messaging.service import send_customer_messages
 from aftersales.messaging.templates import MessageTemplate, get_template
 from aftersales.orders.couriers import COURIERS, courier_name
@@ -54,6 +55,18 @@ def scan(
     counts = run_scan(session, now=now, shipped_since=now - window)
     counts["region_holds"] = regions.flag_orders(session, now=now)
     return counts
+
+
+def scan_shard(
+    session: Session, *, now: datetime, ids: IdRange, window: timedelta = SCAN_HORIZON
+) -> dict[str, int]:
+    """Every rule over one shard's parcels; region holds are the fan-out's (they go by order)."""
+    return run_scan(session, now=now, shipped_since=now - window, ids=ids)
+
+
+def scan_span(session: Session, *, now: datetime, window: timedelta = SCAN_HORIZON) -> tuple[int, int]:
+    """First and last parcel id in scope: the span a fan-out splits into shards."""
+    return id_span(session, shipped_since=now - window)
 
 
 def daily_sweep(session: Session, *, now: datetime | None = None) -> dict[str, int]:
@@ -125,15 +138,22 @@ def _message_extra(anomaly: Anomaly, now: datetime) -> dict[str, Any]:
 
 
 def follow_up(
-    session: Session, *, now: datetime | None = None, limit: int = FOLLOW_UP_BATCH
+    session: Session, *, now: datetime | None = None, limit: int = FOLLOW_UP_BATCH, ids: IdRange = WHOLE
 ) -> dict[str, int]:
-    """Open (or update) the ticket of each new finding and queue the buyer notices the rules ask for."""
+    """Open (or update) the ticket of each new finding and queue the buyer notices the rules ask for.
+
+    ``ids``: only the findings of one shard's parcels, so the follow-ups of shards running side by
+    side never take the same finding."""
     now = now or utcnow()
     pending = session.execute(
         select(Anomaly, Shipment, Order)
         .join(Shipment, Shipment.id == Anomaly.shipment_id)
         .join(Order, Order.id == Anomaly.order_id)
-        .where(Anomaly.status == AnomalyStatus.OPEN, Anomaly.followed_up_at.is_(None))
+        .where(
+            Anomaly.status == AnomalyStatus.OPEN,
+            Anomaly.followed_up_at.is_(None),
+            ids.clause(Anomaly.shipment_id),
+        )
         .order_by(Anomaly.id)
         .limit(limit)
     ).all()
