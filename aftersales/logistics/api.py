@@ -3,7 +3,7 @@ customer message templates and the customer-channel dead letters."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, UploadFile
 from sqlalchemy import select
 
 from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
@@ -18,6 +18,7 @@ from aftersales.logistics.schemas import (
     InterceptRead,
     InterceptStatsRead,
     OutboxRead,
+    RegionImportRead,
     RegionIn,
     RegionRead,
     RuleIn,
@@ -88,6 +89,15 @@ def list_regions(session: SessionDep, _: CurrentUser) -> list[RegionRead]:
 def save_region(session: SessionDep, _: RequireSupervisor, body: RegionIn) -> RegionRead:
     region, _created = regions.save_region(session, **body.model_dump())
     return RegionRead.model_validate(region)
+
+
+@router.post("/restricted-regions/import", response_model=RegionImportRead)
+async def import_regions(session: SessionDep, _: RequireSupervisor, file: UploadFile) -> RegionImportRead:
+    """The daily CSV/XLSX file, as ``aftersales import restricted-regions`` reads it; a file with a
+    bad row is refused whole (422 naming each row and column)."""
+    data = await file.read()
+    report, held = regions.import_upload(session, filename=file.filename or "", data=data)
+    return RegionImportRead(created=report.created, updated=report.updated, held_orders=held)
 
 
 @router.delete("/restricted-regions/{region_id}", status_code=204)

@@ -268,3 +268,9 @@ def outbox_read(message: Any, *, reveal: bool) -> OutboxRead:
     read = OutboxRead.model_validate(message)
     read.destination = masked_destination(message.channel, message.destination, reveal=reveal)
     return read
+
+
+class RegionImportRead(BaseModel):
+    created: int
+    updated: int
+    held_orders: int = Field(description="orders to restricted regions flagged after the import")
