@@ -1,6 +1,6 @@
 """Console pages: anomalies to follow up, restricted regions, interceptions, proactive messages."""
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request, UploadFile
@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 
 from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
 from aftersales.auth.models import Role, User
+from aftersales.catalog.models import Shop
 from aftersales.jobs import enqueue
 from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.pagination import PageDep
 from aftersales.kit.time import as_utc
-from aftersales.logistics import care, intercepts, regions, repository, service
+from aftersales.logistics import care, care_settings, intercepts, regions, repository, service
 from aftersales.logistics.errors import RegionImportError
 from aftersales.logistics.models import (
     ANOMALY_LABELS,
@@ -23,7 +24,13 @@ from aftersales.logistics.models import (
     AnomalyStatus,
     InterceptStatus,
 )
-from aftersales.logistics.schemas import AnomalyRead, InterceptRead, InterceptStatsRead, outbox_read
+from aftersales.logistics.schemas import (
+    AnomalyRead,
+    CareSettingsIn,
+    InterceptRead,
+    InterceptStatsRead,
+    outbox_read,
+)
 from aftersales.messaging.models import OutboxMessage
 from aftersales.messaging.service import dead_letters, retry_dead
 from aftersales.messaging.templates import CHANNELS, VARIABLES, MessageTemplate, save_template
@@ -294,3 +301,40 @@ def put_template(
 def retry(session: SessionDep, _: RequireSupervisor, message_id: Id) -> Response:
     retry_dead(session, message_id=message_id)
     return RedirectResponse("/console/logistics-messages", status_code=303)
+
+
+@router.get(BASE + "/care", response_class=HTMLResponse)
+def care_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    plans = care_settings.plans_by_shop(session)
+    shops = session.scalars(select(Shop).order_by(Shop.id))
+    rows = [(shop, plans.get(shop.id, care_settings.DEFAULT_PLAN), shop.id not in plans) for shop in shops]
+    return render(request, "logistics/care.html", rows=rows, supervisor=user.role.at_least(Role.SUPERVISOR))
+
+
+@router.post(BASE + "/care/{shop_id}")
+def save_care(
+    session: SessionDep,
+    _: RequireSupervisor,
+    shop_id: Id,
+    care_delay_hours: Annotated[int, Form(ge=1, le=720)],
+    usage_delay_hours: Annotated[int, Form(ge=1, le=1440)],
+    feedback_delay_hours: Annotated[int, Form(ge=1, le=2160)],
+    quiet_start: Annotated[str, Form()],
+    quiet_end: Annotated[str, Form()],
+) -> Response:
+    values = CareSettingsIn(
+        care_delay_hours=care_delay_hours,
+        usage_delay_hours=usage_delay_hours,
+        feedback_delay_hours=feedback_delay_hours,
+        quiet_start=_clock(quiet_start, "quiet_start"),
+        quiet_end=_clock(quiet_end, "quiet_end"),
+    )
+    care_settings.save_plan(session, shop_id=shop_id, values=values.model_dump())
+    return RedirectResponse(BASE + "/care", status_code=303)
+
+
+def _clock(value: str, field: str) -> time:
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise InvalidInputError(field, f"时间格式错误(应为 HH:MM): {value}") from None

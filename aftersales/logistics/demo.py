@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from aftersales.demo.generator import DemoContext
 from aftersales.kit.time import SHANGHAI
 from aftersales.logistics import care, intercepts, regions, service
+from aftersales.logistics.care_settings import DEFAULT_PLAN
 from aftersales.logistics.couriers import use_simulated_courier
 from aftersales.logistics.defaults import ensure_defaults
 from aftersales.logistics.models import CareMessage, CareStatus, Intercept, InterceptStatus
@@ -72,9 +73,10 @@ def _care_replies(session: Session, ctx: DemoContext) -> int:
 def _last_daytime(now: datetime) -> datetime:
     """The latest moment at or before ``now`` outside quiet hours (the demo's as-of may be at night)."""
     local = now.astimezone(SHANGHAI)
-    if not care.QUIET_HOURS.contains(now):
+    quiet = DEFAULT_PLAN.quiet
+    if not quiet.contains(now):
         return now
-    day = local.date() if local.time() >= care.QUIET_HOURS.start else local.date() - timedelta(days=1)
+    day = local.date() if local.time() >= quiet.start else local.date() - timedelta(days=1)
     return datetime.combine(day, time(20, 30), tzinfo=SHANGHAI)
 
 
