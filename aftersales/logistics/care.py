@@ -190,33 +190,50 @@ def record_chat_replies(session: Session, messages: list[dict[str, Any]]) -> lis
 
     A message answers the latest step sent to its order (or, without an order, to the buyer's
     account in that shop) no more than ``REPLY_WINDOW`` before it and not answered yet; the first
-    such message is the reply, later ones are ordinary chat.
+    such message is the reply, later ones are ordinary chat. One query reads the unanswered steps
+    of the batch's time span, so a bulk chat import costs the same as one message.
     """
+    timed = sorted(
+        ((as_utc(datetime.fromisoformat(str(m["sent_at"]))), m) for m in messages), key=lambda pair: pair[0]
+    )
+    if not timed:
+        return []
+    by_order, by_account = _unanswered(session, timed[0][0] - REPLY_WINDOW, timed[-1][0])
     replies = []
-    for message in sorted(messages, key=lambda m: str(m["sent_at"])):
-        sent_at = as_utc(datetime.fromisoformat(str(message["sent_at"])))
-        care = _open_step(session, message, sent_at)
+    for sent_at, message in timed:
+        if message.get("order_id") is not None:
+            candidates = by_order.get(message["order_id"], [])
+        else:
+            candidates = by_account.get((int(message["shop_id"]), str(message.get("customer_account"))), [])
+        care = _answered_step(candidates, sent_at)
         if care is not None:
             replies.append(_land_reply(session, care, str(message["text"]), sent_at))
     return replies
 
 
-def _open_step(session: Session, message: dict[str, Any], sent_at: datetime) -> CareMessage | None:
-    query = select(CareMessage).where(
-        CareMessage.status == CareStatus.SENT,
-        CareMessage.sent_at.is_not(None),
-        CareMessage.sent_at <= sent_at,
-        CareMessage.sent_at >= sent_at - REPLY_WINDOW,
+def _unanswered(
+    session: Session, since: datetime, until: datetime
+) -> tuple[dict[int, list[CareMessage]], dict[tuple[int, str], list[CareMessage]]]:
+    rows = session.execute(
+        select(CareMessage, Order.shop_id, Customer.source_id)
+        .join(Order, Order.id == CareMessage.order_id)
+        .join(Customer, Customer.id == CareMessage.customer_id)
+        .where(CareMessage.status == CareStatus.SENT, CareMessage.sent_at.between(since, until))
     )
-    if message.get("order_id") is not None:
-        query = query.where(CareMessage.order_id == message["order_id"])
-    elif message.get("customer_account"):
-        query = query.join(Order, Order.id == CareMessage.order_id).where(
-            Order.shop_id == message["shop_id"],
-            Order.customer_id.in_(
-                select(Customer.id).where(Customer.source_id == message["customer_account"])
-            ),
-        )
-    else:
-        return None
-    return session.scalar(query.order_by(CareMessage.sent_at.desc(), CareMessage.id.desc()).limit(1))
+    by_order: dict[int, list[CareMessage]] = {}
+    by_account: dict[tuple[int, str], list[CareMessage]] = {}
+    for care, shop_id, account in rows:
+        by_order.setdefault(care.order_id, []).append(care)
+        by_account.setdefault((shop_id, account), []).append(care)
+    return by_order, by_account
+
+
+def _answered_step(candidates: list[CareMessage], sent_at: datetime) -> CareMessage | None:
+    open_steps = [
+        care
+        for care in candidates
+        if care.status == CareStatus.SENT
+        and care.sent_at is not None
+        and sent_at - REPLY_WINDOW <= care.sent_at <= sent_at
+    ]
+    return max(open_steps, key=lambda care: (care.sent_at, care.id), default=None)
