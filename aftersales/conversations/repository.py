@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Row, Select, select, tuple_
 from sqlalchemy.orm import Session
 
 from aftersales.conversations.models import ChatMessage, ChatSession, Sender
@@ -92,3 +92,23 @@ def session_search(
     if until is not None:
         statement = statement.where(ChatSession.started_at < until)
     return statement
+
+
+def customer_messages(
+    session: Session, message_ids: Sequence[int]
+) -> list[Row[int, int, str | None, int | None, str, datetime]]:
+    """(id, shop, buyer account, order, text, time) of the buyers' messages among ``message_ids``."""
+    query = (
+        select(
+            ChatMessage.id,
+            ChatSession.shop_id,
+            ChatSession.customer_account,
+            ChatSession.order_id,
+            ChatMessage.text,
+            ChatMessage.sent_at,
+        )
+        .join(ChatSession, ChatSession.id == ChatMessage.session_id)
+        .where(ChatMessage.id.in_(message_ids), ChatMessage.sender == Sender.CUSTOMER)
+        .order_by(ChatMessage.sent_at, ChatMessage.id)
+    )
+    return list(session.execute(query))

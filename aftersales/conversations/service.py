@@ -26,6 +26,7 @@ from aftersales.kit.time import as_utc, utcnow
 from aftersales.kit.upsert import insert_ignore
 
 MESSAGES_APPENDED = "conversations.messages_appended"
+CUSTOMER_MESSAGES = "conversations.customer_messages"
 REPEAT_WINDOW = timedelta(hours=24)
 METRIC_COLUMNS = (
     "started_at ended_at first_customer_at first_response_seconds avg_response_seconds max_response_seconds "
@@ -94,7 +95,26 @@ def ingest_messages(session: Session, rows: Sequence[MessageIn]) -> IngestResult
     refresh_sessions(session, touched)
     if new_ids:
         publish(session, MESSAGES_APPENDED, session_ids=touched, message_ids=new_ids)
+        _publish_customer_messages(session, new_ids)
     return IngestResult(received=len(rows), created=len(new_ids), sessions=len(touched))
+
+
+def _publish_customer_messages(session: Session, message_ids: list[int]) -> None:
+    """What the buyers said, for domains that react to it (logistics reads care replies from it)."""
+    found = repository.customer_messages(session, message_ids)
+    messages = [
+        {
+            "message_id": message_id,
+            "shop_id": shop_id,
+            "customer_account": account,
+            "order_id": order_id,
+            "text": text,
+            "sent_at": as_utc(sent_at).isoformat(),
+        }
+        for message_id, shop_id, account, order_id, text, sent_at in found
+    ]
+    if messages:
+        publish(session, CUSTOMER_MESSAGES, messages=messages)
 
 
 def _check_shops(session: Session, rows: Sequence[MessageIn]) -> None:

@@ -1,23 +1,26 @@
 """REST API of logistics follow-up: anomalies, rules, restricted regions, intercepts, care replies,
 customer message templates and the customer-channel dead letters."""
 
+from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, UploadFile
 from sqlalchemy import select
 
 from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
 from aftersales.jobs import enqueue
 from aftersales.kit.pagination import Page, PageDep
-from aftersales.logistics import care, intercepts, regions, repository, service
+from aftersales.logistics import care, care_settings, intercepts, regions, repository, service
 from aftersales.logistics.models import AnomalyKind, AnomalyRule, AnomalyStatus, InterceptStatus
 from aftersales.logistics.schemas import (
     AnomalyRead,
     CareRead,
     CareReplyIn,
+    CareSettingsIn,
     InterceptRead,
     InterceptStatsRead,
     OutboxRead,
+    RegionImportRead,
     RegionIn,
     RegionRead,
     RuleIn,
@@ -90,6 +93,15 @@ def save_region(session: SessionDep, _: RequireSupervisor, body: RegionIn) -> Re
     return RegionRead.model_validate(region)
 
 
+@router.post("/restricted-regions/import", response_model=RegionImportRead)
+async def import_regions(session: SessionDep, _: RequireSupervisor, file: UploadFile) -> RegionImportRead:
+    """The daily CSV/XLSX file, as ``aftersales import restricted-regions`` reads it; a file with a
+    bad row is refused whole (422 naming each row and column)."""
+    data = await file.read()
+    report, held = regions.import_upload(session, filename=file.filename or "", data=data)
+    return RegionImportRead(created=report.created, updated=report.updated, held_orders=held)
+
+
 @router.delete("/restricted-regions/{region_id}", status_code=204)
 def delete_region(session: SessionDep, _: RequireSupervisor, region_id: Id) -> None:
     regions.delete_region(session, region_id=region_id)
@@ -112,6 +124,20 @@ def intercept_stats(session: SessionDep, _: CurrentUser) -> InterceptStatsRead:
 def record_care_reply(session: SessionDep, _: RequireAgent, body: CareReplyIn) -> CareRead:
     reply = care.record_reply(session, order_id=body.order_id, text=body.text, received_at=body.received_at)
     return CareRead.model_validate(reply)
+
+
+@router.get("/care/settings/{shop_id}", response_model=CareSettingsIn)
+def get_care_settings(session: SessionDep, _: CurrentUser, shop_id: Id) -> CareSettingsIn:
+    """The shop's own plan, or the defaults (24 h / 3 days / 7 days, quiet 21:00–09:00)."""
+    return CareSettingsIn.model_validate(asdict(care_settings.plan_for(session, shop_id)))
+
+
+@router.put("/care/settings/{shop_id}", response_model=CareSettingsIn)
+def put_care_settings(
+    session: SessionDep, _: RequireSupervisor, shop_id: Id, body: CareSettingsIn
+) -> CareSettingsIn:
+    plan = care_settings.save_plan(session, shop_id=shop_id, values=body.model_dump())
+    return CareSettingsIn.model_validate(asdict(plan))
 
 
 @router.get("/customers/{customer_id}/care", response_model=list[CareRead])

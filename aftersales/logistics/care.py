@@ -2,47 +2,31 @@
 
 When every parcel of an order is signed for, three steps are scheduled relative to the delivery
 time. Steps go out through the outbox with templates ``care_care``, ``care_usage`` and
-``care_feedback``, never during quiet hours (21:00–09:00 Asia/Shanghai by default): a step that
-falls due at night waits for the morning run. A buyer's reply lands on the step (and so on the
-customer's record); a negative reply opens a ticket and cancels the remaining steps.
+``care_feedback``, never during the shop's quiet hours (21:00–09:00 Asia/Shanghai by default): a
+step that falls due at night waits for the morning run. Delays and quiet hours are per shop
+(``care_settings``). A buyer's reply — a chat message after a step was sent, or one recorded by
+hand — lands on the step (and so on the customer's record); a negative reply opens a ticket and
+cancels the remaining steps.
 """
 
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from aftersales.kit.errors import NotFoundError
-from aftersales.kit.time import SHANGHAI, utcnow
+from aftersales.kit.time import as_utc, utcnow
 from aftersales.kit.upsert import insert_ignore
+from aftersales.logistics.care_settings import DEFAULT_PLAN, plans_by_shop
 from aftersales.logistics.models import CareMessage, CareStatus, CareStep
 from aftersales.messaging.service import send_customer_messages
 from aftersales.messaging.templates import MessageTemplate
-from aftersales.orders.models import Order, OrderStatus, Shipment
+from aftersales.orders.models import Customer, Order, OrderStatus, Shipment
 from aftersales.tickets.service import open_system_ticket
 
-STEP_DELAYS = {
-    CareStep.CARE: timedelta(hours=24),
-    CareStep.USAGE: timedelta(days=3),
-    CareStep.FEEDBACK: timedelta(days=7),
-}
 SCHEDULE_WINDOW = timedelta(days=3)
-
-
-@dataclass(frozen=True)
-class QuietHours:
-    start: time = time(21, 0)
-    end: time = time(9, 0)
-
-    def contains(self, moment: datetime) -> bool:
-        local = moment.astimezone(SHANGHAI).time()
-        if self.start <= self.end:
-            return self.start <= local < self.end
-        return local >= self.start or local < self.end
-
-
-QUIET_HOURS = QuietHours()
+REPLY_WINDOW = timedelta(days=3)  # a chat message this long after a step was sent is its reply
 
 NEGATIVE_WORDS = (
     "差", "不好", "不满意", "失望", "坏了", "破损", "质量问题", "退货", "退款", "投诉", "垃圾",
@@ -70,15 +54,16 @@ def schedule(session: Session, *, now: datetime | None = None) -> int:
     kept as they are, so running it every few minutes is safe).
     """
     now = now or utcnow()
+    plans = plans_by_shop(session)
     delivered = (
-        select(Shipment.order_id, Order.customer_id, func.max(Shipment.delivered_at))
+        select(Shipment.order_id, Order.customer_id, Order.shop_id, func.max(Shipment.delivered_at))
         .join(Order, Order.id == Shipment.order_id)
         .where(
             Order.status.in_((OrderStatus.SHIPPED, OrderStatus.COMPLETED)),
             Shipment.shipped_at >= now - SCHEDULE_WINDOW - timedelta(days=30),
             Shipment.is_reshipment.is_(False),
         )
-        .group_by(Shipment.order_id, Order.customer_id)
+        .group_by(Shipment.order_id, Order.customer_id, Order.shop_id)
         .having(
             func.count(Shipment.delivered_at) == func.count(),
             func.max(Shipment.delivered_at) >= now - SCHEDULE_WINDOW,
@@ -92,26 +77,25 @@ def schedule(session: Session, *, now: datetime | None = None) -> int:
             "status": CareStatus.SCHEDULED,
             "due_at": delivered_at + delay,
         }
-        for order_id, customer_id, delivered_at in session.execute(delivered)
-        for step, delay in STEP_DELAYS.items()
+        for order_id, customer_id, shop_id, delivered_at in session.execute(delivered)
+        for step, delay in plans.get(shop_id, DEFAULT_PLAN).delays.items()
         if delivered_at is not None
     ]
     insert_ignore(session, CareMessage, rows, conflict_columns=["order_id", "step"])
-    return len(rows) // len(STEP_DELAYS)
+    return len(rows) // len(CareStep)
 
 
-def send_due(
-    session: Session, *, now: datetime | None = None, quiet: QuietHours = QUIET_HOURS, limit: int = 2000
-) -> int:
-    """Queue the steps that are due, unless it is quiet time now. Returns how many were queued."""
+def send_due(session: Session, *, now: datetime | None = None, limit: int = 2000) -> int:
+    """Queue the steps that are due, except for shops in their quiet hours now. Returns how many."""
     now = now or utcnow()
-    if quiet.contains(now):
-        return 0
     active = set(session.scalars(select(MessageTemplate.code).where(MessageTemplate.is_active.is_(True))))
     due = list(
         session.scalars(
             select(CareMessage)
-            .where(CareMessage.status == CareStatus.SCHEDULED, CareMessage.due_at <= now)
+            .join(Order, Order.id == CareMessage.order_id)
+            .where(
+                CareMessage.status == CareStatus.SCHEDULED, CareMessage.due_at <= now, _awake(session, now)
+            )
             .order_by(CareMessage.due_at)
             .limit(limit)
         )
@@ -133,6 +117,14 @@ def send_due(
     return sum(len(steps) for steps in by_step.values())
 
 
+def _awake(session: Session, now: datetime) -> Any:
+    """Orders of the shops outside their quiet hours at ``now`` (a condition on ``Order.shop_id``)."""
+    plans = plans_by_shop(session)
+    if DEFAULT_PLAN.quiet.contains(now):
+        return Order.shop_id.in_([shop for shop, plan in plans.items() if not plan.quiet.contains(now)])
+    return Order.shop_id.not_in([shop for shop, plan in plans.items() if plan.quiet.contains(now)])
+
+
 def record_reply(
     session: Session, *, order_id: int, text: str, received_at: datetime | None = None
 ) -> CareMessage:
@@ -146,6 +138,10 @@ def record_reply(
     )
     if care is None:
         raise NotFoundError(f"该订单没有已发送的回访消息: {order_id}")
+    return _land_reply(session, care, text, received_at)
+
+
+def _land_reply(session: Session, care: CareMessage, text: str, received_at: datetime) -> CareMessage:
     care.reply_text, care.replied_at = text.strip(), received_at
     care.status = CareStatus.REPLIED
     care.reply_negative = is_negative(text)
@@ -153,7 +149,7 @@ def record_reply(
         care.ticket_id = _complaint_ticket(session, care)
         session.execute(
             update(CareMessage)
-            .where(CareMessage.order_id == order_id, CareMessage.status == CareStatus.SCHEDULED)
+            .where(CareMessage.order_id == care.order_id, CareMessage.status == CareStatus.SCHEDULED)
             .values(status=CareStatus.CANCELLED)
             .execution_options(synchronize_session=False)
         )
@@ -187,3 +183,57 @@ def history(session: Session, *, customer_id: int) -> list[CareMessage]:
     """The customer's care record: every step, its reply and any ticket it opened."""
     query = select(CareMessage).where(CareMessage.customer_id == customer_id)
     return list(session.scalars(query.order_by(CareMessage.due_at.desc(), CareMessage.id.desc())))
+
+
+def record_chat_replies(session: Session, messages: list[dict[str, Any]]) -> list[CareMessage]:
+    """Customer chat messages (``conversations.customer_messages``) that answer a sent care step.
+
+    A message answers the latest step sent to its order (or, without an order, to the buyer's
+    account in that shop) no more than ``REPLY_WINDOW`` before it and not answered yet; the first
+    such message is the reply, later ones are ordinary chat. One query reads the unanswered steps
+    of the batch's time span, so a bulk chat import costs the same as one message.
+    """
+    timed = sorted(
+        ((as_utc(datetime.fromisoformat(str(m["sent_at"]))), m) for m in messages), key=lambda pair: pair[0]
+    )
+    if not timed:
+        return []
+    by_order, by_account = _unanswered(session, timed[0][0] - REPLY_WINDOW, timed[-1][0])
+    replies = []
+    for sent_at, message in timed:
+        if message.get("order_id") is not None:
+            candidates = by_order.get(message["order_id"], [])
+        else:
+            candidates = by_account.get((int(message["shop_id"]), str(message.get("customer_account"))), [])
+        care = _answered_step(candidates, sent_at)
+        if care is not None:
+            replies.append(_land_reply(session, care, str(message["text"]), sent_at))
+    return replies
+
+
+def _unanswered(
+    session: Session, since: datetime, until: datetime
+) -> tuple[dict[int, list[CareMessage]], dict[tuple[int, str], list[CareMessage]]]:
+    rows = session.execute(
+        select(CareMessage, Order.shop_id, Customer.source_id)
+        .join(Order, Order.id == CareMessage.order_id)
+        .join(Customer, Customer.id == CareMessage.customer_id)
+        .where(CareMessage.status == CareStatus.SENT, CareMessage.sent_at.between(since, until))
+    )
+    by_order: dict[int, list[CareMessage]] = {}
+    by_account: dict[tuple[int, str], list[CareMessage]] = {}
+    for care, shop_id, account in rows:
+        by_order.setdefault(care.order_id, []).append(care)
+        by_account.setdefault((shop_id, account), []).append(care)
+    return by_order, by_account
+
+
+def _answered_step(candidates: list[CareMessage], sent_at: datetime) -> CareMessage | None:
+    open_steps = [
+        care
+        for care in candidates
+        if care.status == CareStatus.SENT
+        and care.sent_at is not None
+        and sent_at - REPLY_WINDOW <= care.sent_at <= sent_at
+    ]
+    return max(open_steps, key=lambda care: (care.sent_at, care.id), default=None)

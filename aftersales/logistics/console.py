@@ -1,19 +1,22 @@
 """Console pages: anomalies to follow up, restricted regions, interceptions, proactive messages."""
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
-from aftersales.auth.models import Role
+from aftersales.auth.models import Role, User
+from aftersales.catalog.models import Shop
 from aftersales.jobs import enqueue
 from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.pagination import PageDep
 from aftersales.kit.time import as_utc
-from aftersales.logistics import intercepts, regions, repository, service
+from aftersales.logistics import care, care_settings, intercepts, regions, repository, service
+from aftersales.logistics.errors import RegionImportError
 from aftersales.logistics.models import (
     ANOMALY_LABELS,
     AnomalyKind,
@@ -21,11 +24,19 @@ from aftersales.logistics.models import (
     AnomalyStatus,
     InterceptStatus,
 )
-from aftersales.logistics.schemas import AnomalyRead, InterceptRead, InterceptStatsRead, outbox_read
+from aftersales.logistics.schemas import (
+    AnomalyRead,
+    CareSettingsIn,
+    InterceptRead,
+    InterceptStatsRead,
+    outbox_read,
+)
 from aftersales.messaging.models import OutboxMessage
 from aftersales.messaging.service import dead_letters, retry_dead
 from aftersales.messaging.templates import CHANNELS, VARIABLES, MessageTemplate, save_template
 from aftersales.orders.couriers import COURIERS
+from aftersales.orders.models import Order
+from aftersales.orders.panels import OrderPanel
 from aftersales.web.render import NavItem, render
 
 router = APIRouter(include_in_schema=False)
@@ -38,6 +49,31 @@ NAV = [
     NavItem("主动消息", "/console/logistics-messages"),
 ]
 CUSTOMER_CHANNELS = ["platform_im", "sms", "email"]
+
+
+def region_panel(session: Session, order_id: int, _user: User) -> OrderPanel | None:
+    """The order goes to a restricted region: the warehouse holds it, or the parcel may stall."""
+    holds = regions.holds_for_order(session, order_id)
+    if not holds:
+        return None
+    return OrderPanel(
+        "停发地区", "logistics/_region_panel.html", {"holds": holds, "couriers": COURIERS}, "warn"
+    )
+
+
+def care_panel(session: Session, order_id: int, _user: User) -> OrderPanel | None:
+    """The buyer's care record over all their orders, so a complaint reads against earlier replies."""
+    order = session.get(Order, order_id)
+    steps = care.history(session, customer_id=order.customer_id) if order is not None else []
+    if not steps:
+        return None
+    tone = "bad" if any(step.reply_negative for step in steps) else ""
+    return OrderPanel(
+        "签收回访记录", "logistics/_care_panel.html", {"steps": steps, "order_id": order_id}, tone
+    )
+
+
+ORDER_PANELS = [region_panel, care_panel]
 CHANNEL_LABELS = {"platform_im": "平台旺旺/站内信", "sms": "短信", "email": "邮件", "webhook": "Webhook"}
 
 
@@ -107,15 +143,44 @@ def save_rule(
 
 
 @router.get(BASE + "/regions", response_class=HTMLResponse)
-def region_list(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+def region_list(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    created: int | None = None,
+    updated: int | None = None,
+    held: int | None = None,
+) -> Response:
+    imported = None if created is None else {"created": created, "updated": updated or 0, "held": held or 0}
+    return _regions_page(request, session, user.role, imported=imported)
+
+
+def _regions_page(
+    request: Request, session: SessionDep, role: Role, *, status_code: int = 200, **context: object
+) -> Response:
     return render(
         request,
         "logistics/regions.html",
+        status_code=status_code,
         regions=regions.list_regions(session),
         holds=regions.hold_counts(session),
         couriers=COURIERS,
-        supervisor=user.role.at_least(Role.SUPERVISOR),
+        supervisor=role.at_least(Role.SUPERVISOR),
+        **context,
     )
+
+
+@router.post(BASE + "/regions/import")
+async def import_regions(
+    request: Request, session: SessionDep, user: RequireSupervisor, file: UploadFile
+) -> Response:
+    """Upload of the daily file; bad rows are listed on the page and nothing is stored."""
+    try:
+        report, held = regions.import_upload(session, filename=file.filename or "", data=await file.read())
+    except RegionImportError as exc:
+        return _regions_page(request, session, user.role, status_code=422, import_errors=exc.errors)
+    query = f"created={report.created}&updated={report.updated}&held={held}"
+    return RedirectResponse(f"{BASE}/regions?{query}", status_code=303)
 
 
 def _local(value: str | None) -> datetime | None:
@@ -236,3 +301,40 @@ def put_template(
 def retry(session: SessionDep, _: RequireSupervisor, message_id: Id) -> Response:
     retry_dead(session, message_id=message_id)
     return RedirectResponse("/console/logistics-messages", status_code=303)
+
+
+@router.get(BASE + "/care", response_class=HTMLResponse)
+def care_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    plans = care_settings.plans_by_shop(session)
+    shops = session.scalars(select(Shop).order_by(Shop.id))
+    rows = [(shop, plans.get(shop.id, care_settings.DEFAULT_PLAN), shop.id not in plans) for shop in shops]
+    return render(request, "logistics/care.html", rows=rows, supervisor=user.role.at_least(Role.SUPERVISOR))
+
+
+@router.post(BASE + "/care/{shop_id}")
+def save_care(
+    session: SessionDep,
+    _: RequireSupervisor,
+    shop_id: Id,
+    care_delay_hours: Annotated[int, Form(ge=1, le=720)],
+    usage_delay_hours: Annotated[int, Form(ge=1, le=1440)],
+    feedback_delay_hours: Annotated[int, Form(ge=1, le=2160)],
+    quiet_start: Annotated[str, Form()],
+    quiet_end: Annotated[str, Form()],
+) -> Response:
+    values = CareSettingsIn(
+        care_delay_hours=care_delay_hours,
+        usage_delay_hours=usage_delay_hours,
+        feedback_delay_hours=feedback_delay_hours,
+        quiet_start=_clock(quiet_start, "quiet_start"),
+        quiet_end=_clock(quiet_end, "quiet_end"),
+    )
+    care_settings.save_plan(session, shop_id=shop_id, values=values.model_dump())
+    return RedirectResponse(BASE + "/care", status_code=303)
+
+
+def _clock(value: str, field: str) -> time:
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise InvalidInputError(field, f"时间格式错误(应为 HH:MM): {value}") from None

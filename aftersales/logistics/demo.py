@@ -3,7 +3,8 @@
 After ``make demo`` the console shows anomalies with their tickets, region holds with notices,
 proactive messages in the outbox and the care sequence with a few buyer replies. Interceptions
 come from the returns demo's refund requests on parcels in transit (``returns.refund_requested``);
-their courier calls run as jobs once the server starts.
+``play_intercepts`` (called by the returns demo once its requests exist) runs their courier calls
+and polls on the demo clock, so the console shows every intercept state as of the demo's time.
 """
 
 from datetime import datetime, time, timedelta
@@ -13,10 +14,11 @@ from sqlalchemy.orm import Session
 
 from aftersales.demo.generator import DemoContext
 from aftersales.kit.time import SHANGHAI
-from aftersales.logistics import care, regions, service
+from aftersales.logistics import care, intercepts, regions, service
+from aftersales.logistics.care_settings import DEFAULT_PLAN
 from aftersales.logistics.couriers import use_simulated_courier
 from aftersales.logistics.defaults import ensure_defaults
-from aftersales.logistics.models import CareMessage, CareStatus
+from aftersales.logistics.models import CareMessage, CareStatus, Intercept, InterceptStatus
 
 REPLIES = (
     ("收到了,包装很好,谢谢", False),
@@ -71,10 +73,31 @@ def _care_replies(session: Session, ctx: DemoContext) -> int:
 def _last_daytime(now: datetime) -> datetime:
     """The latest moment at or before ``now`` outside quiet hours (the demo's as-of may be at night)."""
     local = now.astimezone(SHANGHAI)
-    if not care.QUIET_HOURS.contains(now):
+    quiet = DEFAULT_PLAN.quiet
+    if not quiet.contains(now):
         return now
-    day = local.date() if local.time() >= care.QUIET_HOURS.start else local.date() - timedelta(days=1)
+    day = local.date() if local.time() >= quiet.start else local.date() - timedelta(days=1)
     return datetime.combine(day, time(20, 30), tzinfo=SHANGHAI)
+
+
+def play_intercepts(session: Session, ctx: DemoContext) -> int:
+    """Send each waiting intercept to the (simulated) courier a few minutes after its refund request,
+    as the job would have, then poll them all at the as-of time; requests younger than their delay
+    stay ``requested`` with their job queued. Times are the demo's, so the refund-to-request
+    statistic compares one clock with itself."""
+    rng, as_of = ctx.rng("intercepts"), ctx.config.as_of
+    waiting = session.scalars(
+        select(Intercept)
+        .where(Intercept.status == InterceptStatus.REQUESTED, Intercept.requested_at.is_(None))
+        .order_by(Intercept.id)
+    ).all()
+    for intercept in waiting:
+        intercept.created_at = intercept.refund_requested_at
+        sent_at = intercept.refund_requested_at + timedelta(minutes=rng.uniform(1, 15))
+        if sent_at <= as_of:
+            intercepts.submit(session, intercept_id=intercept.id, now=sent_at)
+    intercepts.poll(session, now=as_of)
+    return len(waiting)
 
 
 def extend(session: Session, ctx: DemoContext) -> None:

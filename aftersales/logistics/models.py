@@ -6,9 +6,9 @@ channels, which the logistics jobs rely on.
 """
 
 import enum
-from datetime import datetime
+from datetime import datetime, time
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 import aftersales.messaging.customer_channels  # noqa: F401  (registers platform_im, sms, email)
@@ -219,3 +219,19 @@ class CareMessage(Base):
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reply_negative: Mapped[bool | None] = mapped_column(Boolean)
     ticket_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class CareSettings(Base):
+    """One shop's care sequence: the delay of each step after delivery and its quiet hours
+    (Asia/Shanghai). A shop without a row uses ``care_settings.DEFAULT_PLAN``."""
+
+    __tablename__ = "care_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), unique=True)
+    care_delay_hours: Mapped[int] = mapped_column(Integer, comment="签收关怀, hours after delivery")
+    usage_delay_hours: Mapped[int] = mapped_column(Integer, comment="使用回访, hours after delivery")
+    feedback_delay_hours: Mapped[int] = mapped_column(Integer, comment="评价邀请, hours after delivery")
+    quiet_start: Mapped[time] = mapped_column(Time, comment="nothing is sent from (Shanghai time)")
+    quiet_end: Mapped[time] = mapped_column(Time, comment="until (Shanghai time); equal = no quiet hours")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

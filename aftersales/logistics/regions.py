@@ -5,6 +5,7 @@ Orders going there that are unshipped or in transit are flagged (``region_holds`
 holds unshipped ones) and the buyer gets a proactive notice, before they ask where the parcel is.
 """
 
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from aftersales.kit.errors import InvalidInputError, NotFoundError
 from aftersales.kit.tables import read_table, require_columns
 from aftersales.kit.time import as_utc, format_local, utcnow
 from aftersales.kit.types import UTCDateTime
+from aftersales.logistics.errors import RegionImportError
 from aftersales.logistics.models import ANY_COURIER, RegionHold, RestrictedRegion
 from aftersales.messaging.service import send_customer_messages
 from aftersales.messaging.templates import MessageTemplate
@@ -27,6 +29,7 @@ from aftersales.orders.models import Order, OrderStatus, Shipment
 
 NOTICE_TEMPLATE = "restricted_notice"
 HOLD_WINDOW_DAYS = 30
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 COLUMNS: dict[str, list[str]] = {
     "province": ["省份", "省", "province"],
@@ -161,6 +164,26 @@ def import_regions(session: Session, path: Path) -> RegionImportReport:
         report.created += created
         report.updated += not created
     return report
+
+
+def import_upload(
+    session: Session, *, filename: str, data: bytes, now: datetime | None = None
+) -> tuple[RegionImportReport, int]:
+    """A file uploaded in the console or the API, read by the CLI's importer but all or nothing:
+    one bad row (named with its row and column) and none of the file is stored. Returns the
+    report and how many orders the regions now hold."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InvalidInputError("file", f"文件超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload{Path(filename).suffix.lower()}"
+        path.write_bytes(data)
+        savepoint = session.begin_nested()
+        report = import_regions(session, path)
+        if report.errors:
+            savepoint.rollback()
+            raise RegionImportError(report.errors)
+        savepoint.commit()
+    return report, flag_orders(session, now=now or utcnow())
 
 
 def flag_orders(session: Session, *, now: datetime) -> int:

@@ -1,6 +1,6 @@
 """API shapes of the logistics domain (reads are built from rows, never the models themselves)."""
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -268,3 +268,19 @@ def outbox_read(message: Any, *, reveal: bool) -> OutboxRead:
     read = OutboxRead.model_validate(message)
     read.destination = masked_destination(message.channel, message.destination, reveal=reveal)
     return read
+
+
+class RegionImportRead(BaseModel):
+    created: int
+    updated: int
+    held_orders: int = Field(description="orders to restricted regions flagged after the import")
+
+
+class CareSettingsIn(BaseModel):
+    """A shop's care sequence: hours after delivery per step, quiet hours in Asia/Shanghai time."""
+
+    care_delay_hours: int = Field(ge=1, le=720, description="签收关怀")
+    usage_delay_hours: int = Field(ge=1, le=1440, description="使用回访")
+    feedback_delay_hours: int = Field(ge=1, le=2160, description="评价邀请")
+    quiet_start: time = Field(description="no care message from (Shanghai time)")
+    quiet_end: time = Field(description="until (Shanghai time); equal to quiet_start = no quiet hours")

@@ -68,6 +68,7 @@ def save_policy(
     third: Annotated[str | None, Form()] = None,
     erp_url: Annotated[str | None, Form()] = None,
     erp_shop_no: Annotated[str | None, Form()] = None,
+    gift_sku_code: Annotated[str | None, Form()] = None,
 ) -> Response:
     if session.get(Shop, shop_id) is None:
         raise InvalidInputError("shop_id", f"店铺不存在: {shop_id}")
@@ -89,6 +90,7 @@ def save_policy(
             erp_format=erp_format,
             erp_url=erp_url or None,
             erp_shop_no=erp_shop_no or None,
+            gift_sku_code=gift_sku_code or None,
         )
     except ValidationError as exc:
         first_error = exc.errors()[0]

@@ -15,6 +15,7 @@ from aftersales.auth.models import Role, User
 from aftersales.auth.service import create_user
 from aftersales.demo.generator import DemoContext
 from aftersales.demo.users import DEMO_USERS
+from aftersales.logistics.demo import play_intercepts
 from aftersales.orders.models import Order, Shipment, TrackingStatus
 from aftersales.orders.schemas import TrackingEventIn
 from aftersales.orders.service import ingest_tracking_events
@@ -25,7 +26,8 @@ from aftersales.returns.schemas import ErpCallbackIn, ReshipItem, ReshipmentIn, 
 
 SHARE = 0.03
 MAX_REQUESTS = 220
-IN_TRANSIT_REQUESTS = 8  # refunds on parcels still travelling: logistics intercepts them
+IN_TRANSIT_REQUESTS = 16  # refunds on parcels still travelling: logistics intercepts them
+REFUND_AGES_HOURS = ((0.04, 0.08), (2.0, 12.0), (100.0, 140.0))
 # reason code -> (weight, kinds to draw from)
 REASON_MIX: dict[str, tuple[int, tuple[RequestKind, ...]]] = {
     "not_fit": (22, (RequestKind.RETURN, RequestKind.EXCHANGE)),
@@ -83,6 +85,7 @@ def extend(session: Session, ctx: DemoContext) -> None:
         if request is not None:
             requests.append(request)
     counts = _work(session, rng, requests, agents, lead, ctx)
+    counts["intercepts"] = play_intercepts(session, ctx)
     ctx.summary["returns"] = {"requests": len(requests), **counts}
 
 
@@ -109,12 +112,14 @@ def _request(
 ) -> ReturnRequest | None:
     if _in_transit(parcels):
         code, kind = "changed_mind", RequestKind.REFUND_ONLY
-        base = max(p.shipped_at for p in parcels)
+        requested_at = _refund_in_transit_at(rng, ctx, max(p.shipped_at for p in parcels), n)
     else:
         code = rng.choices(list(REASON_MIX), weights=[w for w, _ in REASON_MIX.values()])[0]
         kind = rng.choice(REASON_MIX[code][1])
         base = max(p.delivered_at or p.shipped_at for p in parcels)
-    requested_at = min(base + timedelta(hours=rng.uniform(2, 96)), ctx.config.as_of - timedelta(minutes=5))
+        requested_at = min(
+            base + timedelta(hours=rng.uniform(2, 96)), ctx.config.as_of - timedelta(minutes=5)
+        )
     line = _first_line(session, order.id)
     data = ReturnRequestIn(
         shop_code=shop,
@@ -127,6 +132,15 @@ def _request(
         channel=rng.choice(("api", "api", "webhook", "csv", "console")),
     )
     return service.create_request(session, data=data)
+
+
+def _refund_in_transit_at(rng: random.Random, ctx: DemoContext, shipped_at: datetime, n: int) -> datetime:
+    """Hours before the as-of time, cycling through the ages that put an intercept in each state on
+    the demo clock: minutes (not yet sent to the courier), hours (accepted, parcel on its way back),
+    days (returned, or delivered anyway)."""
+    low, high = REFUND_AGES_HOURS[n % len(REFUND_AGES_HOURS)]
+    at = ctx.config.as_of - timedelta(hours=rng.uniform(low, high))
+    return min(max(at, shipped_at + timedelta(hours=1)), ctx.config.as_of - timedelta(minutes=2))
 
 
 def _first_line(session: Session, order_id: int) -> str | None:

@@ -81,6 +81,7 @@ class ReturnPolicy(Base):
     erp_format: Mapped[str] = mapped_column(String(16), comment="generic | wangdiantong")
     erp_url: Mapped[str | None] = mapped_column(String(500))
     erp_shop_no: Mapped[str | None] = mapped_column(String(64), comment="shop code in the ERP")
+    gift_sku_code: Mapped[str | None] = mapped_column(String(64), comment="SOP gift: SKU sent")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -265,6 +266,9 @@ class SopUpgrade(Base):
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reshipment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reshipments.id", ondelete="SET NULL"), comment="the reshipment that carried the gift"
+    )
 
 
 class ReshipmentStatus(enum.StrEnum):

@@ -34,6 +34,7 @@ class Policy:
     erp_format: str = "generic"
     erp_url: str | None = None
     erp_shop_no: str | None = None
+    gift_sku_code: str | None = None
 
     @classmethod
     def from_row(cls, row: ReturnPolicy | None) -> "Policy":

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from aftersales.catalog.models import Shop
 from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.time import format_local, utcnow
+from aftersales.logistics.models import Intercept, InterceptStatus
 from aftersales.orders.models import Order, ShipmentDirection
 from aftersales.orders.repository import shipment_ids
 from aftersales.orders.schemas import ShipmentIn
@@ -84,25 +85,20 @@ def _notify_refund(session: Session, request: ReturnRequest, payout: Compensatio
 def on_intercept_resolved(
     session: Session, *, request_id: int, status: str, intercept_id: int | None
 ) -> None:
-    """Release a held refund per the shop's rule when logistics reports the interception result."""
+    """Release a held refund per the shop's rule once every intercepted parcel of the request
+    satisfies it (a split order has one intercept per parcel); any failed parcel keeps it held."""
     request = session.get(ReturnRequest, request_id)
     if request is None or request.refund_state != RefundState.HELD_FOR_INTERCEPT:
         return
-    policy = get_policy(session, request.shop_id)
-    if status == "failed":
-        request.refund_state = RefundState.INTERCEPT_FAILED
-        session.flush()
-        ticketing.note(
-            session,
-            request.ticket_id,
-            actor_id=None,
-            kind="returns.refund",
-            message="拦截失败:退款暂缓,请联系客户拒收或签收后走退货退款",
-            data={"intercept_id": intercept_id},
-        )
+    statuses = _intercept_statuses(session, request_id, intercept_id, status)
+    if InterceptStatus.FAILED in statuses.values():
+        _hold_after_failure(session, request, intercept_id)
         return
-    if status == "returned" or (status == "accepted" and policy.release_refund_on == "accepted"):
-        label = "拦截成功,包裹已退回" if status == "returned" else "快递已受理拦截"
+    policy = get_policy(session, request.shop_id)
+    enough = RELEASE_ON[policy.release_refund_on]
+    if all(value in enough for value in statuses.values()):
+        returned = all(value == InterceptStatus.RETURNED for value in statuses.values())
+        label = "拦截成功,包裹已退回" if returned else "快递已受理拦截"
         release_refund(
             session,
             request,
@@ -112,12 +108,52 @@ def on_intercept_resolved(
             note=f"{label},按店铺规则退款",
         )
         return
+    done = sum(value in enough for value in statuses.values())
     ticketing.note(
         session,
         request.ticket_id,
         actor_id=None,
         kind="returns.refund",
-        message="快递已受理拦截,按店铺规则待包裹退回后退款",
+        message=f"拦截进展 {done}/{len(statuses)} 个包裹符合店铺退款规则,其余包裹待结果后退款",
+        data={"intercept_id": intercept_id},
+    )
+
+
+RELEASE_ON = {
+    "accepted": (InterceptStatus.ACCEPTED, InterceptStatus.RETURNED),
+    "returned": (InterceptStatus.RETURNED,),
+}
+
+
+def _intercept_statuses(
+    session: Session, request_id: int, intercept_id: int | None, status: str
+) -> dict[int | None, InterceptStatus]:
+    """Every intercept of the request, with the reported one at the status the event carries."""
+    rows = session.execute(
+        select(Intercept.id, Intercept.status).where(Intercept.refund_request_id == request_id)
+    )
+    statuses: dict[int | None, InterceptStatus] = {row_id: InterceptStatus(value) for row_id, value in rows}
+    statuses[intercept_id] = InterceptStatus(status)
+    return statuses
+
+
+def _hold_after_failure(session: Session, request: ReturnRequest, intercept_id: int | None) -> None:
+    """The refund stays unpaid; the ticket and the supervisors' group hear of it."""
+    request.refund_state = RefundState.INTERCEPT_FAILED
+    session.flush()
+    message = "拦截失败:退款暂缓,请联系客户拒收或签收后走退货退款"
+    ticketing.note(
+        session,
+        request.ticket_id,
+        actor_id=None,
+        kind="returns.refund",
+        message=message,
+        data={"intercept_id": intercept_id},
+    )
+    ticketing.notify_supervisors(
+        session,
+        text=f"【拦截失败】售后单 #{request.id}(工单 #{request.ticket_id}):{message}",
+        idempotency_key=f"returns:request:{request.id}:intercept_failed",
     )
 
 

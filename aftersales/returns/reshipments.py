@@ -25,72 +25,134 @@ from aftersales.orders.schemas import ShipmentIn
 from aftersales.orders.service import ingest_shipments
 from aftersales.returns import erp, repository, ticketing
 from aftersales.returns.errors import NoReplacementError, ReshipmentNotFoundError, WarehouseCheckRequiredError
-from aftersales.returns.models import Outcome, RequestKind, Reshipment, ReshipmentStatus
+from aftersales.returns.models import (
+    Outcome,
+    RequestKind,
+    Reshipment,
+    ReshipmentStatus,
+    ReturnRequest,
+    SopUpgrade,
+)
 from aftersales.returns.notices import tell_customer
 from aftersales.returns.schemas import ErpCallbackIn, ReshipItem, ReshipmentIn
 from aftersales.returns.service import get_policy, get_request, resolve
 from aftersales.returns.specs import available, choose_replacement
 
+GIFT_TITLE = "售后关怀礼品"
 ADDRESS_FIELDS = ("receiver_name", "receiver_phone", "province", "city", "district", "address")
 
 
 def create_reshipment(session: Session, *, data: ReshipmentIn, actor_id: int | None) -> Reshipment:
-    """Create the reshipment and queue its ERP push in the same transaction."""
+    """Create the reshipment and queue its ERP push in the same transaction.
+
+    A request's SOP upgrades travel with it: SF Express as the courier hint, and a gift upgrade not
+    yet sent adds the shop's gift line (once: the upgrade then points at this reshipment)."""
     order = session.get(Order, data.order_id)
     if order is None:
         raise InvalidInputError("order_id", f"订单不存在: {data.order_id}")
-    shop = session.get(Shop, order.shop_id)
-    assert shop is not None
     policy = get_policy(session, order.shop_id)
     if not policy.erp_url:
         raise ConflictError("店铺未配置 ERP 推送地址(售后设置 › erp_url),无法推送补发单")
-    ticket_id = data.ticket_id
-    courier_hint = None
+    ticket_id, upgrades = data.ticket_id, []
     if data.request_id is not None:
-        request = get_request(session, data.request_id)
-        ticket_id = ticket_id or request.ticket_id
-        if any(u.action == "sf_reshipment" for u in repository.upgrades_of(session, request.id)):
-            courier_hint = "sf"
-    address = {f: getattr(data, f) or getattr(order, f) for f in ADDRESS_FIELDS}
+        ticket_id = ticket_id or get_request(session, data.request_id).ticket_id
+        upgrades = repository.upgrades_of(session, data.request_id)
+    gift = next((u for u in upgrades if u.action == "gift" and u.reshipment_id is None), None)
+    items = list(data.items)
+    if gift is not None and (line := gift_line(session, order.shop_id)) not in items:
+        items.append(line)
     reshipment = Reshipment(
         shop_id=order.shop_id,
         order_id=order.id,
         request_id=data.request_id,
         ticket_id=ticket_id,
-        items=[item.model_dump() for item in data.items],
+        items=[item.model_dump() for item in items],
         reason=data.reason,
-        courier_hint=courier_hint,
+        courier_hint="sf" if any(u.action == "sf_reshipment" for u in upgrades) else None,
         erp_format=policy.erp_format,
         outbox_key=f"pending:{uuid4().hex}",
         status=ReshipmentStatus.PUSHING,
         created_by=actor_id,
         created_at=utcnow(),
-        **address,
+        **{f: getattr(data, f) or getattr(order, f) for f in ADDRESS_FIELDS},
     )
     session.add(reshipment)
     session.flush()
+    if gift is not None:
+        gift.reshipment_id = reshipment.id
+    _push(session, reshipment, order, policy.erp_url, policy.erp_shop_no)
+    _note_created(session, reshipment, items, gift, actor_id)
+    return reshipment
+
+
+def _push(session: Session, reshipment: Reshipment, order: Order, url: str, erp_shop_no: str | None) -> None:
+    shop = session.get(Shop, order.shop_id)
+    assert shop is not None
     reshipment.outbox_key = f"returns:reshipment:{reshipment.id}:push"
-    payload = erp.FORMATS[policy.erp_format](reshipment, order, shop, policy.erp_shop_no)
     queue_message(
         session,
         channel="webhook",
-        destination=policy.erp_url,
-        payload=payload,
+        destination=url,
+        payload=erp.FORMATS[reshipment.erp_format](reshipment, order, shop, erp_shop_no),
         idempotency_key=reshipment.outbox_key,
         subject=("reshipment", reshipment.id),
     )
     session.flush()
-    items = "、".join(f"{i.title}×{i.quantity}" for i in data.items)
-    hint = "(SOP 升级:顺丰)" if courier_hint else ""
+
+
+def _note_created(
+    session: Session,
+    reshipment: Reshipment,
+    items: list[ReshipItem],
+    gift: SopUpgrade | None,
+    actor_id: int | None,
+) -> None:
+    hints = ["顺丰"] if reshipment.courier_hint else []
+    if gift is not None:
+        hints.append(f"赠品,触发:{gift.detail}")
+    hint = f"(SOP 升级:{';'.join(hints)})" if hints else ""
+    listed = "、".join(f"{i.title}×{i.quantity}" for i in items)
     ticketing.note(
         session,
-        ticket_id,
+        reshipment.ticket_id,
         actor_id=actor_id,
         kind="returns.reshipment",
-        message=f"创建补发单 {erp.out_order_no(reshipment)}{hint}:{items};原因:{data.reason};已排队推送 ERP",
-        data={"reshipment_id": reshipment.id},
+        message=f"创建补发单 {erp.out_order_no(reshipment)}{hint}:{listed};"
+        f"原因:{reshipment.reason};已排队推送 ERP",
+        data={"reshipment_id": reshipment.id, **({"sop_rule": gift.rule} if gift is not None else {})},
     )
-    return reshipment
+
+
+def gift_line(session: Session, shop_id: int) -> ReshipItem:
+    """The shop's gift SKU (policy ``gift_sku_code``), else a plain gift line the warehouse picks."""
+    code = get_policy(session, shop_id).gift_sku_code
+    sku = session.scalar(select(Sku).where(Sku.shop_id == shop_id, Sku.code == code)) if code else None
+    return ReshipItem(sku_code=code, title=sku.name if sku is not None else GIFT_TITLE, quantity=1)
+
+
+def send_sop_gift(session: Session, *, request: ReturnRequest) -> Reshipment | None:
+    """A gift upgrade at intake: an exchange carries it in its coming reshipment; a return or refund
+    gets none, so the gift goes out now as a reshipment of its own, pushed to the ERP like any other."""
+    gift = next((u for u in repository.upgrades_of(session, request.id) if u.action == "gift"), None)
+    if gift is None or gift.reshipment_id is not None or request.kind == RequestKind.EXCHANGE:
+        return None
+    if not get_policy(session, request.shop_id).erp_url:
+        ticketing.note(
+            session,
+            request.ticket_id,
+            actor_id=None,
+            kind="returns.sop",
+            message="店铺未配置 ERP 推送地址,SOP 赠品需人工安排发货",
+            data={"rule": gift.rule},
+        )
+        return None
+    data = ReshipmentIn(
+        order_id=request.order_id,
+        request_id=request.id,
+        items=[gift_line(session, request.shop_id)],
+        reason=f"SOP 升级赠品:{gift.detail}",
+    )
+    return create_reshipment(session, data=data, actor_id=None)
 
 
 def replacement_for(session: Session, sku: Sku) -> Sku | None:

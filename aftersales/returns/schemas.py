@@ -276,3 +276,8 @@ class PolicyIn(BaseModel):
     erp_format: Literal["generic", "wangdiantong"]
     erp_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
     erp_shop_no: str | None = Field(default=None, max_length=64)
+    gift_sku_code: str | None = Field(
+        default=None,
+        max_length=64,
+        description="SKU sent as the repeated-problem SOP gift; none = a gift line",
+    )

@@ -60,6 +60,9 @@ def get_policy(session: Session, shop_id: int) -> Policy:
 
 
 def save_policy(session: Session, *, shop_id: int, values: dict[str, Any]) -> ReturnPolicy:
+    gift = values.get("gift_sku_code")
+    if gift and session.scalar(select(Sku.id).where(Sku.shop_id == shop_id, Sku.code == gift)) is None:
+        raise InvalidInputError("gift_sku_code", f"店铺商品中没有该编码: {gift}")
     row = repository.policy_row(session, shop_id)
     if row is None:
         row = ReturnPolicy(shop_id=shop_id, **{**Policy().as_columns(), **values})
@@ -172,6 +175,9 @@ def create_request(session: Session, *, data: ReturnRequestIn, actor_id: int | N
     )
     _log_intake(session, request, actor_id)
     _apply_sops(session, request, order, policy)
+    from aftersales.returns.reshipments import send_sop_gift  # reshipments builds on this module
+
+    send_sop_gift(session, request=request)
     if data.return_tracking_no and data.return_courier:
         from aftersales.returns.refunds import attach_return_parcel  # refunds builds on this module
 

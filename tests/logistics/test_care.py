@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.logistics import care
+from aftersales.logistics.care_settings import DEFAULT_PLAN
 from aftersales.logistics.defaults import ensure_defaults
 from aftersales.logistics.models import CareMessage, CareStatus, CareStep
 from aftersales.messaging.models import OutboxMessage
@@ -40,7 +41,7 @@ class TestSchedule:
         care.schedule(session, now=DELIVERED + timedelta(hours=1))
         assert {
             step: row.due_at - DELIVERED for step, row in steps(session, order).items()
-        } == care.STEP_DELAYS
+        } == DEFAULT_PLAN.delays
 
     def test_waits_while_a_parcel_of_the_order_is_still_on_its_way(self, session: Session) -> None:
         order = delivered_order(session)

@@ -29,3 +29,15 @@ def test_the_demo_promotion_shows_anomalies_tickets_messages_and_restricted_regi
     provinces = set(session.scalars(select(RestrictedRegion.province)))
     assert {"新疆维吾尔自治区", "西藏自治区"} <= provinces
     assert count(session, RegionHold) > 0
+
+
+def test_the_demo_interceptions_span_every_state_on_the_demo_clock(session: Session) -> None:
+    from aftersales.logistics.intercepts import stats
+    from aftersales.logistics.models import Intercept, InterceptStatus
+
+    generate(CONFIG)
+    states = set(session.scalars(select(Intercept.status)))
+    latency = stats(session).median_seconds_to_request
+    assert states == set(InterceptStatus)
+    assert latency is not None
+    assert 0 < latency <= 15 * 60

@@ -34,6 +34,15 @@ def timeline(session: Session, ticket_id: int | None) -> list[str]:
     return list(rows)
 
 
+def intercept_of(session: Session, request_id: int) -> int:
+    """The intercept logistics opened for the request's one parcel."""
+    from aftersales.logistics.models import Intercept
+
+    found = session.scalar(select(Intercept.id).where(Intercept.refund_request_id == request_id))
+    assert found is not None
+    return found
+
+
 class TestIntake:
     def test_request_opens_a_returns_ticket_with_the_taxonomy(self, session: Session) -> None:
         request = make_return_request(session, reason_code="damaged")
@@ -147,7 +156,7 @@ class TestInterception:
             "logistics.intercept_resolved",
             order_id=order.id,
             request_id=request.id,
-            intercept_id=1,
+            intercept_id=intercept_of(session, request.id),
             status="accepted",
         )
         assert request.refund_state == RefundState.RELEASED
@@ -167,7 +176,7 @@ class TestInterception:
             "logistics.intercept_resolved",
             order_id=order.id,
             request_id=request.id,
-            intercept_id=1,
+            intercept_id=intercept_of(session, request.id),
             status="accepted",
         )
         assert request.refund_state == RefundState.HELD_FOR_INTERCEPT
@@ -176,7 +185,7 @@ class TestInterception:
             "logistics.intercept_resolved",
             order_id=order.id,
             request_id=request.id,
-            intercept_id=1,
+            intercept_id=intercept_of(session, request.id),
             status="returned",
         )
         assert request.refund_state == RefundState.RELEASED
@@ -192,7 +201,7 @@ class TestInterception:
             "logistics.intercept_resolved",
             order_id=order.id,
             request_id=request.id,
-            intercept_id=1,
+            intercept_id=intercept_of(session, request.id),
             status="failed",
         )
         assert request.refund_state == RefundState.INTERCEPT_FAILED
@@ -211,7 +220,7 @@ class TestInterception:
             "logistics.intercept_resolved",
             order_id=order.id,
             request_id=request.id,
-            intercept_id=1,
+            intercept_id=intercept_of(session, request.id),
             status="returned",
         )
         notice = session.scalar(

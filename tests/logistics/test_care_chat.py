@@ -1,0 +1,128 @@
+"""Care replies from real chat messages: conversations publishes, logistics records the reply."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aftersales.catalog.models import Shop
+from aftersales.conversations import service as chats
+from aftersales.logistics import care
+from aftersales.logistics.defaults import ensure_defaults
+from aftersales.logistics.models import CareMessage, CareStatus, CareStep
+from aftersales.orders.models import Customer, Order
+from aftersales.tickets.models import Ticket
+from tests.builders import make_order, make_parcel
+
+DELIVERED = datetime(2026, 11, 13, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+SENT = DELIVERED + timedelta(hours=25)
+
+
+def cared_order(session: Session) -> Order:
+    """An order whose 签收关怀 went out at ``SENT``."""
+    ensure_defaults(session)
+    order = make_order(session)
+    make_parcel(
+        session,
+        order=order,
+        shipped_at=DELIVERED - timedelta(days=2),
+        timeline=[
+            (DELIVERED - timedelta(days=2), "【杭州】快件已揽收", "杭州"),
+            (DELIVERED, "已签收", "北京"),
+        ],
+    )
+    care.schedule(session, now=DELIVERED)
+    care.send_due(session, now=SENT)
+    return order
+
+
+def say(
+    session: Session, order: Order, text: str, *, at: datetime, sender: str = "customer", **extra: object
+) -> None:
+    shop = session.get(Shop, order.shop_id)
+    assert shop is not None
+    chats.append_message(
+        session,
+        shop_id=shop.id,
+        platform=shop.platform,
+        session_key=f"care-chat-{order.id}",
+        sender=sender,
+        text=text,
+        sent_at=at,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def step(session: Session, order: Order, which: CareStep = CareStep.CARE) -> CareMessage:
+    found = session.scalar(
+        select(CareMessage).where(CareMessage.order_id == order.id, CareMessage.step == which)
+    )
+    assert found is not None
+    return found
+
+
+class TestChatReplies:
+    def test_a_buyers_message_on_the_order_is_the_care_reply(self, session: Session) -> None:
+        order = cared_order(session)
+        say(session, order, "收到了,包装很好", at=SENT + timedelta(hours=2), order_id=order.id)
+        assert (step(session, order).status, step(session, order).reply_text) == (
+            CareStatus.REPLIED,
+            "收到了,包装很好",
+        )
+
+    def test_a_message_from_the_buyers_account_without_an_order_is_matched_by_account(
+        self, session: Session
+    ) -> None:
+        order = cared_order(session)
+        customer = session.get(Customer, order.customer_id)
+        assert customer is not None
+        say(session, order, "挺好用的", at=SENT + timedelta(hours=3), customer_account=customer.source_id)
+        assert step(session, order).reply_text == "挺好用的"
+
+    def test_a_negative_chat_reply_opens_a_ticket(self, session: Session) -> None:
+        order = cared_order(session)
+        say(session, order, "杯盖漏水,质量太差了", at=SENT + timedelta(hours=1), order_id=order.id)
+        ticket = session.get(Ticket, step(session, order).ticket_id)
+        assert ticket is not None
+        assert step(session, order, CareStep.USAGE).status == CareStatus.CANCELLED
+
+    def test_only_the_first_message_is_the_reply(self, session: Session) -> None:
+        order = cared_order(session)
+        say(session, order, "收到了", at=SENT + timedelta(hours=1), order_id=order.id)
+        say(session, order, "对了,发票什么时候开", at=SENT + timedelta(hours=2), order_id=order.id)
+        assert step(session, order).reply_text == "收到了"
+
+    def test_an_agents_message_is_not_a_reply(self, session: Session) -> None:
+        order = cared_order(session)
+        say(
+            session,
+            order,
+            "亲,商品用得还好吗",
+            at=SENT + timedelta(hours=1),
+            sender="agent",
+            order_id=order.id,
+        )
+        assert step(session, order).status == CareStatus.SENT
+
+    def test_a_message_long_after_the_step_is_ordinary_chat(self, session: Session) -> None:
+        order = cared_order(session)
+        say(session, order, "再买一个", at=SENT + care.REPLY_WINDOW + timedelta(hours=1), order_id=order.id)
+        assert step(session, order).status == CareStatus.SENT
+
+    def test_a_message_before_any_step_was_sent_is_not_a_reply(self, session: Session) -> None:
+        order = cared_order(session)
+        say(session, order, "什么时候到", at=SENT - timedelta(hours=30), order_id=order.id)
+        assert step(session, order).status == CareStatus.SENT
+
+
+class TestCareRecordPanel:
+    def test_the_order_page_shows_the_buyers_care_record(
+        self, client: TestClient, session: Session, auth_headers: Callable[..., dict[str, str]]
+    ) -> None:
+        order = cared_order(session)
+        say(session, order, "杯盖漏水,质量太差了", at=SENT + timedelta(hours=1), order_id=order.id)
+        page = client.get(f"/console/orders/{order.id}", headers=auth_headers())
+        assert 'data-testid="care-record"' in page.text
+        assert "杯盖漏水" in page.text
