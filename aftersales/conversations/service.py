@@ -7,6 +7,7 @@ transaction; quality inspection subscribes to it, so inspection happens on inges
 """
 
 import hashlib
+import itertools
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -247,12 +248,26 @@ def _mark_repeat_contacts(session: Session, order_ids: list[int]) -> None:
         by_order[order_id].append((session_id, started_at, ended_at))
     changes: list[dict[str, Any]] = []
     for sessions in by_order.values():
-        for index, (session_id, _started, ended) in enumerate(sessions):
-            later = sessions[index + 1] if index + 1 < len(sessions) else None
-            came_back = later is not None and later[1] - ended <= REPEAT_WINDOW
-            earlier = sessions[index - 1][0] if index else None
-            changes.append({"id": session_id, "repeat_contact": came_back, "repeat_of_session_id": earlier})
+        changes += _repeat_changes(sessions)
     session.execute(update(ChatSession), changes)
+
+
+def _repeat_changes(sessions: list[tuple[int, datetime, datetime]]) -> list[dict[str, Any]]:
+    """Flag and back-link of one order's sessions (in start order): both only within the 24 h window."""
+    repeats: dict[int, int | None] = {session_id: None for session_id, _started, _ended in sessions}
+    flagged: set[int] = set()
+    for (earlier, _started, ended), (later, started, _ended) in itertools.pairwise(sessions):
+        if started - ended <= REPEAT_WINDOW:
+            flagged.add(earlier)
+            repeats[later] = earlier
+    return [
+        {
+            "id": session_id,
+            "repeat_contact": session_id in flagged,
+            "repeat_of_session_id": repeats[session_id],
+        }
+        for session_id in repeats
+    ]
 
 
 def get_session(session: Session, session_id: int) -> ChatSession:

@@ -84,3 +84,18 @@ class TestRepeatContact:
         )
         session.refresh(first)
         assert first.repeat_contact is False
+
+    def test_does_not_link_a_return_after_24_hours_to_the_earlier_session(self, session: Session) -> None:
+        shop = make_shop(session)
+        order = make_order(session, shop=shop)
+        start = utcnow() - timedelta(days=3)
+        make_chat(session, [("customer", 0, "快递到哪了")], shop=shop, order_id=order.id, start=start)
+        second = make_chat(
+            session,
+            [("customer", 0, "还没到")],
+            shop=shop,
+            order_id=order.id,
+            start=start + timedelta(hours=30),
+        )
+        session.refresh(second)
+        assert second.repeat_of_session_id is None
