@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import and_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Platform, Shop
@@ -25,6 +25,7 @@ from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.events import publish
 from aftersales.kit.time import as_utc, utcnow
 from aftersales.kit.upsert import insert_ignore
+from aftersales.orders.models import Customer, Order
 
 MESSAGES_APPENDED = "conversations.messages_appended"
 REPEAT_WINDOW = timedelta(hours=24)
@@ -92,6 +93,7 @@ def ingest_messages(session: Session, rows: Sequence[MessageIn]) -> IngestResult
     session_ids = _upsert_sessions(session, rows)
     new_ids = _insert_messages(session, rows, session_ids)
     touched = sorted(set(session_ids.values()))
+    _link_customers(session, touched)
     refresh_sessions(session, touched)
     if new_ids:
         publish(session, MESSAGES_APPENDED, session_ids=touched, message_ids=new_ids)
@@ -166,6 +168,40 @@ def _fill_missing(session: Session, session_id: int, values: dict[str, Any]) -> 
             .where(ChatSession.id == session_id, attribute.is_(None))
             .values({column: value})
         )
+
+
+def _link_customers(session: Session, session_ids: list[int]) -> None:
+    """Fill each session's buyer once: its order's customer, else the customer of its platform account
+    (the buyer nick, created as a customer when not seen before), so funnels can reach the buyer."""
+    unknown = and_(ChatSession.id.in_(session_ids), ChatSession.customer_id.is_(None))
+    of_order = select(Order.customer_id).where(Order.id == ChatSession.order_id).scalar_subquery()
+    session.execute(
+        update(ChatSession)
+        .where(unknown, ChatSession.order_id.is_not(None))
+        .values(customer_id=of_order)
+        .execution_options(synchronize_session=False)
+    )
+    accounts = repository.unlinked_accounts(session, session_ids)
+    if not accounts:
+        return
+    now = utcnow()
+    insert_ignore(
+        session,
+        Customer,
+        [{"platform": p, "source_id": a, "is_vip": False, "created_at": now} for p, a in accounts],
+        conflict_columns=["platform", "source_id"],
+    )
+    of_account = (
+        select(Customer.id)
+        .where(Customer.platform == ChatSession.platform, Customer.source_id == ChatSession.customer_account)
+        .scalar_subquery()
+    )
+    session.execute(
+        update(ChatSession)
+        .where(unknown, ChatSession.customer_account.is_not(None))
+        .values(customer_id=of_account)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _insert_messages(

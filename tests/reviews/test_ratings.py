@@ -196,6 +196,40 @@ class TestFinishedChats:
         ).one()
         assert (first["registered"], again["registered"], invitation.agent_id) == (1, 0, agent.id)
 
+    def test_the_buyer_of_a_chat_without_an_order_is_invited_by_the_account(self, session: Session) -> None:
+        agent = make_user(session)
+        start = utcnow() - timedelta(hours=2)
+        lines = [("customer", 0, "这款有货吗"), ("agent", 30, "有的")]
+        make_chat(session, lines, start=start, agent_id=agent.id, customer_account="tb_buyer_9")
+        invite_finished_chats(session)
+        invitation = session.scalars(
+            select(RatingInvitation).where(RatingInvitation.agent_id == agent.id)
+        ).one()
+        assert (invitation.invited_at is not None, invitation.skip_reason) == (True, None)
+
+    def test_a_chat_invitation_carries_the_group_of_the_agents_tickets(self, session: Session) -> None:
+        agent = make_user(session)
+        for _ in range(2):
+            make_ticket(session, group_code="vip", assignee_id=agent.id)
+        make_ticket(session, group_code="aftersales", assignee_id=agent.id)
+        lines = [("customer", 0, "在吗"), ("agent", 30, "在的")]
+        make_chat(session, lines, start=utcnow() - timedelta(hours=2), agent_id=agent.id)
+        invite_finished_chats(session)
+        invitation = session.scalars(
+            select(RatingInvitation).where(RatingInvitation.agent_id == agent.id)
+        ).one()
+        assert invitation.group_code == "vip"
+
+    def test_an_agent_without_tickets_counts_in_the_after_sales_group(self, session: Session) -> None:
+        agent = make_user(session)
+        lines = [("customer", 0, "在吗"), ("agent", 30, "在的")]
+        make_chat(session, lines, start=utcnow() - timedelta(hours=2), agent_id=agent.id)
+        invite_finished_chats(session)
+        invitation = session.scalars(
+            select(RatingInvitation).where(RatingInvitation.agent_id == agent.id)
+        ).one()
+        assert invitation.group_code == "aftersales"
+
     def test_a_chat_still_going_is_not_invited(self, session: Session) -> None:
         agent = make_user(session)
         make_chat(session, [("customer", 0, "在吗"), ("agent", 5, "在的")], agent_id=agent.id, start=utcnow())
