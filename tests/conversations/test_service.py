@@ -56,50 +56,35 @@ class TestAppendMessage:
         assert reply.response_seconds == 12
 
 
+def _order_chats(session: Session, *, hours_apart: int) -> tuple[ChatSession, ChatSession]:
+    """Two chats about the same order, the second starting ``hours_apart`` after the first."""
+    shop = make_shop(session)
+    order = make_order(session, shop=shop)
+    start = utcnow() - timedelta(days=3)
+    first = make_chat(session, [("customer", 0, "快递到哪了")], shop=shop, order_id=order.id, start=start)
+    second = make_chat(
+        session,
+        [("customer", 0, "还没到")],
+        shop=shop,
+        order_id=order.id,
+        start=start + timedelta(hours=hours_apart),
+    )
+    session.refresh(first)
+    session.refresh(second)
+    return first, second
+
+
 class TestRepeatContact:
     def test_marks_a_session_the_customer_came_back_to_within_24_hours(self, session: Session) -> None:
-        shop = make_shop(session)
-        order = make_order(session, shop=shop)
-        start = utcnow() - timedelta(days=2)
-        first = make_chat(session, [("customer", 0, "快递到哪了")], shop=shop, order_id=order.id, start=start)
-        second = make_chat(
-            session,
-            [("customer", 0, "还没到")],
-            shop=shop,
-            order_id=order.id,
-            start=start + timedelta(hours=20),
-        )
-        session.refresh(first)
+        first, second = _order_chats(session, hours_apart=20)
         assert (first.repeat_contact, second.repeat_of_session_id) == (True, first.id)
 
     def test_does_not_mark_a_return_after_24_hours(self, session: Session) -> None:
-        shop = make_shop(session)
-        order = make_order(session, shop=shop)
-        start = utcnow() - timedelta(days=3)
-        first = make_chat(session, [("customer", 0, "快递到哪了")], shop=shop, order_id=order.id, start=start)
-        make_chat(
-            session,
-            [("customer", 0, "还没到")],
-            shop=shop,
-            order_id=order.id,
-            start=start + timedelta(hours=30),
-        )
-        session.refresh(first)
+        first, _second = _order_chats(session, hours_apart=30)
         assert first.repeat_contact is False
 
     def test_does_not_link_a_return_after_24_hours_to_the_earlier_session(self, session: Session) -> None:
-        shop = make_shop(session)
-        order = make_order(session, shop=shop)
-        start = utcnow() - timedelta(days=3)
-        make_chat(session, [("customer", 0, "快递到哪了")], shop=shop, order_id=order.id, start=start)
-        second = make_chat(
-            session,
-            [("customer", 0, "还没到")],
-            shop=shop,
-            order_id=order.id,
-            start=start + timedelta(hours=30),
-        )
-        session.refresh(second)
+        _first, second = _order_chats(session, hours_apart=30)
         assert second.repeat_of_session_id is None
 
 
