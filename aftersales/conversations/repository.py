@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Row, Select, select, tuple_
 from sqlalchemy.orm import Session
 
+from aftersales.catalog.models import Platform
 from aftersales.conversations.models import ChatMessage, ChatSession, Sender
 
 
@@ -112,3 +113,15 @@ def customer_messages(
         .order_by(ChatMessage.sent_at, ChatMessage.id)
     )
     return list(session.execute(query))
+
+
+def unlinked_accounts(session: Session, session_ids: Sequence[int]) -> set[tuple[Platform, str]]:
+    """(platform, buyer account) of the sessions that know the account but not the customer yet."""
+    rows = session.execute(
+        select(ChatSession.platform, ChatSession.customer_account).where(
+            ChatSession.id.in_(session_ids),
+            ChatSession.customer_id.is_(None),
+            ChatSession.customer_account.is_not(None),
+        )
+    )
+    return {(platform, account) for platform, account in rows if account}

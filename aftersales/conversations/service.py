@@ -7,12 +7,13 @@ transaction; quality inspection subscribes to it, so inspection happens on inges
 """
 
 import hashlib
+import itertools
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import and_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Platform, Shop
@@ -24,6 +25,7 @@ from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.events import publish
 from aftersales.kit.time import as_utc, utcnow
 from aftersales.kit.upsert import insert_ignore
+from aftersales.orders.models import Customer, Order
 
 MESSAGES_APPENDED = "conversations.messages_appended"
 CUSTOMER_MESSAGES = "conversations.customer_messages"
@@ -92,6 +94,7 @@ def ingest_messages(session: Session, rows: Sequence[MessageIn]) -> IngestResult
     session_ids = _upsert_sessions(session, rows)
     new_ids = _insert_messages(session, rows, session_ids)
     touched = sorted(set(session_ids.values()))
+    _link_customers(session, touched)
     refresh_sessions(session, touched)
     if new_ids:
         publish(session, MESSAGES_APPENDED, session_ids=touched, message_ids=new_ids)
@@ -187,6 +190,40 @@ def _fill_missing(session: Session, session_id: int, values: dict[str, Any]) -> 
         )
 
 
+def _link_customers(session: Session, session_ids: list[int]) -> None:
+    """Fill each session's buyer once: its order's customer, else the customer of its platform account
+    (the buyer nick, created as a customer when not seen before), so funnels can reach the buyer."""
+    unknown = and_(ChatSession.id.in_(session_ids), ChatSession.customer_id.is_(None))
+    of_order = select(Order.customer_id).where(Order.id == ChatSession.order_id).scalar_subquery()
+    session.execute(
+        update(ChatSession)
+        .where(unknown, ChatSession.order_id.is_not(None))
+        .values(customer_id=of_order)
+        .execution_options(synchronize_session=False)
+    )
+    accounts = repository.unlinked_accounts(session, session_ids)
+    if not accounts:
+        return
+    now = utcnow()
+    insert_ignore(
+        session,
+        Customer,
+        [{"platform": p, "source_id": a, "is_vip": False, "created_at": now} for p, a in accounts],
+        conflict_columns=["platform", "source_id"],
+    )
+    of_account = (
+        select(Customer.id)
+        .where(Customer.platform == ChatSession.platform, Customer.source_id == ChatSession.customer_account)
+        .scalar_subquery()
+    )
+    session.execute(
+        update(ChatSession)
+        .where(unknown, ChatSession.customer_account.is_not(None))
+        .values(customer_id=of_account)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _insert_messages(
     session: Session, rows: Sequence[MessageIn], session_ids: dict[tuple[int, str], int]
 ) -> list[int]:
@@ -267,12 +304,26 @@ def _mark_repeat_contacts(session: Session, order_ids: list[int]) -> None:
         by_order[order_id].append((session_id, started_at, ended_at))
     changes: list[dict[str, Any]] = []
     for sessions in by_order.values():
-        for index, (session_id, _started, ended) in enumerate(sessions):
-            later = sessions[index + 1] if index + 1 < len(sessions) else None
-            came_back = later is not None and later[1] - ended <= REPEAT_WINDOW
-            earlier = sessions[index - 1][0] if index else None
-            changes.append({"id": session_id, "repeat_contact": came_back, "repeat_of_session_id": earlier})
+        changes += _repeat_changes(sessions)
     session.execute(update(ChatSession), changes)
+
+
+def _repeat_changes(sessions: list[tuple[int, datetime, datetime]]) -> list[dict[str, Any]]:
+    """Flag and back-link of one order's sessions (in start order): both only within the 24 h window."""
+    repeats: dict[int, int | None] = {session_id: None for session_id, _started, _ended in sessions}
+    flagged: set[int] = set()
+    for (earlier, _started, ended), (later, started, _ended) in itertools.pairwise(sessions):
+        if started - ended <= REPEAT_WINDOW:
+            flagged.add(earlier)
+            repeats[later] = earlier
+    return [
+        {
+            "id": session_id,
+            "repeat_contact": session_id in flagged,
+            "repeat_of_session_id": repeats[session_id],
+        }
+        for session_id in repeats
+    ]
 
 
 def get_session(session: Session, session_id: int) -> ChatSession:

@@ -183,14 +183,16 @@ def summary(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> dict[str, Any]:
-    """QC score, pass rate, emotion shares and risks per platform / shop / group / agent."""
+    """QC score, pass rate, top failed checkpoints, emotion shares and alerts, each per platform /
+    shop / group / agent (``key``), over sessions started (messages sent, alerts raised) in the range."""
     start, end = (as_utc(since) if since else None), (as_utc(until) if until else None)
+    period = {"dimension": repository.dimension(by), "since": start, "until": end}
     return {
         "by": by,
-        "rows": repository.score_summary(session, dimension=repository.dimension(by), since=start, until=end),
-        "top_failed_checkpoints": repository.top_failed_checkpoints(session, since=start, until=end),
-        "emotions": repository.emotion_shares(session, since=start, until=end),
-        "alerts": repository.risk_counts(session, since=start, until=end),
+        "rows": repository.score_summary(session, **period),
+        "top_failed_checkpoints": repository.top_failed_checkpoints(session, **period),
+        "emotions": repository.emotion_shares(session, **period),
+        "alerts": repository.risk_counts(session, **period),
     }
 
 

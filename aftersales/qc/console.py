@@ -1,7 +1,9 @@
 """QC console: session list with filters, session view with highlighted findings and the overrule
 form, the alert inbox with its workflow, and the QC dashboard."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -17,7 +19,7 @@ from aftersales.conversations.schemas import mask_phones_in_text
 from aftersales.conversations.service import get_session
 from aftersales.jobs import enqueue
 from aftersales.kit.pagination import PageDep, PageParams, paginate
-from aftersales.kit.time import utcnow
+from aftersales.kit.time import local_day_bounds, utcnow
 from aftersales.qc import alerts, repository, service
 from aftersales.qc import settings as qc_settings
 from aftersales.qc.checkpoints import BY_CODE, CHECKPOINTS, MessageView
@@ -236,42 +238,86 @@ def alert_action(
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
-def dashboard(request: Request, session: SessionDep, _: RequireSupervisor, by: str = "shop") -> Response:
+def dashboard(
+    request: Request,
+    session: SessionDep,
+    _: RequireSupervisor,
+    by: str = "shop",
+    since: str | None = None,
+    until: str | None = None,
+) -> Response:
+    """Every table split by the chosen dimension, over the Shanghai days ``since``..``until`` (inclusive)."""
     by = by if by in DIMENSIONS else "shop"
+    first, last = _optional_day(since), _optional_day(until)
+    period = {
+        "dimension": repository.dimension(by),
+        "since": local_day_bounds(first)[0] if first else None,
+        "until": local_day_bounds(last)[1] if last else None,
+    }
+    label = _key_labels(session, by)
+    rows = repository.score_summary(session, **period)
+    for row in rows:
+        row["label"] = label(row["key"])
+    return render(
+        request,
+        "qc/dashboard.html",
+        by=by,
+        since=first.isoformat() if first else "",
+        until=last.isoformat() if last else "",
+        dimensions=DIMENSIONS,
+        rows=rows,
+        failed=[
+            (label(r["key"]), BY_CODE[r["code"]].name if r["code"] in BY_CODE else r["code"], r["failed"])
+            for r in repository.top_failed_checkpoints(session, **period, limit=5)
+        ],
+        emotions=_emotion_rows(repository.emotion_shares(session, **period), label),
+        alerts=[
+            (label(r["key"]), LEVEL_LABELS.get(r["level"], r["level"]), r["raised"], r["closed"])
+            for r in repository.risk_counts(session, **period)
+        ],
+        voc=repository.voc_by_sku(session, since=period["since"], until=period["until"], limit=20),
+        polarities=POLARITY_LABELS,
+    )
+
+
+def _optional_day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _key_labels(session: Session, by: str) -> Callable[[Any], str]:
+    """Display name of a dimension value: shop name, agent name, platform label or the shift itself."""
     shops, users = _names(session)
-    rows = repository.score_summary(session, dimension=repository.dimension(by))
     choices: dict[str, dict[Any, str]] = {
         "shop": {i: s.name for i, s in shops.items()},
         "agent": dict(users),
         "platform": {p.value: label for p, label in PLATFORM_LABELS.items()},
     }
     labels = choices.get(by, {})
-    for row in rows:
-        row["label"] = labels.get(row["key"], row["key"]) if row["key"] is not None else "(无人工)"
-    emotions = repository.emotion_shares(session)
-    total_rated = sum(count for polarity, _label, count in emotions if polarity != "neutral") or 1
-    return render(
-        request,
-        "qc/dashboard.html",
-        by=by,
-        dimensions=DIMENSIONS,
-        rows=rows,
-        failed=[
-            (BY_CODE[code].name if code in BY_CODE else code, count)
-            for code, count in repository.top_failed_checkpoints(session)
-        ],
-        emotions=[
-            (p, LABEL_NAMES.get(label, label), c, c / total_rated)
-            for p, label, c in emotions
-            if p != "neutral"
-        ],
-        alerts=[
-            (LEVEL_LABELS.get(level, level), raised, closed)
-            for level, raised, closed in repository.risk_counts(session)
-        ],
-        voc=repository.voc_by_sku(session, limit=20),
-        polarities=POLARITY_LABELS,
-    )
+    return lambda key: labels.get(key, str(key)) if key is not None else "(无人工)"
+
+
+def _emotion_rows(
+    shares: list[dict[str, Any]], label: Callable[[Any], str]
+) -> list[tuple[str, str, str, int, float]]:
+    """Positive and negative messages with their share among the rated messages of the same value."""
+    rated: dict[Any, int] = {}
+    for row in shares:
+        if row["polarity"] != "neutral":
+            rated[row["key"]] = rated.get(row["key"], 0) + row["messages"]
+    return [
+        (
+            label(r["key"]),
+            r["polarity"],
+            LABEL_NAMES.get(r["label"], r["label"]),
+            r["messages"],
+            r["messages"] / rated[r["key"]],
+        )
+        for r in shares
+        if r["polarity"] != "neutral"
+    ]
 
 
 @router.get("/settings", response_class=HTMLResponse)

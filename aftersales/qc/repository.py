@@ -272,26 +272,31 @@ def dimension(by: str) -> Any:
     return columns[by]
 
 
+def _by_dimension(statement: Select[Any]) -> Select[Any]:
+    """Join the agent's roster entry and shift so that ``dimension("group")`` can be grouped on."""
+    from aftersales.tickets.models import RosterEntry, Shift
+
+    return statement.outerjoin(RosterEntry, RosterEntry.user_id == QcSessionResult.agent_id).outerjoin(
+        Shift, Shift.id == RosterEntry.shift_id
+    )
+
+
 def score_summary(
     session: Session, *, dimension: Any, since: datetime | None = None, until: datetime | None = None
 ) -> list[dict[str, Any]]:
     """Sessions, average score, pass rate, negative share and risky sessions per value of ``dimension``."""
-    from aftersales.tickets.models import RosterEntry, Shift
-
     r = QcSessionResult
+    statement = select(
+        dimension.label("key"),
+        func.count().label("sessions"),
+        func.avg(r.score).label("avg_score"),
+        func.sum(case((r.passed.is_(True), 1), else_=0)).label("passed"),
+        func.sum(case((r.emotion_polarity == "negative", 1), else_=0)).label("negative"),
+        func.sum(case((r.emotion_polarity == "positive", 1), else_=0)).label("positive"),
+        func.sum(case((r.risk_level.is_not(None), 1), else_=0)).label("risky"),
+    ).select_from(r)
     rows = session.execute(
-        select(
-            dimension.label("key"),
-            func.count().label("sessions"),
-            func.avg(r.score).label("avg_score"),
-            func.sum(case((r.passed.is_(True), 1), else_=0)).label("passed"),
-            func.sum(case((r.emotion_polarity == "negative", 1), else_=0)).label("negative"),
-            func.sum(case((r.emotion_polarity == "positive", 1), else_=0)).label("positive"),
-            func.sum(case((r.risk_level.is_not(None), 1), else_=0)).label("risky"),
-        )
-        .select_from(r)
-        .outerjoin(RosterEntry, RosterEntry.user_id == r.agent_id)
-        .outerjoin(Shift, Shift.id == RosterEntry.shift_id)
+        _by_dimension(statement)
         .where(*_period(r.started_at, since, until))
         .group_by(dimension)
         .order_by(func.count().desc())
@@ -311,51 +316,81 @@ def score_summary(
 
 
 def top_failed_checkpoints(
-    session: Session, *, since: datetime | None = None, until: datetime | None = None, limit: int = 10
-) -> list[tuple[str, int]]:
-    rows = session.execute(
-        select(QcFinding.code, func.count())
-        .join(QcSessionResult, QcSessionResult.session_id == QcFinding.session_id)
+    session: Session,
+    *,
+    dimension: Any,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 10,
+) -> list[dict[str, Any]]:
+    """The most failed scored checkpoints of each value of ``dimension`` (at most ``limit`` each).
+
+    Sessions are dated by their start; ranking happens in the database (a window per value)."""
+    count = func.count()
+    rank = func.row_number().over(partition_by=dimension, order_by=(count.desc(), QcFinding.code))
+    statement = select(dimension.label("key"), QcFinding.code, count.label("failed"), rank.label("rank"))
+    ranked = (
+        _by_dimension(statement.select_from(QcFinding).join(QcSessionResult, _same_session(QcFinding)))
         .where(
             QcFinding.final_passed.is_(False),
             QcFinding.weight > 0,
             *_period(QcSessionResult.started_at, since, until),
         )
-        .group_by(QcFinding.code)
-        .order_by(func.count().desc(), QcFinding.code)
-        .limit(limit)
+        .group_by(dimension, QcFinding.code)
+        .subquery()
     )
-    return [(code, count) for code, count in rows]
+    rows = session.execute(
+        select(ranked.c.key, ranked.c.code, ranked.c.failed)
+        .where(ranked.c.rank <= limit)
+        .order_by(ranked.c.key, ranked.c.rank)
+    )
+    return [{"key": key, "code": code, "failed": failed} for key, code, failed in rows]
+
+
+def _same_session(table: Any) -> Any:
+    return QcSessionResult.session_id == table.session_id
 
 
 def emotion_shares(
-    session: Session, *, since: datetime | None = None, until: datetime | None = None
-) -> list[tuple[str, str, int]]:
-    """Customer messages per polarity and label (message level, as seed 001's 情绪分析)."""
+    session: Session, *, dimension: Any, since: datetime | None = None, until: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Customer messages per value of ``dimension``, polarity and label (message level, as seed 001's
+    情绪分析), dated by when the message was sent."""
+    a = QcMessageAnalysis
+    statement = select(dimension.label("key"), a.polarity, a.label, func.count().label("messages"))
     rows = session.execute(
-        select(QcMessageAnalysis.polarity, QcMessageAnalysis.label, func.count())
-        .join(ChatMessage, ChatMessage.id == QcMessageAnalysis.message_id)
+        _by_dimension(
+            statement.select_from(a)
+            .join(ChatMessage, ChatMessage.id == a.message_id)
+            .join(QcSessionResult, _same_session(a))
+        )
         .where(*_period(ChatMessage.sent_at, since, until))
-        .group_by(QcMessageAnalysis.polarity, QcMessageAnalysis.label)
-        .order_by(func.count().desc())
+        .group_by(dimension, a.polarity, a.label)
+        .order_by(dimension, func.count().desc(), a.label)
     )
-    return [(polarity, label, count) for polarity, label, count in rows]
+    return [
+        {"key": key, "polarity": polarity, "label": label, "messages": messages}
+        for key, polarity, label, messages in rows
+    ]
 
 
 def risk_counts(
-    session: Session, *, since: datetime | None = None, until: datetime | None = None
-) -> list[tuple[str, int, int]]:
-    """Alerts per level: raised and closed (completion rate = closed / raised)."""
+    session: Session, *, dimension: Any, since: datetime | None = None, until: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Alerts per value of ``dimension`` and level, raised (in the period) and closed since
+    (completion rate = closed / raised)."""
+    closed = func.sum(case((QcAlert.status == AlertStatus.CLOSED, 1), else_=0))
+    statement = select(dimension.label("key"), QcAlert.level, func.count(), closed)
     rows = session.execute(
-        select(
-            QcAlert.level,
-            func.count(),
-            func.sum(case((QcAlert.status == AlertStatus.CLOSED, 1), else_=0)),
-        )
+        _by_dimension(statement.select_from(QcAlert).join(QcSessionResult, _same_session(QcAlert)))
         .where(*_period(QcAlert.raised_at, since, until))
-        .group_by(QcAlert.level)
+        .group_by(dimension, QcAlert.level)
+        .order_by(dimension, QcAlert.level)
     )
-    return [(level, raised, int(closed or 0)) for level, raised, closed in rows]
+    return [
+        {"key": key, "level": level, "raised": raised, "closed": int(done or 0)}
+        for key, level, raised, done in rows
+    ]
 
 
 def voc_by_sku(

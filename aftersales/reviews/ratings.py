@@ -179,11 +179,15 @@ CHATS_PER_RUN = 2000
 
 
 def invite_finished_chats(session: Session, *, now: datetime | None = None) -> int:
-    """Register every chat an agent served that went quiet, once; returns how many were new."""
+    """Register every chat an agent served that went quiet, once; returns how many were new.
+
+    The buyer is the chat's customer (from its order or the buyer account); the group is the agent's
+    (``repository.agent_groups``), the after-sales group for an agent with no tickets yet."""
     now = now or utcnow()
     chats = repository.finished_chats_without_invitation(
         session, idle_since=now - CHAT_IDLE, not_before=now - CHAT_LOOKBACK, limit=CHATS_PER_RUN
     )
+    groups = repository.agent_groups(session, {chat.agent_id for chat in chats})
     for chat in chats:
         invite_after_chat(
             session,
@@ -192,6 +196,7 @@ def invite_finished_chats(session: Session, *, now: datetime | None = None) -> i
             agent_id=chat.agent_id,
             customer_id=chat.customer_id,
             order_id=chat.order_id,
+            group_code=groups.get(chat.agent_id, RECOVERY_GROUP),
             finished_at=chat.ended_at,
         )
     return len(chats)

@@ -266,3 +266,24 @@ def recently_invited(session: Session, *, customer_id: int, since: datetime, unt
         RatingInvitation.invited_at < until,
     )
     return session.scalar(statement.limit(1)) is not None
+
+
+def agent_groups(session: Session, agent_ids: Iterable[int]) -> dict[int, str]:
+    """Each agent's group (客服组): the ticket group of most of the tickets assigned to them, since
+    agents belong to no group of their own; ranked in the database, ties to the lower group id."""
+    from aftersales.tickets.models import Ticket, TicketGroup
+
+    ids = set(agent_ids)
+    if not ids:
+        return {}
+    count = func.count()
+    rank = func.row_number().over(partition_by=Ticket.assignee_id, order_by=(count.desc(), TicketGroup.id))
+    ranked = (
+        select(Ticket.assignee_id, TicketGroup.code, rank.label("rank"))
+        .join(TicketGroup, TicketGroup.id == Ticket.group_id)
+        .where(Ticket.assignee_id.in_(ids))
+        .group_by(Ticket.assignee_id, TicketGroup.id, TicketGroup.code)
+        .subquery()
+    )
+    rows = session.execute(select(ranked.c.assignee_id, ranked.c.code).where(ranked.c.rank == 1))
+    return {int(agent_id): str(code) for agent_id, code in rows}

@@ -1,5 +1,6 @@
 """闭环: feedback from a ticket to a department, and the department's answer written back."""
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.kit.errors import InvalidInputError, NotFoundError
@@ -56,6 +57,28 @@ def raise_feedback(
         idempotency_key=f"feedback:{item.id}:raised",
         subject=("ticket", ticket.id),
     )
+    return item
+
+
+def upsert_feedback(
+    session: Session, *, ticket_id: int, department: str, content: str, sku_code: str | None = None
+) -> FeedbackItem:
+    """For system tickets that are refreshed (VOC counts): one item per ticket and department, whose
+    content is updated on a repeat instead of raising a duplicate; its status and answer are kept."""
+    item = session.scalar(
+        select(FeedbackItem).where(FeedbackItem.ticket_id == ticket_id, FeedbackItem.department == department)
+    )
+    if item is None:
+        return raise_feedback(
+            session,
+            ticket_id=ticket_id,
+            department=department,
+            content=content,
+            actor_id=None,
+            sku_code=sku_code,
+        )
+    item.content = content
+    session.flush()
     return item
 
 

@@ -27,6 +27,7 @@ def make_chat(
     session_key: str | None = None,
     order_id: int | None = None,
     agent_id: int | None = None,
+    customer_account: str | None = None,
 ) -> ChatSession:
     """Ingest the lines through ``append_message`` (so QC runs as in production) and return the session."""
     shop = shop or make_shop(session)
@@ -43,6 +44,7 @@ def make_chat(
             sent_at=start + timedelta(seconds=seconds),
             agent_id=agent_id if sender == "agent" else None,
             order_id=order_id,
+            customer_account=customer_account,
         )
     chat = session.scalar(
         select(ChatSession).where(ChatSession.shop_id == shop.id, ChatSession.session_key == key)

@@ -3,10 +3,12 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from aftersales.catalog.models import Shop
 from aftersales.conversations import service
 from aftersales.conversations.models import ChatMessage, ChatSession, Handling
 from aftersales.kit.time import utcnow
-from tests.builders import make_chat, make_order, make_shop
+from aftersales.orders.models import Customer, Order
+from tests.builders import make_chat, make_customer, make_order, make_shop
 
 
 class TestAppendMessage:
@@ -54,33 +56,61 @@ class TestAppendMessage:
         assert reply.response_seconds == 12
 
 
+def _order_chats(session: Session, *, hours_apart: int) -> tuple[ChatSession, ChatSession]:
+    """Two chats about the same order, the second starting ``hours_apart`` after the first."""
+    shop = make_shop(session)
+    order = make_order(session, shop=shop)
+    start = utcnow() - timedelta(days=3)
+    first = make_chat(session, [("customer", 0, "快递到哪了")], shop=shop, order_id=order.id, start=start)
+    second = make_chat(
+        session,
+        [("customer", 0, "还没到")],
+        shop=shop,
+        order_id=order.id,
+        start=start + timedelta(hours=hours_apart),
+    )
+    session.refresh(first)
+    session.refresh(second)
+    return first, second
+
+
 class TestRepeatContact:
     def test_marks_a_session_the_customer_came_back_to_within_24_hours(self, session: Session) -> None:
-        shop = make_shop(session)
-        order = make_order(session, shop=shop)
-        start = utcnow() - timedelta(days=2)
-        first = make_chat(session, [("customer", 0, "快递到哪了")], shop=shop, order_id=order.id, start=start)
-        second = make_chat(
-            session,
-            [("customer", 0, "还没到")],
-            shop=shop,
-            order_id=order.id,
-            start=start + timedelta(hours=20),
-        )
-        session.refresh(first)
+        first, second = _order_chats(session, hours_apart=20)
         assert (first.repeat_contact, second.repeat_of_session_id) == (True, first.id)
 
     def test_does_not_mark_a_return_after_24_hours(self, session: Session) -> None:
-        shop = make_shop(session)
-        order = make_order(session, shop=shop)
-        start = utcnow() - timedelta(days=3)
-        first = make_chat(session, [("customer", 0, "快递到哪了")], shop=shop, order_id=order.id, start=start)
-        make_chat(
-            session,
-            [("customer", 0, "还没到")],
-            shop=shop,
-            order_id=order.id,
-            start=start + timedelta(hours=30),
-        )
-        session.refresh(first)
+        first, _second = _order_chats(session, hours_apart=30)
         assert first.repeat_contact is False
+
+    def test_does_not_link_a_return_after_24_hours_to_the_earlier_session(self, session: Session) -> None:
+        _first, second = _order_chats(session, hours_apart=30)
+        assert second.repeat_of_session_id is None
+
+
+def order_shop(session: Session, order: Order) -> Shop:
+    return session.get_one(Shop, order.shop_id)
+
+
+class TestCustomer:
+    def test_is_the_customer_of_the_linked_order(self, session: Session) -> None:
+        order = make_order(session)
+        chat = make_chat(
+            session, [("customer", 0, "发货了吗")], shop=order_shop(session, order), order_id=order.id
+        )
+        assert chat.customer_id == order.customer_id
+
+    def test_is_the_known_customer_of_the_buyer_account(self, session: Session) -> None:
+        shop = make_shop(session)
+        customer = make_customer(session, shop=shop)
+        chat = make_chat(session, [("customer", 0, "在吗")], shop=shop, customer_account=customer.source_id)
+        assert chat.customer_id == customer.id
+
+    def test_a_new_buyer_account_becomes_one_customer_for_all_its_chats(self, session: Session) -> None:
+        shop = make_shop(session)
+        chats = [
+            make_chat(session, [("customer", 0, "在吗")], shop=shop, customer_account="jd_new_7")
+            for _ in "ab"
+        ]
+        customers = session.scalars(select(Customer).where(Customer.source_id == "jd_new_7")).all()
+        assert ([c.customer_id for c in chats], len(customers)) == ([customers[0].id] * 2, 1)

@@ -113,6 +113,15 @@ class TestSummary:
         response = client.get("/api/qc/summary", params={"by": "group"}, headers=auth_headers())
         assert response.status_code == 200
 
+    def test_splits_the_failed_checkpoints_by_the_dimension(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        shop = make_shop(session)
+        make_chat(session, [("customer", 0, "在吗"), ("agent", 40, "您好")], shop=shop)
+        body = client.get("/api/qc/summary", params={"by": "shop"}, headers=auth_headers()).json()
+        failed = [(r["code"], r["failed"]) for r in body["top_failed_checkpoints"] if r["key"] == shop.id]
+        assert failed == [("closing", 1), ("first_response", 1)]
+
 
 class TestReinspection:
     def test_changing_a_checkpoint_queues_a_reinspection_of_the_shop(

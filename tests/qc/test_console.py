@@ -1,8 +1,11 @@
+from datetime import timedelta
+
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.auth.models import Role
+from aftersales.kit.time import format_local, utcnow
 from aftersales.qc.models import QcAlert, QcFinding, QcOverrule
 from tests.builders import make_chat, make_user
 from tests.builders.auth import PASSWORD
@@ -89,6 +92,13 @@ class TestDashboard:
         log_in(client, session, Role.SUPERVISOR)
         for by in ("platform", "shop", "group", "agent"):
             assert client.get("/console/qc/dashboard", params={"by": by}).status_code == 200
+
+    def test_a_date_range_leaves_out_older_sessions(self, client: TestClient, session: Session) -> None:
+        make_chat(session, ANGRY, start=utcnow() - timedelta(days=10))
+        log_in(client, session, Role.SUPERVISOR)
+        today = format_local(utcnow(), "%Y-%m-%d")
+        page = client.get("/console/qc/dashboard", params={"since": today, "until": today}).text
+        assert "暂无质检数据" in page
 
 
 class TestSettingsPage:

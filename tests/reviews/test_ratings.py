@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from aftersales.auth.models import Role
+from aftersales.auth.models import Role, User
 from aftersales.catalog.models import Shop
 from aftersales.kit.time import utcnow
 from aftersales.messaging.models import OutboxMessage
@@ -182,6 +182,17 @@ class TestFunnel:
         assert (invitation["invited_at"] is not None, rated["stars"]) == (True, 2)
 
 
+def _finished_chat_invitation(
+    session: Session, agent: User, customer_account: str | None = None
+) -> RatingInvitation:
+    """The invitation the job registers for a chat without an order the agent served two hours ago."""
+    lines = [("customer", 0, "这款有货吗"), ("agent", 30, "有的")]
+    start = utcnow() - timedelta(hours=2)
+    make_chat(session, lines, start=start, agent_id=agent.id, customer_account=customer_account)
+    invite_finished_chats(session)
+    return session.scalars(select(RatingInvitation).where(RatingInvitation.agent_id == agent.id)).one()
+
+
 class TestFinishedChats:
     def test_a_quiet_chat_served_by_an_agent_is_invited_once(self, session: Session) -> None:
         shop, agent = make_shop(session), make_user(session)
@@ -195,6 +206,19 @@ class TestFinishedChats:
             select(RatingInvitation).where(RatingInvitation.subject_key == key)
         ).one()
         assert (first["registered"], again["registered"], invitation.agent_id) == (1, 0, agent.id)
+
+    def test_the_buyer_of_a_chat_without_an_order_is_invited_by_the_account(self, session: Session) -> None:
+        invitation = _finished_chat_invitation(session, make_user(session), customer_account="tb_buyer_9")
+        assert (invitation.invited_at is not None, invitation.skip_reason) == (True, None)
+
+    def test_a_chat_invitation_carries_the_group_of_the_agents_tickets(self, session: Session) -> None:
+        agent = make_user(session)
+        for group_code in ("vip", "vip", "aftersales"):
+            make_ticket(session, group_code=group_code, assignee_id=agent.id)
+        assert _finished_chat_invitation(session, agent).group_code == "vip"
+
+    def test_an_agent_without_tickets_counts_in_the_after_sales_group(self, session: Session) -> None:
+        assert _finished_chat_invitation(session, make_user(session)).group_code == "aftersales"
 
     def test_a_chat_still_going_is_not_invited(self, session: Session) -> None:
         agent = make_user(session)
