@@ -1,4 +1,4 @@
-"""关联分析 over stored data: tickets (problem category) and parcels (logistics outcome).
+"""关联分析 over stored data: tickets (problem category) and parcels (logistics outcome), with SKUs.
 
 The database groups the cases by every attribute at once (a few thousand combinations however
 many rows); cross-tab ratios are exact sums of those groups, and FP-growth runs on a proportional
@@ -15,7 +15,8 @@ from aftersales.analytics.sources import Inputs
 from aftersales.catalog.models import PLATFORM_LABELS, Platform
 from aftersales.orders.couriers import COURIERS
 
-PARCEL_DIMENSIONS = ("快递", "地区", "平台", "价格带")
+PARCEL_DIMENSIONS = ("快递", "地区", "平台", "价格带", "商品")
+TICKET_DIMENSIONS = ("商品", "快递", "地区", "平台", "价格带", "客服")
 # Short courier names as people say them; 京东物流 stays distinct from the 京东 platform.
 COURIER_NAMES = {
     code: name.removesuffix("速递").removesuffix("快递").removesuffix("速运")
@@ -52,27 +53,47 @@ def _rule_table(key: str, title: str, rules: list[Rule]) -> DataTable:
     return table
 
 
-def _crosstab_rows(groups: list[tuple[dict[str, object], int]]) -> list[CrossTabRow]:
-    """Exact problem rates per value of each dimension, summed from the grouped parcel counts."""
+def _crosstab_rows(
+    groups: list[tuple[dict[str, object], int]], dimensions: tuple[str, ...], outcome: str
+) -> list[CrossTabRow]:
+    """Exact outcome rates per value of each dimension, summed from the grouped case counts."""
     rows: list[CrossTabRow] = []
     grand = sum(n for _case, n in groups)
     outcome_totals: dict[str, int] = {}
     for case, n in groups:
-        outcome_totals[str(case["物流结果"])] = outcome_totals.get(str(case["物流结果"]), 0) + n
-    for dimension in PARCEL_DIMENSIONS:
+        outcome_totals[str(case[outcome])] = outcome_totals.get(str(case[outcome]), 0) + n
+    for dimension in (d for d in dimensions if groups and d in groups[0][0]):
         totals: dict[str, int] = {}
         hits: dict[tuple[str, str], int] = {}
         for case, n in groups:
-            value, outcome = str(case[dimension]), str(case["物流结果"])
+            value, result = str(case[dimension]), str(case[outcome])
             totals[value] = totals.get(value, 0) + n
-            hits[(value, outcome)] = hits.get((value, outcome), 0) + n
-        for (value, outcome), n in hits.items():
-            if outcome == "正常" or totals[value] < 20 or n < 3:
+            hits[(value, result)] = hits.get((value, result), 0) + n
+        for (value, result), n in hits.items():
+            if result == "正常" or totals[value] < 20 or n < 3:
                 continue
-            rate, base = n / totals[value], outcome_totals[outcome] / grand
-            rows.append(CrossTabRow(dimension, value, outcome, totals[value], n, rate, base))
+            rate, base = n / totals[value], outcome_totals[result] / grand
+            rows.append(CrossTabRow(dimension, value, result, totals[value], n, rate, base))
     rows.sort(key=lambda r: (-r.ratio, -r.hits))
     return rows
+
+
+def _crosstab_table(key: str, title: str, unit: str, rows: list[CrossTabRow]) -> DataTable:
+    table = DataTable(key, title, ["维度", "取值", "结果", f"{unit}数", "问题数", "比率", "整体比率", "倍数"])
+    table.rows = [
+        [
+            r.dimension,
+            r.value,
+            r.outcome,
+            r.cases,
+            r.hits,
+            percent(r.rate),
+            percent(r.base_rate),
+            round(r.ratio, 2),
+        ]
+        for r in rows[:30]
+    ]
+    return table
 
 
 def associations(session: Session, scope: Scope) -> Analysis:
@@ -90,26 +111,22 @@ def associations(session: Session, scope: Scope) -> Analysis:
     ]
     analysis.tables.append(_rule_table("ticket_rules", "问题分类关联规则(工单)", ticket_rules))
     analysis.tables.append(_rule_table("parcel_rules", "物流问题关联规则(包裹)", parcel_rules))
-    crosstab = _crosstab_rows(parcel_groups)
-    table = DataTable(
-        "crosstab",
-        "交叉表:各维度的物流问题率",
-        ["维度", "取值", "结果", "包裹数", "问题数", "比率", "整体比率", "倍数"],
+    analysis.tables.append(
+        _crosstab_table(
+            "crosstab",
+            "交叉表:各维度的物流问题率",
+            "包裹",
+            _crosstab_rows(parcel_groups, PARCEL_DIMENSIONS, "物流结果"),
+        )
     )
-    table.rows = [
-        [
-            r.dimension,
-            r.value,
-            r.outcome,
-            r.cases,
-            r.hits,
-            percent(r.rate),
-            percent(r.base_rate),
-            round(r.ratio, 2),
-        ]
-        for r in crosstab[:30]
-    ]
-    analysis.tables.append(table)
+    analysis.tables.append(
+        _crosstab_table(
+            "ticket_crosstab",
+            "交叉表:各维度的问题分类占比(工单)",
+            "工单",
+            _crosstab_rows(ticket_groups, TICKET_DIMENSIONS, "问题分类"),
+        )
+    )
     ranked = sorted(ticket_rules + parcel_rules, key=lambda r: -r.lift)
     analysis.findings = list(dict.fromkeys(r.sentence() for r in ranked))[:10]
     if ranked:

@@ -110,8 +110,20 @@ def _grouped_rows(
     return [(dict(zip(names, row[:-1], strict=True)), int(row[-1])) for row in session.execute(statement)]
 
 
+def order_sku(inputs: Inputs, order_ref: ColumnElement[Any]) -> ColumnElement[Any] | None:
+    """The order's first SKU code (lowest), looked up per case through the ``order_items`` key.
+
+    One SKU per case keeps every case counted once; an order of several SKUs counts under the
+    first, which the page's definition says.
+    """
+    items = inputs.table("order_items")
+    if items is None:
+        return None
+    return select(func.min(items.c.sku_code)).where(items.c.order_id == order_ref).scalar_subquery()
+
+
 def parcel_groups(session: Session, inputs: Inputs, scope: Scope) -> list[tuple[dict[str, Any], int]]:
-    """Parcels shipped in scope grouped by courier, region, platform, price band and 物流结果."""
+    """Parcels shipped in scope grouped by courier, region, platform, price band, SKU and 物流结果."""
     orders, shipments = inputs.table("orders"), inputs.table("shipments")
     if orders is None or shipments is None:
         return []
@@ -120,8 +132,11 @@ def parcel_groups(session: Session, inputs: Inputs, scope: Scope) -> list[tuple[
         orders.c.province.label("地区"),
         orders.c.platform.label("平台"),
         price_band(orders.c.paid_fen).label("价格带"),
-        logistics_outcome(shipments, utcnow()).label("物流结果"),
     ]
+    sku = order_sku(inputs, orders.c.id)
+    if sku is not None:
+        columns.append(sku.label("商品"))
+    columns.append(logistics_outcome(shipments, utcnow()).label("物流结果"))
     source = shipments.join(orders, orders.c.id == shipments.c.order_id)
     return _grouped_rows(
         session, columns, source, (scope.within(shipments.c.shipped_at), scope.shop_filter(orders))
@@ -129,9 +144,10 @@ def parcel_groups(session: Session, inputs: Inputs, scope: Scope) -> list[tuple[
 
 
 def ticket_groups(session: Session, inputs: Inputs, scope: Scope) -> list[tuple[dict[str, Any], int]]:
-    """Tickets with an order, grouped by platform, region, price band, courier, agent and category.
+    """Tickets with an order, grouped by platform, region, price band, courier, SKU, agent and category.
 
-    The courier is the order's first parcel, looked up per ticket through ``ix_shipments_order_id``.
+    The courier is the order's first parcel, looked up per ticket through ``ix_shipments_order_id``;
+    the SKU is the ticket's own, else the order's first.
     """
     tickets = inputs.table("tickets")
     category = inputs.column(tickets, "category", why="问题分类")
@@ -149,6 +165,11 @@ def ticket_groups(session: Session, inputs: Inputs, scope: Scope) -> list[tuple[
             select(func.min(shipments.c.courier)).where(shipments.c.order_id == order_ref).scalar_subquery()
         )
         columns.append(courier.label("快递"))
+    sku = order_sku(inputs, order_ref)
+    if "sku_code" in tickets.c:
+        sku = tickets.c.sku_code if sku is None else func.coalesce(tickets.c.sku_code, sku)
+    if sku is not None:
+        columns.append(sku.label("商品"))
     source: Any = tickets.join(orders, orders.c.id == order_ref)
     if users is not None and "assignee_id" in tickets.c:
         columns.append(users.c.display_name.label("客服"))

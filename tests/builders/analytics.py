@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Shop
 from aftersales.conversations.models import ChatSession
+from aftersales.orders.models import Order, OrderItem
 from aftersales.tickets.models import Ticket
 from tests.builders.catalog import make_shop
 
@@ -46,6 +47,15 @@ def make_ticket_row(
         **overrides,
     }
     row = Ticket(shop_id=shop.id, created_at=created_at, **fields)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def make_order_item(session: Session, *, order: Order, sku_code: str, line_no: int = 1) -> OrderItem:
+    row = OrderItem(
+        order_id=order.id, line_no=line_no, sku_code=sku_code, title=sku_code, quantity=1, unit_price_fen=9900
+    )
     session.add(row)
     session.flush()
     return row
