@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from aftersales.analytics.dimensions import agent_groups
 from aftersales.analytics.scope import Scope, local_day, local_hour, seconds_between
 from aftersales.analytics.sources import Inputs
 from aftersales.kit.time import utcnow
@@ -184,3 +185,18 @@ def response_seconds(
     session: Session, later: ColumnElement[Any], earlier: ColumnElement[Any]
 ) -> ColumnElement[float]:
     return seconds_between(session, later, earlier)
+
+
+def team_group_code(session: Session, *, level: str, subject: str, agent_id: int | None) -> str | None:
+    """The ticket group an alert's subject works in: the agent's own group, or the group itself."""
+    inputs = Inputs()
+    groups = inputs.table("ticket_groups")
+    if groups is None:
+        return None
+    if level == "group":
+        return session.scalar(select(groups.c.code).where(groups.c.name == subject).limit(1))
+    derived = agent_groups(inputs) if level == "agent" and agent_id is not None else None
+    if derived is None:
+        return None
+    statement = select(groups.c.code).join(derived, derived.c.group_id == groups.c.id)
+    return session.scalar(statement.where(derived.c.agent_id == agent_id))

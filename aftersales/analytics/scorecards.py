@@ -15,7 +15,7 @@ from aftersales.analytics.dimensions import DIMENSIONS, joined, key_expression
 from aftersales.analytics.repository import response_seconds
 from aftersales.analytics.results import Analysis, DataTable, number, percent, rate
 from aftersales.analytics.scope import Scope, local_day
-from aftersales.analytics.sources import Inputs
+from aftersales.analytics.sources import LABELS, Inputs
 
 LEVELS = ("agent", "group", "shop", "platform")
 
@@ -125,6 +125,9 @@ def _aggregate(
     if statement is None:
         keyed = _keys(inputs, table, level)
         if keyed is None:
+            inputs.missing.append(
+                f"{LABELS.get(table.name, table.name)}无法按{DIMENSIONS[level]}汇总,相关指标未计算"
+            )
             return []
         columns, source = keyed
         statement = (

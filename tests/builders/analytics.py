@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from aftersales.catalog.models import Shop
 from aftersales.conversations.models import ChatSession
 from aftersales.orders.models import Order, OrderItem
+from aftersales.qc.models import QcSessionResult
+from aftersales.reviews.models import RatingInvitation
 from aftersales.tickets.models import Ticket
 from tests.builders.catalog import make_shop
 
@@ -55,6 +57,38 @@ def make_ticket_row(
 def make_order_item(session: Session, *, order: Order, sku_code: str, line_no: int = 1) -> OrderItem:
     row = OrderItem(
         order_id=order.id, line_no=line_no, sku_code=sku_code, title=sku_code, quantity=1, unit_price_fen=9900
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def make_invitation_row(
+    session: Session, *, shop: Shop | None = None, eligible_at: datetime, **overrides: Any
+) -> RatingInvitation:
+    shop = shop or make_shop(session)
+    fields: dict[str, Any] = {"kind": "chat", "subject_key": f"chat:an-{next(_seq)}", **overrides}
+    row = RatingInvitation(shop_id=shop.id, eligible_at=eligible_at, **fields)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def make_qc_row(session: Session, *, chat: ChatSession, score: int, **overrides: Any) -> QcSessionResult:
+    fields: dict[str, Any] = {
+        "passed": score >= 60,
+        "emotion_polarity": "neutral",
+        "emotion_label": "平静",
+        "agent_id": chat.agent_id,
+        **overrides,
+    }
+    row = QcSessionResult(
+        session_id=chat.id,
+        shop_id=chat.shop_id,
+        platform=chat.platform,
+        started_at=chat.started_at,
+        score=score,
+        **fields,
     )
     session.add(row)
     session.flush()
