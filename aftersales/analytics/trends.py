@@ -218,7 +218,7 @@ def _forecast_tables(analysis: Analysis, series: pd.Series, check: Any, ahead: A
         [f"{t:%Y-%m-%d %H:00}", round(m, 1), round(lo, 1), round(hi, 1)]
         for t, m, lo, hi in zip(ahead.index, ahead.mean, ahead.lower, ahead.upper, strict=True)
     ]
-    vs = DataTable("forecast_vs_actual", "预测与实际(回测:最后 24 小时)", ["时间", "实际", "预测", "误差"])
+    vs = DataTable("backtest", "回测:最后 24 小时的预测与实际", ["时间", "实际", "预测", "误差"])
     vs.rows = [
         [f"{t:%m-%d %H:00}", a, round(p, 1), round(p - a, 1)]
         for t, a, p in zip(series.index[-check.horizon :], check.actual, check.predicted, strict=True)
