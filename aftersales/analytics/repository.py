@@ -24,8 +24,30 @@ PRICE_BANDS = (
 LOGISTICS_PROBLEM_STATES = ("exception", "failed", "returned")
 
 
+GRANULARITIES = {"day": "每日", "hour": "每小时"}
+
+
 def _bucket(session: Session, column: ColumnElement[Any], by: str) -> ColumnElement[str]:
     return local_hour(session, column) if by == "hour" else local_day(session, column)
+
+
+def share_by_time(
+    session: Session,
+    scope: Scope,
+    table: Table,
+    time_column: ColumnElement[Any],
+    hit: Any,
+    *,
+    by: str = "day",
+) -> dict[str, float]:
+    """Share of rows per local day or hour for which ``hit`` holds (e.g. reviews with ≤ 2 stars)."""
+    bucket = _bucket(session, time_column, by).label("bucket")
+    statement = (
+        select(bucket, func.avg(case((hit, 1.0), else_=0.0)))
+        .where(scope.within(time_column), scope.shop_filter(table))
+        .group_by(bucket)
+    )
+    return {str(b): float(v) for b, v in session.execute(statement)}
 
 
 def count_by_time(
@@ -51,10 +73,16 @@ def count_by_time(
 
 
 def count_and_hits_by_time(
-    session: Session, scope: Scope, table: Table, time_column: ColumnElement[Any], hit: ColumnElement[bool]
+    session: Session,
+    scope: Scope,
+    table: Table,
+    time_column: ColumnElement[Any],
+    hit: ColumnElement[bool],
+    *,
+    by: str = "day",
 ) -> tuple[dict[str, int], dict[str, int]]:
-    """Rows and rows where ``hit`` holds per local day, in one scan (e.g. parcels and problem parcels)."""
-    bucket = local_day(session, time_column).label("bucket")
+    """Rows and rows where ``hit`` holds per local day or hour, in one scan (parcels, problem parcels)."""
+    bucket = _bucket(session, time_column, by).label("bucket")
     statement = (
         select(bucket, func.count(), func.sum(case((hit, 1), else_=0)))
         .select_from(table)
@@ -66,9 +94,16 @@ def count_and_hits_by_time(
 
 
 def average_by_time(
-    session: Session, scope: Scope, table: Table, time_column: ColumnElement[Any], value: ColumnElement[Any]
+    session: Session,
+    scope: Scope,
+    table: Table,
+    time_column: ColumnElement[Any],
+    value: ColumnElement[Any],
+    *,
+    by: str = "day",
 ) -> dict[str, float]:
-    bucket = local_day(session, time_column).label("bucket")
+    """Mean of ``value`` per local day or hour over the rows that have one."""
+    bucket = _bucket(session, time_column, by).label("bucket")
     statement = (
         select(bucket, func.avg(value))
         .select_from(table)

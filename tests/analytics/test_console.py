@@ -28,6 +28,16 @@ class TestConsolePages:
         response = client.get(f"/console/analytics/trends?{RANGE}", headers=auth_headers(Role.AGENT))
         assert "<svg" in response.text
 
+    def test_hourly_trends_list_every_hour(self, client: TestClient, auth_headers: Headers) -> None:
+        response = client.get(f"/console/analytics/trends?{RANGE}&granularity=hour", headers=auth_headers())
+        assert "每小时趋势" in response.text
+        assert "2026-11-11 23" in response.text
+
+    def test_unknown_granularity_is_422(self, client: TestClient, auth_headers: Headers) -> None:
+        response = client.get(f"/api/analytics/trends?{RANGE}&granularity=week", headers=auth_headers())
+        assert response.status_code == 422
+        assert response.json()["detail"].startswith("granularity:")
+
     def test_agent_cannot_open_the_report(self, client: TestClient, auth_headers: Headers) -> None:
         response = client.get(f"/console/analytics/report?{RANGE}", headers=auth_headers(Role.AGENT))
         assert response.status_code == 403

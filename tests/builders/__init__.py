@@ -1,7 +1,9 @@
 """Plain keyword-argument builders: each returns a flushed row with sensible defaults."""
 
 from tests.builders.analytics import (
+    make_anomaly_row,
     make_chat_row,
+    make_intercept_row,
     make_invitation_row,
     make_order_item,
     make_qc_row,
@@ -18,11 +20,13 @@ from tests.builders.selfservice import make_quick_reply
 from tests.builders.tickets import make_bot, make_rule, make_ticket
 
 __all__ = [
+    "make_anomaly_row",
     "make_bot",
     "make_chat",
     "make_chat_row",
     "make_customer",
     "make_event",
+    "make_intercept_row",
     "make_invitation_row",
     "make_order",
     "make_order_item",

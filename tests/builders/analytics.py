@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Shop
 from aftersales.conversations.models import ChatSession
-from aftersales.orders.models import Order, OrderItem
+from aftersales.logistics.models import Anomaly, Intercept
+from aftersales.orders.models import Order, OrderItem, Shipment
 from aftersales.qc.models import QcSessionResult
 from aftersales.reviews.models import RatingInvitation
 from aftersales.tickets.models import Ticket
 from tests.builders.catalog import make_shop
+from tests.builders.orders import make_shipment
 
 _seq = itertools.count(1)
 
@@ -88,6 +90,41 @@ def make_qc_row(session: Session, *, chat: ChatSession, score: int, **overrides:
         platform=chat.platform,
         started_at=chat.started_at,
         score=score,
+        **fields,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def make_anomaly_row(
+    session: Session, *, first_seen_at: datetime, shipment: Shipment | None = None, **overrides: Any
+) -> Anomaly:
+    shipment = shipment or make_shipment(session)
+    fields: dict[str, Any] = {"kind": "no_update", "courier": shipment.courier, **overrides}
+    row = Anomaly(
+        shipment_id=shipment.id,
+        order_id=shipment.order_id,
+        first_seen_at=first_seen_at,
+        last_seen_at=first_seen_at,
+        **fields,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def make_intercept_row(
+    session: Session, *, created_at: datetime, shipment: Shipment | None = None, **overrides: Any
+) -> Intercept:
+    shipment = shipment or make_shipment(session)
+    fields: dict[str, Any] = {"refund_request_id": next(_seq), "status": "requested", **overrides}
+    row = Intercept(
+        shipment_id=shipment.id,
+        order_id=shipment.order_id,
+        courier=shipment.courier,
+        refund_requested_at=created_at,
+        created_at=created_at,
         **fields,
     )
     session.add(row)
