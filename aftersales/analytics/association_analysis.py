@@ -5,6 +5,9 @@ many rows); cross-tab ratios are exact sums of those groups, and FP-growth runs 
 expansion of them capped at 20,000 cases.
 """
 
+from collections.abc import Callable
+from urllib.parse import urlencode
+
 from sqlalchemy.orm import Session
 
 from aftersales.analytics import charts, repository
@@ -29,9 +32,7 @@ def _readable(case: dict[str, object]) -> dict[str, object]:
     """Courier and platform codes as the names people use (圆通, 天猫)."""
     out = dict(case)
     if out.get("快递") in COURIERS:
-        out["快递"] = (
-            COURIERS[str(out["快递"])].removesuffix("速递").removesuffix("快递").removesuffix("速运")
-        )
+        out["快递"] = COURIER_NAMES[str(out["快递"])]
     if out.get("平台") in Platform.__members__.values() or out.get("平台") in {p.value for p in Platform}:
         out["平台"] = PLATFORM_LABELS[Platform(str(out["平台"]))]
     return out
@@ -78,8 +79,15 @@ def _crosstab_rows(
     return rows
 
 
-def _crosstab_table(key: str, title: str, unit: str, rows: list[CrossTabRow]) -> DataTable:
+def _crosstab_table(
+    key: str, title: str, unit: str, rows: list[CrossTabRow], link: Callable[[CrossTabRow], str | None]
+) -> DataTable:
+    """The cross-tab; each 问题数 links to the cases behind it where the drill-down can filter them."""
     table = DataTable(key, title, ["维度", "取值", "结果", f"{unit}数", "问题数", "比率", "整体比率", "倍数"])
+    for r, row in enumerate(rows[:30]):
+        url = link(row)
+        if url:
+            table.links[(r, 4)] = url
     table.rows = [
         [
             r.dimension,
@@ -94,6 +102,31 @@ def _crosstab_table(key: str, title: str, unit: str, rows: list[CrossTabRow]) ->
         for r in rows[:30]
     ]
     return table
+
+
+COURIER_CODES = {name: code for code, name in COURIER_NAMES.items()}
+
+
+def _parcel_link(scope: Scope) -> Callable[[CrossTabRow], str | None]:
+    def link(row: CrossTabRow) -> str | None:
+        value = COURIER_CODES.get(row.value) if row.dimension == "快递" else row.value
+        parameter = {"快递": "courier", "地区": "province"}.get(row.dimension)
+        if parameter is None or value is None:
+            return None
+        query = {**scope.query(), parameter: value, "outcome": row.outcome}
+        return "/console/analytics/drill/parcel_problems?" + urlencode(query)
+
+    return link
+
+
+def _ticket_link(scope: Scope) -> Callable[[CrossTabRow], str | None]:
+    def link(row: CrossTabRow) -> str | None:
+        if row.dimension != "商品":
+            return None
+        query = {**scope.query(), "sku": row.value, "category": row.outcome}
+        return "/console/analytics/drill/tickets?" + urlencode(query)
+
+    return link
 
 
 def associations(session: Session, scope: Scope) -> Analysis:
@@ -117,6 +150,7 @@ def associations(session: Session, scope: Scope) -> Analysis:
             "交叉表:各维度的物流问题率",
             "包裹",
             _crosstab_rows(parcel_groups, PARCEL_DIMENSIONS, "物流结果"),
+            _parcel_link(scope),
         )
     )
     analysis.tables.append(
@@ -125,6 +159,7 @@ def associations(session: Session, scope: Scope) -> Analysis:
             "交叉表:各维度的问题分类占比(工单)",
             "工单",
             _crosstab_rows(ticket_groups, TICKET_DIMENSIONS, "问题分类"),
+            _ticket_link(scope),
         )
     )
     ranked = sorted(ticket_rules + parcel_rules, key=lambda r: -r.lift)

@@ -187,9 +187,10 @@ def drill_page(
     scope: ScopeDep,
     kind: str,
     day: date | None = None,
-    category: str | None = None,
 ) -> Response:
+    """Filters beyond the scope come from the query string (``drill.FILTERS``: category, agent_id…)."""
+    filters = {k: v for k, v in request.query_params.items() if k in drill_module.FILTERS}
     title, columns, rows, total = drill_module.drill(
-        session, kind=kind, scope=scope, day=day, category=category
+        session, kind=kind, scope=scope, day=day, filters=filters
     )
     return render(request, "analytics/drill.html", title=title, columns=columns, rows=rows, total=total)
