@@ -138,72 +138,65 @@ def _tickets(inputs: Inputs, scope: Scope, filters: Filters) -> tuple[Select[Any
     return statement, ["工单", "分类", "类型", "状态", "创建时间"]
 
 
+def _agent_rows(
+    inputs: Inputs,
+    scope: Scope,
+    filters: Filters,
+    *,
+    source: tuple[str, str, str],
+    columns: tuple[str, ...],
+    required: str | None = None,
+) -> Select[Any]:
+    """Rows of ``source`` (table, Chinese name, time column) in the scope, narrowed to one agent."""
+    name, label, time_name = source
+    table = inputs.table(name)
+    if table is None:
+        raise NotFoundError(f"{label}数据尚不存在")
+    time = table.c[time_name]
+    conditions = [scope.within(time), scope.shop_filter(table)]
+    if required:
+        conditions.append(table.c[required].is_not(None))
+    narrowed = _narrowed(conditions, [(table.c.agent_id, _agent(filters))])
+    return select(*(table.c[c] for c in columns)).where(narrowed).order_by(time)
+
+
 def _chats(inputs: Inputs, scope: Scope, filters: Filters) -> tuple[Select[Any], list[str]]:
-    chats = inputs.table("chat_sessions")
-    if chats is None:
-        raise NotFoundError("会话数据尚不存在")
-    conditions = [scope.within(chats.c.started_at), scope.shop_filter(chats)]
-    if filters.get("answered"):
-        conditions.append(chats.c.first_response_seconds.is_not(None))
-    statement = (
-        select(
-            chats.c.id,
-            chats.c.session_key,
-            chats.c.handling,
-            chats.c.first_response_seconds,
-            chats.c.avg_response_seconds,
-            chats.c.started_at,
-        )
-        .where(_narrowed(conditions, [(chats.c.agent_id, _agent(filters))]))
-        .order_by(chats.c.started_at)
+    statement = _agent_rows(
+        inputs,
+        scope,
+        filters,
+        source=("chat_sessions", "会话", "started_at"),
+        columns=(
+            "id",
+            "session_key",
+            "handling",
+            "first_response_seconds",
+            "avg_response_seconds",
+            "started_at",
+        ),
+        required="first_response_seconds" if filters.get("answered") else None,
     )
     return statement, ["会话", "接待方式", "首响(秒)", "平均响应(秒)", "开始时间"]
 
 
 def _invitations(inputs: Inputs, scope: Scope, filters: Filters) -> tuple[Select[Any], list[str]]:
-    invitations = inputs.table("rating_invitations")
-    if invitations is None:
-        raise NotFoundError("邀评数据尚不存在")
-    statement = (
-        select(
-            invitations.c.id,
-            invitations.c.subject_key,
-            invitations.c.invited_at,
-            invitations.c.stars,
-            invitations.c.final_stars,
-            invitations.c.eligible_at,
-        )
-        .where(
-            _narrowed(
-                [scope.within(invitations.c.eligible_at), scope.shop_filter(invitations)],
-                [(invitations.c.agent_id, _agent(filters))],
-            )
-        )
-        .order_by(invitations.c.eligible_at)
+    statement = _agent_rows(
+        inputs,
+        scope,
+        filters,
+        source=("rating_invitations", "邀评", "eligible_at"),
+        columns=("id", "subject_key", "invited_at", "stars", "final_stars", "eligible_at"),
     )
     return statement, ["评价对象", "邀评时间", "星级", "挽回后星级", "可邀评时间"]
 
 
 def _qc_results(inputs: Inputs, scope: Scope, filters: Filters) -> tuple[Select[Any], list[str]]:
-    results = inputs.table("qc_session_results")
-    if results is None:
-        raise NotFoundError("质检数据尚不存在")
-    statement = (
-        select(
-            results.c.session_id,
-            results.c.session_id,
-            results.c.score,
-            results.c.passed,
-            results.c.emotion_label,
-            results.c.started_at,
-        )
-        .where(
-            _narrowed(
-                [scope.within(results.c.started_at), scope.shop_filter(results)],
-                [(results.c.agent_id, _agent(filters))],
-            )
-        )
-        .order_by(results.c.started_at)
+    statement = _agent_rows(
+        inputs,
+        scope,
+        filters,
+        source=("qc_session_results", "质检", "started_at"),
+        columns=("session_id", "session_id", "score", "passed", "emotion_label", "started_at"),
     )
     return statement, ["会话", "质检分", "合格", "情绪", "会话开始"]
 

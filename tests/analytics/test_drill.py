@@ -13,7 +13,7 @@ from aftersales.analytics.scorecards import scorecards
 from aftersales.kit.errors import InvalidInputError
 from tests.analytics.conftest import at
 from tests.analytics.test_association_analysis import _parcels, _sku_tickets
-from tests.builders import make_chat_row, make_shop, make_user
+from tests.builders import make_chat_row, make_qc_row, make_shop, make_user
 
 
 def _follow(session: Session, link: str | None) -> int:
@@ -40,6 +40,17 @@ class TestScorecardDrill:
                 make_chat_row(session, shop=shop, started_at=at(9 + hour), agent_id=user.id)
         table = scorecards(session, peak_scope).tables[0]
         assert _follow(session, table.link(*_cell(table, "小王", "接待量"))) == 3
+
+    def test_an_agents_qc_score_opens_that_agents_qc_results(
+        self, session: Session, peak_scope: Scope
+    ) -> None:
+        agent = make_user(session, display_name="小质")
+        for score in (90, 70):
+            make_qc_row(
+                session, chat=make_chat_row(session, started_at=at(9), agent_id=agent.id), score=score
+            )
+        table = scorecards(session, peak_scope).tables[0]
+        assert _follow(session, table.link(*_cell(table, "小质", "质检分"))) == 2
 
 
 class TestFunnelDrill:
