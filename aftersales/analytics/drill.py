@@ -1,7 +1,7 @@
 """Drill-down: the rows behind a number on a dashboard (orders, problem parcels, tickets, chats,
 rating invitations, QC results), narrowed by the filters the number was counted with."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -160,54 +160,43 @@ def _agent_rows(
     return select(*(table.c[c] for c in columns)).where(narrowed).order_by(time)
 
 
-def _chats(inputs: Inputs, scope: Scope, filters: Filters) -> tuple[Select[Any], list[str]]:
-    statement = _agent_rows(
-        inputs,
-        scope,
-        filters,
-        source=("chat_sessions", "会话", "started_at"),
-        columns=(
-            "id",
-            "session_key",
-            "handling",
-            "first_response_seconds",
-            "avg_response_seconds",
-            "started_at",
-        ),
-        required="first_response_seconds" if filters.get("answered") else None,
-    )
-    return statement, ["会话", "接待方式", "首响(秒)", "平均响应(秒)", "开始时间"]
+# Per-agent drill-downs: (table, Chinese name, time column), selected columns (link id first), titles.
+AGENT_SOURCES: dict[str, tuple[tuple[str, str, str], tuple[str, ...], list[str]]] = {
+    "chats": (
+        ("chat_sessions", "会话", "started_at"),
+        ("id", "session_key", "handling", "first_response_seconds", "avg_response_seconds", "started_at"),
+        ["会话", "接待方式", "首响(秒)", "平均响应(秒)", "开始时间"],
+    ),
+    "invitations": (
+        ("rating_invitations", "邀评", "eligible_at"),
+        ("id", "subject_key", "invited_at", "stars", "final_stars", "eligible_at"),
+        ["评价对象", "邀评时间", "星级", "挽回后星级", "可邀评时间"],
+    ),
+    "qc_results": (
+        ("qc_session_results", "质检", "started_at"),
+        ("session_id", "session_id", "score", "passed", "emotion_label", "started_at"),
+        ["会话", "质检分", "合格", "情绪", "会话开始"],
+    ),
+}
 
 
-def _invitations(inputs: Inputs, scope: Scope, filters: Filters) -> tuple[Select[Any], list[str]]:
-    statement = _agent_rows(
-        inputs,
-        scope,
-        filters,
-        source=("rating_invitations", "邀评", "eligible_at"),
-        columns=("id", "subject_key", "invited_at", "stars", "final_stars", "eligible_at"),
-    )
-    return statement, ["评价对象", "邀评时间", "星级", "挽回后星级", "可邀评时间"]
+def _per_agent(kind: str) -> Callable[[Inputs, Scope, Filters], tuple[Select[Any], list[str]]]:
+    source, columns, titles = AGENT_SOURCES[kind]
 
+    def build(inputs: Inputs, scope: Scope, filters: Filters) -> tuple[Select[Any], list[str]]:
+        answered = kind == "chats" and filters.get("answered")
+        required = "first_response_seconds" if answered else None
+        statement = _agent_rows(inputs, scope, filters, source=source, columns=columns, required=required)
+        return statement, titles
 
-def _qc_results(inputs: Inputs, scope: Scope, filters: Filters) -> tuple[Select[Any], list[str]]:
-    statement = _agent_rows(
-        inputs,
-        scope,
-        filters,
-        source=("qc_session_results", "质检", "started_at"),
-        columns=("session_id", "session_id", "score", "passed", "emotion_label", "started_at"),
-    )
-    return statement, ["会话", "质检分", "合格", "情绪", "会话开始"]
+    return build
 
 
 BUILDERS = {
     "orders": _orders,
     "parcel_problems": _parcels,
     "tickets": _tickets,
-    "chats": _chats,
-    "invitations": _invitations,
-    "qc_results": _qc_results,
+    **{kind: _per_agent(kind) for kind in AGENT_SOURCES},
 }
 LINKS = {
     "orders": "/console/orders/{}",
