@@ -1,7 +1,10 @@
 """Issue 8: the 复盘 report over one promotion, and the scorecard query for 100 agents over 30 days.
 
 Data: ``orders`` orders (one parcel each, 8% late or failing), ``conversations`` chat sessions and
-6% of orders as tickets, spread over 30 days with a Double-11 peak, 100 agents. Rows are bulk
+6% of orders as tickets, spread over 30 days with a Double-11 peak, 100 agents; QC results and
+findings of the answered chats, a rating invitation per chat and ticket, reviews (half as many as
+chats), VOC mentions in every tenth chat, logistics anomalies on 3% and intercepts on 0.5% of
+parcels, so every report section is timed on data. Rows are bulk
 loaded (sqlite3 ``executemany`` / PostgreSQL ``COPY``) so the figure is the report, not the load.
 Runs on SQLite and, when reachable, on a throwaway PostgreSQL database.
 """
@@ -282,11 +285,197 @@ def _load(url: str, orders: int, conversations: int) -> None:
             tickets,
         ),
     )
+    _load_service_records(load, tables, rng, len(chat_times), chat_times, answered, first_agent, tickets)
+    _load_logistics_records(load, tables, rng, orders, shipped)
     if not url.startswith("sqlite"):
         engine = make_engine(url)
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
         engine.dispose()
+
+
+Loader = Callable[[Table, list[str], Iterator[tuple[Any, ...]]], None]
+
+
+def _load_service_records(
+    load: Loader,
+    tables: Any,
+    rng: np.random.Generator,
+    chats: int,
+    chat_times: list[datetime],
+    answered: np.ndarray,
+    first_agent: int,
+    tickets: int,
+) -> None:
+    """QC results of the answered chats, a rating invitation per chat and per ticket, reviews, VOC."""
+    inspected = np.flatnonzero(answered)
+    score = rng.normal(82, 10, len(inspected)).clip(0, 100).astype(int)
+    chat_agents = first_agent + rng.integers(0, AGENTS, chats)
+    load(
+        tables["qc_session_results"],
+        *_rows(
+            tables["qc_session_results"],
+            {
+                "session_id": inspected + 1,
+                "shop_id": rng.integers(1, 4, len(inspected)),
+                "platform": ["tmall"] * len(inspected),
+                "agent_id": chat_agents[inspected],
+                "started_at": [chat_times[i] for i in inspected],
+                "score": score,
+                "passed": score >= 60,
+                "emotion_polarity": np.where(score < 60, "negative", "positive"),
+                "emotion_label": np.where(score < 60, "物流", "满意"),
+                "risk_level": np.where(score < 50, "high", None),
+                "failed_checkpoints": [["greeting"] if s < 70 else [] for s in score],
+            },
+            len(inspected),
+        ),
+    )
+    _load_qc_findings(load, tables, inspected, score)
+    invitations = chats + tickets
+    eligible = [*chat_times, *(chat_times[i % chats] for i in range(tickets))]
+    invited = rng.random(invitations) < 0.7
+    rated = invited & (rng.random(invitations) < 0.4)
+    stars = rng.choice([1, 2, 3, 4, 5, 5, 5, 5], invitations)
+    load(
+        tables["rating_invitations"],
+        *_rows(
+            tables["rating_invitations"],
+            {
+                "kind": ["chat"] * chats + ["ticket"] * tickets,
+                "subject_key": [f"chat:s{n}" for n in range(chats)]
+                + [f"ticket:{n + 1}" for n in range(tickets)],
+                "shop_id": rng.integers(1, 4, invitations),
+                "agent_id": first_agent + rng.integers(0, AGENTS, invitations),
+                "eligible_at": eligible,
+                "invited_at": [t if i else None for t, i in zip(eligible, invited, strict=True)],
+                "rated_at": [
+                    t + timedelta(hours=1) if r else None for t, r in zip(eligible, rated, strict=True)
+                ],
+                "stars": [int(v) if r else None for v, r in zip(stars, rated, strict=True)],
+            },
+            invitations,
+        ),
+    )
+    reviews = chats // 2
+    review_stars = rng.choice([1, 2, 3, 4, 5, 5, 5, 5], reviews)
+    load(
+        tables["reviews"],
+        *_rows(
+            tables["reviews"],
+            {
+                "shop_id": rng.integers(1, 4, reviews),
+                "platform": ["tmall"] * reviews,
+                "source_id": [f"R{n}" for n in range(reviews)],
+                "sku_code": np.array([f"SKU{n:02d}" for n in range(40)])[rng.integers(0, 40, reviews)],
+                "stars": review_stars,
+                "reviewed_at": [chat_times[i] + timedelta(days=1) for i in range(reviews)],
+                "complaints": [["物流慢"] if s <= 2 else [] for s in review_stars],
+            },
+            reviews,
+        ),
+    )
+    _load_voc(load, tables, rng, chats, chat_times)
+
+
+def _load_qc_findings(load: Loader, tables: Any, inspected: np.ndarray, score: np.ndarray) -> None:
+    count = len(inspected)
+    load(
+        tables["qc_findings"],
+        *_rows(
+            tables["qc_findings"],
+            {
+                "session_id": inspected + 1,
+                "code": ["greeting"] * count,
+                "area": ["service"] * count,
+                "weight": [10] * count,
+                "auto_passed": score >= 70,
+                "final_passed": score >= 70,
+            },
+            count,
+        ),
+    )
+
+
+def _load_voc(
+    load: Loader, tables: Any, rng: np.random.Generator, chats: int, chat_times: list[datetime]
+) -> None:
+    """One customer message with a topic in every tenth chat, and its VOC mention."""
+    sessions = np.arange(0, chats, 10)
+    count = len(sessions)
+    sent = [chat_times[i] + timedelta(minutes=1) for i in sessions]
+    load(
+        tables["chat_messages"],
+        *_rows(
+            tables["chat_messages"],
+            {
+                "session_id": sessions + 1,
+                "source_id": [f"m{n}" for n in range(count)],
+                "sender": ["customer"] * count,
+                "text": ["快递怎么还没到"] * count,
+                "sent_at": sent,
+            },
+            count,
+        ),
+    )
+    load(
+        tables["qc_voc_mentions"],
+        *_rows(
+            tables["qc_voc_mentions"],
+            {
+                "message_id": range(1, count + 1),
+                "session_id": sessions + 1,
+                "shop_id": rng.integers(1, 4, count),
+                "topic": np.array(["物流", "质量", "尺码", "价格"])[rng.integers(0, 4, count)],
+                "keyword": ["快递"] * count,
+                "mentioned_at": sent,
+            },
+            count,
+        ),
+    )
+
+
+def _load_logistics_records(
+    load: Loader, tables: Any, rng: np.random.Generator, orders: int, shipped: list[datetime]
+) -> None:
+    """Logistics anomalies on 3% of parcels (half resolved) and intercepts on 0.5%."""
+    flagged = np.sort(rng.choice(orders, orders * 3 // 100, replace=False))
+    seen = [shipped[i] + timedelta(days=2) for i in flagged]
+    load(
+        tables["logistics_anomalies"],
+        *_rows(
+            tables["logistics_anomalies"],
+            {
+                "shipment_id": flagged + 1,
+                "order_id": flagged + 1,
+                "kind": np.array(["no_update", "stuck_at_hub", "no_first_scan"])[
+                    rng.integers(0, 3, len(flagged))
+                ],
+                "courier": ["zto"] * len(flagged),
+                "first_seen_at": seen,
+                "last_seen_at": seen,
+                "resolved_at": [t + timedelta(hours=6) if n % 2 else None for n, t in enumerate(seen)],
+            },
+            len(flagged),
+        ),
+    )
+    stopped = np.sort(rng.choice(orders, orders // 200, replace=False))
+    asked = [shipped[i] + timedelta(hours=6) for i in stopped]
+    load(
+        tables["parcel_intercepts"],
+        *_rows(
+            tables["parcel_intercepts"],
+            {
+                "shipment_id": stopped + 1,
+                "order_id": stopped + 1,
+                "refund_request_id": range(1, len(stopped) + 1),
+                "courier": ["zto"] * len(stopped),
+                "refund_requested_at": asked,
+                "created_at": asked,
+            },
+            len(stopped),
+        ),
+    )
 
 
 def _measure(url: str) -> dict[str, float]:

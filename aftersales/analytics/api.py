@@ -28,8 +28,11 @@ def get_funnel(
 
 
 @router.get("/trends")
-def get_trends(session: SessionDep, _: CurrentUser, scope: ScopeDep) -> AnalysisRead:
-    return AnalysisRead.of(trends(session, scope))
+def get_trends(
+    session: SessionDep, _: CurrentUser, scope: ScopeDep, granularity: Annotated[str, Query()] = "day"
+) -> AnalysisRead:
+    """Series per ``day`` or ``hour`` (Shanghai); any other granularity is 422."""
+    return AnalysisRead.of(trends(session, scope, by=granularity))
 
 
 @router.get("/forecast")

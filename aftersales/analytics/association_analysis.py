@@ -1,9 +1,12 @@
-"""关联分析 over stored data: tickets (problem category) and parcels (logistics outcome).
+"""关联分析 over stored data: tickets (problem category) and parcels (logistics outcome), with SKUs.
 
 The database groups the cases by every attribute at once (a few thousand combinations however
 many rows); cross-tab ratios are exact sums of those groups, and FP-growth runs on a proportional
 expansion of them capped at 20,000 cases.
 """
+
+from collections.abc import Callable
+from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
@@ -15,7 +18,8 @@ from aftersales.analytics.sources import Inputs
 from aftersales.catalog.models import PLATFORM_LABELS, Platform
 from aftersales.orders.couriers import COURIERS
 
-PARCEL_DIMENSIONS = ("快递", "地区", "平台", "价格带")
+PARCEL_DIMENSIONS = ("快递", "地区", "平台", "价格带", "商品")
+TICKET_DIMENSIONS = ("商品", "快递", "地区", "平台", "价格带", "客服")
 # Short courier names as people say them; 京东物流 stays distinct from the 京东 platform.
 COURIER_NAMES = {
     code: name.removesuffix("速递").removesuffix("快递").removesuffix("速运")
@@ -28,9 +32,7 @@ def _readable(case: dict[str, object]) -> dict[str, object]:
     """Courier and platform codes as the names people use (圆通, 天猫)."""
     out = dict(case)
     if out.get("快递") in COURIERS:
-        out["快递"] = (
-            COURIERS[str(out["快递"])].removesuffix("速递").removesuffix("快递").removesuffix("速运")
-        )
+        out["快递"] = COURIER_NAMES[str(out["快递"])]
     if out.get("平台") in Platform.__members__.values() or out.get("平台") in {p.value for p in Platform}:
         out["平台"] = PLATFORM_LABELS[Platform(str(out["平台"]))]
     return out
@@ -52,27 +54,79 @@ def _rule_table(key: str, title: str, rules: list[Rule]) -> DataTable:
     return table
 
 
-def _crosstab_rows(groups: list[tuple[dict[str, object], int]]) -> list[CrossTabRow]:
-    """Exact problem rates per value of each dimension, summed from the grouped parcel counts."""
+def _crosstab_rows(
+    groups: list[tuple[dict[str, object], int]], dimensions: tuple[str, ...], outcome: str
+) -> list[CrossTabRow]:
+    """Exact outcome rates per value of each dimension, summed from the grouped case counts."""
     rows: list[CrossTabRow] = []
     grand = sum(n for _case, n in groups)
     outcome_totals: dict[str, int] = {}
     for case, n in groups:
-        outcome_totals[str(case["物流结果"])] = outcome_totals.get(str(case["物流结果"]), 0) + n
-    for dimension in PARCEL_DIMENSIONS:
+        outcome_totals[str(case[outcome])] = outcome_totals.get(str(case[outcome]), 0) + n
+    for dimension in (d for d in dimensions if groups and d in groups[0][0]):
         totals: dict[str, int] = {}
         hits: dict[tuple[str, str], int] = {}
         for case, n in groups:
-            value, outcome = str(case[dimension]), str(case["物流结果"])
+            value, result = str(case[dimension]), str(case[outcome])
             totals[value] = totals.get(value, 0) + n
-            hits[(value, outcome)] = hits.get((value, outcome), 0) + n
-        for (value, outcome), n in hits.items():
-            if outcome == "正常" or totals[value] < 20 or n < 3:
+            hits[(value, result)] = hits.get((value, result), 0) + n
+        for (value, result), n in hits.items():
+            if result == "正常" or totals[value] < 20 or n < 3:
                 continue
-            rate, base = n / totals[value], outcome_totals[outcome] / grand
-            rows.append(CrossTabRow(dimension, value, outcome, totals[value], n, rate, base))
+            rate, base = n / totals[value], outcome_totals[result] / grand
+            rows.append(CrossTabRow(dimension, value, result, totals[value], n, rate, base))
     rows.sort(key=lambda r: (-r.ratio, -r.hits))
     return rows
+
+
+def _crosstab_table(
+    key: str, title: str, unit: str, rows: list[CrossTabRow], link: Callable[[CrossTabRow], str | None]
+) -> DataTable:
+    """The cross-tab; each 问题数 links to the cases behind it where the drill-down can filter them."""
+    table = DataTable(key, title, ["维度", "取值", "结果", f"{unit}数", "问题数", "比率", "整体比率", "倍数"])
+    for r, row in enumerate(rows[:30]):
+        url = link(row)
+        if url:
+            table.links[(r, 4)] = url
+    table.rows = [
+        [
+            r.dimension,
+            r.value,
+            r.outcome,
+            r.cases,
+            r.hits,
+            percent(r.rate),
+            percent(r.base_rate),
+            round(r.ratio, 2),
+        ]
+        for r in rows[:30]
+    ]
+    return table
+
+
+COURIER_CODES = {name: code for code, name in COURIER_NAMES.items()}
+
+
+def _parcel_link(scope: Scope) -> Callable[[CrossTabRow], str | None]:
+    def link(row: CrossTabRow) -> str | None:
+        value = COURIER_CODES.get(row.value) if row.dimension == "快递" else row.value
+        parameter = {"快递": "courier", "地区": "province"}.get(row.dimension)
+        if parameter is None or value is None:
+            return None
+        query = {**scope.query(), parameter: value, "outcome": row.outcome}
+        return "/console/analytics/drill/parcel_problems?" + urlencode(query)
+
+    return link
+
+
+def _ticket_link(scope: Scope) -> Callable[[CrossTabRow], str | None]:
+    def link(row: CrossTabRow) -> str | None:
+        if row.dimension != "商品":
+            return None
+        query = {**scope.query(), "sku": row.value, "category": row.outcome}
+        return "/console/analytics/drill/tickets?" + urlencode(query)
+
+    return link
 
 
 def associations(session: Session, scope: Scope) -> Analysis:
@@ -90,26 +144,24 @@ def associations(session: Session, scope: Scope) -> Analysis:
     ]
     analysis.tables.append(_rule_table("ticket_rules", "问题分类关联规则(工单)", ticket_rules))
     analysis.tables.append(_rule_table("parcel_rules", "物流问题关联规则(包裹)", parcel_rules))
-    crosstab = _crosstab_rows(parcel_groups)
-    table = DataTable(
-        "crosstab",
-        "交叉表:各维度的物流问题率",
-        ["维度", "取值", "结果", "包裹数", "问题数", "比率", "整体比率", "倍数"],
+    analysis.tables.append(
+        _crosstab_table(
+            "crosstab",
+            "交叉表:各维度的物流问题率",
+            "包裹",
+            _crosstab_rows(parcel_groups, PARCEL_DIMENSIONS, "物流结果"),
+            _parcel_link(scope),
+        )
     )
-    table.rows = [
-        [
-            r.dimension,
-            r.value,
-            r.outcome,
-            r.cases,
-            r.hits,
-            percent(r.rate),
-            percent(r.base_rate),
-            round(r.ratio, 2),
-        ]
-        for r in crosstab[:30]
-    ]
-    analysis.tables.append(table)
+    analysis.tables.append(
+        _crosstab_table(
+            "ticket_crosstab",
+            "交叉表:各维度的问题分类占比(工单)",
+            "工单",
+            _crosstab_rows(ticket_groups, TICKET_DIMENSIONS, "问题分类"),
+            _ticket_link(scope),
+        )
+    )
     ranked = sorted(ticket_rules + parcel_rules, key=lambda r: -r.lift)
     analysis.findings = list(dict.fromkeys(r.sentence() for r in ranked))[:10]
     if ranked:

@@ -18,6 +18,7 @@ from aftersales.analytics.association_analysis import associations
 from aftersales.analytics.dimensions import DIMENSIONS
 from aftersales.analytics.funnel import funnel
 from aftersales.analytics.report import build_report
+from aftersales.analytics.repository import GRANULARITIES
 from aftersales.analytics.results import Analysis
 from aftersales.analytics.scope import Scope
 from aftersales.analytics.trends import forecast_and_staffing, trends
@@ -82,7 +83,7 @@ def _page(
 
 def _defaults(extra: dict[str, Any]) -> dict[str, Any]:
     """Filter widgets a page does not use are hidden by passing ``None``."""
-    context: dict[str, Any] = {"dimensions": None, "levels": None, "alerts": None}
+    context: dict[str, Any] = {"dimensions": None, "levels": None, "alerts": None, "granularities": None}
     context.update(extra)
     return context
 
@@ -102,8 +103,11 @@ def funnel_page(
 
 
 @router.get("/trends", response_class=HTMLResponse)
-def trends_page(request: Request, session: SessionDep, _: CurrentUser, scope: ScopeDep) -> Response:
-    return _page(request, session, scope, trends(session, scope))
+def trends_page(
+    request: Request, session: SessionDep, _: CurrentUser, scope: ScopeDep, granularity: str = "day"
+) -> Response:
+    section = trends(session, scope, by=granularity)
+    return _page(request, session, scope, section, granularities=GRANULARITIES, granularity=granularity)
 
 
 @router.get("/forecast", response_class=HTMLResponse)
@@ -183,9 +187,10 @@ def drill_page(
     scope: ScopeDep,
     kind: str,
     day: date | None = None,
-    category: str | None = None,
 ) -> Response:
+    """Filters beyond the scope come from the query string (``drill.FILTERS``: category, agent_id…)."""
+    filters = {k: v for k, v in request.query_params.items() if k in drill_module.FILTERS}
     title, columns, rows, total = drill_module.drill(
-        session, kind=kind, scope=scope, day=day, category=category
+        session, kind=kind, scope=scope, day=day, filters=filters
     )
     return render(request, "analytics/drill.html", title=title, columns=columns, rows=rows, total=total)

@@ -1,5 +1,7 @@
-"""Drill-down: the rows behind a number on a dashboard (orders, problem parcels, tickets)."""
+"""Drill-down: the rows behind a number on a dashboard (orders, problem parcels, tickets, chats,
+rating invitations, QC results), narrowed by the filters the number was counted with."""
 
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -9,19 +11,51 @@ from sqlalchemy.orm import Session
 from aftersales.analytics import repository
 from aftersales.analytics.scope import Scope
 from aftersales.analytics.sources import Inputs
-from aftersales.kit.errors import NotFoundError
+from aftersales.kit.errors import InvalidInputError, NotFoundError
 from aftersales.kit.time import format_local, utcnow
 from aftersales.web.render import yuan
 
 LIMIT = 200
-KINDS = {"orders": "订单明细", "parcel_problems": "物流问题包裹明细", "tickets": "工单明细"}
+KINDS = {
+    "orders": "订单明细",
+    "parcel_problems": "物流问题包裹明细",
+    "tickets": "工单明细",
+    "chats": "会话明细",
+    "invitations": "邀评明细",
+    "qc_results": "质检明细",
+}
+# Query parameters a drill-down understands; each kind applies those its rows carry.
+FILTERS = {
+    "category": "分类",
+    "agent_id": "客服",
+    "answered": "人工接待",
+    "sku": "商品",
+    "courier": "快递",
+    "province": "地区",
+    "outcome": "物流结果",
+}
+Filters = Mapping[str, str]
 
 
 def _narrow(scope: Scope, day: date | None) -> Scope:
     return Scope(day, day, scope.platform, scope.shop_id) if day else scope
 
 
-def _orders(inputs: Inputs, scope: Scope, _category: str | None) -> tuple[Select[Any], list[str]]:
+def _agent(filters: Filters) -> int | None:
+    value = filters.get("agent_id")
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise InvalidInputError("agent_id", "客服编号应为数字")
+    return int(value)
+
+
+def _narrowed(conditions: list[ColumnElement[bool]], pairs: list[tuple[Any, str | int | None]]) -> Any:
+    """``conditions`` and ``column == value`` for every filter that was given."""
+    return and_(*conditions, *(column == value for column, value in pairs if value is not None))
+
+
+def _orders(inputs: Inputs, scope: Scope, _filters: Filters) -> tuple[Select[Any], list[str]]:
     orders = inputs.table("orders")
     assert orders is not None
     statement = (
@@ -39,7 +73,7 @@ def _orders(inputs: Inputs, scope: Scope, _category: str | None) -> tuple[Select
     return statement, ["订单号", "平台", "省份", "实付", "下单时间"]
 
 
-def _parcels(inputs: Inputs, scope: Scope, _category: str | None) -> tuple[Select[Any], list[str]]:
+def _parcels(inputs: Inputs, scope: Scope, filters: Filters) -> tuple[Select[Any], list[str]]:
     orders, shipments = inputs.table("orders"), inputs.table("shipments")
     assert orders is not None
     assert shipments is not None
@@ -54,22 +88,41 @@ def _parcels(inputs: Inputs, scope: Scope, _category: str | None) -> tuple[Selec
         )
         .select_from(shipments.join(orders, orders.c.id == shipments.c.order_id))
         .where(
-            scope.within(shipments.c.shipped_at),
-            scope.shop_filter(orders),
-            repository.parcel_problem(shipments, utcnow()),
+            _narrowed(
+                [
+                    scope.within(shipments.c.shipped_at),
+                    scope.shop_filter(orders),
+                    repository.parcel_problem(shipments, utcnow()),
+                ],
+                [
+                    (shipments.c.courier, filters.get("courier")),
+                    (orders.c.province, filters.get("province")),
+                    (repository.logistics_outcome(shipments, utcnow()), filters.get("outcome")),
+                ],
+            )
         )
         .order_by(shipments.c.shipped_at)
     )
     return statement, ["运单号", "快递", "地区", "物流结果", "发货时间"]
 
 
-def _tickets(inputs: Inputs, scope: Scope, category: str | None) -> tuple[Select[Any], list[str]]:
+def _ticket_sku(inputs: Inputs, tickets: Any) -> ColumnElement[Any]:
+    """The SKU associations count a ticket under: its own, else its order's first."""
+    return func.coalesce(tickets.c.sku_code, repository.order_sku(inputs, tickets.c.order_id))
+
+
+def _tickets(inputs: Inputs, scope: Scope, filters: Filters) -> tuple[Select[Any], list[str]]:
     tickets = inputs.table("tickets")
     if tickets is None:
         raise NotFoundError("工单数据尚不存在")
-    condition: ColumnElement[bool] = and_(scope.within(tickets.c.created_at), scope.shop_filter(tickets))
-    if category:
-        condition = and_(condition, tickets.c.category == category)
+    condition = _narrowed(
+        [scope.within(tickets.c.created_at), scope.shop_filter(tickets)],
+        [
+            (tickets.c.category, filters.get("category")),
+            (tickets.c.assignee_id, _agent(filters)),
+            (_ticket_sku(inputs, tickets), filters.get("sku")),
+        ],
+    )
     statement = (
         select(
             tickets.c.id,
@@ -85,11 +138,73 @@ def _tickets(inputs: Inputs, scope: Scope, category: str | None) -> tuple[Select
     return statement, ["工单", "分类", "类型", "状态", "创建时间"]
 
 
-BUILDERS = {"orders": _orders, "parcel_problems": _parcels, "tickets": _tickets}
+def _agent_rows(
+    inputs: Inputs,
+    scope: Scope,
+    filters: Filters,
+    *,
+    source: tuple[str, str, str],
+    columns: tuple[str, ...],
+    required: str | None = None,
+) -> Select[Any]:
+    """Rows of ``source`` (table, Chinese name, time column) in the scope, narrowed to one agent."""
+    name, label, time_name = source
+    table = inputs.table(name)
+    if table is None:
+        raise NotFoundError(f"{label}数据尚不存在")
+    time = table.c[time_name]
+    conditions = [scope.within(time), scope.shop_filter(table)]
+    if required:
+        conditions.append(table.c[required].is_not(None))
+    narrowed = _narrowed(conditions, [(table.c.agent_id, _agent(filters))])
+    return select(*(table.c[c] for c in columns)).where(narrowed).order_by(time)
+
+
+# Per-agent drill-downs: (table, Chinese name, time column), selected columns (link id first), titles.
+AGENT_SOURCES: dict[str, tuple[tuple[str, str, str], tuple[str, ...], list[str]]] = {
+    "chats": (
+        ("chat_sessions", "会话", "started_at"),
+        ("id", "session_key", "handling", "first_response_seconds", "avg_response_seconds", "started_at"),
+        ["会话", "接待方式", "首响(秒)", "平均响应(秒)", "开始时间"],
+    ),
+    "invitations": (
+        ("rating_invitations", "邀评", "eligible_at"),
+        ("id", "subject_key", "invited_at", "stars", "final_stars", "eligible_at"),
+        ["评价对象", "邀评时间", "星级", "挽回后星级", "可邀评时间"],
+    ),
+    "qc_results": (
+        ("qc_session_results", "质检", "started_at"),
+        ("session_id", "session_id", "score", "passed", "emotion_label", "started_at"),
+        ["会话", "质检分", "合格", "情绪", "会话开始"],
+    ),
+}
+
+
+def _per_agent(kind: str) -> Callable[[Inputs, Scope, Filters], tuple[Select[Any], list[str]]]:
+    source, columns, titles = AGENT_SOURCES[kind]
+
+    def build(inputs: Inputs, scope: Scope, filters: Filters) -> tuple[Select[Any], list[str]]:
+        answered = kind == "chats" and filters.get("answered")
+        required = "first_response_seconds" if answered else None
+        statement = _agent_rows(inputs, scope, filters, source=source, columns=columns, required=required)
+        return statement, titles
+
+    return build
+
+
+BUILDERS = {
+    "orders": _orders,
+    "parcel_problems": _parcels,
+    "tickets": _tickets,
+    **{kind: _per_agent(kind) for kind in AGENT_SOURCES},
+}
 LINKS = {
     "orders": "/console/orders/{}",
     "parcel_problems": "/console/orders/{}",
     "tickets": "/console/tickets/{}",
+    "chats": "/console/qc/sessions/{}",
+    "invitations": "",
+    "qc_results": "/console/qc/sessions/{}",
 }
 
 
@@ -102,16 +217,18 @@ def _cell(value: Any, column: str) -> Any:
 
 
 def drill(
-    session: Session, *, kind: str, scope: Scope, day: date | None = None, category: str | None = None
+    session: Session, *, kind: str, scope: Scope, day: date | None = None, filters: Filters | None = None
 ) -> tuple[str, list[str], list[tuple[str, list[Any]]], int]:
     """Title, columns, (link, cells) rows (first ``LIMIT``) and the total count behind the number."""
     if kind not in BUILDERS:
         raise NotFoundError(f"没有这种明细: {kind}")
-    statement, columns = BUILDERS[kind](Inputs(), _narrow(scope, day), category)
+    filters = {k: v for k, v in (filters or {}).items() if k in FILTERS and v}
+    statement, columns = BUILDERS[kind](Inputs(), _narrow(scope, day), filters)
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
     rows = [
         (LINKS[kind].format(row[0]), [_cell(v, c) for v, c in zip(row[1:], columns, strict=True)])
         for row in session.execute(statement.limit(LIMIT))
     ]
-    title = KINDS[kind] + (f" · {day}" if day else "") + (f" · {category}" if category else "")
+    described = "".join(f" · {FILTERS[k]} {v}" for k, v in filters.items())
+    title = KINDS[kind] + (f" · {day}" if day else "") + described
     return title, columns, rows, total

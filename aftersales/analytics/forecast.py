@@ -84,7 +84,12 @@ def backtest(
 ) -> Backtest:
     """Fit without the last ``horizon`` hours and compare: the error the page and the report print."""
     train, test = series.iloc[:-horizon], series.iloc[-horizon:]
-    result = forecast(train, horizon=horizon, level=level, season=season)
+    return compare(test, forecast(train, horizon=horizon, level=level, season=season))
+
+
+def compare(test: pd.Series, result: Forecast) -> Backtest:
+    """Error of ``result`` against the actual ``test`` points it forecast (same length)."""
+    horizon = len(test)
     actual = test.astype(float).to_numpy()
     predicted = np.array(result.mean)
     errors = np.abs(actual - predicted)

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from sqlalchemy import ColumnElement, Table, and_, func, select
 from sqlalchemy.orm import Session
 
+from aftersales.analytics import charts
 from aftersales.analytics.dimensions import DIMENSIONS, joined, key_expression
 from aftersales.analytics.results import Analysis, DataTable, percent, rate
 from aftersales.analytics.scope import Scope, local_day
@@ -102,6 +103,16 @@ def _tickets_link(scope: Scope, category: str | None) -> str:
     return "/console/analytics/drill/tickets?" + urlencode(params)
 
 
+def _chat_links(table: DataTable, scope: Scope, values: dict[str, int | None]) -> None:
+    """进线咨询 and 人工接待 of the whole scope open the chats behind them."""
+    row = len(table.rows) - 1
+    codes = [s.code for s in STEPS]
+    for code, extra in (("contacts", {}), ("answered", {"answered": "1"})):
+        if values[code]:
+            query = urlencode({**scope.query(), **extra})
+            table.links[(row, 1 + codes.index(code))] = f"/console/analytics/drill/chats?{query}"
+
+
 def funnel(session: Session, scope: Scope, *, by: str | None = None) -> Analysis:
     """The funnel for the scope, one row per value of ``by`` (or one 「全部」 row)."""
     inputs = Inputs()
@@ -128,12 +139,19 @@ def funnel(session: Session, scope: Scope, *, by: str | None = None) -> Analysis
         if values["tickets"] and by in (None, "category"):
             column = 1 + [s.code for s in STEPS].index("tickets")
             table.links[(len(table.rows) - 1, column)] = _tickets_link(scope, key if by else None)
+        if by is None:
+            _chat_links(table, scope, values)
     analysis = Analysis("funnel", "漏斗分析", tables=[table], missing=inputs.missing)
     analysis.data["steps"] = {
         s.code: sum((steps.get(s.code) or {}).values()) if steps.get(s.code) is not None else None
         for s in STEPS
     }
     analysis.findings = drop_findings(analysis.data["steps"])
+    shown = [(s.label, n) for s in STEPS if (n := analysis.data["steps"][s.code]) is not None]
+    if any(n for _label, n in shown):
+        analysis.charts.append(
+            charts.bar_chart("漏斗各环节数量", [label for label, _n in shown], [n for _label, n in shown])
+        )
     return analysis
 
 

@@ -7,6 +7,7 @@ page, the PDF and the Excel workbook.
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, case, func, select
@@ -14,11 +15,12 @@ from sqlalchemy.orm import Session
 
 from aftersales.analytics import charts, scorecards
 from aftersales.analytics.association_analysis import associations
+from aftersales.analytics.forecast import Backtest, NotEnoughHistoryError, compare, forecast
 from aftersales.analytics.funnel import funnel
 from aftersales.analytics.results import Analysis, DataTable, number, percent, rate
 from aftersales.analytics.scope import Scope
 from aftersales.analytics.sources import Inputs
-from aftersales.analytics.trends import forecast_and_staffing, trends
+from aftersales.analytics.trends import forecast_and_staffing, hourly_inquiries, trends
 from aftersales.kit.time import format_local, utcnow
 
 HANDLING_LABELS = {
@@ -27,7 +29,20 @@ HANDLING_LABELS = {
     "human": "人工接待",
     "unanswered": "未接待",
 }
-DEPARTMENTS = {"商品问题": "产品部", "物流问题": "物流/仓库", "服务问题": "客服", "其他": "其他"}
+# Responsible department of a ticket: the one a feedback item was raised to (闭环), else inferred
+# from the taxonomy: wrong or missing items (错发漏发) are the warehouse's picking, not the product.
+DEPARTMENT_LABELS = {
+    "product": "产品部",
+    "logistics": "物流",
+    "warehouse": "仓库",
+    "service": "客服",
+    "operations": "运营部",
+    "design": "设计部",
+    "other": "其他",
+}
+CATEGORY_DEPARTMENTS = {"商品问题": "product", "物流问题": "logistics", "服务问题": "service"}
+WAREHOUSE_SUBCATEGORIES = ("错发漏发",)
+HISTORY_DAYS = 14
 TYPE_LABELS = {
     "consultation": "咨询",
     "return": "退货",
@@ -139,30 +154,7 @@ def ticket_types(session: Session, scope: Scope) -> Analysis:
     total = sum(n for _t, n in types)
     by_type = DataTable("ticket_types", "工单类型", ["类型", "工单数", "占比"])
     by_type.rows = [[TYPE_LABELS.get(t, t), n, percent(rate(n, total))] for t, n in types]
-    complaint = case((tickets.c.type == "complaint", 1), else_=0)
-    statement = (
-        select(tickets.c.category, func.count(), func.sum(complaint))
-        .where(scope.within(tickets.c.created_at), scope.shop_filter(tickets))
-        .group_by(tickets.c.category)
-        .order_by(func.count().desc())
-    )
-    departments = DataTable(
-        "departments", "跨部门问题占比", ["问题分类", "责任部门", "工单数", "占比", "投诉数", "投诉率"]
-    )
-    for category, n, complaints in session.execute(statement):
-        departments.rows.append(
-            [
-                category,
-                DEPARTMENTS.get(category, "其他"),
-                n,
-                percent(rate(n, total)),
-                int(complaints or 0),
-                percent(rate(complaints, n)),
-            ]
-        )
-        departments.links[(len(departments.rows) - 1, 2)] = (
-            f"/console/analytics/drill/tickets?start={scope.start}&end={scope.end}&category={category}"
-        )
+    departments = _department_table(session, scope, tickets, total)
     analysis.tables += [by_type, departments]
     if types:
         analysis.charts.append(
@@ -170,6 +162,37 @@ def ticket_types(session: Session, scope: Scope) -> Analysis:
         )
     analysis.missing = inputs.missing
     return analysis
+
+
+def _department(tickets: Table) -> ColumnElement[str]:
+    inferred = case(
+        (tickets.c.subcategory.in_(WAREHOUSE_SUBCATEGORIES), "warehouse"),
+        *((tickets.c.category == category, code) for category, code in CATEGORY_DEPARTMENTS.items()),
+        else_="other",
+    )
+    feedback = Inputs().table("ticket_feedback")
+    if feedback is None:
+        return inferred
+    raised = select(func.min(feedback.c.department)).where(feedback.c.ticket_id == tickets.c.id)
+    return func.coalesce(raised.scalar_subquery(), inferred)
+
+
+def _department_table(session: Session, scope: Scope, tickets: Table, total: int) -> DataTable:
+    """跨部门问题: tickets and complaints per responsible department (product, logistics, warehouse…)."""
+    department = _department(tickets).label("department")
+    complaint = case((tickets.c.type == "complaint", 1), else_=0)
+    statement = (
+        select(department, func.count(), func.sum(complaint))
+        .where(scope.within(tickets.c.created_at), scope.shop_filter(tickets))
+        .group_by(department)
+        .order_by(func.count().desc(), department)
+    )
+    table = DataTable("departments", "跨部门问题占比", ["责任部门", "工单数", "占比", "投诉数", "投诉率"])
+    table.rows = [
+        [DEPARTMENT_LABELS.get(code, code), n, percent(rate(n, total)), int(bad or 0), percent(rate(bad, n))]
+        for code, n, bad in session.execute(statement)
+    ]
+    return table
 
 
 def voice_of_customer(session: Session, scope: Scope) -> Analysis:
@@ -319,6 +342,54 @@ def satisfaction_vs_target(session: Session, scope: Scope) -> Analysis:
     return analysis
 
 
+def forecast_vs_actual(session: Session, scope: Scope, *, history_days: int = HISTORY_DAYS) -> Analysis:
+    """预测与实际: a forecast fitted only on the days before the range, against the range's actuals.
+
+    Unlike the backtest (inside the data), nothing of the range reaches the fit: this is the
+    forecast one would have made the day before the promotion, and its error.
+    """
+    inputs = Inputs()
+    analysis = Analysis("forecast_vs_actual", "预测与实际(范围前拟合)", missing=inputs.missing)
+    before = Scope(
+        scope.start - timedelta(days=history_days),
+        scope.start - timedelta(days=1),
+        scope.platform,
+        scope.shop_id,
+    )
+    history, label = hourly_inquiries(session, before, inputs)
+    actual, _label = hourly_inquiries(session, scope, Inputs())
+    if not label or history.sum() == 0 or actual.empty:
+        analysis.missing.append(f"范围开始前 {history_days} 天没有咨询数据,无法对比预测与实际")
+        return analysis
+    try:
+        check = compare(actual, forecast(history, horizon=len(actual)))
+    except NotEnoughHistoryError as exc:
+        analysis.missing.append(f"范围前的历史不足,无法预测: {exc}")
+        return analysis
+    analysis.tables.append(_daily_comparison(actual, check))
+    predicted, observed = sum(check.predicted), sum(check.actual)
+    analysis.findings.append(
+        f"用范围前 {history_days} 天拟合的{label}预测 {predicted:.0f},实际 {observed:.0f},"
+        f"误差 {predicted - observed:+.0f}(MAE {check.mae:.1f}/小时,WAPE {check.wape:.1%},"
+        f"区间覆盖率 {check.coverage:.0%})"
+    )
+    analysis.data["comparison"] = check
+    return analysis
+
+
+def _daily_comparison(actual: Any, check: Backtest) -> DataTable:
+    days: dict[str, list[float]] = {}
+    for stamp, observed, predicted in zip(actual.index, check.actual, check.predicted, strict=True):
+        totals = days.setdefault(f"{stamp:%Y-%m-%d}", [0.0, 0.0])
+        totals[0] += observed
+        totals[1] += predicted
+    table = DataTable("forecast_vs_actual", "每日预测与实际", ["日期", "实际", "预测", "误差", "误差率"])
+    table.rows = [
+        [day, round(a), round(p), round(p - a), percent(rate(p - a, a))] for day, (a, p) in days.items()
+    ]
+    return table
+
+
 def build_report(session: Session, scope: Scope) -> Report:
     report = Report(scope=scope, generated_at=format_local(utcnow()))
     builders = (
@@ -332,6 +403,7 @@ def build_report(session: Session, scope: Scope) -> Report:
         voice_of_customer,
         alert_completion,
         satisfaction_vs_target,
+        forecast_vs_actual,
         forecast_and_staffing,
     )
     report.sections = [builder(session, scope) for builder in builders]

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from aftersales.analytics.dimensions import agent_groups
 from aftersales.analytics.scope import Scope, local_day, local_hour, seconds_between
 from aftersales.analytics.sources import Inputs
 from aftersales.kit.time import utcnow
@@ -23,8 +24,30 @@ PRICE_BANDS = (
 LOGISTICS_PROBLEM_STATES = ("exception", "failed", "returned")
 
 
+GRANULARITIES = {"day": "每日", "hour": "每小时"}
+
+
 def _bucket(session: Session, column: ColumnElement[Any], by: str) -> ColumnElement[str]:
     return local_hour(session, column) if by == "hour" else local_day(session, column)
+
+
+def share_by_time(
+    session: Session,
+    scope: Scope,
+    table: Table,
+    time_column: ColumnElement[Any],
+    hit: Any,
+    *,
+    by: str = "day",
+) -> dict[str, float]:
+    """Share of rows per local day or hour for which ``hit`` holds (e.g. reviews with ≤ 2 stars)."""
+    bucket = _bucket(session, time_column, by).label("bucket")
+    statement = (
+        select(bucket, func.avg(case((hit, 1.0), else_=0.0)))
+        .where(scope.within(time_column), scope.shop_filter(table))
+        .group_by(bucket)
+    )
+    return {str(b): float(v) for b, v in session.execute(statement)}
 
 
 def count_by_time(
@@ -50,10 +73,16 @@ def count_by_time(
 
 
 def count_and_hits_by_time(
-    session: Session, scope: Scope, table: Table, time_column: ColumnElement[Any], hit: ColumnElement[bool]
+    session: Session,
+    scope: Scope,
+    table: Table,
+    time_column: ColumnElement[Any],
+    hit: ColumnElement[bool],
+    *,
+    by: str = "day",
 ) -> tuple[dict[str, int], dict[str, int]]:
-    """Rows and rows where ``hit`` holds per local day, in one scan (e.g. parcels and problem parcels)."""
-    bucket = local_day(session, time_column).label("bucket")
+    """Rows and rows where ``hit`` holds per local day or hour, in one scan (parcels, problem parcels)."""
+    bucket = _bucket(session, time_column, by).label("bucket")
     statement = (
         select(bucket, func.count(), func.sum(case((hit, 1), else_=0)))
         .select_from(table)
@@ -65,9 +94,16 @@ def count_and_hits_by_time(
 
 
 def average_by_time(
-    session: Session, scope: Scope, table: Table, time_column: ColumnElement[Any], value: ColumnElement[Any]
+    session: Session,
+    scope: Scope,
+    table: Table,
+    time_column: ColumnElement[Any],
+    value: ColumnElement[Any],
+    *,
+    by: str = "day",
 ) -> dict[str, float]:
-    bucket = local_day(session, time_column).label("bucket")
+    """Mean of ``value`` per local day or hour over the rows that have one."""
+    bucket = _bucket(session, time_column, by).label("bucket")
     statement = (
         select(bucket, func.avg(value))
         .select_from(table)
@@ -110,8 +146,20 @@ def _grouped_rows(
     return [(dict(zip(names, row[:-1], strict=True)), int(row[-1])) for row in session.execute(statement)]
 
 
+def order_sku(inputs: Inputs, order_ref: ColumnElement[Any]) -> ColumnElement[Any] | None:
+    """The order's first SKU code (lowest), looked up per case through the ``order_items`` key.
+
+    One SKU per case keeps every case counted once; an order of several SKUs counts under the
+    first, which the page's definition says.
+    """
+    items = inputs.table("order_items")
+    if items is None:
+        return None
+    return select(func.min(items.c.sku_code)).where(items.c.order_id == order_ref).scalar_subquery()
+
+
 def parcel_groups(session: Session, inputs: Inputs, scope: Scope) -> list[tuple[dict[str, Any], int]]:
-    """Parcels shipped in scope grouped by courier, region, platform, price band and 物流结果."""
+    """Parcels shipped in scope grouped by courier, region, platform, price band, SKU and 物流结果."""
     orders, shipments = inputs.table("orders"), inputs.table("shipments")
     if orders is None or shipments is None:
         return []
@@ -120,8 +168,11 @@ def parcel_groups(session: Session, inputs: Inputs, scope: Scope) -> list[tuple[
         orders.c.province.label("地区"),
         orders.c.platform.label("平台"),
         price_band(orders.c.paid_fen).label("价格带"),
-        logistics_outcome(shipments, utcnow()).label("物流结果"),
     ]
+    sku = order_sku(inputs, orders.c.id)
+    if sku is not None:
+        columns.append(sku.label("商品"))
+    columns.append(logistics_outcome(shipments, utcnow()).label("物流结果"))
     source = shipments.join(orders, orders.c.id == shipments.c.order_id)
     return _grouped_rows(
         session, columns, source, (scope.within(shipments.c.shipped_at), scope.shop_filter(orders))
@@ -129,9 +180,10 @@ def parcel_groups(session: Session, inputs: Inputs, scope: Scope) -> list[tuple[
 
 
 def ticket_groups(session: Session, inputs: Inputs, scope: Scope) -> list[tuple[dict[str, Any], int]]:
-    """Tickets with an order, grouped by platform, region, price band, courier, agent and category.
+    """Tickets with an order, grouped by platform, region, price band, courier, SKU, agent and category.
 
-    The courier is the order's first parcel, looked up per ticket through ``ix_shipments_order_id``.
+    The courier is the order's first parcel, looked up per ticket through ``ix_shipments_order_id``;
+    the SKU is the ticket's own, else the order's first.
     """
     tickets = inputs.table("tickets")
     category = inputs.column(tickets, "category", why="问题分类")
@@ -149,6 +201,11 @@ def ticket_groups(session: Session, inputs: Inputs, scope: Scope) -> list[tuple[
             select(func.min(shipments.c.courier)).where(shipments.c.order_id == order_ref).scalar_subquery()
         )
         columns.append(courier.label("快递"))
+    sku = order_sku(inputs, order_ref)
+    if "sku_code" in tickets.c:
+        sku = tickets.c.sku_code if sku is None else func.coalesce(tickets.c.sku_code, sku)
+    if sku is not None:
+        columns.append(sku.label("商品"))
     source: Any = tickets.join(orders, orders.c.id == order_ref)
     if users is not None and "assignee_id" in tickets.c:
         columns.append(users.c.display_name.label("客服"))
@@ -163,3 +220,18 @@ def response_seconds(
     session: Session, later: ColumnElement[Any], earlier: ColumnElement[Any]
 ) -> ColumnElement[float]:
     return seconds_between(session, later, earlier)
+
+
+def team_group_code(session: Session, *, level: str, subject: str, agent_id: int | None) -> str | None:
+    """The ticket group an alert's subject works in: the agent's own group, or the group itself."""
+    inputs = Inputs()
+    groups = inputs.table("ticket_groups")
+    if groups is None:
+        return None
+    if level == "group":
+        return session.scalar(select(groups.c.code).where(groups.c.name == subject).limit(1))
+    derived = agent_groups(inputs) if level == "agent" and agent_id is not None else None
+    if derived is None:
+        return None
+    statement = select(groups.c.code).join(derived, derived.c.group_id == groups.c.id)
+    return session.scalar(statement.where(derived.c.agent_id == agent_id))

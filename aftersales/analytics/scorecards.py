@@ -7,15 +7,17 @@ seed-004 standards (首响 < 20 秒, 满意度 > 90%) as built-in defaults.
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import ColumnElement, Select, Table, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
+from aftersales.analytics import charts
 from aftersales.analytics.dimensions import DIMENSIONS, joined, key_expression
 from aftersales.analytics.repository import response_seconds
 from aftersales.analytics.results import Analysis, DataTable, number, percent, rate
 from aftersales.analytics.scope import Scope, local_day
-from aftersales.analytics.sources import Inputs
+from aftersales.analytics.sources import LABELS, Inputs
 
 LEVELS = ("agent", "group", "shop", "platform")
 
@@ -125,6 +127,9 @@ def _aggregate(
     if statement is None:
         keyed = _keys(inputs, table, level)
         if keyed is None:
+            inputs.missing.append(
+                f"{LABELS.get(table.name, table.name)}无法按{DIMENSIONS[level]}汇总,相关指标未计算"
+            )
             return []
         columns, source = keyed
         statement = (
@@ -290,6 +295,52 @@ def scorecards(
             target = target_of(targets, subject.key, metric.code) if targets else None
             if value is not None and target is not None and metric.below(value, target):
                 below.add((r, c))
+    if level == "agent":
+        _drill_links(table, scope, subjects, shown)
     analysis = Analysis("scorecards", "考核看板", tables=[table], missing=inputs.missing)
+    analysis.charts = _charts(subjects)
     analysis.data.update(below=below, subjects=subjects, metrics=shown)
     return analysis
+
+
+# The rows behind each metric: chats, tickets, rating invitations or QC results of the agent.
+DRILL_KINDS = {
+    "receptions": "chats",
+    "first_response": "chats",
+    "avg_response": "chats",
+    "tickets": "tickets",
+    "ticket_first_response": "tickets",
+    "fcr": "tickets",
+    "sla_breaches": "tickets",
+    "invite_rate": "invitations",
+    "rating_rate": "invitations",
+    "satisfaction_rate": "invitations",
+    "negative_rate": "invitations",
+    "qc_score": "qc_results",
+}
+CHARTED = ("receptions", "first_response", "satisfaction_rate")
+
+
+def _drill_links(table: DataTable, scope: Scope, subjects: list[Subject], shown: list[Metric]) -> None:
+    for r, subject in enumerate(subjects):
+        if subject.agent_id is None:
+            continue
+        query = urlencode({**scope.query(), "agent_id": str(subject.agent_id)})
+        for c, metric in enumerate(shown, start=1):
+            if subject.values.get(metric.code) is not None:
+                table.links[(r, c)] = f"/console/analytics/drill/{DRILL_KINDS[metric.code]}?{query}"
+
+
+def _charts(subjects: list[Subject], most: int = 15) -> list[str]:
+    """One bar chart per headline metric, the subjects with the most cases first."""
+    result = []
+    for code in CHARTED:
+        ranked = sorted(
+            (s for s in subjects if s.values.get(code) is not None), key=lambda s: -s.samples.get(code, 0)
+        )[:most]
+        if ranked:
+            metric = METRICS[code]
+            values = [float(s.values[code] or 0) * (100 if metric.is_rate else 1) for s in ranked]
+            label = f"{metric.label}(%)" if metric.is_rate else metric.label
+            result.append(charts.bar_chart(label, [s.key for s in ranked], values, horizontal=True))
+    return result

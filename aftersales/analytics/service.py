@@ -1,7 +1,8 @@
 """Targets (考核值) and below-target alerts: the only writes analytics makes, to its own tables.
 
-Alerts go to the supervisors' group bots through ``tickets.service.notify_group`` (the outbox), and
-to the agent on their own scorecard page; a rerun of the same period alerts nobody twice.
+Alerts go through ``tickets.service.notify_group`` (the outbox) to the supervisors' group bots and
+to the bots of the subject's own team (the agent's ticket group, or the group itself), and to the
+agent on their own scorecard page; a rerun of the same period alerts nobody twice.
 """
 
 from datetime import date
@@ -9,7 +10,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from aftersales.analytics import scorecards
+from aftersales.analytics import repository, scorecards
 from aftersales.analytics.errors import UnknownMetricError
 from aftersales.analytics.models import MetricTarget, ScorecardAlert
 from aftersales.analytics.scope import Scope
@@ -124,14 +125,19 @@ def alert_text(alert: ScorecardAlert) -> str:
 
 
 def _notify(session: Session, alert: ScorecardAlert) -> None:
-    """To every bot of the supervisors' group through the outbox; the agent sees it on their page."""
-    sent = notify_group(
-        session,
-        group_code=SUPERVISORS_GROUP,
-        text=alert_text(alert),
-        idempotency_key=f"analytics:alert:{alert.id}",
-        subject=("scorecard_alert", alert.id),
+    """To the supervisors' bots and the subject's team bots (outbox); the agent sees it on their page."""
+    team = repository.team_group_code(
+        session, level=alert.level, subject=alert.subject, agent_id=alert.agent_id
     )
+    sent = 0
+    for code in dict.fromkeys([SUPERVISORS_GROUP, *([team] if team else [])]):
+        sent += notify_group(
+            session,
+            group_code=code,
+            text=alert_text(alert),
+            idempotency_key=f"analytics:alert:{alert.id}:{code}",
+            subject=("scorecard_alert", alert.id),
+        )
     alert.notified = bool(sent)
     session.flush()
 

@@ -1,4 +1,4 @@
-"""趋势分析: daily series of every measure that exists, the hourly inquiry forecast and staffing.
+"""趋势分析: daily or hourly series of every measure that exists, the hourly inquiry forecast and staffing.
 
 All counting happens in the database (GROUP BY local day or hour); Python only lines the buckets up.
 """
@@ -8,13 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Table, case, func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from aftersales.analytics import charts, repository
 from aftersales.analytics.forecast import NotEnoughHistoryError, backtest, forecast, regular_hourly
 from aftersales.analytics.results import Analysis, DataTable, number, percent
-from aftersales.analytics.scope import Scope, local_day
+from aftersales.analytics.scope import Scope, local_day, local_hour
 from aftersales.analytics.sources import Inputs
 from aftersales.analytics.staffing import (
     THREE_SHIFTS,
@@ -24,23 +24,12 @@ from aftersales.analytics.staffing import (
     peak_profile,
     plan_shifts,
 )
+from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.time import SHANGHAI, utcnow
 
 NIGHT_SHIFT = Shift("夜班", 0, 8)
 # Under one contact an hour, an agent on line waits all hour: the bot answers, the next shift follows up.
 QUIET_HOUR_VOLUME = 1.0
-
-
-def _share_by_day(session: Session, scope: Scope, table: Table, time_name: str, hit: Any) -> dict[str, float]:
-    """Share of rows per local day for which ``hit`` holds (e.g. reviews with ≤ 2 stars)."""
-    time_column = table.c[time_name]
-    day = local_day(session, time_column).label("day")
-    statement = (
-        select(day, func.avg(case((hit, 1.0), else_=0.0)))
-        .where(scope.within(time_column), scope.shop_filter(table))
-        .group_by(day)
-    )
-    return {str(d): float(v) for d, v in session.execute(statement)}
 
 
 def _inquiry_source(inputs: Inputs) -> tuple[Table | None, str | None, str]:
@@ -58,102 +47,170 @@ def _inquiry_source(inputs: Inputs) -> tuple[Table | None, str | None, str]:
     return None, None, ""
 
 
-def daily_series(session: Session, scope: Scope, inputs: Inputs) -> dict[str, Mapping[str, float]]:
-    """Every daily measure whose table exists, keyed by its Chinese column title."""
+def series_by(
+    session: Session, scope: Scope, inputs: Inputs, *, by: str = "day"
+) -> dict[str, Mapping[str, float]]:
+    """Every measure whose table exists, per local day or hour, keyed by its Chinese column title."""
     series: dict[str, Mapping[str, float]] = {}
     orders, shipments = inputs.table("orders"), inputs.table("shipments")
     if orders is not None:
-        series["订单"] = repository.count_by_time(session, scope, orders, orders.c.ordered_at)
+        series["订单"] = repository.count_by_time(session, scope, orders, orders.c.ordered_at, by=by)
     if shipments is not None:
         problem = repository.parcel_problem(shipments, utcnow())
         series["发货包裹"], series["物流问题包裹"] = repository.count_and_hits_by_time(
-            session, scope, shipments, shipments.c.shipped_at, problem
+            session, scope, shipments, shipments.c.shipped_at, problem, by=by
         )
+    series.update(_inquiry_series(session, scope, inputs, by))
+    series.update(_ticket_series(session, scope, inputs, by))
+    series.update(_rating_series(session, scope, inputs, by))
+    series.update(_event_series(session, scope, inputs, by))
+    return series
+
+
+def _inquiry_series(
+    session: Session, scope: Scope, inputs: Inputs, by: str
+) -> dict[str, Mapping[str, float]]:
+    """Inquiries with the chats' own first-response and average-response seconds (session metrics)."""
     source, time_name, label = _inquiry_source(inputs)
-    if source is not None and time_name is not None and source.name != "tickets":
-        series[label] = repository.count_by_time(session, scope, source, source.c[time_name])
+    if source is None or time_name is None or source.name == "tickets":
+        return {}
+    started = source.c[time_name]
+    series: dict[str, Mapping[str, float]] = {
+        label: repository.count_by_time(session, scope, source, started, by=by)
+    }
+    for title, names in (
+        ("会话首响(秒)", ("first_response_seconds",)),
+        ("会话平均响应(秒)", ("avg_response_seconds",)),
+    ):
+        value = inputs.column(source, *names, why=title)
+        if value is not None:
+            series[title] = repository.average_by_time(session, scope, source, started, value, by=by)
+    return series
+
+
+def _ticket_series(session: Session, scope: Scope, inputs: Inputs, by: str) -> dict[str, Mapping[str, float]]:
     tickets = inputs.table("tickets")
-    if tickets is not None:
-        series["工单"] = repository.count_by_time(session, scope, tickets, tickets.c.created_at)
-        waited = repository.response_seconds(session, tickets.c.first_responded_at, tickets.c.created_at) / 60
-        series["工单首响(分钟)"] = repository.average_by_time(
-            session, scope, tickets, tickets.c.created_at, waited
-        )
+    if tickets is None:
+        return {}
+    created = tickets.c.created_at
+    waited = repository.response_seconds(session, tickets.c.first_responded_at, created) / 60
+    return {
+        "工单": repository.count_by_time(session, scope, tickets, created, by=by),
+        "工单首响(分钟)": repository.average_by_time(session, scope, tickets, created, waited, by=by),
+    }
+
+
+def _rating_series(session: Session, scope: Scope, inputs: Inputs, by: str) -> dict[str, Mapping[str, float]]:
+    """满意率 of rated invitations (4-5 stars) and 差评率 of reviews (1-2 stars), when they were given."""
+    series: dict[str, Mapping[str, float]] = {}
     invitations = inputs.table("rating_invitations")
     if invitations is not None:
-        series["满意率"] = _share_by_day(session, scope, invitations, "rated_at", invitations.c.stars >= 4)
+        series["满意率"] = repository.share_by_time(
+            session, scope, invitations, invitations.c.rated_at, invitations.c.stars >= 4, by=by
+        )
     reviews = inputs.table("reviews")
     if reviews is not None:
-        series["差评率"] = _share_by_day(session, scope, reviews, "reviewed_at", reviews.c.stars <= 2)
+        series["差评率"] = repository.share_by_time(
+            session, scope, reviews, reviews.c.reviewed_at, reviews.c.stars <= 2, by=by
+        )
+    return series
+
+
+def _event_series(session: Session, scope: Scope, inputs: Inputs, by: str) -> dict[str, Mapping[str, float]]:
+    """Logistics anomalies raised by the rules and parcel intercepts requested."""
+    series: dict[str, Mapping[str, float]] = {}
     anomalies = Inputs().table("logistics_anomalies")
     if anomalies is not None:
         series["物流异常(规则)"] = repository.count_by_time(
-            session, scope, anomalies, anomalies.c.first_seen_at
+            session, scope, anomalies, anomalies.c.first_seen_at, by=by
         )
     intercepts = Inputs().table("parcel_intercepts", "intercepts")
     if intercepts is not None and "created_at" in intercepts.c:
-        series["拦截"] = repository.count_by_time(session, scope, intercepts, intercepts.c.created_at)
+        series["拦截"] = repository.count_by_time(session, scope, intercepts, intercepts.c.created_at, by=by)
     else:
         inputs.missing.append("缺少拦截记录(parcel_intercepts),拦截趋势未计算")
     return series
 
 
+AVERAGE_SUFFIXES = ("(分钟)", "(秒)")
+
+
 def _is_count(title: str) -> bool:
-    """Counts are 0 on a day without rows; rates and averages have no value then."""
-    return not title.endswith("率") and "分钟" not in title
+    """Counts are 0 in a bucket without rows; rates and averages have no value then."""
+    return not title.endswith("率") and not title.endswith(AVERAGE_SUFFIXES)
 
 
 def _format(title: str, value: float | None) -> str:
     return percent(value) if title.endswith("率") else number(value)
 
 
-def trends(session: Session, scope: Scope) -> Analysis:
-    inputs = Inputs()
-    series = daily_series(session, scope, inputs)
+def buckets(scope: Scope, by: str) -> list[str]:
+    """Every local day (``YYYY-MM-DD``) or hour (``YYYY-MM-DD HH``) of the scope, in order."""
     days = [d.isoformat() for d in scope.days]
-    table = DataTable("daily", "每日趋势", ["日期", *series])
+    return [f"{d} {h:02d}" for d in days for h in range(24)] if by == "hour" else days
+
+
+def trends(session: Session, scope: Scope, *, by: str = "day") -> Analysis:
+    """Series per day or hour (``by``); numbers of a day link to the rows behind them."""
+    if by not in repository.GRANULARITIES:
+        raise InvalidInputError("granularity", f"未知粒度 {by}")
+    inputs = Inputs()
+    series = series_by(session, scope, inputs, by=by)
+    keys = buckets(scope, by)
+    period = "时间" if by == "hour" else "日期"
+    title = f"{repository.GRANULARITIES[by]}趋势"
+    table = DataTable("hourly" if by == "hour" else "daily", title, [period, *series])
     narrowed = "".join(f"&{k}={v}" for k, v in scope.query().items() if k in ("platform", "shop_id"))
-    for r, day in enumerate(days):
+    for r, key in enumerate(keys):
         table.rows.append(
-            [day, *(_format(t, values.get(day, 0 if _is_count(t) else None)) for t, values in series.items())]
+            [key, *(_format(t, values.get(key, 0 if _is_count(t) else None)) for t, values in series.items())]
         )
-        for c, title in enumerate(series, start=1):
-            if title in DRILLABLE and series[title].get(day):
-                table.links[(r, c)] = f"/console/analytics/drill/{DRILLABLE[title]}?day={day}{narrowed}"
-    analysis = Analysis("trends", "趋势分析", tables=[table, _category_table(session, scope, inputs)])
-    counts = {t: [v.get(d, 0) for d in days] for t, v in series.items() if _is_count(t)}
-    if counts:
-        analysis.charts.append(charts.line_chart("每日量", [d[5:] for d in days], counts))
-    rates = {t: [v.get(d) for d in days] for t, v in series.items() if t.endswith("率")}
-    if rates:
-        analysis.charts.append(charts.line_chart("满意率与差评率", [d[5:] for d in days], rates))
+        for c, name in enumerate(series, start=1):
+            if by == "day" and name in DRILLABLE and series[name].get(key):
+                table.links[(r, c)] = f"/console/analytics/drill/{DRILLABLE[name]}?day={key}{narrowed}"
+    analysis = Analysis("trends", "趋势分析", tables=[table, _category_table(session, scope, inputs, by)])
+    _charts(analysis, series, keys, title)
     analysis.missing = inputs.missing
+    analysis.data["granularity"] = by
     return analysis
+
+
+def _charts(analysis: Analysis, series: dict[str, Mapping[str, float]], keys: list[str], title: str) -> None:
+    labels = [k[5:] for k in keys]
+    counts = {t: [v.get(k, 0) for k in keys] for t, v in series.items() if _is_count(t)}
+    if counts:
+        analysis.charts.append(charts.line_chart(f"{title}:数量", labels, counts))
+    rates = {t: [v.get(k) for k in keys] for t, v in series.items() if t.endswith("率")}
+    if rates:
+        analysis.charts.append(charts.line_chart("满意率与差评率", labels, rates))
+    waits = {t: [v.get(k) for k in keys] for t, v in series.items() if t.endswith("(秒)")}
+    if waits:
+        analysis.charts.append(charts.line_chart("会话首响与平均响应(秒)", labels, waits))
 
 
 DRILLABLE = {"订单": "orders", "物流问题包裹": "parcel_problems", "工单": "tickets"}
 
 
-def _category_table(session: Session, scope: Scope, inputs: Inputs) -> DataTable:
-    """Tickets per local day and problem category (一级分类)."""
+def _category_table(session: Session, scope: Scope, inputs: Inputs, by: str = "day") -> DataTable:
+    """Tickets per local day or hour and problem category (一级分类)."""
     tickets = inputs.table("tickets")
-    table = DataTable("ticket_categories", "每日工单分类", ["日期"])
+    period = "时间" if by == "hour" else "日期"
+    table = DataTable("ticket_categories", f"{repository.GRANULARITIES[by]}工单分类", [period])
     if tickets is None:
         return table
-    day = local_day(session, tickets.c.created_at).label("day")
+    bucket = (local_hour if by == "hour" else local_day)(session, tickets.c.created_at).label("bucket")
     statement = (
-        select(day, tickets.c.category, func.count())
+        select(bucket, tickets.c.category, func.count())
         .where(scope.within(tickets.c.created_at), scope.shop_filter(tickets))
-        .group_by(day, tickets.c.category)
+        .group_by(bucket, tickets.c.category)
     )
     counts = {(str(d), str(c)): int(n) for d, c, n in session.execute(statement)}
     categories = sorted({c for _d, c in counts})
     table.columns += categories
-    for r, current in enumerate(scope.days):
-        key = current.isoformat()
+    for r, key in enumerate(buckets(scope, by)):
         table.rows.append([key, *(counts.get((key, c), 0) for c in categories)])
         for c, category in enumerate(categories, start=1):
-            if counts.get((key, category)):
+            if by == "day" and counts.get((key, category)):
                 table.links[(r, c)] = f"/console/analytics/drill/tickets?day={key}&category={category}"
     return table
 
@@ -218,7 +275,7 @@ def _forecast_tables(analysis: Analysis, series: pd.Series, check: Any, ahead: A
         [f"{t:%Y-%m-%d %H:00}", round(m, 1), round(lo, 1), round(hi, 1)]
         for t, m, lo, hi in zip(ahead.index, ahead.mean, ahead.lower, ahead.upper, strict=True)
     ]
-    vs = DataTable("forecast_vs_actual", "预测与实际(回测:最后 24 小时)", ["时间", "实际", "预测", "误差"])
+    vs = DataTable("backtest", "回测:最后 24 小时的预测与实际", ["时间", "实际", "预测", "误差"])
     vs.rows = [
         [f"{t:%m-%d %H:00}", a, round(p, 1), round(p - a, 1)]
         for t, a, p in zip(series.index[-check.horizon :], check.actual, check.predicted, strict=True)

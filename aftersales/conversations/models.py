@@ -50,6 +50,14 @@ class ChatSession(Base):
         Index("ix_chat_sessions_order_id", "order_id"),
         Index("ix_chat_sessions_agent_id_started_at", "agent_id", "started_at"),
         Index("ix_chat_sessions_ticket_id", "ticket_id"),
+        # Covering index of the analytics scorecard (migration 0701): per-agent averages over a range.
+        Index(
+            "ix_chat_sessions_scorecard",
+            "started_at",
+            "agent_id",
+            "first_response_seconds",
+            "avg_response_seconds",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -103,6 +103,8 @@ class QcSessionResult(Base):
         Index("ix_qc_session_results_shop_id_started_at", "shop_id", "started_at"),
         Index("ix_qc_session_results_agent_id_started_at", "agent_id", "started_at"),
         Index("ix_qc_session_results_started_at", "started_at"),
+        # Covering index of the analytics scorecard (migration 0701).
+        Index("ix_qc_session_results_scorecard", "started_at", "agent_id", "score"),
     )
 
     session_id: Mapped[int] = mapped_column(

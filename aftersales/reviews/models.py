@@ -168,6 +168,10 @@ class RatingInvitation(Base):
         Index("ix_rating_invitations_shop_id_eligible_at", "shop_id", "eligible_at"),
         Index("ix_rating_invitations_agent_id_eligible_at", "agent_id", "eligible_at"),
         Index("ix_rating_invitations_customer_id_invited_at", "customer_id", "invited_at"),
+        # Covering index of the analytics scorecard (migration 0701).
+        Index(
+            "ix_rating_invitations_scorecard", "eligible_at", "agent_id", "invited_at", "stars", "final_stars"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

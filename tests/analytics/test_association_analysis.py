@@ -3,7 +3,7 @@ from sqlalchemy.orm import Session
 from aftersales.analytics.association_analysis import associations
 from aftersales.analytics.scope import Scope
 from tests.analytics.conftest import at
-from tests.builders import make_order, make_shipment, make_shop, make_ticket_row
+from tests.builders import make_order, make_order_item, make_shipment, make_shop, make_ticket_row
 
 
 def _parcels(session: Session) -> None:
@@ -27,6 +27,17 @@ def _parcels(session: Session) -> None:
             estimated_delivery_at=at(9, day=14),
             delivered_at=at(9, day=16 if late else 13),
         )
+
+
+def _sku_tickets(session: Session) -> None:
+    """30 tickets on 电热毯-A, all 商品问题; 18 on 枕头-B, none: 商品问题 overall 30 / 48 = 62.5%."""
+    shop = make_shop(session)
+    for n in range(48):
+        sku = "电热毯-A" if n < 30 else "枕头-B"
+        order = make_order(session, shop=shop)
+        make_order_item(session, order=order, sku_code=sku)
+        category = "商品问题" if sku == "电热毯-A" else ["物流问题", "服务问题"][n % 2]
+        make_ticket_row(session, shop=shop, order_id=order.id, created_at=at(10), category=category)
 
 
 class TestAssociationAnalysis:
@@ -57,6 +68,20 @@ class TestAssociationAnalysis:
         result = associations(session, peak_scope)
         rules = next(t for t in result.tables if t.key == "ticket_rules")
         assert ["新疆维吾尔自治区", "物流问题"] in [r[:2] for r in rules.rows]
+
+    def test_planted_sku_category_link_is_found(self, session: Session, peak_scope: Scope) -> None:
+        """Every ticket on SKU 电热毯-A is a 商品问题; the other SKU's tickets are spread out."""
+        _sku_tickets(session)
+        rules = next(t for t in associations(session, peak_scope).tables if t.key == "ticket_rules")
+        assert ["电热毯-A", "商品问题"] in [r[:2] for r in rules.rows]
+
+    def test_ticket_crosstab_gives_the_exact_category_share_of_the_sku(
+        self, session: Session, peak_scope: Scope
+    ) -> None:
+        _sku_tickets(session)
+        table = next(t for t in associations(session, peak_scope).tables if t.key == "ticket_crosstab")
+        row = next(r for r in table.rows if r[:3] == ["商品", "电热毯-A", "商品问题"])
+        assert row[3:7] == [30, 30, "100.0%", "62.5%"]
 
     def test_without_tickets_it_says_what_is_missing(self, session: Session, peak_scope: Scope) -> None:
         assert "范围内没有可关联订单的工单,问题分类关联未计算" in associations(session, peak_scope).missing

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.auth.models import Role
 from tests.analytics.conftest import at
-from tests.builders import make_order, make_shipment
+from tests.builders import make_chat_row, make_order, make_shipment, make_user
 
 Headers = Callable[..., dict[str, str]]
 RANGE = "start=2026-11-11&end=2026-11-11"
@@ -27,6 +27,35 @@ class TestConsolePages:
         make_order(session, ordered_at=at(9))
         response = client.get(f"/console/analytics/trends?{RANGE}", headers=auth_headers(Role.AGENT))
         assert "<svg" in response.text
+
+    def test_hourly_trends_list_every_hour(self, client: TestClient, auth_headers: Headers) -> None:
+        response = client.get(f"/console/analytics/trends?{RANGE}&granularity=hour", headers=auth_headers())
+        assert "每小时趋势" in response.text
+        assert "2026-11-11 23" in response.text
+
+    def test_unknown_granularity_is_422(self, client: TestClient, auth_headers: Headers) -> None:
+        response = client.get(f"/api/analytics/trends?{RANGE}&granularity=week", headers=auth_headers())
+        assert response.status_code == 422
+        assert response.json()["detail"].startswith("granularity:")
+
+    @pytest.mark.parametrize("page", ["funnel", "scorecards"])
+    def test_funnel_and_scorecards_draw_charts(
+        self, client: TestClient, auth_headers: Headers, session: Session, page: str
+    ) -> None:
+        make_chat_row(session, started_at=at(9), agent_id=make_user(session).id, first_response_seconds=12)
+        response = client.get(f"/console/analytics/{page}?{RANGE}", headers=auth_headers(Role.SUPERVISOR))
+        assert "<svg" in response.text
+
+    def test_drill_down_to_an_agents_chats_links_each_chat(
+        self, client: TestClient, auth_headers: Headers, session: Session
+    ) -> None:
+        agent = make_user(session)
+        chat = make_chat_row(session, started_at=at(9), agent_id=agent.id, session_key="CHAT-XY-1")
+        response = client.get(
+            f"/console/analytics/drill/chats?{RANGE}&agent_id={agent.id}", headers=auth_headers()
+        )
+        assert "CHAT-XY-1" in response.text
+        assert f"/console/qc/sessions/{chat.id}" in response.text
 
     def test_agent_cannot_open_the_report(self, client: TestClient, auth_headers: Headers) -> None:
         response = client.get(f"/console/analytics/report?{RANGE}", headers=auth_headers(Role.AGENT))

@@ -6,8 +6,10 @@ from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
 from aftersales.analytics.exports import to_excel, to_pdf
-from aftersales.analytics.report import Report, build_report
+from aftersales.analytics.report import Report, build_report, forecast_vs_actual, ticket_types
 from aftersales.analytics.scope import Scope
+from aftersales.conversations.models import ChatSession
+from aftersales.tickets.models import FeedbackItem
 from tests.analytics.conftest import at
 from tests.builders import make_chat_row, make_order, make_shipment, make_shop, make_ticket_row
 
@@ -22,6 +24,7 @@ SECTION_TITLES = [
     "VOC 客户之声",
     "告警与完成情况",
     "满意度与考核目标(按店铺)",
+    "预测与实际(范围前拟合)",
     "咨询量预测与排班",
 ]
 
@@ -52,7 +55,7 @@ class TestReport:
 
     def test_complaint_share_per_category(self, report: Report) -> None:
         departments = next(t for t in report.sections[5].tables if t.key == "departments")
-        assert departments.rows == [["物流问题", "物流/仓库", 1, "100.0%", 1, "100.0%"]]
+        assert departments.rows == [["物流", 1, "100.0%", 1, "100.0%"]]
 
     def test_short_history_is_reported_missing_not_raised(self, report: Report) -> None:
         assert any("预测需要更长的历史" in m for m in report.sections[-1].missing)
@@ -76,8 +79,84 @@ class TestExports:
     def test_excel_sheet_holds_the_table_header_and_rows(self, report: Report) -> None:
         workbook = load_workbook(io.BytesIO(to_excel(report)))
         sheet = workbook["跨部门问题占比"]
-        assert [c.value for c in sheet[2]][:3] == ["问题分类", "责任部门", "工单数"]
-        assert sheet["A3"].value == "物流问题"
+        assert [c.value for c in sheet[2]][:3] == ["责任部门", "工单数", "占比"]
+        assert sheet["A3"].value == "物流"
+
+
+def _departments(session: Session, scope: Scope) -> list[list[object]]:
+    return next(t for t in ticket_types(session, scope).tables if t.key == "departments").rows
+
+
+class TestDepartments:
+    def test_wrong_or_missing_items_are_the_warehouses_share(
+        self, session: Session, peak_scope: Scope
+    ) -> None:
+        shop = make_shop(session)
+        make_ticket_row(session, shop=shop, created_at=at(9), category="商品问题", subcategory="错发漏发")
+        make_ticket_row(session, shop=shop, created_at=at(9), category="商品问题", subcategory="质量问题")
+        make_ticket_row(session, shop=shop, created_at=at(9), category="物流问题", subcategory="丢件")
+        make_ticket_row(session, shop=shop, created_at=at(9), category="物流问题", type="complaint")
+        assert _departments(session, peak_scope) == [
+            ["物流", 2, "50.0%", 1, "50.0%"],
+            ["产品部", 1, "25.0%", 0, "0.0%"],
+            ["仓库", 1, "25.0%", 0, "0.0%"],
+        ]
+
+    def test_a_ticket_raised_to_a_department_counts_under_it(
+        self, session: Session, peak_scope: Scope
+    ) -> None:
+        ticket = make_ticket_row(session, created_at=at(9), category="物流问题")
+        session.add(
+            FeedbackItem(
+                ticket_id=ticket.id,
+                department="warehouse",
+                category="物流问题",
+                content="包装破损",
+                status="open",
+            )
+        )
+        session.flush()
+        assert _departments(session, peak_scope) == [["仓库", 1, "100.0%", 0, "0.0%"]]
+
+
+def _steady_chats(session: Session, per_hour: dict[int, int]) -> None:
+    """``per_hour[day]`` chats in every hour of November ``day``, inserted in one batch."""
+    shop = make_shop(session)
+    rows = [
+        {
+            "shop_id": shop.id,
+            "platform": shop.platform,
+            "session_key": f"steady-{day}-{hour}-{k}",
+            "started_at": at(hour, 5 * k, day=day),
+            "ended_at": at(hour, 5 * k + 1, day=day),
+        }
+        for day, n in per_hour.items()
+        for hour in range(24)
+        for k in range(n)
+    ]
+    session.execute(ChatSession.__table__.insert(), rows)  # type: ignore[attr-defined]
+
+
+class TestForecastVsActual:
+    def test_forecast_from_the_days_before_is_compared_with_the_range(
+        self, session: Session, peak_scope: Scope
+    ) -> None:
+        """2 chats an hour for the 3 days before, 3 an hour on the day: forecast 48, actual 72."""
+        _steady_chats(session, {8: 2, 9: 2, 10: 2, 11: 3})
+        result = forecast_vs_actual(session, peak_scope, history_days=3)
+        [[day, actual, predicted, error, _share]] = result.tables[0].rows
+        assert (day, actual, predicted, error) == ("2026-11-11", 72, 48, -24)
+        assert result.data["comparison"].mae == pytest.approx(1.0, abs=0.05)
+
+    def test_the_ranges_own_data_does_not_reach_the_fit(self, session: Session, peak_scope: Scope) -> None:
+        _steady_chats(session, {8: 2, 9: 2, 10: 2, 11: 9})
+        result = forecast_vs_actual(session, peak_scope, history_days=3)
+        assert result.tables[0].rows[0][2] == 48
+
+    def test_without_history_before_the_range_it_says_so(self, session: Session, peak_scope: Scope) -> None:
+        _steady_chats(session, {11: 2})
+        result = forecast_vs_actual(session, peak_scope, history_days=3)
+        assert result.missing == ["范围开始前 3 天没有咨询数据,无法对比预测与实际"]
 
 
 class TestQcReview:

@@ -10,8 +10,17 @@ from aftersales.analytics.scope import Scope
 from aftersales.auth.models import User
 from aftersales.kit.errors import InvalidInputError
 from aftersales.messaging.models import OutboxMessage
+from aftersales.tickets.service import group_by_code
 from tests.analytics.conftest import PEAK, at
-from tests.builders import make_bot, make_chat_row, make_shop, make_ticket_row, make_user
+from tests.builders import (
+    make_bot,
+    make_chat_row,
+    make_invitation_row,
+    make_qc_row,
+    make_shop,
+    make_ticket_row,
+    make_user,
+)
 
 
 def _agent_day(session: Session, agent: User, first_responses: list[int]) -> None:
@@ -20,6 +29,12 @@ def _agent_day(session: Session, agent: User, first_responses: list[int]) -> Non
         make_chat_row(
             session, shop=shop, started_at=at(9 + n), agent_id=agent.id, first_response_seconds=seconds
         )
+
+
+def _works_in(session: Session, agent: User, group_code: str, tickets: int = 1) -> None:
+    group = group_by_code(session, group_code)
+    for _ in range(tickets):
+        make_ticket_row(session, created_at=at(8, day=1), assignee_id=agent.id, group_id=group.id)
 
 
 def _subject(session: Session, scope: Scope, name: str, level: str = "agent") -> scorecards.Subject:
@@ -55,6 +70,68 @@ class TestScorecardArithmetic:
         assert values["fcr"] == 0.5
         assert values["sla_breaches"] == 1
         assert values["ticket_first_response"] == pytest.approx(20.0)
+
+    def test_average_response_is_the_mean_of_the_chats_averages(
+        self, session: Session, peak_scope: Scope
+    ) -> None:
+        agent = make_user(session, display_name="小赵")
+        for n, seconds in enumerate([10, 20, 45]):
+            make_chat_row(session, started_at=at(9 + n), agent_id=agent.id, avg_response_seconds=seconds)
+        assert _subject(session, peak_scope, "小赵").values["avg_response"] == 25
+
+    def test_rating_rates_use_invited_rated_and_final_stars(
+        self, session: Session, peak_scope: Scope
+    ) -> None:
+        """5 eligible, 4 invited, 3 rated (5, 2 recovered to 4, 1): 80%, 75%, 2/3 satisfied, 1/3 negative."""
+        agent = make_user(session, display_name="小钱")
+        for invited, stars, final in [
+            (False, None, None),
+            (True, None, None),
+            (True, 5, None),
+            (True, 2, 4),
+            (True, 1, None),
+        ]:
+            make_invitation_row(
+                session,
+                eligible_at=at(10),
+                agent_id=agent.id,
+                invited_at=at(10) if invited else None,
+                stars=stars,
+                final_stars=final,
+            )
+        values = _subject(session, peak_scope, "小钱").values
+        assert [values[m] for m in ("invite_rate", "rating_rate")] == [0.8, 0.75]
+        assert [values[m] for m in ("satisfaction_rate", "negative_rate")] == pytest.approx([2 / 3, 1 / 3])
+
+    def test_qc_score_is_the_mean_of_the_inspected_chats(self, session: Session, peak_scope: Scope) -> None:
+        agent = make_user(session, display_name="小孙")
+        for n, score in enumerate([90, 70, 80]):
+            make_qc_row(
+                session, chat=make_chat_row(session, started_at=at(9 + n), agent_id=agent.id), score=score
+            )
+        assert _subject(session, peak_scope, "小孙").values["qc_score"] == 80
+
+    def test_group_level_counts_chats_under_the_group_the_agent_works_most(
+        self, session: Session, peak_scope: Scope
+    ) -> None:
+        agent = make_user(session)
+        _works_in(session, agent, "vip", tickets=2)
+        _works_in(session, agent, "aftersales")
+        _agent_day(session, agent, [10, 30])
+        values = _subject(session, peak_scope, "VIP组", level="group").values
+        assert (values["receptions"], values["first_response"]) == (2, 20)
+
+    def test_group_level_names_invitation_groups_by_the_group_name(
+        self, session: Session, peak_scope: Scope
+    ) -> None:
+        make_invitation_row(session, eligible_at=at(10), group_code="vip", invited_at=at(10))
+        assert _subject(session, peak_scope, "VIP组", level="group").values["invite_rate"] == 1
+
+    def test_chats_of_an_agent_without_tickets_are_unassigned_at_group_level(
+        self, session: Session, peak_scope: Scope
+    ) -> None:
+        _agent_day(session, make_user(session), [10])
+        assert _subject(session, peak_scope, "未分配", level="group").values["receptions"] == 1
 
     def test_shop_level_groups_by_shop_name(self, session: Session, peak_scope: Scope) -> None:
         shop = make_shop(session, name="旗舰店")
@@ -135,12 +212,31 @@ class TestAlerts:
         assert alert.notified
         assert "小吴" in str(message.payload)
 
+    def test_alert_also_goes_to_the_bots_of_the_agents_own_group(self, session: Session) -> None:
+        bot = make_bot(session, group_code="vip", channel="dingtalk")
+        agent = make_user(session, display_name="小郑")
+        _works_in(session, agent, "vip")
+        _agent_day(session, agent, [30] * 5)
+        service.check_targets(session, start=PEAK, end=PEAK)
+        message = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == bot.channel)).one()
+        assert "小郑" in str(message.payload)
+
+    def test_group_below_target_alerts_that_groups_bots(self, session: Session) -> None:
+        bot = make_bot(session, group_code="vip", channel="feishu")
+        agent = make_user(session)
+        _works_in(session, agent, "vip")
+        _agent_day(session, agent, [30] * 5)
+        [alert] = service.check_targets(session, start=PEAK, end=PEAK, level="group")
+        message = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == bot.channel)).one()
+        assert alert.subject == "VIP组"
+        assert "VIP组" in str(message.payload)
+
     def test_agent_sees_their_own_alerts(self, session: Session) -> None:
         agent = make_user(session)
         _agent_day(session, agent, [30] * 5)
         service.check_targets(session, start=PEAK, end=PEAK)
         assert [a.agent_id for a in service.alerts_for_agent(session, agent_id=agent.id)] == [agent.id]
 
-    def test_daily_job_checks_yesterday(self, session: Session) -> None:
+    def test_daily_job_checks_every_level(self, session: Session) -> None:
         result = check_targets(session)
-        assert set(result["alerts"]) == {"agent", "shop"}
+        assert set(result["alerts"]) == {"platform", "shop", "group", "agent"}

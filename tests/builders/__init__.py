@@ -1,6 +1,14 @@
 """Plain keyword-argument builders: each returns a flushed row with sensible defaults."""
 
-from tests.builders.analytics import make_chat_row, make_ticket_row
+from tests.builders.analytics import (
+    make_anomaly_row,
+    make_chat_row,
+    make_intercept_row,
+    make_invitation_row,
+    make_order_item,
+    make_qc_row,
+    make_ticket_row,
+)
 from tests.builders.auth import make_user
 from tests.builders.catalog import make_shop, make_sku
 from tests.builders.conversations import make_chat
@@ -12,13 +20,18 @@ from tests.builders.selfservice import make_quick_reply
 from tests.builders.tickets import make_bot, make_rule, make_ticket
 
 __all__ = [
+    "make_anomaly_row",
     "make_bot",
     "make_chat",
     "make_chat_row",
     "make_customer",
     "make_event",
+    "make_intercept_row",
+    "make_invitation_row",
     "make_order",
+    "make_order_item",
     "make_parcel",
+    "make_qc_row",
     "make_quick_reply",
     "make_region",
     "make_return_policy",

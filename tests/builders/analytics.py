@@ -12,8 +12,13 @@ from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Shop
 from aftersales.conversations.models import ChatSession
+from aftersales.logistics.models import Anomaly, Intercept
+from aftersales.orders.models import Order, OrderItem, Shipment
+from aftersales.qc.models import QcSessionResult
+from aftersales.reviews.models import RatingInvitation
 from aftersales.tickets.models import Ticket
 from tests.builders.catalog import make_shop
+from tests.builders.orders import make_shipment
 
 _seq = itertools.count(1)
 
@@ -46,6 +51,82 @@ def make_ticket_row(
         **overrides,
     }
     row = Ticket(shop_id=shop.id, created_at=created_at, **fields)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def make_order_item(session: Session, *, order: Order, sku_code: str, line_no: int = 1) -> OrderItem:
+    row = OrderItem(
+        order_id=order.id, line_no=line_no, sku_code=sku_code, title=sku_code, quantity=1, unit_price_fen=9900
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def make_invitation_row(
+    session: Session, *, shop: Shop | None = None, eligible_at: datetime, **overrides: Any
+) -> RatingInvitation:
+    shop = shop or make_shop(session)
+    fields: dict[str, Any] = {"kind": "chat", "subject_key": f"chat:an-{next(_seq)}", **overrides}
+    row = RatingInvitation(shop_id=shop.id, eligible_at=eligible_at, **fields)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def make_qc_row(session: Session, *, chat: ChatSession, score: int, **overrides: Any) -> QcSessionResult:
+    fields: dict[str, Any] = {
+        "passed": score >= 60,
+        "emotion_polarity": "neutral",
+        "emotion_label": "平静",
+        "agent_id": chat.agent_id,
+        **overrides,
+    }
+    row = QcSessionResult(
+        session_id=chat.id,
+        shop_id=chat.shop_id,
+        platform=chat.platform,
+        started_at=chat.started_at,
+        score=score,
+        **fields,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def make_anomaly_row(
+    session: Session, *, first_seen_at: datetime, shipment: Shipment | None = None, **overrides: Any
+) -> Anomaly:
+    shipment = shipment or make_shipment(session)
+    fields: dict[str, Any] = {"kind": "no_update", "courier": shipment.courier, **overrides}
+    row = Anomaly(
+        shipment_id=shipment.id,
+        order_id=shipment.order_id,
+        first_seen_at=first_seen_at,
+        last_seen_at=first_seen_at,
+        **fields,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def make_intercept_row(
+    session: Session, *, created_at: datetime, shipment: Shipment | None = None, **overrides: Any
+) -> Intercept:
+    shipment = shipment or make_shipment(session)
+    fields: dict[str, Any] = {"refund_request_id": next(_seq), "status": "requested", **overrides}
+    row = Intercept(
+        shipment_id=shipment.id,
+        order_id=shipment.order_id,
+        courier=shipment.courier,
+        refund_requested_at=created_at,
+        created_at=created_at,
+        **fields,
+    )
     session.add(row)
     session.flush()
     return row
