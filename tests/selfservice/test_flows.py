@@ -28,6 +28,13 @@ def _login(client: TestClient, order: Order) -> None:
     client.cookies.set(access.SESSION_COOKIE, access.issue_session(order.id), path="/portal")
 
 
+def _shipped_and_logged_in(session: Session, client: TestClient) -> Order:
+    order = make_order(session)
+    make_shipment(session, order=order)
+    _login(client, order)
+    return order
+
+
 def _post(client: TestClient, flow: str, data: dict[str, object], **extra: object):  # type: ignore[no-untyped-def]
     return client.post(f"/portal/apply/{flow}", data=data, follow_redirects=False, **extra)  # type: ignore[arg-type]
 
@@ -87,9 +94,7 @@ class TestDelayedShipping:
         assert ticket.subcategory == "延迟发货"
 
     def test_request_after_shipping_is_refused(self, session: Session, client: TestClient) -> None:
-        order = make_order(session)
-        make_shipment(session, order=order)
-        _login(client, order)
+        order = _shipped_and_logged_in(session, client)
         response = _post(client, "delay", {"ship_after": _in_days(5).isoformat()})
         assert response.status_code == 409
         assert (
@@ -101,10 +106,8 @@ class TestMissingItem:
     def test_report_names_the_missing_lines_and_keeps_the_photo(
         self, session: Session, client: TestClient
     ) -> None:
-        order = make_order(session)
-        make_shipment(session, order=order)
+        order = _shipped_and_logged_in(session, client)
         line = make_item(session, order=order, title="替换滤芯")
-        _login(client, order)
         response = _post(
             client,
             "missing",
@@ -117,9 +120,7 @@ class TestMissingItem:
         assert line.title in _ticket(session, request).description
 
     def test_a_line_of_another_order_is_refused(self, session: Session, client: TestClient) -> None:
-        order = make_order(session)
-        make_shipment(session, order=order)
-        _login(client, order)
+        _shipped_and_logged_in(session, client)
         response = _post(client, "missing", {"line_nos": ["99"]})
         assert response.status_code == 422
         assert "请选择本订单中的商品" in response.text
@@ -127,9 +128,7 @@ class TestMissingItem:
 
 class TestRunnerChoice:
     def test_choosing_the_runner_creates_a_runner_task(self, session: Session, client: TestClient) -> None:
-        order = make_order(session)
-        make_shipment(session, order=order)
-        _login(client, order)
+        order = _shipped_and_logged_in(session, client)
         data = {"kind": "return", "reason": "not_fit", "return_method": "runner"}
         assert _post(client, "return", data).status_code == 303
         request = _only_request(session, order)
@@ -140,23 +139,19 @@ class TestRunnerChoice:
 
 
 class TestRetentionOffers:
+    def _progress_of_return(self, session: Session, client: TestClient, reason: str) -> str:
+        order = _shipped_and_logged_in(session, client)
+        _post(client, "return", {"kind": "return", "reason": reason, "return_method": "self_send"})
+        return client.get(f"/portal/requests/{_only_request(session, order).id}").text
+
     def test_progress_page_of_a_non_quality_return_shows_the_offers(
         self, session: Session, client: TestClient
     ) -> None:
-        order = make_order(session)
-        make_shipment(session, order=order)
-        _login(client, order)
-        _post(client, "return", {"kind": "return", "reason": "not_fit", "return_method": "self_send"})
-        page = client.get(f"/portal/requests/{_only_request(session, order).id}")
-        assert "也可以考虑" in page.text
-        assert EXCHANGE_OFFER in page.text
+        page = self._progress_of_return(session, client, "not_fit")
+        assert "也可以考虑" in page
+        assert EXCHANGE_OFFER in page
 
     def test_progress_page_of_a_quality_return_shows_no_offers(
         self, session: Session, client: TestClient
     ) -> None:
-        order = make_order(session)
-        make_shipment(session, order=order)
-        _login(client, order)
-        _post(client, "return", {"kind": "return", "reason": "damaged", "return_method": "self_send"})
-        page = client.get(f"/portal/requests/{_only_request(session, order).id}")
-        assert "也可以考虑" not in page.text
+        assert "也可以考虑" not in self._progress_of_return(session, client, "damaged")
