@@ -2,7 +2,7 @@ from aftersales.kit.errors import AftersalesError, NotFoundError
 
 
 class ChatSessionNotFoundError(NotFoundError):
-    def __init__(self, session_id: int) -> None:
+    def __init__(self, session_id: int | str) -> None:
         super().__init__(f"会话 {session_id} 不存在")
 
 

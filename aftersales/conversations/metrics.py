@@ -40,8 +40,12 @@ def _seconds(later: datetime, earlier: datetime) -> int:
     return max(0, round((later - earlier).total_seconds()))
 
 
-def compute(turns: Sequence[Turn]) -> SessionMetrics:
-    """Metrics of one session's messages, given in sending order; ``reply_seconds`` is per turn."""
+def compute(turns: Sequence[Turn], handed_over_at: datetime | None = None) -> SessionMetrics:
+    """Metrics of one session's messages, given in sending order; ``reply_seconds`` is per turn.
+
+    ``handed_over_at`` is the bot's own transfer marker: the session counts as transferred from
+    then on, even before (or without) an agent's message.
+    """
     if not turns:
         raise ValueError("a session has at least one message")
     metrics = SessionMetrics(started_at=turns[0].sent_at, ended_at=turns[-1].sent_at)
@@ -64,6 +68,8 @@ def compute(turns: Sequence[Turn]) -> SessionMetrics:
                 waits.append(reply)
                 waiting_since = None
         metrics.reply_seconds.append(reply)
+    if handed_over_at is not None and metrics.bot_messages:
+        metrics.transferred_at = min(filter(None, (metrics.transferred_at, handed_over_at)))
     _summarise(metrics, turns, waits)
     return metrics
 
@@ -80,7 +86,7 @@ def _summarise(metrics: SessionMetrics, turns: Sequence[Turn], waits: list[int])
 
 
 def _handling(metrics: SessionMetrics) -> Handling:
-    if metrics.agent_messages and metrics.bot_messages and metrics.transferred_at:
+    if metrics.bot_messages and metrics.transferred_at:
         return Handling.TRANSFERRED
     if metrics.agent_messages:
         return Handling.HUMAN

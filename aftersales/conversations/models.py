@@ -81,6 +81,9 @@ class ChatSession(Base):
     bot_messages: Mapped[int] = mapped_column(Integer, default=0)
     handling: Mapped[Handling] = mapped_column(_enum(Handling), default=Handling.UNANSWERED)
     transferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handed_over_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, comment="when the bot handed the customer to a person (transfer marker)"
+    )
     repeat_contact: Mapped[bool] = mapped_column(
         Boolean, default=False, comment="the customer came back about the same order within 24 h"
     )

@@ -41,6 +41,16 @@ def turns(session: Session, session_ids: Sequence[int]) -> list[tuple[int, int, 
     return [(row[0], row[1], row[2], row[3]) for row in rows]
 
 
+def handover_times(session: Session, session_ids: Sequence[int]) -> dict[int, datetime]:
+    """The bot's transfer markers of the sessions that have one."""
+    rows = session.execute(
+        select(ChatSession.id, ChatSession.handed_over_at).where(
+            ChatSession.id.in_(session_ids), ChatSession.handed_over_at.is_not(None)
+        )
+    )
+    return {row[0]: row[1] for row in rows if row[1] is not None}
+
+
 def order_ids_of(session: Session, session_ids: Sequence[int]) -> list[int]:
     rows = session.scalars(
         select(ChatSession.order_id)

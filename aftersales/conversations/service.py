@@ -260,8 +260,9 @@ def refresh_sessions(session: Session, session_ids: Sequence[int]) -> None:
     replies: list[dict[str, Any]] = []
     sessions: list[dict[str, Any]] = []
     now = utcnow()
+    handovers = repository.handover_times(session, session_ids)
     for session_id, turns in by_session.items():
-        session_row, reply_rows = _metrics_rows(session_id, turns, now)
+        session_row, reply_rows = _metrics_rows(session_id, turns, now, handovers.get(session_id))
         sessions.append(session_row)
         replies += reply_rows
     if replies:
@@ -284,10 +285,11 @@ def _expire_loaded(session: Session, session_ids: set[int]) -> None:
 
 
 def _metrics_rows(
-    session_id: int, turns: list[tuple[int, Sender, datetime]], now: datetime
+    session_id: int, turns: list[tuple[int, Sender, datetime]], now: datetime, handed_over_at: datetime | None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The session's metric columns and each agent reply's wait, as rows for bulk updates by id."""
-    result = metrics.compute([metrics.Turn(sender, sent_at) for _id, sender, sent_at in turns])
+    turn_rows = [metrics.Turn(sender, sent_at) for _id, sender, sent_at in turns]
+    result = metrics.compute(turn_rows, handed_over_at)
     replies = [
         {"id": message_id, "response_seconds": seconds}
         for (message_id, sender, _at), seconds in zip(turns, result.reply_seconds, strict=True)
@@ -330,6 +332,21 @@ def get_session(session: Session, session_id: int) -> ChatSession:
     chat = session.get(ChatSession, session_id)
     if chat is None:
         raise ChatSessionNotFoundError(session_id)
+    return chat
+
+
+def mark_handed_over(session: Session, *, shop_id: int, session_key: str, at: datetime) -> ChatSession:
+    """The bot passed the customer to a person: the session counts as transferred (转人工) from
+    ``at`` on, so QC and analytics no longer count it as a bot-only reception."""
+    chat = session.scalar(
+        select(ChatSession).where(ChatSession.shop_id == shop_id, ChatSession.session_key == session_key)
+    )
+    if chat is None:
+        raise ChatSessionNotFoundError(session_key)
+    chat.handed_over_at = chat.handed_over_at or at
+    session.flush()
+    refresh_sessions(session, [chat.id])
+    publish(session, MESSAGES_APPENDED, session_ids=[chat.id], message_ids=[])
     return chat
 
 

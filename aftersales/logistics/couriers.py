@@ -1,4 +1,5 @@
-"""Courier interception adapters: one interface, a simulated courier, and a registry by courier code.
+"""Courier adapters (interception and return pickup booking): one interface, a simulated courier,
+and a registry by courier code.
 
 Real couriers (顺丰, 中通, 圆通, 韵达, 京东物流, EMS) expose an intercept (拦截/改退) API; each plugs
 in with ``register_courier("sf", SfInterceptClient(...))``. Until one is registered, a courier code
@@ -29,7 +30,21 @@ class InterceptReply:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class PickupReply:
+    """``outcome``: booked (with the courier's pickup code and the return waybill) or refused."""
+
+    outcome: str
+    pickup_code: str | None = None
+    tracking_no: str | None = None
+    detail: str = ""
+
+
 class CourierAdapter(Protocol):
+    def book_pickup(
+        self, *, courier: str, address: str, slot_start: datetime, slot_end: datetime, now: datetime
+    ) -> PickupReply: ...
+
     def request_intercept(
         self, *, courier: str, tracking_no: str, parcel_status: TrackingStatus | None, now: datetime
     ) -> InterceptReply: ...
@@ -60,6 +75,11 @@ STATUS_FACTOR = {
 }
 FAST = ("sf", "jd")
 DELIVERED_ANYWAY = 0.06
+# Return pickups: couriers need this much notice, skip remote regions, and some slots are full.
+PICKUP_NOTICE = timedelta(hours=2)
+NO_PICKUP_REGIONS = ("新疆", "西藏", "青海")
+PICKUP_FULL_RATE = 0.08
+WAYBILL_PREFIX = {"sf": "SF", "jd": "JDV", "zto": "ZT", "yto": "YT", "yunda": "YD", "sto": "ST", "ems": "EM"}
 
 
 class SimulatedCourier:
@@ -85,6 +105,19 @@ class SimulatedCourier:
         return InterceptReply(
             "rejected", None, rng.choice(("转运中心未能及时截停", "该网点暂不支持拦截服务"))
         )
+
+    def book_pickup(
+        self, *, courier: str, address: str, slot_start: datetime, slot_end: datetime, now: datetime
+    ) -> PickupReply:
+        if slot_start - now < PICKUP_NOTICE:
+            return PickupReply("refused", detail="取件时间过近,网点来不及安排快递员")
+        if any(region in address for region in NO_PICKUP_REGIONS):
+            return PickupReply("refused", detail="该地址暂不支持上门取件")
+        rng = self._rng(courier, f"{address}|{slot_start.isoformat()}", "pickup")
+        if rng.random() < PICKUP_FULL_RATE:
+            return PickupReply("refused", detail="该时段网点运力已满")
+        waybill = f"{WAYBILL_PREFIX.get(courier, 'RT')}{rng.randint(10**11, 10**12 - 1)}"
+        return PickupReply("booked", f"{rng.randint(0, 999_999):06d}", waybill, "网点已接单,快递员将按时上门")
 
     def return_hours(self, courier: str, tracking_no: str) -> float:
         rng = self._rng(courier, tracking_no, "return")

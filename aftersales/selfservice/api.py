@@ -7,10 +7,12 @@ from pydantic import BaseModel
 
 from aftersales.auth.deps import RequireAgent, RequireSupervisor, SessionDep
 from aftersales.kit.pagination import Page, PageDep, paginate
-from aftersales.selfservice import access, bot, integrations, quickreplies, repository, service
+from aftersales.selfservice import access, bot, faq, integrations, quickreplies, repository, service
 from aftersales.selfservice.schemas import (
     BotAnswerRead,
     BotQuestion,
+    FaqAnswerIn,
+    FaqAnswerRead,
     PortalRequestRead,
     QuickReplyIn,
     QuickReplyRead,
@@ -30,6 +32,27 @@ def ask_bot(session: SessionDep, _: RequireAgent, body: BotQuestion) -> BotAnswe
         session, text=body.text, session_key=body.session_key, order_id=body.order_id, shop_id=body.shop_id
     )
     return BotAnswerRead(**{k: getattr(reply, k) for k in BotAnswerRead.model_fields})
+
+
+@router.get("/faq", response_model=list[FaqAnswerRead])
+def shop_faq(session: SessionDep, _: RequireAgent, shop_id: int | None = None) -> list[FaqAnswerRead]:
+    """The bot's FAQ answers as the shop's customers get them (its own, else the default)."""
+    return [FaqAnswerRead.model_validate(a) for a in faq.shop_faq(session, shop_id=shop_id)]
+
+
+@router.put("/faq/{intent}", response_model=FaqAnswerRead)
+def save_faq_answer(
+    session: SessionDep, user: RequireSupervisor, intent: str, body: FaqAnswerIn
+) -> FaqAnswerRead:
+    faq.save_answer(session, shop_id=body.shop_id, intent=intent, answer=body.answer, user_id=user.id)
+    return FaqAnswerRead.model_validate(faq.answer_of(session, shop_id=body.shop_id, intent=intent))
+
+
+@router.delete("/faq/{intent}", response_model=FaqAnswerRead)
+def reset_faq_answer(session: SessionDep, _: RequireSupervisor, intent: str, shop_id: int) -> FaqAnswerRead:
+    """Drop the shop's own answer; the default one applies again (and is returned)."""
+    faq.reset_answer(session, shop_id=shop_id, intent=intent)
+    return FaqAnswerRead.model_validate(faq.answer_of(session, shop_id=shop_id, intent=intent))
 
 
 @router.get("/quick-replies", response_model=Page[QuickReplyRead])

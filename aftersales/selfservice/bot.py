@@ -20,6 +20,7 @@ from aftersales.kit.time import format_local, utcnow
 from aftersales.orders.couriers import courier_name
 from aftersales.orders.models import Order, OrderStatus
 from aftersales.orders.tracking import STATUS_LABELS as TRACKING_LABELS
+from aftersales.selfservice import faq as faq_answers
 from aftersales.selfservice import integrations, repository
 from aftersales.selfservice.intents import Prediction, get_intents, get_model
 from aftersales.selfservice.models import BotExchange, PortalRequest, RequestKind
@@ -50,6 +51,14 @@ HANDOVER_TEXT = {
     "low_confidence": "这个问题我还不太确定,已为您转接人工客服,请稍候。",
 }
 TYPICAL_TRANSIT_DAYS = 3
+# The dissatisfaction cause each intent is about: reporting it is the question itself, not anger.
+INTENT_TOPICS = {
+    "missing_item": "少件",
+    "where_is_parcel": "少件",
+    "quality_issue": "产品",
+    "exchange": "产品",
+    "how_to_return": "产品",
+}
 
 
 @dataclass
@@ -76,11 +85,15 @@ class Judgement:
 
 
 def judge(text: str) -> Judgement:
-    """Classify and decide: risk first, then anger, then the confidence threshold.
+    """Classify and decide: risk, explicit anger, the confidence threshold, then QC's emotion.
 
-    QC's emotion model names the *cause* of dissatisfaction and marks plain questions negative
-    (我的快递到哪了 -> negative/物流 0.99), so it cannot decide a hand-over on its own: anger is
-    the bot's explicit markers; QC's label is kept in the hand-over detail for the agent.
+    Explicit anger is an insult QC's model reads as neutral (垃圾店铺…) or ``!!!``. QC's emotion
+    model hands over a question the bot did understand when it names a cause of dissatisfaction
+    (态度, 产品, 少件) with high confidence (``integrations.angry_cause``); a cause that is the
+    subject of the intent is not anger ("少发了一件" is the missing-item question itself), and
+    plain parcel or refund questions score 物流 / 其他 or neutral. Below the threshold the bot
+    hands over anyway, with QC's label in the detail (the model is unreliable on such texts:
+    你们老板叫什么名字 reads as 态度 0.98).
     """
     prediction = get_model().predict(text)
     risks = [phrase for phrase in RISK_PHRASES if phrase in text] + integrations.risk_phrases(text)
@@ -89,10 +102,15 @@ def judge(text: str) -> Judgement:
     anger = [phrase for phrase in ANGER_PHRASES if phrase in text]
     if anger or re.search(r"[!!]{3,}", text):
         return Judgement(prediction, "emotion", "、".join(anger) or "连续感叹号")
-    if prediction.confidence < get_selfservice_settings().bot_threshold:
+    settings = get_selfservice_settings()
+    if prediction.confidence < settings.bot_threshold:
         emotion = integrations.negative_emotion(text)
         detail = f"置信度 {prediction.confidence:.2f}" + (f",情绪: {emotion}" if emotion else "")
         return Judgement(prediction, "low_confidence", detail)
+    topic = INTENT_TOPICS.get(prediction.intent)
+    cause = integrations.angry_cause(text, threshold=settings.bot_emotion_threshold, topic=topic)
+    if cause is not None:
+        return Judgement(prediction, "emotion", f"情绪: {cause}")
     return Judgement(prediction, None, None)
 
 
@@ -113,7 +131,7 @@ def ask(
     intent = judgement.prediction.intent
     label = get_intents()[intent].label if intent in get_intents() else None
     if judgement.handover_reason is None:
-        answer = compose_answer(session, intent, order)
+        answer = compose_answer(session, intent, order, shop_id=shop_id)
     else:
         answer = HANDOVER_TEXT[judgement.handover_reason]
     exchange = BotExchange(
@@ -194,6 +212,8 @@ def _hand_over(
 
 
 def _record_conversation(session: Session, exchange: BotExchange, order: Order | None) -> None:
+    """The question and the answer as conversation messages, and a hand-over as the session's
+    transfer marker, so QC and analytics count it as transferred to a person."""
     if exchange.shop_id is None:
         return
     platform = session.scalar(select(Shop.platform).where(Shop.id == exchange.shop_id))
@@ -219,11 +239,18 @@ def _record_conversation(session: Session, exchange: BotExchange, order: Order |
         sent_at=exchange.asked_at + timedelta(milliseconds=1),
         source_id=f"bot-a:{exchange.id}",
     )
+    if exchange.handed_over:
+        integrations.mark_handed_over(
+            session,
+            shop_id=exchange.shop_id,
+            session_key=exchange.session_key,
+            at=exchange.asked_at + timedelta(milliseconds=1),
+        )
 
 
-def compose_answer(session: Session, intent: str, order: Order | None) -> str:
-    """Live data where the intent has it and the order is known; otherwise the FAQ answer."""
-    faq = get_intents()[intent].answer
+def compose_answer(session: Session, intent: str, order: Order | None, *, shop_id: int | None) -> str:
+    """Live data where the intent has it and the order is known; otherwise the shop's FAQ answer."""
+    faq = faq_answers.answer_of(session, shop_id=shop_id, intent=intent).answer
     if order is None:
         return faq
     composer = LIVE_ANSWERS.get(intent)

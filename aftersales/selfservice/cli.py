@@ -1,4 +1,5 @@
-"""``aftersales selfservice``: train the answer bot, seed the quick-reply library, make portal links."""
+"""``aftersales selfservice``: train the answer bot, seed the quick-reply library and the default
+FAQ, make portal links."""
 
 from typing import Annotated
 
@@ -36,6 +37,17 @@ def seed_replies() -> None:
     with unit_of_work() as session:
         added = seed_defaults(session)
     typer.echo(f"新增 {added} 条快捷话术")
+
+
+@app.command("seed-faq")
+def seed_faq() -> None:
+    """为随包数据中尚无默认回答的问题类型写入默认 FAQ 回答(已有的回答保持不变)。"""
+    from aftersales.db import unit_of_work
+    from aftersales.selfservice.faq import seed_defaults
+
+    with unit_of_work() as session:
+        added = seed_defaults(session)
+    typer.echo(f"新增 {added} 条默认回答")
 
 
 @app.command("link")

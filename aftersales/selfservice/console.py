@@ -5,14 +5,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 
-from aftersales.auth.deps import CurrentUser, SessionDep
+from aftersales.auth.deps import CurrentUser, RequireSupervisor, SessionDep
+from aftersales.auth.models import Role
+from aftersales.catalog.models import Shop
 from aftersales.kit.errors import NotFoundError
 from aftersales.kit.pagination import PageParams, paginate
-from aftersales.selfservice import portal, quickreplies, repository, service
+from aftersales.selfservice import faq, portal, quickreplies, repository, service, suggestions
 from aftersales.selfservice.intents import get_intents
 from aftersales.selfservice.models import PortalUpload, RequestStatus
 from aftersales.selfservice.uploads import upload_path
+from aftersales.web.panels import Panel, register_panel
 from aftersales.web.render import NavItem, render
 
 router = APIRouter(include_in_schema=False)
@@ -21,7 +25,10 @@ console = APIRouter(prefix="/console/selfservice", include_in_schema=False)
 NAV = [
     NavItem("自助申请", "/console/selfservice/requests"),
     NavItem("快捷话术", "/console/selfservice/quick-replies"),
+    NavItem("机器人问答", "/console/selfservice/faq", Role.SUPERVISOR),
 ]
+register_panel("ticket_detail", Panel("推荐话术", "/console/selfservice/panels/ticket/{ticket_id}"))
+register_panel("qc_session", Panel("推荐话术", "/console/selfservice/panels/chat/{session_id}"))
 
 
 @console.get("/quick-replies", response_class=HTMLResponse)
@@ -49,7 +56,7 @@ def quick_replies(
         suggested=suggested,
         q=q or "",
         text=text or "",
-        order_id=_order_id(order_id),
+        order_id=_optional_id(order_id),
         intents={code: intent.label for code, intent in get_intents().items()},
     )
 
@@ -61,11 +68,70 @@ def use_quick_reply(
     user: CurrentUser,
     reply_id: int,
     order_id: Annotated[str | None, Form()] = None,
+    ticket_id: Annotated[str | None, Form()] = None,
 ) -> Response:
     reply, text = quickreplies.use(
-        session, reply_id=reply_id, user_id=user.id, order_id=_order_id(order_id), ticket_id=None
+        session,
+        reply_id=reply_id,
+        user_id=user.id,
+        order_id=_optional_id(order_id),
+        ticket_id=_optional_id(ticket_id),
     )
     return render(request, "selfservice/_rendered.html", reply=reply, text=text)
+
+
+@console.get("/panels/ticket/{ticket_id}", response_class=HTMLResponse)
+def ticket_panel(request: Request, session: SessionDep, user: CurrentUser, ticket_id: int) -> Response:
+    """The ticket page's 推荐话术 card (a registered detail-page panel)."""
+    found = suggestions.for_ticket(session, ticket_id=ticket_id)
+    return render(request, "selfservice/_suggestions.html", found=found)
+
+
+@console.get("/panels/chat/{session_id}", response_class=HTMLResponse)
+def chat_panel(request: Request, session: SessionDep, user: CurrentUser, session_id: int) -> Response:
+    """The QC chat view's 推荐话术 card, by the intent of the customer's last message."""
+    found = suggestions.for_chat(session, session_id=session_id)
+    return render(request, "selfservice/_suggestions.html", found=found)
+
+
+@console.get("/faq", response_class=HTMLResponse)
+def faq_page(
+    request: Request, session: SessionDep, user: RequireSupervisor, shop_id: str | None = None
+) -> Response:
+    """The bot's answers per intent for one shop (or the default every shop falls back to)."""
+    shop = _optional_id(shop_id)
+    return render(
+        request,
+        "selfservice/faq.html",
+        answers=faq.shop_faq(session, shop_id=shop),
+        shops=list(session.scalars(select(Shop).order_by(Shop.id))),
+        shop_id=shop,
+    )
+
+
+@console.post("/faq/{intent}")
+def save_faq_answer(
+    session: SessionDep,
+    user: RequireSupervisor,
+    intent: str,
+    answer: Annotated[str, Form(min_length=1, max_length=2000)],
+    shop_id: Annotated[str | None, Form()] = None,
+) -> Response:
+    shop = _optional_id(shop_id)
+    faq.save_answer(session, shop_id=shop, intent=intent, answer=answer.strip(), user_id=user.id)
+    return RedirectResponse(_faq_url(shop), status_code=303)
+
+
+@console.post("/faq/{intent}/reset")
+def reset_faq_answer(
+    session: SessionDep, user: RequireSupervisor, intent: str, shop_id: Annotated[int, Form()]
+) -> Response:
+    faq.reset_answer(session, shop_id=shop_id, intent=intent)
+    return RedirectResponse(_faq_url(shop_id), status_code=303)
+
+
+def _faq_url(shop_id: int | None) -> str:
+    return "/console/selfservice/faq" + (f"?shop_id={shop_id}" if shop_id is not None else "")
 
 
 @console.get("/requests", response_class=HTMLResponse)
@@ -110,8 +176,8 @@ def upload_file(session: SessionDep, user: CurrentUser, upload_id: int) -> Respo
     return FileResponse(upload_path(upload.stored_name), media_type=upload.content_type)
 
 
-def _order_id(raw: str | None) -> int | None:
-    """The optional order box: blank means no order (variables render empty)."""
+def _optional_id(raw: str | None) -> int | None:
+    """An optional id box (order, ticket, shop): blank means none."""
     return int(raw) if raw and raw.strip().isdigit() else None
 
 

@@ -56,6 +56,12 @@ def open_ticket(session: Session, **fields: Any) -> TicketRef | None:
     return TicketRef(ticket.id, _due_of(ticket))
 
 
+def notify_group(session: Session, **fields: Any) -> int:
+    """``tickets.service.notify_group``: a notice to a ticket group's bots through the outbox."""
+    notifier = _function("aftersales.tickets.service", "notify_group")
+    return int(notifier(session, **fields)) if notifier is not None else 0
+
+
 def add_ticket_note(session: Session, *, ticket_id: int, message: str, data: dict[str, Any]) -> None:
     adder = _function("aftersales.tickets.service", "add_timeline_entry")
     if adder is not None:
@@ -148,6 +154,13 @@ def append_message(session: Session, **fields: Any) -> bool:
     return True
 
 
+def mark_handed_over(session: Session, *, shop_id: int, session_key: str, at: datetime) -> None:
+    """``conversations.service.mark_handed_over``: the session's transfer marker."""
+    marker = _function("aftersales.conversations.service", "mark_handed_over")
+    if marker is not None:
+        marker(session, shop_id=shop_id, session_key=session_key, at=at)
+
+
 def negative_emotion(text: str) -> str | None:
     """QC's emotion label when QC judges the text negative with some confidence."""
     classify = _function("aftersales.qc.emotion", "classify")
@@ -157,6 +170,20 @@ def negative_emotion(text: str) -> str | None:
     if getattr(emotion, "polarity", None) == "negative" and float(getattr(emotion, "confidence", 0)) >= 0.5:
         return str(getattr(emotion, "label", "negative"))
     return None
+
+
+ANGER_CAUSES = ("态度", "产品", "少件")
+
+
+def angry_cause(text: str, *, threshold: float, topic: str | None) -> str | None:
+    """QC's cause when it reads the text as dissatisfied with service, product or a missing item
+    above ``threshold``; plain parcel or refund questions score 物流 / 其他 and never count."""
+    classify = _function("aftersales.qc.emotion", "classify")
+    if classify is None:
+        return None
+    emotion = classify([text])[0]
+    angry = emotion.polarity == "negative" and emotion.label in ANGER_CAUSES and emotion.label != topic
+    return str(emotion.label) if angry and emotion.confidence >= threshold else None
 
 
 def risk_phrases(text: str) -> list[str]:

@@ -174,7 +174,10 @@ class PortalUpload(Base):
 
 
 class ReturnTask(Base):
-    """The work a return method creates: book a courier pickup, send the return address, call a runner."""
+    """The work a return method creates: a courier pickup booking, the return address, a runner.
+
+    ``status``: open, booked (the courier accepted a pickup), reminded, done or cancelled.
+    """
 
     __tablename__ = "portal_return_tasks"
     __table_args__ = (Index("ix_portal_return_tasks_status_due_at", "status", "due_at"),)
@@ -188,6 +191,10 @@ class ReturnTask(Base):
     )
     address: Mapped[str | None] = mapped_column(String(255), comment="where to collect, or where to send to")
     note: Mapped[str | None] = mapped_column(String(500))
+    courier: Mapped[str | None] = mapped_column(String(16), comment="courier booked for a pickup")
+    pickup_code: Mapped[str | None] = mapped_column(String(16), comment="the courier's pickup code")
+    tracking_no: Mapped[str | None] = mapped_column(String(64), comment="return waybill of a booked pickup")
+    booked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -212,6 +219,21 @@ class BotExchange(Base):
     handover_reason: Mapped[str | None] = mapped_column(String(32))
     ticket_id: Mapped[int | None] = mapped_column(Integer)
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BotFaqEntry(Base):
+    """The answer a shop gives to one FAQ intent; ``shop_id`` NULL is the default every shop falls
+    back to (seeded from the packaged ``data/bot_faq.yaml``)."""
+
+    __tablename__ = "bot_faq_entries"
+    __table_args__ = (UniqueConstraint("shop_id", "intent"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    intent: Mapped[str] = mapped_column(String(32), comment="a bot intent code")
+    answer: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class QuickReply(Base):

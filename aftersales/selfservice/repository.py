@@ -134,7 +134,7 @@ def open_tasks(session: Session, *, limit: int = 200) -> list[tuple[ReturnTask, 
     query = (
         select(ReturnTask, PortalRequest)
         .join(PortalRequest, PortalRequest.id == ReturnTask.request_id)
-        .where(ReturnTask.status.in_(["open", "reminded"]))
+        .where(ReturnTask.status.in_(["open", "reminded", "booked"]))
         .order_by(ReturnTask.due_at)
         .limit(limit)
     )

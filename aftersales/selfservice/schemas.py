@@ -174,6 +174,20 @@ class BotAnswerRead(BaseModel):
     ticket_id: int | None
 
 
+class FaqAnswerIn(BaseModel):
+    answer: str = Field(min_length=1, max_length=2000)
+    shop_id: int | None = Field(default=None, description="空 = 所有店铺的默认回答")
+
+
+class FaqAnswerRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    intent: str
+    label: str
+    answer: str
+    source: str = Field(description="shop(本店) / default(默认) / packaged(随包数据)")
+
+
 class QuickReplyIn(BaseModel):
     scenario: str = Field(min_length=1, max_length=32)
     shortcut: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.kit.errors import InvalidInputError, NotFoundError
-from aftersales.kit.time import SHANGHAI, format_local, utcnow
+from aftersales.kit.time import SHANGHAI, utcnow
 from aftersales.orders.models import Order, OrderStatus
-from aftersales.selfservice import access, integrations, repository
+from aftersales.selfservice import access, integrations, repository, returntasks
 from aftersales.selfservice.errors import PortalRequestNotFoundError, RequestNotAllowedError
 from aftersales.selfservice.models import (
     PortalRequest,
@@ -24,7 +24,6 @@ from aftersales.selfservice.models import (
     RequestKind,
     RequestStatus,
     ReturnMethod,
-    ReturnTask,
 )
 from aftersales.selfservice.schemas import (
     PICKUP_SLOTS,
@@ -40,7 +39,6 @@ from aftersales.selfservice.settings import get_selfservice_settings
 from aftersales.selfservice.uploads import check_batch, store_upload
 
 OPEN_STATUSES = (RequestStatus.SUBMITTED, RequestStatus.PROCESSING)
-TASK_OPEN = ("open", "reminded")
 # The SMS channel refuses texts over 500 characters; the link takes about 100.
 SMS_TEXT_CHARS = 300
 SHIPPED = (OrderStatus.SHIPPED, OrderStatus.COMPLETED)
@@ -155,7 +153,8 @@ def submit_return(
     draft = Draft(data.kind, details, data.reason, data.description, data.return_method)
     request = _submit(session, order, draft, list(photos), via_returns=True)
     if request.return_method is not None:
-        _create_task(session, order, request, pickup_at)
+        text = returntasks.create_task(session, order=order, request=request, pickup_at=pickup_at)
+        _notify(session, order, request, text, key=f"return-{request.return_method.value}")
     return request
 
 
@@ -313,46 +312,6 @@ def _link_return_request(session: Session, order: Order, request: PortalRequest)
         request.expected_by = created.expected_by
 
 
-def _create_task(session: Session, order: Order, request: PortalRequest, pickup_at: datetime | None) -> None:
-    """Seed 004: pickup at a chosen time, self-send with the return address, or a same-city runner."""
-    now = utcnow()
-    receiver = " ".join(filter(None, [order.province, order.city, order.district, order.address]))
-    method = request.return_method
-    assert method is not None
-    if method == ReturnMethod.PICKUP:
-        task = ReturnTask(method=method, due_at=pickup_at, address=receiver, note="预约快递上门取件")
-    elif method == ReturnMethod.RUNNER:
-        task = ReturnTask(
-            method=method, due_at=now + timedelta(hours=4), address=receiver, note="同城跑腿取件"
-        )
-    else:
-        return_address = get_selfservice_settings().return_address
-        task = ReturnTask(
-            method=method,
-            due_at=now + timedelta(days=3),
-            address=return_address,
-            note="待顾客寄回并填写运单号",
-        )
-    task.request_id = request.id
-    task.status = "open"
-    task.created_at = now
-    session.add(task)
-    if method == ReturnMethod.SELF_SEND:
-        text = f"请将商品寄回: {task.address},并在包裹内附上订单号 {order.source_id}。"
-        _notify(session, order, request, text, key="return-address")
-    elif method == ReturnMethod.PICKUP and pickup_at is not None:
-        slot = request.details.get("pickup_slot", "")
-        text = f"已为您预约快递上门取件: {format_local(pickup_at, '%m月%d日')} {slot} 点,请保持电话畅通。"
-        _notify(session, order, request, text, key="pickup")
-    if request.ticket_id is not None:
-        integrations.add_ticket_note(
-            session,
-            ticket_id=request.ticket_id,
-            message=f"退回方式: {method.label}",
-            data={"task": task.note},
-        )
-
-
 def _add_step(
     session: Session, request: PortalRequest, status: RequestStatus, message: str, at: datetime
 ) -> PortalRequestStep:
@@ -388,7 +347,7 @@ def advance(
     step = _add_step(session, request, status, message, now)
     if status in (RequestStatus.COMPLETED, RequestStatus.REJECTED):
         task = repository.task_of_request(session, request.id)
-        if task is not None and task.status in TASK_OPEN:
+        if task is not None and task.status in returntasks.TASK_OPEN:
             task.status = "done" if status == RequestStatus.COMPLETED else "cancelled"
     session.flush()
     order = get_order(session, request.order_id)

@@ -25,8 +25,10 @@ class SelfServiceSettings(BaseSettings):
     lockout_minutes: int = 30
     otp_channel: str = "sms"
     bot_threshold: float = 0.45
+    bot_emotion_threshold: float = 0.98
     default_expected_hours: int = 24
     public_base_url: str = "http://127.0.0.1:8000"
+    return_courier: str = "sf"
     return_address: str = "浙江省杭州市余杭区仓前街道良睦路 1399 号 售后仓(收件人: 售后组 0571-88880000)"
 
 

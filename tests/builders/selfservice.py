@@ -1,7 +1,9 @@
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aftersales.orders.models import Order, OrderItem
 from aftersales.selfservice.models import QuickReply
 from aftersales.selfservice.quickreplies import create
 from aftersales.selfservice.schemas import QuickReplyIn
@@ -20,3 +22,18 @@ def make_quick_reply(session: Session, **overrides: Any) -> QuickReply:
         **overrides,
     }
     return create(session, data=QuickReplyIn(**fields))
+
+
+def make_item(session: Session, *, order: Order, **overrides: Any) -> OrderItem:
+    """One line of ``order`` (numbered after its existing lines)."""
+    count = len(session.scalars(select(OrderItem.id).where(OrderItem.order_id == order.id)).all())
+    fields: dict[str, Any] = {
+        "line_no": count + 1,
+        "title": "保温杯 500ml",
+        "quantity": 1,
+        "unit_price_fen": 9900,
+    }
+    item = OrderItem(order_id=order.id, **{**fields, **overrides})
+    session.add(item)
+    session.flush()
+    return item

@@ -48,6 +48,16 @@ class TestHandling:
         result = compute(turns(("customer", 0), ("bot", 1), ("customer", 5), ("agent", 20)))
         assert (result.handling, result.transferred_at) == (Handling.TRANSFERRED, T0 + timedelta(seconds=20))
 
+    def test_transferred_from_the_bots_hand_over_before_any_person_replied(self) -> None:
+        result = compute(turns(("customer", 0), ("bot", 1)), handed_over_at=T0 + timedelta(seconds=1))
+        assert (result.handling, result.transferred_at) == (Handling.TRANSFERRED, T0 + timedelta(seconds=1))
+
+    def test_hand_over_marker_is_the_transfer_time_when_a_person_replies_later(self) -> None:
+        lines = turns(("customer", 0), ("bot", 1), ("agent", 60))
+        assert compute(lines, handed_over_at=T0 + timedelta(seconds=1)).transferred_at == T0 + timedelta(
+            seconds=1
+        )
+
     def test_human_when_no_bot_took_part(self) -> None:
         assert compute(turns(("customer", 0), ("agent", 5))).handling is Handling.HUMAN
 

@@ -114,3 +114,29 @@ class TestCustomer:
         ]
         customers = session.scalars(select(Customer).where(Customer.source_id == "jd_new_7")).all()
         assert ([c.customer_id for c in chats], len(customers)) == ([customers[0].id] * 2, 1)
+
+class TestHandOverMarker:
+    def test_marked_session_counts_as_transferred_without_an_agent_message(self, session: Session) -> None:
+        chat = make_chat(session, [("customer", 0, "你好"), ("bot", 1, "已为您转接人工")])
+        assert chat.handling == Handling.BOT_ONLY
+        service.mark_handed_over(
+            session, shop_id=chat.shop_id, session_key=chat.session_key, at=chat.ended_at
+        )
+        session.refresh(chat)
+        assert (chat.handling, chat.transferred_at) == (Handling.TRANSFERRED, chat.ended_at)
+
+    def test_marker_survives_later_messages(self, session: Session) -> None:
+        chat = make_chat(session, [("customer", 0, "你好"), ("bot", 1, "已为您转接人工")])
+        marked_at = chat.ended_at
+        service.mark_handed_over(session, shop_id=chat.shop_id, session_key=chat.session_key, at=marked_at)
+        service.append_message(
+            session,
+            shop_id=chat.shop_id,
+            platform=chat.platform,
+            session_key=chat.session_key,
+            sender="customer",
+            text="还在吗",
+            sent_at=marked_at + timedelta(seconds=30),
+        )
+        session.refresh(chat)
+        assert (chat.handling, chat.transferred_at) == (Handling.TRANSFERRED, marked_at)

@@ -1,5 +1,6 @@
 """The customer portal's three-step flows in headless Chromium at a phone's viewport (390x844)."""
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -8,6 +9,7 @@ from sqlalchemy.orm import Session
 from aftersales.orders.models import OrderStatus
 from aftersales.selfservice.access import portal_path
 from tests.builders import make_order, make_shipment
+from tests.builders.selfservice import PNG
 from tests.e2e.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -83,3 +85,34 @@ def test_customer_registers_a_company_invoice_after_fixing_the_tax_id(
     page.get_by_label("税号(企业必填,18 位统一社会信用代码)").fill("91350100M000100Y43")
     page.get_by_role("button", name="提交发票信息").click()
     assert page.get_by_test_id("request-status").inner_text() == "已提交"
+
+
+def _return_with_photo(page: Any, live_server: LiveServer, photo: Path) -> None:
+    """Step 1 and 2 of a damaged-goods return with one photo, submitted."""
+    _open(page, live_server, live_server.seed(_shipped_order))
+    page.get_by_role("link", name="退货退款").click()
+    page.get_by_label("售后原因").select_option("damaged")
+    page.get_by_label("自行寄回").check()
+    page.get_by_label("上传照片(JPG/PNG/WebP/HEIC,每张不超过 5 MB,最多 6 张)").set_input_files([str(photo)])
+    assert _fits_the_screen(page)
+    page.get_by_role("button", name="提交申请").click()
+
+
+def test_customer_attaches_photos_to_a_return_and_sees_them_counted(
+    live_server: LiveServer, browser_page: Any, tmp_path: Path
+) -> None:
+    photo = tmp_path / "broken.png"
+    photo.write_bytes(PNG)
+    _return_with_photo(browser_page, live_server, photo)
+    assert browser_page.get_by_test_id("request-status").inner_text() == "已提交"
+    assert "已上传 1 张照片" in browser_page.locator("main").inner_text()
+
+
+def test_photo_that_is_not_an_image_is_refused_in_the_browser(
+    live_server: LiveServer, browser_page: Any, tmp_path: Path
+) -> None:
+    fake = tmp_path / "photo.jpg"
+    fake.write_bytes(b"<html><script>alert(1)</script></html>")
+    _return_with_photo(browser_page, live_server, fake)
+    assert "不是有效的图片" in browser_page.get_by_role("alert").inner_text()
+    assert _fits_the_screen(browser_page)

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.auth.models import Role
-from aftersales.conversations.models import ChatMessage
+from aftersales.conversations.models import ChatMessage, ChatSession, Handling
 from aftersales.kit.time import utcnow
 from aftersales.orders.models import TrackingStatus
 from aftersales.selfservice import bot, intents
@@ -143,3 +143,44 @@ class TestHandOverSuggestions:
         ticket = session.get(Ticket, reply.ticket_id)
         assert ticket is not None
         assert "/wl9 物流安抚" in ticket.description
+
+
+class TestEmotionHandOver:
+    def test_complaint_about_the_service_goes_to_a_human_by_qc_emotion(self, session: Session) -> None:
+        reply = bot.ask(
+            session,
+            text="客服怎么这么不耐烦,我问个快递都不理人",
+            session_key="e1",
+            order_id=make_order(session).id,
+        )
+        assert reply.handed_over
+        assert reply.handover_reason == "emotion"
+
+    def test_plain_parcel_question_stays_with_the_bot(self, session: Session) -> None:
+        reply = bot.ask(session, text="我的快递到哪了", session_key="e2", order_id=make_order(session).id)
+        assert not reply.handed_over
+
+    def test_reporting_a_missing_item_is_answered_not_read_as_anger(self, session: Session) -> None:
+        reply = bot.ask(session, text="少发了一件", session_key="e3", order_id=make_order(session).id)
+        assert reply.intent == "missing_item"
+        assert not reply.handed_over
+
+    def test_quality_report_is_answered_not_read_as_anger(self) -> None:
+        assert bot.judge("拉链坏了").handover_reason is None
+
+    def test_risk_phrase_from_qc_hands_over_as_risk(self) -> None:
+        assert bot.judge("不给我退款我就找平台介入").handover_reason == "risk"
+
+
+class TestTransferCount:
+    def test_angry_question_counts_the_conversation_as_transferred(self, session: Session) -> None:
+        order = make_order(session)
+        bot.ask(session, text="客服态度太差了,我的快递到底到哪了", session_key="t1", order_id=order.id)
+        chat = session.scalars(select(ChatSession).where(ChatSession.session_key == "t1")).one()
+        assert chat.handling == Handling.TRANSFERRED
+        assert chat.handed_over_at is not None
+
+    def test_answered_question_stays_a_bot_only_reception(self, session: Session) -> None:
+        bot.ask(session, text="怎么开发票", session_key="t2", order_id=make_order(session).id)
+        chat = session.scalars(select(ChatSession).where(ChatSession.session_key == "t2")).one()
+        assert chat.handling == Handling.BOT_ONLY
