@@ -12,7 +12,7 @@ from alembic import op
 import aftersales.kit.types
 
 revision: str = "0220"
-down_revision: str | Sequence[str] | None = "0200"
+down_revision: str | Sequence[str] | None = "0210"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
