@@ -115,6 +115,7 @@ class TestCustomer:
         customers = session.scalars(select(Customer).where(Customer.source_id == "jd_new_7")).all()
         assert ([c.customer_id for c in chats], len(customers)) == ([customers[0].id] * 2, 1)
 
+
 class TestHandOverMarker:
     def test_marked_session_counts_as_transferred_without_an_agent_message(self, session: Session) -> None:
         chat = make_chat(session, [("customer", 0, "你好"), ("bot", 1, "已为您转接人工")])
