@@ -349,6 +349,8 @@ def run(full: bool) -> list[Figure]:
             for client in clients:
                 client.tally = flat
             flat_time = _phase(clients, seconds, None)
+            for client in clients:
+                client.http.close()  # no idle keep-alive connection delays the server's shutdown
         stored = _stored(url, run_id, ticket_id)
     acknowledged = tuple(getattr(paced, kind) + getattr(flat, kind) for kind in KINDS)
     lost = sum(a - s for a, s in zip(acknowledged, stored, strict=True))
