@@ -98,6 +98,18 @@ class TestJobRunner:
         assert len(jobs(session)) == first
 
 
+def reclaimed_from_a_slow_worker(session: Session) -> int:
+    """A job claimed by "slow" whose lease expired and that "fast" then claimed."""
+    enqueue(session, "test.record")
+    session.commit()
+    [job_id] = claim(session, limit=1, worker_id="slow")
+    session.commit()
+    with time_machine.travel(utcnow() + LEASE + timedelta(minutes=1)):
+        claim(session, limit=1, worker_id="fast")
+        session.commit()
+    return job_id
+
+
 class TestLeases:
     def test_lease_is_renewed_before_each_job_of_a_claimed_batch(
         self, session: Session, session_factory: sessionmaker[Session]
@@ -117,27 +129,15 @@ class TestLeases:
         self, session: Session, session_factory: sessionmaker[Session]
     ) -> None:
         calls.clear()
-        enqueue(session, "test.record")
-        session.commit()
-        [job_id] = claim(session, limit=1, worker_id="slow")
-        session.commit()
-        with time_machine.travel(utcnow() + LEASE + timedelta(minutes=1)):
-            claim(session, limit=1, worker_id="fast")
-            session.commit()
-            assert run_job(session_factory, job_id, worker_id="slow") is False
+        job_id = reclaimed_from_a_slow_worker(session)
+        assert run_job(session_factory, job_id, worker_id="slow") is False
         reclaimed = jobs(session)[0]
         assert (reclaimed.status, reclaimed.locked_by) == (JobStatus.RUNNING, "fast")
 
     def test_job_reclaimed_after_an_expired_lease_is_finished_by_its_new_worker(
         self, session: Session, session_factory: sessionmaker[Session]
     ) -> None:
-        enqueue(session, "test.record")
-        session.commit()
-        [job_id] = claim(session, limit=1, worker_id="slow")
-        session.commit()
-        with time_machine.travel(utcnow() + LEASE + timedelta(minutes=1)):
-            claim(session, limit=1, worker_id="fast")
-            session.commit()
-            run_job(session_factory, job_id, worker_id="slow")
-            assert run_job(session_factory, job_id, worker_id="fast") is True
+        job_id = reclaimed_from_a_slow_worker(session)
+        run_job(session_factory, job_id, worker_id="slow")
+        assert run_job(session_factory, job_id, worker_id="fast") is True
         assert jobs(session)[0].status == JobStatus.DONE

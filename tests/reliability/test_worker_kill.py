@@ -105,6 +105,21 @@ def queue_outbox_batch(engine: Engine, receiver: Receiver, keys: set[str]) -> No
         session.commit()
 
 
+def wait_until_sent(engine: Engine, total: int, *, timeout: float) -> None:
+    wait_for(
+        lambda: count(engine, OutboxMessage.status == OutboxStatus.SENT) == total,
+        timeout=timeout,
+        what="all messages sent after the restart",
+    )
+
+
+def assert_each_key_arrived_once(receiver: Receiver, keys: set[str]) -> None:
+    """Every key arrived; at most the one message in flight at the kill twice, with the same key."""
+    received = Counter(r.headers["Idempotency-Key"] for r in receiver.received)
+    assert set(received) == keys
+    assert sum(n - 1 for n in received.values()) <= 1
+
+
 def url_of(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 
@@ -127,18 +142,10 @@ class TestKilledDuringOutboxDelivery:
         expire_leases(engine)
         worker = start_inline_worker(url_of(engine), tmp_path / "worker.log")
         try:
-            wait_for(
-                lambda: count(engine, OutboxMessage.status == OutboxStatus.SENT) == MESSAGES,
-                timeout=90,
-                what="all messages sent after restart",
-            )
+            wait_until_sent(engine, MESSAGES, timeout=90)
         finally:
             stop(worker)
-
-        received = Counter(r.headers["Idempotency-Key"] for r in receiver.received)
-        assert set(received) == keys
-        # At most the one message in flight at the kill arrives twice, with the same key.
-        assert sum(n - 1 for n in received.values()) <= 1
+        assert_each_key_arrived_once(receiver, keys)
 
 
 class TestCeleryWorkerKilledDuringOutboxDelivery:
@@ -163,17 +170,10 @@ class TestCeleryWorkerKilledDuringOutboxDelivery:
         worker = start_celery_worker(url_of(engine), REDIS, redis_queue, log, beat=False)
         try:
             tick.send_task("aftersales.tick", queue=redis_queue)
-            wait_for(
-                lambda: count(engine, OutboxMessage.status == OutboxStatus.SENT) == CELERY_MESSAGES,
-                timeout=45,
-                what="all messages sent after the restart",
-            )
+            wait_until_sent(engine, CELERY_MESSAGES, timeout=45)
         finally:
             stop(worker)
-
-        received = Counter(r.headers["Idempotency-Key"] for r in receiver.received)
-        assert set(received) == keys
-        assert sum(n - 1 for n in received.values()) <= 1
+        assert_each_key_arrived_once(receiver, keys)
 
 
 class TestKilledDuringAShardedScan:

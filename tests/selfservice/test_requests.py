@@ -1,5 +1,6 @@
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -40,6 +41,12 @@ def _login(client: TestClient, order_id: int) -> None:
     client.cookies.set(access.SESSION_COOKIE, access.issue_session(order_id), path="/portal")
 
 
+def address_change_ticket_page(session: Session, client: TestClient, headers: dict[str, str]) -> Any:
+    order = make_order(session, status=OrderStatus.PAID)
+    request = service.submit_address_change(session, order_id=order.id, data=NEW_ADDRESS)
+    return client.get(f"/console/tickets/{request.ticket_id}", headers=headers)
+
+
 class TestAddressChange:
     def test_before_shipping_opens_a_warehouse_ticket_and_messages_the_customer(
         self, session: Session
@@ -65,9 +72,7 @@ class TestAddressChange:
     def test_agent_sees_the_new_address_masked_on_the_ticket_page(
         self, session: Session, client: TestClient, auth_headers: Headers
     ) -> None:
-        order = make_order(session, status=OrderStatus.PAID)
-        request = service.submit_address_change(session, order_id=order.id, data=NEW_ADDRESS)
-        page = client.get(f"/console/tickets/{request.ticket_id}", headers=auth_headers(Role.AGENT))
+        page = address_change_ticket_page(session, client, auth_headers(Role.AGENT))
         assert "139****2222" in page.text
         assert "13911112222" not in page.text
         assert "世纪大道 100 号" not in page.text
@@ -75,9 +80,7 @@ class TestAddressChange:
     def test_admin_sees_the_whole_new_address_on_the_ticket_page(
         self, session: Session, client: TestClient, auth_headers: Headers
     ) -> None:
-        order = make_order(session, status=OrderStatus.PAID)
-        request = service.submit_address_change(session, order_id=order.id, data=NEW_ADDRESS)
-        page = client.get(f"/console/tickets/{request.ticket_id}", headers=auth_headers(Role.ADMIN))
+        page = address_change_ticket_page(session, client, auth_headers(Role.ADMIN))
         assert "李四 13911112222 上海市 上海市 浦东新区 世纪大道 100 号" in page.text
 
     def test_after_shipping_is_refused(self, session: Session) -> None:
