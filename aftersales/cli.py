@@ -37,9 +37,9 @@ def init() -> None:
 def demo(
     seed: Annotated[int, typer.Option(help="随机种子: 同一种子生成同样的数据")] = 11,
     orders: Annotated[int, typer.Option(help="订单数")] = 6000,
-    peak_day: Annotated[str | None, typer.Option(help="大促当天 YYYY-MM-DD,默认最近一次双11")] = None,
+    peak_day: Annotated[str | None, typer.Option(help="大促当天 YYYY-MM-DD,默认 2026-11-11")] = None,
     as_of: Annotated[
-        str | None, typer.Option(help="数据截止时刻 YYYY-MM-DDTHH:MM(上海时间),默认现在")
+        str | None, typer.Option(help="数据截止时刻 YYYY-MM-DDTHH:MM(上海时间),默认大促后第 9 天 20:00")
     ] = None,
     reset: Annotated[bool, typer.Option(help="先清空数据库")] = False,
 ) -> None:

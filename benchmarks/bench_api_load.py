@@ -2,9 +2,10 @@
 
 Two phases over the same server: a paced phase at ``RATE`` requests/s (latency percentiles at a
 realistic peak rate) and a saturation phase with no pacing (throughput). The mix is what a peak
-looks like: new orders, parcels, many tracking events, ticket comments (when the tickets API is
-present) and order reads. Afterwards the database is counted: every acknowledged order, parcel
-and tracking event must be stored ("lost" = acknowledged but missing).
+looks like: new orders, parcels, many tracking events, chat messages, ticket comments (when the
+tickets API is present) and order reads. Afterwards the database is counted: every acknowledged
+order, parcel, tracking event, chat message and ticket comment must be stored ("lost" =
+acknowledged but missing).
 
 Runs on a throwaway PostgreSQL database when one is reachable at 127.0.0.1:5432 (the production
 setting), else on SQLite.
@@ -39,6 +40,8 @@ RATE = 200
 THREADS = 8
 SERVER_WORKERS = 2
 COURIER = "zto"
+COMMENT = "已联系快递催件"
+KINDS = ("orders", "shipments", "events", "chats", "comments")
 
 
 @contextmanager
@@ -126,6 +129,7 @@ class Tally:
     orders: int = 0
     shipments: int = 0
     events: int = 0
+    chats: int = 0
     comments: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -145,9 +149,11 @@ _serial = itertools.count(1)
 class LoadClient:
     """One thread's share of the mix; it keeps its own orders and parcels to attach events to."""
 
-    def __init__(self, base: str, token: str, shop: str, tally: Tally, run_id: str, ticket_id: int | None):
+    def __init__(
+        self, base: str, token: str, shop: tuple[str, int], tally: Tally, run_id: str, ticket_id: int | None
+    ):
         self.http = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30)
-        self.shop, self.tally, self.run_id, self.ticket_id = shop, tally, run_id, ticket_id
+        (self.shop, self.shop_id), self.tally, self.run_id, self.ticket_id = shop, tally, run_id, ticket_id
         self.orders: list[str] = []
         self.parcels: list[str] = []
         self.rng = random.Random(run_id)
@@ -158,8 +164,10 @@ class LoadClient:
             self.new_order()
         elif roll < 0.35 or not self.parcels:
             self.new_parcel()
-        elif roll < 0.8:
+        elif roll < 0.7:
             self.new_event()
+        elif roll < 0.8:
+            self.chat_message()
         elif roll < 0.9 and self.ticket_id is not None:
             self.comment()
         else:
@@ -226,9 +234,24 @@ class LoadClient:
             with self.tally.lock:
                 self.tally.events += result["created"]
 
+    def chat_message(self) -> None:
+        body = {
+            "shop_id": self.shop_id,
+            "platform": "tmall",
+            "session_key": f"{self.run_id}-{self.rng.randrange(200)}",
+            "sender": self.rng.choice(["customer", "agent"]),
+            "text": f"请问我的快递到哪里了 {next(_serial)}",
+            "sent_at": datetime.now(UTC).isoformat(),
+            "source_id": f"{self.run_id}-{next(_serial)}",
+        }
+        result = self.post("chat", "/api/chats/messages", body)
+        if result is not None:
+            with self.tally.lock:
+                self.tally.chats += result["created"]
+
     def comment(self) -> None:
         if self.post(
-            "comment", f"/api/tickets/{self.ticket_id}/comments", {"text": "已联系快递催件", "internal": True}
+            "comment", f"/api/tickets/{self.ticket_id}/comments", {"text": COMMENT, "internal": True}
         ):
             with self.tally.lock:
                 self.tally.comments += 1
@@ -280,54 +303,62 @@ def _phase(clients: list[LoadClient], seconds: float, rate: float | None) -> flo
     return time.perf_counter() - started
 
 
-def _stored(url: str, run_id: str) -> tuple[int, int, int]:
+def _stored(url: str, run_id: str, ticket_id: int | None) -> tuple[int, ...]:
+    """What the database holds of this run, in the order of ``KINDS``."""
     from aftersales.db import make_engine
-    from aftersales.orders.models import Order, Shipment, TrackingEvent
 
     engine = make_engine(url)
     with Session(engine) as session:
-        orders = select(Order.id).where(Order.source_id.like(f"{run_id}%"))
-        shipments = select(Shipment.id).where(Shipment.order_id.in_(orders))
-        counts = (
-            session.scalar(select(func.count()).select_from(orders.subquery())) or 0,
-            session.scalar(select(func.count()).select_from(shipments.subquery())) or 0,
-            session.scalar(select(func.count()).where(TrackingEvent.shipment_id.in_(shipments))) or 0,
-        )
+        counts = tuple(session.scalar(query) or 0 for query in _count_queries(run_id, ticket_id))
     engine.dispose()
     return counts
+
+
+def _count_queries(run_id: str, ticket_id: int | None) -> list[Any]:
+    from aftersales.conversations.models import ChatMessage, ChatSession
+    from aftersales.orders.models import Order, Shipment, TrackingEvent
+    from aftersales.tickets.models import TimelineEntry
+
+    orders = select(Order.id).where(Order.source_id.like(f"{run_id}%"))
+    shipments = select(Shipment.id).where(Shipment.order_id.in_(orders))
+    chats = select(ChatSession.id).where(ChatSession.session_key.like(f"{run_id}%"))
+    comments = (TimelineEntry.ticket_id == ticket_id) & (TimelineEntry.message == COMMENT)
+    return [
+        select(func.count()).select_from(orders.subquery()),
+        select(func.count()).select_from(shipments.subquery()),
+        select(func.count()).where(TrackingEvent.shipment_id.in_(shipments)),
+        select(func.count()).where(ChatMessage.session_id.in_(chats)),
+        select(func.count()).where(comments),
+    ]
 
 
 def run(full: bool) -> list[Figure]:
     seconds = 120.0 if full else 10.0
     run_id = f"L{uuid.uuid4().hex[:6]}"
     with scratch_database() as url:
-        token, shop, shop_id = _seed(url)
+        token, shop_code, shop_id = _seed(url)
         backend = make_url(url).get_backend_name()
         with api_server(url) as base:
             ticket_id = _open_ticket(base, token, shop_id)
             paced, flat = Tally(), Tally()
             clients = [
-                LoadClient(base, token, shop, paced, f"{run_id}{n}", ticket_id) for n in range(THREADS)
+                LoadClient(base, token, (shop_code, shop_id), paced, f"{run_id}{n}", ticket_id)
+                for n in range(THREADS)
             ]
             paced_time = _phase(clients, seconds, RATE)
             for client in clients:
                 client.tally = flat
             flat_time = _phase(clients, seconds, None)
-        stored = _stored(url, run_id)
-    acknowledged = tuple(
-        paced_n + flat_n
-        for paced_n, flat_n in zip(
-            (paced.orders, paced.shipments, paced.events),
-            (flat.orders, flat.shipments, flat.events),
-            strict=True,
-        )
-    )
+            for client in clients:
+                client.http.close()  # no idle keep-alive connection delays the server's shutdown
+        stored = _stored(url, run_id, ticket_id)
+    acknowledged = tuple(getattr(paced, kind) + getattr(flat, kind) for kind in KINDS)
     lost = sum(a - s for a, s in zip(acknowledged, stored, strict=True))
     errors = {**paced.errors, **{k: v + paced.errors.get(k, 0) for k, v in flat.errors.items()}}
     mix = f"{THREADS} client threads, {SERVER_WORKERS} uvicorn workers, {backend}; " + (
-        "orders/parcels/tracking/ticket comments/reads"
+        "orders/parcels/tracking/chat messages/ticket comments/reads"
         if ticket_id
-        else "orders/parcels/tracking/reads (no tickets API)"
+        else "orders/parcels/tracking/chat messages/reads (no tickets API)"
     )
     return [
         Figure(
@@ -350,8 +381,7 @@ def run(full: bool) -> list[Figure]:
             lost,
             "rows",
             "0",
-            f"orders/parcels/events acknowledged {acknowledged}, stored {stored}; "
-            f"comments {paced.comments + flat.comments}",
+            f"{'/'.join(KINDS)} acknowledged {acknowledged}, stored {stored}",
         ),
         Figure(
             "failed requests (non-2xx or connection)",

@@ -14,7 +14,7 @@ router = APIRouter(prefix="/console/audit", include_in_schema=False)
 
 NAV = [NavItem("审计日志", "/console/audit", min_role=Role.ADMIN)]
 
-ACTION_LABELS = {"reveal_pii": "查看完整联系方式"}
+ACTION_LABELS = {"reveal_pii": "查看完整联系方式", "export_pii": "导出完整联系方式"}
 FIELD_LABELS = {
     "receiver_name": "收件人",
     "receiver_phone": "收件手机号",

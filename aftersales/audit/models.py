@@ -11,6 +11,7 @@ from aftersales.kit.types import JSONType, UTCDateTime
 
 class AuditAction:
     REVEAL_PII = "reveal_pii"
+    EXPORT_PII = "export_pii"
 
 
 class AuditEntry(Base):

@@ -41,6 +41,27 @@ def record(
     return entry
 
 
+def authorize_order_export(
+    session: Session, *, username: str, shop_id: int | None, reason: str
+) -> AuditEntry:
+    """An export with whole phone numbers and addresses is one audited reveal of every exported
+    order: admins only, recorded (subject: the shop, or 0 for all shops) before any row is written."""
+    actor = session.scalar(select(User).where(User.username == username, User.is_active.is_(True)))
+    if actor is None:
+        raise NotFoundError(f"用户 {username} 不存在或已停用")
+    if not actor.may_see_pii:
+        raise PermissionDeniedError("导出完整手机号和地址需要管理员权限")
+    return record(
+        session,
+        actor_id=actor.id,
+        action=AuditAction.EXPORT_PII,
+        subject_type="shop_orders" if shop_id else "all_orders",
+        subject_id=shop_id or 0,
+        fields=REVEALED_ORDER_FIELDS,
+        reason=reason,
+    )
+
+
 def reveal_order_pii(
     session: Session, *, actor: User, order_id: int, reason: str, client_ip: str | None = None
 ) -> OrderPii:

@@ -17,7 +17,7 @@ from aftersales.catalog.models import Platform, Shop, Sku
 from aftersales.db import unit_of_work
 from aftersales.demo import catalog_data as data
 from aftersales.demo.parcels import ParcelPlan, plan_parcel
-from aftersales.kit.time import SHANGHAI, utcnow
+from aftersales.kit.time import SHANGHAI
 from aftersales.orders.models import Order, OrderStatus
 from aftersales.orders.schemas import OrderIn, OrderItemIn, ShipmentIn, TrackingEventIn
 from aftersales.orders.service import ingest_orders, ingest_shipments, ingest_tracking_events
@@ -25,6 +25,8 @@ from aftersales.registry import import_domain_modules
 
 BATCH = 1000
 SHOP_WEIGHTS = (0.45, 0.35, 0.20)
+DEFAULT_PEAK_DAY = date(2026, 11, 11)
+DEFAULT_AS_OF_AFTER_PEAK = timedelta(days=9, hours=20)
 
 
 @dataclass(frozen=True)
@@ -43,18 +45,14 @@ class DemoConfig:
         peak_day: date | None = None,
         as_of: datetime | None = None,
     ) -> "DemoConfig":
-        """Defaults: the latest Double 11, data up to now (or the end of its after-sales window)."""
-        today = datetime.now(SHANGHAI).date()
-        if peak_day is None:
-            year = today.year if today >= date(today.year, 11, 12) else today.year - 1
-            peak_day = date(year, 11, 11)
-        window_end = datetime.combine(peak_day + timedelta(days=14), time(22), tzinfo=SHANGHAI).astimezone(
-            UTC
-        )
+        """Defaults are a fixed promotion calendar, never today's date, so a seed always yields the
+        same data: Double 11 2026, seen from the evening of day 9 of its 14-day after-sales window."""
+        peak_day = peak_day or DEFAULT_PEAK_DAY
         if as_of is None:
-            as_of = min(utcnow().replace(minute=0, second=0, microsecond=0), window_end)
+            as_of = datetime.combine(peak_day, time(0), tzinfo=SHANGHAI) + DEFAULT_AS_OF_AFTER_PEAK
         elif as_of.tzinfo is None:
-            as_of = as_of.replace(tzinfo=SHANGHAI).astimezone(UTC)
+            as_of = as_of.replace(tzinfo=SHANGHAI)
+        as_of = as_of.astimezone(UTC)
         return cls(seed=seed, orders=orders, peak_day=peak_day, as_of=as_of)
 
 

@@ -1,4 +1,9 @@
-"""Claims due jobs and runs them: each job's work and its "done" mark commit in one transaction."""
+"""Claims due jobs and runs them: each job's work and its "done" mark commit in one transaction.
+
+A worker holds a job by its lease (``locked_by`` + ``locked_at``). The lease is renewed just before
+the job starts, and the job is only finished by the worker that still holds it: when a slow worker's
+lease expired and another worker reclaimed the job, the slow worker's work is rolled back.
+"""
 
 import logging
 import os
@@ -17,6 +22,7 @@ from aftersales.kit.time import utcnow
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=10)
+CLAIM_BATCH = 5
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -60,39 +66,60 @@ def claim(
     return ids
 
 
-def _execute(session: Session, job_id: int) -> None:
+class LeaseLostError(Exception):
+    """Another worker reclaimed the job after this worker's lease expired."""
+
+
+def renew_lease(factory: sessionmaker[Session], job_id: int, *, worker_id: str) -> bool:
+    """Restart the lease clock of a job this worker holds; False when the job was taken over."""
+    with factory.begin() as session:
+        return _hold(session, job_id, worker_id=worker_id, locked_at=utcnow())
+
+
+def _hold(session: Session, job_id: int, *, worker_id: str, **values: Any) -> bool:
+    """Update the job only while ``worker_id`` holds its lease (the row lock serialises the check)."""
+    held = (Job.id == job_id) & (Job.locked_by == worker_id) & (Job.status == JobStatus.RUNNING)
+    result = session.execute(
+        update(Job).where(held).values(**values).execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _execute(session: Session, job_id: int, worker_id: str) -> None:
     job = session.get(Job, job_id)
     assert job is not None
     result = get_spec(job.name).func(session, **job.payload)
-    job.status = JobStatus.DONE
-    job.result = result
-    job.finished_at = utcnow()
-    job.last_error = None
+    finished = {"status": JobStatus.DONE, "result": result, "finished_at": utcnow(), "last_error": None}
+    if not _hold(session, job_id, worker_id=worker_id, **finished):
+        raise LeaseLostError(job_id)
 
 
-def _record_failure(session: Session, job_id: int, error: str) -> None:
+def _record_failure(session: Session, job_id: int, error: str, worker_id: str) -> None:
     job = session.get(Job, job_id)
     assert job is not None
-    job.last_error = error[-4000:]
+    failure: dict[str, Any] = {"last_error": error[-4000:]}
     if job.attempts >= job.max_attempts:
-        job.status = JobStatus.FAILED
-        job.finished_at = utcnow()
+        failure.update(status=JobStatus.FAILED, finished_at=utcnow())
     else:
-        job.status = JobStatus.QUEUED
-        job.run_at = utcnow() + backoff(job.attempts)
+        failure.update(status=JobStatus.QUEUED, run_at=utcnow() + backoff(job.attempts))
+    _hold(session, job_id, worker_id=worker_id, **failure)
 
 
-def run_job(factory: sessionmaker[Session], job_id: int) -> bool:
-    """Run one claimed job; True when it succeeded."""
+def run_job(factory: sessionmaker[Session], job_id: int, *, worker_id: str = WORKER_ID) -> bool:
+    """Run one job claimed by ``worker_id``; True when it succeeded and was still this worker's."""
     session = factory()
     try:
-        _execute(session, job_id)
+        _execute(session, job_id, worker_id)
         session.commit()
         return True
+    except LeaseLostError:
+        session.rollback()
+        log.warning("job %s was taken over by another worker; its work here is rolled back", job_id)
+        return False
     except Exception:
         session.rollback()
         log.exception("job %s failed", job_id)
-        _record_failure(session, job_id, traceback.format_exc())
+        _record_failure(session, job_id, traceback.format_exc(), worker_id)
         session.commit()
         return False
     finally:
@@ -102,11 +129,24 @@ def run_job(factory: sessionmaker[Session], job_id: int) -> bool:
 def run_pending(
     factory: sessionmaker[Session], *, limit: int = 50, worker_id: str = WORKER_ID
 ) -> dict[str, Any]:
-    """Claim and run what is due now. Returns counts for logs and the CLI."""
-    with factory.begin() as session:
-        ids = claim(session, limit=limit, worker_id=worker_id)
-    ok = sum(run_job(factory, job_id) for job_id in ids)
-    return {"claimed": len(ids), "succeeded": ok, "failed": len(ids) - ok}
+    """Claim and run what is due now, a few jobs per claim so that no lease waits behind a long
+    batch; each lease is renewed right before its job runs. Returns counts for logs and the CLI."""
+    claimed = ok = 0
+    while claimed < limit:
+        with factory.begin() as session:
+            ids = claim(session, limit=min(CLAIM_BATCH, limit - claimed), worker_id=worker_id)
+        if not ids:
+            break
+        claimed += len(ids)
+        ok += sum(_run_held(factory, job_id, worker_id) for job_id in ids)
+    return {"claimed": claimed, "succeeded": ok, "failed": claimed - ok}
+
+
+def _run_held(factory: sessionmaker[Session], job_id: int, worker_id: str) -> bool:
+    if not renew_lease(factory, job_id, worker_id=worker_id):
+        log.warning("job %s was taken over by another worker before it started here", job_id)
+        return False
+    return run_job(factory, job_id, worker_id=worker_id)
 
 
 def drain(factory: sessionmaker[Session], *, max_rounds: int = 100) -> int:

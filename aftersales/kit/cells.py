@@ -20,8 +20,8 @@ def text(value: Any) -> str | None:
     if value is None:
         return None
     result = str(value).strip()
-    match = _EXCEL_TEXT.match(result)
-    if match and result.startswith("="):
+    match = _EXCEL_TEXT.match(result) if result.startswith("=") else None
+    if match:
         result = match.group(1)
         if not re.fullmatch(r"[\w\-]*", result):
             raise CellError("单元格含公式,已拒绝")
@@ -68,6 +68,11 @@ def timestamp(value: Any) -> datetime | None:
     raw = text(value)
     if raw is None:
         return None
+    if len(raw) == 19 and raw[4] + raw[10] + raw[13] + raw[16] == "- ::":  # the usual format, fast
+        try:
+            return datetime.fromisoformat(raw)
+        except ValueError:
+            pass
     for fmt in _DATETIME_FORMATS:
         try:
             return datetime.strptime(raw, fmt)

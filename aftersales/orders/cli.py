@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from aftersales.audit.service import authorize_order_export
 from aftersales.catalog.service import shop_by_code
 from aftersales.cli_groups import export_app, fail, import_app
 from aftersales.db import unit_of_work
@@ -79,13 +80,25 @@ def _print_summary(report: ImportReport) -> None:
 def export_orders_command(
     file: Annotated[Path, typer.Argument(help="输出文件 .csv 或 .xlsx")],
     shop: Annotated[str | None, typer.Option(help="只导出该店铺(编码)")] = None,
-    reveal_pii: Annotated[bool, typer.Option(help="导出完整手机号与地址(仅限有权限的管理员)")] = False,
+    reveal_pii: Annotated[
+        bool, typer.Option(help="导出完整手机号与地址(需 --as 管理员与 --reason,写入审计日志)")
+    ] = False,
+    acting_user: Annotated[str | None, typer.Option("--as", help="执行导出的管理员用户名")] = None,
+    reason: Annotated[str, typer.Option(help="导出完整联系方式的原因(记入审计日志)")] = "",
 ) -> None:
     """导出订单(每个商品一行,通用格式,可用 --mapping generic 重新导入);手机号与地址默认脱敏。"""
+    actor = acting_user if reveal_pii else None
+    reveal = actor is not None
+    if reveal_pii and not reveal:
+        console.print("未指定 --as 管理员用户名: 手机号与地址仍按脱敏导出")
+    if reveal and not reason.strip():
+        fail("导出完整手机号与地址需要 --reason 说明原因")
     try:
         with unit_of_work() as session:
             shop_id = shop_by_code(session, shop).id if shop else None
-            count = export_orders(session, file, reveal=reveal_pii, shop_id=shop_id)
+            if actor is not None:
+                authorize_order_export(session, username=actor, shop_id=shop_id, reason=reason)
+            count = export_orders(session, file, reveal=reveal, shop_id=shop_id)
     except AftersalesError as exc:
         fail(exc.message)
-    console.print(f"已导出 {count} 行到 {file}" + ("" if reveal_pii else "(手机号与地址已脱敏)"))
+    console.print(f"已导出 {count} 行到 {file}" + ("(已记入审计日志)" if reveal else "(手机号与地址已脱敏)"))

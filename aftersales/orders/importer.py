@@ -100,8 +100,10 @@ class RowParser:
 
     def cell(self, row: dict[str, Any], name: str, parse: Callable[[Any], Any] = cells.text) -> Any:
         """Parse the first non-empty candidate column; errors name that column."""
-        candidates = self.columns.get(name) or []
-        chosen = next((c for c in candidates if _filled(row.get(c))), candidates[0] if candidates else name)
+        candidates = self.columns.get(name) or [name]
+        chosen = candidates[0]
+        if len(candidates) > 1:  # the first filled one; a lone column is read as it is
+            chosen = next((c for c in candidates if _filled(row.get(c))), chosen)
         try:
             return parse(row.get(chosen))
         except CellError as exc:

@@ -163,7 +163,7 @@ def submit_address_change(session: Session, *, order_id: int, data: AddressChang
     _ensure_allowed(session, order, RequestKind.ADDRESS_CHANGE)
     old = " ".join(filter(None, [order.province, order.city, order.district, order.address]))
     details = {"new": data.model_dump(), "old_address": old}
-    text = f"新地址: {data.province} {data.city} {data.district} {data.address}"
+    text = f"新地址在{data.province}{data.city}{data.district}(完整地址见工单「新收货地址」,按权限脱敏)"
     return _submit(session, order, Draft(RequestKind.ADDRESS_CHANGE, details, description=text), [])
 
 
@@ -278,6 +278,9 @@ def _open_ticket(session: Session, order: Order, request: PortalRequest, uploads
             "details": request.details,
             "photos": [u.stored_name for u in uploads],
             "return_method": request.return_method.value if request.return_method else None,
+            "requested_address": request.details.get("new")
+            if request.kind == RequestKind.ADDRESS_CHANGE
+            else None,
         },
     )
     if ref is not None:

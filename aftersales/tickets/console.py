@@ -17,6 +17,7 @@ from aftersales.auth.models import Role, User
 from aftersales.catalog.models import Shop
 from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.pagination import PageDep
+from aftersales.kit.pii import mask_address, mask_name, mask_phone
 from aftersales.kit.time import SHANGHAI, utcnow
 from aftersales.orders import repository as order_repository
 from aftersales.orders import service as order_service
@@ -365,6 +366,7 @@ def detail(request: Request, session: SessionDep, user: CurrentUser, ticket_id: 
         groups=config.groups(session),
         targets=sorted(service.TRANSITIONS[ticket.status], key=list(TicketStatus).index),
         history=customer_history(session, ticket=ticket, reveal=user.may_see_pii),
+        requested_address=requested_address(ticket, reveal=user.may_see_pii),
         feedback_items=repository.ticket_feedback(session, ticket_id),
         handoffs=[
             h for h in repository.pending_handoffs(session, user_id=user.id) if h.ticket_id == ticket_id
@@ -372,6 +374,20 @@ def detail(request: Request, session: SessionDep, user: CurrentUser, ticket_id: 
         department_codes=DEPARTMENTS,
         **_labels(),
     )
+
+
+def requested_address(ticket: Ticket, *, reveal: bool) -> dict[str, str] | None:
+    """The new delivery address a customer asked for (``data.requested_address``), masked like an
+    order's address for users who may not see PII."""
+    new = ticket.data.get("requested_address")
+    if not new or reveal:
+        return new
+    return {
+        **new,
+        "receiver_name": mask_name(new.get("receiver_name")),
+        "receiver_phone": mask_phone(new.get("receiver_phone")),
+        "address": mask_address(new.get("address")),
+    }
 
 
 def _back(ticket_id: int) -> Response:

@@ -4,7 +4,6 @@
 
 import contextlib
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +20,7 @@ from aftersales.jobs.models import Job, JobStatus
 from aftersales.messaging.service import queue_message
 from tests.databases import fresh_database
 from tests.receiver import Receiver, receiving_server
-from tests.reliability.support import ROOT, stop, subprocess_env, wait_for
+from tests.reliability.support import start_celery_worker, stop, wait_for
 
 BROKERS = {
     "redis": "redis://127.0.0.1:6379/15",
@@ -58,21 +57,9 @@ def queue_name(request: pytest.FixtureRequest) -> Iterator[str]:
 def start_worker(
     engine: Engine, broker: str, queue: str, log: Path, *, beat: bool
 ) -> subprocess.Popen[bytes]:
-    url = engine.url.render_as_string(hide_password=False)
-    env = subprocess_env(url, AFTERSALES_BROKER_URL=broker, AFTERSALES_JOB_BACKEND="celery")
-    args = [
-        sys.executable,
-        "-m",
-        "aftersales.cli",
-        "worker",
-        "--concurrency",
-        "1",
-        "--queue",
-        queue,
-        "--beat" if beat else "--no-beat",
-    ]
-    with log.open("ab") as out:
-        return subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    return start_celery_worker(
+        engine.url.render_as_string(hide_password=False), broker, queue, log, beat=beat
+    )
 
 
 def queue_deliveries(engine: Engine, receiver: Receiver) -> None:

@@ -8,6 +8,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.db import make_engine
-from aftersales.jobs import enqueue, job
+from aftersales.jobs import enqueue, job, runner
 from aftersales.jobs.models import Job, JobStatus
-from aftersales.jobs.runner import drain
+from aftersales.jobs.runner import drain, run_pending
 from aftersales.messaging.jobs import deliver_outbox
 from aftersales.messaging.service import queue_message
 from tests.databases import fresh_database
@@ -38,6 +39,16 @@ def count_run(session: Session, *, n: int) -> dict[str, Any]:
     with runs_lock:
         runs.append(n)
     return {"n": n}
+
+
+SHORT_LEASE = timedelta(seconds=0.5)
+
+
+@job("test.outlive_lease")
+def outlive_lease(session: Session) -> None:
+    """Commits one child job; runs longer than the (shortened) lease."""
+    enqueue(session, "test.count_run", n=-1)
+    time.sleep(2 * SHORT_LEASE.total_seconds())
 
 
 @pytest.fixture
@@ -102,3 +113,22 @@ def test_concurrent_deliveries_send_each_outbox_message_once(engine: Engine) -> 
         in_parallel(deliver, WORKERS)
         keys = Counter(r.headers["Idempotency-Key"] for r in receiver.received)
     assert keys == Counter({f"parallel:{n}": 1 for n in range(JOBS)})
+
+
+def test_job_reclaimed_from_a_slow_worker_commits_its_work_once(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner, "LEASE", SHORT_LEASE)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    with factory.begin() as session:
+        enqueue(session, "test.outlive_lease")
+
+    def work(worker: int) -> None:
+        time.sleep(worker * 1.5 * SHORT_LEASE.total_seconds())
+        run_pending(factory, worker_id=f"worker-{worker}")
+
+    in_parallel(work, 2)
+    with factory() as session:
+        parent = session.scalars(select(Job).where(Job.name == "test.outlive_lease")).one()
+        children = session.scalars(select(Job).where(Job.name == "test.count_run")).all()
+    assert (parent.status, parent.locked_by, len(children)) == (JobStatus.DONE, "worker-1", 1)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.jobs import enqueue, job
 from aftersales.jobs.models import Job, JobStatus
-from aftersales.jobs.runner import drain, run_pending, schedule_periodic
+from aftersales.jobs.runner import LEASE, claim, drain, run_job, run_pending, schedule_periodic
 from aftersales.kit.time import utcnow
 
 calls: list[dict[str, Any]] = []
@@ -22,6 +22,14 @@ def record(session: Session, **payload: Any) -> dict[str, Any]:
 @job("test.explode", max_attempts=2)
 def explode(session: Session) -> None:
     raise RuntimeError("boom")
+
+
+clock: list[time_machine.Traveller] = []
+
+
+@job("test.outlast_lease")
+def outlast_lease(session: Session) -> None:
+    clock[0].shift(LEASE + timedelta(minutes=1))
 
 
 def jobs(session: Session) -> list[Job]:
@@ -88,3 +96,48 @@ class TestJobRunner:
         schedule_periodic(session)
         assert first >= 1
         assert len(jobs(session)) == first
+
+
+def reclaimed_from_a_slow_worker(session: Session) -> int:
+    """A job claimed by "slow" whose lease expired and that "fast" then claimed."""
+    enqueue(session, "test.record")
+    session.commit()
+    [job_id] = claim(session, limit=1, worker_id="slow")
+    session.commit()
+    with time_machine.travel(utcnow() + LEASE + timedelta(minutes=1)):
+        claim(session, limit=1, worker_id="fast")
+        session.commit()
+    return job_id
+
+
+class TestLeases:
+    def test_lease_is_renewed_before_each_job_of_a_claimed_batch(
+        self, session: Session, session_factory: sessionmaker[Session]
+    ) -> None:
+        enqueue(session, "test.outlast_lease")
+        enqueue(session, "test.record")
+        session.commit()
+        with time_machine.travel(utcnow(), tick=False) as traveller:
+            clock[:] = [traveller]
+            started = utcnow()
+            run_pending(session_factory)
+        second = jobs(session)[1]
+        assert second.locked_at is not None
+        assert second.locked_at > started + LEASE
+
+    def test_job_reclaimed_after_an_expired_lease_is_not_finished_by_the_first_worker(
+        self, session: Session, session_factory: sessionmaker[Session]
+    ) -> None:
+        calls.clear()
+        job_id = reclaimed_from_a_slow_worker(session)
+        assert run_job(session_factory, job_id, worker_id="slow") is False
+        reclaimed = jobs(session)[0]
+        assert (reclaimed.status, reclaimed.locked_by) == (JobStatus.RUNNING, "fast")
+
+    def test_job_reclaimed_after_an_expired_lease_is_finished_by_its_new_worker(
+        self, session: Session, session_factory: sessionmaker[Session]
+    ) -> None:
+        job_id = reclaimed_from_a_slow_worker(session)
+        run_job(session_factory, job_id, worker_id="slow")
+        assert run_job(session_factory, job_id, worker_id="fast") is True
+        assert jobs(session)[0].status == JobStatus.DONE

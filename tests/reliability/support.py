@@ -37,6 +37,24 @@ def start_inline_worker(database_url: str, log: Path) -> subprocess.Popen[bytes]
         )
 
 
+def start_celery_worker(
+    database_url: str, broker: str, queue: str, log: Path, *, beat: bool
+) -> subprocess.Popen[bytes]:
+    """``aftersales worker`` on Celery (one pool process) in its own process group, so that a test
+    can SIGKILL the whole worker, pool included, as a crashed host would."""
+    env = subprocess_env(database_url, AFTERSALES_BROKER_URL=broker, AFTERSALES_JOB_BACKEND="celery")
+    args = [sys.executable, "-m", "aftersales.cli", "worker", "--concurrency", "1", "--queue", queue]
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [*args, "--beat" if beat else "--no-beat"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.terminate()

@@ -5,13 +5,18 @@ waits for those leases to expire (10 and 2 minutes); the tests move the lease ti
 instead of sleeping, which is exactly what the passing of time does to these rows.
 """
 
+import contextlib
+import os
 import signal
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from celery import Celery
+from kombu import Connection
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
@@ -26,10 +31,12 @@ from tests.builders import make_order, make_shop
 from tests.databases import fresh_database
 from tests.receiver import Receiver, receiving_server
 from tests.reliability.scan_jobs import finding_key
-from tests.reliability.support import start_inline_worker, stop, wait_for
+from tests.reliability.support import start_celery_worker, start_inline_worker, stop, wait_for
 
 MESSAGES = 400
 ORDERS = 120
+REDIS = "redis://127.0.0.1:6379/15"
+CELERY_MESSAGES = 30  # a Celery worker starts in 3-15 s: two starts and 30 sends take 10-60 s
 
 
 @pytest.fixture
@@ -68,6 +75,51 @@ def kill(process) -> None:  # type: ignore[no-untyped-def]
     process.wait(timeout=10)
 
 
+def kill_group(process) -> None:  # type: ignore[no-untyped-def]
+    """SIGKILL a Celery worker with its pool processes, as a crashed host would."""
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_queue() -> Iterator[str]:
+    """A Celery queue of this test alone, deleted afterwards."""
+    name = f"aftersales-kill-{uuid.uuid4().hex[:8]}"
+    yield name
+    with Connection(REDIS, connect_timeout=3) as connection, contextlib.suppress(Exception):
+        connection.default_channel.queue_delete(name)
+
+
+def queue_outbox_batch(engine: Engine, receiver: Receiver, keys: set[str]) -> None:
+    """A webhook message per key and one delivery job for the whole batch."""
+    with Session(engine) as session:
+        for key in sorted(keys):
+            queue_message(
+                session,
+                channel="webhook",
+                destination=f"{receiver.url}/hook",
+                payload={"k": key},
+                idempotency_key=key,
+            )
+        enqueue(session, "messaging.deliver_outbox", dedupe_key="kill-test", batch=len(keys))
+        session.commit()
+
+
+def wait_until_sent(engine: Engine, total: int, *, timeout: float) -> None:
+    wait_for(
+        lambda: count(engine, OutboxMessage.status == OutboxStatus.SENT) == total,
+        timeout=timeout,
+        what="all messages sent after the restart",
+    )
+
+
+def assert_each_key_arrived_once(receiver: Receiver, keys: set[str]) -> None:
+    """Every key arrived; at most the one message in flight at the kill twice, with the same key."""
+    received = Counter(r.headers["Idempotency-Key"] for r in receiver.received)
+    assert set(received) == keys
+    assert sum(n - 1 for n in received.values()) <= 1
+
+
 def url_of(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 
@@ -77,18 +129,7 @@ class TestKilledDuringOutboxDelivery:
         self, engine: Engine, receiver: Receiver, tmp_path: Path
     ) -> None:
         keys = {f"kill-test:{n}" for n in range(MESSAGES)}
-        with Session(engine) as session:
-            for key in sorted(keys):
-                queue_message(
-                    session,
-                    channel="webhook",
-                    destination=f"{receiver.url}/hook",
-                    payload={"k": key},
-                    idempotency_key=key,
-                )
-            enqueue(session, "messaging.deliver_outbox", dedupe_key="kill-test", batch=MESSAGES)
-            session.commit()
-
+        queue_outbox_batch(engine, receiver, keys)
         worker = start_inline_worker(url_of(engine), tmp_path / "worker.log")
         try:
             wait_for(lambda: len(receiver.received) >= MESSAGES // 4, timeout=60, what="first deliveries")
@@ -101,18 +142,38 @@ class TestKilledDuringOutboxDelivery:
         expire_leases(engine)
         worker = start_inline_worker(url_of(engine), tmp_path / "worker.log")
         try:
-            wait_for(
-                lambda: count(engine, OutboxMessage.status == OutboxStatus.SENT) == MESSAGES,
-                timeout=90,
-                what="all messages sent after restart",
-            )
+            wait_until_sent(engine, MESSAGES, timeout=90)
         finally:
             stop(worker)
+        assert_each_key_arrived_once(receiver, keys)
 
-        received = Counter(r.headers["Idempotency-Key"] for r in receiver.received)
-        assert set(received) == keys
-        # At most the one message in flight at the kill arrives twice, with the same key.
-        assert sum(n - 1 for n in received.values()) <= 1
+
+class TestCeleryWorkerKilledDuringOutboxDelivery:
+    def test_every_message_reaches_the_receiver_once_by_idempotency_key(
+        self, engine: Engine, receiver: Receiver, redis_queue: str, tmp_path: Path
+    ) -> None:
+        keys = {f"kill-test:{n}" for n in range(CELERY_MESSAGES)}
+        queue_outbox_batch(engine, receiver, keys)
+        tick = Celery("probe", broker=REDIS)
+        log = tmp_path / "celery.log"
+
+        worker = start_celery_worker(url_of(engine), REDIS, redis_queue, log, beat=False)
+        try:
+            tick.send_task("aftersales.tick", queue=redis_queue)
+            wait_for(lambda: len(receiver.received) >= 5, timeout=25, what="first deliveries")
+            kill_group(worker)
+        finally:
+            stop(worker)
+        assert len(receiver.received) < CELERY_MESSAGES, "the worker finished before it could be killed"
+
+        expire_leases(engine)
+        worker = start_celery_worker(url_of(engine), REDIS, redis_queue, log, beat=False)
+        try:
+            tick.send_task("aftersales.tick", queue=redis_queue)
+            wait_until_sent(engine, CELERY_MESSAGES, timeout=45)
+        finally:
+            stop(worker)
+        assert_each_key_arrived_once(receiver, keys)
 
 
 class TestKilledDuringAShardedScan:

@@ -1,11 +1,15 @@
+import csv
 from collections.abc import Callable
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from aftersales.audit.models import AuditAction, AuditEntry
 from aftersales.auth.models import Role
+from aftersales.cli import app as cli
 from tests.builders import make_customer, make_order, make_user
 
 Headers = Callable[..., dict[str, str]]
@@ -155,3 +159,49 @@ class TestAuditConsole:
 
     def test_supervisor_may_not_open_the_audit_page(self, client: TestClient, auth_headers: Headers) -> None:
         assert client.get("/console/audit", headers=auth_headers(Role.SUPERVISOR)).status_code == 403
+
+
+def cli_export(path: Path, *extra: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["export", "orders", str(path), *extra])
+    return result.exit_code, result.output
+
+
+def exported_phone(path: Path) -> str:
+    with path.open(encoding="utf-8-sig") as handle:
+        return next(csv.DictReader(handle))["receiver_phone"]
+
+
+class TestRevealedExport:
+    def test_admin_named_with_as_exports_whole_numbers_and_is_audited(
+        self, session: Session, tmp_path: Path
+    ) -> None:
+        admin = make_user(session, role=Role.ADMIN)
+        make_order(session, receiver_phone="13812345678")
+        session.commit()
+        code, _ = cli_export(tmp_path / "o.csv", "--reveal-pii", "--as", admin.username, "--reason", "对账")
+        [entry] = audit_rows(session)
+        assert (code, exported_phone(tmp_path / "o.csv")) == (0, "13812345678")
+        assert (entry.action, entry.actor_id, entry.reason) == (AuditAction.EXPORT_PII, admin.id, "对账")
+
+    def test_reveal_without_an_acting_user_stays_masked(self, session: Session, tmp_path: Path) -> None:
+        make_order(session, receiver_phone="13812345678")
+        session.commit()
+        code, _ = cli_export(tmp_path / "o.csv", "--reveal-pii")
+        assert (code, exported_phone(tmp_path / "o.csv"), audit_rows(session)) == (0, "138****5678", [])
+
+    def test_supervisor_may_not_export_whole_numbers(self, session: Session, tmp_path: Path) -> None:
+        supervisor = make_user(session, role=Role.SUPERVISOR)
+        make_order(session)
+        session.commit()
+        code, output = cli_export(
+            tmp_path / "o.csv", "--reveal-pii", "--as", supervisor.username, "--reason", "对账"
+        )
+        assert (code, tmp_path.joinpath("o.csv").exists(), audit_rows(session)) == (1, False, [])
+        assert "管理员" in output
+
+    def test_revealed_export_needs_a_reason(self, session: Session, tmp_path: Path) -> None:
+        admin = make_user(session, role=Role.ADMIN)
+        session.commit()
+        code, output = cli_export(tmp_path / "o.csv", "--reveal-pii", "--as", admin.username)
+        assert (code, audit_rows(session)) == (1, [])
+        assert "--reason" in output

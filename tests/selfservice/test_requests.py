@@ -1,10 +1,13 @@
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aftersales.auth.models import Role
 from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.events import publish
 from aftersales.kit.time import SHANGHAI, utcnow
@@ -17,6 +20,8 @@ from aftersales.selfservice.schemas import AddressChange, InvoiceRegistration, R
 from aftersales.tickets.models import Ticket
 from tests.builders import make_order, make_shipment
 from tests.builders.selfservice import JPEG, PNG
+
+Headers = Callable[..., dict[str, str]]
 
 NEW_ADDRESS = AddressChange(
     receiver_name="李四",
@@ -36,6 +41,12 @@ def _login(client: TestClient, order_id: int) -> None:
     client.cookies.set(access.SESSION_COOKIE, access.issue_session(order_id), path="/portal")
 
 
+def address_change_ticket_page(session: Session, client: TestClient, headers: dict[str, str]) -> Any:
+    order = make_order(session, status=OrderStatus.PAID)
+    request = service.submit_address_change(session, order_id=order.id, data=NEW_ADDRESS)
+    return client.get(f"/console/tickets/{request.ticket_id}", headers=headers)
+
+
 class TestAddressChange:
     def test_before_shipping_opens_a_warehouse_ticket_and_messages_the_customer(
         self, session: Session
@@ -45,10 +56,32 @@ class TestAddressChange:
         ticket = session.get(Ticket, request.ticket_id)
         assert ticket is not None
         assert ticket.source == "selfservice"
-        assert "世纪大道" in ticket.description
         assert request.expected_by is not None
         sms = session.scalars(select(OutboxMessage).where(OutboxMessage.subject_id == order.id)).all()
         assert any("修改收货地址申请已提交" in m.payload["text"] for m in sms)
+
+    def test_ticket_keeps_the_new_address_as_data_not_in_its_description(self, session: Session) -> None:
+        order = make_order(session, status=OrderStatus.PAID)
+        request = service.submit_address_change(session, order_id=order.id, data=NEW_ADDRESS)
+        ticket = session.get(Ticket, request.ticket_id)
+        assert ticket is not None
+        assert ticket.data["requested_address"]["address"] == "世纪大道 100 号"
+        assert "世纪大道" not in ticket.description
+        assert "13911112222" not in ticket.description
+
+    def test_agent_sees_the_new_address_masked_on_the_ticket_page(
+        self, session: Session, client: TestClient, auth_headers: Headers
+    ) -> None:
+        page = address_change_ticket_page(session, client, auth_headers(Role.AGENT))
+        assert "139****2222" in page.text
+        assert "13911112222" not in page.text
+        assert "世纪大道 100 号" not in page.text
+
+    def test_admin_sees_the_whole_new_address_on_the_ticket_page(
+        self, session: Session, client: TestClient, auth_headers: Headers
+    ) -> None:
+        page = address_change_ticket_page(session, client, auth_headers(Role.ADMIN))
+        assert "李四 13911112222 上海市 上海市 浦东新区 世纪大道 100 号" in page.text
 
     def test_after_shipping_is_refused(self, session: Session) -> None:
         order = make_order(session, status=OrderStatus.SHIPPED)
