@@ -6,10 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
-from aftersales.auth.models import Role, User
+from aftersales.auth.models import Role
 from aftersales.catalog.models import Shop
 from aftersales.jobs import enqueue
 from aftersales.kit.errors import InvalidInputError
@@ -36,7 +35,7 @@ from aftersales.messaging.service import dead_letters, retry_dead
 from aftersales.messaging.templates import CHANNELS, VARIABLES, MessageTemplate, save_template
 from aftersales.orders.couriers import COURIERS
 from aftersales.orders.models import Order
-from aftersales.orders.panels import OrderPanel
+from aftersales.web.panels import Panel, no_panel, register_panel, render_panel
 from aftersales.web.render import NavItem, render
 
 router = APIRouter(include_in_schema=False)
@@ -51,29 +50,11 @@ NAV = [
 CUSTOMER_CHANNELS = ["platform_im", "sms", "email"]
 
 
-def region_panel(session: Session, order_id: int, _user: User) -> OrderPanel | None:
-    """The order goes to a restricted region: the warehouse holds it, or the parcel may stall."""
-    holds = regions.holds_for_order(session, order_id)
-    if not holds:
-        return None
-    return OrderPanel(
-        "停发地区", "logistics/_region_panel.html", {"holds": holds, "couriers": COURIERS}, "warn"
-    )
-
-
-def care_panel(session: Session, order_id: int, _user: User) -> OrderPanel | None:
-    """The buyer's care record over all their orders, so a complaint reads against earlier replies."""
-    order = session.get(Order, order_id)
-    steps = care.history(session, customer_id=order.customer_id) if order is not None else []
-    if not steps:
-        return None
-    tone = "bad" if any(step.reply_negative for step in steps) else ""
-    return OrderPanel(
-        "签收回访记录", "logistics/_care_panel.html", {"steps": steps, "order_id": order_id}, tone
-    )
-
-
-ORDER_PANELS = [region_panel, care_panel]
+REGION_PANEL = Panel("停发地区", BASE + "/panels/order/{order_id}/region")
+CARE_PANEL = Panel("签收回访记录", BASE + "/panels/order/{order_id}/care")
+for _page in ("order_detail", "ticket_detail"):
+    register_panel(_page, REGION_PANEL)
+    register_panel(_page, CARE_PANEL)
 CHANNEL_LABELS = {"platform_im": "平台旺旺/站内信", "sms": "短信", "email": "邮件", "webhook": "Webhook"}
 
 
@@ -117,6 +98,32 @@ def scan_now(session: SessionDep, _: RequireSupervisor) -> Response:
 def resolve(session: SessionDep, _: RequireAgent, anomaly_id: Id) -> Response:
     service.resolve_anomaly(session, anomaly_id=anomaly_id)
     return RedirectResponse("/console/logistics", status_code=303)
+
+
+@router.get(BASE + "/panels/order/{order_id}/region", response_class=HTMLResponse)
+def region_panel(request: Request, session: SessionDep, _: CurrentUser, order_id: Id) -> Response:
+    """The order/ticket page's 停发地区 card: the order goes to a restricted region, so the warehouse
+    holds it or the parcel may stall. No hold, no card."""
+    holds = regions.holds_for_order(session, order_id)
+    if not holds:
+        return no_panel()
+    return render_panel(
+        request, REGION_PANEL, "logistics/_region_panel.html", tone="warn", holds=holds, couriers=COURIERS
+    )
+
+
+@router.get(BASE + "/panels/order/{order_id}/care", response_class=HTMLResponse)
+def care_panel(request: Request, session: SessionDep, _: CurrentUser, order_id: Id) -> Response:
+    """The buyer's care record over all their orders, so a complaint reads against earlier replies;
+    "bad" when any reply was negative. No record (or no such order), no card."""
+    order = session.get(Order, order_id)
+    steps = care.history(session, customer_id=order.customer_id) if order is not None else []
+    if not steps:
+        return no_panel()
+    tone = "bad" if any(step.reply_negative for step in steps) else ""
+    return render_panel(
+        request, CARE_PANEL, "logistics/_care_panel.html", tone=tone, steps=steps, order_id=order_id
+    )
 
 
 @router.post(BASE + "/rules")

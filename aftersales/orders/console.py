@@ -9,7 +9,6 @@ from aftersales.catalog.models import Shop
 from aftersales.kit.pagination import PageDep, paginate
 from aftersales.orders import repository, service
 from aftersales.orders.models import OrderStatus
-from aftersales.orders.panels import order_panels
 from aftersales.orders.schemas import OrderDetail, OrderRead
 from aftersales.web.render import NavItem, render
 
@@ -63,5 +62,4 @@ def detail(request: Request, session: SessionDep, user: CurrentUser, order_id: i
         order=OrderDetail.for_order(order, shipments, reveal=user.may_see_pii),
         shop=session.get(Shop, order.shop_id),
         statuses=STATUS_LABELS,
-        panels=order_panels(session, order_id=order_id, user=user),
     )

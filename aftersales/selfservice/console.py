@@ -16,7 +16,7 @@ from aftersales.selfservice import faq, portal, quickreplies, repository, servic
 from aftersales.selfservice.intents import get_intents
 from aftersales.selfservice.models import PortalUpload, RequestStatus
 from aftersales.selfservice.uploads import upload_path
-from aftersales.web.panels import Panel, register_panel
+from aftersales.web.panels import Panel, register_panel, render_panel
 from aftersales.web.render import NavItem, render
 
 router = APIRouter(include_in_schema=False)
@@ -27,8 +27,10 @@ NAV = [
     NavItem("快捷话术", "/console/selfservice/quick-replies"),
     NavItem("机器人问答", "/console/selfservice/faq", Role.SUPERVISOR),
 ]
-register_panel("ticket_detail", Panel("推荐话术", "/console/selfservice/panels/ticket/{ticket_id}"))
-register_panel("qc_session", Panel("推荐话术", "/console/selfservice/panels/chat/{session_id}"))
+TICKET_PANEL = Panel("推荐话术", "/console/selfservice/panels/ticket/{ticket_id}")
+CHAT_PANEL = Panel("推荐话术", "/console/selfservice/panels/chat/{session_id}")
+register_panel("ticket_detail", TICKET_PANEL)
+register_panel("qc_session", CHAT_PANEL)
 
 
 @console.get("/quick-replies", response_class=HTMLResponse)
@@ -84,14 +86,14 @@ def use_quick_reply(
 def ticket_panel(request: Request, session: SessionDep, user: CurrentUser, ticket_id: int) -> Response:
     """The ticket page's 推荐话术 card (a registered detail-page panel)."""
     found = suggestions.for_ticket(session, ticket_id=ticket_id)
-    return render(request, "selfservice/_suggestions.html", found=found)
+    return render_panel(request, TICKET_PANEL, "selfservice/_suggestions.html", found=found)
 
 
 @console.get("/panels/chat/{session_id}", response_class=HTMLResponse)
 def chat_panel(request: Request, session: SessionDep, user: CurrentUser, session_id: int) -> Response:
     """The QC chat view's 推荐话术 card, by the intent of the customer's last message."""
     found = suggestions.for_chat(session, session_id=session_id)
-    return render(request, "selfservice/_suggestions.html", found=found)
+    return render_panel(request, CHAT_PANEL, "selfservice/_suggestions.html", found=found)
 
 
 @console.get("/faq", response_class=HTMLResponse)

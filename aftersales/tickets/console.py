@@ -22,7 +22,6 @@ from aftersales.kit.time import SHANGHAI, utcnow
 from aftersales.orders import repository as order_repository
 from aftersales.orders import service as order_service
 from aftersales.orders.models import Order
-from aftersales.orders.panels import order_panels
 from aftersales.orders.schemas import OrderDetail
 from aftersales.tickets import feedback, repository, service, shifts
 from aftersales.tickets import settings_service as config
@@ -339,13 +338,12 @@ def detail(request: Request, session: SessionDep, user: CurrentUser, ticket_id: 
     state = session.execute(
         select(repository.sla_state(now)).select_from(Ticket).where(Ticket.id == ticket_id)
     ).scalar_one()
-    order, panels = None, []
+    order = None
     if ticket.order_id is not None:
         row = order_repository.order_with_items(session, ticket.order_id)
         if row is not None:
             parcels = order_repository.shipments_with_events(session, row.id)
             order = OrderDetail.for_order(row, parcels, reveal=user.may_see_pii)
-            panels = order_panels(session, order_id=row.id, user=user)
     timeline = repository.timeline(session, ticket_id)
     actor_ids = {e.actor_id for e in timeline} | {ticket.assignee_id}
     agents = list(session.scalars(select(User).where(User.is_active.is_(True)).order_by(User.id)))
@@ -357,7 +355,6 @@ def detail(request: Request, session: SessionDep, user: CurrentUser, ticket_id: 
         now=now,
         countdown=countdown,
         order=order,
-        panels=panels,
         shop=session.get(Shop, ticket.shop_id),
         timeline=timeline,
         users=_names(session, User, actor_ids, "display_name"),

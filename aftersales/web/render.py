@@ -14,7 +14,7 @@ from aftersales.auth.models import Role
 from aftersales.auth.schemas import UserRead
 from aftersales.kit.time import format_local
 from aftersales.registry import DOMAINS, import_domain_modules
-from aftersales.web.panels import panels_for
+from aftersales.web.panels import cards_for
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -37,7 +37,7 @@ def templates() -> Jinja2Templates:
     env_templates.env.loader = ChoiceLoader([FileSystemLoader(str(d)) for d in dirs if d.is_dir()])
     env_templates.env.filters["local"] = format_local
     env_templates.env.filters["yuan"] = yuan
-    env_templates.env.globals["panels"] = panels_for
+    env_templates.env.globals["panel_cards"] = cards_for
     return env_templates
 
 

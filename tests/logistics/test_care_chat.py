@@ -117,12 +117,49 @@ class TestChatReplies:
         assert step(session, order).status == CareStatus.SENT
 
 
+def care_panel_url(order: Order) -> str:
+    return f"/console/logistics/panels/order/{order.id}/care"
+
+
 class TestCareRecordPanel:
-    def test_the_order_page_shows_the_buyers_care_record(
+    def test_the_order_page_loads_the_care_record_panel(
+        self, client: TestClient, session: Session, auth_headers: Callable[..., dict[str, str]]
+    ) -> None:
+        order = cared_order(session)
+        page = client.get(f"/console/orders/{order.id}", headers=auth_headers())
+        assert f'hx-get="{care_panel_url(order)}"' in page.text
+        assert 'data-panel="签收回访记录"' in page.text
+
+    def test_the_panel_shows_the_buyers_care_record_and_reads_bad_on_a_negative_reply(
         self, client: TestClient, session: Session, auth_headers: Callable[..., dict[str, str]]
     ) -> None:
         order = cared_order(session)
         say(session, order, "杯盖漏水,质量太差了", at=SENT + timedelta(hours=1), order_id=order.id)
-        page = client.get(f"/console/orders/{order.id}", headers=auth_headers())
-        assert 'data-testid="care-record"' in page.text
-        assert "杯盖漏水" in page.text
+        panel = client.get(care_panel_url(order), headers=auth_headers())
+        assert 'data-testid="care-record"' in panel.text
+        assert "杯盖漏水" in panel.text
+        assert "负面" in panel.text
+        assert 'data-tone="bad"' in panel.text
+
+    def test_a_record_without_negative_replies_reads_plain(
+        self, client: TestClient, session: Session, auth_headers: Callable[..., dict[str, str]]
+    ) -> None:
+        order = cared_order(session)
+        panel = client.get(care_panel_url(order), headers=auth_headers())
+        assert 'data-testid="care-record"' in panel.text
+        assert "data-tone" not in panel.text
+
+    def test_a_buyer_without_a_care_record_gets_no_panel(
+        self, client: TestClient, session: Session, auth_headers: Callable[..., dict[str, str]]
+    ) -> None:
+        order = make_order(session)
+        panel = client.get(care_panel_url(order), headers=auth_headers())
+        assert panel.status_code == 200
+        assert panel.text == ""
+
+    def test_an_unknown_order_gets_no_panel(
+        self, client: TestClient, auth_headers: Callable[..., dict[str, str]]
+    ) -> None:
+        panel = client.get("/console/logistics/panels/order/987654/care", headers=auth_headers())
+        assert panel.status_code == 200
+        assert panel.text == ""

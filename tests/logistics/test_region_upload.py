@@ -87,25 +87,56 @@ def held_order(session: Session) -> Order:
     return order
 
 
+def region_panel_url(order: Order) -> str:
+    return f"/console/logistics/panels/order/{order.id}/region"
+
+
 class TestHoldOnTheOrdersPages:
-    def test_the_order_detail_shows_the_restricted_region(
+    """The hold is a detail-page panel (aftersales/web/panels.py): the order and ticket pages carry
+    a placeholder card, logistics' route returns the card (or nothing, which removes it)."""
+
+    def test_the_order_detail_loads_the_region_panel(
         self, client: TestClient, session: Session, auth_headers: Headers
     ) -> None:
         order = held_order(session)
         page = client.get(f"/console/orders/{order.id}", headers=auth_headers())
-        assert "停发地区" in page.text
-        assert "大雪封路" in page.text
+        assert f'hx-get="{region_panel_url(order)}"' in page.text
+        assert 'data-panel="停发地区"' in page.text
 
-    def test_the_ticket_of_the_order_shows_the_restricted_region(
+    def test_the_region_panel_shows_the_restricted_region_as_a_warning(
         self, client: TestClient, session: Session, auth_headers: Headers
     ) -> None:
-        ticket = make_ticket(session, order=held_order(session))
+        order = held_order(session)
+        panel = client.get(region_panel_url(order), headers=auth_headers())
+        assert panel.status_code == 200
+        assert 'data-testid="region-holds"' in panel.text
+        assert "停发地区" in panel.text
+        assert "大雪封路" in panel.text
+        assert "暂停发货" in panel.text
+        assert 'data-tone="warn"' in panel.text
+        assert "hx-get" not in panel.text  # the whole card, replacing the placeholder
+
+    def test_the_ticket_of_the_order_loads_the_region_panel(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        order = held_order(session)
+        ticket = make_ticket(session, order=order)
         page = client.get(f"/console/tickets/{ticket.id}", headers=auth_headers())
-        assert "大雪封路" in page.text
+        assert f'hx-get="{region_panel_url(order)}"' in page.text
+
+    def test_a_ticket_without_an_order_has_no_order_panels(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        ticket = make_ticket(session)
+        page = client.get(f"/console/tickets/{ticket.id}", headers=auth_headers())
+        assert page.status_code == 200
+        assert "/console/logistics/panels/order/" not in page.text
+        assert f'hx-get="/console/selfservice/panels/ticket/{ticket.id}"' in page.text
 
     def test_an_order_outside_restricted_regions_has_no_region_panel(
         self, client: TestClient, session: Session, auth_headers: Headers
     ) -> None:
         order = make_order(session, province="浙江省")
-        page = client.get(f"/console/orders/{order.id}", headers=auth_headers())
-        assert 'data-testid="region-holds"' not in page.text
+        panel = client.get(region_panel_url(order), headers=auth_headers())
+        assert panel.status_code == 200
+        assert panel.text == ""  # an empty body removes the placeholder card

@@ -203,6 +203,8 @@ MIN_ROLE: dict[tuple[str, str], Role] = {
     ("POST", "/console/logistics-messages/templates"): S,
     ("POST", "/console/logistics/anomalies/{anomaly_id}/resolve"): A,
     ("GET", "/console/logistics/intercepts"): A,
+    ("GET", "/console/logistics/panels/order/{order_id}/care"): A,
+    ("GET", "/console/logistics/panels/order/{order_id}/region"): A,
     ("GET", "/console/logistics/regions"): A,
     ("POST", "/console/logistics/regions"): S,
     ("POST", "/console/logistics/regions/{region_id}/delete"): S,

@@ -39,6 +39,7 @@ class TestTicketView:
         )
         panel = client.get(f"/console/selfservice/panels/ticket/{reply.ticket_id}", headers=auth_headers())
         assert "物流查询" in panel.text
+        assert '<section class="card" data-panel="推荐话术"' in panel.text  # the whole card (outerHTML swap)
         assert "/wlp1" in panel.text
 
     def test_panel_previews_the_snippet_with_the_orders_variables(
