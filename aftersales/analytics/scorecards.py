@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, Select, Table, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, Table, and_, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from aftersales.analytics import charts
@@ -87,6 +87,18 @@ LOOKUPS = {
 }
 
 
+def _grouped(
+    foreign_key: ColumnElement[Any],
+    where: list[ColumnElement[bool]],
+    aggregates: dict[str, ColumnElement[Any]],
+) -> Select[Any]:
+    return (
+        select(foreign_key.label("fk"), *(value.label(name) for name, value in aggregates.items()))
+        .where(*where)
+        .group_by(foreign_key)
+    )
+
+
 def _by_foreign_key(
     inputs: Inputs,
     table: Table,
@@ -101,12 +113,15 @@ def _by_foreign_key(
     lookup = Inputs().table(lookup_name)
     if foreign_key is None or lookup is None:
         return None
-    inner = (
-        select(foreign_key.label("fk"), *(value.label(name) for name, value in aggregates.items()))
-        .where(*where)
-        .group_by(foreign_key)
-        .subquery()
-    )
+    if level == "agent":
+        # Per known agent, then the unassigned: each half reads the agent-first covering index
+        # (migration 0702) one agent's range at a time, already in GROUP BY order, with no sort.
+        known = _grouped(foreign_key, [*where, foreign_key.in_(select(lookup.c.id))], aggregates)
+        inner = union_all(
+            known, _grouped(foreign_key, [*where, foreign_key.is_(None)], aggregates)
+        ).subquery()
+    else:
+        inner = _grouped(foreign_key, where, aggregates).subquery()
     subject = inner.c.fk if level == "agent" else literal(None)
     return select(
         lookup.c[label].label("key"), subject.label("agent_id"), *(inner.c[name] for name in aggregates)

@@ -15,8 +15,9 @@ from typing import Any
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
-from sqlalchemy import Boolean, Index, String, Text, select
+from sqlalchemy import Boolean, Index, String, Text, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.elements import BindParameter
 
 from aftersales.catalog.models import Shop
 from aftersales.db import Base
@@ -118,10 +119,23 @@ def _compiled(body: str) -> Any:
     return _env.from_string(body)
 
 
+# The environment's globals (``range``, ``namespace``...) under every known variable left empty:
+# what ``Template.render`` would merge for each message, merged once.
+_BASE_CONTEXT: dict[str, Any] = {**_env.globals, **dict.fromkeys(VARIABLES, "")}
+
+
 def render(body: str, context: dict[str, Any]) -> str:
-    """Render a validated template. Known variables missing from ``context`` render empty."""
-    full = {**dict.fromkeys(VARIABLES, ""), **context}
-    return str(_compiled(body).render(full)).strip()
+    """Render a validated template. Known variables missing from ``context`` render empty.
+
+    The context is built here as one dict and handed to Jinja as shared, so a bulk send does not
+    pay for Jinja copying the globals and variables again for every message.
+    """
+    template = _compiled(body)
+    jinja_context = template.new_context({**_BASE_CONTEXT, **context}, shared=True)
+    try:
+        return str(_env.concat(template.root_render_func(jinja_context))).strip()
+    except Exception:
+        _env.handle_exception()
 
 
 def _local_date(value: datetime | None) -> str:
@@ -236,24 +250,36 @@ class OrderRows:
         return build_context(self.order, items=self.items, shipments=self.shipments, now=now)
 
 
+# Built once with an expanding parameter: the ids are bound at execution instead of being coerced
+# into a fresh ``IN (...)`` expression per chunk, and the compiled form is cached.
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_ORDERS_QUERY = (
+    select(*ORDER_COLUMNS)
+    .join(Shop, Shop.id == Order.shop_id)
+    .join(Customer, Customer.id == Order.customer_id)
+    .where(Order.id.in_(_IDS))
+)
+_ITEMS_QUERY = select(*ITEM_COLUMNS).where(OrderItem.order_id.in_(_IDS)).order_by(OrderItem.line_no)
+_PARCELS_QUERY = select(*SHIPMENT_COLUMNS).where(Shipment.order_id.in_(_IDS)).order_by(Shipment.id)
+
+
 def load_order_rows(session: Session, order_ids: Sequence[int]) -> dict[int, OrderRows]:
-    """Orders with shop, buyer, items and parcels in three queries per chunk, whatever the count."""
+    """Orders with shop, buyer, items and parcels in three queries per chunk, whatever the count.
+
+    The queries select plain columns, so they run on the session's connection (Core rows, no ORM
+    result processing); pending changes are flushed first, as ``session.execute`` would.
+    """
+    if session.autoflush:
+        session.flush()
+    connection = session.connection()
     result: dict[int, OrderRows] = {}
     for start in range(0, len(order_ids), LOAD_CHUNK):
-        chunk = list(order_ids[start : start + LOAD_CHUNK])
-        orders = (
-            select(*ORDER_COLUMNS)
-            .join(Shop, Shop.id == Order.shop_id)
-            .join(Customer, Customer.id == Order.customer_id)
-            .where(Order.id.in_(chunk))
-        )
-        for row in session.execute(orders):
+        ids = {"ids": list(order_ids[start : start + LOAD_CHUNK])}
+        for row in connection.execute(_ORDERS_QUERY, ids):
             result[row.id] = OrderRows(row)
-        items = select(*ITEM_COLUMNS).where(OrderItem.order_id.in_(chunk)).order_by(OrderItem.line_no)
-        for item in session.execute(items):
+        for item in connection.execute(_ITEMS_QUERY, ids):
             result[item.order_id].items.append(item)
-        parcels = select(*SHIPMENT_COLUMNS).where(Shipment.order_id.in_(chunk)).order_by(Shipment.id)
-        for parcel in session.execute(parcels):
+        for parcel in connection.execute(_PARCELS_QUERY, ids):
             result[parcel.order_id].shipments.append(parcel)
     return result
 

@@ -105,6 +105,8 @@ class QcSessionResult(Base):
         Index("ix_qc_session_results_started_at", "started_at"),
         # Covering index of the analytics scorecard (migration 0701).
         Index("ix_qc_session_results_scorecard", "started_at", "agent_id", "score"),
+        # Agent first (migration 0702): the scorecard's GROUP BY agent reads it in order, no sort.
+        Index("ix_qc_session_results_scorecard_agent", "agent_id", "started_at", "score"),
     )
 
     session_id: Mapped[int] = mapped_column(

@@ -172,6 +172,15 @@ class RatingInvitation(Base):
         Index(
             "ix_rating_invitations_scorecard", "eligible_at", "agent_id", "invited_at", "stars", "final_stars"
         ),
+        # Agent first (migration 0702): the scorecard's GROUP BY agent reads it in order, no sort.
+        Index(
+            "ix_rating_invitations_scorecard_agent",
+            "agent_id",
+            "eligible_at",
+            "invited_at",
+            "stars",
+            "final_stars",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
