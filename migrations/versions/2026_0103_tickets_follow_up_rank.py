@@ -17,9 +17,19 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("tickets", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("queue_rank", sa.Integer(), server_default="1", nullable=False))
+        batch_op.add_column(
+            sa.Column(
+                "queue_rank",
+                sa.Integer(),
+                server_default="1",
+                nullable=False,
+                comment="0 follow-up due, 1 normal",
+            )
+        )
         batch_op.create_index(
-            "ix_tickets_is_open_queue_rank_queue_at", ["is_open", "queue_rank", "queue_at", "id"], unique=False
+            "ix_tickets_is_open_queue_rank_queue_at",
+            ["is_open", "queue_rank", "queue_at", "id"],
+            unique=False,
         )
 
 

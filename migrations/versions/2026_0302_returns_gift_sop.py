@@ -22,9 +22,17 @@ def upgrade() -> None:
             sa.Column("gift_sku_code", sa.String(length=64), nullable=True, comment="SOP gift: SKU sent")
         )
     with op.batch_alter_table("sop_upgrades", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("reshipment_id", sa.Integer(), nullable=True))
+        batch_op.add_column(
+            sa.Column(
+                "reshipment_id", sa.Integer(), nullable=True, comment="the reshipment that carried the gift"
+            )
+        )
         batch_op.create_foreign_key(
-            "fk_sop_upgrades_reshipment_id_reshipments", "reshipments", ["reshipment_id"], ["id"], ondelete="SET NULL"
+            "fk_sop_upgrades_reshipment_id_reshipments",
+            "reshipments",
+            ["reshipment_id"],
+            ["id"],
+            ondelete="SET NULL",
         )
 
 

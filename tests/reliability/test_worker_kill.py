@@ -142,7 +142,7 @@ class TestKilledDuringOutboxDelivery:
         expire_leases(engine)
         worker = start_inline_worker(url_of(engine), tmp_path / "worker.log")
         try:
-            wait_until_sent(engine, MESSAGES, timeout=90)
+            wait_until_sent(engine, MESSAGES, timeout=240)
         finally:
             stop(worker)
         assert_each_key_arrived_once(receiver, keys)
@@ -170,7 +170,7 @@ class TestCeleryWorkerKilledDuringOutboxDelivery:
         worker = start_celery_worker(url_of(engine), REDIS, redis_queue, log, beat=False)
         try:
             tick.send_task("aftersales.tick", queue=redis_queue)
-            wait_until_sent(engine, CELERY_MESSAGES, timeout=45)
+            wait_until_sent(engine, CELERY_MESSAGES, timeout=180)
         finally:
             stop(worker)
         assert_each_key_arrived_once(receiver, keys)
