@@ -1,9 +1,9 @@
 """API shapes of the logistics domain (reads are built from rows, never the models themselves)."""
 
 from datetime import datetime, time
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator
 
 from aftersales.kit.pii import mask_phone
 from aftersales.kit.time import as_utc
@@ -276,11 +276,20 @@ class RegionImportRead(BaseModel):
     held_orders: int = Field(description="orders to restricted regions flagged after the import")
 
 
+# Shanghai wall-clock time as "HH:MM" on the wire: JSON Schema's "time" format demands a UTC
+# offset, which a quiet-hours setting in local time does not have.
+ClockTime = Annotated[
+    time,
+    PlainSerializer(lambda value: value.strftime("%H:%M"), return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "examples": ["21:00"]}),
+]
+
+
 class CareSettingsIn(BaseModel):
     """A shop's care sequence: hours after delivery per step, quiet hours in Asia/Shanghai time."""
 
     care_delay_hours: int = Field(ge=1, le=720, description="签收关怀")
     usage_delay_hours: int = Field(ge=1, le=1440, description="使用回访")
     feedback_delay_hours: int = Field(ge=1, le=2160, description="评价邀请")
-    quiet_start: time = Field(description="no care message from (Shanghai time)")
-    quiet_end: time = Field(description="until (Shanghai time); equal to quiet_start = no quiet hours")
+    quiet_start: ClockTime = Field(description="no care message from (Shanghai time)")
+    quiet_end: ClockTime = Field(description="until (Shanghai time); equal to quiet_start = no quiet hours")

@@ -105,7 +105,7 @@ class TestApi:
     ) -> None:
         shop = make_shop(session)
         response = client.get(f"/api/logistics/care/settings/{shop.id}", headers=auth_headers())
-        assert response.json()["quiet_start"] == "21:00:00"
+        assert response.json()["quiet_start"] == "21:00"
 
     def test_an_agent_may_not_change_the_plan(
         self, client: TestClient, session: Session, auth_headers: Headers
