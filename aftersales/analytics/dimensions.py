@@ -94,3 +94,32 @@ def _group_key(inputs: Inputs, table: Table) -> tuple[ColumnElement[Any] | None,
         (derived, derived.c.agent_id == agent),
         (groups, groups.c.id == derived.c.group_id),
     ]
+
+
+def subject_condition(inputs: Inputs, table: Table, by: str, value: str) -> ColumnElement[bool] | None:
+    """Rows of ``table`` that ``key_expression`` counts under one shop, group or platform.
+
+    ``value`` is the shop id, the group id or the platform code; ``None`` when the table cannot
+    be keyed by ``by``. Used by the drill-down so a scorecard cell opens exactly its own rows.
+    """
+    if by == "shop":
+        return table.c.shop_id == int(value) if "shop_id" in table.c else None
+    if by == "platform":
+        shops = inputs.table("shops")
+        if shops is not None and "shop_id" in table.c:
+            return table.c.shop_id.in_(select(shops.c.id).where(shops.c.platform == value))
+        return table.c.platform == value if "platform" in table.c else None
+    if by == "group":
+        groups = inputs.table("ticket_groups")
+        if groups is None:
+            return None
+        if "group_code" in table.c:
+            return table.c.group_code.in_(select(groups.c.code).where(groups.c.id == int(value)))
+        if "group_id" in table.c:
+            return table.c.group_id == int(value)
+        agent = next((table.c[n] for n in AGENT_COLUMNS if n in table.c), None)
+        derived = agent_groups(inputs) if agent is not None else None
+        if agent is None or derived is None:
+            return None
+        return agent.in_(select(derived.c.agent_id).where(derived.c.group_id == int(value)))
+    raise ValueError(f"未知维度: {by}")

@@ -9,8 +9,10 @@ from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from aftersales.analytics import repository
+from aftersales.analytics.dimensions import subject_condition
 from aftersales.analytics.scope import Scope
 from aftersales.analytics.sources import Inputs
+from aftersales.catalog.models import Platform
 from aftersales.kit.errors import InvalidInputError, NotFoundError
 from aftersales.kit.time import format_local, utcnow
 from aftersales.web.render import yuan
@@ -28,6 +30,9 @@ KINDS = {
 FILTERS = {
     "category": "分类",
     "agent_id": "客服",
+    "group_id": "客服组",
+    "shop_id": "店铺",
+    "shop_platform": "平台",
     "answered": "人工接待",
     "sku": "商品",
     "courier": "快递",
@@ -48,6 +53,28 @@ def _agent(filters: Filters) -> int | None:
     if not value.isdigit():
         raise InvalidInputError("agent_id", "客服编号应为数字")
     return int(value)
+
+
+# Scorecard subjects other than agents: filter -> the level whose key it names (dimensions.py).
+SUBJECT_FILTERS = {"shop_id": "shop", "group_id": "group", "shop_platform": "platform"}
+
+
+def _subjects(inputs: Inputs, table: Any, filters: Filters) -> list[ColumnElement[bool]]:
+    """Conditions for the shop / group / platform a scorecard cell was counted under."""
+    conditions = []
+    for name, level in SUBJECT_FILTERS.items():
+        value = filters.get(name)
+        if value is None:
+            continue
+        if name == "shop_platform" and value not in {p.value for p in Platform}:
+            raise InvalidInputError(name, f"未知平台 {value}")
+        if name != "shop_platform" and not value.isdigit():
+            raise InvalidInputError(name, f"{FILTERS[name]}编号应为数字")
+        condition = subject_condition(inputs, table, level, value)
+        if condition is None:
+            raise InvalidInputError(name, f"{table.name} 无法按{FILTERS[name]}筛选")
+        conditions.append(condition)
+    return conditions
 
 
 def _narrowed(conditions: list[ColumnElement[bool]], pairs: list[tuple[Any, str | int | None]]) -> Any:
@@ -116,7 +143,11 @@ def _tickets(inputs: Inputs, scope: Scope, filters: Filters) -> tuple[Select[Any
     if tickets is None:
         raise NotFoundError("工单数据尚不存在")
     condition = _narrowed(
-        [scope.within(tickets.c.created_at), scope.shop_filter(tickets)],
+        [
+            scope.within(tickets.c.created_at),
+            scope.shop_filter(tickets),
+            *_subjects(inputs, tickets, filters),
+        ],
         [
             (tickets.c.category, filters.get("category")),
             (tickets.c.assignee_id, _agent(filters)),
@@ -153,7 +184,7 @@ def _agent_rows(
     if table is None:
         raise NotFoundError(f"{label}数据尚不存在")
     time = table.c[time_name]
-    conditions = [scope.within(time), scope.shop_filter(table)]
+    conditions = [scope.within(time), scope.shop_filter(table), *_subjects(inputs, table, filters)]
     if required:
         conditions.append(table.c[required].is_not(None))
     narrowed = _narrowed(conditions, [(table.c.agent_id, _agent(filters))])

@@ -62,6 +62,8 @@ MIN_SAMPLE = 5
 class Subject:
     key: str
     agent_id: int | None = None
+    # The shop or group id behind the key (shop and group levels), for the drill-down links.
+    subject_id: int | None = None
     values: dict[str, float | None] = field(default_factory=dict)
     samples: dict[str, int] = field(default_factory=dict)
 
@@ -76,6 +78,9 @@ def _keys(inputs: Inputs, table: Table, level: str) -> tuple[list[ColumnElement[
         columns.append(joins[0][0].c.id.label("agent_id"))
     else:
         columns.append(literal(None).label("agent_id"))
+    if level == "group" and joins:
+        # The group table is the last lookup; min() keeps one row per group name, as before.
+        columns.append(func.min(joins[-1][0].c.id).label("subject_id"))
     return columns, joined(table, joins)
 
 
@@ -124,7 +129,10 @@ def _by_foreign_key(
         inner = _grouped(foreign_key, where, aggregates).subquery()
     subject = inner.c.fk if level == "agent" else literal(None)
     return select(
-        lookup.c[label].label("key"), subject.label("agent_id"), *(inner.c[name] for name in aggregates)
+        lookup.c[label].label("key"),
+        subject.label("agent_id"),
+        inner.c.fk.label("subject_id"),
+        *(inner.c[name] for name in aggregates),
     ).select_from(inner.outerjoin(lookup, lookup.c.id == inner.c.fk))
 
 
@@ -282,7 +290,9 @@ def compute(session: Session, scope: Scope, *, level: str = "agent") -> tuple[li
             key = str(row.pop("key") or "未分配")
             subject = subjects.setdefault(key, Subject(key))
             subject.agent_id = subject.agent_id or row.pop("agent_id", None)
+            subject.subject_id = subject.subject_id or row.pop("subject_id", None)
             row.pop("agent_id", None)
+            row.pop("subject_id", None)
             samples = row.pop("_samples", {})
             for code, value in row.items():
                 if code in METRICS:
@@ -310,8 +320,7 @@ def scorecards(
             target = target_of(targets, subject.key, metric.code) if targets else None
             if value is not None and target is not None and metric.below(value, target):
                 below.add((r, c))
-    if level == "agent":
-        _drill_links(table, scope, subjects, shown)
+    _drill_links(table, scope, level, subjects, shown)
     analysis = Analysis("scorecards", "考核看板", tables=[table], missing=inputs.missing)
     analysis.charts = _charts(subjects)
     analysis.data.update(below=below, subjects=subjects, metrics=shown)
@@ -336,11 +345,27 @@ DRILL_KINDS = {
 CHARTED = ("receptions", "first_response", "satisfaction_rate")
 
 
-def _drill_links(table: DataTable, scope: Scope, subjects: list[Subject], shown: list[Metric]) -> None:
+def drill_filter(level: str, subject: Subject) -> dict[str, str] | None:
+    """The drill-down filter (``drill.FILTERS``) selecting the rows a subject was counted from.
+
+    ``None`` for subjects without one (未分配, a group code without a group): their rows are the
+    ones lacking a key, which no filter names.
+    """
+    if level == "agent":
+        return None if subject.agent_id is None else {"agent_id": str(subject.agent_id)}
+    if level in ("shop", "group"):
+        return None if subject.subject_id is None else {f"{level}_id": str(subject.subject_id)}
+    return None if subject.key == "未分配" else {"shop_platform": subject.key}
+
+
+def _drill_links(
+    table: DataTable, scope: Scope, level: str, subjects: list[Subject], shown: list[Metric]
+) -> None:
     for r, subject in enumerate(subjects):
-        if subject.agent_id is None:
+        narrowed = drill_filter(level, subject)
+        if narrowed is None:
             continue
-        query = urlencode({**scope.query(), "agent_id": str(subject.agent_id)})
+        query = urlencode({**scope.query(), **narrowed})
         for c, metric in enumerate(shown, start=1):
             if subject.values.get(metric.code) is not None:
                 table.links[(r, c)] = f"/console/analytics/drill/{DRILL_KINDS[metric.code]}?{query}"

@@ -1,3 +1,5 @@
+import html
+import re
 from collections.abc import Callable
 
 import pytest
@@ -5,11 +7,21 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from aftersales.auth.models import Role
+from aftersales.catalog.models import Platform
 from tests.analytics.conftest import at
-from tests.builders import make_chat_row, make_order, make_shipment, make_user
+from tests.builders import make_chat_row, make_order, make_shipment, make_shop, make_user
 
 Headers = Callable[..., dict[str, str]]
 RANGE = "start=2026-11-11&end=2026-11-11"
+
+
+def _first_link_of_row(page: str, subject: str) -> str:
+    """The first linked cell (接待量) of the scorecard row whose first cell is ``subject``."""
+    row = re.search(rf"<tr><td>{re.escape(subject)}</td>(.*?)</tr>", page, re.S)
+    assert row is not None, subject
+    link = re.search(r'<a href="([^"]+)"', row.group(1))
+    assert link is not None, row.group(0)
+    return html.unescape(link.group(1))
 
 
 class TestConsolePages:
@@ -56,6 +68,29 @@ class TestConsolePages:
         )
         assert "CHAT-XY-1" in response.text
         assert f"/console/qc/sessions/{chat.id}" in response.text
+
+    def test_shop_scorecard_reception_link_lists_only_that_shops_chats(
+        self, client: TestClient, auth_headers: Headers, session: Session
+    ) -> None:
+        flagship, outlet = make_shop(session, name="旗舰店"), make_shop(session, name="奥莱店")
+        make_chat_row(session, shop=flagship, started_at=at(9), session_key="CHAT-FLAG-1")
+        make_chat_row(session, shop=outlet, started_at=at(10), session_key="CHAT-OUT-1")
+        headers = auth_headers(Role.SUPERVISOR)
+        page = client.get(f"/console/analytics/scorecards?{RANGE}&level=shop", headers=headers).text
+        drill = client.get(_first_link_of_row(page, "旗舰店"), headers=headers).text
+        assert ("CHAT-FLAG-1" in drill, "CHAT-OUT-1" in drill) == (True, False)
+
+    def test_platform_scorecard_reception_link_lists_only_the_chats_of_its_shops(
+        self, client: TestClient, auth_headers: Headers, session: Session
+    ) -> None:
+        make_chat_row(
+            session, shop=make_shop(session, platform=Platform.JD), started_at=at(9), session_key="CHAT-JD-1"
+        )
+        make_chat_row(session, shop=make_shop(session), started_at=at(10), session_key="CHAT-TM-1")
+        headers = auth_headers(Role.SUPERVISOR)
+        page = client.get(f"/console/analytics/scorecards?{RANGE}&level=platform", headers=headers).text
+        drill = client.get(_first_link_of_row(page, "jd"), headers=headers).text
+        assert ("CHAT-JD-1" in drill, "CHAT-TM-1" in drill) == (True, False)
 
     def test_agent_cannot_open_the_report(self, client: TestClient, auth_headers: Headers) -> None:
         response = client.get(f"/console/analytics/report?{RANGE}", headers=auth_headers(Role.AGENT))
