@@ -390,21 +390,24 @@ def _daily_comparison(actual: Any, check: Backtest) -> DataTable:
     return table
 
 
+# The sections in report order; the benchmark times each one (benchmarks/bench_analytics.py).
+SECTIONS = (
+    reception_overview,
+    conversions,
+    funnel,
+    trends,
+    qc_review,
+    ticket_types,
+    associations,
+    voice_of_customer,
+    alert_completion,
+    satisfaction_vs_target,
+    forecast_vs_actual,
+    forecast_and_staffing,
+)
+
+
 def build_report(session: Session, scope: Scope) -> Report:
     report = Report(scope=scope, generated_at=format_local(utcnow()))
-    builders = (
-        reception_overview,
-        conversions,
-        funnel,
-        trends,
-        qc_review,
-        ticket_types,
-        associations,
-        voice_of_customer,
-        alert_completion,
-        satisfaction_vs_target,
-        forecast_vs_actual,
-        forecast_and_staffing,
-    )
-    report.sections = [builder(session, scope) for builder in builders]
+    report.sections = [builder(session, scope) for builder in SECTIONS]
     return report
