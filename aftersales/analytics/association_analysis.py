@@ -130,6 +130,7 @@ def _ticket_link(scope: Scope) -> Callable[[CrossTabRow], str | None]:
 
 
 def associations(session: Session, scope: Scope) -> Analysis:
+    repository.tune(session)
     inputs = Inputs()
     analysis = Analysis("associations", "关联分析")
     ticket_groups = [(_readable(c), n) for c, n in repository.ticket_groups(session, inputs, scope)]

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from sqlalchemy import ColumnElement, Table, and_, func, select
 from sqlalchemy.orm import Session
 
-from aftersales.analytics import charts
+from aftersales.analytics import charts, repository
 from aftersales.analytics.dimensions import DIMENSIONS, joined, key_expression
 from aftersales.analytics.results import Analysis, DataTable, percent, rate
 from aftersales.analytics.scope import Scope, local_day
@@ -115,6 +115,7 @@ def _chat_links(table: DataTable, scope: Scope, values: dict[str, int | None]) -
 
 def funnel(session: Session, scope: Scope, *, by: str | None = None) -> Analysis:
     """The funnel for the scope, one row per value of ``by`` (or one 「全部」 row)."""
+    repository.tune(session)
     inputs = Inputs()
     steps = {**_conversation_steps(session, inputs, scope, by), **_ticket_steps(session, inputs, scope, by)}
     if by and any(v is None for v in steps.values()):

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, case, func, select
 from sqlalchemy.orm import Session
 
-from aftersales.analytics import charts, scorecards
+from aftersales.analytics import charts, repository, scorecards
 from aftersales.analytics.association_analysis import associations
 from aftersales.analytics.forecast import Backtest, NotEnoughHistoryError, compare, forecast
 from aftersales.analytics.funnel import funnel
@@ -120,14 +120,20 @@ def conversions(session: Session, scope: Scope) -> Analysis:
             .distinct()
             .subquery()
         )
-        ordered = select(orders.c.customer_id).where(
-            scope.within(orders.c.ordered_at), orders.c.paid_at.is_not(None)
+        # One pass over the inquiring buyers, each probing its own orders (ix_orders_customer_id),
+        # instead of collecting every paid order of the range into a list to test against.
+        bought = (
+            select(orders.c.id)
+            .where(
+                orders.c.customer_id == asked.c.customer_id,
+                scope.within(orders.c.ordered_at),
+                orders.c.paid_at.is_not(None),
+            )
+            .exists()
         )
-        total = session.scalar(select(func.count()).select_from(asked)) or 0
-        won = (
-            session.scalar(select(func.count()).select_from(asked).where(asked.c.customer_id.in_(ordered)))
-            or 0
-        )
+        total, won = session.execute(
+            select(func.count(), func.coalesce(func.sum(case((bought, 1), else_=0)), 0)).select_from(asked)
+        ).one()
         table.rows.append(["询单转化率", won, total, percent(rate(won, total))])
     recoveries = inputs.table("rating_recoveries")
     status = inputs.column(recoveries, "status")
@@ -409,5 +415,6 @@ SECTIONS = (
 
 def build_report(session: Session, scope: Scope) -> Report:
     report = Report(scope=scope, generated_at=format_local(utcnow()))
+    repository.tune(session)
     report.sections = [builder(session, scope) for builder in SECTIONS]
     return report

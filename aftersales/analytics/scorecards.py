@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from sqlalchemy import ColumnElement, Select, Table, and_, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from aftersales.analytics import charts
+from aftersales.analytics import charts, repository
 from aftersales.analytics.dimensions import DIMENSIONS, joined, key_expression
 from aftersales.analytics.repository import response_seconds
 from aftersales.analytics.results import Analysis, DataTable, number, percent, rate
@@ -281,6 +281,7 @@ SOURCES = (_conversation_metrics, _ticket_metrics, _rating_metrics, _qc_metrics)
 
 def compute(session: Session, scope: Scope, *, level: str = "agent") -> tuple[list[Subject], Inputs]:
     """Every metric of every subject of ``level`` in the scope."""
+    repository.tune(session)
     if level not in LEVELS:
         raise ValueError(f"未知层级: {level}")
     inputs = Inputs()

@@ -152,6 +152,7 @@ def buckets(scope: Scope, by: str) -> list[str]:
 
 def trends(session: Session, scope: Scope, *, by: str = "day") -> Analysis:
     """Series per day or hour (``by``); numbers of a day link to the rows behind them."""
+    repository.tune(session)
     if by not in repository.GRANULARITIES:
         raise InvalidInputError("granularity", f"未知粒度 {by}")
     inputs = Inputs()
@@ -235,6 +236,7 @@ def forecast_and_staffing(
     session: Session, scope: Scope, *, horizon_days: int = 3, target: ServiceTarget = ServiceTarget()
 ) -> Analysis:
     """Backtest, forecast of the next days, Erlang C requirement per hour and the shift plan."""
+    repository.tune(session)
     inputs = Inputs()
     series, label = hourly_inquiries(session, scope, inputs)
     analysis = Analysis("forecast", "咨询量预测与排班", missing=inputs.missing)

@@ -115,6 +115,16 @@ class Shipment(Base):
         Index("ix_shipments_order_id", "order_id"),
         Index("ix_shipments_status_last_event_at", "status", "last_event_at"),
         Index("ix_shipments_shipped_at", "shipped_at"),
+        # The 复盘 report's parcel trend and association groups read the index alone (migration 0703).
+        Index(
+            "ix_shipments_analytics_shipped",
+            "shipped_at",
+            "order_id",
+            "courier",
+            "status",
+            "delivered_at",
+            "estimated_delivery_at",
+        ),
         Index(
             "ix_shipments_open_shipped_at",
             "shipped_at",
