@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
@@ -39,6 +40,8 @@ QUEUE_SAMPLES = 60
 RATE = 200
 SERVER_WORKERS = 2
 CLIENT_THREADS = 16
+SEQUENTIAL_PAIRS = 300
+STARTUP_SECONDS = 240  # two workers importing the app on a loaded 2-core machine
 LOAD_CHUNK = 5000
 
 
@@ -186,8 +189,15 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _healthy(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 @contextmanager
-def api_server(url: str) -> Iterator[str]:
+def api_server(url: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """uvicorn in a subprocess (its own processes, like production), stopped by its own id."""
     port = _free_port()
     env = {**os.environ, "AFTERSALES_DATABASE_URL": url, "AFTERSALES_LOG_LEVEL": "WARNING"}
@@ -212,14 +222,12 @@ def api_server(url: str) -> Iterator[str]:
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        yield base
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not _healthy(base):
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(f"API server not up after {STARTUP_SECONDS} s")
+            time.sleep(0.2)
+        yield base, process
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -289,19 +297,49 @@ def _paced_load(
     return latencies, errors, achieved
 
 
+def _tree_cpu_seconds(process: subprocess.Popen[bytes]) -> float:
+    root = psutil.Process(process.pid)
+    tree = [root, *root.children(recursive=True)]
+    return sum(sum(p.cpu_times()[:2]) for p in tree)
+
+
+def _cpu_per_request(base: str, token: str, shop_id: int, server: subprocess.Popen[bytes]) -> Figure:
+    """One request at a time: the CPU a create+read pair costs the server and this client, and
+    the cores a 200 req/s load (100 pairs/s) therefore needs, against the machine's."""
+    client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    body = {"shop_id": shop_id, "type": "consultation", "category": "其他", "title": "逐个压测"}
+    server_cpu, client_cpu = _tree_cpu_seconds(server), time.process_time()
+    for _ in range(SEQUENTIAL_PAIRS):
+        created = client.post("/api/tickets", json=body).json()["id"]
+        client.get(f"/api/tickets/{created}").raise_for_status()
+    server_ms = (_tree_cpu_seconds(server) - server_cpu) / SEQUENTIAL_PAIRS * 1000
+    client_ms = (time.process_time() - client_cpu) / SEQUENTIAL_PAIRS * 1000
+    floor_cpu = _tree_cpu_seconds(server)
+    for _ in range(SEQUENTIAL_PAIRS):
+        client.get("/healthz")
+    floor_ms = (_tree_cpu_seconds(server) - floor_cpu) / SEQUENTIAL_PAIRS * 1000
+    client.close()
+    cores = (server_ms + client_ms) * RATE / 2 / 1000
+    note = f"server {server_ms:.1f} ms + client {client_ms:.1f} ms CPU per pair"
+    note += f"; GET /healthz {floor_ms:.1f} ms; {os.cpu_count()} cores here"
+    return Figure("API cores needed for 200 req/s create+read", cores, "cores", "", note)
+
+
 def api_figures(seconds: float) -> list[Figure]:
     with scratch("postgresql") as url:
         if url is None:
             return [Figure("API create+read p99", float("nan"), "ms", note="PostgreSQL unreachable")]
         token, shop_id = _token(url)
-        with api_server(url) as base:
+        with api_server(url) as (base, server):
             _paced_load(base, token, shop_id, 2)  # warm-up: imports, pools, plans
             latencies, errors, achieved = _paced_load(base, token, shop_id, seconds)
+            cost = _cpu_per_request(base, token, shop_id, server)
     note = f"{len(latencies):,} requests over {seconds:.0f}s, {achieved:.0f} req/s achieved"
     note += f", errors {errors or 'none'}"
     return [
         Figure("API create+read p50 (PostgreSQL)", statistics.median(latencies), "ms", "", note),
         Figure("API create+read p99 (PostgreSQL)", percentile(latencies, 99), "ms", "< 50 ms", note),
+        cost,
     ]
 
 

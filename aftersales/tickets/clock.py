@@ -6,11 +6,11 @@ SLA state of a whole queue is a plain comparison in SQL (see ``repository.sla_st
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.kit.time import utcnow
-from aftersales.tickets.models import OPEN_STATUSES, QUEUE_END, SlaPolicy, Ticket, TicketStatus, TicketType
+from aftersales.tickets import snapshot
+from aftersales.tickets.models import OPEN_STATUSES, QUEUE_END, SlaPolicy, Ticket, TicketStatus
 from aftersales.tickets.sla import (
     ALWAYS,
     Hours,
@@ -23,27 +23,13 @@ from aftersales.tickets.sla import (
 S = TicketStatus
 
 
-def policy_for(session: Session, *, shop_id: int, ticket_type: TicketType) -> SlaPolicy | None:
-    """Most specific policy: shop+type, shop, type, then the global default."""
-    query = (
-        select(SlaPolicy)
-        .where(
-            (SlaPolicy.shop_id == shop_id) | SlaPolicy.shop_id.is_(None),
-            (SlaPolicy.ticket_type == ticket_type) | SlaPolicy.ticket_type.is_(None),
-        )
-        .order_by(SlaPolicy.shop_id.is_(None), SlaPolicy.ticket_type.is_(None), SlaPolicy.id)
-        .limit(1)
-    )
-    return session.scalar(query)
-
-
 def hours_of(policy: SlaPolicy) -> Hours:
     return Hours(policy.business_start_minute, policy.business_end_minute)
 
 
 def start_sla(session: Session, ticket: Ticket, *, now: datetime) -> None:
     """Deadlines from the ticket's policy: first response, and resolution (from ``now``)."""
-    policy = policy_for(session, shop_id=ticket.shop_id, ticket_type=ticket.type)
+    policy = snapshot.current(session).policy_for(ticket.shop_id, ticket.type)
     if policy is None:
         refresh_next_deadline(ticket, None)
         return

@@ -11,13 +11,14 @@ from aftersales.messaging.channels import register_secret_lookup, signed_by
 from aftersales.messaging.service import queue_message
 from aftersales.tickets import defaults
 from aftersales.tickets.errors import GroupNotFoundError
-from aftersales.tickets.models import GroupBot, TicketGroup
+from aftersales.tickets.models import GroupBot, TicketGroup, bump_config_version
 
 
 def ensure_defaults(session: Session) -> int:
     """Default groups, taxonomy, shifts, SLA policies and settings, added when missing."""
     added = defaults.seed_defaults(session.connection())
     if added:
+        bump_config_version(session.connection())
         session.expire_all()
     return added
 

@@ -7,6 +7,8 @@ its SLA state from plain indexed comparisons in SQL.
 """
 
 import enum
+import itertools
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,9 +21,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    update,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Session as OrmSession
 
+from aftersales.catalog.models import Shop
 from aftersales.db import Base
 from aftersales.kit.time import utcnow
 from aftersales.kit.types import JSONType, UTCDateTime
@@ -406,3 +413,33 @@ class FeedbackItem(Base):
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TicketConfigVersion(Base):
+    """One row whose random token changes with every flush that touches the configuration
+    ticket creation reads (``CONFIG_MODELS``); each process keeps that configuration in memory
+    and re-reads it only when the token differs (``tickets/snapshot.py``)."""
+
+    __tablename__ = "ticket_config_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), comment="uuid4 hex, new on every change")
+
+
+CONFIG_SESSION_KEY = "tickets.config"
+CONFIG_MODELS = (Shop, TaxonomyNode, TicketGroup, SlaPolicy, Shift, RosterEntry, RoutingRule, TicketSettings)
+
+
+def bump_config_version(connection: Connection) -> None:
+    """In the writer's transaction: readers see the new token exactly when they see the change."""
+    version = update(TicketConfigVersion).where(TicketConfigVersion.id == 1)
+    connection.execute(version.values(token=uuid.uuid4().hex))
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _bump_on_config_change(session: OrmSession, _context: Any, _instances: Any) -> None:
+    added_or_removed = itertools.chain(session.new, session.deleted)
+    modified = (i for i in session.dirty if isinstance(i, CONFIG_MODELS) and session.is_modified(i))
+    if any(isinstance(i, CONFIG_MODELS) for i in added_or_removed) or any(modified):
+        bump_config_version(session.connection())
+        session.info.pop(CONFIG_SESSION_KEY, None)

@@ -7,9 +7,6 @@ an earlier one) until one says ``stop_processing``. An empty condition matches a
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from aftersales.tickets.models import RoutingRule
 
 LIST_CONDITIONS = {
@@ -85,12 +82,3 @@ def decide(rules: list[RoutingRule], facts: Facts) -> Decision:
         if rule.stop_processing:
             break
     return decision
-
-
-def active_rules(session: Session) -> list[RoutingRule]:
-    query = (
-        select(RoutingRule)
-        .where(RoutingRule.is_active.is_(True))
-        .order_by(RoutingRule.position, RoutingRule.id)
-    )
-    return list(session.scalars(query))

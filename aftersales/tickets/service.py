@@ -16,7 +16,7 @@ from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.events import publish
 from aftersales.kit.time import utcnow
 from aftersales.orders.models import Order, OrderItem
-from aftersales.tickets import clock, routing, shifts
+from aftersales.tickets import clock, routing, shifts, snapshot
 from aftersales.tickets.errors import (
     InvalidTransitionError,
     TicketNotFoundError,
@@ -29,7 +29,6 @@ from aftersales.tickets.groups import notify_group as notify_group
 from aftersales.tickets.models import (
     RANK_NORMAL,
     Severity,
-    TaxonomyNode,
     Ticket,
     TicketGroup,
     TicketSettings,
@@ -75,13 +74,7 @@ def check_taxonomy(session: Session, *, category: str, subcategory: str | None, 
         paths.append(("subcategory", f"{category}/{subcategory}"))
         if detail:
             paths.append(("detail", f"{category}/{subcategory}/{detail}"))
-    known = set(
-        session.scalars(
-            select(TaxonomyNode.path).where(
-                TaxonomyNode.path.in_([p for _, p in paths]), TaxonomyNode.is_active.is_(True)
-            )
-        )
-    )
+    known = snapshot.current(session).taxonomy
     for field, path in paths:
         if path not in known:
             raise UnknownCategoryError(field, path)
@@ -121,7 +114,7 @@ def create_ticket(
     if order_id is not None and order is None:
         raise InvalidInputError("order_id", f"订单不存在: {order_id}")
     shop_id = order.shop_id if order else shop_id
-    if shop_id is None or session.get(Shop, shop_id) is None:
+    if shop_id is None or _platform_of(session, shop_id) is None:
         raise InvalidInputError("shop_id", "需要店铺(或订单)")
     customer_id = order.customer_id if order and customer_id is None else customer_id
     ticket = Ticket(
@@ -182,14 +175,22 @@ def _order_sku_codes(session: Session, order_id: int | None) -> set[str]:
     return {code for code in session.scalars(query) if code}
 
 
+def _platform_of(session: Session, shop_id: int) -> str | None:
+    """From the cached configuration; a shop added outside the ORM is looked up directly."""
+    platform = snapshot.current(session).platforms.get(shop_id)
+    if platform is None and (shop := session.get(Shop, shop_id)) is not None:
+        platform = str(shop.platform)
+    return platform
+
+
 def _route(
     session: Session, ticket: Ticket, skus: set[str], *, group_code: str | None, assignee_id: int | None
 ) -> list[str]:
     """Default group (VIP customers to the VIP group), then rules; explicit choices win. Returns CCs."""
-    shop = session.get(Shop, ticket.shop_id)
+    config = snapshot.current(session)
     facts = routing.Facts(
         shop_id=ticket.shop_id,
-        platform=str(shop.platform) if shop else None,
+        platform=_platform_of(session, ticket.shop_id),
         type=str(ticket.type),
         category=ticket.category,
         subcategory=ticket.subcategory,
@@ -198,9 +199,9 @@ def _route(
         amount_fen=ticket.amount_fen,
         vip=ticket.is_vip,
     )
-    decision = routing.decide(routing.active_rules(session), facts)
+    decision = routing.decide(config.rules, facts)
     code = group_code or decision.group_code or (VIP_GROUP if ticket.is_vip else DEFAULT_GROUP)
-    ticket.group_id = group_by_code(session, code).id
+    ticket.group_id = config.group_ids.get(code) or group_by_code(session, code).id
     ticket.assignee_id = assignee_id or decision.assignee_id
     ticket.priority = decision.priority or ticket.priority
     if decision.matched_rule_ids:
@@ -288,7 +289,7 @@ def is_vip_customer(
     lifetime spend, per the settings row."""
     if customer_id is None:
         return False
-    rule = settings(session)
+    rule = snapshot.current(session).vip_rule or settings(session)
     since = (now or utcnow()) - timedelta(days=rule.vip_window_days)
     recent = session.scalar(
         select(func.count(Ticket.id)).where(Ticket.customer_id == customer_id, Ticket.created_at >= since)

@@ -13,6 +13,7 @@ from sqlalchemy import CursorResult, and_, case, exists, func, insert, literal, 
 from sqlalchemy.orm import Session
 
 from aftersales.kit.time import SHANGHAI, utcnow
+from aftersales.tickets import snapshot
 from aftersales.tickets.models import OPEN_STATUSES, Handoff, RosterEntry, Shift, Ticket, TimelineEntry
 
 HANDOFF_LOOKBACK = timedelta(hours=6)
@@ -64,11 +65,10 @@ def next_shift(shifts: list[Shift], shift: Shift) -> Shift | None:
 
 def shift_for(session: Session, *, user_id: int | None, at: datetime) -> int | None:
     """The assignee's rostered shift, else the shift on duty at ``at``."""
-    if user_id is not None:
-        rostered = session.scalar(select(RosterEntry.shift_id).where(RosterEntry.user_id == user_id))
-        if rostered is not None:
-            return rostered
-    shift = current_shift(all_shifts(session), at)
+    config = snapshot.current(session)
+    if user_id is not None and user_id in config.roster:
+        return config.roster[user_id]
+    shift = current_shift(config.shifts, at)
     return shift.id if shift else None
 
 

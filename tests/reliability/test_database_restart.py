@@ -120,7 +120,7 @@ def test_api_answers_503_while_the_database_is_down_and_recovers_without_half_wr
                 time.sleep(0.05)
 
     try:
-        wait_for(lambda: _healthy(base), timeout=60, what="API up")
+        wait_for(lambda: _healthy(base), timeout=240, what="API up")
         sender = threading.Thread(target=ingest)
         sender.start()
         wait_for(lambda: sum(s.status == 200 for s in sent) >= 3, timeout=60, what="ingestion under way")

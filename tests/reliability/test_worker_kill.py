@@ -132,7 +132,7 @@ class TestKilledDuringOutboxDelivery:
         queue_outbox_batch(engine, receiver, keys)
         worker = start_inline_worker(url_of(engine), tmp_path / "worker.log")
         try:
-            wait_for(lambda: len(receiver.received) >= MESSAGES // 4, timeout=60, what="first deliveries")
+            wait_for(lambda: len(receiver.received) >= MESSAGES // 4, timeout=240, what="first deliveries")
             kill(worker)
         finally:
             stop(worker)

@@ -1,0 +1,79 @@
+"""The cached ticket configuration: read once per change, never stale after a commit or rollback."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from aftersales.catalog.models import Shop
+from aftersales.tickets import snapshot
+from aftersales.tickets.models import RoutingRule, TicketGroup
+from tests.builders import make_shop
+from tests.builders.tickets import make_rule, make_ticket
+
+
+@contextmanager
+def statements(session: Session) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(statement)
+
+    engine = session.get_bind().engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def group_code(session: Session, group_id: int | None) -> str:
+    return session.scalars(select(TicketGroup.code).where(TicketGroup.id == group_id)).one()
+
+
+def test_a_second_ticket_reads_no_configuration_tables(session_factory: sessionmaker[Session]) -> None:
+    with session_factory() as session:
+        shop = make_shop(session)
+        make_ticket(session, shop=shop)
+        session.commit()
+    with session_factory() as session, statements(session) as seen:
+        make_ticket(session, shop=session.get_one(Shop, shop.id))
+    configuration = ("ticket_routing_rules", "ticket_sla_policies", "ticket_shifts", "ticket_groups")
+    assert [s for s in seen if any(f"FROM {table}" in s for table in configuration)] == []
+
+
+def test_a_rule_committed_by_another_session_routes_the_next_ticket(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_factory() as session:
+        make_ticket(session)
+        session.commit()
+    with session_factory() as other:
+        make_rule(other, conditions={"types": ["complaint"]}, set_group_code="supervisors")
+        other.commit()
+    with session_factory() as session:
+        ticket = make_ticket(session, type="complaint")
+        assert group_code(session, ticket.group_id) == "supervisors"
+
+
+def test_a_rule_rolled_back_is_not_applied_afterwards(session_factory: sessionmaker[Session]) -> None:
+    with session_factory() as session:
+        make_rule(session, conditions={"types": ["complaint"]}, set_group_code="supervisors")
+        assert group_code(session, make_ticket(session, type="complaint").group_id) == "supervisors"
+        session.rollback()
+    with session_factory() as session:
+        ticket = make_ticket(session, type="complaint")
+        assert group_code(session, ticket.group_id) == "aftersales"
+
+
+def test_a_rule_changed_within_the_transaction_applies_at_once(session: Session) -> None:
+    rule = make_rule(session, conditions={"types": ["complaint"]}, set_group_code="supervisors")
+    make_ticket(session, type="complaint")
+    session.get_one(RoutingRule, rule.id).set_group_code = "vip"
+    session.flush()
+    assert group_code(session, make_ticket(session, type="complaint").group_id) == "vip"
+
+
+def test_the_configuration_is_read_once_per_transaction(session: Session) -> None:
+    assert snapshot.current(session) is snapshot.current(session)
