@@ -7,9 +7,10 @@ A rule's outcome for one parcel changes between two scans for one of two reasons
   (``logistics_scan_marks``) in the ingesting transaction;
 * time passed a threshold — every rule is "a stored time is older than ``now - N h``", so between
   the previous scan (``prev``) and this one a parcel can only start matching if that time lies in
-  ``[prev - N_max, now - N_min]``: a range scan on an index of the denormalised column
-  (shipped_at, last_event_at, estimated/promised date, a sibling's delivered_at). No rule stops
-  matching through time alone.
+  ``[prev - N, now - N]`` (per distinct threshold N): a narrow range scan on an index of the
+  denormalised column (shipped_at, last_event_at, estimated/promised date, a sibling's
+  delivered_at; for stuck_at_hub, the event of arrival at the current hub). No rule stops matching
+  through time alone.
 
 Every other parcel's findings are what the previous scan left, so the incremental scan evaluates
 the marked and crossing parcels with the very same rule statements (``Scope(candidates=True)``)
@@ -32,7 +33,6 @@ from aftersales.kit.upsert import insert_ignore
 from aftersales.logistics.models import AnomalyKind, RestrictedRegion, ScanMark, ScanRun
 from aftersales.logistics.rules import EffectiveRule, effective_rules
 from aftersales.logistics.scan import (
-    AT_A_HUB,
     CANDIDATES,
     MOVING,
     Scope,
@@ -40,7 +40,7 @@ from aftersales.logistics.scan import (
     _when,
     evaluate,
 )
-from aftersales.orders.models import Order, Shipment, TrackingStatus
+from aftersales.orders.models import Order, Shipment, TrackingEvent, TrackingStatus
 from aftersales.orders.repository import chunks
 
 FULL = "full"
@@ -155,60 +155,60 @@ def _hours(window: timedelta) -> int:
 
 @dataclass(frozen=True)
 class Span:
-    """``[prev - loosest threshold, now - tightest threshold]`` of one rule."""
+    """``[prev - N h, now - N h]``: where a time measured against an ``N``-hour threshold must
+    lie for the rule to have started matching between the two scans."""
 
     low: Any
     high: Any
 
 
-def _span(rule: EffectiveRule, prev: datetime, now: datetime) -> Span | None:
-    settings = [s for s in [rule.default, *rule.couriers.values()] if s.enabled]
-    if not settings:
-        return None
-    hours = [s.threshold_hours for s in settings]
-    return Span(_when(prev - timedelta(hours=max(hours))), _when(now - timedelta(hours=min(hours))))
-
-
-def _between(column: Any, span: Span) -> Any:
-    return column.between(span.low, span.high)
+def _spans(rule: EffectiveRule, prev: datetime, now: datetime) -> list[Span]:
+    """One span per distinct threshold among the rule's enabled settings (the default and each
+    courier's): narrow ranges, each on its own index range scan. Which courier a threshold
+    belongs to is left to the rule statement (a superset is fine)."""
+    hours = sorted({s.threshold_hours for s in [rule.default, *rule.couriers.values()] if s.enabled})
+    return [Span(_when(prev - timedelta(hours=h)), _when(now - timedelta(hours=h))) for h in hours]
 
 
 def crossings(rules: dict[AnomalyKind, EffectiveRule], *, prev: datetime, now: datetime) -> list[Select[Any]]:
-    """Per rule, the parcels whose measured time passed its threshold between ``prev`` and
+    """Per rule and threshold, the parcels whose measured time passed it between ``prev`` and
     ``now`` (a superset: the rule statements decide), each an index range scan."""
     queries: list[Select[Any]] = []
-    spans = {kind: _span(rule, prev, now) for kind, rule in rules.items()}
     parcel = select(Shipment.id)
-    if span := spans[AnomalyKind.NO_FIRST_SCAN]:
-        queries.append(parcel.where(_between(Shipment.shipped_at, span), Shipment.status.is_(None)))
-    if span := spans[AnomalyKind.NO_UPDATE]:
-        queries.append(parcel.where(Shipment.status.in_(MOVING), _between(Shipment.last_event_at, span)))
-    if span := spans[AnomalyKind.STUCK_AT_HUB]:
-        # matches once the arrival at the current hub is older than the threshold; the arrival
-        # lies between the first scan and the last event
-        queries.append(
-            parcel.where(
-                Shipment.status.in_(AT_A_HUB),
-                Shipment.last_event_at >= span.low,
-                Shipment.first_scan_at <= span.high,
-            )
-        )
-    for kind, status in (
-        (AnomalyKind.DELIVERY_FAILED, TrackingStatus.FAILED),
-        (AnomalyKind.RETURNED, TrackingStatus.RETURNED),
-    ):
-        if span := spans[kind]:
-            queries.append(parcel.where(Shipment.status == status, _between(Shipment.last_event_at, span)))
-    if span := spans[AnomalyKind.LATE]:
-        queries.append(parcel.where(_between(Shipment.estimated_delivery_at, span)))
-        promised = select(Order.id).where(_between(Order.promised_delivery_at, span))
-        queries.append(parcel.where(Shipment.order_id.in_(promised)))
-    if span := spans[AnomalyKind.RESTRICTED_REGION]:
-        queries.append(parcel.where(_between(Shipment.shipped_at, span)))
-    if span := spans[AnomalyKind.SPLIT_LAGGING]:
-        delivered = select(Shipment.order_id).where(_between(Shipment.delivered_at, span))
-        queries.append(parcel.where(Shipment.order_id.in_(delivered)))
+    for kind, rule in rules.items():
+        for span in _spans(rule, prev, now):
+            queries += _crossing(kind, span, parcel)
     return queries
+
+
+def _crossing(kind: AnomalyKind, span: Span, parcel: Select[Any]) -> list[Select[Any]]:
+    def between(column: Any) -> Any:
+        return column.between(span.low, span.high)
+
+    if kind == AnomalyKind.NO_FIRST_SCAN:
+        return [parcel.where(between(Shipment.shipped_at), Shipment.status.is_(None))]
+    if kind == AnomalyKind.NO_UPDATE:
+        return [parcel.where(Shipment.status.in_(MOVING), between(Shipment.last_event_at))]
+    if kind == AnomalyKind.STUCK_AT_HUB:
+        # matches once the arrival at the current hub is older than the threshold: the arrival is
+        # one of the parcel's events, so some event lies in the span (ix_tracking_events_occurred_at)
+        return [select(TrackingEvent.shipment_id).where(between(TrackingEvent.occurred_at))]
+    if kind == AnomalyKind.DELIVERY_FAILED:
+        return [parcel.where(Shipment.status == TrackingStatus.FAILED, between(Shipment.last_event_at))]
+    if kind == AnomalyKind.RETURNED:
+        return [parcel.where(Shipment.status == TrackingStatus.RETURNED, between(Shipment.last_event_at))]
+    if kind == AnomalyKind.LATE:
+        promised = select(Order.id).where(between(Order.promised_delivery_at))
+        return [
+            parcel.where(between(Shipment.estimated_delivery_at)),
+            parcel.where(Shipment.order_id.in_(promised)),
+        ]
+    if kind == AnomalyKind.RESTRICTED_REGION:
+        return [parcel.where(between(Shipment.shipped_at))]
+    if kind == AnomalyKind.SPLIT_LAGGING:
+        delivered = select(Shipment.order_id).where(between(Shipment.delivered_at))
+        return [parcel.where(Shipment.order_id.in_(delivered))]
+    raise ValueError(kind)
 
 
 def _fill_candidates(

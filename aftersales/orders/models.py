@@ -154,6 +154,8 @@ class TrackingEvent(Base):
     __table_args__ = (
         UniqueConstraint("shipment_id", "source_id"),
         Index("ix_tracking_events_shipment_id_occurred_at", "shipment_id", "occurred_at"),
+        # logistics' incremental scan: parcels with an event in a time span (covering, 0230)
+        Index("ix_tracking_events_occurred_at_shipment_id", "occurred_at", "shipment_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,6 +1,6 @@
 """logistics: the incremental periodic scan — marks of changed parcels, a row per finished scan
 (its watermark), and the indexes that find parcels whose estimate, promised date or sibling
-delivery crossed a rule's threshold since the previous scan (on orders' tables; the logistics scan
+delivery, or the arrival at a hub, crossed a rule's threshold since the previous scan (on orders' tables; the logistics scan
 is their only reader)
 
 Revision ID: 0230
@@ -55,9 +55,13 @@ def upgrade() -> None:
     op.create_index("ix_shipments_estimated_delivery_at", "shipments", ["estimated_delivery_at"])
     op.create_index("ix_shipments_delivered_at", "shipments", ["delivered_at"])
     op.create_index("ix_orders_promised_delivery_at", "orders", ["promised_delivery_at"])
+    op.create_index(
+        "ix_tracking_events_occurred_at_shipment_id", "tracking_events", ["occurred_at", "shipment_id"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_tracking_events_occurred_at_shipment_id", table_name="tracking_events")
     op.drop_index("ix_orders_promised_delivery_at", table_name="orders")
     op.drop_index("ix_shipments_delivered_at", table_name="shipments")
     op.drop_index("ix_shipments_estimated_delivery_at", table_name="shipments")
