@@ -30,7 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from aftersales.kit.upsert import insert_ignore
-from aftersales.logistics.models import AnomalyKind, RestrictedRegion, ScanMark, ScanRun
+from aftersales.logistics.models import AnomalyKind, RestrictedRegion, ScanMark, ScanOrderMark, ScanRun
 from aftersales.logistics.rules import EffectiveRule, effective_rules
 from aftersales.logistics.scan import (
     CANDIDATES,
@@ -69,9 +69,22 @@ def mark_parcels(session: Session, shipment_ids: list[int], *, with_siblings: bo
 
 
 def mark_orders(session: Session, order_ids: list[int]) -> None:
-    """Mark every parcel of these orders (their shipments or the order itself changed)."""
+    """Mark these orders (region holds) and every parcel of them (their shipments or the order
+    itself changed)."""
     for chunk in chunks(sorted(set(order_ids))):
         _insert_marks(session, select(Shipment.id).where(Shipment.order_id.in_(chunk)))
+        rows = [{"order_id": i} for i in chunk]
+        insert_ignore(session, ScanOrderMark, rows, conflict_columns=["order_id"])
+
+
+def take_order_marks(session: Session) -> list[int]:
+    """The marked orders, deleted: exactly those this transaction takes (see ``_fill_candidates``)."""
+    return list(session.scalars(delete(ScanOrderMark).returning(ScanOrderMark.order_id)))
+
+
+def clear_order_marks(session: Session) -> None:
+    """Before a full region-hold pass: every order is checked, the marks are spent."""
+    session.execute(delete(ScanOrderMark))
 
 
 def _insert_marks(session: Session, ids: Select[Any]) -> None:

@@ -47,7 +47,7 @@ def fan_out(session: Session, *, now: datetime, shards: int) -> dict[str, Any]:
         "shards": shards,
         "first": first,
         "last": last,
-        "region_holds": regions.flag_orders(session, now=now),
+        "region_holds": service.flag_all_orders(session, now=now),
     }
 
 

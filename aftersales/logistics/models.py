@@ -143,6 +143,15 @@ class ScanMark(Base):
     shipment_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
 
 
+class ScanOrderMark(Base):
+    """An order ingested since the last scan: the next periodic scan checks only these for new
+    restricted-region holds (an unshipped order has no parcel to mark)."""
+
+    __tablename__ = "logistics_scan_order_marks"
+
+    order_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
 class ScanRun(Base):
     """One finished scan over the periodic horizon: the next incremental scan starts from its
     ``scanned_until`` and only if the rules and active regions are still ``config``."""

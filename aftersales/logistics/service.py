@@ -55,7 +55,7 @@ def scan(
     now = now or utcnow()
     config = incremental.config_hash(session, now=now)
     counts = run_scan(session, now=now, shipped_since=now - window)
-    counts["region_holds"] = regions.flag_orders(session, now=now)
+    counts["region_holds"] = flag_all_orders(session, now=now)
     incremental.record_run(session, mode=incremental.FULL, now=now, window=window, config=config)
     return counts
 
@@ -77,7 +77,8 @@ def periodic_scan(
     counts = incremental.run_incremental_scan(
         session, now=now, prev=previous.scanned_until, shipped_since=now - window
     )
-    counts["region_holds"] = regions.flag_orders(session, now=now)
+    changed_orders = incremental.take_order_marks(session)
+    counts["region_holds"] = regions.flag_orders(session, now=now, order_ids=changed_orders)
     incremental.record_run(
         session,
         mode=incremental.INCREMENTAL,
@@ -88,6 +89,12 @@ def periodic_scan(
     )
     counts["incremental"] = 1
     return counts
+
+
+def flag_all_orders(session: Session, *, now: datetime) -> int:
+    """Restricted-region holds over every recent order (the order marks are then spent)."""
+    incremental.clear_order_marks(session)
+    return regions.flag_orders(session, now=now)
 
 
 def scan_shard(

@@ -27,6 +27,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("shipment_id", name=op.f("pk_logistics_scan_marks")),
     )
     op.create_table(
+        "logistics_scan_order_marks",
+        sa.Column("order_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.PrimaryKeyConstraint("order_id", name=op.f("pk_logistics_scan_order_marks")),
+    )
+    op.create_table(
         "logistics_scans",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("mode", sa.String(length=16), nullable=False, comment="full or incremental"),
@@ -67,4 +72,5 @@ def downgrade() -> None:
     op.drop_index("ix_shipments_estimated_delivery_at", table_name="shipments")
     op.drop_index("ix_logistics_scans_window_hours_scanned_until", table_name="logistics_scans")
     op.drop_table("logistics_scans")
+    op.drop_table("logistics_scan_order_marks")
     op.drop_table("logistics_scan_marks")

@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aftersales.kit.events import publish
 from aftersales.logistics import service
 from aftersales.logistics.models import Anomaly, AnomalyKind, AnomalyStatus, ScanMark
 from aftersales.logistics.rules import save_rule
@@ -196,3 +197,22 @@ class TestEquivalence:
         incremental = findings(session)
         service.scan(session, now=T0 + 3 * timedelta(minutes=10))
         assert findings(session) == incremental
+
+
+class TestRegionHolds:
+    def test_an_order_ingested_between_scans_into_a_restricted_region_is_held_by_the_incremental_scan(
+        self, session: Session
+    ) -> None:
+        make_region(session, province="西藏自治区", valid_from=before_t0(48))
+        service.periodic_scan(session, now=T0)
+        order = make_order(session, province="西藏自治区", city="拉萨市", district="城关区", status="paid")
+        publish(session, "orders.ingested", order_ids=[order.id])
+        counts = service.periodic_scan(session, now=T1)
+        assert (counts["incremental"], counts["region_holds"]) == (1, 1)
+
+    def test_the_incremental_scan_checks_only_the_orders_that_changed(self, session: Session) -> None:
+        make_region(session, province="西藏自治区", valid_from=before_t0(48))
+        service.periodic_scan(session, now=T0)
+        make_order(session, province="西藏自治区", city="拉萨市", district="城关区", status="paid")
+        counts = service.periodic_scan(session, now=T1)
+        assert counts["region_holds"] == 0
