@@ -261,7 +261,12 @@ def run_incremental_scan(
     _tune(session)
     rules = effective_rules(session)
     parcels = _fill_candidates(session, rules, prev=prev, now=now)
-    counts = evaluate(session, Scope(now=now, shipped_since=shipped_since, candidates=True))
+    ids = None
+    if session.get_bind().dialect.name == "postgresql":
+        ids = sorted(session.scalars(select(CANDIDATES.c.shipment_id)))
+    counts = evaluate(
+        session, Scope(now=now, shipped_since=shipped_since, candidates=True, candidate_ids=ids)
+    )
     session.execute(CANDIDATES.delete())
     counts["parcels"] = parcels
     return counts

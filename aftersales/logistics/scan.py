@@ -22,6 +22,7 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
+    any_,
     bindparam,
     case,
     delete,
@@ -84,10 +85,17 @@ class Scope:
     shipped_since: datetime
     ids: IdRange = WHOLE
     candidates: bool = False
+    candidate_ids: list[int] | None = None
 
     def parcels(self, column: Any) -> ColumnElement[bool]:
+        """PostgreSQL gets the candidates as one array parameter (``id = ANY(…)``, an index
+        condition on the primary key): with ``IN (SELECT … FROM candidates)`` its planner scans
+        the open parcels and probes the candidates instead of the reverse."""
         clause = self.ids.clause(column)
-        if self.candidates:
+        if self.candidate_ids is not None:
+            ids = bindparam(None, self.candidate_ids, type_=postgresql.ARRAY(Integer))
+            clause = and_(clause, column == any_(ids))
+        elif self.candidates:
             clause = and_(clause, column.in_(select(CANDIDATES.c.shipment_id)))
         return clause
 
