@@ -27,7 +27,6 @@ from aftersales.orders.models import Order, Shipment
 from aftersales.tickets.service import notify_group, open_system_ticket
 
 SCAN_HORIZON = timedelta(days=20)
-SWEEP_WINDOW = timedelta(days=3)
 FOLLOW_UP_BATCH = 500
 
 # Ticket taxonomy (seed 004): 物流问题 / <subcategory>.
