@@ -22,6 +22,8 @@ app.add_typer(export_app, name="export")
 for _module in import_domain_modules("cli"):
     if hasattr(_module, "app"):
         app.add_typer(_module.app)
+# imports (orders, tracking, refunds) react like the API does: interceptions, scan marks
+import_domain_modules("handlers")
 
 
 @app.command()

@@ -50,10 +50,13 @@ def periodic_specs() -> list[JobSpec]:
 
 
 def load_job_modules() -> None:
-    """Import every domain's jobs module so that its ``@job`` declarations register."""
+    """Import every domain's jobs module so that its ``@job`` declarations register, and the
+    domain-event handlers: a job that ingests (tracking, orders) must trigger the same reactions
+    as the API does (e.g. the logistics scan's marks of changed parcels)."""
     from aftersales.registry import import_domain_modules
 
     import_domain_modules("jobs")
+    import_domain_modules("handlers")
 
 
 def enqueue(

@@ -15,15 +15,17 @@ from aftersales.logistics import care, defaults, intercepts, regions, service
 
 @job("logistics.scan", every=timedelta(minutes=10))
 def scan(session: Session) -> dict[str, Any]:
-    """All rules over the parcels of the last 20 days; follow-up runs as its own job. With
-    ``AFTERSALES_LOGISTICS_SCAN_SHARDS`` > 1 it fans out into that many ``logistics.scan_shard``
-    jobs instead, which workers run side by side."""
+    """All rules over the parcels of the last 20 days whose outcome can have changed since the
+    previous scan (``service.periodic_scan``: incremental, a full sweep when it has nothing to
+    start from); follow-up runs as its own job. With ``AFTERSALES_LOGISTICS_SCAN_SHARDS`` > 1 it
+    fans out into that many full ``logistics.scan_shard`` jobs instead, which workers run side by
+    side."""
     now = utcnow()
     defaults.ensure_defaults(session)
     shards = get_settings().logistics_scan_shards
     if shards > 1:
         return fan_out(session, now=now, shards=shards)
-    counts = service.scan(session, now=now)
+    counts = service.periodic_scan(session, now=now)
     enqueue(session, "logistics.follow_up", dedupe_key=f"logistics.follow_up@{now:%Y%m%d%H%M}")
     return counts
 
@@ -45,7 +47,7 @@ def fan_out(session: Session, *, now: datetime, shards: int) -> dict[str, Any]:
         "shards": shards,
         "first": first,
         "last": last,
-        "region_holds": regions.flag_orders(session, now=now),
+        "region_holds": service.flag_all_orders(session, now=now),
     }
 
 
@@ -70,6 +72,8 @@ def scan_shard(
 
 @job("logistics.daily_sweep", every=timedelta(days=1))
 def daily_sweep(session: Session) -> dict[str, Any]:
+    """The full sweep (every parcel of the horizon) and the digest; the watermark of the
+    incremental periodic scans that follow."""
     now = utcnow()
     counts = service.daily_sweep(session, now=now)
     enqueue(session, "logistics.follow_up", dedupe_key=f"logistics.follow_up@sweep{now:%Y%m%d}")

@@ -132,6 +132,46 @@ class Anomaly(Base):
     message_queued: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class ScanMark(Base):
+    """A parcel whose tracking, shipment or order changed since the last scan (written by the
+    domain-event handlers in the ingesting transaction); the next periodic scan takes and deletes
+    the marks and evaluates those parcels. No foreign key: a mark is a hint, a deleted parcel's
+    mark simply finds nothing."""
+
+    __tablename__ = "logistics_scan_marks"
+
+    shipment_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
+class ScanOrderMark(Base):
+    """An order ingested since the last scan: the next periodic scan checks only these for new
+    restricted-region holds (an unshipped order has no parcel to mark)."""
+
+    __tablename__ = "logistics_scan_order_marks"
+
+    order_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
+class ScanRun(Base):
+    """One finished scan over the periodic horizon: the next incremental scan starts from its
+    ``scanned_until`` and only if the rules and active regions are still ``config``."""
+
+    __tablename__ = "logistics_scans"
+    __table_args__ = (
+        Index("ix_logistics_scans_window_hours_scanned_until", "window_hours", "scanned_until"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16), comment="full or incremental")
+    scanned_until: Mapped[datetime] = mapped_column(
+        UTCDateTime, comment="the scan's now: rules measured from it"
+    )
+    window_hours: Mapped[int] = mapped_column(Integer, comment="parcels shipped this many hours before now")
+    config: Mapped[str] = mapped_column(String(64), comment="hash of the rule thresholds and active regions")
+    parcels: Mapped[int | None] = mapped_column(Integer, comment="parcels evaluated (incremental scans)")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class RestrictedRegion(Base):
     """停发地区: couriers do not deliver there between the validity dates. Empty city/district =
     the whole province/city; ``courier='*'`` = every courier."""

@@ -6,6 +6,7 @@ holds unshipped ones) and the buyer gets a proactive notice, before they ask whe
 """
 
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -186,13 +187,27 @@ def import_upload(
     return report, flag_orders(session, now=now or utcnow())
 
 
-def flag_orders(session: Session, *, now: datetime) -> int:
+def flag_orders(session: Session, *, now: datetime, order_ids: Sequence[int] | None = None) -> int:
     """One ``INSERT … SELECT``: paid-but-unshipped and in-transit orders of the last 30 days whose
     address lies in an active restricted region get a hold (once per order and region). Returns
-    how many holds are new. Orders are pre-filtered by the (few) restricted provinces."""
+    how many holds are new. Orders are pre-filtered by the (few) restricted provinces.
+    ``order_ids``: only these orders (the incremental scan's changed ones), in chunks."""
     provinces = sorted({r.province for r in list_regions(session, active_at=now)})
     if not provinces:
         return 0
+    if order_ids is not None:
+        ids = sorted(set(order_ids))
+        return sum(
+            _flag(session, now=now, provinces=provinces, only=ids[at : at + ORDER_CHUNK])
+            for at in range(0, len(ids), ORDER_CHUNK)
+        )
+    return _flag(session, now=now, provinces=provinces)
+
+
+ORDER_CHUNK = 2000
+
+
+def _flag(session: Session, *, now: datetime, provinces: list[str], only: Sequence[int] | None = None) -> int:
     at = _when(now)
     undelivered = exists().where(Shipment.order_id == Order.id, Shipment.delivered_at.is_(None))
     query = (
@@ -213,6 +228,8 @@ def flag_orders(session: Session, *, now: datetime) -> int:
             or_(Order.status == OrderStatus.PAID, and_(Order.status == OrderStatus.SHIPPED, undelivered)),
         )
     )
+    if only is not None:
+        query = query.where(Order.id.in_(only))
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
         dialect.insert(RegionHold.__table__)

@@ -15,11 +15,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     ColumnElement,
+    Integer,
+    MetaData,
     Select,
+    Table,
     and_,
+    any_,
     bindparam,
     case,
+    delete,
     exists,
     false,
     func,
@@ -41,6 +47,7 @@ from aftersales.logistics.models import (
     AnomalyKind,
     AnomalyStatus,
     RestrictedRegion,
+    ScanMark,
 )
 from aftersales.logistics.rules import EffectiveRule, effective_rules
 from aftersales.orders.models import Order, Shipment, ShipmentDirection, TrackingEvent, TrackingStatus
@@ -57,15 +64,40 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # shipment_id, order_id, courier, observed_at
 RuleQuery = Select[*tuple[Any, ...]]
 
+# The parcels an incremental scan evaluates: a per-connection temporary table (its own metadata,
+# so neither the migrations nor the schema-drift test see it), filled and emptied by that scan.
+CANDIDATES = Table(
+    "logistics_scan_candidates",
+    MetaData(),
+    Column("shipment_id", Integer, primary_key=True, autoincrement=False),
+    prefixes=["TEMPORARY"],
+)
+
 
 @dataclass(frozen=True)
 class Scope:
     """``ids``: the shipment id range of one shard; a shard reads, writes and resolves only its
-    own parcels' findings, so shards finishing at different times never resolve each other's."""
+    own parcels' findings, so shards finishing at different times never resolve each other's.
+    ``candidates``: only the parcels in ``CANDIDATES`` (the incremental scan), likewise for
+    reading, writing and resolving."""
 
     now: datetime
     shipped_since: datetime
     ids: IdRange = WHOLE
+    candidates: bool = False
+    candidate_ids: list[int] | None = None
+
+    def parcels(self, column: Any) -> ColumnElement[bool]:
+        """PostgreSQL gets the candidates as one array parameter (``id = ANY(…)``, an index
+        condition on the primary key): with ``IN (SELECT … FROM candidates)`` its planner scans
+        the open parcels and probes the candidates instead of the reverse."""
+        clause = self.ids.clause(column)
+        if self.candidate_ids is not None:
+            ids = bindparam(None, self.candidate_ids, type_=postgresql.ARRAY(Integer))
+            clause = and_(clause, column == any_(ids))
+        elif self.candidates:
+            clause = and_(clause, column.in_(select(CANDIDATES.c.shipment_id)))
+        return clause
 
 
 def _when(value: datetime) -> Any:
@@ -121,7 +153,7 @@ def _base(scope: Scope, observed: Any, *, by_status: bool = False) -> RuleQuery:
     return select(Shipment.id, Shipment.order_id, Shipment.courier, observed).where(
         shipped_at >= _when(scope.shipped_since),
         Shipment.direction == ShipmentDirection.OUTBOUND,
-        scope.ids.clause(Shipment.id),
+        scope.parcels(Shipment.id),
     )
 
 
@@ -245,7 +277,7 @@ def restricted_region(rule: EffectiveRule, scope: Scope) -> RuleQuery:
         .join(RestrictedRegion, region_match(Order, Shipment.courier, scope.now))
         .where(
             Shipment.shipped_at >= _when(scope.shipped_since),
-            scope.ids.clause(Shipment.id),
+            scope.parcels(Shipment.id),
             or_(Shipment.status.is_(None), Shipment.status.in_(NOT_ARRIVED)),
             Shipment.delivered_at.is_(None),
             cut.before(Shipment.shipped_at, inclusive=True),
@@ -332,7 +364,7 @@ def _seen_now(session: Session, scope: Scope) -> dict[str, int]:
     """Findings per kind this scan reported (new or refreshed), counted after the inserts."""
     rows = session.execute(
         select(Anomaly.kind, func.count())
-        .where(Anomaly.last_seen_at == _when(scope.now), scope.ids.clause(Anomaly.shipment_id))
+        .where(Anomaly.last_seen_at == _when(scope.now), scope.parcels(Anomaly.shipment_id))
         .group_by(Anomaly.kind)
     )
     return {AnomalyKind(kind).value: int(n) for kind, n in rows}
@@ -348,7 +380,7 @@ def _resolve_unseen(session: Session, scope: Scope) -> int:
         .where(
             Anomaly.status == AnomalyStatus.OPEN,
             Anomaly.last_seen_at < _when(scope.now),
-            scope.ids.clause(Anomaly.shipment_id),
+            scope.parcels(Anomaly.shipment_id),
             in_scope,
         )
         .values(status=AnomalyStatus.RESOLVED, resolved_at=scope.now)
@@ -380,12 +412,31 @@ def run_scan(
     range); returns counts per kind."""
     scope = Scope(now=now, shipped_since=shipped_since, ids=ids)
     _tune(session)
+    _take_marks(session, scope)
+    return evaluate(session, scope)
+
+
+def evaluate(session: Session, scope: Scope) -> dict[str, int]:
+    """Every enabled rule over the parcels of ``scope``, then resolve what was not seen again."""
+    now = scope.now
     for kind, rule in effective_rules(session).items():
         if rule.default.enabled or any(s.enabled for s in rule.couriers.values()):
             _store(session, kind, RULES[kind](rule, scope), now)
     counts = {kind.value: 0 for kind in AnomalyKind} | _seen_now(session, scope)
     counts["resolved"] = _resolve_unseen(session, scope)
     return counts
+
+
+def _take_marks(session: Session, scope: Scope) -> None:
+    """A full scan evaluates every parcel in scope now: their pending marks are spent. (Marks
+    committed while it runs stay for the next scan; a concurrent marking of a parcel whose mark
+    is being deleted waits for this transaction and then marks it again.)"""
+    in_scope = select(Shipment.id).where(Shipment.shipped_at >= _when(scope.shipped_since))
+    session.execute(
+        delete(ScanMark)
+        .where(scope.parcels(ScanMark.shipment_id), ScanMark.shipment_id.in_(in_scope))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def id_span(session: Session, *, shipped_since: datetime) -> tuple[int, int]:

@@ -63,6 +63,8 @@ class Order(Base):
         Index("ix_orders_receiver_phone", "receiver_phone"),
         Index("ix_orders_province", "province"),
         Index("ix_orders_ordered_at", "ordered_at"),
+        # logistics' incremental scan: orders whose promised date passed since the last scan
+        Index("ix_orders_promised_delivery_at", "promised_delivery_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -125,6 +127,10 @@ class Shipment(Base):
             "delivered_at",
             "estimated_delivery_at",
         ),
+        # logistics' incremental scan: parcels whose estimate or a sibling's delivery crossed a
+        # rule's threshold since the last scan (migration 0230)
+        Index("ix_shipments_estimated_delivery_at", "estimated_delivery_at"),
+        Index("ix_shipments_delivered_at", "delivered_at"),
         Index(
             "ix_shipments_open_shipped_at",
             "shipped_at",
@@ -158,6 +164,8 @@ class TrackingEvent(Base):
     __table_args__ = (
         UniqueConstraint("shipment_id", "source_id"),
         Index("ix_tracking_events_shipment_id_occurred_at", "shipment_id", "occurred_at"),
+        # logistics' incremental scan: parcels with an event in a time span (covering, 0230)
+        Index("ix_tracking_events_occurred_at_shipment_id", "occurred_at", "shipment_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
