@@ -53,3 +53,18 @@ def make_template(
     session: Session, *, code: str = "tpl", body: str = "亲,订单 {{ order_no }}", **overrides: Any
 ) -> MessageTemplate:
     return save_template(session, code=code, name=overrides.pop("name", code), body=body, **overrides)
+
+
+# Courier events as (when, text, where), the shape the scan tests feed to ingestion.
+
+
+def collected(at: datetime, where: str = "杭州") -> tuple[datetime, str, str]:
+    return (at, f"【{where}】快件已揽收", where)
+
+
+def arrived(at: datetime, where: str) -> tuple[datetime, str, str]:
+    return (at, f"快件已到达【{where}转运中心】", where)
+
+
+def delivered(at: datetime, where: str = "北京") -> tuple[datetime, str, str]:
+    return (at, "已签收,签收人:本人签收", where)

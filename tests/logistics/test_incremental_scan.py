@@ -12,6 +12,7 @@ from aftersales.orders.models import Shipment
 from aftersales.orders.schemas import TrackingEventIn
 from aftersales.orders.service import ingest_tracking_events
 from tests.builders import make_order, make_parcel, make_region
+from tests.builders.logistics import arrived, collected, delivered
 
 T0 = datetime(2026, 11, 14, 6, 0, tzinfo=UTC)
 T1 = T0 + timedelta(minutes=10)
@@ -20,18 +21,6 @@ Finding = tuple[int, str, str, datetime | None]
 
 def before_t0(hours: float) -> datetime:
     return T0 - timedelta(hours=hours)
-
-
-def collected(at: datetime, where: str = "杭州") -> tuple[datetime, str, str]:
-    return (at, f"【{where}】快件已揽收", where)
-
-
-def arrived(at: datetime, where: str) -> tuple[datetime, str, str]:
-    return (at, f"快件已到达【{where}转运中心】", where)
-
-
-def delivered(at: datetime, where: str = "北京") -> tuple[datetime, str, str]:
-    return (at, "已签收,签收人:本人签收", where)
 
 
 def track(session: Session, parcel: Shipment, event: tuple[datetime, str, str]) -> None:

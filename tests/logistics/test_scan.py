@@ -8,6 +8,7 @@ from aftersales.logistics.rules import save_rule
 from aftersales.logistics.scan import run_scan
 from aftersales.orders.models import Shipment, ShipmentDirection
 from tests.builders import make_order, make_parcel, make_region
+from tests.builders.logistics import arrived, collected, delivered
 
 NOW = datetime(2026, 11, 14, 6, 0, tzinfo=UTC)
 SINCE = NOW - timedelta(days=20)
@@ -26,18 +27,6 @@ def kinds_of(session: Session, shipment: Shipment) -> set[AnomalyKind]:
         select(Anomaly.kind).where(Anomaly.shipment_id == shipment.id, Anomaly.status == AnomalyStatus.OPEN)
     )
     return {AnomalyKind(k) for k in rows}
-
-
-def collected(at: datetime, where: str = "杭州") -> tuple[datetime, str, str]:
-    return (at, f"【{where}】快件已揽收", where)
-
-
-def arrived(at: datetime, where: str) -> tuple[datetime, str, str]:
-    return (at, f"快件已到达【{where}转运中心】", where)
-
-
-def delivered(at: datetime, where: str = "北京") -> tuple[datetime, str, str]:
-    return (at, "已签收,签收人:本人签收", where)
 
 
 class TestNoFirstScan:
