@@ -27,6 +27,12 @@ def _table(model: type[DeclarativeBase]) -> Table:
     return cast(Table, model.__table__)
 
 
+def conflict_insert(session: Session, target: Any) -> Any:
+    """``INSERT`` of the session's dialect (PostgreSQL or SQLite), which has ``ON CONFLICT``."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(target)
+
+
 def _statement(
     session: Session,
     table: Table,
@@ -34,8 +40,7 @@ def _statement(
     conflict_columns: Sequence[str],
     update_columns: Sequence[str],
 ) -> Any:
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table).values({c: bindparam(c) for c in columns})
+    statement = conflict_insert(session, table).values({c: bindparam(c) for c in columns})
     if not update_columns:
         return statement.on_conflict_do_nothing(index_elements=list(conflict_columns))
     excluded = statement.excluded

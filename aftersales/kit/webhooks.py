@@ -22,13 +22,13 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from aftersales.audit.models import WebhookReceipt
 from aftersales.config import get_settings
 from aftersales.kit.errors import ConflictError, InvalidInputError, NotAuthenticatedError
 from aftersales.kit.time import utcnow
+from aftersales.kit.upsert import conflict_insert
 
 SIGNATURE_HEADER = "X-Aftersales-Signature"
 TOLERANCE = timedelta(minutes=5)
@@ -108,9 +108,8 @@ def _record_receipt(
     session: Session, *, source: str, signature: str, signed_at: datetime, now: datetime
 ) -> bool:
     """True when this signature is new; the unique constraint decides between concurrent replays."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
-        dialect.insert(WebhookReceipt)
+        conflict_insert(session, WebhookReceipt)
         .values(source=source, signature=signature, signed_at=signed_at, received_at=now)
         .on_conflict_do_nothing(index_elements=["source", "signature"])
     )

@@ -26,10 +26,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, delete, func, or_, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from aftersales.kit.upsert import insert_ignore
+from aftersales.kit.upsert import conflict_insert, insert_ignore
 from aftersales.logistics.models import AnomalyKind, RestrictedRegion, ScanMark, ScanOrderMark, ScanRun
 from aftersales.logistics.rules import EffectiveRule, effective_rules
 from aftersales.logistics.scan import (
@@ -88,9 +87,8 @@ def clear_order_marks(session: Session) -> None:
 
 
 def _insert_marks(session: Session, ids: Select[Any]) -> None:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
-        dialect.insert(ScanMark.__table__)
+        conflict_insert(session, ScanMark.__table__)
         .from_select(["shipment_id"], ids)
         .on_conflict_do_nothing(index_elements=["shipment_id"])
     )
@@ -230,25 +228,20 @@ def _fill_candidates(
     """Take (delete) the pending marks and add the threshold crossings: this scan's parcels.
     ``DELETE … RETURNING`` takes exactly the marks this transaction deletes; one committed later
     stays for the next scan."""
-    session.execute(
-        text(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS logistics_scan_candidates (shipment_id INTEGER PRIMARY KEY)"
-        )
-    )
+    session.execute(text(CREATE_CANDIDATES))
     session.execute(CANDIDATES.delete())
     marked = list(session.scalars(delete(ScanMark).returning(ScanMark.shipment_id)))
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     for chunk in chunks(marked, 5000):
         session.execute(
-            dialect.insert(CANDIDATES).on_conflict_do_nothing(), [{"shipment_id": i} for i in chunk]
+            conflict_insert(session, CANDIDATES).on_conflict_do_nothing(), [{"shipment_id": i} for i in chunk]
         )
     for query in crossings(rules, prev=prev, now=now):
         session.execute(
-            dialect.insert(CANDIDATES)
+            conflict_insert(session, CANDIDATES)
             .from_select(["shipment_id"], query)
             .on_conflict_do_nothing(index_elements=["shipment_id"])
         )
-    if dialect is postgresql:
+    if session.get_bind().dialect.name == "postgresql":
         session.execute(text("ANALYZE logistics_scan_candidates"))
     return int(session.scalar(select(func.count()).select_from(CANDIDATES)) or 0)
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from aftersales.kit import cells
@@ -21,12 +20,14 @@ from aftersales.kit.errors import InvalidInputError, NotFoundError
 from aftersales.kit.tables import read_table, require_columns
 from aftersales.kit.time import as_utc, format_local, utcnow
 from aftersales.kit.types import UTCDateTime
+from aftersales.kit.upsert import conflict_insert
 from aftersales.logistics.errors import RegionImportError
 from aftersales.logistics.models import ANY_COURIER, RegionHold, RestrictedRegion
 from aftersales.messaging.service import send_customer_messages
 from aftersales.messaging.templates import MessageTemplate
 from aftersales.orders.couriers import courier_code
 from aftersales.orders.models import Order, OrderStatus, Shipment
+from aftersales.orders.repository import chunks
 
 NOTICE_TEMPLATE = "restricted_notice"
 HOLD_WINDOW_DAYS = 30
@@ -187,6 +188,9 @@ def import_upload(
     return report, flag_orders(session, now=now or utcnow())
 
 
+ORDER_CHUNK = 2000
+
+
 def flag_orders(session: Session, *, now: datetime, order_ids: Sequence[int] | None = None) -> int:
     """One ``INSERT … SELECT``: paid-but-unshipped and in-transit orders of the last 30 days whose
     address lies in an active restricted region get a hold (once per order and region). Returns
@@ -198,13 +202,9 @@ def flag_orders(session: Session, *, now: datetime, order_ids: Sequence[int] | N
     if order_ids is not None:
         ids = sorted(set(order_ids))
         return sum(
-            _flag(session, now=now, provinces=provinces, only=ids[at : at + ORDER_CHUNK])
-            for at in range(0, len(ids), ORDER_CHUNK)
+            _flag(session, now=now, provinces=provinces, only=chunk) for chunk in chunks(ids, ORDER_CHUNK)
         )
     return _flag(session, now=now, provinces=provinces)
-
-
-ORDER_CHUNK = 2000
 
 
 def _flag(session: Session, *, now: datetime, provinces: list[str], only: Sequence[int] | None = None) -> int:
@@ -230,9 +230,8 @@ def _flag(session: Session, *, now: datetime, provinces: list[str], only: Sequen
     )
     if only is not None:
         query = query.where(Order.id.in_(only))
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
-        dialect.insert(RegionHold.__table__)
+        conflict_insert(session, RegionHold.__table__)
         .from_select(["order_id", "region_id", "shipped", "created_at"], query)
         .on_conflict_do_nothing(index_elements=["order_id", "region_id"])
         .returning(RegionHold.id)

@@ -36,11 +36,12 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, aliased
 
 from aftersales.jobs.shards import WHOLE, IdRange
 from aftersales.kit.types import UTCDateTime
+from aftersales.kit.upsert import conflict_insert
 from aftersales.logistics.models import (
     ANY_COURIER,
     Anomaly,
@@ -344,8 +345,7 @@ def _store(session: Session, kind: AnomalyKind, query: RuleQuery, now: datetime)
     )
     columns = ["shipment_id", "order_id", "courier", "observed_at", "kind", "status"]
     columns += ["first_seen_at", "last_seen_at", "message_queued"]
-    insert = (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert(table)
-    statement = insert.from_select(columns, rows)
+    statement = conflict_insert(session, table).from_select(columns, rows)
     was_resolved = table.c.status == AnomalyStatus.RESOLVED.value
     statement = statement.on_conflict_do_update(
         index_elements=["shipment_id", "kind"],
