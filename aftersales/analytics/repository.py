@@ -7,12 +7,13 @@ exist yet returns nothing and leaves a sentence in ``inputs.missing`` instead of
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, case, func, literal, or_, select, text
+from sqlalchemy import ColumnElement, Table, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from aftersales.analytics.dimensions import agent_groups
 from aftersales.analytics.scope import Scope, local_day, local_hour, seconds_between
 from aftersales.analytics.sources import Inputs
+from aftersales.db import tune_for_large_reads
 from aftersales.kit.time import utcnow
 
 PRICE_BANDS = (
@@ -25,24 +26,12 @@ LOGISTICS_PROBLEM_STATES = ("exception", "failed", "returned")
 
 
 GRANULARITIES = {"day": "每日", "hour": "每小时"}
-# SQLite reads the report's probes (orders per parcel, a buyer's orders) through its 2 MB page
-# cache one read() per page; memory-mapping serves them from the OS page cache (as the logistics scan).
-SQLITE_MMAP_BYTES = 1 << 30
 
 
 def tune(session: Session) -> None:
-    """Settings for analytics' big read-only statements, for the current transaction / connection.
-
-    PostgreSQL: no JIT. The planner cannot estimate the correlated SKU and courier lookups, prices
-    the association and scorecard statements high and JIT-compiles them: ≈ 5 s of compilation
-    for a 1 s statement at 1M orders. SQLite: memory-mapped reads.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL jit = off"))
-        # The parcel groups' sort (600,000 rows at 1M orders) spills to disk at the 4 MB default.
-        session.execute(text("SET LOCAL work_mem = '64MB'"))
-    elif session.get_bind().dialect.name == "sqlite":
-        session.execute(text(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}"))
+    """Analytics' big read-only statements: no JIT on PostgreSQL, and 64 MB for the parcel
+    groups' sort (600,000 rows at 1M orders spill to disk at the 4 MB default)."""
+    tune_for_large_reads(session, work_mem="64MB")
 
 
 def _bucket(session: Session, column: ColumnElement[Any], by: str) -> ColumnElement[str]:

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import Select, delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
+from aftersales.db import tune_for_large_reads
 from aftersales.kit.upsert import conflict_insert, insert_ignore
 from aftersales.logistics.models import AnomalyKind, RestrictedRegion, ScanMark, ScanOrderMark, ScanRun
 from aftersales.logistics.rules import EffectiveRule, effective_rules
@@ -35,7 +36,6 @@ from aftersales.logistics.scan import (
     CANDIDATES,
     MOVING,
     Scope,
-    _tune,
     _when,
     evaluate,
 )
@@ -251,7 +251,7 @@ def run_incremental_scan(
 ) -> dict[str, int]:
     """Every rule over the marked and threshold-crossing parcels only; same findings as a full
     sweep at ``now`` provided the findings are those of a complete scan at ``prev``."""
-    _tune(session)
+    tune_for_large_reads(session)
     rules = effective_rules(session)
     parcels = _fill_candidates(session, rules, prev=prev, now=now)
     ids = None

@@ -32,13 +32,13 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    text,
     true,
     update,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, aliased
 
+from aftersales.db import tune_for_large_reads
 from aftersales.jobs.shards import WHOLE, IdRange
 from aftersales.kit.types import UTCDateTime
 from aftersales.kit.upsert import conflict_insert
@@ -389,29 +389,13 @@ def _resolve_unseen(session: Session, scope: Scope) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-# SQLite reads the scan's random probes into shipments/orders through its small page cache (2 MB)
-# one read() call per page; memory-mapping the file serves them from the OS page cache directly
-# (≈ half the CPU of the late and restricted-region rules at 1M parcels).
-SQLITE_MMAP_BYTES = 1 << 30
-
-
-def _tune(session: Session) -> None:
-    """Per-connection settings for the scan's big statements. PostgreSQL: no JIT — the planner's
-    row estimates for the ``CASE courier`` cutoffs are far off, so it JIT-compiles statements that
-    then run in a second or two (≈ 3 s of compilation each, measured at 1M parcels)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL jit = off"))
-    else:
-        session.execute(text(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}"))
-
-
 def run_scan(
     session: Session, *, now: datetime, shipped_since: datetime, ids: IdRange = WHOLE
 ) -> dict[str, int]:
     """Every enabled rule over the parcels shipped since ``shipped_since`` (of one shard's id
     range); returns counts per kind."""
     scope = Scope(now=now, shipped_since=shipped_since, ids=ids)
-    _tune(session)
+    tune_for_large_reads(session)
     _take_marks(session, scope)
     return evaluate(session, scope)
 
