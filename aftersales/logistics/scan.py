@@ -414,11 +414,15 @@ def evaluate(session: Session, scope: Scope) -> dict[str, int]:
 def _take_marks(session: Session, scope: Scope) -> None:
     """A full scan evaluates every parcel in scope now: their pending marks are spent. (Marks
     committed while it runs stay for the next scan; a concurrent marking of a parcel whose mark
-    is being deleted waits for this transaction and then marks it again.)"""
-    in_scope = select(Shipment.id).where(Shipment.shipped_at >= _when(scope.shipped_since))
+    is being deleted waits for this transaction and then marks it again.) Driven from the few
+    marks, each probing its parcel: ``IN (SELECT … FROM shipments)`` has SQLite build the list of
+    every parcel in scope first (1.6 s at 1M parcels)."""
+    in_scope = exists().where(
+        Shipment.id == ScanMark.shipment_id, Shipment.shipped_at >= _when(scope.shipped_since)
+    )
     session.execute(
         delete(ScanMark)
-        .where(scope.parcels(ScanMark.shipment_id), ScanMark.shipment_id.in_(in_scope))
+        .where(scope.parcels(ScanMark.shipment_id), in_scope)
         .execution_options(synchronize_session=False)
     )
 
