@@ -4,11 +4,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, select, tuple_
+from sqlalchemy import Row, Select, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Platform
 from aftersales.conversations.models import ChatMessage, ChatSession, Sender
+from aftersales.orders.models import Order
 
 
 def session_ids(session: Session, keys: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
@@ -18,6 +19,26 @@ def session_ids(session: Session, keys: list[tuple[int, str]]) -> dict[tuple[int
         )
     )
     return {(shop_id, key): session_id for shop_id, key, session_id in rows}
+
+
+def lock_sessions(session: Session, session_ids: list[int], order_ids: set[int]) -> None:
+    """Hold the chats' orders, then the chats and every other chat about those orders (whose
+    repeat flags an ingest rewrites), each in id order, until commit. Concurrent ingests of one
+    chat then recompute its metrics one after the other from all committed messages instead of
+    the last overwriting the other's, and chats about one order take turns: a chat created by
+    another transaction after these locks is about a locked order, so it waits instead of
+    deadlocking. ``FOR NO KEY UPDATE`` on orders does not block their foreign-key checks.
+    SQLite serialises writers anyway (the clauses render to nothing there)."""
+    of_chats = select(ChatSession.order_id).where(ChatSession.id.in_(session_ids))
+    orders = or_(Order.id.in_(of_chats), Order.id.in_(order_ids))
+    session.execute(select(Order.id).where(orders).order_by(Order.id).with_for_update(key_share=True)).all()
+    about_orders = or_(ChatSession.order_id.in_(of_chats), ChatSession.order_id.in_(order_ids))
+    session.execute(
+        select(ChatSession.id)
+        .where(or_(ChatSession.id.in_(session_ids), about_orders))
+        .order_by(ChatSession.id)
+        .with_for_update()
+    ).all()
 
 
 def existing_message_keys(session: Session, keys: list[tuple[int, str]]) -> set[tuple[int, str]]:

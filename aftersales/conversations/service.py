@@ -146,13 +146,15 @@ def _upsert_sessions(session: Session, rows: Sequence[MessageIn]) -> dict[tuple[
         if row.sender is Sender.AGENT and row.agent_id is not None:
             extras[key].setdefault("agent_id", row.agent_id)
     now = utcnow()
-    insert_ignore(
+    insert_ignore(  # in key order, so two batches creating the same chats wait in the same order
         session,
         ChatSession,
-        [_new_session(first, extras[key], now) for key, first in firsts.items()],
+        [_new_session(firsts[key], extras[key], now) for key in sorted(firsts)],
         conflict_columns=["shop_id", "session_key"],
     )
     ids = repository.session_ids(session, list(firsts))
+    order_ids = {values["order_id"] for values in extras.values() if "order_id" in values}
+    repository.lock_sessions(session, sorted(ids.values()), order_ids)
     for key, values in extras.items():
         _fill_missing(session, ids[key], values)
     return ids

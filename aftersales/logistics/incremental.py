@@ -230,11 +230,7 @@ def _fill_candidates(
     stays for the next scan."""
     session.execute(text(CREATE_CANDIDATES))
     session.execute(CANDIDATES.delete())
-    marked = list(session.scalars(delete(ScanMark).returning(ScanMark.shipment_id)))
-    for chunk in chunks(marked, 5000):
-        session.execute(
-            conflict_insert(session, CANDIDATES).on_conflict_do_nothing(), [{"shipment_id": i} for i in chunk]
-        )
+    _take_marks(session)
     for query in crossings(rules, prev=prev, now=now):
         session.execute(
             conflict_insert(session, CANDIDATES)
@@ -244,6 +240,24 @@ def _fill_candidates(
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("ANALYZE logistics_scan_candidates"))
     return int(session.scalar(select(func.count()).select_from(CANDIDATES)) or 0)
+
+
+def _take_marks(session: Session) -> None:
+    """Move the marks into the candidates: on PostgreSQL in one statement (a ``DELETE …
+    RETURNING`` in a ``WITH``), on SQLite, which has no DML in a ``WITH``, through the client."""
+    if session.get_bind().dialect.name == "postgresql":
+        taken = delete(ScanMark).returning(ScanMark.shipment_id).cte("taken")
+        session.execute(
+            conflict_insert(session, CANDIDATES)
+            .from_select(["shipment_id"], select(taken.c.shipment_id))
+            .on_conflict_do_nothing()
+        )
+        return
+    marked = list(session.scalars(delete(ScanMark).returning(ScanMark.shipment_id)))
+    for chunk in chunks(marked, 5000):
+        session.execute(
+            conflict_insert(session, CANDIDATES).on_conflict_do_nothing(), [{"shipment_id": i} for i in chunk]
+        )
 
 
 def run_incremental_scan(

@@ -8,19 +8,22 @@ from sqlalchemy.orm import Session
 from aftersales.catalog.models import Shop
 from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.refs import require_refs
+from aftersales.kit.time import utcnow
+from aftersales.kit.upsert import insert_ignore
 from aftersales.qc.checkpoints import BY_CODE, CHECKPOINTS, Configured
 from aftersales.qc.errors import UnknownCheckpointError
 from aftersales.qc.models import QcCheckpointSetting, QcShopSetting
 
 
 def shop_setting(session: Session, shop_id: int) -> QcShopSetting:
-    """The shop's settings row, created with defaults on first use."""
+    """The shop's settings row, created with defaults on first use: ``INSERT … ON CONFLICT DO
+    NOTHING``, since two workers inspecting the shop's first chats at once both find none."""
     setting = session.get(QcShopSetting, shop_id)
     if setting is None:
-        setting = QcShopSetting(shop_id=shop_id, pass_score=80, alert_group_code="aftersales")
-        setting.high_alert_group_code = "supervisors"
-        session.add(setting)
-        session.flush()
+        defaults = {"shop_id": shop_id, "pass_score": 80, "alert_group_code": "aftersales"}
+        defaults |= {"high_alert_group_code": "supervisors", "updated_at": utcnow()}
+        insert_ignore(session, QcShopSetting, [defaults], conflict_columns=["shop_id"])
+        setting = session.get_one(QcShopSetting, shop_id)
     return setting
 
 

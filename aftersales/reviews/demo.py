@@ -102,7 +102,7 @@ def _reviews(
 ) -> int:
     if not delivered:
         return 0
-    categories = dict(session.execute(select(Sku.code, Sku.category)).tuples().all())
+    categories = dict(session.execute(select(Sku.code, Sku.category)).all())
     count = min(MAX_REVIEWS, int(len(delivered) * REVIEW_SHARE))
     chosen = sorted(rng.sample(range(len(delivered)), count))
     # The professional's account lives on one platform: four of one shop's orders.

@@ -380,11 +380,11 @@ def _rate(part: Any, whole: Any) -> float | None:
 
 def _labels(session: Session, by: str) -> dict[Any, str]:
     if by == "shop":
-        return dict(session.execute(select(Shop.id, Shop.name)).tuples().all())
+        return dict(session.execute(select(Shop.id, Shop.name)).all())
     if by == "agent":
-        return dict(session.execute(select(User.id, User.display_name)).tuples().all())
+        return dict(session.execute(select(User.id, User.display_name)).all())
     try:
         from aftersales.tickets.models import TicketGroup
     except ImportError:
         return {}
-    return dict(session.execute(select(TicketGroup.code, TicketGroup.name)).tuples().all())
+    return dict(session.execute(select(TicketGroup.code, TicketGroup.name)).all())
