@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     job_backend: Literal["inline", "celery"] = "inline"
     broker_url: str = "redis://127.0.0.1:6379/0"
     outbox_max_attempts: int = 8
-    # Shards of the periodic logistics scan (shipment id ranges run as separate jobs); 1 = one job.
+    # Shards of the daily logistics sweep (shipment id ranges run as separate jobs); 1 = one job.
     logistics_scan_shards: int = Field(default=1, ge=1, le=256)
     webhook_timeout_seconds: float = 5.0
     smtp_host: str = "127.0.0.1"

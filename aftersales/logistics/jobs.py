@@ -17,14 +17,9 @@ from aftersales.logistics import care, defaults, intercepts, regions, service
 def scan(session: Session) -> dict[str, Any]:
     """All rules over the parcels of the last 20 days whose outcome can have changed since the
     previous scan (``service.periodic_scan``: incremental, a full sweep when it has nothing to
-    start from); follow-up runs as its own job. With ``AFTERSALES_LOGISTICS_SCAN_SHARDS`` > 1 it
-    fans out into that many full ``logistics.scan_shard`` jobs instead, which workers run side by
-    side."""
+    start from); follow-up runs as its own job."""
     now = utcnow()
     defaults.ensure_defaults(session)
-    shards = get_settings().logistics_scan_shards
-    if shards > 1:
-        return fan_out(session, now=now, shards=shards)
     counts = service.periodic_scan(session, now=now)
     enqueue(session, "logistics.follow_up", dedupe_key=f"logistics.follow_up@{now:%Y%m%d%H%M}")
     return counts
@@ -73,8 +68,16 @@ def scan_shard(
 @job("logistics.daily_sweep", every=timedelta(days=1))
 def daily_sweep(session: Session) -> dict[str, Any]:
     """The full sweep (every parcel of the horizon) and the digest; the watermark of the
-    incremental periodic scans that follow."""
+    incremental periodic scans that follow. With ``AFTERSALES_LOGISTICS_SCAN_SHARDS`` > 1 the
+    sweep fans out into that many ``logistics.scan_shard`` jobs, which workers run side by side;
+    the periodic scans go on from their own watermark meanwhile, which stays valid: a shard
+    only makes its parcels' findings more current, and resolves none seen after its moment."""
     now = utcnow()
+    shards = get_settings().logistics_scan_shards
+    if shards > 1:
+        counts = fan_out(session, now=now, shards=shards)
+        service.send_digest(session, now=now)
+        return counts
     counts = service.daily_sweep(session, now=now)
     enqueue(session, "logistics.follow_up", dedupe_key=f"logistics.follow_up@sweep{now:%Y%m%d}")
     return counts

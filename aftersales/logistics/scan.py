@@ -393,11 +393,9 @@ def run_scan(
     session: Session, *, now: datetime, shipped_since: datetime, ids: IdRange = WHOLE
 ) -> dict[str, int]:
     """Every enabled rule over the parcels shipped since ``shipped_since`` (of one shard's id
-    range); returns counts per kind."""
-    scope = Scope(now=now, shipped_since=shipped_since, ids=ids)
+    range); returns counts per kind. The pending marks are the caller's to spend or keep."""
     tune_for_large_reads(session)
-    _take_marks(session, scope)
-    return evaluate(session, scope)
+    return evaluate(session, Scope(now=now, shipped_since=shipped_since, ids=ids))
 
 
 def evaluate(session: Session, scope: Scope) -> dict[str, int]:
@@ -411,20 +409,17 @@ def evaluate(session: Session, scope: Scope) -> dict[str, int]:
     return counts
 
 
-def _take_marks(session: Session, scope: Scope) -> None:
-    """A full scan evaluates every parcel in scope now: their pending marks are spent. (Marks
-    committed while it runs stay for the next scan; a concurrent marking of a parcel whose mark
-    is being deleted waits for this transaction and then marks it again.) Driven from the few
-    marks, each probing its parcel: ``IN (SELECT … FROM shipments)`` has SQLite build the list of
-    every parcel in scope first (1.6 s at 1M parcels)."""
-    in_scope = exists().where(
-        Shipment.id == ScanMark.shipment_id, Shipment.shipped_at >= _when(scope.shipped_since)
-    )
-    session.execute(
-        delete(ScanMark)
-        .where(scope.parcels(ScanMark.shipment_id), in_scope)
-        .execution_options(synchronize_session=False)
-    )
+def take_marks(session: Session, *, shipped_since: datetime) -> None:
+    """A full sweep evaluates every parcel in scope now: their pending marks are spent, before
+    the rules run (so that marks committed meanwhile stay for the next scan). A shard keeps
+    them: it may run after later incremental scans, and a mark it spent for data that changed
+    after them would go unevaluated. (A concurrent marking of a parcel whose mark is being
+    deleted waits for this transaction and then marks it again.) Driven from the few marks, each
+    probing its parcel: ``IN (SELECT … FROM shipments)`` has SQLite build the list of every
+    parcel in scope first (1.6 s at 1M parcels)."""
+    since = _when(shipped_since)
+    in_scope = exists().where(Shipment.id == ScanMark.shipment_id, Shipment.shipped_at >= since)
+    session.execute(delete(ScanMark).where(in_scope).execution_options(synchronize_session=False))
 
 
 def id_span(session: Session, *, shipped_since: datetime) -> tuple[int, int]:

@@ -19,7 +19,7 @@ from aftersales.kit.time import format_local, utcnow
 from aftersales.logistics import incremental, regions
 from aftersales.logistics.models import ANY_COURIER, Anomaly, AnomalyKind, AnomalyRule, AnomalyStatus
 from aftersales.logistics.rules import effective_rules, save_rule
-from aftersales.logistics.scan import id_span, run_scan
+from aftersales.logistics.scan import id_span, run_scan, take_marks
 from aftersales.messaging.service import send_customer_messages
 from aftersales.messaging.templates import MessageTemplate, get_template
 from aftersales.orders.couriers import COURIERS, courier_name
@@ -53,6 +53,7 @@ def scan(
     orders, and record the run as the watermark the next incremental scan starts from."""
     now = now or utcnow()
     config = incremental.config_hash(session, now=now)
+    take_marks(session, shipped_since=now - window)
     counts = run_scan(session, now=now, shipped_since=now - window)
     counts["region_holds"] = flag_all_orders(session, now=now)
     incremental.record_run(session, mode=incremental.FULL, now=now, window=window, config=config)
@@ -115,6 +116,12 @@ def daily_sweep(session: Session, *, now: datetime | None = None) -> dict[str, i
     logistics group."""
     now = now or utcnow()
     counts = scan(session, now=now, window=SCAN_HORIZON)
+    send_digest(session, now=now)
+    return counts
+
+
+def send_digest(session: Session, *, now: datetime) -> None:
+    """The day's open findings per kind to the logistics group, once a day."""
     open_counts = open_by_kind(session)
     if open_counts:
         lines = [f"{AnomalyKind(k).label}: {n} 件" for k, n in sorted(open_counts.items())]
@@ -125,7 +132,6 @@ def daily_sweep(session: Session, *, now: datetime | None = None) -> dict[str, i
             + "\n".join(lines),
             idempotency_key=f"logistics:sweep:{now.date().isoformat()}",
         )
-    return counts
 
 
 def open_by_kind(session: Session) -> dict[str, int]:

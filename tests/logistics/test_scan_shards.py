@@ -13,7 +13,8 @@ from aftersales.jobs.models import Job, JobStatus
 from aftersales.jobs.runner import drain
 from aftersales.jobs.shards import IdRange
 from aftersales.logistics import jobs, service
-from aftersales.logistics.models import Anomaly, AnomalyStatus
+from aftersales.logistics.incremental import mark_parcels
+from aftersales.logistics.models import Anomaly, AnomalyStatus, ScanMark
 from aftersales.orders.models import Order, Shipment
 from aftersales.tickets.models import Ticket
 from tests.builders import make_order, make_parcel, make_region
@@ -117,18 +118,33 @@ def sharded(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 class TestShardedJobs:
-    def test_the_periodic_scan_fans_out_one_job_per_shard(self, session: Session, sharded: None) -> None:
+    def test_the_daily_sweep_fans_out_one_job_per_shard(self, session: Session, sharded: None) -> None:
         troubled_parcels(session)
-        jobs.scan(session)
+        jobs.daily_sweep(session)
         payloads = session.scalars(select(Job.payload).where(Job.name == "logistics.scan_shard")).all()
         assert sorted(p["shard"] for p in payloads) == list(range(SHARDS))
+
+    def test_the_periodic_scan_stays_one_incremental_job(self, session: Session, sharded: None) -> None:
+        troubled_parcels(session)
+        jobs.scan(session)
+        counts = jobs.scan(session)
+        shard_jobs = session.scalars(select(Job).where(Job.name == "logistics.scan_shard")).all()
+        assert (counts["incremental"], shard_jobs) == (1, [])
+
+    def test_a_shard_leaves_the_pending_marks_to_the_next_incremental_scan(
+        self, session: Session, sharded: None
+    ) -> None:
+        parcel = troubled_parcels(session)[0]
+        mark_parcels(session, [parcel.id], with_siblings=False)
+        shard(session, 0)
+        assert session.scalars(select(ScanMark.shipment_id)).all() == [parcel.id]
 
     def test_the_shard_jobs_find_what_the_whole_scan_finds_and_open_a_ticket_each(
         self, session: Session, session_factory: sessionmaker[Session], sharded: None
     ) -> None:
         troubled_parcels(session)
         expected = whole_scan_findings(session)
-        jobs.scan(session)
+        jobs.daily_sweep(session)
         session.commit()
         drain(session_factory)
         session.expire_all()
@@ -139,8 +155,8 @@ class TestShardedJobs:
         self, session: Session, sharded: None
     ) -> None:
         troubled_parcels(session)
-        jobs.scan(session)
-        jobs.scan(session)
+        jobs.daily_sweep(session)
+        jobs.daily_sweep(session)
         shard_jobs = session.scalars(select(Job).where(Job.name == "logistics.scan_shard")).all()
         assert len(shard_jobs) == SHARDS
 
@@ -170,7 +186,7 @@ def test_shard_jobs_on_parallel_workers_find_what_the_whole_scan_finds(tmp_path:
         with factory() as session:
             expected = whole_scan_findings(session)
         with factory.begin() as session:
-            jobs.scan(session)
+            jobs.daily_sweep(session)
         in_parallel(lambda worker: drain(factory), SHARDS)
         with factory() as session:
             found = findings(session)
