@@ -165,9 +165,10 @@ def _aggregate(
 
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
-    """Rows where ``condition`` holds. For "column is not null" use ``count(column)``: the same
-    number in a group (groups are never empty) at less per-row work on SQLite."""
-    return func.sum(case((condition, 1), else_=0))
+    """Rows where ``condition`` holds: ``count`` of a CASE without ELSE, a little less work per row
+    on SQLite than summing 1s and 0s (the same number: groups are never empty). For "column is not
+    null" use ``count(column)``."""
+    return func.count(case((condition, 1)))
 
 
 def _ticket_metrics(session: Session, inputs: Inputs, scope: Scope, level: str) -> list[dict[str, Any]]:
