@@ -16,7 +16,7 @@ from aftersales.analytics import charts, repository
 from aftersales.analytics.dimensions import DIMENSIONS, joined, key_expression
 from aftersales.analytics.repository import response_seconds
 from aftersales.analytics.results import Analysis, DataTable, number, percent, rate
-from aftersales.analytics.scope import Scope, local_day
+from aftersales.analytics.scope import Scope, local_day_key
 from aftersales.analytics.sources import LABELS, Inputs
 
 LEVELS = ("agent", "group", "shop", "platform")
@@ -165,7 +165,10 @@ def _aggregate(
 
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
-    return func.sum(case((condition, 1), else_=0))
+    """Rows where ``condition`` holds: ``count`` of a CASE without ELSE, a little less work per row
+    on SQLite than summing 1s and 0s (the same number: groups are never empty). For "column is not
+    null" use ``count(column)``."""
+    return func.count(case((condition, 1)))
 
 
 def _ticket_metrics(session: Session, inputs: Inputs, scope: Scope, level: str) -> list[dict[str, Any]]:
@@ -173,10 +176,8 @@ def _ticket_metrics(session: Session, inputs: Inputs, scope: Scope, level: str) 
     if tickets is None:
         return []
     resolved = tickets.c.resolved_at.is_not(None)
-    first = and_(
-        resolved, local_day(session, tickets.c.resolved_at) == local_day(session, tickets.c.created_at)
-    )
-    first = and_(first, tickets.c.reopened_count == 0)
+    same_day = local_day_key(session, tickets.c.resolved_at) == local_day_key(session, tickets.c.created_at)
+    first = and_(resolved, same_day, tickets.c.reopened_count == 0)
     waited = response_seconds(session, tickets.c.first_responded_at, tickets.c.created_at) / 60
     rows = _aggregate(
         session,
@@ -188,9 +189,9 @@ def _ticket_metrics(session: Session, inputs: Inputs, scope: Scope, level: str) 
         {
             "tickets": func.count(),
             "ticket_first_response": func.avg(waited),
-            "responded": _count_if(tickets.c.first_responded_at.is_not(None)),
+            "responded": func.count(tickets.c.first_responded_at),
             "first": _count_if(first),
-            "resolved": _count_if(resolved),
+            "resolved": func.count(tickets.c.resolved_at),
             "sla_breaches": _count_if(tickets.c.sla_breached.is_(True)),
         },
     )
@@ -217,8 +218,8 @@ def _rating_metrics(session: Session, inputs: Inputs, scope: Scope, level: str) 
         level,
         {
             "eligible": func.count(),
-            "invited": _count_if(invitations.c.invited_at.is_not(None)),
-            "rated": _count_if(invitations.c.stars.is_not(None)),
+            "invited": func.count(invitations.c.invited_at),
+            "rated": func.count(invitations.c.stars),
             "satisfied": _count_if(stars >= 4),
             "negative": _count_if(stars <= 2),
         },

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -70,6 +72,22 @@ class TestScorecardArithmetic:
         assert values["fcr"] == 0.5
         assert values["sla_breaches"] == 1
         assert values["ticket_first_response"] == pytest.approx(20.0)
+
+    def test_first_contact_resolution_is_the_same_shanghai_day_to_the_millisecond(
+        self, session: Session, peak_scope: Scope
+    ) -> None:
+        """Same local day: 00:00 to 23:59:59.999, and 07:59 to 08:01 across UTC midnight.
+        Not: 23:59:59.999 to 00:00 next day, and 23:00 to 01:00 within one UTC day."""
+        agent = make_user(session, display_name="小吴")
+        last_moment = timedelta(seconds=59, milliseconds=999)
+        for created, resolved in [
+            (at(0), at(23, 59) + last_moment),
+            (at(7, 59), at(8, 1)),
+            (at(23, 59) + last_moment, at(0, day=12)),
+            (at(23), at(1, day=12)),
+        ]:
+            make_ticket_row(session, created_at=created, assignee_id=agent.id, resolved_at=resolved)
+        assert _subject(session, peak_scope, "小吴").values["fcr"] == 0.5
 
     def test_average_response_is_the_mean_of_the_chats_averages(
         self, session: Session, peak_scope: Scope
