@@ -5,6 +5,8 @@ named. Console pages (``/console``) render the same errors as HTML.
 """
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aftersales import __version__
 from aftersales.kit.errors import AftersalesError, NotAuthenticatedError
+from aftersales.kit.memory import freeze_long_lived
 from aftersales.registry import import_domain_modules, load_all_models
 
 log = logging.getLogger(__name__)
@@ -126,6 +129,13 @@ def _document_error_contract(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Once the worker has imported and built everything, keep it out of the collector's way."""
+    freeze_long_lived()
+    yield
+
+
 def create_app() -> FastAPI:
     from aftersales.audit.logmask import install as mask_phone_numbers_in_logs
 
@@ -135,6 +145,7 @@ def create_app() -> FastAPI:
         title="aftersales",
         version=__version__,
         description="售后运营平台 API: tickets, logistics follow-up, retention, QC, reviews, analytics.",
+        lifespan=_lifespan,
     )
     install_error_handlers(app)
     _document_error_contract(app)

@@ -25,6 +25,7 @@ import joblib
 import numpy as np
 from scipy.sparse import hstack
 
+from aftersales.kit.memory import freeze_long_lived
 from aftersales.qc.features import Features
 
 MODEL_VERSION = "emotion-v1"
@@ -187,7 +188,9 @@ def load_model(path: Path = MODEL_PATH) -> EmotionModel:
     if not path.exists():
         raise FileNotFoundError(f"情绪模型文件不存在: {path}。请先运行 aftersales qc train")
     jieba.setLogLevel(60)
-    return EmotionModel(joblib.load(path))
+    model = EmotionModel(joblib.load(path))
+    freeze_long_lived()
+    return model
 
 
 def classify(texts: list[str]) -> list[Emotion]:

@@ -13,6 +13,8 @@ from functools import cache, lru_cache
 
 import jieba
 
+from aftersales.kit.memory import freeze_long_lived
+
 # topic -> words naming that aspect of a product or of the service around it
 ASPECT_WORDS: dict[str, tuple[str, ...]] = {
     "质量": ("质量", "品质", "做工", "用料", "材质", "面料", "手感", "质感", "走线", "工艺"),
@@ -165,6 +167,7 @@ def _aspect_index() -> dict[str, str]:
     for word in (*index, *POSITIVE_WORDS, *NEGATIVE_WORDS, *IMPLIED_TOPIC):
         jieba.add_word(word, freq=200_000)
     jieba.initialize()
+    freeze_long_lived()
     return index
 
 

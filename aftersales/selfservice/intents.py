@@ -27,6 +27,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
+from aftersales.kit.memory import freeze_long_lived
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DATASET = DATA_DIR / "bot_faq.yaml"
 MODEL_FILE = DATA_DIR / "bot_model.joblib"
@@ -175,11 +177,11 @@ def train(path: Path = DATASET, output: Path = MODEL_FILE) -> IntentModel:
 def get_model() -> IntentModel:
     """The shipped model, or one trained now when the file is missing or the dataset changed."""
     digest = dataset_digest()
-    if MODEL_FILE.exists():
-        model = joblib.load(MODEL_FILE)
-        if isinstance(model, IntentModel) and model.digest == digest:
-            return model
-    return IntentModel(labelled(load_dataset()), digest=digest)
+    model = joblib.load(MODEL_FILE) if MODEL_FILE.exists() else None
+    if not isinstance(model, IntentModel) or model.digest != digest:
+        model = IntentModel(labelled(load_dataset()), digest=digest)
+    freeze_long_lived()
+    return model
 
 
 @lru_cache
