@@ -96,7 +96,7 @@ def tune_for_large_reads(session: Session, *, work_mem: str | None = None) -> No
     one or two (measured at 1M rows). ``work_mem`` for sorts that would spill at the 4 MB default.
     SQLite: memory-mapped reads.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         session.execute(text("SET LOCAL jit = off"))
         if work_mem:
             session.execute(text(f"SET LOCAL work_mem = '{work_mem}'"))

@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, Date, Float, Integer, Table, and_, cast, f
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Platform
+from aftersales.db import is_postgres
 from aftersales.kit.time import local_day_bounds
 
 SHANGHAI_OFFSET_HOURS = 8  # Asia/Shanghai has had no daylight saving since 1991.
@@ -64,13 +65,13 @@ class Scope:
 
 def local_hour(session: Session, column: ColumnElement[object]) -> ColumnElement[str]:
     """``YYYY-MM-DD HH`` in Shanghai time, computed in the database so GROUP BY stays there."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         return func.to_char(func.timezone("Asia/Shanghai", column), "YYYY-MM-DD HH24")
     return func.strftime("%Y-%m-%d %H", column, literal_column(f"'+{SHANGHAI_OFFSET_HOURS} hours'"))
 
 
 def local_day(session: Session, column: ColumnElement[object]) -> ColumnElement[str]:
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         return func.to_char(func.timezone("Asia/Shanghai", column), "YYYY-MM-DD")
     return func.strftime("%Y-%m-%d", column, literal_column(f"'+{SHANGHAI_OFFSET_HOURS} hours'"))
 
@@ -87,7 +88,7 @@ def local_day_key(session: Session, column: ColumnElement[object]) -> ColumnElem
     integer day number from ``julianday`` (SQLite's whole milliseconds, recovered exactly) instead
     of ``strftime`` with a modifier and a string compare (full-size scorecard tickets 69 -> 32 ms).
     """
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         return cast(func.timezone("Asia/Shanghai", column), Date)
     milliseconds = cast(func.julianday(column) * MS_PER_DAY + 0.5, Integer)
     return (milliseconds + JULIAN_MS_TO_LOCAL_DAY) // MS_PER_DAY
@@ -96,6 +97,6 @@ def local_day_key(session: Session, column: ColumnElement[object]) -> ColumnElem
 def seconds_between(
     session: Session, later: ColumnElement[object], earlier: ColumnElement[object]
 ) -> ColumnElement[float]:
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         return func.extract("epoch", later - earlier).cast(Float)
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0

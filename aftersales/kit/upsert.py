@@ -15,6 +15,7 @@ from sqlalchemy import JSON, Boolean, Dialect, Enum, Table, and_, bindparam, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
+from aftersales.db import is_postgres
 from aftersales.kit.types import UTCDateTime
 
 CHUNK_ROWS = 5000
@@ -29,7 +30,7 @@ def _table(model: type[DeclarativeBase]) -> Table:
 
 def conflict_insert(session: Session, target: Any) -> Any:
     """``INSERT`` of the session's dialect (PostgreSQL or SQLite), which has ``ON CONFLICT``."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    dialect = postgresql if is_postgres(session) else sqlite
     return dialect.insert(target)
 
 

@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import Select, delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from aftersales.db import tune_for_large_reads
+from aftersales.db import is_postgres, tune_for_large_reads
 from aftersales.kit.upsert import conflict_insert, insert_ignore
 from aftersales.logistics.models import AnomalyKind, RestrictedRegion, ScanMark, ScanOrderMark, ScanRun
 from aftersales.logistics.rules import EffectiveRule, effective_rules
@@ -230,22 +230,22 @@ def _fill_candidates(
     stays for the next scan."""
     session.execute(text(CREATE_CANDIDATES))
     session.execute(CANDIDATES.delete())
-    _take_marks(session)
+    _move_marks_into_candidates(session)
     for query in crossings(rules, prev=prev, now=now):
         session.execute(
             conflict_insert(session, CANDIDATES)
             .from_select(["shipment_id"], query)
             .on_conflict_do_nothing(index_elements=["shipment_id"])
         )
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         session.execute(text("ANALYZE logistics_scan_candidates"))
     return int(session.scalar(select(func.count()).select_from(CANDIDATES)) or 0)
 
 
-def _take_marks(session: Session) -> None:
+def _move_marks_into_candidates(session: Session) -> None:
     """Move the marks into the candidates: on PostgreSQL in one statement (a ``DELETE …
     RETURNING`` in a ``WITH``), on SQLite, which has no DML in a ``WITH``, through the client."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         taken = delete(ScanMark).returning(ScanMark.shipment_id).cte("taken")
         session.execute(
             conflict_insert(session, CANDIDATES)
@@ -269,7 +269,7 @@ def run_incremental_scan(
     rules = effective_rules(session)
     parcels = _fill_candidates(session, rules, prev=prev, now=now)
     ids = None
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         ids = sorted(session.scalars(select(CANDIDATES.c.shipment_id)))
     counts = evaluate(
         session, Scope(now=now, shipped_since=shipped_since, candidates=True, candidate_ids=ids)
