@@ -26,8 +26,20 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Connection execution option naming how a SQLite transaction begins (see ``_configure_sqlite``).
+SQLITE_BEGIN = "sqlite_begin"
+
+
 def _configure_sqlite(engine: Engine) -> None:
-    """WAL + foreign keys + the pysqlite transaction workaround (SAVEPOINT support)."""
+    """WAL + foreign keys + the pysqlite transaction workaround (SAVEPOINT support).
+
+    Transactions begin ``IMMEDIATE``: they take SQLite's one write lock at the start, waiting up to
+    the busy timeout for it. A deferred transaction that reads and then writes cannot wait: when
+    another writer committed since its read, SQLite answers "database is locked" at once, whatever
+    the timeout. Holding the write lock from the start also serialises every money decision, which
+    is SQLite's per-order lock. Read-only units of work ask for ``DEFERRED`` (``defer_write_lock``)
+    so that pages never wait for a writer (WAL readers see the last commit).
+    """
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -41,7 +53,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        deferred = conn.get_execution_options().get(SQLITE_BEGIN) == "DEFERRED"
+        conn.exec_driver_sql("BEGIN DEFERRED" if deferred else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
@@ -64,11 +77,28 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
+def is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def defer_write_lock(session: Session) -> None:
+    """Begin the session's SQLite transaction without the write lock: for units of work that only
+    read (a page, a GET), which must not queue behind a long job's write transaction."""
+    if is_sqlite(session):
+        session.connection(execution_options={SQLITE_BEGIN: "DEFERRED"})
+
+
 @contextmanager
-def unit_of_work() -> Iterator[Session]:
-    """One transaction: commit on success, roll back on any error."""
+def unit_of_work(*, read_only: bool = False) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on any error.
+
+    The API and console dependency, the portal and the CLI open their sessions here; ``read_only``
+    units of work begin deferred on SQLite.
+    """
     session = get_sessionmaker()()
     try:
+        if read_only:
+            defer_write_lock(session)
         yield session
         session.commit()
     except BaseException:

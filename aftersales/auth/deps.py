@@ -11,23 +11,22 @@ from aftersales.auth.errors import InvalidTokenError
 from aftersales.auth.models import Role, User
 from aftersales.auth.schemas import UserRead
 from aftersales.auth.service import resolve_token
-from aftersales.db import get_sessionmaker
+from aftersales.db import unit_of_work
 from aftersales.kit.errors import PermissionDeniedError
 
 SESSION_COOKIE = "aftersales_session"
 
 
-def get_session() -> Iterator[Session]:
-    """The request's unit of work: committed when the handler returns, rolled back on any error."""
-    session = get_sessionmaker()()
-    try:
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work: committed when the handler returns, rolled back on any error.
+
+    Reads (GET) begin without SQLite's write lock; every other method takes it at the start.
+    """
+    with unit_of_work(read_only=request.method in SAFE_METHODS) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # "function" scope: commit before the response is sent, so a client never reads ahead of its own

@@ -175,3 +175,20 @@ class TrackingEvent(Base):
     status: Mapped[TrackingStatus] = mapped_column(_str_enum(TrackingStatus))
     location: Mapped[str | None] = mapped_column(String(128))
     raw_text: Mapped[str] = mapped_column(Text)
+
+
+class OrderRequestKey(Base):
+    """An ``Idempotency-Key`` already used for one kind of request about one order, with what it
+    made: a repeat of the request (a retry, a double click, a parallel copy) returns that result
+    instead of paying or submitting again. ``fingerprint`` catches a key reused for other values."""
+
+    __tablename__ = "order_request_keys"
+    __table_args__ = (UniqueConstraint("order_id", "kind", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32), comment="compensation | refund | approval | …")
+    key: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64), comment="sha256 of the request's values")
+    result_id: Mapped[int] = mapped_column(Integer, comment="id of the row the first request made")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,7 +6,15 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session, selectinload
 
-from aftersales.orders.models import Customer, Order, OrderStatus, Shipment, TrackingEvent, TrackingStatus
+from aftersales.orders.models import (
+    Customer,
+    Order,
+    OrderRequestKey,
+    OrderStatus,
+    Shipment,
+    TrackingEvent,
+    TrackingStatus,
+)
 
 LOOKUP_CHUNK = 2000
 
@@ -112,3 +120,24 @@ def refresh_shipment_state(session: Session, ids: Sequence[int]) -> None:
             )
             .execution_options(synchronize_session=False)
         )
+
+
+def lock_order(session: Session, order_id: int) -> Order | None:
+    """Take the order's row lock for the rest of the transaction and read it afresh.
+
+    PostgreSQL: ``SELECT … FOR UPDATE``, so two decisions about one order's money run one after
+    the other and the second reads what the first committed. SQLite needs no row lock: its write
+    transactions begin ``IMMEDIATE`` and so already run one at a time (``aftersales.db``).
+    """
+    query = select(Order).where(Order.id == order_id).execution_options(populate_existing=True)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def request_key(session: Session, *, order_id: int, kind: str, key: str) -> OrderRequestKey | None:
+    return session.scalar(
+        select(OrderRequestKey).where(
+            OrderRequestKey.order_id == order_id, OrderRequestKey.kind == kind, OrderRequestKey.key == key
+        )
+    )

@@ -4,6 +4,8 @@ Every record is keyed by its source (platform + order number, courier + tracking
 parcel + event id), so a repeat delivery updates in place and never duplicates.
 """
 
+import hashlib
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,12 +13,13 @@ from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Shop, Sku
+from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.events import publish
 from aftersales.kit.time import utcnow
 from aftersales.kit.upsert import upsert
 from aftersales.orders import repository
 from aftersales.orders.errors import OrderNotFoundError
-from aftersales.orders.models import Customer, Order, OrderItem, Shipment, TrackingEvent
+from aftersales.orders.models import Customer, Order, OrderItem, OrderRequestKey, Shipment, TrackingEvent
 from aftersales.orders.schemas import IngestResult, OrderIn, ShipmentIn, TrackingEventIn
 from aftersales.orders.tracking import classify, event_source_id
 
@@ -276,3 +279,44 @@ def get_order(session: Session, order_id: int) -> Order:
     if order is None:
         raise OrderNotFoundError(order_id)
     return order
+
+
+def lock_order(session: Session, order_id: int) -> Order:
+    """The per-order lock every decision that moves money takes first (see the repository)."""
+    order = repository.lock_order(session, order_id)
+    if order is None:
+        raise OrderNotFoundError(order_id)
+    return order
+
+
+def _fingerprint(values: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def keyed_result(
+    session: Session, *, order_id: int, kind: str, key: str | None, values: dict[str, Any]
+) -> int | None:
+    """The result id of an earlier request with this ``Idempotency-Key``; ``None`` for a new key.
+
+    Call it under ``lock_order``: parallel copies of one request then find the first one's key.
+    """
+    if not key:
+        return None
+    earlier = repository.request_key(session, order_id=order_id, kind=kind, key=key)
+    if earlier is None:
+        return None
+    if earlier.fingerprint != _fingerprint(values):
+        raise InvalidInputError("Idempotency-Key", "该幂等键已用于内容不同的请求,请换一个新的键")
+    return earlier.result_id
+
+
+def remember_key(
+    session: Session, *, order_id: int, kind: str, key: str | None, values: dict[str, Any], result_id: int
+) -> None:
+    if key:
+        session.add(
+            OrderRequestKey(
+                order_id=order_id, kind=kind, key=key, fingerprint=_fingerprint(values), result_id=result_id
+            )
+        )
+        session.flush()

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from aftersales.auth.deps import CurrentUser, RequireAdmin, RequireAgent, RequireSupervisor, SessionDep
 from aftersales.catalog.models import Shop, Sku
 from aftersales.kit.errors import InvalidInputError, NotFoundError
+from aftersales.kit.idempotency import IdempotencyKey
 from aftersales.kit.pagination import Page, PageDep, paginate
 from aftersales.kit.time import as_utc
 from aftersales.kit.webhooks import signed_body
@@ -143,15 +144,22 @@ def return_parcel(
 
 
 @router.post("/requests/{request_id}/early-refund", response_model=CompensationRead)
-def early_refund(session: SessionDep, user: RequireAgent, request_id: int) -> CompensationRead:
-    return CompensationRead.model_validate(payouts.early_refund(session, request_id=request_id, actor=user))
+def early_refund(
+    session: SessionDep, user: RequireAgent, request_id: int, key: IdempotencyKey = None
+) -> CompensationRead:
+    payout = payouts.early_refund(session, request_id=request_id, actor=user, idempotency_key=key)
+    return CompensationRead.model_validate(payout)
 
 
 @router.post("/requests/{request_id}/refund", response_model=CompensationRead)
-def refund(session: SessionDep, user: RequireAgent, request_id: int) -> CompensationRead:
+def refund(
+    session: SessionDep, user: RequireAgent, request_id: int, key: IdempotencyKey = None
+) -> CompensationRead:
     """Refund-only once nothing travels; a return once the goods are back (supervisors may release
-    a refund held for an interception)."""
-    return CompensationRead.model_validate(payouts.refund(session, request_id=request_id, actor=user))
+    a refund held for an interception). A request is refunded once: a repeat is 409, or with the
+    same ``Idempotency-Key`` the first refund."""
+    payout = payouts.refund(session, request_id=request_id, actor=user, idempotency_key=key)
+    return CompensationRead.model_validate(payout)
 
 
 @router.post("/requests/{request_id}/warehouse-check", response_model=ReturnRequestRead)
@@ -173,7 +181,11 @@ def exchange(session: SessionDep, user: RequireAgent, request_id: int) -> Reship
 
 
 @router.post("/compensations", response_model=CompensationRead, status_code=201)
-def compensate(session: SessionDep, user: RequireAgent, body: CompensationIn) -> Any:
+def compensate(
+    session: SessionDep, user: RequireAgent, body: CompensationIn, key: IdempotencyKey = None
+) -> Any:
+    """Pay within the caller's authority; the order's payouts add up under its lock, so parallel
+    requests never pay past the limit (the rest answer 403 with ``approval_available``)."""
     try:
         payout = payouts.pay_compensation(
             session,
@@ -184,6 +196,7 @@ def compensate(session: SessionDep, user: RequireAgent, body: CompensationIn) ->
             request_id=body.request_id,
             ticket_id=body.ticket_id,
             note=body.note,
+            idempotency_key=key,
         )
     except BeyondAuthorityError as exc:
         return _beyond(exc)
@@ -234,7 +247,9 @@ def retention_report(
 
 
 @router.post("/approvals", response_model=ApprovalRead, status_code=201)
-def request_approval(session: SessionDep, user: RequireAgent, body: ApprovalIn) -> Any:
+def request_approval(
+    session: SessionDep, user: RequireAgent, body: ApprovalIn, key: IdempotencyKey = None
+) -> Any:
     try:
         approval = payouts.request_approval(
             session,
@@ -245,6 +260,7 @@ def request_approval(session: SessionDep, user: RequireAgent, body: ApprovalIn) 
             actor=user,
             request_id=body.request_id,
             ticket_id=body.ticket_id,
+            idempotency_key=key,
         )
     except BeyondAuthorityError as exc:
         return _beyond(exc)

@@ -53,3 +53,7 @@ class NoReplacementError(ConflictError):
 
 class InvalidSignatureError(AftersalesError):
     status_code = 401
+
+
+class RefundExceedsPaidError(ConflictError):
+    """Refunds of an order, paid and asked for, would exceed what the customer paid."""

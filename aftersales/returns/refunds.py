@@ -16,11 +16,12 @@ from aftersales.orders.models import Order, ShipmentDirection
 from aftersales.orders.repository import shipment_ids
 from aftersales.orders.schemas import ShipmentIn
 from aftersales.orders.service import ingest_shipments
-from aftersales.returns import ticketing
+from aftersales.returns import repository, ticketing
+from aftersales.returns.errors import RefundExceedsPaidError
 from aftersales.returns.models import Authority, Compensation, Outcome, PayoutKind, RefundState, ReturnRequest
 from aftersales.returns.notices import tell_customer
 from aftersales.returns.policy import yuan
-from aftersales.returns.service import get_policy, get_request, resolve
+from aftersales.returns.service import get_policy, get_request, lock_request, resolve
 
 
 def release_refund(
@@ -32,7 +33,11 @@ def release_refund(
     actor_id: int | None,
     note: str,
 ) -> Compensation:
-    """Pay the refund once (a second release is a no-op returning the first payout)."""
+    """Pay the refund once (a second release is a no-op returning the first payout).
+
+    Callers hold the order's lock (``service.lock_request``); the order's refunds, this one
+    included, never exceed what the customer paid.
+    """
     if request.refund_state == RefundState.RELEASED:
         paid = session.scalar(
             select(Compensation).where(
@@ -41,6 +46,7 @@ def release_refund(
         )
         assert paid is not None
         return paid
+    _check_within_paid(session, request)
     payout = Compensation(
         shop_id=request.shop_id,
         order_id=request.order_id,
@@ -67,6 +73,17 @@ def release_refund(
     return payout
 
 
+def _check_within_paid(session: Session, request: ReturnRequest) -> None:
+    order = session.get(Order, request.order_id)
+    assert order is not None
+    refunded = repository.refunded_fen(session, order.id)
+    if refunded + request.refund_fen > order.paid_fen:
+        raise RefundExceedsPaidError(
+            f"订单 {order.source_id} 已退款 {yuan(refunded)},再退 {yuan(request.refund_fen)} "
+            f"将超过实付 {yuan(order.paid_fen)}"
+        )
+
+
 def _notify_refund(session: Session, request: ReturnRequest, payout: Compensation) -> None:
     order = session.get(Order, request.order_id)
     assert order is not None
@@ -87,8 +104,10 @@ def on_intercept_resolved(
 ) -> None:
     """Release a held refund per the shop's rule once every intercepted parcel of the request
     satisfies it (a split order has one intercept per parcel); any failed parcel keeps it held."""
-    request = session.get(ReturnRequest, request_id)
-    if request is None or request.refund_state != RefundState.HELD_FOR_INTERCEPT:
+    if repository.order_of_request(session, request_id) is None:
+        return
+    request = lock_request(session, request_id)
+    if request.refund_state != RefundState.HELD_FOR_INTERCEPT:
         return
     statuses = _intercept_statuses(session, request_id, intercept_id, status)
     if InterceptStatus.FAILED in statuses.values():

@@ -15,6 +15,7 @@ from aftersales.returns.models import (
     CompensationApproval,
     Outcome,
     PayoutKind,
+    RefundState,
     RequestKind,
     RequestStatus,
     Reshipment,
@@ -22,6 +23,7 @@ from aftersales.returns.models import (
     ReturnPolicy,
     ReturnRequest,
     SopUpgrade,
+    WindowExtension,
 )
 
 SETTLED_PARCEL = (TrackingStatus.DELIVERED, TrackingStatus.RETURNED)
@@ -74,6 +76,73 @@ def compensated_fen(session: Session, order_id: int) -> int:
         )
     )
     return int(total or 0)
+
+
+REFUND_KINDS = (PayoutKind.REFUND, PayoutKind.EARLY_REFUND)
+
+
+def refunded_fen(session: Session, order_id: int) -> int:
+    """Refunds of the goods already paid on the order (early refunds included)."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(Compensation.amount_fen), 0)).where(
+            Compensation.order_id == order_id, Compensation.kind.in_(REFUND_KINDS)
+        )
+    )
+    return int(total or 0)
+
+
+def pending_refund_fen(session: Session, order_id: int) -> int:
+    """What open requests of the order still ask back (not yet refunded, not exchanges)."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(ReturnRequest.refund_fen), 0)).where(
+            ReturnRequest.order_id == order_id,
+            ReturnRequest.status.in_([RequestStatus.OPEN, RequestStatus.RETAINING]),
+            ReturnRequest.refund_state != RefundState.RELEASED,
+        )
+    )
+    return int(total or 0)
+
+
+def pending_approval_fen(session: Session, order_id: int) -> int:
+    total = session.scalar(
+        select(func.coalesce(func.sum(CompensationApproval.amount_fen), 0)).where(
+            CompensationApproval.order_id == order_id, CompensationApproval.status == ApprovalStatus.PENDING
+        )
+    )
+    return int(total or 0)
+
+
+def extended_days(session: Session, order_id: int) -> int:
+    total = session.scalar(
+        select(func.coalesce(func.sum(WindowExtension.days), 0)).where(WindowExtension.order_id == order_id)
+    )
+    return int(total or 0)
+
+
+def open_request_like(
+    session: Session, *, order_id: int, kind: RequestKind, sku_id: int | None
+) -> ReturnRequest | None:
+    """An open request of the same kind for the same goods: a second one is the same request."""
+    sku = ReturnRequest.sku_id.is_(None) if sku_id is None else ReturnRequest.sku_id == sku_id
+    return session.scalar(
+        select(ReturnRequest)
+        .where(
+            ReturnRequest.order_id == order_id,
+            ReturnRequest.kind == kind,
+            sku,
+            ReturnRequest.status.in_([RequestStatus.OPEN, RequestStatus.RETAINING]),
+        )
+        .order_by(ReturnRequest.id)
+        .limit(1)
+    )
+
+
+def order_of_request(session: Session, request_id: int) -> int | None:
+    return session.scalar(select(ReturnRequest.order_id).where(ReturnRequest.id == request_id))
+
+
+def order_of_approval(session: Session, approval_id: int) -> int | None:
+    return session.scalar(select(CompensationApproval.order_id).where(CompensationApproval.id == approval_id))
 
 
 def earlier_requests(session: Session, *, customer_id: int, since: datetime, exclude_id: int) -> int:

@@ -22,7 +22,7 @@ from aftersales.orders.couriers import courier_name
 from aftersales.orders.models import Order
 from aftersales.orders.repository import shipment_ids
 from aftersales.orders.schemas import ShipmentIn
-from aftersales.orders.service import ingest_shipments
+from aftersales.orders.service import ingest_shipments, lock_order
 from aftersales.returns import erp, repository, ticketing
 from aftersales.returns.errors import NoReplacementError, ReshipmentNotFoundError, WarehouseCheckRequiredError
 from aftersales.returns.models import (
@@ -47,9 +47,9 @@ def create_reshipment(session: Session, *, data: ReshipmentIn, actor_id: int | N
 
     A request's SOP upgrades travel with it: SF Express as the courier hint, and a gift upgrade not
     yet sent adds the shop's gift line (once: the upgrade then points at this reshipment)."""
-    order = session.get(Order, data.order_id)
-    if order is None:
+    if session.get(Order, data.order_id) is None:
         raise InvalidInputError("order_id", f"订单不存在: {data.order_id}")
+    order = lock_order(session, data.order_id)
     policy = get_policy(session, order.shop_id)
     if not policy.erp_url:
         raise ConflictError("店铺未配置 ERP 推送地址(售后设置 › erp_url),无法推送补发单")

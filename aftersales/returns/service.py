@@ -18,8 +18,9 @@ from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.events import publish
 from aftersales.kit.time import utcnow
 from aftersales.orders.models import Order, OrderItem
+from aftersales.orders.service import lock_order
 from aftersales.returns import repository, ticketing
-from aftersales.returns.errors import RequestClosedError, ReturnRequestNotFoundError
+from aftersales.returns.errors import RefundExceedsPaidError, RequestClosedError, ReturnRequestNotFoundError
 from aftersales.returns.models import (
     OfferKind,
     OfferStatus,
@@ -81,6 +82,23 @@ def get_request(session: Session, request_id: int) -> ReturnRequest:
     return request
 
 
+def lock_request(session: Session, request_id: int) -> ReturnRequest:
+    """The request read afresh under its order's lock: what a refund decision must start from."""
+    order_id = repository.order_of_request(session, request_id)
+    if order_id is None:
+        raise ReturnRequestNotFoundError(request_id)
+    lock_order(session, order_id)
+    request = session.get(ReturnRequest, request_id, populate_existing=True)
+    assert request is not None
+    return request
+
+
+def refundable_fen(session: Session, order: Order) -> int:
+    """What may still be asked back: the paid amount less refunds paid and refunds still open."""
+    taken = repository.refunded_fen(session, order.id) + repository.pending_refund_fen(session, order.id)
+    return max(0, order.paid_fen - taken)
+
+
 def _order_for(session: Session, data: ReturnRequestIn) -> tuple[Shop, Order]:
     shop = session.scalar(select(Shop).where(Shop.code == data.shop_code))
     if shop is None:
@@ -98,17 +116,18 @@ def _sku_and_amount(session: Session, order: Order, data: ReturnRequestIn) -> tu
     sku = repository.sku_by_code(session, order.shop_id, data.sku_code) if data.sku_code else None
     if data.sku_code and sku is None:
         raise InvalidInputError("sku_code", f"商品编码不存在: {data.sku_code}")
-    if data.refund_fen is not None:
-        if data.refund_fen > order.paid_fen:
-            raise InvalidInputError("refund_fen", f"退款金额不能超过订单实付 {yuan(order.paid_fen)}")
-        return sku, data.refund_fen
     line = None
     if data.sku_code:
         line = session.scalar(
             select(OrderItem).where(OrderItem.order_id == order.id, OrderItem.sku_code == data.sku_code)
         )
-    amount = line.unit_price_fen * min(data.quantity, line.quantity) if line else order.paid_fen
-    return sku, min(amount, order.paid_fen)
+    line_fen = line.unit_price_fen * min(data.quantity, line.quantity) if line else order.paid_fen
+    if data.refund_fen is None:
+        return sku, min(line_fen, order.paid_fen)
+    if data.refund_fen > min(line_fen, order.paid_fen):
+        what = "该商品的实付金额" if line else "订单实付"
+        raise InvalidInputError("refund_fen", f"退款金额不能超过{what} {yuan(min(line_fen, order.paid_fen))}")
+    return sku, data.refund_fen
 
 
 def no_reason_window(session: Session, order: Order, sku: Sku | None) -> tuple[bool, datetime | None]:
@@ -130,13 +149,26 @@ def no_reason_window(session: Session, order: Order, sku: Sku | None) -> tuple[b
 
 
 def create_request(session: Session, *, data: ReturnRequestIn, actor_id: int | None = None) -> ReturnRequest:
-    """Take in a request (idempotent by platform + request number) and open its ticket."""
+    """Take in a request and open its ticket, under the order's lock.
+
+    Idempotent by platform + request number, and per order and kind: while a request of the same
+    kind for the same goods is open, asking again returns it. What all requests of an order ask
+    back never exceeds what was paid.
+    """
     shop, order = _order_for(session, data)
+    lock_order(session, order.id)
     if data.request_no:
         existing = repository.request_by_source(session, str(shop.platform), data.request_no)
         if existing is not None:
             return existing
     sku, amount = _sku_and_amount(session, order, data)
+    same = repository.open_request_like(
+        session, order_id=order.id, kind=data.kind, sku_id=sku.id if sku else None
+    )
+    if same is not None:
+        return same
+    if data.kind != RequestKind.EXCHANGE:
+        amount = _within_refundable(session, order, amount)
     why = reason(data.reason_code)
     requested_at = data.requested_at or utcnow()
     eligible, window_ends = no_reason_window(session, order, sku)
@@ -197,6 +229,20 @@ def create_request(session: Session, *, data: ReturnRequestIn, actor_id: int | N
             requested_at=requested_at.isoformat(),
         )
     return request
+
+
+def _within_refundable(session: Session, order: Order, amount: int) -> int:
+    left = refundable_fen(session, order)
+    if left <= 0:
+        raise RefundExceedsPaidError(
+            f"订单 {order.source_id} 实付 {yuan(order.paid_fen)} 已全部退款或在退款处理中,不能再申请退款"
+        )
+    if amount > left:
+        raise RefundExceedsPaidError(
+            f"订单 {order.source_id} 还可申请退款 {yuan(left)}(实付 {yuan(order.paid_fen)},"
+            "其余已退款或在退款处理中)"
+        )
+    return amount
 
 
 def _initial_refund_state(session: Session, order: Order, kind: RequestKind) -> RefundState:

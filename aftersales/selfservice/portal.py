@@ -73,19 +73,11 @@ def _handle(handler: Handler, request: Request, form: FormData | None, public: b
             order_id = access.read_session(request.cookies.get(access.SESSION_COOKIE))
         except PortalLinkInvalidError:
             return RedirectResponse("/portal/login", status_code=303)
-    session = db.get_sessionmaker()()
     try:
-        response = handler(Call(request, session, order_id, form))
-        session.commit()
-        return response
+        with db.unit_of_work(read_only=request.method == "GET") as session:
+            return handler(Call(request, session, order_id, form))
     except AftersalesError as exc:
-        session.rollback()
         return page(request, "error.html", status_code=exc.status_code, detail=exc.message)
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def route(path: str, methods: tuple[str, ...] = ("GET",)) -> Callable[[Handler], Handler]:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from aftersales.kit.errors import InvalidInputError, NotFoundError
 from aftersales.kit.time import SHANGHAI, utcnow
 from aftersales.orders.models import Order, OrderStatus
+from aftersales.orders.service import lock_order
 from aftersales.selfservice import access, integrations, repository, returntasks
 from aftersales.selfservice.errors import PortalRequestNotFoundError, RequestNotAllowedError
 from aftersales.selfservice.models import (
@@ -107,6 +108,8 @@ def allowed_kinds(order: Order) -> list[RequestKind]:
 
 
 def _ensure_allowed(session: Session, order: Order, kind: RequestKind) -> None:
+    """Checked under the order's lock, so parallel submits of one form make one request."""
+    lock_order(session, order.id)
     if kind not in allowed_kinds(order):
         if kind in (RequestKind.ADDRESS_CHANGE, RequestKind.DELAY_SHIPPING):
             raise RequestNotAllowedError("订单已发货,无法自助修改;如需改址请联系客服申请拦截改派")
