@@ -151,9 +151,9 @@ def no_reason_window(session: Session, order: Order, sku: Sku | None) -> tuple[b
 def create_request(session: Session, *, data: ReturnRequestIn, actor_id: int | None = None) -> ReturnRequest:
     """Take in a request and open its ticket, under the order's lock.
 
-    Idempotent by platform + request number, and per order and kind: while a request of the same
-    kind for the same goods is open, asking again returns it. What all requests of an order ask
-    back never exceeds what was paid.
+    Idempotent by platform + request number; without one (console, portal), per order and kind:
+    while a request of the same kind for the same goods is open, asking again returns it. What
+    all requests of an order ask back never exceeds what was paid.
     """
     shop, order = _order_for(session, data)
     lock_order(session, order.id)
@@ -162,11 +162,11 @@ def create_request(session: Session, *, data: ReturnRequestIn, actor_id: int | N
         if existing is not None:
             return existing
     sku, amount = _sku_and_amount(session, order, data)
-    same = repository.open_request_like(
-        session, order_id=order.id, kind=data.kind, sku_id=sku.id if sku else None
-    )
-    if same is not None:
-        return same
+    if not data.request_no:
+        sku_id = sku.id if sku else None
+        same = repository.open_request_like(session, order_id=order.id, kind=data.kind, sku_id=sku_id)
+        if same is not None:
+            return same
     if data.kind != RequestKind.EXCHANGE:
         amount = _within_refundable(session, order, amount)
     why = reason(data.reason_code)

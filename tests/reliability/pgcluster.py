@@ -5,7 +5,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -13,16 +12,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.reliability.support import free_port
+
 
 def pg_bin(tool: str) -> str | None:
     found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{tool}"))
     return found[-1] if found else shutil.which(tool)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -72,7 +67,7 @@ def throwaway_cluster() -> Iterator[Cluster]:
     if os.geteuid() == 0:
         user = pwd.getpwnam("postgres")
         os.chown(directory, user.pw_uid, user.pw_gid)
-    cluster = Cluster(directory, _free_port())
+    cluster = Cluster(directory, free_port())
     try:
         cluster._run(initdb, "-D", str(directory / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8")
         cluster.start()

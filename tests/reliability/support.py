@@ -1,11 +1,16 @@
 """Helpers for tests that need real processes: a committed database, worker subprocesses, waiting."""
 
 import os
+import secrets
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,3 +68,41 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_server(database_url: str, log: Path, *, jobs: bool = True) -> Iterator[str]:
+    """``aftersales serve`` as a shop runs it (in-process jobs included) on a free local port;
+    yields its base URL and stops it afterwards."""
+    port = free_port()
+    args = [sys.executable, "-m", "aftersales.cli", "serve", "--port", str(port)]
+    env = subprocess_env(database_url, AFTERSALES_SECRET_KEY=secrets.token_hex(32))
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [*args, "--jobs" if jobs else "--no-jobs"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _healthy(base, process), timeout=240, what=f"the server (log: {log})", every=0.3)
+        yield base
+    finally:
+        stop(process)
+
+
+def _healthy(base: str, process: subprocess.Popen[bytes]) -> bool:
+    if process.poll() is not None:
+        raise AssertionError(f"the server exited with {process.returncode}")
+    try:
+        return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -24,7 +24,7 @@ from aftersales.db import make_engine
 from aftersales.migrate import upgrade
 from aftersales.orders.models import Order
 from tests.reliability.pgcluster import Cluster, pg_bin, throwaway_cluster
-from tests.reliability.support import ROOT, stop, subprocess_env, wait_for
+from tests.reliability.support import ROOT, free_port, stop, subprocess_env, wait_for
 
 pytestmark = pytest.mark.skipif(pg_bin("initdb") is None, reason="PostgreSQL server binaries not installed")
 
@@ -56,14 +56,6 @@ def seed(cluster: Cluster) -> str:
         session.commit()
     engine.dispose()
     return token
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def batch(prefix: str) -> list[dict[str, object]]:

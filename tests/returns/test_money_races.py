@@ -1,0 +1,241 @@
+"""Money moves once under parallel requests: 20 copies at once against a real server.
+
+The server runs as a shop runs it (``aftersales serve``, in-process jobs included) on this suite's
+database: a SQLite file in the SQLite pass, a fresh PostgreSQL database in the PostgreSQL pass.
+Each test asserts what the policy allows was paid exactly once, the rest were refused with a
+4xx (never a 5xx), and the ledger balances.
+"""
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from aftersales.auth.models import Role
+from aftersales.auth.service import issue_token
+from aftersales.db import make_engine
+from aftersales.kit.time import utcnow
+from aftersales.returns.models import (
+    ApprovalStatus,
+    Compensation,
+    CompensationApproval,
+    PayoutKind,
+    RequestKind,
+    ReturnRequest,
+)
+from tests.builders import make_order, make_return_request, make_shipment, make_user
+from tests.databases import fresh_database
+from tests.reliability.support import running_server
+
+PARALLEL = 20
+
+
+@dataclass
+class Shop:
+    url: str
+    database_url: str
+
+    def seed(self, build: Callable[[Session], Any]) -> Any:
+        """Commit rows through the builders, as another process would."""
+        engine = make_engine(self.database_url)
+        try:
+            with Session(engine, expire_on_commit=False) as session:
+                result = build(session)
+                session.commit()
+                return result
+        finally:
+            engine.dispose()
+
+    def read(self, query: Any) -> Any:
+        engine = make_engine(self.database_url)
+        try:
+            with Session(engine) as session:
+                return session.scalar(query)
+        finally:
+            engine.dispose()
+
+    def token(self, role: Role) -> str:
+        return str(self.seed(lambda s: issue_token(s, user=make_user(s, role=role))))
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
+    directory = tmp_path_factory.mktemp("money")
+    with fresh_database(directory) as url, running_server(url, directory / "server.log") as base:
+        yield Shop(base, url)
+
+
+def in_parallel(calls: list[Callable[[httpx.Client], httpx.Response]]) -> list[httpx.Response]:
+    """Every call at once, each on its own connection."""
+
+    def run(call: Callable[[httpx.Client], httpx.Response]) -> httpx.Response:
+        with httpx.Client(timeout=120) as client:
+            return call(client)
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def statuses(responses: list[httpx.Response]) -> Counter[int]:
+    return Counter(r.status_code for r in responses)
+
+
+def bearer(token: str, **extra: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", **extra}
+
+
+def paid(shop: Shop, order_id: int, kind: PayoutKind) -> int:
+    total = shop.read(
+        select(func.coalesce(func.sum(Compensation.amount_fen), 0)).where(
+            Compensation.order_id == order_id, Compensation.kind == kind
+        )
+    )
+    return int(total)
+
+
+def post(path: str, token: str, body: dict[str, Any] | None = None, **headers: str) -> Callable[..., Any]:
+    return lambda client: client.post(path, json=body, headers=bearer(token, **headers))
+
+
+class TestCompensation:
+    def test_parallel_payouts_of_two_agents_stop_at_the_agents_limit(self, shop: Shop) -> None:
+        order = shop.seed(lambda s: make_order(s, paid_fen=33_800))  # agent limit: 50 % = ¥169
+        agents = [shop.token(Role.AGENT), shop.token(Role.AGENT)]
+        body = {"order_id": order.id, "amount_fen": 5_000, "reason_code": "other"}
+        calls = [post(f"{shop.url}/api/returns/compensations", agents[n % 2], body) for n in range(PARALLEL)]
+        responses = in_parallel(calls)
+        assert statuses(responses) == {201: 3, 403: PARALLEL - 3}
+        assert paid(shop, order.id, PayoutKind.COMPENSATION) == 15_000
+
+    def test_parallel_copies_with_one_idempotency_key_pay_once(self, shop: Shop) -> None:
+        order = shop.seed(lambda s: make_order(s, paid_fen=33_800))
+        agent = shop.token(Role.AGENT)
+        body = {"order_id": order.id, "amount_fen": 1_000, "reason_code": "other"}
+        url = f"{shop.url}/api/returns/compensations"
+        responses = in_parallel([post(url, agent, body, **{"Idempotency-Key": "once"})] * PARALLEL)
+        assert statuses(responses) == {201: PARALLEL}
+        assert len({r.json()["id"] for r in responses}) == 1
+        assert paid(shop, order.id, PayoutKind.COMPENSATION) == 1_000
+
+
+class TestApprovals:
+    def test_parallel_decisions_pay_no_more_than_the_ceiling(self, shop: Shop) -> None:
+        """Five approvals of 150 % each (written before the pending total was checked), decided by
+        four supervisors at once: two are paid (300 %), each approval is decided once."""
+        order = shop.seed(lambda s: make_order(s, paid_fen=10_000))
+        requester = shop.seed(lambda s: make_user(s, role=Role.AGENT))
+        ids = shop.seed(lambda s: [seed_approval(s, order.id, requester.id) for _ in range(5)])
+        supervisors = [shop.token(Role.SUPERVISOR) for _ in range(4)]
+        calls = [
+            post(
+                f"{shop.url}/api/returns/approvals/{ids[n % 5]}/decision",
+                supervisors[n % 4],
+                {"approve": True},
+            )
+            for n in range(PARALLEL)
+        ]
+        responses = in_parallel(calls)
+        assert statuses(responses)[200] == 2
+        assert all(r.status_code in (200, 403, 409) for r in responses)
+        assert paid(shop, order.id, PayoutKind.COMPENSATION) == 30_000
+        approved = select(func.count()).where(
+            CompensationApproval.order_id == order.id, CompensationApproval.status == ApprovalStatus.APPROVED
+        )
+        assert shop.read(approved) == 2
+
+
+def seed_approval(session: Session, order_id: int, requester_id: int) -> int:
+    from aftersales.orders.models import Order
+
+    order = session.get(Order, order_id)
+    assert order is not None
+    approval = CompensationApproval(
+        shop_id=order.shop_id,
+        order_id=order_id,
+        amount_fen=15_000,
+        reason_code="quality",
+        note="质量问题",
+        status=ApprovalStatus.PENDING,
+        requested_by=requester_id,
+    )
+    session.add(approval)
+    session.flush()
+    return approval.id
+
+
+class TestRefunds:
+    def test_parallel_refunds_of_one_request_pay_once(self, shop: Shop) -> None:
+        request = shop.seed(
+            lambda s: make_return_request(
+                s, order=make_order(s, paid_fen=19_900), kind=RequestKind.REFUND_ONLY
+            )
+        )
+        agent = shop.token(Role.AGENT)
+        url = f"{shop.url}/api/returns/requests/{request.id}/refund"
+        responses = in_parallel([post(url, agent)] * PARALLEL)
+        assert statuses(responses) == {200: 1, 409: PARALLEL - 1}
+        assert paid(shop, request.order_id, PayoutKind.REFUND) == 19_900
+
+    def test_parallel_early_refunds_pay_once(self, shop: Shop) -> None:
+        request = shop.seed(build_early_refundable)
+        agent = shop.token(Role.AGENT)
+        url = f"{shop.url}/api/returns/requests/{request.id}/early-refund"
+        responses = in_parallel([post(url, agent)] * PARALLEL)
+        assert statuses(responses) == {200: 1, 409: PARALLEL - 1}
+        assert paid(shop, request.order_id, PayoutKind.EARLY_REFUND) == 9_900
+
+    def test_parallel_console_requests_for_one_order_make_one(self, shop: Shop) -> None:
+        order = shop.seed(lambda s: make_order(s, paid_fen=487_700))
+        shop_code = shop.seed(lambda s: s.scalar(select_shop_code(order.shop_id)))
+        agent = shop.token(Role.AGENT)
+        body = {
+            "shop_code": shop_code,
+            "order_no": order.source_id,
+            "kind": "refund_only",
+            "reason_code": "not_fit",
+            "channel": "console",
+        }
+        responses = in_parallel([post(f"{shop.url}/api/returns/requests", agent, body)] * PARALLEL)
+        assert statuses(responses) == {201: PARALLEL}
+        assert len({r.json()["id"] for r in responses}) == 1
+        count = select(func.count()).where(ReturnRequest.order_id == order.id)
+        assert shop.read(count) == 1
+
+
+def select_shop_code(shop_id: int) -> Any:
+    from aftersales.catalog.models import Shop as ShopRow
+
+    return select(ShopRow.code).where(ShopRow.id == shop_id)
+
+
+def build_early_refundable(session: Session) -> ReturnRequest:
+    """A ¥99 return whose parcel the courier has picked up: early refund allowed."""
+    order = make_order(session, paid_fen=9_900)
+    request = make_return_request(session, order=order)
+    parcel = make_shipment(session, order=order, first_scan_at=utcnow() - timedelta(hours=1))
+    request.return_shipment_id = parcel.id
+    return request
+
+
+class TestWritersBesideJobs:
+    def test_parallel_writers_on_different_rows_all_succeed(self, shop: Shop) -> None:
+        """The server's in-process jobs run meanwhile; no writer meets "database is locked"."""
+        orders = shop.seed(lambda s: [make_order(s, paid_fen=10_000) for _ in range(PARALLEL)])
+        agent = shop.token(Role.AGENT)
+        calls = [
+            post(
+                f"{shop.url}/api/returns/compensations",
+                agent,
+                {"order_id": order.id, "amount_fen": 100, "reason_code": "other"},
+            )
+            for order in orders
+        ]
+        responses = in_parallel(calls)
+        assert statuses(responses) == {201: PARALLEL}
