@@ -14,7 +14,6 @@ setting), else on SQLite.
 import itertools
 import os
 import random
-import socket
 import subprocess
 import sys
 import threading
@@ -32,7 +31,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from benchmarks.figures import Figure, percentile, scratch_postgres, scratch_sqlite
+from benchmarks.figures import Figure, free_port, percentile, scratch_postgres, scratch_sqlite, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -80,15 +79,9 @@ def _seed(url: str) -> tuple[str, str, int]:
     return token, "load", shop_id
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def api_server(url: str) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "AFTERSALES_DATABASE_URL": url, "AFTERSALES_LOG_LEVEL": "WARNING"}
     command = [
         sys.executable,
@@ -109,13 +102,7 @@ def api_server(url: str) -> Iterator[str]:
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        wait_healthy(base, process)
         yield base
     finally:
         process.terminate()

@@ -12,7 +12,6 @@ through the API at a fixed rate.
 
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,7 +30,7 @@ from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from aftersales.kit.memory import freeze_long_lived
-from benchmarks.figures import Figure, percentile, scratch_postgres, scratch_sqlite
+from benchmarks.figures import Figure, free_port, percentile, scratch_postgres, scratch_sqlite
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get(
@@ -185,12 +184,6 @@ def queue_figures(kind: str, count: int) -> list[Figure]:
 # ---- API create + read ----------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _healthy(base: str) -> bool:
     try:
         return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
@@ -201,7 +194,7 @@ def _healthy(base: str) -> bool:
 @contextmanager
 def api_server(url: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """uvicorn in a subprocess (its own processes, like production), stopped by its own id."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "AFTERSALES_DATABASE_URL": url, "AFTERSALES_LOG_LEVEL": "WARNING"}
     command = [
         sys.executable,
