@@ -5,6 +5,7 @@ payout beyond authority re-renders the request with the reason and an approval f
 """
 
 from typing import Annotated, Any
+from uuid import uuid4
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -177,6 +178,8 @@ def _detail(request: Request, session: Session, user: User, return_id: int, **ex
         agent_limit=min(order.paid_fen * policy.agent_ratio_bp // 10_000, policy.agent_cap_fen),
         policy=policy,
         offer_kinds=OfferKind,
+        # one key per rendered form: a double click or a resent form pays once
+        form_key=uuid4().hex,
         **_labels(),
         **extra,
     )
@@ -340,6 +343,7 @@ def compensate(
     return_id: int,
     amount: Annotated[str, Form(description="yuan, up to two decimals")],
     note: Annotated[str | None, Form()] = None,
+    form_key: Annotated[str | None, Form(max_length=200)] = None,
 ) -> Response:
     item = service.get_request(session, return_id)
     fen = _fen(amount)
@@ -352,6 +356,7 @@ def compensate(
             actor=user,
             request_id=item.id,
             note=note,
+            idempotency_key=form_key or None,
         )
     except BeyondAuthorityError as exc:
         session.rollback()
@@ -376,6 +381,7 @@ def ask_approval(
     return_id: int,
     amount: Annotated[str, Form()],
     note: Annotated[str, Form(min_length=2)],
+    form_key: Annotated[str | None, Form(max_length=200)] = None,
 ) -> Response:
     item = service.get_request(session, return_id)
     payouts.request_approval(
@@ -386,6 +392,7 @@ def ask_approval(
         note=note,
         actor=user,
         request_id=item.id,
+        idempotency_key=form_key or None,
     )
     return _back(return_id)
 

@@ -1,3 +1,4 @@
+import re
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
@@ -68,6 +69,26 @@ class TestCompensationForm:
             select(Compensation.amount_fen).where(Compensation.order_id == request.order_id)
         )
         assert list(paid) == [5000]
+
+    def test_the_same_form_sent_twice_pays_once(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        request = make_return_request(session, order=make_order(session, paid_fen=10_000))
+        page = client.get(f"/console/returns/{request.id}", headers=auth_headers(Role.AGENT))
+        key = re.search(r'name="form_key" value="([0-9a-f]+)"', page.text)
+        assert key is not None
+        headers = auth_headers(Role.AGENT)
+        for _ in range(2):
+            client.post(
+                f"/console/returns/{request.id}/compensate",
+                data={"amount": "20.00", "form_key": key.group(1)},
+                headers=headers,
+                follow_redirects=False,
+            )
+        paid = session.scalars(
+            select(Compensation.amount_fen).where(Compensation.order_id == request.order_id)
+        )
+        assert list(paid) == [2000]
 
 
 class TestApprovalInbox:

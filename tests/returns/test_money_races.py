@@ -30,7 +30,7 @@ from aftersales.returns.models import (
     RequestKind,
     ReturnRequest,
 )
-from tests.builders import make_order, make_return_request, make_shipment, make_user
+from tests.builders import make_order, make_return_request, make_shipment, make_ticket, make_user
 from tests.databases import fresh_database
 from tests.reliability.support import running_server
 
@@ -225,17 +225,19 @@ def build_early_refundable(session: Session) -> ReturnRequest:
 
 
 class TestWritersBesideJobs:
-    def test_parallel_writers_on_different_rows_all_succeed(self, shop: Shop) -> None:
-        """The server's in-process jobs run meanwhile; no writer meets "database is locked"."""
+    """The server's in-process jobs run meanwhile; no writer meets "database is locked"."""
+
+    def test_parallel_payouts_on_different_orders_all_succeed(self, shop: Shop) -> None:
         orders = shop.seed(lambda s: [make_order(s, paid_fen=10_000) for _ in range(PARALLEL)])
         agent = shop.token(Role.AGENT)
-        calls = [
-            post(
-                f"{shop.url}/api/returns/compensations",
-                agent,
-                {"order_id": order.id, "amount_fen": 100, "reason_code": "other"},
-            )
-            for order in orders
-        ]
-        responses = in_parallel(calls)
+        body = {"amount_fen": 100, "reason_code": "other"}
+        url = f"{shop.url}/api/returns/compensations"
+        responses = in_parallel([post(url, agent, {**body, "order_id": order.id}) for order in orders])
         assert statuses(responses) == {201: PARALLEL}
+
+    def test_parallel_comments_on_different_tickets_all_succeed(self, shop: Shop) -> None:
+        tickets = shop.seed(lambda s: [make_ticket(s).id for _ in range(PARALLEL)])
+        agent = shop.token(Role.AGENT)
+        body = {"text": "已联系快递催件"}
+        calls = [post(f"{shop.url}/api/tickets/{ticket}/comments", agent, body) for ticket in tickets]
+        assert statuses(in_parallel(calls)) == {201: PARALLEL}
