@@ -4,6 +4,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select, tuple_, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, selectinload
 
 from aftersales.orders.models import (
@@ -122,17 +123,26 @@ def refresh_shipment_state(session: Session, ids: Sequence[int]) -> None:
         )
 
 
+ORDER_COLUMNS = [column.key for column in sa_inspect(Order).column_attrs]
+
+
 def lock_order(session: Session, order_id: int) -> Order | None:
-    """Take the order's row lock for the rest of the transaction and read it afresh.
+    """Take the order's row lock for the rest of the transaction and read its columns afresh.
 
     PostgreSQL: ``SELECT … FOR UPDATE``, so two decisions about one order's money run one after
     the other and the second reads what the first committed. SQLite needs no row lock: its write
     transactions begin ``IMMEDIATE`` and so already run one at a time (``aftersales.db``).
+    Collections the caller loaded (items, parcels) stay loaded.
     """
-    query = select(Order).where(Order.id == order_id).execution_options(populate_existing=True)
+    query = select(Order.id).where(Order.id == order_id)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
-    return session.scalar(query)
+    if session.scalar(query) is None:
+        return None
+    order = session.get(Order, order_id)
+    assert order is not None
+    session.expire(order, ORDER_COLUMNS)
+    return order
 
 
 def request_key(session: Session, *, order_id: int, kind: str, key: str) -> OrderRequestKey | None:
