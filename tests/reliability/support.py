@@ -76,13 +76,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# The key the servers of these tests sign with, so a test can sign a portal session for them.
+SERVER_SECRET_KEY = secrets.token_hex(32)
+
+
 @contextmanager
 def running_server(database_url: str, log: Path, *, jobs: bool = True) -> Iterator[str]:
     """``aftersales serve`` as a shop runs it (in-process jobs included) on a free local port;
     yields its base URL and stops it afterwards."""
     port = free_port()
     args = [sys.executable, "-m", "aftersales.cli", "serve", "--port", str(port)]
-    env = subprocess_env(database_url, AFTERSALES_SECRET_KEY=secrets.token_hex(32))
+    env = subprocess_env(database_url, AFTERSALES_SECRET_KEY=SERVER_SECRET_KEY)
     with log.open("ab") as out:
         process = subprocess.Popen(
             [*args, "--jobs" if jobs else "--no-jobs"],

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.auth.models import Role
 from aftersales.auth.service import issue_token
+from aftersales.config import get_settings
 from aftersales.db import make_engine
 from aftersales.kit.time import utcnow
 from aftersales.returns.models import (
@@ -30,9 +31,10 @@ from aftersales.returns.models import (
     RequestKind,
     ReturnRequest,
 )
+from aftersales.selfservice import access
 from tests.builders import make_order, make_return_request, make_shipment, make_ticket, make_user
 from tests.databases import fresh_database
-from tests.reliability.support import running_server
+from tests.reliability.support import SERVER_SECRET_KEY, running_server
 
 PARALLEL = 20
 
@@ -207,6 +209,34 @@ class TestRefunds:
         assert len({r.json()["id"] for r in responses}) == 1
         count = select(func.count()).where(ReturnRequest.order_id == order.id)
         assert shop.read(count) == 1
+
+
+class TestPortal:
+    def test_parallel_refund_submits_of_one_buyer_make_one_request(
+        self, shop: Shop, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        order = shop.seed(lambda s: make_order(s, paid_fen=487_700))
+        cookie = {access.SESSION_COOKIE: portal_session(order.id, monkeypatch)}
+        form = {"kind": "refund", "reason": "damaged"}
+
+        def submit(client: httpx.Client) -> httpx.Response:
+            return client.post(f"{shop.url}/portal/apply/return", data=form, cookies=cookie)
+
+        responses = in_parallel([submit] * PARALLEL)
+        assert statuses(responses) == {303: 1, 409: PARALLEL - 1}
+        made = select(func.count()).where(ReturnRequest.order_id == order.id)
+        assert shop.read(made) == 1
+
+
+def portal_session(order_id: int, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The buyer's portal cookie, signed with the test server's key."""
+    monkeypatch.setenv("AFTERSALES_SECRET_KEY", SERVER_SECRET_KEY)
+    get_settings.cache_clear()
+    try:
+        return access.issue_session(order_id)
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
 
 
 def select_shop_code(shop_id: int) -> Any:
