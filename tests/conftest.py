@@ -12,7 +12,7 @@ from aftersales.api import create_app
 from aftersales.auth.deps import get_session
 from aftersales.auth.models import Role
 from aftersales.auth.service import issue_token
-from aftersales.db import make_engine
+from aftersales.db import SQLITE_BEGIN, make_engine
 from tests.builders import make_user
 from tests.databases import fresh_database, is_postgres_run
 
@@ -41,8 +41,13 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def connection(engine: Engine) -> Iterator[Connection]:
-    """Each test runs inside one outer transaction that is rolled back: tests never share rows."""
-    conn = engine.connect()
+    """Each test runs inside one outer transaction that is rolled back: tests never share rows.
+
+    On SQLite it begins deferred: the application's own units of work take the write lock at
+    their start (``aftersales.db``), but a test's outer transaction must not hold it while the
+    code under test writes through another connection of its own.
+    """
+    conn = engine.connect().execution_options(**{SQLITE_BEGIN: "DEFERRED"})
     outer = conn.begin()
     yield conn
     outer.rollback()

@@ -208,7 +208,7 @@ def _hand_over(
             "quick_reply_ids": [r.id for r in snippets],
         },
     )
-    return ref.id if ref is not None else None
+    return ref.id
 
 
 def _record_conversation(session: Session, exchange: BotExchange, order: Order | None) -> None:

@@ -1,35 +1,27 @@
-"""Calls into domains built alongside this one (tickets, returns, messaging templates,
-conversations, QC), exactly as ``docs/contracts.md`` names them.
-
-Each call checks once that the module and function exist, so the portal and the bot keep working
-in a deployment (or a moment of development) without them. Nothing here swallows errors raised
-by those domains: if a function exists, its errors propagate and roll the request back.
+"""The portal's and the bot's calls into the domains below (tickets, returns, messaging,
+conversations, QC), imported directly so that mypy, the import graph and "go to definition"
+follow every one; ``docs/contracts.md`` names them. Errors those domains raise propagate and roll
+the request back.
 """
 
-import importlib
-import importlib.util
 from dataclasses import dataclass
 from datetime import datetime
-from types import ModuleType
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from aftersales.catalog.models import Shop
+from aftersales.conversations import service as conversations
+from aftersales.messaging import templates
 from aftersales.messaging.service import queue_message
-
-
-def _module(name: str) -> ModuleType | None:
-    try:
-        if importlib.util.find_spec(name) is None:
-            return None
-    except ModuleNotFoundError:
-        return None
-    return importlib.import_module(name)
-
-
-def _function(module_name: str, name: str) -> Any:
-    module = _module(module_name)
-    return getattr(module, name, None) if module is not None else None
+from aftersales.orders.models import Order
+from aftersales.qc import emotion, risk
+from aftersales.returns import service as returns
+from aftersales.returns.models import RequestKind as ReturnKind
+from aftersales.returns.models import ReturnRequest
+from aftersales.returns.schemas import ReturnRequestIn
+from aftersales.tickets import service as tickets
+from aftersales.tickets.models import Ticket
 
 
 @dataclass(frozen=True)
@@ -38,34 +30,26 @@ class TicketRef:
     expected_by: datetime | None
 
 
-def _due_of(ticket: Any) -> datetime | None:
-    """The SLA's expected resolution time, whatever the tickets domain calls it."""
-    for attribute in ("resolve_due_at", "resolution_due_at", "due_at", "sla_due_at", "first_response_due_at"):
-        value = getattr(ticket, attribute, None)
-        if isinstance(value, datetime):
-            return value
-    return None
+def _due_of(ticket: Ticket) -> datetime | None:
+    """When the customer may expect an answer: the SLA's resolution deadline."""
+    return ticket.resolution_due_at or ticket.sla_due_at
 
 
-def open_ticket(session: Session, **fields: Any) -> TicketRef | None:
+def open_ticket(session: Session, **fields: Any) -> TicketRef:
     """``tickets.service.open_system_ticket`` (idempotent by source + source_key)."""
-    opener = _function("aftersales.tickets.service", "open_system_ticket")
-    if opener is None:
-        return None
-    ticket, _created = opener(session, **fields)
+    ticket, _created = tickets.open_system_ticket(session, **fields)
     return TicketRef(ticket.id, _due_of(ticket))
 
 
 def notify_group(session: Session, **fields: Any) -> int:
     """``tickets.service.notify_group``: a notice to a ticket group's bots through the outbox."""
-    notifier = _function("aftersales.tickets.service", "notify_group")
-    return int(notifier(session, **fields)) if notifier is not None else 0
+    return int(tickets.notify_group(session, **fields))
 
 
 def add_ticket_note(session: Session, *, ticket_id: int, message: str, data: dict[str, Any]) -> None:
-    adder = _function("aftersales.tickets.service", "add_timeline_entry")
-    if adder is not None:
-        adder(session, ticket_id=ticket_id, actor_id=None, kind="selfservice", message=message, data=data)
+    tickets.add_timeline_entry(
+        session, ticket_id=ticket_id, actor_id=None, kind="selfservice", message=message, data=data
+    )
 
 
 @dataclass(frozen=True)
@@ -75,60 +59,47 @@ class ReturnRef:
     expected_by: datetime | None
 
 
-PORTAL_TO_RETURNS_KIND = {"return": "return", "exchange": "exchange", "refund": "refund_only"}
+PORTAL_TO_RETURNS_KIND = {
+    "return": ReturnKind.RETURN,
+    "exchange": ReturnKind.EXCHANGE,
+    "refund": ReturnKind.REFUND_ONLY,
+}
 
 
 def create_return_request(
-    session: Session, *, order: Any, kind: str, reason_code: str, reason_text: str
-) -> ReturnRef | None:
+    session: Session, *, order: Order, kind: str, reason_code: str, reason_text: str
+) -> ReturnRef:
     """``returns.service.create_request`` with the returns domain's own input schema."""
-    creator = _function("aftersales.returns.service", "create_request")
-    schema = _function("aftersales.returns.schemas", "ReturnRequestIn")
-    if creator is None or schema is None:
-        return None
-    from aftersales.catalog.models import Shop
-
-    shop_code = session.get(Shop, order.shop_id).code  # type: ignore[union-attr]
-    data = schema(
-        shop_code=shop_code,
+    shop = session.get(Shop, order.shop_id)
+    assert shop is not None
+    data = ReturnRequestIn(
+        shop_code=shop.code,
         order_no=order.source_id,
         kind=PORTAL_TO_RETURNS_KIND[kind],
         reason_code=reason_code,
         reason_text=reason_text,
         channel="api",
     )
-    created = creator(session, data=data, actor_id=None)
-    ticket_id = getattr(created, "ticket_id", None)
-    expected = None
-    if ticket_id is not None:
-        ticket_model = _function("aftersales.tickets.models", "Ticket")
-        ticket = session.get(ticket_model, ticket_id) if ticket_model is not None else None
-        expected = _due_of(ticket) if ticket is not None else None
-    return ReturnRef(int(created.id), ticket_id, expected)
+    created = returns.create_request(session, data=data, actor_id=None)
+    ticket = session.get(Ticket, created.ticket_id) if created.ticket_id is not None else None
+    return ReturnRef(created.id, created.ticket_id, _due_of(ticket) if ticket is not None else None)
 
 
-def retention_offers(session: Session, *, request_id: int) -> list[Any]:
-    offers = _function("aftersales.returns.service", "retention_offers")
-    return list(offers(session, request_id=request_id)) if offers is not None else []
+def retention_offers(session: Session, *, request_id: int) -> list[returns.Offer]:
+    return returns.retention_offers(session, request_id=request_id)
 
 
-def order_context(session: Session, order_id: int) -> dict[str, Any] | None:
-    builder = _function("aftersales.messaging.templates", "order_context")
-    return dict(builder(session, order_id)) if builder is not None else None
+def order_context(session: Session, order_id: int) -> dict[str, Any]:
+    return dict(templates.order_context(session, order_id))
 
 
-def template_render(body: str, context: dict[str, Any]) -> str | None:
-    renderer = _function("aftersales.messaging.templates", "render")
-    return str(renderer(body, context)) if renderer is not None else None
+def template_render(body: str, context: dict[str, Any]) -> str:
+    return templates.render(body, context)
 
 
-def template_validate(body: str) -> bool:
-    """Runs the messaging template check when it exists (it raises on unknown variables)."""
-    validator = _function("aftersales.messaging.templates", "validate_template")
-    if validator is None:
-        return False
-    validator(body)
-    return True
+def template_validate(body: str) -> None:
+    """The messaging template check: raises on unknown variables."""
+    templates.validate_template(body)
 
 
 def send_text(session: Session, *, order_id: int, phone: str | None, text: str, idempotency_key: str) -> None:
@@ -145,30 +116,21 @@ def send_text(session: Session, *, order_id: int, phone: str | None, text: str, 
     )
 
 
-def append_message(session: Session, **fields: Any) -> bool:
-    """``conversations.service.append_message``; False when conversations is not installed."""
-    appender = _function("aftersales.conversations.service", "append_message")
-    if appender is None:
-        return False
-    appender(session, **fields)
-    return True
+def append_message(session: Session, **fields: Any) -> None:
+    """``conversations.service.append_message``: the bot's turns join the chat QC inspects."""
+    conversations.append_message(session, **fields)
 
 
 def mark_handed_over(session: Session, *, shop_id: int, session_key: str, at: datetime) -> None:
     """``conversations.service.mark_handed_over``: the session's transfer marker."""
-    marker = _function("aftersales.conversations.service", "mark_handed_over")
-    if marker is not None:
-        marker(session, shop_id=shop_id, session_key=session_key, at=at)
+    conversations.mark_handed_over(session, shop_id=shop_id, session_key=session_key, at=at)
 
 
 def negative_emotion(text: str) -> str | None:
     """QC's emotion label when QC judges the text negative with some confidence."""
-    classify = _function("aftersales.qc.emotion", "classify")
-    if classify is None:
-        return None
-    emotion = classify([text])[0]
-    if getattr(emotion, "polarity", None) == "negative" and float(getattr(emotion, "confidence", 0)) >= 0.5:
-        return str(getattr(emotion, "label", "negative"))
+    reading = emotion.classify([text])[0]
+    if reading.polarity == "negative" and reading.confidence >= 0.5:
+        return reading.label
     return None
 
 
@@ -178,19 +140,13 @@ ANGER_CAUSES = ("态度", "产品", "少件")
 def angry_cause(text: str, *, threshold: float, topic: str | None) -> str | None:
     """QC's cause when it reads the text as dissatisfied with service, product or a missing item
     above ``threshold``; plain parcel or refund questions score 物流 / 其他 and never count."""
-    classify = _function("aftersales.qc.emotion", "classify")
-    if classify is None:
-        return None
-    emotion = classify([text])[0]
-    angry = emotion.polarity == "negative" and emotion.label in ANGER_CAUSES and emotion.label != topic
-    return str(emotion.label) if angry and emotion.confidence >= threshold else None
+    reading = emotion.classify([text])[0]
+    angry = reading.polarity == "negative" and reading.label in ANGER_CAUSES and reading.label != topic
+    return reading.label if angry and reading.confidence >= threshold else None
 
 
 def risk_phrases(text: str) -> list[str]:
-    detect = _function("aftersales.qc.risk", "detect")
-    if detect is None:
-        return []
-    return [str(getattr(hit, "phrase", "")) for hit in detect(text)]
+    return [hit.phrase for hit in risk.detect(text)]
 
 
 REFUND_STATE_LABELS = {
@@ -204,11 +160,8 @@ REFUND_STATE_LABELS = {
 
 def refund_progress(session: Session, *, return_request_id: int) -> tuple[str, int] | None:
     """(refund state label, amount in fen) of a return request, read from the returns domain."""
-    model = _function("aftersales.returns.models", "ReturnRequest")
-    if model is None:
-        return None
-    row = session.get(model, return_request_id)
+    row = session.get(ReturnRequest, return_request_id)
     if row is None:
         return None
-    state = str(getattr(row.refund_state, "value", row.refund_state))
-    return REFUND_STATE_LABELS.get(state, state), int(row.refund_fen)
+    state = str(row.refund_state.value)
+    return REFUND_STATE_LABELS.get(state, state), row.refund_fen

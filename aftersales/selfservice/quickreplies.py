@@ -58,9 +58,8 @@ def suggest(
 
 def render(session: Session, *, reply: QuickReply, order_id: int | None) -> str:
     """The snippet with the order's variables filled; without an order, variables render empty."""
-    context = integrations.order_context(session, order_id) if order_id is not None else None
-    rendered = integrations.template_render(reply.body, context or {})
-    return rendered if rendered is not None else reply.body
+    context = integrations.order_context(session, order_id) if order_id is not None else {}
+    return integrations.template_render(reply.body, context)
 
 
 def use(

@@ -286,9 +286,8 @@ def _open_ticket(session: Session, order: Order, request: PortalRequest, uploads
             else None,
         },
     )
-    if ref is not None:
-        request.ticket_id = ref.id
-        request.expected_by = ref.expected_by
+    request.ticket_id = ref.id
+    request.expected_by = ref.expected_by
 
 
 def _ticket_text(request: PortalRequest) -> str:
@@ -304,7 +303,7 @@ def _ticket_text(request: PortalRequest) -> str:
 
 def _link_return_request(session: Session, order: Order, request: PortalRequest) -> None:
     """Hand the request to the returns domain, which opens the ticket and applies refund,
-    interception and retention rules; without it the portal opens the ticket itself."""
+    interception and retention rules."""
     created = integrations.create_return_request(
         session,
         order=order,
@@ -312,10 +311,9 @@ def _link_return_request(session: Session, order: Order, request: PortalRequest)
         reason_code=request.reason or "other",
         reason_text=_ticket_text(request),
     )
-    if created is not None:
-        request.return_request_id = created.id
-        request.ticket_id = created.ticket_id
-        request.expected_by = created.expected_by
+    request.return_request_id = created.id
+    request.ticket_id = created.ticket_id
+    request.expected_by = created.expected_by
 
 
 def _add_step(
