@@ -4,7 +4,6 @@ Domains add their own groups through ``aftersales.<domain>.cli`` (an ``app`` Typ
 commands to the shared groups in ``cli_groups``.
 """
 
-import logging
 import threading
 import time
 from datetime import date, datetime
@@ -77,7 +76,9 @@ def serve(
     import uvicorn
 
     if jobs and get_settings().job_backend == "inline":
-        threading.Thread(target=_inline_worker_loop, name="aftersales-jobs", daemon=True).start()
+        from aftersales.jobs.worker import run_inline
+
+        threading.Thread(target=run_inline, name="aftersales-jobs", daemon=True).start()
     typer.echo(f"控制台: http://{host}:{port}/console/   API 文档: http://{host}:{port}/docs")
     uvicorn.run("aftersales.api:create_app", factory=True, host=host, port=port, log_level="info")
 
@@ -114,24 +115,6 @@ def run_jobs(periodic: Annotated[bool, typer.Option(help="先排入到期的周�
         with factory.begin() as session:
             schedule_periodic(session)
     typer.echo(f"已运行 {drain(factory)} 个任务")
-
-
-def _inline_worker_loop(poll_seconds: float = 2.0) -> None:
-    """The embedded default: jobs live in the database, so a restart resumes them."""
-    from aftersales.db import get_sessionmaker
-    from aftersales.jobs.runner import run_pending, schedule_periodic
-
-    log = logging.getLogger("aftersales.jobs")
-    factory = get_sessionmaker()
-    while True:
-        try:
-            with factory.begin() as session:
-                schedule_periodic(session)
-            if not run_pending(factory)["claimed"]:
-                time.sleep(poll_seconds)
-        except Exception:
-            log.exception("job loop error; retrying")
-            time.sleep(poll_seconds)
 
 
 def _safe_url() -> str:
