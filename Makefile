@@ -35,6 +35,7 @@ lint: install
 	$(BIN)/ruff check aftersales tests benchmarks
 	$(BIN)/ruff format --check aftersales tests benchmarks
 	$(BIN)/mypy aftersales
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python -m benchmarks $(ARGS)

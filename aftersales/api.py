@@ -137,7 +137,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
-    from aftersales.audit.logmask import install as mask_phone_numbers_in_logs
+    from aftersales.kit.logmask import install as mask_phone_numbers_in_logs
 
     mask_phone_numbers_in_logs()
     load_all_models()

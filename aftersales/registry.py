@@ -14,8 +14,8 @@ from types import ModuleType
 DOMAINS: tuple[str, ...] = (
     "jobs",
     "auth",
-    "audit",
     "web",
+    "audit",
     "catalog",
     "orders",
     "messaging",

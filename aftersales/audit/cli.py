@@ -1,6 +1,6 @@
 import typer
 
-from aftersales.kit.webhooks import SIGNATURE_HEADER, source_secret
+from aftersales.audit.webhooks import SIGNATURE_HEADER, source_secret
 
 app = typer.Typer(name="webhooks", help="入站 webhook(平台、快递、ERP)签名配置", no_args_is_help=True)
 

@@ -3,8 +3,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from aftersales.audit.webhooks import purge_receipts
 from aftersales.jobs import job
-from aftersales.kit.webhooks import purge_receipts
 
 
 @job("audit.purge_webhook_receipts", every=timedelta(hours=1))

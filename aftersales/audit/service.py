@@ -1,16 +1,15 @@
-"""Audited reveals of masked data. Agents and supervisors see phone numbers and addresses masked;
-a supervisor who must call a customer or check an address asks for them with a reason, and that
-request is recorded (who, which order, which fields, why, from where) in the same transaction.
+"""The audit log of reveals of masked data. Agents and supervisors see phone numbers and addresses
+masked; a supervisor who must call a customer or check an address asks for them with a reason, and
+the domain that shows them (``orders.service.reveal_pii``) records it here (who, which order,
+which fields, why, from where) in the same transaction.
 """
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from aftersales.audit.models import AuditAction, AuditEntry
-from aftersales.audit.schemas import OrderPii
-from aftersales.auth.models import Role, User
+from aftersales.auth.models import User
 from aftersales.kit.errors import NotFoundError, PermissionDeniedError
-from aftersales.orders.models import Customer, Order
 
 REVEALED_ORDER_FIELDS = ["receiver_name", "receiver_phone", "address", "customer_phone"]
 
@@ -59,43 +58,6 @@ def authorize_order_export(
         subject_id=shop_id or 0,
         fields=REVEALED_ORDER_FIELDS,
         reason=reason,
-    )
-
-
-def reveal_order_pii(
-    session: Session, *, actor: User, order_id: int, reason: str, client_ip: str | None = None
-) -> OrderPii:
-    """Full contact data of one order for a supervisor or admin, with its audit entry."""
-    if not actor.role.at_least(Role.SUPERVISOR):
-        raise PermissionDeniedError("查看完整手机号和地址需要主管及以上权限")
-    row = session.execute(
-        select(Order, Customer.phone)
-        .join(Customer, Customer.id == Order.customer_id)
-        .where(Order.id == order_id)
-    ).first()
-    if row is None:
-        raise NotFoundError(f"订单 {order_id} 不存在")
-    order, customer_phone = row
-    entry = record(
-        session,
-        actor_id=actor.id,
-        action=AuditAction.REVEAL_PII,
-        subject_type="order",
-        subject_id=order.id,
-        fields=REVEALED_ORDER_FIELDS,
-        reason=reason,
-        client_ip=client_ip,
-    )
-    return OrderPii(
-        order_id=order.id,
-        receiver_name=order.receiver_name,
-        receiver_phone=order.receiver_phone,
-        province=order.province,
-        city=order.city,
-        district=order.district,
-        address=order.address,
-        customer_phone=customer_phone,
-        audit_entry_id=entry.id,
     )
 
 

@@ -27,8 +27,8 @@ def run_celery(
     *, concurrency: int, beat: bool, queue: str | None = None, schedule_file: Path | None = None
 ) -> None:
     """Start a Celery worker; ``queue`` also becomes the queue beat and this process send to."""
-    from aftersales.audit.logmask import install as mask_phone_numbers_in_logs
     from aftersales.jobs.celery_app import celery_app
+    from aftersales.kit.logmask import install as mask_phone_numbers_in_logs
 
     mask_phone_numbers_in_logs()
     if queue:
@@ -40,9 +40,9 @@ def run_celery(
 
 def run_inline(*, poll_seconds: float = 2.0, max_idle_polls: int | None = None) -> None:
     """Poll the jobs table. ``max_idle_polls`` stops after that many empty polls (tests, cron)."""
-    from aftersales.audit.logmask import install as mask_phone_numbers_in_logs
     from aftersales.db import get_sessionmaker
     from aftersales.jobs.runner import run_pending, schedule_periodic
+    from aftersales.kit.logmask import install as mask_phone_numbers_in_logs
 
     mask_phone_numbers_in_logs()
     factory = get_sessionmaker()

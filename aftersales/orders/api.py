@@ -1,8 +1,9 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Depends, Query, Request
 
-from aftersales.auth.deps import CurrentUser, RequireAgent, SessionDep
+from aftersales.audit.webhooks import SIGNATURE_HEADER, signed_body
+from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
 from aftersales.kit.pagination import Page, PageDep, paginate
 from aftersales.orders import repository, service
 from aftersales.orders.models import OrderStatus
@@ -10,7 +11,9 @@ from aftersales.orders.schemas import (
     IngestResult,
     OrderDetail,
     OrderIn,
+    OrderPii,
     OrderRead,
+    RevealRequest,
     ShipmentIn,
     TrackingEventIn,
 )
@@ -18,6 +21,7 @@ from aftersales.orders.schemas import (
 router = APIRouter(prefix="/api", tags=["orders"])
 
 BATCH_LIMIT = 5000
+WEBHOOK_BATCH_LIMIT = 1000
 
 
 @router.get("/orders", response_model=Page[OrderRead])
@@ -73,5 +77,31 @@ def ingest_tracking_event(session: SessionDep, _: RequireAgent, body: TrackingEv
 @router.post("/tracking-events/batch", response_model=IngestResult)
 def ingest_tracking_events(
     session: SessionDep, _: RequireAgent, body: Annotated[list[TrackingEventIn], Body(max_length=BATCH_LIMIT)]
+) -> IngestResult:
+    return service.ingest_tracking_events(session, body)
+
+
+@router.post("/orders/{order_id}/reveal", response_model=OrderPii, tags=["orders"])
+def reveal_order(
+    request: Request, session: SessionDep, user: RequireSupervisor, order_id: int, body: RevealRequest
+) -> OrderPii:
+    """完整手机号与地址(主管及以上),每次查看都写入审计日志。"""
+    client_ip = request.client.host if request.client else None
+    return service.reveal_pii(session, actor=user, order_id=order_id, reason=body.reason, client_ip=client_ip)
+
+
+@router.post(
+    "/webhooks/{source}/tracking-events",
+    response_model=IngestResult,
+    tags=["webhooks"],
+    summary="Courier/ERP push of tracking events, authenticated by HMAC signature",
+    description=f"Header `{SIGNATURE_HEADER}: t=<unix>,v1=<hex hmac-sha256 of 't.body'>` with the source's "
+    "secret (`aftersales webhooks secret SOURCE`); requests older than 5 minutes and replays are refused.",
+)
+def tracking_events_webhook(
+    session: SessionDep,
+    source: str,
+    _: Annotated[bytes, Depends(signed_body("source"))],
+    body: Annotated[list[TrackingEventIn], Body(max_length=WEBHOOK_BATCH_LIMIT)],
 ) -> IngestResult:
     return service.ingest_tracking_events(session, body)

@@ -209,3 +209,21 @@ class OrderDetail(OrderRead):
                 "shipments": [ShipmentDetail.model_validate(s) for s in shipments],
             }
         )
+
+
+class RevealRequest(BaseModel):
+    reason: str = Field(min_length=2, max_length=500, description="为什么需要看完整信息(写入审计日志)")
+
+
+class OrderPii(BaseModel):
+    """An order's contact data in full: only returned by the audited reveal route."""
+
+    order_id: int
+    receiver_name: str | None
+    receiver_phone: str | None
+    province: str | None
+    city: str | None
+    district: str | None
+    address: str | None
+    customer_phone: str | None
+    audit_entry_id: int

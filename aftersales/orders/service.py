@@ -12,15 +12,18 @@ from typing import Any
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
 
+from aftersales.audit import service as audit
+from aftersales.audit.models import AuditAction
+from aftersales.auth.models import Role, User
 from aftersales.catalog.models import Shop, Sku
-from aftersales.kit.errors import InvalidInputError
+from aftersales.kit.errors import InvalidInputError, PermissionDeniedError
 from aftersales.kit.events import publish
 from aftersales.kit.time import utcnow
 from aftersales.kit.upsert import upsert
 from aftersales.orders import repository
 from aftersales.orders.errors import OrderNotFoundError
 from aftersales.orders.models import Customer, Order, OrderItem, OrderRequestKey, Shipment, TrackingEvent
-from aftersales.orders.schemas import IngestResult, OrderIn, ShipmentIn, TrackingEventIn
+from aftersales.orders.schemas import IngestResult, OrderIn, OrderPii, ShipmentIn, TrackingEventIn
 from aftersales.orders.tracking import classify, event_source_id
 
 CUSTOMER_UPDATES = ("name", "phone", "province", "city")
@@ -320,3 +323,40 @@ def remember_key(
             )
         )
         session.flush()
+
+
+def reveal_pii(
+    session: Session, *, actor: User, order_id: int, reason: str, client_ip: str | None = None
+) -> OrderPii:
+    """Full contact data of one order for a supervisor or admin, with its audit entry."""
+    if not actor.role.at_least(Role.SUPERVISOR):
+        raise PermissionDeniedError("查看完整手机号和地址需要主管及以上权限")
+    row = session.execute(
+        select(Order, Customer.phone)
+        .join(Customer, Customer.id == Order.customer_id)
+        .where(Order.id == order_id)
+    ).first()
+    if row is None:
+        raise OrderNotFoundError(order_id)
+    order, customer_phone = row
+    entry = audit.record(
+        session,
+        actor_id=actor.id,
+        action=AuditAction.REVEAL_PII,
+        subject_type="order",
+        subject_id=order.id,
+        fields=audit.REVEALED_ORDER_FIELDS,
+        reason=reason,
+        client_ip=client_ip,
+    )
+    return OrderPii(
+        order_id=order.id,
+        receiver_name=order.receiver_name,
+        receiver_phone=order.receiver_phone,
+        province=order.province,
+        city=order.city,
+        district=order.district,
+        address=order.address,
+        customer_phone=customer_phone,
+        audit_entry_id=entry.id,
+    )

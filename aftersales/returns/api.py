@@ -11,13 +11,13 @@ from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
+from aftersales.audit.webhooks import signed_body
 from aftersales.auth.deps import CurrentUser, RequireAdmin, RequireAgent, RequireSupervisor, SessionDep
 from aftersales.catalog.models import Shop, Sku
 from aftersales.kit.errors import InvalidInputError, NotFoundError
 from aftersales.kit.idempotency import IdempotencyKey
 from aftersales.kit.pagination import Page, PageDep, paginate
 from aftersales.kit.time import as_utc
-from aftersales.kit.webhooks import signed_body
 from aftersales.returns import payouts, refunds, repository, reshipments, service
 from aftersales.returns.errors import BeyondAuthorityError
 from aftersales.returns.models import ApprovalStatus, RequestKind, RequestStatus

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.catalog.models import Shop
-from aftersales.kit.webhooks import SIGNATURE_HEADER, sign, source_secret
+from aftersales.audit.webhooks import SIGNATURE_HEADER, sign, source_secret
 from aftersales.messaging.jobs import deliver_outbox
 from aftersales.messaging.models import OutboxMessage, OutboxStatus
 from aftersales.orders.models import Order, Shipment

@@ -3,7 +3,7 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
-from aftersales.audit.logmask import install, mask_mobiles
+from aftersales.kit.logmask import install, mask_mobiles
 from aftersales.auth.models import Role
 
 

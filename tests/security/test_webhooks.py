@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.audit.models import WebhookReceipt
 from aftersales.kit.time import utcnow
-from aftersales.kit.webhooks import (
+from aftersales.audit.webhooks import (
     SIGNATURE_HEADER,
     WebhookReplayError,
     WebhookSignatureError,

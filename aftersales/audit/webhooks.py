@@ -25,6 +25,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from aftersales.audit.models import WebhookReceipt
+from aftersales.auth.deps import SessionDep
 from aftersales.config import get_settings
 from aftersales.kit.errors import ConflictError, InvalidInputError, NotAuthenticatedError
 from aftersales.kit.time import utcnow
@@ -136,7 +137,6 @@ def signed_body(source_param: str = "source") -> Callable[..., bytes]:
     public (no bearer token) but authenticated by signature; the security test recognises them
     by the ``webhook_source_param`` attribute.
     """
-    from aftersales.auth.deps import SessionDep
 
     def dependency(
         request: Request, session: SessionDep, body: Annotated[bytes, Depends(_raw_body)]
