@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -18,6 +18,7 @@ from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aftersales import __version__
+from aftersales.config import get_settings
 from aftersales.kit.errors import AftersalesError, NotAuthenticatedError
 from aftersales.kit.memory import freeze_long_lived
 from aftersales.registry import import_domain_modules, load_all_models
@@ -138,7 +139,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     from aftersales.audit.logmask import install as mask_phone_numbers_in_logs
+    from aftersales.web.csrf import require_csrf
 
+    get_settings().require_private_key()
     mask_phone_numbers_in_logs()
     load_all_models()
     app = FastAPI(
@@ -146,6 +149,7 @@ def create_app() -> FastAPI:
         version=__version__,
         description="售后运营平台 API: tickets, logistics follow-up, retention, QC, reviews, analytics.",
         lifespan=_lifespan,
+        dependencies=[Depends(require_csrf)],
     )
     install_error_handlers(app)
     _document_error_contract(app)

@@ -13,6 +13,7 @@ setting), else on SQLite.
 
 import itertools
 import os
+import secrets
 import random
 import socket
 import subprocess
@@ -90,6 +91,7 @@ def _free_port() -> int:
 def api_server(url: str) -> Iterator[str]:
     port = _free_port()
     env = {**os.environ, "AFTERSALES_DATABASE_URL": url, "AFTERSALES_LOG_LEVEL": "WARNING"}
+    env.setdefault("AFTERSALES_SECRET_KEY", secrets.token_urlsafe(32))  # a server refuses the public one
     command = [
         sys.executable,
         "-m",

@@ -34,10 +34,11 @@ from aftersales.selfservice.errors import (
 )
 from aftersales.selfservice.models import PortalCode, PortalLockout
 from aftersales.selfservice.settings import get_selfservice_settings
+from aftersales.web.csrf import PORTAL_COOKIE
 
 LINK_SALT = "selfservice.portal-link"
 SESSION_SALT = "selfservice.portal-session"
-SESSION_COOKIE = "aftersales_portal"
+SESSION_COOKIE = PORTAL_COOKIE
 MISMATCH = "订单号与手机号不匹配,或验证码错误"
 
 

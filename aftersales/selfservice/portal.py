@@ -41,7 +41,8 @@ from aftersales.selfservice.schemas import (
     ReturnApply,
 )
 from aftersales.selfservice.settings import get_selfservice_settings
-from aftersales.web.render import templates
+from aftersales.web import csrf
+from aftersales.web.render import render_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -61,9 +62,7 @@ PUBLIC_PATHS = {"/portal/login", "/portal/l/{token}"}
 
 
 def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    return templates().TemplateResponse(
-        request, f"selfservice/portal/{name}", context, status_code=status_code
-    )
+    return render_page(request, f"selfservice/portal/{name}", context, status_code)
 
 
 def _handle(handler: Handler, request: Request, form: FormData | None, public: bool) -> Response:
@@ -100,7 +99,10 @@ def route(path: str, methods: tuple[str, ...] = ("GET",)) -> Callable[[Handler],
                     max_files=settings.upload_max_files + 1, max_part_size=settings.upload_max_bytes + 1024
                 )
             try:
+                csrf.check(request, form)
                 return await run_in_threadpool(_handle, handler, request, form, path in PUBLIC_PATHS)
+            except csrf.CsrfError as exc:
+                return page(request, "error.html", status_code=exc.status_code, detail=exc.message)
             finally:
                 if form is not None:
                     await form.close()
