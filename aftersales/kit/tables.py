@@ -73,7 +73,7 @@ def _check_inflated_size(path: Path) -> None:
         raise FileFormatError(f"无法读取 Excel 文件: {exc}") from exc
     total = sum(m.file_size for m in members)
     if total > MAX_XLSX_UNCOMPRESSED_BYTES:
-        limit = MAX_XLSX_UNCOMPRESSED_BYTES // (1024 * 1024)
+        limit = f"{MAX_XLSX_UNCOMPRESSED_BYTES / (1024 * 1024):g}"
         raise FileFormatError(f"Excel 文件解压后超过 {limit} MB 上限,请拆分后再导入")
     for member in members:
         if member.file_size > _RATIO_CHECKED_FROM and member.file_size > MAX_XLSX_RATIO * max(
