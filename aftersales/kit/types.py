@@ -37,7 +37,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 # Bounds shared by API schemas and spreadsheet parsers: a number past them is a typo or an attack
 # (``quantity=99999999999``), and must be a 422 naming the field, not an overflow deep in the database.
 MAX_MONEY_FEN = 10**12  # ¥10,000,000,000.00
-MAX_QUANTITY = 1_000_000
+MAX_QUANTITY = 10_000  # units of one line
 MAX_ROW_ID = 2**31 - 1  # INTEGER primary keys on PostgreSQL
 SHORT_TEXT_CHARS = 200
 LONG_TEXT_CHARS = 5_000

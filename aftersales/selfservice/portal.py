@@ -42,6 +42,7 @@ from aftersales.selfservice.schemas import (
 )
 from aftersales.selfservice.settings import get_selfservice_settings
 from aftersales.web import csrf
+from aftersales.web.csrf import client_address
 from aftersales.web.render import render_page
 
 router = APIRouter(include_in_schema=False)
@@ -114,9 +115,14 @@ def route(path: str, methods: tuple[str, ...] = ("GET",)) -> Callable[[Handler],
 
 
 def _fields(form: FormData | None) -> dict[str, Any]:
+    """The form's text fields; a NUL character (which PostgreSQL cannot store) is refused."""
     if form is None:
         return {}
-    return {key: value for key, value in form.items() if isinstance(value, str) and value != ""}
+    fields = {key: value for key, value in form.items() if isinstance(value, str) and value != ""}
+    for key, value in fields.items():
+        if "\x00" in value:
+            raise InvalidInputError(key, "不能包含 NUL 字符")
+    return fields
 
 
 def _errors(exc: ValidationError) -> dict[str, str]:
@@ -163,10 +169,14 @@ def login(call: Call) -> Response:
     order_no, phone = values.get("order_no", ""), values.get("phone", "")
     try:
         if values.get("action") == "send":
-            access.request_code(call.session, order_no=order_no, phone=phone)
+            access.request_code(call.session, order_no=order_no, phone=phone, client=client_address(call.request))
             return page(call.request, "login.html", values=values, error=None, sent=True)
         order_id = access.verify_code(
-            call.session, order_no=order_no, phone=phone, code=values.get("code", "")
+            call.session,
+            order_no=order_no,
+            phone=phone,
+            code=values.get("code", ""),
+            client=client_address(call.request),
         )
     except (PortalLoginError, PortalLockedError, CodeThrottledError) as exc:
         return page(call.request, "login.html", status_code=exc.status_code, values=values, error=exc.message)

@@ -58,6 +58,11 @@ def request_token(request: Request) -> str | None:
     return token_for(session_value) if session_value else None
 
 
+def client_address(request: Request) -> str:
+    """The peer's address (the proxy's client when uvicorn runs with --proxy-headers)."""
+    return request.client.host if request.client else ""
+
+
 def _origin_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}".lower()

@@ -244,3 +244,14 @@ class TestXlsxLimits:
         path = _xlsx(tmp_path / "large.xlsx", [row(f"H{n}", item_title=f"商品{n}" * 20) for n in range(400)])
         with pytest.raises(FileFormatError, match="解压后超过 0.0625 MB 上限"):
             import_file(session, path)
+
+
+class TestSchemaLimitsPerRow:
+    @pytest.mark.parametrize(("column", "value"), [("quantity", "20000"), ("item_title", "商" * 300)])
+    def test_a_line_past_a_schema_limit_is_a_row_error(
+        self, session: Session, tmp_path: Path, column: str, value: str
+    ) -> None:
+        rows = [row("H1"), row("H2", **{column: value}), row("H3")]
+        report = import_file(session, write_csv(tmp_path / "limits.csv", rows))
+        assert [(e.row, e.column) for e in report.errors] == [(3, column)]
+        assert orders(session) == 2
