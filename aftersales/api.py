@@ -94,7 +94,11 @@ def install_error_handlers(app: FastAPI) -> None:
             return _error_response(request, 409, "Conflict", "与已有数据冲突,未保存")
         field = foreign_key_field(exc) or "body"
         return _error_response(
-            request, 422, "ValidationError", f"{field}: 引用的记录不存在", fields=[{"field": field, "reason": "引用的记录不存在"}]
+            request,
+            422,
+            "ValidationError",
+            f"{field}: 引用的记录不存在",
+            fields=[{"field": field, "reason": "引用的记录不存在"}],
         )
 
     @app.exception_handler(OperationalError)

@@ -13,8 +13,8 @@ setting), else on SQLite.
 
 import itertools
 import os
-import secrets
 import random
+import secrets
 import socket
 import subprocess
 import sys

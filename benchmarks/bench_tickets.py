@@ -11,8 +11,8 @@ through the API at a fixed rate.
 """
 
 import os
-import secrets
 import random
+import secrets
 import socket
 import statistics
 import subprocess

@@ -4,8 +4,8 @@ from fastapi import APIRouter, Form, Request
 from sqlalchemy import select
 
 from aftersales.auth import service
-from aftersales.auth.errors import InvalidCredentialsError
 from aftersales.auth.deps import CurrentUser, RequireAdmin, SessionDep
+from aftersales.auth.errors import InvalidCredentialsError
 from aftersales.auth.models import User
 from aftersales.auth.schemas import TokenRead, UserCreate, UserRead
 

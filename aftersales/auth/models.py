@@ -66,7 +66,9 @@ class LoginFailure(Base):
     worker process sees the same count; recent ones throttle further attempts (``auth.service``)."""
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_username_client_failed_at", "username", "client", "failed_at"),)
+    __table_args__ = (
+        Index("ix_login_failures_username_client_failed_at", "username", "client", "failed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64))

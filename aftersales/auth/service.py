@@ -85,7 +85,9 @@ def authenticate(session: Session, *, username: str, password: str, client: str 
         session.add(LoginFailure(username=username[:64], client=client, failed_at=now))
         session.flush()
         raise
-    session.execute(delete(LoginFailure).where(LoginFailure.username == username, LoginFailure.client == client))
+    session.execute(
+        delete(LoginFailure).where(LoginFailure.username == username, LoginFailure.client == client)
+    )
     return user
 
 

@@ -93,7 +93,7 @@ def _xlsx_table(path: Path) -> Table:
     sheet = workbook.worksheets[0]
     declared_rows = sheet.max_row
     # The <dimension> a writer declares can be wrong; openpyxl stops there unless it is reset.
-    sheet.reset_dimensions()  # type: ignore[union-attr]
+    sheet.reset_dimensions()
     iterator = sheet.iter_rows(values_only=True)
     try:
         headers = [str(h).strip() if h is not None else "" for h in next(iterator)]

@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints
-
 from sqlalchemy import JSON, DateTime, Dialect, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 

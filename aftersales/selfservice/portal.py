@@ -169,7 +169,9 @@ def login(call: Call) -> Response:
     order_no, phone = values.get("order_no", ""), values.get("phone", "")
     try:
         if values.get("action") == "send":
-            access.request_code(call.session, order_no=order_no, phone=phone, client=client_address(call.request))
+            access.request_code(
+                call.session, order_no=order_no, phone=phone, client=client_address(call.request)
+            )
             return page(call.request, "login.html", values=values, error=None, sent=True)
         order_id = access.verify_code(
             call.session,

@@ -36,7 +36,9 @@ def login(
     next: Annotated[str | None, Form()] = None,
 ) -> Response:
     try:
-        user = service.authenticate(session, username=username, password=password, client=client_address(request))
+        user = service.authenticate(
+            session, username=username, password=password, client=client_address(request)
+        )
     except (InvalidCredentialsError, LoginThrottledError) as exc:
         status = exc.status_code  # 401 wrong password, 429 throttled; the failure is committed either way
         return render(request, "login.html", status_code=status, next=_safe_next(next), error=exc.message)

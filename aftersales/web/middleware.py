@@ -24,7 +24,8 @@ CONSOLE_CSP = (
 DOCS_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
     "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; font-src 'self' https://fonts.gstatic.com; "
+    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
+    "font-src 'self' https://fonts.gstatic.com; "
     "worker-src blob:; object-src 'none'; frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/docs", "/redoc")
@@ -53,7 +54,9 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [h for h in extra if h[0] not in present]
+                message["headers"] = list(message.get("headers", [])) + [
+                    h for h in extra if h[0] not in present
+                ]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -164,5 +167,9 @@ class RefuseNulMiddleware:
 
     async def _refuse(self, send: Send, field: str) -> None:
         reason = "不能包含 NUL 字符"
-        body = {"error": "ValidationError", "detail": f"{field}: {reason}", "fields": [{"field": field, "reason": reason}]}
+        body = {
+            "error": "ValidationError",
+            "detail": f"{field}: {reason}",
+            "fields": [{"field": field, "reason": reason}],
+        }
         await _send_json(send, 422, body)

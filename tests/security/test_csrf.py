@@ -47,13 +47,17 @@ def ticket(session: Session) -> Ticket:
 
 def comments(session: Session, ticket: Ticket) -> list[str]:
     session.expire_all()
-    query = select(TimelineEntry.message).where(TimelineEntry.ticket_id == ticket.id, TimelineEntry.kind == "comment")
+    query = select(TimelineEntry.message).where(
+        TimelineEntry.ticket_id == ticket.id, TimelineEntry.kind == "comment"
+    )
     return list(session.scalars(query))
 
 
 def post_comment(browser: TestClient, ticket: Ticket, headers: dict[str, str], **fields: str):  # type: ignore[no-untyped-def]
     data = {"text": "攻击者的评论", **fields}
-    return browser.post(f"/console/tickets/{ticket.id}/comment", data=data, headers=headers, follow_redirects=False)
+    return browser.post(
+        f"/console/tickets/{ticket.id}/comment", data=data, headers=headers, follow_redirects=False
+    )
 
 
 class TestConsole:
@@ -76,7 +80,9 @@ class TestConsole:
     def test_a_token_of_another_session_is_refused(
         self, session: Session, browser: TestClient, agent_cookie: str, ticket: Ticket
     ) -> None:
-        response = post_comment(browser, ticket, {"Origin": SERVER}, csrf_token=csrf.token_for("other-session"))
+        response = post_comment(
+            browser, ticket, {"Origin": SERVER}, csrf_token=csrf.token_for("other-session")
+        )
         assert response.status_code == 403
 
     def test_a_post_with_neither_origin_nor_referer_is_refused(
@@ -95,13 +101,18 @@ class TestConsole:
     def test_the_htmx_header_with_a_same_origin_referer_is_accepted(
         self, session: Session, browser: TestClient, agent_cookie: str, ticket: Ticket
     ) -> None:
-        headers = {"Referer": f"{SERVER}/console/tickets/{ticket.id}", csrf.HEADER: csrf.token_for(agent_cookie)}
+        headers = {
+            "Referer": f"{SERVER}/console/tickets/{ticket.id}",
+            csrf.HEADER: csrf.token_for(agent_cookie),
+        }
         assert post_comment(browser, ticket, headers).status_code == 303
 
     def test_the_api_with_the_cookie_needs_the_token_too(
         self, browser: TestClient, agent_cookie: str, ticket: Ticket
     ) -> None:
-        response = browser.post(f"/api/tickets/{ticket.id}/comments", json={"text": "x"}, headers={"Origin": SERVER})
+        response = browser.post(
+            f"/api/tickets/{ticket.id}/comments", json={"text": "x"}, headers={"Origin": SERVER}
+        )
         assert response.status_code == 403
         assert response.json()["error"] == "CsrfError"
 
@@ -118,7 +129,9 @@ class TestConsole:
         )
         assert response.status_code == 303
 
-    def test_a_log_in_posted_from_another_site_is_refused(self, session: Session, browser: TestClient) -> None:
+    def test_a_log_in_posted_from_another_site_is_refused(
+        self, session: Session, browser: TestClient
+    ) -> None:
         make_user(session, username="victim-login")
         data = {"username": "victim-login", "password": "secret-pass"}
         response = browser.post("/console/login", data=data, headers={"Origin": EVIL}, follow_redirects=False)
@@ -145,7 +158,9 @@ class TestPortal:
         browser.cookies.set(access.SESSION_COOKIE, cookie, path="/portal")
         ship_after = (utcnow().astimezone(SHANGHAI) + timedelta(days=5)).date().isoformat()
         data = {"ship_after": ship_after, csrf.FIELD: csrf.token_for(cookie)}
-        response = browser.post("/portal/apply/delay", data=data, headers={"Origin": EVIL}, follow_redirects=False)
+        response = browser.post(
+            "/portal/apply/delay", data=data, headers={"Origin": EVIL}, follow_redirects=False
+        )
         assert response.status_code == 403
         assert session.scalars(select(PortalRequest).where(PortalRequest.order_id == order.id)).all() == []
 
@@ -158,5 +173,7 @@ class TestPortal:
         assert token is not None
         ship_after = (utcnow().astimezone(SHANGHAI) + timedelta(days=5)).date().isoformat()
         data = {"ship_after": ship_after, csrf.FIELD: token.group(1)}
-        response = browser.post("/portal/apply/delay", data=data, headers={"Origin": SERVER}, follow_redirects=False)
+        response = browser.post(
+            "/portal/apply/delay", data=data, headers={"Origin": SERVER}, follow_redirects=False
+        )
         assert response.status_code == 303

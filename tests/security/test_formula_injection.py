@@ -21,7 +21,14 @@ from aftersales.orders.importer import ColumnMapping, OrderImporter
 from tests.builders import make_customer, make_order, make_shop
 from tests.orders.test_importer import row, write_csv
 
-ATTACKS = ["=HYPERLINK(\"http://evil\",\"点我\")", "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]
+ATTACKS = [
+    '=HYPERLINK("http://evil","点我")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+]
 INERT = ["小王", "-5", "+86 139 1234 5678", "12.50", "-0.01", ""]
 
 
@@ -40,7 +47,7 @@ class TestExportCell:
 
 
 def hostile_order(session: Session) -> None:
-    customer = make_customer(session, source_id="=HYPERLINK(\"http://evil\")")
+    customer = make_customer(session, source_id='=HYPERLINK("http://evil")')
     make_order(session, customer=customer, receiver_name="=1+1", address="+cmd|' /C calc'!A0")
 
 
@@ -51,7 +58,7 @@ class TestOrderExport:
         export_orders(session, tmp_path / "o.csv", reveal=reveal)
         with (tmp_path / "o.csv").open(encoding="utf-8-sig") as handle:
             data = next(csv.DictReader(handle))
-        assert data["buyer_nick"] == "'=HYPERLINK(\"http://evil\")"
+        assert data["buyer_nick"] == '\'=HYPERLINK("http://evil")'
         assert not any(cells.looks_like_formula(v) for v in data.values())
 
     def test_a_masked_formula_is_not_left_as_equals_stars(self, session: Session, tmp_path: Path) -> None:
@@ -66,7 +73,7 @@ class TestOrderExport:
         export_orders(session, tmp_path / "o.xlsx", reveal=True)
         sheet = load_workbook(tmp_path / "o.xlsx").active
         assert sheet is not None
-        values = [c for c in sheet.iter_rows(min_row=2, max_row=2)][0]
+        values = next(sheet.iter_rows(min_row=2, max_row=2))
         assert all(c.data_type != "f" for c in values)
         by_column = dict(zip(COLUMNS, (c.value for c in values), strict=True))
         assert by_column["address"] == "'+cmd|' /C calc'!A0"
@@ -74,11 +81,11 @@ class TestOrderExport:
 
 class TestReportWorkbook:
     def test_table_cells_are_escaped_and_numbers_stay_numbers(self) -> None:
-        table = DataTable("t", "表", ["SKU", "差额"], rows=[["=HYPERLINK(\"http://evil\")", -12], ["@A1", 3.5]])
+        table = DataTable("t", "表", ["SKU", "差额"], rows=[['=HYPERLINK("http://evil")', -12], ["@A1", 3.5]])
         report = Report(Scope(date(2026, 11, 1), date(2026, 11, 2)), [Analysis("a", "分析", tables=[table])])
         sheet = load_workbook(io.BytesIO(to_excel(report)))["表"]
         assert [[c.value for c in r] for r in sheet.iter_rows(min_row=3)] == [
-            ["'=HYPERLINK(\"http://evil\")", -12],
+            ['\'=HYPERLINK("http://evil")', -12],
             ["'@A1", 3.5],
         ]
         assert all(c.data_type != "f" for r in sheet.iter_rows() for c in r)

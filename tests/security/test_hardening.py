@@ -32,7 +32,9 @@ def api_login(client: TestClient, username: str, password: str) -> int:
 
 
 class TestLoginThrottling:
-    def test_thirty_wrong_passwords_then_the_right_one_is_refused(self, session: Session, app: FastAPI) -> None:
+    def test_thirty_wrong_passwords_then_the_right_one_is_refused(
+        self, session: Session, app: FastAPI
+    ) -> None:
         user = make_user(session)
         attacker = client_from(app, "203.0.113.9")
         codes = [api_login(attacker, user.username, f"guess-{n}") for n in range(30)]
@@ -60,7 +62,9 @@ class TestLoginThrottling:
         user = make_user(session)
         api_login(client_from(app, "203.0.113.9"), user.username, "wrong")
         count = session.scalar(
-            select(func.count()).where(LoginFailure.username == user.username, LoginFailure.client == "203.0.113.9")
+            select(func.count()).where(
+                LoginFailure.username == user.username, LoginFailure.client == "203.0.113.9"
+            )
         )
         assert count == 1
 
@@ -88,10 +92,14 @@ class TestPortalLockout:
         order = make_order(session, receiver_phone="13812345678")
         for _ in range(get_selfservice_settings().max_failures + 2):
             with pytest.raises((PortalLoginError, PortalLockedError)):
-                access.request_code(session, order_no=order.source_id, phone="13700000000", client="203.0.113.9")
+                access.request_code(
+                    session, order_no=order.source_id, phone="13700000000", client="203.0.113.9"
+                )
         with pytest.raises(PortalLockedError):
             access.request_code(session, order_no=order.source_id, phone="13812345678", client="203.0.113.9")
-        code = access.request_code(session, order_no=order.source_id, phone="13812345678", client="198.51.100.7")
+        code = access.request_code(
+            session, order_no=order.source_id, phone="13812345678", client="198.51.100.7"
+        )
         assert code.order_id == order.id
 
     def test_a_code_guessed_at_from_many_addresses_is_spent(
@@ -103,15 +111,22 @@ class TestPortalLockout:
         for n in range(get_selfservice_settings().max_failures):
             with pytest.raises(PortalLoginError):
                 access.verify_code(
-                    session, order_no=order.source_id, phone="13812345678", code="000000", client=f"203.0.113.{n}"
+                    session,
+                    order_no=order.source_id,
+                    phone="13812345678",
+                    code="000000",
+                    client=f"203.0.113.{n}",
                 )
         with pytest.raises(PortalLoginError, match="验证码已失效"):
-            access.verify_code(session, order_no=order.source_id, phone="13812345678", code="123456", client="x")
+            access.verify_code(
+                session, order_no=order.source_id, phone="13812345678", code="123456", client="x"
+            )
 
 
 class TestSecurityHeaders:
     @pytest.mark.parametrize(
-        "path", ["/console/login", "/healthz", "/static/htmx.min.js", "/portal/login", "/no-such-page", "/api/me"]
+        "path",
+        ["/console/login", "/healthz", "/static/htmx.min.js", "/portal/login", "/no-such-page", "/api/me"],
     )
     def test_every_response_carries_the_headers(self, client: TestClient, path: str) -> None:
         headers = client.get(path).headers
@@ -121,7 +136,9 @@ class TestSecurityHeaders:
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["referrer-policy"] == "same-origin"
 
-    def test_no_page_needs_an_inline_script(self, client: TestClient, auth_headers: Callable[..., dict[str, str]]) -> None:
+    def test_no_page_needs_an_inline_script(
+        self, client: TestClient, auth_headers: Callable[..., dict[str, str]]
+    ) -> None:
         page = client.get("/console/", headers=auth_headers(Role.ADMIN)).text
         assert "<script>" not in page
         assert "hx-on" not in client.get("/portal/login").text
@@ -143,7 +160,9 @@ class TestBodyCap:
 
         capped = BodySizeLimitMiddleware(app, max_bytes=1024 * 1024)
         response = TestClient(capped).post(
-            "/portal/apply/return", content=chunks(), headers={"Content-Type": "multipart/form-data; boundary=x"}
+            "/portal/apply/return",
+            content=chunks(),
+            headers={"Content-Type": "multipart/form-data; boundary=x"},
         )
         assert response.status_code == 413
 
@@ -176,7 +195,12 @@ class TestBadInput:
         ],
     )
     def test_nul_characters_are_422(
-        self, client: TestClient, auth_headers: Callable[..., dict[str, str]], method: str, path: str, kwargs: dict
+        self,
+        client: TestClient,
+        auth_headers: Callable[..., dict[str, str]],
+        method: str,
+        path: str,
+        kwargs: dict,
     ) -> None:
         response = client.request(method.upper(), path, headers=auth_headers(Role.ADMIN), **kwargs)
         assert response.status_code == 422
@@ -185,7 +209,9 @@ class TestBadInput:
     def test_a_nul_in_a_portal_form_is_422(self, session: Session, client: TestClient) -> None:
         order = make_order(session)
         client.cookies.set(access.SESSION_COOKIE, access.issue_session(order.id), path="/portal")
-        response = client.post("/portal/apply/delay", files={"note": (None, "a\x00b")}, follow_redirects=False)
+        response = client.post(
+            "/portal/apply/delay", files={"note": (None, "a\x00b")}, follow_redirects=False
+        )
         assert response.status_code == 422
 
     def test_an_overlong_sku_name_is_422_not_a_500(
@@ -202,7 +228,9 @@ class TestBadInput:
         self, session: Session, client: TestClient, auth_headers: Callable[..., dict[str, str]], price: int
     ) -> None:
         body = {"code": "S2", "name": "商品", "price_fen": price}
-        response = client.post(f"/api/shops/{make_shop(session).id}/skus", json=body, headers=auth_headers(Role.ADMIN))
+        response = client.post(
+            f"/api/shops/{make_shop(session).id}/skus", json=body, headers=auth_headers(Role.ADMIN)
+        )
         assert response.status_code == 422
         assert response.json()["fields"][0]["field"] == "price_fen"
 
@@ -220,6 +248,8 @@ class TestBadInput:
     ) -> None:
         order = make_order(session)
         body = {"order_id": order.id, "days": 3, "reason": "客户出差", "request_id": 999999}
-        response = client.post("/api/returns/window-extensions", json=body, headers=auth_headers(Role.SUPERVISOR))
+        response = client.post(
+            "/api/returns/window-extensions", json=body, headers=auth_headers(Role.SUPERVISOR)
+        )
         assert response.status_code == 422
         assert "引用的记录不存在" in response.json()["detail"]

@@ -2,7 +2,6 @@ import logging
 
 import pytest
 from fastapi.testclient import TestClient
-
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -129,5 +128,5 @@ class TestDatabaseErrors:
         assert "秘密路" not in caplog.text
 
     def test_postgres_detail_lines_lose_the_failing_row(self) -> None:
-        text = 'DETAIL:  Failing row contains (7, 13912345678, 秘密路 88号, null).'
+        text = "DETAIL:  Failing row contains (7, 13912345678, 秘密路 88号, null)."
         assert mask_text(text) == "DETAIL:  Failing row contains (hidden)."

@@ -108,14 +108,24 @@ class TestForgeries:
 
     def test_a_forged_portal_session_cookie_is_refused(self, session: Session, server: TestClient) -> None:
         order = make_order(session)
-        server.cookies.set(access.SESSION_COOKIE, forged_with_public_key(access.SESSION_SALT, order.id), path="/portal")
+        server.cookies.set(
+            access.SESSION_COOKIE, forged_with_public_key(access.SESSION_SALT, order.id), path="/portal"
+        )
         response = server.get("/portal/", follow_redirects=False)
         assert (response.status_code, response.headers["location"]) == (303, "/portal/login")
 
-    def test_a_webhook_signed_with_the_public_key_is_refused(self, session: Session, server: TestClient) -> None:
+    def test_a_webhook_signed_with_the_public_key_is_refused(
+        self, session: Session, server: TestClient
+    ) -> None:
         shipment = make_shipment(session)
         body = json.dumps(
-            [{"courier": "zto", "tracking_no": shipment.tracking_no, "occurred_at": "2026-11-12T08:00:00+08:00"}]
+            [
+                {
+                    "courier": "zto",
+                    "tracking_no": shipment.tracking_no,
+                    "occurred_at": "2026-11-12T08:00:00+08:00",
+                }
+            ]
         ).encode()
         public_source_secret = hmac.new(
             PUBLIC_DEFAULT_SECRET_KEY.encode(), b"webhook-source:zto", hashlib.sha256
