@@ -74,7 +74,8 @@ def install() -> None:
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
-        record.msg = _mask(record.msg)
+        if not record.args:  # with arguments, msg is a format string: checked once formatted
+            record.msg = _mask(record.msg)
         if isinstance(record.args, tuple):
             record.args = tuple(_mask(a) for a in record.args)
         elif isinstance(record.args, dict):

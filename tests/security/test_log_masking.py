@@ -130,3 +130,10 @@ class TestDatabaseErrors:
     def test_postgres_detail_lines_lose_the_failing_row(self) -> None:
         text = "DETAIL:  Failing row contains (7, 13912345678, 秘密路 88号, null)."
         assert mask_text(text) == "DETAIL:  Failing row contains (hidden)."
+
+
+def test_a_format_string_with_a_query_placeholder_still_formats(caplog: pytest.LogCaptureFixture) -> None:
+    install()
+    with caplog.at_level(logging.INFO, logger="aftersales.test"):
+        logging.getLogger("aftersales.test").info("calling /api/orders?q=%s&page=%d", "张三", 2)
+    assert caplog.records[-1].getMessage() == "calling /api/orders?q=***&page=2"
