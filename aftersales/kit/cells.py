@@ -3,8 +3,10 @@ reason in Chinese) and making exported cells safe to open (``export_cell``).
 
 A cell that starts with ``= + - @`` (or a tab or carriage return, which Excel strips first) is
 run as a formula by spreadsheet programs, so ``=HYPERLINK(…)`` or ``+cmd|' /C calc'!A0`` typed as a
-buyer's nick would execute on an agent's machine. Imports refuse such text; exports prefix it with
-an apostrophe, which Excel and LibreOffice show as plain text.
+buyer's nick would execute on an agent's machine. Exports prefix every such cell with an
+apostrophe, which Excel and LibreOffice show as plain text. Imports refuse what is a formula
+beyond doubt: anything after ``=``, and ``+ - @`` followed by a call or a DDE pipe; chat text such
+as ``-_-`` or ``@小王 在吗`` is kept (and escaped again on export).
 """
 
 import re
@@ -19,6 +21,7 @@ _EXCEL_TEXT = re.compile(r'^="?(.*?)"?$')
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Phone numbers (+86 139 …) and signed amounts start like a formula but are inert.
 _PLAIN_NUMBER = re.compile(r"[+-]?[\d\s.,()-]*\d[\d\s.,()-]*")
+_CALL_OR_DDE = re.compile(r"[(|]")
 _DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d")
 
 
@@ -36,7 +39,7 @@ def text(value: Any) -> str | None:
         result = match.group(1)
         if not re.fullmatch(r"[\w\-]*", result):
             raise CellError("单元格含公式,已拒绝")
-    elif looks_like_formula(result):
+    elif looks_like_formula(result) and _CALL_OR_DDE.search(result):
         raise CellError("单元格以 = + - @ 开头,会被当作公式执行,已拒绝")
     if len(result) > MAX_CELL_CHARS:
         raise CellError(f"内容过长(超过 {MAX_CELL_CHARS} 字)")

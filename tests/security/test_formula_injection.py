@@ -97,6 +97,10 @@ class TestImport:
         with pytest.raises(CellError, match="公式"):
             cells.text(value.strip() or value)
 
+    @pytest.mark.parametrize("value", ["-_-", "@小王 在吗", "-5", "+86 139 1234 5678"])
+    def test_chat_text_and_numbers_that_merely_start_with_a_sign_are_kept(self, value: str) -> None:
+        assert cells.text(value) == value
+
     def test_a_dde_payload_is_a_row_error_and_the_good_rows_are_stored(
         self, session: Session, tmp_path: Path
     ) -> None:
