@@ -10,15 +10,17 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aftersales import __version__
+from aftersales.config import get_settings
 from aftersales.kit.errors import AftersalesError, NotAuthenticatedError
+from aftersales.kit.integrity import foreign_key_field, is_foreign_key_violation
 from aftersales.kit.memory import freeze_long_lived
 from aftersales.registry import import_domain_modules, load_all_models
 
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 HTTP_ERRORS: dict[int, tuple[str, str]] = {
     404: ("NotFound", "地址不存在"),
     405: ("MethodNotAllowed", "不支持该请求方法"),
+    413: ("RequestTooLarge", "请求内容超过大小上限"),
 }
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -82,6 +85,21 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _out_of_range(request: Request, exc: Exception) -> Response:
         """A number the database cannot hold (e.g. an id beyond 64 bits) is bad input, not a crash."""
         return _error_response(request, 422, "ValidationError", "数值超出范围或格式不被数据库接受")
+
+    @app.exception_handler(IntegrityError)
+    async def _broken_reference(request: Request, exc: IntegrityError) -> Response:
+        """An id that names no row (``ticket_id=999999``) reached a foreign key: the client's mistake.
+        Other constraint failures (a duplicate) are conflicts. Neither is a crash."""
+        if not is_foreign_key_violation(exc):
+            return _error_response(request, 409, "Conflict", "与已有数据冲突,未保存")
+        field = foreign_key_field(exc) or "body"
+        return _error_response(
+            request,
+            422,
+            "ValidationError",
+            f"{field}: 引用的记录不存在",
+            fields=[{"field": field, "reason": "引用的记录不存在"}],
+        )
 
     @app.exception_handler(OperationalError)
     async def _database_down(request: Request, exc: OperationalError) -> Response:
@@ -138,7 +156,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     from aftersales.kit.logmask import install as mask_phone_numbers_in_logs
+    from aftersales.web.csrf import require_csrf
+    from aftersales.web.middleware import (
+        BodySizeLimitMiddleware,
+        RefuseNulMiddleware,
+        SecurityHeadersMiddleware,
+    )
 
+    get_settings().require_private_key()
     mask_phone_numbers_in_logs()
     load_all_models()
     app = FastAPI(
@@ -146,6 +171,7 @@ def create_app() -> FastAPI:
         version=__version__,
         description="售后运营平台 API: tickets, logistics follow-up, retention, QC, reviews, analytics.",
         lifespan=_lifespan,
+        dependencies=[Depends(require_csrf)],
     )
     install_error_handlers(app)
     _document_error_contract(app)
@@ -154,6 +180,9 @@ def create_app() -> FastAPI:
     for module in import_domain_modules("console"):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(RefuseNulMiddleware)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=get_settings().max_request_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

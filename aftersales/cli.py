@@ -12,7 +12,12 @@ from typing import Annotated
 import typer
 
 from aftersales.cli_groups import export_app, import_app
-from aftersales.config import get_settings
+from aftersales.config import (
+    PUBLIC_DEFAULT_SECRET_KEY,
+    InsecureSecretKeyError,
+    generate_secret_key_file,
+    get_settings,
+)
 from aftersales.registry import import_domain_modules
 
 app = typer.Typer(help="aftersales 售后运营平台", no_args_is_help=True, pretty_exceptions_enable=False)
@@ -34,6 +39,26 @@ def init() -> None:
     typer.echo(f"数据库已就绪: {_safe_url()}")
 
 
+@app.command("secret-key")
+def secret_key() -> None:
+    """生成本机密钥文件(只生成一次;设置了 AFTERSALES_SECRET_KEY 时不需要)。"""
+    settings = get_settings()
+    if settings.secret_key != PUBLIC_DEFAULT_SECRET_KEY:
+        typer.echo("已配置密钥,未改动")
+        return
+    generate_secret_key_file(settings)
+    get_settings.cache_clear()
+    typer.echo(f"密钥已生成: {settings.secret_key_file}(请勿提交到版本库)")
+
+
+def _require_private_key() -> None:
+    try:
+        get_settings().require_private_key()
+    except InsecureSecretKeyError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def demo(
     seed: Annotated[int, typer.Option(help="随机种子: 同一种子生成同样的数据")] = 11,
@@ -49,6 +74,7 @@ def demo(
     from aftersales.demo.users import DEMO_USERS, ensure_demo_users
     from aftersales.migrate import downgrade, upgrade
 
+    secret_key()  # demo links and cookies keep working across restarts: the key is kept locally
     if reset:
         downgrade()
     upgrade()
@@ -75,6 +101,7 @@ def serve(
     """启动 API 与控制台 (http://127.0.0.1:8000)。"""
     import uvicorn
 
+    _require_private_key()
     if jobs and get_settings().job_backend == "inline":
         from aftersales.jobs.worker import run_inline
 
@@ -94,6 +121,7 @@ def worker(
     """运行后台任务: Celery worker(默认含 beat),或 --inline 轮询任务表。"""
     from aftersales.jobs.worker import run_celery, run_inline
 
+    _require_private_key()
     if inline:
         run_inline(poll_seconds=poll_seconds)
         return

@@ -14,6 +14,7 @@ setting), else on SQLite.
 import itertools
 import os
 import random
+import secrets
 import subprocess
 import sys
 import threading
@@ -83,6 +84,7 @@ def _seed(url: str) -> tuple[str, str, int]:
 def api_server(url: str) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "AFTERSALES_DATABASE_URL": url, "AFTERSALES_LOG_LEVEL": "WARNING"}
+    env.setdefault("AFTERSALES_SECRET_KEY", secrets.token_urlsafe(32))  # a server refuses the public one
     command = [
         sys.executable,
         "-m",

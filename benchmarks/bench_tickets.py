@@ -12,6 +12,7 @@ through the API at a fixed rate.
 
 import os
 import random
+import secrets
 import statistics
 import subprocess
 import sys
@@ -196,6 +197,7 @@ def api_server(url: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """uvicorn in a subprocess (its own processes, like production), stopped by its own id."""
     port = free_port()
     env = {**os.environ, "AFTERSALES_DATABASE_URL": url, "AFTERSALES_LOG_LEVEL": "WARNING"}
+    env.setdefault("AFTERSALES_SECRET_KEY", secrets.token_urlsafe(32))  # a server refuses the public one
     command = [
         sys.executable,
         "-m",

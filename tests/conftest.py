@@ -1,6 +1,8 @@
 from collections.abc import Callable, Iterator
+from http.cookies import SimpleCookie
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -9,10 +11,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales import db
 from aftersales.api import create_app
+from aftersales.auth import deps as auth_deps
 from aftersales.auth.deps import get_session
 from aftersales.auth.models import Role
 from aftersales.auth.service import issue_token
 from aftersales.db import SQLITE_BEGIN, make_engine
+from aftersales.web import csrf
 from tests.builders import make_user
 from tests.databases import fresh_database, is_postgres_run
 
@@ -87,9 +91,23 @@ def app(session_factory: sessionmaker[Session]) -> FastAPI:
     return app
 
 
+def post_like_a_page(request: httpx.Request) -> None:
+    """Requests sent as the console's and portal's own pages send them: from the same origin,
+    with the session's CSRF token (the layout's ``hx-headers``). Bearer calls need neither."""
+    if request.method in csrf.SAFE_METHODS or "authorization" in request.headers:
+        return
+    request.headers.setdefault("origin", f"{request.url.scheme}://{request.url.netloc.decode()}")
+    cookies = SimpleCookie(request.headers.get("cookie", ""))
+    name = csrf.PORTAL_COOKIE if request.url.path.startswith(csrf.PORTAL_PREFIX) else auth_deps.SESSION_COOKIE
+    if name in cookies:
+        request.headers.setdefault(csrf.HEADER, csrf.token_for(cookies[name].value))
+
+
 @pytest.fixture
 def client(app: FastAPI) -> TestClient:
-    return TestClient(app, raise_server_exceptions=True)
+    client = TestClient(app, raise_server_exceptions=True)
+    client.event_hooks["request"].append(post_like_a_page)
+    return client
 
 
 @pytest.fixture

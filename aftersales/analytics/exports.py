@@ -1,11 +1,13 @@
 """The 复盘 report as PDF (WeasyPrint over the same HTML as the console) and every table as Excel."""
 
 import io
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from aftersales.analytics.report import Report
+from aftersales.kit.cells import export_cell
 from aftersales.web.render import templates
 
 PDF_CSS = """
@@ -45,25 +47,30 @@ def _sheet_name(title: str, used: set[str]) -> str:
     return name
 
 
+def _cell_value(value: Any) -> Any:
+    """Numbers stay numbers (so sums work in Excel); anything else is written as its text."""
+    return value if value is None or isinstance(value, int | float) else str(value)
+
+
 def to_excel(report: Report) -> bytes:
     """One sheet per table of every section, plus a first sheet with the scope and missing inputs."""
     workbook = Workbook()
     summary = workbook.active
     assert summary is not None
     summary.title = "说明"
-    summary.append(["复盘报告", report.scope.label()])
+    summary.append(["复盘报告", export_cell(report.scope.label())])
     summary.append(["生成时间", report.generated_at])
     for line in report.missing:
-        summary.append(["缺少的输入", line])
+        summary.append(["缺少的输入", export_cell(line)])
     used = {"说明"}
     for section, table in report.tables():
         sheet = workbook.create_sheet(_sheet_name(table.title, used))
-        sheet.append([section.title])
-        sheet.append(table.columns)
+        sheet.append([export_cell(section.title)])
+        sheet.append([export_cell(c) for c in table.columns])
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            sheet.append([str(v) if v is not None and not isinstance(v, int | float) else v for v in row])
+            sheet.append([export_cell(_cell_value(v)) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -1,10 +1,11 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Request
 from sqlalchemy import select
 
 from aftersales.auth import service
 from aftersales.auth.deps import CurrentUser, RequireAdmin, SessionDep
+from aftersales.auth.errors import InvalidCredentialsError
 from aftersales.auth.models import User
 from aftersales.auth.schemas import TokenRead, UserCreate, UserRead
 
@@ -13,9 +14,15 @@ router = APIRouter(prefix="/api", tags=["auth"])
 
 @router.post("/auth/token", response_model=TokenRead, summary="Log in and get a bearer token")
 def login(
-    session: SessionDep, username: Annotated[str, Form()], password: Annotated[str, Form()]
+    request: Request, session: SessionDep, username: Annotated[str, Form()], password: Annotated[str, Form()]
 ) -> TokenRead:
-    user = service.authenticate(session, username=username, password=password)
+    """429 after repeated wrong passwords for this user name from this address (see auth.service)."""
+    client = request.client.host if request.client else ""
+    try:
+        user = service.authenticate(session, username=username, password=password, client=client)
+    except InvalidCredentialsError:
+        session.commit()  # the failure counts although this request fails
+        raise
     token = service.issue_token(session, user=user)
     return TokenRead(access_token=token, user=UserRead.model_validate(user))
 

@@ -1,4 +1,4 @@
-from aftersales.kit.errors import ConflictError, NotAuthenticatedError
+from aftersales.kit.errors import AftersalesError, ConflictError, NotAuthenticatedError
 
 
 class InvalidCredentialsError(NotAuthenticatedError):
@@ -14,3 +14,13 @@ class InvalidTokenError(NotAuthenticatedError):
 class UsernameTakenError(ConflictError):
     def __init__(self, username: str) -> None:
         super().__init__(f"用户名 {username} 已存在")
+
+
+class LoginThrottledError(AftersalesError):
+    """Too many wrong passwords for this user name from this address: wait, even with the right one."""
+
+    status_code = 429
+
+    def __init__(self, wait_seconds: int) -> None:
+        super().__init__(f"密码错误次数过多,请 {max(1, -(-wait_seconds // 60))} 分钟后再试")
+        self.wait_seconds = wait_seconds

@@ -1,19 +1,30 @@
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pwdlib import PasswordHash
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from aftersales.auth.errors import InvalidCredentialsError, InvalidTokenError, UsernameTakenError
-from aftersales.auth.models import ApiToken, Role, User
+from aftersales.auth.errors import (
+    InvalidCredentialsError,
+    InvalidTokenError,
+    LoginThrottledError,
+    UsernameTakenError,
+)
+from aftersales.auth.models import ApiToken, LoginFailure, Role, User
 from aftersales.config import get_settings
 from aftersales.kit.time import utcnow
 
 _hasher = PasswordHash.recommended()
 # Verifying against a dummy hash for unknown users keeps login timing the same either way.
 _DUMMY_HASH = _hasher.hash("timing-equaliser")
+# Login throttling per user name and client address: a few free mistakes, then a lock that doubles
+# with each further failure (30 s, 1 min, 2 min … at most 15 min). Counted over the last half hour.
+FREE_FAILURES = 5
+FIRST_LOCK = timedelta(seconds=30)
+LONGEST_LOCK = timedelta(minutes=15)
+FAILURE_WINDOW = timedelta(minutes=30)
 
 
 def hash_token(raw: str) -> str:
@@ -29,13 +40,54 @@ def create_user(session: Session, *, username: str, display_name: str, role: Rol
     return user
 
 
-def authenticate(session: Session, *, username: str, password: str) -> User:
+def _locked_until(failures: int, last_failure: datetime) -> datetime | None:
+    if failures < FREE_FAILURES:
+        return None
+    lock = min(FIRST_LOCK * 2 ** min(failures - FREE_FAILURES, 16), LONGEST_LOCK)
+    return last_failure + lock
+
+
+def _ensure_not_throttled(session: Session, *, username: str, client: str, now: datetime) -> None:
+    failures, last = session.execute(
+        select(func.count(LoginFailure.id), func.max(LoginFailure.failed_at)).where(
+            LoginFailure.username == username[:64],
+            LoginFailure.client == client,
+            LoginFailure.failed_at > now - FAILURE_WINDOW,
+        )
+    ).one()
+    until = _locked_until(failures, last) if last is not None else None
+    if until is not None and until > now:
+        raise LoginThrottledError(int((until - now).total_seconds()) + 1)
+
+
+def _check_password(session: Session, username: str, password: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.is_active:
         _hasher.verify(password, _DUMMY_HASH)
         raise InvalidCredentialsError()
     if not _hasher.verify(password, user.password_hash):
         raise InvalidCredentialsError()
+    return user
+
+
+def authenticate(session: Session, *, username: str, password: str, client: str = "") -> User:
+    """The user, unless the password is wrong or this name has failed too often from ``client``.
+
+    A failure is written before the error is raised; the caller commits it (the request fails,
+    the count must not roll back with it). While throttled even the right password is refused.
+    """
+    now = utcnow()
+    _ensure_not_throttled(session, username=username, client=client, now=now)
+    try:
+        user = _check_password(session, username, password)
+    except InvalidCredentialsError:
+        session.execute(delete(LoginFailure).where(LoginFailure.failed_at < now - FAILURE_WINDOW))
+        session.add(LoginFailure(username=username[:64], client=client, failed_at=now))
+        session.flush()
+        raise
+    session.execute(
+        delete(LoginFailure).where(LoginFailure.username == username, LoginFailure.client == client)
+    )
     return user
 
 

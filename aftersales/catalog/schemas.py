@@ -3,6 +3,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from aftersales.catalog.models import Platform
+from aftersales.kit.types import Fen, ShortText
 
 
 class ShopCreate(BaseModel):
@@ -31,20 +32,20 @@ class ChannelRead(ChannelCreate):
 class SkuCreate(BaseModel):
     code: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=255)
-    category: str | None = None
-    price_fen: int = Field(ge=0, description="price in fen (分)")
+    category: str | None = Field(default=None, max_length=64)
+    price_fen: Fen
     specs: dict[str, Any] = Field(default_factory=dict)
-    selling_points: list[str] = Field(default_factory=list)
+    selling_points: list[ShortText] = Field(default_factory=list, max_length=50)
     no_reason_return_days: int = Field(default=7, ge=0, le=30)
     is_discontinued: bool = False
 
 
 class SkuUpdate(BaseModel):
-    name: str | None = None
-    category: str | None = None
-    price_fen: int | None = Field(default=None, ge=0)
+    name: str | None = Field(default=None, min_length=1, max_length=255)
+    category: str | None = Field(default=None, max_length=64)
+    price_fen: Fen | None = None
     specs: dict[str, Any] | None = None
-    selling_points: list[str] | None = None
+    selling_points: list[ShortText] | None = Field(default=None, max_length=50)
     no_reason_return_days: int | None = Field(default=None, ge=0, le=30)
     is_active: bool | None = None
     is_discontinued: bool | None = None

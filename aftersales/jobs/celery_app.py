@@ -9,7 +9,7 @@ periodic jobs themselves are enqueued once per time slot by ``schedule_periodic`
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 
 from aftersales.config import get_settings
 
@@ -31,6 +31,12 @@ def notify_new_jobs() -> None:
     """Wake a worker after a commit that enqueued jobs; beat's tick is the safety net if this is lost."""
     if get_settings().job_backend == "celery":
         celery_app.send_task("aftersales.tick")
+
+
+@worker_init.connect
+def _refuse_public_key(**_: Any) -> None:
+    """``celery -A aftersales.jobs.celery_app worker`` started by hand gets the same check as ``serve``."""
+    get_settings().require_private_key()
 
 
 @worker_process_init.connect

@@ -1,4 +1,13 @@
-"""Parsing spreadsheet cells; each parser raises ``CellError`` with a reason in Chinese."""
+"""Spreadsheet cells both ways: parsing imported cells (each parser raises ``CellError`` with a
+reason in Chinese) and making exported cells safe to open (``export_cell``).
+
+A cell that starts with ``= + - @`` (or a tab or carriage return, which Excel strips first) is
+run as a formula by spreadsheet programs, so ``=HYPERLINK(…)`` or ``+cmd|' /C calc'!A0`` typed as a
+buyer's nick would execute on an agent's machine. Exports prefix every such cell with an
+apostrophe, which Excel and LibreOffice show as plain text. Imports refuse what is a formula
+beyond doubt: anything after ``=``, and ``+ - @`` followed by a call or a DDE pipe; chat text such
+as ``-_-`` or ``@小王 在吗`` is kept (and escaped again on export).
+"""
 
 import re
 from datetime import datetime
@@ -6,8 +15,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from aftersales.kit.tables import MAX_CELL_CHARS
+from aftersales.kit.types import MAX_MONEY_FEN, MAX_QUANTITY
 
 _EXCEL_TEXT = re.compile(r'^="?(.*?)"?$')
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Phone numbers (+86 139 …) and signed amounts start like a formula but are inert.
+_PLAIN_NUMBER = re.compile(r"[+-]?[\d\s.,()-]*\d[\d\s.,()-]*")
+_CALL_OR_DDE = re.compile(r"[(|]")
 _DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d")
 
 
@@ -25,6 +39,8 @@ def text(value: Any) -> str | None:
         result = match.group(1)
         if not re.fullmatch(r"[\w\-]*", result):
             raise CellError("单元格含公式,已拒绝")
+    elif looks_like_formula(result) and _CALL_OR_DDE.search(result):
+        raise CellError("单元格以 = + - @ 开头,会被当作公式执行,已拒绝")
     if len(result) > MAX_CELL_CHARS:
         raise CellError(f"内容过长(超过 {MAX_CELL_CHARS} 字)")
     return result or None
@@ -38,28 +54,38 @@ def required_text(value: Any) -> str:
 
 
 def money_fen(value: Any) -> int:
-    """Yuan with up to two decimals to integer fen."""
+    """Yuan with up to two decimals to integer fen; ``NaN``, infinities and absurd sums are refused."""
     raw = text(value) or "0"
     try:
         amount = Decimal(raw.replace(",", "").replace("¥", "").replace("￥", ""))
     except InvalidOperation:
         raise CellError(f"金额格式错误: {raw}") from None
+    if not amount.is_finite():
+        raise CellError(f"金额不是有效数字: {raw}")
     if amount < 0:
         raise CellError("金额不能为负")
     fen = amount * 100
     if fen != fen.to_integral_value():
         raise CellError(f"金额最多两位小数: {raw}")
+    if fen > MAX_MONEY_FEN:
+        raise CellError(f"金额超过上限 {MAX_MONEY_FEN // 100} 元")
     return int(fen)
 
 
-def integer(value: Any, default: int = 1) -> int:
+def integer(value: Any, default: int = 1, maximum: int = MAX_QUANTITY) -> int:
+    """A whole number up to ``maximum`` (a quantity by default)."""
     raw = text(value)
     if raw is None:
         return default
     try:
-        return int(Decimal(raw))
+        number = Decimal(raw)
     except InvalidOperation:
         raise CellError(f"不是整数: {raw}") from None
+    if not number.is_finite() or number != number.to_integral_value():
+        raise CellError(f"不是整数: {raw}")
+    if abs(number) > maximum:
+        raise CellError(f"数值超过上限 {maximum}")
+    return int(number)
 
 
 def timestamp(value: Any) -> datetime | None:
@@ -90,3 +116,16 @@ def split_address(value: Any) -> tuple[str | None, str | None, str | None, str |
     if len(parts) < 4:
         raise CellError("地址应为『省 市 区 详细地址』,以空格分隔")
     return parts[0], parts[1], parts[2], " ".join(parts[3:])
+
+
+def looks_like_formula(value: str) -> bool:
+    """Text a spreadsheet program would evaluate; plain signed numbers and phone numbers are not."""
+    return value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value)
+
+
+def export_cell(value: Any) -> Any:
+    """A value to write into an exported CSV or XLSX cell: numbers stay numbers, text that a
+    spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and looks_like_formula(value):
+        return "'" + value
+    return value

@@ -6,6 +6,7 @@ anything is stored; problems with single cells are reported per row by the impor
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,14 @@ from openpyxl import load_workbook
 from aftersales.kit.errors import AftersalesError
 
 MAX_CELL_CHARS = 10_000
+# The csv module stops a whole file at a field over 128 KiB; a long cell is one bad row instead
+# (``cells.text`` reports it), so the reader itself accepts fields up to this size.
+MAX_CSV_FIELD_BYTES = 64 * 1024 * 1024
+# An XLSX is a zip of XML: a 1 MB upload can inflate to gigabytes (one repeated cell compresses
+# about 1000:1). Checked from the zip directory before anything is parsed.
+MAX_XLSX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
+MAX_XLSX_RATIO = 100  # real sheets compress 5-20:1
+_RATIO_CHECKED_FROM = 1024 * 1024
 ENCODINGS = ("utf-8-sig", "gb18030")
 
 
@@ -41,6 +50,7 @@ def _decode(data: bytes) -> str:
 
 def _csv_table(path: Path) -> Table:
     text = _decode(path.read_bytes())
+    csv.field_size_limit(MAX_CSV_FIELD_BYTES)
     reader = csv.reader(io.StringIO(text))
     try:
         headers = [h.strip() for h in next(reader)]
@@ -55,18 +65,41 @@ def _csv_table(path: Path) -> Table:
     return Table(headers, rows(), len(lines))
 
 
+def _check_inflated_size(path: Path) -> None:
+    """Refuse zip bombs by the sizes the zip directory declares (zipfile enforces them on read)."""
+    try:
+        members = zipfile.ZipFile(path).infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise FileFormatError(f"无法读取 Excel 文件: {exc}") from exc
+    total = sum(m.file_size for m in members)
+    if total > MAX_XLSX_UNCOMPRESSED_BYTES:
+        limit = f"{MAX_XLSX_UNCOMPRESSED_BYTES / (1024 * 1024):g}"
+        raise FileFormatError(f"Excel 文件解压后超过 {limit} MB 上限,请拆分后再导入")
+    for member in members:
+        if member.file_size > _RATIO_CHECKED_FROM and member.file_size > MAX_XLSX_RATIO * max(
+            member.compress_size, 1
+        ):
+            raise FileFormatError(
+                f"Excel 文件压缩比异常(超过 {MAX_XLSX_RATIO}:1 上限),可能含超长单元格,已拒绝"
+            )
+
+
 def _xlsx_table(path: Path) -> Table:
+    _check_inflated_size(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise FileFormatError(f"无法读取 Excel 文件: {exc}") from exc
     sheet = workbook.worksheets[0]
+    declared_rows = sheet.max_row
+    # The <dimension> a writer declares can be wrong; openpyxl stops there unless it is reset.
+    sheet.reset_dimensions()
     iterator = sheet.iter_rows(values_only=True)
     try:
         headers = [str(h).strip() if h is not None else "" for h in next(iterator)]
     except StopIteration:
         raise FileFormatError("文件为空") from None
-    total = (sheet.max_row - 1) if sheet.max_row else None
+    total = (declared_rows - 1) if declared_rows else None  # a hint for the progress bar only
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
         for number, values in enumerate(iterator, start=2):

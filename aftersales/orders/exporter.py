@@ -1,7 +1,8 @@
 """Exporting orders in the ``generic`` layout (one row per item line), CSV or XLSX.
 
 Phone numbers, addresses and names are masked unless the caller may see them; a revealed
-export re-imports with ``--mapping generic`` to the same orders.
+export re-imports with ``--mapping generic`` to the same orders. Every cell goes through
+``cells.export_cell`` last, after masking, so no buyer-typed text opens as a formula.
 """
 
 import csv
@@ -13,6 +14,7 @@ from openpyxl import Workbook
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
+from aftersales.kit.cells import export_cell
 from aftersales.kit.pii import mask_address, mask_name, mask_phone
 from aftersales.kit.tables import FileFormatError
 from aftersales.kit.time import format_local
@@ -107,7 +109,7 @@ def _write_csv(path: Path, rows: Iterator[list[Any]]) -> int:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
         for row in rows:
-            writer.writerow(["" if v is None else v for v in row])
+            writer.writerow(["" if v is None else export_cell(v) for v in row])
             count += 1
     return count
 
@@ -118,7 +120,7 @@ def _write_xlsx(path: Path, rows: Iterator[list[Any]]) -> int:
     sheet.append(COLUMNS)
     count = 0
     for row in rows:
-        sheet.append(row)
+        sheet.append([export_cell(v) for v in row])
         count += 1
     workbook.save(path)
     return count

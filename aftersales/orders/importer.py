@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,13 @@ from aftersales.orders.service import ingest_orders, ingest_shipments
 
 MAPPINGS_DIR = Path(__file__).parent / "mappings"
 REQUIRED_FIELDS = ("order_no", "buyer_nick", "status", "paid", "ordered_at")
+# OrderItemIn's fields -> the mapping's field names, to name the column of a refused line.
+ITEM_FIELDS = {
+    "sku_code": "item_sku",
+    "title": "item_title",
+    "quantity": "item_quantity",
+    "unit_price_fen": "item_price",
+}
 
 
 @dataclass(frozen=True)
@@ -156,9 +164,18 @@ class RowParser:
         else:
             goods = self.cell(row, "goods_amount", cells.money_fen) if self.columns.get("goods_amount") else 0
             price = (goods or order["paid_fen"]) // quantity
-        return OrderItemIn(
-            sku_code=self.cell(row, "item_sku"), title=title, quantity=quantity, unit_price_fen=price
-        )
+        fields = {
+            "sku_code": self.cell(row, "item_sku"),
+            "title": title,
+            "quantity": quantity,
+            "unit_price_fen": price,
+        }
+        try:
+            return OrderItemIn(**fields)
+        except ValidationError as exc:  # a limit of the schema (title length, quantity): this row only
+            error = exc.errors()[0]
+            name = ITEM_FIELDS.get(str(error["loc"][0]), "item_title")
+            raise RowFieldError((self.columns.get(name) or [name])[0], str(error["msg"])) from None
 
     def shipment(self, row: dict[str, Any], order: dict[str, Any]) -> dict[str, Any] | None:
         tracking_no = self.cell(row, "tracking_no")

@@ -5,6 +5,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from aftersales.kit.pii import mask_address, mask_name, mask_phone
 from aftersales.kit.time import as_utc
+from aftersales.kit.types import Fen, LongText, Quantity
 from aftersales.orders.couriers import courier_code, courier_name
 from aftersales.orders.models import Order, OrderStatus, Shipment, ShipmentDirection, TrackingStatus
 from aftersales.orders.tracking import STATUS_LABELS
@@ -17,8 +18,8 @@ def _utc(value: datetime | None) -> datetime | None:
 class OrderItemIn(BaseModel):
     sku_code: str | None = Field(default=None, max_length=64)
     title: str = Field(min_length=1, max_length=255)
-    quantity: int = Field(default=1, ge=1, le=10_000)
-    unit_price_fen: int = Field(ge=0)
+    quantity: Quantity = 1
+    unit_price_fen: Fen
 
 
 class OrderIn(BaseModel):
@@ -28,17 +29,17 @@ class OrderIn(BaseModel):
     order_no: str = Field(min_length=1, max_length=64, description="the platform's order number")
     buyer_nick: str = Field(min_length=1, max_length=128)
     status: OrderStatus
-    total_fen: int = Field(ge=0)
-    paid_fen: int = Field(ge=0)
-    postage_fen: int = Field(default=0, ge=0)
+    total_fen: Fen
+    paid_fen: Fen
+    postage_fen: Fen = 0
     receiver_name: str | None = Field(default=None, max_length=64)
     receiver_phone: str | None = Field(default=None, max_length=32)
     province: str | None = Field(default=None, max_length=32)
     city: str | None = Field(default=None, max_length=32)
     district: str | None = Field(default=None, max_length=32)
     address: str | None = Field(default=None, max_length=255)
-    buyer_message: str | None = None
-    seller_note: str | None = None
+    buyer_message: LongText | None = None
+    seller_note: LongText | None = None
     invoice_title: str | None = Field(default=None, max_length=128)
     ordered_at: datetime
     paid_at: datetime | None = None
@@ -191,8 +192,8 @@ def _order_fields(order: Order, reveal: bool) -> dict[str, Any]:
 
 
 class OrderDetail(OrderRead):
-    buyer_message: str | None = None
-    seller_note: str | None = None
+    buyer_message: LongText | None = None
+    seller_note: LongText | None = None
     invoice_title: str | None = None
     items: list[OrderItemRead] = Field(default_factory=list)
     shipments: list[ShipmentDetail] = Field(default_factory=list)

@@ -3,6 +3,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from aftersales.kit.types import LongText
 from aftersales.qc.models import AlertStatus, Area
 
 
@@ -117,7 +118,7 @@ class ShopSettingRead(BaseModel):
 
 
 class ClassifyIn(BaseModel):
-    texts: list[str] = Field(min_length=1, max_length=1000)
+    texts: list[LongText] = Field(min_length=1, max_length=1000)
 
 
 class TextAnalysis(BaseModel):

@@ -5,8 +5,10 @@ Two ways in, both ending in the same signed session cookie bound to one order:
 * a signed link (``/portal/l/<token>``) sent in a message: itsdangerous with the application secret,
   salted per purpose, carrying only the order id, refused after ``link_ttl_hours``;
 * order number + phone number, then a six-digit one-time code sent through the outbox. Codes are
-  throttled (one per ``code_resend_seconds``, ``codes_per_hour`` an hour) and too many wrong
-  phones or codes lock the order number out for ``lockout_minutes``.
+  throttled (one per ``code_resend_seconds``, ``codes_per_hour`` an hour); too many wrong phones
+  or codes lock that order number out for ``lockout_minutes`` *for the client that made them*
+  (its address), so someone who only knows an order number cannot lock its customer out; a code
+  that has taken ``max_failures`` wrong guesses from anywhere is spent.
 
 Failures are written before the error is raised; the caller must commit them (the portal does),
 otherwise a brute-force attempt would leave no trace.
@@ -34,10 +36,11 @@ from aftersales.selfservice.errors import (
 )
 from aftersales.selfservice.models import PortalCode, PortalLockout
 from aftersales.selfservice.settings import get_selfservice_settings
+from aftersales.web.csrf import PORTAL_COOKIE
 
 LINK_SALT = "selfservice.portal-link"
 SESSION_SALT = "selfservice.portal-session"
-SESSION_COOKIE = "aftersales_portal"
+SESSION_COOKIE = PORTAL_COOKIE
 MISMATCH = "订单号与手机号不匹配,或验证码错误"
 
 
@@ -98,25 +101,25 @@ def _orders_with_number(session: Session, order_no: str) -> list[tuple[Order, st
     return [(order, phone) for order, phone in session.execute(query)]
 
 
-def _lockout(session: Session, order_id: int) -> PortalLockout:
-    lockout = session.get(PortalLockout, order_id)
+def _lockout(session: Session, order_id: int, client: str) -> PortalLockout:
+    lockout = session.get(PortalLockout, (order_id, client))
     if lockout is None:
-        lockout = PortalLockout(order_id=order_id, failures=0, window_started_at=utcnow())
+        lockout = PortalLockout(order_id=order_id, client=client, failures=0, window_started_at=utcnow())
         session.add(lockout)
     return lockout
 
 
-def _ensure_not_locked(session: Session, order_id: int, now: datetime) -> None:
-    lockout = session.get(PortalLockout, order_id)
+def _ensure_not_locked(session: Session, order_id: int, client: str, now: datetime) -> None:
+    lockout = session.get(PortalLockout, (order_id, client))
     if lockout is not None and lockout.locked_until is not None and lockout.locked_until > now:
         until = format_local(lockout.locked_until, "%H:%M")
         raise PortalLockedError(f"尝试次数过多,该订单已锁定至 {until},请稍后再试或联系客服")
 
 
-def _record_failure(session: Session, order_id: int, now: datetime) -> None:
+def _record_failure(session: Session, order_id: int, client: str, now: datetime) -> None:
     """Count a wrong phone or code; the window restarts after a lock-out period without failures."""
     settings = get_selfservice_settings()
-    lockout = _lockout(session, order_id)
+    lockout = _lockout(session, order_id, client)
     if now - lockout.window_started_at > timedelta(minutes=settings.lockout_minutes):
         lockout.failures = 0
         lockout.window_started_at = now
@@ -128,17 +131,17 @@ def _record_failure(session: Session, order_id: int, now: datetime) -> None:
     session.flush()
 
 
-def _match_order(session: Session, order_no: str, phone: str, now: datetime) -> Order:
+def _match_order(session: Session, order_no: str, phone: str, client: str, now: datetime) -> Order:
     """The order with this number whose receiver or buyer phone is ``phone``; failures are counted."""
     candidates = _orders_with_number(session, order_no)
     for order, _ in candidates:
-        _ensure_not_locked(session, order.id, now)
+        _ensure_not_locked(session, order.id, client, now)
     wanted = _digits(phone)
     for order, buyer_phone in candidates:
         if wanted and wanted in (_digits(order.receiver_phone), _digits(buyer_phone)):
             return order
     for order, _ in candidates:
-        _record_failure(session, order.id, now)
+        _record_failure(session, order.id, client, now)
     raise PortalLoginError(MISMATCH)
 
 
@@ -157,11 +160,12 @@ def _throttle(session: Session, order_id: int, now: datetime) -> None:
         raise CodeThrottledError("获取验证码过于频繁,请一小时后再试")
 
 
-def request_code(session: Session, *, order_no: str, phone: str) -> PortalCode:
-    """Send a one-time code to ``phone`` when it belongs to the order; queued in the outbox."""
+def request_code(session: Session, *, order_no: str, phone: str, client: str = "") -> PortalCode:
+    """Send a one-time code to ``phone`` when it belongs to the order; queued in the outbox.
+    ``client`` is the caller's address: lock-outs apply to it alone."""
     settings = get_selfservice_settings()
     now = utcnow()
-    order = _match_order(session, order_no, phone, now)
+    order = _match_order(session, order_no, phone, client, now)
     _throttle(session, order.id, now)
     code = f"{secrets.randbelow(1_000_000):06d}"
     row = PortalCode(
@@ -185,10 +189,10 @@ def request_code(session: Session, *, order_no: str, phone: str) -> PortalCode:
     return row
 
 
-def verify_code(session: Session, *, order_no: str, phone: str, code: str) -> int:
+def verify_code(session: Session, *, order_no: str, phone: str, code: str, client: str = "") -> int:
     """The order id when the latest live code matches; a wrong code counts towards the lock-out."""
     now = utcnow()
-    order = _match_order(session, order_no, phone, now)
+    order = _match_order(session, order_no, phone, client, now)
     row = session.scalars(
         select(PortalCode)
         .where(PortalCode.order_id == order.id, PortalCode.consumed_at.is_(None), PortalCode.expires_at > now)
@@ -199,11 +203,13 @@ def verify_code(session: Session, *, order_no: str, phone: str, code: str) -> in
         raise PortalLoginError("验证码已失效,请重新获取")
     if not hmac.compare_digest(row.code_hash, _code_hash(order.id, code.strip())):
         row.failed_attempts += 1
-        _record_failure(session, order.id, now)
-        _ensure_not_locked(session, order.id, now)
+        if row.failed_attempts >= get_selfservice_settings().max_failures:
+            row.consumed_at = now  # guessed at from many addresses: this code is spent
+        _record_failure(session, order.id, client, now)
+        _ensure_not_locked(session, order.id, client, now)
         raise PortalLoginError(MISMATCH)
     row.consumed_at = now
-    lockout = session.get(PortalLockout, order.id)
+    lockout = session.get(PortalLockout, (order.id, client))
     if lockout is not None:
         lockout.failures = 0
     session.flush()

@@ -99,11 +99,13 @@ class PortalCode(Base):
 
 
 class PortalLockout(Base):
-    """Failed log-in attempts per order number; too many lock the order out for a while."""
+    """Failed log-in attempts per order number and client address; too many lock that client out
+    of that order for a while (never the order's customer, who comes from elsewhere)."""
 
     __tablename__ = "portal_lockouts"
 
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True)
+    client: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -41,7 +41,9 @@ from aftersales.selfservice.schemas import (
     ReturnApply,
 )
 from aftersales.selfservice.settings import get_selfservice_settings
-from aftersales.web.render import templates
+from aftersales.web import csrf
+from aftersales.web.csrf import client_address
+from aftersales.web.render import render_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -61,9 +63,7 @@ PUBLIC_PATHS = {"/portal/login", "/portal/l/{token}"}
 
 
 def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    return templates().TemplateResponse(
-        request, f"selfservice/portal/{name}", context, status_code=status_code
-    )
+    return render_page(request, f"selfservice/portal/{name}", context, status_code)
 
 
 def _handle(handler: Handler, request: Request, form: FormData | None, public: bool) -> Response:
@@ -92,7 +92,10 @@ def route(path: str, methods: tuple[str, ...] = ("GET",)) -> Callable[[Handler],
                     max_files=settings.upload_max_files + 1, max_part_size=settings.upload_max_bytes + 1024
                 )
             try:
+                csrf.check(request, form)
                 return await run_in_threadpool(_handle, handler, request, form, path in PUBLIC_PATHS)
+            except csrf.CsrfError as exc:
+                return page(request, "error.html", status_code=exc.status_code, detail=exc.message)
             finally:
                 if form is not None:
                     await form.close()
@@ -104,9 +107,14 @@ def route(path: str, methods: tuple[str, ...] = ("GET",)) -> Callable[[Handler],
 
 
 def _fields(form: FormData | None) -> dict[str, Any]:
+    """The form's text fields; a NUL character (which PostgreSQL cannot store) is refused."""
     if form is None:
         return {}
-    return {key: value for key, value in form.items() if isinstance(value, str) and value != ""}
+    fields = {key: value for key, value in form.items() if isinstance(value, str) and value != ""}
+    for key, value in fields.items():
+        if "\x00" in value:
+            raise InvalidInputError(key, "不能包含 NUL 字符")
+    return fields
 
 
 def _errors(exc: ValidationError) -> dict[str, str]:
@@ -153,10 +161,16 @@ def login(call: Call) -> Response:
     order_no, phone = values.get("order_no", ""), values.get("phone", "")
     try:
         if values.get("action") == "send":
-            access.request_code(call.session, order_no=order_no, phone=phone)
+            access.request_code(
+                call.session, order_no=order_no, phone=phone, client=client_address(call.request)
+            )
             return page(call.request, "login.html", values=values, error=None, sent=True)
         order_id = access.verify_code(
-            call.session, order_no=order_no, phone=phone, code=values.get("code", "")
+            call.session,
+            order_no=order_no,
+            phone=phone,
+            code=values.get("code", ""),
+            client=client_address(call.request),
         )
     except (PortalLoginError, PortalLockedError, CodeThrottledError) as exc:
         return page(call.request, "login.html", status_code=exc.status_code, values=values, error=exc.message)

@@ -7,8 +7,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from aftersales.auth import service
 from aftersales.auth.deps import SESSION_COOKIE, CurrentUser, SessionDep
-from aftersales.auth.errors import InvalidCredentialsError
+from aftersales.auth.errors import InvalidCredentialsError, LoginThrottledError
 from aftersales.config import get_settings
+from aftersales.web.csrf import client_address
 from aftersales.web.render import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -35,9 +36,12 @@ def login(
     next: Annotated[str | None, Form()] = None,
 ) -> Response:
     try:
-        user = service.authenticate(session, username=username, password=password)
-    except InvalidCredentialsError as exc:
-        return render(request, "login.html", status_code=401, next=_safe_next(next), error=exc.message)
+        user = service.authenticate(
+            session, username=username, password=password, client=client_address(request)
+        )
+    except (InvalidCredentialsError, LoginThrottledError) as exc:
+        status = exc.status_code  # 401 wrong password, 429 throttled; the failure is committed either way
+        return render(request, "login.html", status_code=status, next=_safe_next(next), error=exc.message)
     token = service.issue_token(session, user=user, name="console")
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(

@@ -14,6 +14,7 @@ from aftersales.auth.models import Role
 from aftersales.auth.schemas import UserRead
 from aftersales.kit.time import format_local
 from aftersales.registry import DOMAINS, import_domain_modules
+from aftersales.web.csrf import add_token_to_forms, request_token
 from aftersales.web.panels import cards_for
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -50,10 +51,17 @@ def nav_for(user: UserRead | None) -> list[NavItem]:
     return items
 
 
+def render_page(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    """Any HTML page (console or portal): its POST forms and htmx requests carry the CSRF token."""
+    token = request_token(request)
+    context = {"csrf_token": token, **context}
+    response = templates().TemplateResponse(request, name, context, status_code=status_code)
+    return add_token_to_forms(response, token)
+
+
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     user = getattr(request.state, "user", None)
-    context = {"user": user, "nav": nav_for(user), **context}
-    return templates().TemplateResponse(request, name, context, status_code=status_code)
+    return render_page(request, name, {"user": user, "nav": nav_for(user), **context}, status_code)
 
 
 def render_error(request: Request, status_code: int, detail: str) -> HTMLResponse:

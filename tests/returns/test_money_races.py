@@ -32,6 +32,7 @@ from aftersales.returns.models import (
     ReturnRequest,
 )
 from aftersales.selfservice import access
+from aftersales.web import csrf
 from tests.builders import make_order, make_return_request, make_shipment, make_ticket, make_user
 from tests.databases import fresh_database
 from tests.reliability.support import SERVER_SECRET_KEY, running_server
@@ -216,11 +217,13 @@ class TestPortal:
         self, shop: Shop, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         order = shop.seed(lambda s: make_order(s, paid_fen=487_700))
-        cookie = {access.SESSION_COOKIE: portal_session(order.id, monkeypatch)}
+        cookie, token = portal_session(order.id, monkeypatch)
         form = {"kind": "refund", "reason": "damaged"}
+        headers = {"Origin": shop.url, csrf.HEADER: token}
 
         def submit(client: httpx.Client) -> httpx.Response:
-            return client.post(f"{shop.url}/portal/apply/return", data=form, cookies=cookie)
+            url = f"{shop.url}/portal/apply/return"
+            return client.post(url, data=form, headers=headers, cookies={access.SESSION_COOKIE: cookie})
 
         responses = in_parallel([submit] * PARALLEL)
         assert statuses(responses) == {303: 1, 409: PARALLEL - 1}
@@ -228,12 +231,13 @@ class TestPortal:
         assert shop.read(made) == 1
 
 
-def portal_session(order_id: int, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The buyer's portal cookie, signed with the test server's key."""
+def portal_session(order_id: int, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+    """The buyer's portal cookie and its CSRF token, signed with the test server's key."""
     monkeypatch.setenv("AFTERSALES_SECRET_KEY", SERVER_SECRET_KEY)
     get_settings.cache_clear()
     try:
-        return access.issue_session(order_id)
+        cookie = access.issue_session(order_id)
+        return cookie, csrf.token_for(cookie)
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()

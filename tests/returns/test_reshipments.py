@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from aftersales.catalog.models import Shop
 from aftersales.audit.webhooks import SIGNATURE_HEADER, sign, source_secret
+from aftersales.catalog.models import Shop
 from aftersales.messaging.jobs import deliver_outbox
 from aftersales.messaging.models import OutboxMessage, OutboxStatus
 from aftersales.orders.models import Order, Shipment

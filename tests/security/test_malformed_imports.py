@@ -5,6 +5,9 @@ file before anything is written; bad cells (formulas, huge cells) are reported p
 ``--strict`` stores nothing when any row is bad, even rows of batches already flushed.
 """
 
+import re
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,7 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from aftersales.cli import app as cli
-from aftersales.kit.tables import MAX_CELL_CHARS, FileFormatError
+from aftersales.kit import tables
+from aftersales.kit.tables import MAX_CELL_CHARS, MAX_XLSX_RATIO, FileFormatError
 from aftersales.orders.importer import ColumnMapping, OrderImporter
 from aftersales.orders.models import Order
 from tests.builders import make_shop
@@ -163,3 +167,91 @@ class TestStrictImportStoresNothing:
         assert code == 0
         assert "单元格含公式" in output
         assert orders(session) == 1
+
+
+class TestBadNumbers:
+    """Each bad number is one row error naming row and column; the other rows are stored."""
+
+    @pytest.mark.parametrize(
+        ("column", "value", "reason"),
+        [
+            ("paid_yuan", "NaN", "金额不是有效数字"),
+            ("unit_price_yuan", "Infinity", "金额不是有效数字"),
+            ("paid_yuan", "99999999999999", "金额超过上限"),
+            ("quantity", "99999999999", "数值超过上限"),
+            ("quantity", "1.5", "不是整数"),
+        ],
+    )
+    def test_a_bad_number_is_a_row_error(
+        self, session: Session, tmp_path: Path, column: str, value: str, reason: str
+    ) -> None:
+        rows = [row("H1"), row("H2", **{column: value}), row("H3")]
+        report = import_file(session, write_csv(tmp_path / "numbers.csv", rows))
+        assert [(e.row, e.column) for e in report.errors] == [(3, column)]
+        assert reason in report.errors[0].reason
+        assert orders(session) == 2
+
+    def test_a_128_kb_csv_cell_is_a_row_error_not_a_lost_file(self, session: Session, tmp_path: Path) -> None:
+        rows = [row("H1"), row("H2", item_title="长" * 128 * 1024), row("H3")]
+        report = import_file(session, write_csv(tmp_path / "wide.csv", rows))
+        assert [(e.row, e.column) for e in report.errors] == [(3, "item_title")]
+        assert orders(session) == 2
+
+
+def _xlsx(path: Path, rows: list[dict[str, str]]) -> Path:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(HEADER)
+    for values in rows:
+        sheet.append(list(values.values()))
+    workbook.save(path)
+    return path
+
+
+def _rewrite_sheet(path: Path, change: Callable[[bytes], bytes]) -> None:
+    """Edit the first sheet's XML as a hand-made or hostile workbook would have it."""
+    with zipfile.ZipFile(path) as source:
+        members = [(item, source.read(item.filename)) for item in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for item, data in members:
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = change(data)
+            target.writestr(item.filename, data)
+
+
+class TestXlsxLimits:
+    def test_rows_past_the_declared_dimension_are_read(self, session: Session, tmp_path: Path) -> None:
+        path = _xlsx(tmp_path / "dim.xlsx", [row("H1"), row("H2"), row("H3")])
+        _rewrite_sheet(path, lambda xml: re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:S2"', xml))
+        report = import_file(session, path)
+        assert (report.rows, report.created) == (3, 3)
+
+    def test_a_small_file_holding_a_huge_cell_is_refused_naming_the_limit(
+        self, session: Session, tmp_path: Path
+    ) -> None:
+        path = _xlsx(tmp_path / "bomb.xlsx", [row("H1", item_title="BOMB")])
+        _rewrite_sheet(path, lambda xml: xml.replace(b"BOMB", b"A" * 64 * 1024 * 1024))
+        assert path.stat().st_size < 1024 * 1024
+        with pytest.raises(FileFormatError, match=f"{MAX_XLSX_RATIO}:1"):
+            import_file(session, path)
+        assert orders(session) == 0
+
+    def test_a_workbook_larger_than_the_cap_when_inflated_is_refused(
+        self, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(tables, "MAX_XLSX_UNCOMPRESSED_BYTES", 64 * 1024)
+        path = _xlsx(tmp_path / "large.xlsx", [row(f"H{n}", item_title=f"商品{n}" * 20) for n in range(400)])
+        with pytest.raises(FileFormatError, match="解压后超过 0.0625 MB 上限"):
+            import_file(session, path)
+
+
+class TestSchemaLimitsPerRow:
+    @pytest.mark.parametrize(("column", "value"), [("quantity", "20000"), ("item_title", "商" * 300)])
+    def test_a_line_past_a_schema_limit_is_a_row_error(
+        self, session: Session, tmp_path: Path, column: str, value: str
+    ) -> None:
+        rows = [row("H1"), row("H2", **{column: value}), row("H3")]
+        report = import_file(session, write_csv(tmp_path / "limits.csv", rows))
+        assert [(e.row, e.column) for e in report.errors] == [(3, column)]
+        assert orders(session) == 2

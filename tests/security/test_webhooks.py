@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aftersales.audit.models import WebhookReceipt
-from aftersales.kit.time import utcnow
 from aftersales.audit.webhooks import (
     SIGNATURE_HEADER,
     WebhookReplayError,
@@ -18,6 +17,7 @@ from aftersales.audit.webhooks import (
     source_secret,
     verify,
 )
+from aftersales.kit.time import utcnow
 from aftersales.orders.models import TrackingEvent
 from tests.builders import make_shipment
 
