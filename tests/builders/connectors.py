@@ -1,0 +1,25 @@
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from aftersales.catalog.models import Shop
+from aftersales.connectors import service
+from aftersales.connectors.models import ConnectorAccount, Provider
+
+KUAIDI100_CREDENTIALS = {
+    "key": "kd100-key-0123456789",
+    "customer": "CUSTOMER0123456789ABCDEF",
+    "salt": "salt-9f8e7d",
+}
+
+
+def make_kuaidi100_account(
+    session: Session, *, endpoint: str, shop: Shop | None = None, **settings: Any
+) -> ConnectorAccount:
+    return service.save_account(
+        session,
+        provider=Provider.KUAIDI100,
+        shop_code=shop.code if shop else None,
+        credentials=dict(KUAIDI100_CREDENTIALS),
+        settings={"endpoint": endpoint, "callback_base": "https://aftersales.example.com", **settings},
+    )
