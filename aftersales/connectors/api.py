@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 
 from aftersales.auth.deps import SessionDep
-from aftersales.connectors import tracking
+from aftersales.connectors import sms, tracking
 from aftersales.connectors.models import ConnectorAccount
 
 router = APIRouter(prefix="/api/connectors", tags=["connectors"])
@@ -33,6 +33,16 @@ def _kuaidi100_push(
 _kuaidi100_push.webhook_source_param = "account_id"  # type: ignore[attr-defined]
 
 
+def _aliyun_receipt_token(account_id: int, token: str) -> tuple[int, str]:
+    """Checked before the body is read: a wrong token is 401 whatever was posted."""
+    if not sms.valid_receipt_token(account_id, token):
+        raise sms.ReceiptTokenError("回执地址无效")
+    return account_id, token
+
+
+_aliyun_receipt_token.webhook_source_param = "account_id"  # type: ignore[attr-defined]
+
+
 @router.post(
     "/kuaidi100/{account_id}/push",
     summary="快递100 订阅推送 (form param + sign = MD5(param + salt))",
@@ -44,3 +54,18 @@ def kuaidi100_push(
 ) -> dict[str, Any]:
     account, param = verified
     return tracking.handle_push(session, account=account, param=param)
+
+
+@router.post(
+    "/aliyun-sms/{account_id}/receipts/{token}",
+    summary="阿里云短信 回执 (SmsReport, HTTP批量推送)",
+    description="A JSON array of delivery reports; the answer is the documented "
+    '`{"code": 0, "msg": "接收成功"}`. The push is unsigned, so the URL carries a token only we issue.',
+)
+def aliyun_sms_receipts(
+    session: SessionDep,
+    verified: Annotated[tuple[int, str], Depends(_aliyun_receipt_token)],
+    body: list[dict[str, Any]],
+) -> dict[str, Any]:
+    account_id, token = verified
+    return sms.record_receipts(session, account_id=account_id, token=token, body=body)

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from aftersales.connectors import tracking
+from aftersales.connectors import sms, tracking  # noqa: F401  (sms: the outbox's SMS channel)
 from aftersales.jobs import job
 
 

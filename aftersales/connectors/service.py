@@ -45,6 +45,13 @@ SPECS: dict[str, ProviderSpec] = {
             production_url="https://poll.kuaidi100.com",
             settings=("callback_base",),
         ),
+        ProviderSpec(
+            name=Provider.ALIYUN_SMS,
+            label="阿里云短信",
+            credentials=("access_key_id", "access_key_secret"),
+            production_url="https://dysmsapi.aliyuncs.com",
+            settings=("sign_name", "templates", "rate_limit", "callback_base"),
+        ),
     )
 }
 

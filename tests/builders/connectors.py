@@ -23,3 +23,24 @@ def make_kuaidi100_account(
         credentials=dict(KUAIDI100_CREDENTIALS),
         settings={"endpoint": endpoint, "callback_base": "https://aftersales.example.com", **settings},
     )
+
+
+ALIYUN_CREDENTIALS = {"access_key_id": "LTAI5tTestKeyId0001", "access_key_secret": "aliyun-secret-0123456789"}
+
+
+def make_aliyun_sms_account(
+    session: Session, *, endpoint: str, shop: Shop | None = None, **settings: Any
+) -> ConnectorAccount:
+    return service.save_account(
+        session,
+        provider=Provider.ALIYUN_SMS,
+        shop_code=shop.code if shop else None,
+        credentials=dict(ALIYUN_CREDENTIALS),
+        settings={
+            "endpoint": endpoint,
+            "sign_name": "好物旗舰店",
+            "templates": {"parcel_delay": "SMS_460000001"},
+            "callback_base": "https://aftersales.example.com",
+            **settings,
+        },
+    )
