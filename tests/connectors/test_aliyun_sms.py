@@ -1,7 +1,7 @@
 """阿里云短信: the POP signature against the document's own example, SendSms through the outbox
 to a local dysmsapi that verifies requests as 阿里云 does, the per-phone limit, receipts."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aftersales.auth.models import Role
 from aftersales.connectors import aliyun_sms, service, sms
 from aftersales.connectors.errors import ProviderError
 from aftersales.connectors.models import ConnectorAccount, SmsSend
@@ -203,6 +204,21 @@ class TestReceipts:
         assert row is not None
         session.refresh(row)
         assert (row.delivered, row.report_code, row.report_message) == (False, "MK:0001", "用户关机")
+
+    def test_the_connections_page_counts_delivery_reports(
+        self,
+        session: Session,
+        client: TestClient,
+        fake: FakeAliyunSms,
+        account: ConnectorAccount,
+        auth_headers: Callable[..., dict[str, str]],
+    ) -> None:
+        queue_sms(session, make_order(session), "c:1")
+        deliver(session)
+        path = (sms.receipt_url(account) or "").removeprefix("https://aftersales.example.com")
+        client.post(path, json=[fake.receipt(fake.sent[0])])
+        page = client.get("/console/connectors", headers=auth_headers(Role.ADMIN)).text
+        assert "阿里云短信: 已送达 1 条" in page
 
     def test_a_wrong_token_is_refused(self, client: TestClient, account: ConnectorAccount) -> None:
         response = client.post(f"/api/connectors/aliyun-sms/{account.id}/receipts/{'0' * 32}", json=[])
