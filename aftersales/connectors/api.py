@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 
 from aftersales.auth.deps import SessionDep
 from aftersales.connectors import sms, tracking
@@ -11,6 +11,7 @@ from aftersales.connectors.models import ConnectorAccount
 router = APIRouter(prefix="/api/connectors", tags=["connectors"])
 
 FORM_LIMIT = 2_000_000
+AccountId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -19,7 +20,7 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 def _kuaidi100_push(
-    session: SessionDep, account_id: int, form: Annotated[dict[str, str], Depends(_form)]
+    session: SessionDep, account_id: AccountId, form: Annotated[dict[str, str], Depends(_form)]
 ) -> tuple[ConnectorAccount, str]:
     """Sync, so its queries run in the thread pool; a missing or wrong ``sign`` is 401."""
     param, sign = form.get("param", ""), form.get("sign", "")
@@ -33,7 +34,9 @@ def _kuaidi100_push(
 _kuaidi100_push.webhook_source_param = "account_id"  # type: ignore[attr-defined]
 
 
-def _aliyun_receipt_token(account_id: int, token: str) -> tuple[int, str]:
+def _aliyun_receipt_token(
+    account_id: AccountId, token: Annotated[str, Path(max_length=64)]
+) -> tuple[int, str]:
     """Checked before the body is read: a wrong token is 401 whatever was posted."""
     if not sms.valid_receipt_token(account_id, token):
         raise sms.ReceiptTokenError("回执地址无效")

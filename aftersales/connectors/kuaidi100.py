@@ -31,6 +31,7 @@ from datetime import datetime
 from typing import Any
 
 from aftersales.connectors.errors import ProviderError
+from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.time import SHANGHAI, as_utc
 from aftersales.orders.models import TrackingStatus
 from aftersales.orders.schemas import TrackingEventIn
@@ -151,7 +152,10 @@ def read_query_reply(reply: dict[str, Any]) -> list[dict[str, Any]] | None:
 
 def _when(item: dict[str, Any]) -> datetime:
     text = str(item.get("ftime") or item.get("time"))
-    return as_utc(datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=SHANGHAI))
+    try:
+        return as_utc(datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=SHANGHAI))
+    except ValueError:
+        raise InvalidInputError("param", f"快递100 轨迹时间格式不对: {text[:40]}") from None
 
 
 def track_events(*, courier: str, tracking_no: str, data: list[dict[str, Any]]) -> list[TrackingEventIn]:
@@ -199,4 +203,4 @@ def parse_push(param: str) -> Push:
             data=list(last.get("data") or []),
         )
     except (ValueError, AttributeError, TypeError):
-        raise ProviderError("快递100 推送内容不是约定的 JSON", retry=False) from None
+        raise InvalidInputError("param", "快递100 推送内容不是约定的 JSON") from None

@@ -325,3 +325,17 @@ class TestConnectionCheck:
         with pytest.raises(ProviderError, match="503"):
             service.test_connection(session, account=account)
         assert account.error_count == 1
+
+
+class TestMalformedPush:
+    def test_a_signed_push_that_is_not_json_is_invalid_input(
+        self, session: Session, client: TestClient, account: ConnectorAccount
+    ) -> None:
+        param = "not json"
+        form = {"param": param, "sign": hashlib.md5((param + SALT).encode()).hexdigest().upper()}
+        assert post_push(client, account, form)["status"] == 422
+
+    def test_a_push_without_a_signature_is_refused(
+        self, client: TestClient, account: ConnectorAccount
+    ) -> None:
+        assert post_push(client, account, {"param": "{}"})["status"] == 401
