@@ -11,14 +11,14 @@ from rich.console import Console
 from rich.table import Table
 
 from aftersales.cli_groups import fail
-from aftersales.connectors import service, tracking  # noqa: F401  (tracking registers 快递100)
+from aftersales.connectors import platform_sync, service, sms, tracking  # noqa: F401  (register 测试连接)
 from aftersales.connectors.errors import ProviderError
 from aftersales.connectors.models import ConnectorAccount
 from aftersales.db import unit_of_work
 from aftersales.kit.errors import AftersalesError
 from aftersales.kit.time import format_local
 
-app = typer.Typer(name="connect", help="接入外部服务: 快递100、阿里云短信", no_args_is_help=True)
+app = typer.Typer(name="connect", help="接入外部服务: 快递100、阿里云短信、淘宝/天猫", no_args_is_help=True)
 console = Console()
 
 
@@ -34,7 +34,7 @@ def _pairs(values: list[str], what: str) -> dict[str, str]:
 
 @app.command("add")
 def add(
-    provider: Annotated[str, typer.Argument(help="服务商: kuaidi100, aliyun_sms")],
+    provider: Annotated[str, typer.Argument(help="服务商: kuaidi100, aliyun_sms, taobao")],
     shop: Annotated[str | None, typer.Option(help="店铺编码;不填则对所有店铺生效")] = None,
     credential: Annotated[
         list[str], typer.Option("--credential", "-c", help="凭证 名称=值(不填则提示输入)")
@@ -91,7 +91,7 @@ def _row(account: ConnectorAccount) -> tuple[str, ...]:
 
 @app.command("test")
 def check(
-    provider: Annotated[str, typer.Argument(help="服务商: kuaidi100, aliyun_sms")],
+    provider: Annotated[str, typer.Argument(help="服务商: kuaidi100, aliyun_sms, taobao")],
     shop: Annotated[str | None, typer.Option(help="店铺编码;不填则测试全局连接")] = None,
 ) -> None:
     """测试连接: 用保存的凭证向服务商发一个真实请求。"""
@@ -106,3 +106,23 @@ def check(
     except AftersalesError as exc:
         fail(exc.message)
     console.print(f"连接正常: {result}")
+
+
+@app.command("backfill")
+def backfill(
+    provider: Annotated[str, typer.Argument(help="平台: taobao")],
+    shop: Annotated[str, typer.Option(help="店铺编码")],
+    days: Annotated[int, typer.Option(min=1, max=90, help="补拉最近 N 天")] = 7,
+) -> None:
+    """补拉: 把订单与退款的同步起点移回 N 天前,并立即同步一次。"""
+    try:
+        with unit_of_work() as session:
+            account = service.find_account(session, provider=provider, shop_code=shop)
+            platform_sync.backfill(session, account=account, days=days)
+            counts = platform_sync.sync_account(session, account=account)
+            error = account.last_error if counts["failed"] else None
+    except AftersalesError as exc:
+        fail(exc.message)
+    if error:
+        fail(f"同步暂停,稍后自动重试: {error}")
+    console.print(f"已同步: 订单 {counts['trades']} 笔,退款 {counts['refunds']} 笔")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from aftersales.auth.deps import RequireAdmin, SessionDep
 from aftersales.auth.models import Role
 from aftersales.catalog.models import Shop
-from aftersales.connectors import service, sms, tracking
+from aftersales.connectors import platform_sync, service, sms, tracking
 from aftersales.connectors.errors import ProviderError
 from aftersales.connectors.models import ConnectorAccount, Provider, SmsSend, TrackingSubscription
 from aftersales.kit.errors import AftersalesError, InvalidInputError
@@ -96,6 +96,21 @@ async def save(request: Request, session: SessionDep, _: RequireAdmin, provider:
         session.rollback()
         return _page(request, session, status_code=422, error=exc.message)
     return RedirectResponse("/console/connectors", status_code=303)
+
+
+@router.post("/accounts/{account_id}/backfill", response_class=HTMLResponse)
+async def backfill(request: Request, session: SessionDep, _: RequireAdmin, account_id: Id) -> Response:
+    """补拉 N 天: the platform sync's cursors move back; the sync job reads from there."""
+    form = await request.form()
+    account = session.get(ConnectorAccount, account_id)
+    if account is None or account.provider != Provider.TAOBAO:
+        return _page(request, session, status_code=404, error="只有平台连接可以补拉")
+    days = str(form.get("days") or "")
+    try:
+        platform_sync.backfill(session, account=account, days=int(days) if days.isdigit() else 0)
+    except InvalidInputError as exc:
+        return _page(request, session, status_code=422, error=exc.message)
+    return _page(request, session, notice=f"已安排补拉最近 {days} 天的订单与退款,几分钟内完成")
 
 
 @router.post("/accounts/{account_id}/test", response_class=HTMLResponse)

@@ -15,6 +15,7 @@ from aftersales.kit.types import JSONType, UTCDateTime
 class Provider(enum.StrEnum):
     KUAIDI100 = "kuaidi100"
     ALIYUN_SMS = "aliyun_sms"
+    TAOBAO = "taobao"
 
 
 GLOBAL_SCOPE = "all"
@@ -45,6 +46,11 @@ class ConnectorAccount(Base):
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Platform sync: where each stream (trades, refunds) has been read up to, and the back-off.
+    cursor: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sync_failures: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -33,6 +33,7 @@ class ProviderSpec:
     production_url: str
     sandbox_url: str | None = None
     settings: tuple[str, ...] = ()
+    per_shop: bool = False  # a platform's authorisation belongs to one shop
 
 
 SPECS: dict[str, ProviderSpec] = {
@@ -51,6 +52,15 @@ SPECS: dict[str, ProviderSpec] = {
             credentials=("access_key_id", "access_key_secret"),
             production_url="https://dysmsapi.aliyuncs.com",
             settings=("sign_name", "templates", "rate_limit", "callback_base"),
+        ),
+        ProviderSpec(
+            name=Provider.TAOBAO,
+            label="淘宝/天猫",
+            credentials=("app_key", "app_secret", "session"),
+            production_url="https://gw.api.taobao.com/router/rest",
+            sandbox_url="https://gw.api.tbsandbox.com/router/rest",
+            settings=("sign_method",),
+            per_shop=True,
         ),
     )
 }
@@ -94,6 +104,8 @@ def save_account(
     unknown = sorted(set(settings or {}) - set(spec.settings) - {"endpoint"})
     if unknown:
         raise InvalidInputError("settings", f"未知设置项: {', '.join(unknown)}")
+    if spec.per_shop and not shop_code:
+        raise InvalidInputError("shop", f"{spec.label} 连接必须选择店铺(授权属于单个店铺)")
     shop = shop_by_code(session, shop_code) if shop_code else None
     scope = str(shop.id) if shop else GLOBAL_SCOPE
     account = session.scalar(

@@ -40,6 +40,12 @@ def upgrade() -> None:
         sa.Column("last_success_at", aftersales.kit.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error_at", aftersales.kit.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column(
+            "cursor", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("last_sync_at", aftersales.kit.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_sync_at", aftersales.kit.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("sync_failures", sa.Integer(), nullable=False),
         sa.Column("created_at", aftersales.kit.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", aftersales.kit.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(

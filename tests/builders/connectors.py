@@ -44,3 +44,20 @@ def make_aliyun_sms_account(
             **settings,
         },
     )
+
+
+TOP_CREDENTIALS = {
+    "app_key": "12345678",
+    "app_secret": "top-secret-0123456789",
+    "session": "6100b0c1sessionkey",
+}
+
+
+def make_taobao_account(session: Session, *, endpoint: str, shop: Shop, **settings: Any) -> ConnectorAccount:
+    return service.save_account(
+        session,
+        provider=Provider.TAOBAO,
+        shop_code=shop.code,
+        credentials=dict(TOP_CREDENTIALS),
+        settings={"endpoint": endpoint, **settings},
+    )
