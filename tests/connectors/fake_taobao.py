@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aftersales.kit.time import utcnow
 from tests.connectors.provider_server import Answer, Call
 
 GMT8 = ZoneInfo("Asia/Shanghai")
@@ -101,3 +102,59 @@ class FakeTop:
         hits = [row for row in rows if start <= _when(row["modified"]) <= end]
         chunk = hits[(page_no - 1) * size : page_no * size]
         return _ok(form["method"], {outer: {inner: chunk}, "has_next": page_no * size < len(hits)})
+
+
+# Trades and refunds as TOP returns them, around a fixed moment (GMT+8 wall-clock strings).
+NOW = utcnow().replace(microsecond=0)
+
+
+def local(moment: datetime) -> str:
+    return moment.astimezone(GMT8).strftime(FORMAT)
+
+
+def trade(tid: str, *, hours_ago: float = 2, shipped: bool = False, **fields: Any) -> dict[str, Any]:
+    line = {
+        "oid": f"{tid}1",
+        "title": "无线降噪耳机 黑色",
+        "num": 1,
+        "price": "399.00",
+        "outer_sku_id": "EAR-BLK",
+    }
+    if shipped:
+        line |= {"logistics_company": "中通快递", "invoice_no": f"7310{tid[-8:]}"}
+    return {
+        "tid": tid,
+        "status": "WAIT_BUYER_CONFIRM_GOODS" if shipped else "WAIT_SELLER_SEND_GOODS",
+        "buyer_nick": "t**买家",
+        "payment": "399.00",
+        "total_fee": "399.00",
+        "post_fee": "0.00",
+        "created": local(NOW - timedelta(hours=hours_ago + 1)),
+        "pay_time": local(NOW - timedelta(hours=hours_ago + 1)),
+        "consign_time": local(NOW - timedelta(hours=hours_ago)) if shipped else None,
+        "modified": local(NOW - timedelta(hours=hours_ago)),
+        "receiver_name": "张三",
+        "receiver_mobile": "13912345678",
+        "receiver_state": "浙江省",
+        "receiver_city": "杭州市",
+        "receiver_district": "西湖区",
+        "receiver_address": "文三路 100号",
+        "orders": {"order": [line]},
+        **fields,
+    }
+
+
+def refund(refund_id: str, tid: str, *, hours_ago: float = 1, **fields: Any) -> dict[str, Any]:
+    return {
+        "refund_id": refund_id,
+        "tid": tid,
+        "status": "WAIT_SELLER_AGREE",
+        "created": local(NOW - timedelta(hours=hours_ago)),
+        "modified": local(NOW - timedelta(hours=hours_ago)),
+        "refund_fee": "399.00",
+        "reason": "不想要了",
+        "desc": "",
+        "num": 1,
+        "has_good_return": False,
+        **fields,
+    }

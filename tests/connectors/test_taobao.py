@@ -6,7 +6,6 @@ import hashlib
 import hmac
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,68 +20,14 @@ from aftersales.connectors import platform_sync, service, taobao
 from aftersales.connectors.errors import ProviderError
 from aftersales.connectors.models import ConnectorAccount
 from aftersales.kit.errors import InvalidInputError
-from aftersales.kit.time import SHANGHAI, utcnow
+from aftersales.kit.time import utcnow
 from aftersales.logistics.models import Intercept
 from aftersales.orders.models import Order, OrderItem, OrderStatus, Shipment
 from aftersales.returns.models import RefundState, ReturnRequest
 from tests.builders import make_shop
 from tests.builders.connectors import TOP_CREDENTIALS, make_taobao_account
-from tests.connectors.fake_taobao import FakeTop
+from tests.connectors.fake_taobao import NOW, FakeTop, refund, trade
 from tests.connectors.provider_server import ProviderServer, provider_server
-
-NOW = utcnow().replace(microsecond=0)
-
-
-def local(moment: datetime) -> str:
-    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def trade(tid: str, *, hours_ago: float = 2, shipped: bool = False, **fields: Any) -> dict[str, Any]:
-    line = {
-        "oid": f"{tid}1",
-        "title": "无线降噪耳机 黑色",
-        "num": 1,
-        "price": "399.00",
-        "outer_sku_id": "EAR-BLK",
-    }
-    if shipped:
-        line |= {"logistics_company": "中通快递", "invoice_no": f"7310{tid[-8:]}"}
-    return {
-        "tid": tid,
-        "status": "WAIT_BUYER_CONFIRM_GOODS" if shipped else "WAIT_SELLER_SEND_GOODS",
-        "buyer_nick": "t**买家",
-        "payment": "399.00",
-        "total_fee": "399.00",
-        "post_fee": "0.00",
-        "created": local(NOW - timedelta(hours=hours_ago + 1)),
-        "pay_time": local(NOW - timedelta(hours=hours_ago + 1)),
-        "consign_time": local(NOW - timedelta(hours=hours_ago)) if shipped else None,
-        "modified": local(NOW - timedelta(hours=hours_ago)),
-        "receiver_name": "张三",
-        "receiver_mobile": "13912345678",
-        "receiver_state": "浙江省",
-        "receiver_city": "杭州市",
-        "receiver_district": "西湖区",
-        "receiver_address": "文三路 100号",
-        "orders": {"order": [line]},
-        **fields,
-    }
-
-
-def refund(refund_id: str, tid: str, *, hours_ago: float = 1, **fields: Any) -> dict[str, Any]:
-    return {
-        "refund_id": refund_id,
-        "tid": tid,
-        "status": "WAIT_SELLER_AGREE",
-        "created": local(NOW - timedelta(hours=hours_ago)),
-        "modified": local(NOW - timedelta(hours=hours_ago)),
-        "refund_fee": "399.00",
-        "reason": "不想要了",
-        "desc": "",
-        "num": 1,
-        "has_good_return": False,
-        **fields,
-    }
 
 
 @pytest.fixture
