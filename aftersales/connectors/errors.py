@@ -1,15 +1,10 @@
-from aftersales.kit.errors import AftersalesError, ConflictError, NotFoundError
+from aftersales.kit.errors import AftersalesError, NotFoundError
 
 
 class ConnectorNotFoundError(NotFoundError):
     def __init__(self, provider: str, shop_code: str | None = None) -> None:
         where = f"店铺 {shop_code} 的" if shop_code else "全局"
         super().__init__(f"没有{where} {provider} 连接")
-
-
-class CredentialsUnreadableError(ConflictError):
-    def __init__(self) -> None:
-        super().__init__("连接凭证无法解密(密钥 AFTERSALES_SECRET_KEY 已更换?),请重新录入凭证")
 
 
 class ProviderError(AftersalesError):
@@ -24,3 +19,13 @@ class ProviderError(AftersalesError):
         super().__init__(message)
         self.code = code
         self.retry = retry
+
+
+class CredentialsUnreadableError(ProviderError):
+    """A ``ProviderError`` so that every caller that handles a provider failing handles this too
+    (the job goes on with other accounts, the outbox retries later)."""
+
+    status_code = 409
+
+    def __init__(self) -> None:
+        super().__init__("连接凭证无法解密(密钥 AFTERSALES_SECRET_KEY 已更换?),请重新录入凭证", retry=False)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -48,11 +49,18 @@ class Stream:
 def _store_trades(
     session: Session, account: ConnectorAccount, trades: list[dict[str, Any]], shop_code: str
 ) -> int:
-    ingest_orders(session, [taobao.trade_order(trade, shop_code) for trade in trades])
-    parcels = [parcel for trade in trades for parcel in taobao.trade_shipments(trade, shop_code)]
+    """Orders and their parcels in bulk; a trade our schemas refuse is reported and skipped."""
+    orders, parcels = [], []
+    for trade in trades:
+        try:
+            orders.append(taobao.trade_order(trade, shop_code))
+            parcels += taobao.trade_shipments(trade, shop_code)
+        except (ValidationError, KeyError, ValueError) as exc:
+            service.record_failure(account, f"订单 {trade.get('tid')} 未导入: {str(exc)[:200]}")
+    ingest_orders(session, orders)
     if parcels:
         ingest_shipments(session, parcels)
-    return len(trades)
+    return len(orders)
 
 
 def _store_refunds(

@@ -17,7 +17,13 @@ from sqlalchemy.orm import Session
 
 from aftersales.connectors import kuaidi100, service
 from aftersales.connectors.errors import ProviderError
-from aftersales.connectors.models import ConnectorAccount, Provider, SubscriptionStatus, TrackingSubscription
+from aftersales.connectors.models import (
+    GLOBAL_SCOPE,
+    ConnectorAccount,
+    Provider,
+    SubscriptionStatus,
+    TrackingSubscription,
+)
 from aftersales.kit.errors import InvalidInputError, NotAuthenticatedError
 from aftersales.kit.time import utcnow
 from aftersales.orders.models import Order, Shipment
@@ -45,8 +51,18 @@ def callback_url(account: ConnectorAccount) -> str:
 def _due_parcels(
     session: Session, *, now: datetime, limit: int
 ) -> list[tuple[Shipment, Order, TrackingSubscription | None]]:
-    """Parcels never subscribed (recent, not delivered) and subscriptions due for another try."""
-    fresh = (
+    """Parcels never subscribed (recent, not delivered) and subscriptions due for another try, of
+    shops that have a 快递100 account (so other shops' parcels never fill the batch)."""
+    scopes = set(
+        session.scalars(
+            select(ConnectorAccount.scope).where(
+                ConnectorAccount.provider == Provider.KUAIDI100, ConnectorAccount.enabled.is_(True)
+            )
+        )
+    )
+    if not scopes:
+        return []
+    query = (
         select(Shipment, Order, TrackingSubscription)
         .join(Order, Order.id == Shipment.order_id)
         .outerjoin(TrackingSubscription, TrackingSubscription.shipment_id == Shipment.id)
@@ -62,7 +78,9 @@ def _due_parcels(
         .order_by(Shipment.id)
         .limit(limit)
     )
-    return [(shipment, order, sub) for shipment, order, sub in session.execute(fresh)]
+    if GLOBAL_SCOPE not in scopes:
+        query = query.where(Order.shop_id.in_([int(scope) for scope in scopes]))
+    return [(shipment, order, sub) for shipment, order, sub in session.execute(query)]
 
 
 def subscribe_due(session: Session, *, now: datetime | None = None, limit: int = 200) -> dict[str, int]:
@@ -70,9 +88,23 @@ def subscribe_due(session: Session, *, now: datetime | None = None, limit: int =
     now = now or utcnow()
     counts = {"subscribed": 0, "refused": 0, "retry": 0}
     broken: set[int] = set()
+    accounts: dict[int, ConnectorAccount | None] = {}
     for shipment, order, subscription in _due_parcels(session, now=now, limit=limit):
-        account = service.account_for(session, provider=Provider.KUAIDI100, shop_id=order.shop_id)
+        if order.shop_id not in accounts:
+            accounts[order.shop_id] = service.account_for(
+                session, provider=Provider.KUAIDI100, shop_id=order.shop_id
+            )
+        account = accounts[order.shop_id]
         if account is None or account.id in broken:
+            continue
+        if not account.settings.get("callback_base"):
+            service.record_failure(account, "快递100 连接没有设置 callback_base,无法订阅")
+            broken.add(account.id)
+            continue
+        if shipment.courier not in kuaidi100.COMPANY_CODES:
+            subscription = subscription or _new_subscription(session, shipment, account)
+            refused = kuaidi100.SubscribeOutcome(False, True, "", f"快递100 没有 {shipment.courier} 的编码")
+            counts[_apply_outcome(subscription, refused, now=now)] += 1
             continue
         try:
             outcome = _subscribe(account, shipment, order)

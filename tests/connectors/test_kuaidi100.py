@@ -155,6 +155,25 @@ class TestSubscribe:
         tracking.subscribe_due(session)
         assert fake.subscribed == []
 
+    def test_parcels_of_shops_without_an_account_never_fill_the_batch(
+        self, session: Session, fake: FakeKuaidi100, server: ProviderServer
+    ) -> None:
+        shop = make_shop(session)
+        make_kuaidi100_account(session, endpoint=server.url, shop=shop)
+        for _ in range(3):
+            make_shipment(session)  # another shop's parcels, older ids
+        own = make_shipment(session, order=make_order(session, shop=shop))
+        tracking.subscribe_due(session, limit=1)
+        assert [s["number"] for s in fake.subscribed] == [own.tracking_no]
+
+    def test_an_account_without_a_callback_address_is_marked_not_crashed(
+        self, session: Session, fake: FakeKuaidi100, account: ConnectorAccount
+    ) -> None:
+        account.settings = {"endpoint": account.settings["endpoint"]}
+        make_shipment(session)
+        assert tracking.subscribe_due(session) == {"subscribed": 0, "refused": 0, "retry": 0}
+        assert "callback_base" in (account.last_error or "")
+
     def test_ingesting_a_parcel_queues_the_subscription_job(
         self, session: Session, account: ConnectorAccount
     ) -> None:

@@ -230,3 +230,12 @@ class TestOperatorTools:
         session.refresh(account)
         assert "已安排补拉最近 30 天" in page
         assert datetime.fromisoformat(account.cursor["trades"]) < utcnow() - timedelta(days=29)
+
+
+class TestMalformedTrades:
+    def test_a_trade_our_schema_refuses_is_reported_and_the_rest_stored(
+        self, session: Session, fake: FakeTop, account: ConnectorAccount
+    ) -> None:
+        fake.trades = [trade("3300000000000001", buyer_nick="x" * 300), trade("3300000000000002")]
+        assert platform_sync.sync_account(session, account=account, now=NOW)["trades"] == 1
+        assert "3300000000000001" in (account.last_error or "")
