@@ -22,6 +22,7 @@ DOMAINS: tuple[str, ...] = (
     "tickets",
     "logistics",
     "returns",
+    "connectors",
     "conversations",
     "qc",
     "reviews",

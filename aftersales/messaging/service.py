@@ -162,21 +162,26 @@ def send_customer_messages(
     ``sends`` holds ``(order_id, idempotency_key, extra)``. Orders are loaded in bulk, so a scan
     that notifies thousands of buyers costs a few queries, not thousands.
     """
-    from aftersales.messaging.templates import get_template, load_order_rows, render
+    from aftersales.messaging.templates import get_template, load_order_rows, render, validate_template
 
     template = get_template(session, template_code)
     target = channel or template.channel
+    # SMS gateways send registered templates filled with variables, not free text (阿里云短信's
+    # TemplateParam): the variables travel beside the rendered text.
+    sms_variables = sorted(validate_template(template.body)) if target == "sms" else []
     loaded = load_order_rows(session, sorted({order_id for order_id, _, _ in sends}))
     rows = []
     for order_id, key, extra in sends:
         order_rows = loaded[order_id]
         context = {**order_rows.context(), **(extra or {})}
-        payload = {
+        payload: dict[str, Any] = {
             "text": render(template.body, context),
             "subject": render(template.subject, context) if template.subject else None,
             "template_code": template_code,
             "order_id": order_id,
         }
+        if sms_variables:
+            payload["params"] = {name: _param_text(context.get(name)) for name in sms_variables}
         destination = customer_destination(order_rows, target, extra)
         rows.append(
             {
@@ -189,6 +194,10 @@ def send_customer_messages(
         )
     queue_messages(session, rows)
     return len(rows)
+
+
+def _param_text(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
 def send_customer_message(

@@ -1,0 +1,24 @@
+"""Connector jobs: 快递100 subscriptions and the real-time query fallback; 淘宝 order/refund sync."""
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from aftersales.connectors import platform_sync, sms, tracking  # noqa: F401  (sms: the outbox's SMS channel)
+from aftersales.jobs import job
+
+
+@job("connectors.kuaidi100_subscribe", every=timedelta(minutes=1))
+def kuaidi100_subscribe(session: Session, limit: int = 200) -> dict[str, Any]:
+    return tracking.subscribe_due(session, limit=limit)
+
+
+@job("connectors.kuaidi100_query", every=timedelta(minutes=30))
+def kuaidi100_query(session: Session, limit: int = 50) -> dict[str, Any]:
+    return tracking.query_untracked(session, limit=limit)
+
+
+@job("connectors.platform_sync", every=timedelta(minutes=5))
+def platform_sync_due(session: Session) -> dict[str, Any]:
+    return platform_sync.sync_due(session)

@@ -1,0 +1,63 @@
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from aftersales.catalog.models import Shop
+from aftersales.connectors import service
+from aftersales.connectors.models import ConnectorAccount, Provider
+
+KUAIDI100_CREDENTIALS = {
+    "key": "kd100-key-0123456789",
+    "customer": "CUSTOMER0123456789ABCDEF",
+    "salt": "salt-9f8e7d",
+}
+
+
+def make_kuaidi100_account(
+    session: Session, *, endpoint: str, shop: Shop | None = None, **settings: Any
+) -> ConnectorAccount:
+    return service.save_account(
+        session,
+        provider=Provider.KUAIDI100,
+        shop_code=shop.code if shop else None,
+        credentials=dict(KUAIDI100_CREDENTIALS),
+        settings={"endpoint": endpoint, "callback_base": "https://aftersales.example.com", **settings},
+    )
+
+
+ALIYUN_CREDENTIALS = {"access_key_id": "LTAI5tTestKeyId0001", "access_key_secret": "aliyun-secret-0123456789"}
+
+
+def make_aliyun_sms_account(
+    session: Session, *, endpoint: str, shop: Shop | None = None, **settings: Any
+) -> ConnectorAccount:
+    return service.save_account(
+        session,
+        provider=Provider.ALIYUN_SMS,
+        shop_code=shop.code if shop else None,
+        credentials=dict(ALIYUN_CREDENTIALS),
+        settings={
+            "endpoint": endpoint,
+            "sign_name": "好物旗舰店",
+            "templates": {"parcel_delay": "SMS_460000001"},
+            "callback_base": "https://aftersales.example.com",
+            **settings,
+        },
+    )
+
+
+TOP_CREDENTIALS = {
+    "app_key": "12345678",
+    "app_secret": "top-secret-0123456789",
+    "session": "6100b0c1sessionkey",
+}
+
+
+def make_taobao_account(session: Session, *, endpoint: str, shop: Shop, **settings: Any) -> ConnectorAccount:
+    return service.save_account(
+        session,
+        provider=Provider.TAOBAO,
+        shop_code=shop.code,
+        credentials=dict(TOP_CREDENTIALS),
+        settings={"endpoint": endpoint, **settings},
+    )
