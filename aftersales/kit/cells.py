@@ -8,7 +8,21 @@ from typing import Any
 from aftersales.kit.tables import MAX_CELL_CHARS
 
 _EXCEL_TEXT = re.compile(r'^="?(.*?)"?$')
-_DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d")
+# What exports write besides ISO 8601 (which ``datetime.fromisoformat`` reads, fractional seconds
+# and offsets included): slashes, dots, Chinese dates, compact digits, no leading zeros.
+_DATETIME_FORMATS = (
+    "%Y/%m/%d %H:%M:%S.%f",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%Y.%m.%d %H:%M:%S",
+    "%Y.%m.%d",
+    "%Y年%m月%d日 %H:%M:%S",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日",
+    "%Y%m%d%H%M%S",
+    "%Y%m%d",
+)
 
 
 class CellError(ValueError):
@@ -63,6 +77,7 @@ def integer(value: Any, default: int = 1) -> int:
 
 
 def timestamp(value: Any) -> datetime | None:
+    """A time as exports write it (see ``_DATETIME_FORMATS``); a date alone is midnight."""
     if isinstance(value, datetime):
         return value
     raw = text(value)
@@ -73,6 +88,10 @@ def timestamp(value: Any) -> datetime | None:
             return datetime.fromisoformat(raw)
         except ValueError:
             pass
+    try:
+        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        pass
     for fmt in _DATETIME_FORMATS:
         try:
             return datetime.strptime(raw, fmt)
