@@ -45,8 +45,20 @@ REVIEW_COLUMNS = (
 LATE_SHARE = 0.08
 ONE_STAR_LATE = 0.597
 ONE_STAR_ON_TIME = 0.178
-STATES = (("SP", "sao paulo"), ("RJ", "rio de janeiro"), ("MG", "belo horizonte"), ("RS", "porto alegre"), ("PR", "curitiba"))
-CATEGORIES = ("cama_mesa_banho", "beleza_saude", "esporte_lazer", "informatica_acessorios", "moveis_decoracao")
+STATES = (
+    ("SP", "sao paulo"),
+    ("RJ", "rio de janeiro"),
+    ("MG", "belo horizonte"),
+    ("RS", "porto alegre"),
+    ("PR", "curitiba"),
+)
+CATEGORIES = (
+    "cama_mesa_banho",
+    "beleza_saude",
+    "esporte_lazer",
+    "informatica_acessorios",
+    "moveis_decoracao",
+)
 COMMENTS = {1: "produto nao chegou", 5: "recomendo, chegou antes do prazo"}
 START = datetime(2017, 10, 2, 10, 56, 33)
 STAMP = "%Y-%m-%d %H:%M:%S"
@@ -77,7 +89,11 @@ def write_olist(folder: Path, *, orders: int = 4000, seed: int = 2017) -> OlistF
         late = status == "delivered" and rng.random() < LATE_SHARE
         delivered = None
         if status == "delivered":
-            delivered = estimated + timedelta(days=rng.randint(1, 12)) if late else estimated - timedelta(days=rng.randint(1, 9))
+            delivered = (
+                estimated + timedelta(days=rng.randint(1, 12))
+                if late
+                else estimated - timedelta(days=rng.randint(1, 9))
+            )
             delivered += timedelta(hours=rng.randint(8, 20), minutes=rng.randint(0, 59))
         product, category, price = rng.choice(products)
         state, city = rng.choice(STATES)
@@ -90,7 +106,9 @@ def write_olist(folder: Path, *, orders: int = 4000, seed: int = 2017) -> OlistF
                 "order_status": status,
                 "order_purchase_timestamp": f"{bought:{STAMP}}",
                 "order_approved_at": f"{bought + timedelta(minutes=15):{STAMP}}",
-                "order_delivered_carrier_date": f"{bought + timedelta(days=2):{STAMP}}" if status != "canceled" else "",
+                "order_delivered_carrier_date": f"{bought + timedelta(days=2):{STAMP}}"
+                if status != "canceled"
+                else "",
                 "order_delivered_customer_date": f"{delivered:{STAMP}}.000000" if delivered else "",
                 "order_estimated_delivery_date": f"{estimated:{STAMP}}.000000",
                 "order_item_id": "1",

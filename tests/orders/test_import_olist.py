@@ -39,7 +39,8 @@ def test_every_order_of_the_file_is_stored(session: Session) -> None:
 def test_a_delivered_order_carries_shipped_estimated_and_delivered_times(session: Session) -> None:
     parcel = _parcel(session, OrderStatus.COMPLETED)
     assert parcel.status == TrackingStatus.DELIVERED
-    assert parcel.delivered_at is not None and parcel.estimated_delivery_at is not None
+    assert parcel.estimated_delivery_at is not None
+    assert parcel.delivered_at is not None
     assert parcel.shipped_at < parcel.delivered_at
 
 
@@ -62,15 +63,22 @@ def test_importing_the_file_again_changes_nothing(session: Session, olist: Path)
     assert (again.created, again.errors) == (0, [])
 
 
-def test_a_later_export_with_the_delivery_marks_the_parcel_delivered(session: Session, tmp_path: Path) -> None:
+HEADER = (
+    "order_id,customer_id,order_status,price,order_purchase_timestamp,"
+    "order_delivered_carrier_date,order_delivered_customer_date\n"
+)
+BOUGHT = "2017-10-02 10:56:33.000000,2017-10-03 09:00:00"
+
+
+def test_a_later_export_with_the_delivery_marks_the_parcel_delivered(
+    session: Session, tmp_path: Path
+) -> None:
     make_shop(session, code="olist", platform=Platform.OWN)
-    header = "order_id,customer_id,order_status,price,order_purchase_timestamp,order_delivered_carrier_date,order_delivered_customer_date\n"
     first = tmp_path / "first.csv"
-    first.write_text(header + "order-0001,c1,shipped,10.00,2017-10-02 10:56:33.000000,2017-10-03 09:00:00,\n", encoding="utf-8")
+    first.write_text(f"{HEADER}order-0001,c1,shipped,10.00,{BOUGHT},\n", encoding="utf-8")
     later = tmp_path / "later.csv"
     later.write_text(
-        header + "order-0001,c1,delivered,10.00,2017-10-02 10:56:33.000000,2017-10-03 09:00:00,2017-10-09 15:10:00\n",
-        encoding="utf-8",
+        f"{HEADER}order-0001,c1,delivered,10.00,{BOUGHT},2017-10-09 15:10:00\n", encoding="utf-8"
     )
     for path in (first, later):
         OrderImporter(session, ColumnMapping.load("olist"), shop_code="olist").run(path)
