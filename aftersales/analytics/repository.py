@@ -7,7 +7,7 @@ exist yet returns nothing and leaves a sentence in ``inputs.missing`` instead of
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, String, Table, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, String, Table, and_, case, exists, func, literal, or_, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
@@ -135,10 +135,18 @@ def price_band(paid_fen: ColumnElement[Any]) -> ColumnElement[str]:
 
 
 def logistics_outcome(shipments: Table, now: datetime) -> ColumnElement[str]:
-    """异常 (exception/failed/returned), 延误 (late against the estimate, or overdue), else 正常."""
+    """异常 (exception/failed/returned), 延误 (late against the estimate, or overdue), else 正常.
+
+    An undelivered parcel of a closed order (cancelled, refunded in transit) is not overdue."""
+    orders = cast(Table, Order.__table__).alias("closed_orders")  # its own name: callers join orders too
+    closed = (
+        exists()
+        .where(orders.c.id == shipments.c.order_id, orders.c.status == OrderStatus.CLOSED)
+        .correlate_except(orders)
+    )
     late = or_(
         shipments.c.delivered_at > shipments.c.estimated_delivery_at,
-        and_(shipments.c.delivered_at.is_(None), shipments.c.estimated_delivery_at < now),
+        and_(shipments.c.delivered_at.is_(None), shipments.c.estimated_delivery_at < now, ~closed),
     )
     return case(
         (shipments.c.status.in_(LOGISTICS_PROBLEM_STATES), literal("物流异常")),

@@ -84,7 +84,9 @@ def test_the_forecast_does_not_see_the_window_it_forecasts() -> None:
     before = history.orders.index < "2026-11-11"
     changed = DailyHistory(history.orders.where(before, 9999.0), history.inquiries.where(before, 9999.0))
     model = fit(history.before(DOUBLE_11.peak), calendar(START, date(2026, 11, 10), {}))
-    assert forecast_window(model, history, DOUBLE_11.peak).equals(forecast_window(model, changed, DOUBLE_11.peak))
+    assert forecast_window(model, history, DOUBLE_11.peak).equals(
+        forecast_window(model, changed, DOUBLE_11.peak)
+    )
 
 
 def test_without_a_past_promotion_there_is_nothing_to_learn() -> None:
