@@ -24,7 +24,7 @@ SPRING_FESTIVAL = {
 }
 NEW_YEAR_GOODS_LEAD = timedelta(days=21)
 OWN_PEAK_FACTOR = 3.0
-NEAR_FESTIVAL = timedelta(days=7)
+NEAR_FESTIVAL = timedelta(days=14)  # a festival's pre-sale waves come within two weeks of it
 
 
 @dataclass(frozen=True, order=True)

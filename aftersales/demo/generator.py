@@ -82,6 +82,7 @@ def generate(config: DemoConfig) -> dict[str, Any]:
                 seed=config.seed,
                 orders=config.orders,
                 peak=config.peak_day,
+                as_of=config.as_of,
                 shops=ctx.shops,
                 skus=ctx.skus,
             )
