@@ -177,6 +177,7 @@ def hourly(daily: pd.Series, model: PromotionModel, share: list[float]) -> Forec
 @dataclass(frozen=True)
 class WindowBacktest:
     promotion: Promotion
+    learned: list[Promotion]
     days: list[date]
     actual: list[float]
     predicted: list[float]
@@ -204,4 +205,6 @@ def backtest_window(history: DailyHistory, promotions: list[Promotion], target: 
     predicted = forecast_window(model, past, target.peak)
     actual = history.inquiries.reindex(predicted.index).dropna()
     days = [t.date() for t in actual.index]
-    return WindowBacktest(target, days, actual.tolist(), predicted.loc[actual.index].tolist())
+    return WindowBacktest(
+        target, model.promotions, days, actual.tolist(), predicted.loc[actual.index].tolist()
+    )
