@@ -36,20 +36,20 @@ def run(full: bool) -> list[Figure]:
     figures = [
         Figure(
             f"review polarity, held-out {category} ({metrics[f'heldout_{category}_n']:,} reviews)",
-            metrics[f"heldout_{category}"],
-            "accuracy",
-            "≥ 0.92",
-            note=f"old chat model {metrics[f'baseline_{category}']:.4f}",
+            100 * metrics[f"heldout_{category}"],
+            "% accuracy",
+            "≥ 92 %",
+            note=f"old chat model {100 * metrics[f'baseline_{category}']:.1f} %",
         )
         for category in HELD_OUT
     ]
     figures.append(
         Figure(
             "review polarity, held-out mean",
-            metrics["heldout_mean"],
-            "accuracy",
-            "≥ 0.92",
-            note=f"old chat model {metrics['baseline_mean']:.4f}",
+            100 * metrics["heldout_mean"],
+            "% accuracy",
+            "≥ 92 %",
+            note=f"old chat model {100 * metrics['baseline_mean']:.1f} %",
         )
     )
     texts = reviews.texts if full else reviews.texts[::3]
@@ -59,7 +59,13 @@ def run(full: bool) -> list[Figure]:
     whole_rate = _per_cpu_second(sentiment.classify, texts)
     old_rate = _per_cpu_second(EmotionModel(joblib.load(CHAT_MODEL)).classify, texts)
     figures += [
-        Figure(f"review polarity model, {len(texts):,} fresh reviews", new_rate, "msgs/CPU-s", "≥ 5,000/s"),
+        Figure(
+            f"review polarity model, {len(texts):,} fresh reviews",
+            new_rate,
+            "msgs/CPU-s",
+            "≥ 5,000/s",
+            note=f"{sum(map(len, texts)) / len(texts):.0f} characters on average; jieba is ~3/4 of the time",
+        ),
         Figure("  polarity + cause of the negative ones", whole_rate, "msgs/CPU-s", "≥ 5,000/s"),
         Figure("  old chat model, same texts", old_rate, "msgs/CPU-s", note="baseline"),
     ]

@@ -367,5 +367,5 @@ def _lateness(parcels: Any, orders: Table, now: datetime) -> ColumnElement[str]:
         (late.is_not(None), literal("准时")),
         (and_(parcels.c.eta < now, orders.c.status == OrderStatus.CLOSED), literal("取消未送达")),
         (parcels.c.eta < now, literal("逾期未送达")),
-        else_=literal(None),
+        else_=None,
     )
