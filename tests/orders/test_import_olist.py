@@ -84,3 +84,25 @@ def test_a_later_export_with_the_delivery_marks_the_parcel_delivered(
         OrderImporter(session, ColumnMapping.load("olist"), shop_code="olist").run(path)
     parcel = session.scalars(select(Shipment)).one()
     assert (parcel.status, parcel.delivered_at is not None) == (TrackingStatus.DELIVERED, True)
+
+
+def test_the_generic_layout_takes_ship_estimate_and_delivery_columns(
+    session: Session, tmp_path: Path
+) -> None:
+    make_shop(session, code="gen")
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "order_no,buyer_nick,status,paid_yuan,ordered_at,tracking_no,courier,shipped_at,"
+        "estimated_delivery_at,delivered_at\n"
+        "G1,b,completed,10,2026/11/11 10:00:00,ZT000111,中通快递,"
+        "2026-11-11T18:00:00,2026年11月14日,20261113153000\n",
+        encoding="utf-8",
+    )
+    report = OrderImporter(session, ColumnMapping.load("generic"), shop_code="gen").run(path)
+    parcel = session.scalars(select(Shipment)).one()
+    assert report.errors == []
+    assert (parcel.status, parcel.delivered_at is not None, parcel.estimated_delivery_at is not None) == (
+        TrackingStatus.DELIVERED,
+        True,
+        True,
+    )
