@@ -125,4 +125,7 @@ def auth_headers(session: Session) -> Callable[..., dict[str, str]]:
 
 @pytest.fixture
 def shared_data() -> Path:
-    return Path(__file__).resolve().parents[2] / "shared" / "data"
+    """``shared/data`` in the nearest folder above the checkout that has it (a worktree sits deeper)."""
+    here = Path(__file__).resolve()
+    found = (p / "shared" / "data" for p in here.parents if (p / "shared" / "data").is_dir())
+    return next(found, here.parents[2] / "shared" / "data")

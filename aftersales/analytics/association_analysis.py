@@ -5,6 +5,7 @@ many rows); cross-tab ratios are exact sums of those groups, and FP-growth runs 
 expansion of them capped at 20,000 cases.
 """
 
+from collections import Counter
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -18,6 +19,17 @@ from aftersales.analytics.sources import Inputs
 from aftersales.catalog.models import PLATFORM_LABELS, Platform
 from aftersales.orders.couriers import COURIERS
 
+ORDER_DIMENSIONS = ("延迟", "快递", "地区", "商品", "品类", "价格带")
+# Outcomes a shop follows per order, with the values that count as the outcome happening.
+ORDER_OUTCOMES: dict[str, tuple[str, ...] | None] = {
+    "评分": ("1星", "2星"),
+    "差评": ("差评",),
+    "退款": ("退款",),
+    "投诉": ("投诉",),
+    "重复咨询": ("重复咨询",),
+    "工单分类": None,  # every category is an outcome
+}
+NOTHING = "无"
 PARCEL_DIMENSIONS = ("快递", "地区", "平台", "价格带", "商品")
 TICKET_DIMENSIONS = ("商品", "快递", "地区", "平台", "价格带", "客服")
 # Short courier names as people say them; 京东物流 stays distinct from the 京东 platform.
@@ -71,7 +83,7 @@ def _crosstab_rows(
             totals[value] = totals.get(value, 0) + n
             hits[(value, result)] = hits.get((value, result), 0) + n
         for (value, result), n in hits.items():
-            if result == "正常" or totals[value] < 20 or n < 3:
+            if result in ("正常", NOTHING) or totals[value] < 20 or n < 3:
                 continue
             rate, base = n / totals[value], outcome_totals[result] / grand
             rows.append(CrossTabRow(dimension, value, result, totals[value], n, rate, base))
@@ -129,6 +141,58 @@ def _ticket_link(scope: Scope) -> Callable[[CrossTabRow], str | None]:
     return link
 
 
+def outcome_groups(
+    groups: list[tuple[dict[str, object], int]], outcome: str
+) -> list[tuple[dict[str, object], int]]:
+    """The order cases with the attributes and one outcome, regrouped; cases without a value for
+    it (an order nobody rated) are not cases of it."""
+    merged: Counter[tuple[tuple[str, object], ...]] = Counter()
+    for case, n in groups:
+        if case.get(outcome) is None:
+            continue
+        merged[tuple((d, case.get(d)) for d in (*ORDER_DIMENSIONS, outcome))] += n
+    return [(dict(key), n) for key, n in merged.items()]
+
+
+def order_outcome_rules(groups: list[tuple[dict[str, object], int]]) -> dict[str, list[Rule]]:
+    """Per outcome, the rules ``attributes → outcome happened`` (lift ≥ 1.2, at least 5 orders)."""
+    rules: dict[str, list[Rule]] = {}
+    for outcome, happened in ORDER_OUTCOMES.items():
+        cases = outcome_groups(groups, outcome)
+        mined = mine_group_rules(cases, outcome=outcome, min_support=0.005, min_confidence=0.05)
+        rules[outcome] = [
+            r
+            for r in mined
+            if (r.consequent.split("=", 1)[1] in happened if happened else not r.consequent.endswith(NOTHING))
+        ]
+    return rules
+
+
+def _order_crosstab(groups: list[tuple[dict[str, object], int]]) -> list[CrossTabRow]:
+    rows = []
+    for outcome, happened in ORDER_OUTCOMES.items():
+        found = _crosstab_rows(outcome_groups(groups, outcome), ORDER_DIMENSIONS, outcome)
+        rows += [r for r in found if happened is None or r.outcome in happened]
+    rows.sort(key=lambda r: (-r.ratio, -r.hits))
+    return rows
+
+
+def _order_sections(session: Session, scope: Scope, analysis: Analysis) -> list[Rule]:
+    """Orders against their outcomes: rules and the exact rates, with lateness in days."""
+    groups = [(_readable(c), n) for c, n in repository.order_outcome_groups(session, scope)]
+    by_outcome = order_outcome_rules(groups)
+    rules = sorted((r for found in by_outcome.values() for r in found), key=lambda r: (-r.lift, -r.support))
+    analysis.tables.append(
+        _rule_table("order_rules", "订单结果关联规则(评分、差评、退款、投诉、重复咨询、工单分类)", rules[:30])
+    )
+    analysis.tables.append(
+        _crosstab_table(
+            "order_crosstab", "交叉表:各维度的订单结果比率", "订单", _order_crosstab(groups), lambda _r: None
+        )
+    )
+    return rules
+
+
 def associations(session: Session, scope: Scope) -> Analysis:
     repository.tune(session)
     inputs = Inputs()
@@ -163,7 +227,8 @@ def associations(session: Session, scope: Scope) -> Analysis:
             _ticket_link(scope),
         )
     )
-    ranked = sorted(ticket_rules + parcel_rules, key=lambda r: -r.lift)
+    order_rules = _order_sections(session, scope, analysis)
+    ranked = sorted(ticket_rules + parcel_rules + order_rules, key=lambda r: -r.lift)
     analysis.findings = list(dict.fromkeys(r.sentence() for r in ranked))[:10]
     if ranked:
         top = ranked[:8]

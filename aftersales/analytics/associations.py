@@ -80,9 +80,17 @@ def scale(counts: Sequence[int], *, cap: int) -> list[int]:
     return scaled
 
 
-def _matrix(groups: Sequence[Group], weights: Sequence[int]) -> pd.DataFrame:
-    """One-hot matrix of ``维度=值`` items: each distinct case encoded once, repeated by its weight."""
+def _matrix(groups: Sequence[Group], weights: Sequence[int], *, min_weight: float = 0) -> pd.DataFrame:
+    """One-hot matrix of ``维度=值`` items: each distinct case encoded once, repeated by its weight.
+
+    Items carried by fewer than ``min_weight`` cases are left out: no frequent itemset can hold
+    them, and a real export's thousands of SKUs would otherwise make the matrix huge.
+    """
     rows = [[item(k, v) for k, v in case.items() if v not in (None, "")] for case, _n in groups]
+    carried: Counter[str] = Counter()
+    for row, weight in zip(rows, weights, strict=True):
+        carried.update(dict.fromkeys(row, weight))
+    rows = [[i for i in row if carried[i] >= min_weight] for row in rows]
     vocabulary = sorted({i for row in rows for i in row})
     position = {name: n for n, name in enumerate(vocabulary)}
     values = np.zeros((len(rows), len(vocabulary)), dtype=bool)
@@ -119,8 +127,10 @@ def mine_group_rules(
     if not total:
         return []
     weights = scale([n for _case, n in groups], cap=cap)
-    matrix = _matrix(groups, weights)
+    matrix = _matrix(groups, weights, min_weight=min_support * sum(weights))
     rows = matrix.index
+    if matrix.shape[1] == 0:
+        return []
     frequent = fpgrowth(matrix, min_support=min_support, use_colnames=True, max_len=max_len)
     if frequent.empty:
         return []

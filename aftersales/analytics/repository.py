@@ -5,16 +5,23 @@ exist yet returns nothing and leaves a sentence in ``inputs.missing`` instead of
 """
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, String, Table, and_, case, exists, func, literal, or_, select
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from aftersales.analytics.dimensions import agent_groups
 from aftersales.analytics.scope import Scope, local_day, local_hour, seconds_between
 from aftersales.analytics.sources import Inputs
+from aftersales.catalog.models import Sku
+from aftersales.conversations.models import ChatSession
 from aftersales.db import tune_for_large_reads
 from aftersales.kit.time import utcnow
+from aftersales.orders.models import Order, OrderItem, OrderStatus, Shipment, ShipmentDirection
+from aftersales.returns.models import ReturnRequest
+from aftersales.reviews.models import Review, Triage
+from aftersales.tickets.models import Ticket, TicketType
 
 PRICE_BANDS = (
     (0, 5000, "50元以下"),
@@ -128,10 +135,18 @@ def price_band(paid_fen: ColumnElement[Any]) -> ColumnElement[str]:
 
 
 def logistics_outcome(shipments: Table, now: datetime) -> ColumnElement[str]:
-    """异常 (exception/failed/returned), 延误 (late against the estimate, or overdue), else 正常."""
+    """异常 (exception/failed/returned), 延误 (late against the estimate, or overdue), else 正常.
+
+    An undelivered parcel of a closed order (cancelled, refunded in transit) is not overdue."""
+    orders = cast(Table, Order.__table__).alias("closed_orders")  # its own name: callers join orders too
+    closed = (
+        exists()
+        .where(orders.c.id == shipments.c.order_id, orders.c.status == OrderStatus.CLOSED)
+        .correlate_except(orders)
+    )
     late = or_(
         shipments.c.delivered_at > shipments.c.estimated_delivery_at,
-        and_(shipments.c.delivered_at.is_(None), shipments.c.estimated_delivery_at < now),
+        and_(shipments.c.delivered_at.is_(None), shipments.c.estimated_delivery_at < now, ~closed),
     )
     return case(
         (shipments.c.status.in_(LOGISTICS_PROBLEM_STATES), literal("物流异常")),
@@ -242,3 +257,115 @@ def team_group_code(session: Session, *, level: str, subject: str, agent_id: int
         return None
     statement = select(groups.c.code).join(derived, derived.c.group_id == groups.c.id)
     return session.scalar(statement.where(derived.c.agent_id == agent_id))
+
+
+DAY_SECONDS = 86400.0
+LATENESS_BUCKETS = ((6, "晚7天以上"), (2, "晚3-6天"), (0, "晚1-2天"))
+
+
+def order_outcome_groups(session: Session, scope: Scope) -> list[tuple[dict[str, Any], int]]:
+    """Orders placed in scope grouped by their attributes and every outcome a shop follows.
+
+    Attributes: lateness against the estimate (days, bucketed), courier, region, SKU, category,
+    price band. Outcomes: the lowest review rating, a negative review, a refund, a complaint,
+    repeat contact (two or more tickets and chats), the first ticket's category. Each order is one
+    case: parcels, reviews, returns, tickets and chats are aggregated per order before the join.
+    """
+    now = utcnow()
+    orders = cast(Table, Order.__table__)
+    parcels = _order_parcels(session)
+    reviews = (
+        select(
+            Review.order_id,
+            func.min(Review.stars).label("stars"),
+            func.max(case((or_(Review.triage == Triage.NEGATIVE, Review.is_mismatch), 1), else_=0)).label(
+                "bad"
+            ),
+        )
+        .where(Review.order_id.is_not(None))
+        .group_by(Review.order_id)
+        .subquery()
+    )
+    refunds = (
+        select(ReturnRequest.order_id, func.count().label("n"))
+        .where(ReturnRequest.refund_fen > 0)
+        .group_by(ReturnRequest.order_id)
+        .subquery()
+    )
+    tickets = (
+        select(
+            Ticket.order_id,
+            func.count().label("n"),
+            func.max(case((Ticket.type == TicketType.COMPLAINT, 1), else_=0)).label("complaint"),
+            func.min(Ticket.category).label("category"),
+        )
+        .where(Ticket.order_id.is_not(None))
+        .group_by(Ticket.order_id)
+        .subquery()
+    )
+    chats = (
+        select(ChatSession.order_id, func.count().label("n"))
+        .where(ChatSession.order_id.is_not(None))
+        .group_by(ChatSession.order_id)
+        .subquery()
+    )
+    contacts = func.coalesce(tickets.c.n, 0) + func.coalesce(chats.c.n, 0)
+    first_sku = select(func.min(OrderItem.sku_code)).where(OrderItem.order_id == Order.id).scalar_subquery()
+    category = (
+        select(func.min(Sku.category))
+        .join(OrderItem, OrderItem.sku_id == Sku.id)
+        .where(OrderItem.order_id == Order.id)
+        .scalar_subquery()
+    )
+    columns: list[ColumnElement[Any]] = [
+        _lateness(parcels, orders, now).label("延迟"),
+        parcels.c.courier.label("快递"),
+        orders.c.province.label("地区"),
+        first_sku.label("商品"),
+        category.label("品类"),
+        price_band(orders.c.paid_fen).label("价格带"),
+        (sql_cast(reviews.c.stars, String) + literal("星")).label("评分"),
+        case((reviews.c.bad == 1, literal("差评")), else_=literal("无")).label("差评"),
+        case((refunds.c.n > 0, literal("退款")), else_=literal("无")).label("退款"),
+        case((tickets.c.complaint == 1, literal("投诉")), else_=literal("无")).label("投诉"),
+        case((contacts >= 2, literal("重复咨询")), else_=literal("无")).label("重复咨询"),
+        tickets.c.category.label("工单分类"),
+    ]
+    source: Any = orders
+    for per_order in (parcels, reviews, refunds, tickets, chats):
+        source = source.outerjoin(per_order, per_order.c.order_id == orders.c.id)
+    return _grouped_rows(
+        session, columns, source, (scope.within(orders.c.ordered_at), scope.shop_filter(orders))
+    )
+
+
+def _order_parcels(session: Session) -> Any:
+    """Per order, over its outbound parcels (reshipments aside): the latest delivery against the
+    estimate in seconds, the earliest estimate, and the courier."""
+    shipments = cast(Table, Shipment.__table__)
+    late = seconds_between(session, shipments.c.delivered_at, shipments.c.estimated_delivery_at)
+    return (
+        select(
+            shipments.c.order_id,
+            func.max(late).label("late_seconds"),
+            func.min(shipments.c.estimated_delivery_at).label("eta"),
+            func.min(shipments.c.courier).label("courier"),
+        )
+        .where(shipments.c.direction == ShipmentDirection.OUTBOUND, shipments.c.is_reshipment.is_(False))
+        .group_by(shipments.c.order_id)
+        .subquery()
+    )
+
+
+def _lateness(parcels: Any, orders: Table, now: datetime) -> ColumnElement[str]:
+    """准时 / 晚1-2天 / 晚3-6天 / 晚7天以上 for delivered parcels; an undelivered one past its estimate
+    is 逾期未送达, unless its order was closed (cancelled, refunded before delivery): 取消未送达 is not late.
+    No estimate: no lateness item."""
+    late = parcels.c.late_seconds
+    return case(
+        *((late > days * DAY_SECONDS, literal(label)) for days, label in LATENESS_BUCKETS),
+        (late.is_not(None), literal("准时")),
+        (and_(parcels.c.eta < now, orders.c.status == OrderStatus.CLOSED), literal("取消未送达")),
+        (parcels.c.eta < now, literal("逾期未送达")),
+        else_=None,
+    )

@@ -4,15 +4,25 @@ All counting happens in the database (GROUP BY local day or hour); Python only l
 """
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
-from aftersales.analytics import charts, repository
+from aftersales.analytics import charts, promotions, repository
 from aftersales.analytics.forecast import NotEnoughHistoryError, backtest, forecast, regular_hourly
+from aftersales.analytics.promotion_forecast import (
+    WINDOW_DAYS,
+    DailyHistory,
+    NoPastPromotionError,
+    WindowBacktest,
+    backtest_window,
+    fit,
+    forecast_window,
+    hourly,
+)
 from aftersales.analytics.results import Analysis, DataTable, number, percent
 from aftersales.analytics.scope import Scope, local_day, local_hour
 from aftersales.analytics.sources import Inputs
@@ -30,6 +40,7 @@ from aftersales.kit.time import SHANGHAI, utcnow
 NIGHT_SHIFT = Shift("夜班", 0, 8)
 # Under one contact an hour, an agent on line waits all hour: the bot answers, the next shift follows up.
 QUIET_HOUR_VOLUME = 1.0
+HISTORY_DAYS = 400  # a year of promotions before the scope, and the pre-sale of the first
 
 
 def _inquiry_source(inputs: Inputs) -> tuple[Table | None, str | None, str]:
@@ -240,6 +251,8 @@ def forecast_and_staffing(
     inputs = Inputs()
     series, label = hourly_inquiries(session, scope, inputs)
     analysis = Analysis("forecast", "咨询量预测与排班", missing=inputs.missing)
+    if label and _promotion_forecast(session, scope, analysis, target):
+        return analysis
     if not label or series.sum() == 0:
         analysis.missing.append("范围内没有咨询数据,无法预测")
         return analysis
@@ -254,6 +267,86 @@ def forecast_and_staffing(
     _forecast_tables(analysis, series, check, ahead)
     _staffing(analysis, ahead, target)
     return analysis
+
+
+def daily_history(session: Session, scope: Scope) -> DailyHistory | None:
+    """Paid orders and inquiries per complete Shanghai day over ``HISTORY_DAYS`` up to the scope's
+    end (today is not complete), and the inquiries' share per hour of day."""
+    inputs = Inputs()
+    source, time_name, _label = _inquiry_source(inputs)
+    orders = inputs.table("orders")
+    if source is None or time_name is None or orders is None:
+        return None
+    last = min(scope.end, utcnow().astimezone(SHANGHAI).date() - timedelta(days=1))
+    span = Scope(last - timedelta(days=HISTORY_DAYS), last, scope.platform, scope.shop_id)
+    paid = repository.count_by_time(session, span, orders, orders.c.paid_at)
+    asked = repository.count_by_time(session, span, source, source.c[time_name], by="hour")
+    per_day: dict[date, float] = {}
+    per_hour = [0.0] * 24
+    for key, n in asked.items():
+        day = date.fromisoformat(key[:10])
+        per_day[day] = per_day.get(day, 0.0) + n
+        per_hour[int(key[11:13])] += n
+    total = sum(per_hour)
+    share = [n / total for n in per_hour] if total else None
+    paid_days = {date.fromisoformat(k): float(v) for k, v in paid.items()}
+    return DailyHistory.build(paid_days, per_day, span.start, last, share)
+
+
+def _promotion_forecast(session: Session, scope: Scope, analysis: Analysis, target: ServiceTarget) -> bool:
+    """The promotion-aware forecast when a promotion's after-sales window meets the scope and past
+    promotions exist to learn from; False leaves the page to the seasonal model."""
+    history = daily_history(session, scope)
+    if history is None or not len(history.orders):
+        return False
+    orders = {t.date(): float(n) for t, n in history.orders.items()}
+    window = timedelta(days=WINDOW_DAYS - 1)
+    known = promotions.calendar(history.orders.index[0].date(), scope.end + window, orders)
+    current = [p for p in known if scope.start - window <= p.peak <= scope.end]
+    if not current:
+        return False
+    promotion = current[-1]
+    try:
+        check = backtest_window(history, known, promotion)
+        model = fit(history.before(promotion.peak), [p for p in known if p.peak < promotion.peak])
+    except NoPastPromotionError:
+        analysis.missing.append(f"{promotion.label}之前没有可学习的往期大促,改用日常季节模型预测")
+        return False
+    daily = forecast_window(model, history, promotion.peak)
+    ahead = hourly(daily, model, history.hourly_share)
+    analysis.findings.append(check.describe() if check.days else f"{promotion.label}尚无实际数据可回测")
+    analysis.findings.append(model.describe())
+    analysis.data.update(promotion=promotion, window_backtest=check, forecast=ahead, label="咨询量(会话)")
+    _window_table(analysis, daily, check)
+    _staffing(analysis, ahead, target)
+    return True
+
+
+def _window_table(analysis: Analysis, daily: pd.Series, check: WindowBacktest) -> None:
+    actual = dict(zip(check.days, check.actual, strict=True))
+    table = DataTable(
+        "promotion_forecast",
+        f"{check.promotion.label}售后期每日咨询量:预测与实际(只用峰值前的数据)",
+        ["日期", "距峰值", "预测", "实际", "误差率"],
+    )
+    for n, (stamp, value) in enumerate(daily.items()):
+        day = stamp.date()
+        seen = actual.get(day)
+        error = "" if not seen else percent(abs(value - seen) / seen)
+        table.rows.append(
+            [f"{day:%m-%d}", f"第 {n} 天", round(float(value), 1), "" if seen is None else seen, error]
+        )
+    analysis.tables.append(table)
+    analysis.charts.append(
+        charts.band_chart(
+            f"{check.promotion.label}售后期每日咨询量",
+            [f"{t:%m-%d}" for t in daily.index],
+            [actual.get(t.date()) for t in daily.index],
+            [float(v) for v in daily],
+            [None] * len(daily),
+            [None] * len(daily),
+        )
+    )
 
 
 def _forecast_tables(analysis: Analysis, series: pd.Series, check: Any, ahead: Any) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from aftersales.catalog.models import Platform, Shop, Sku
 from aftersales.db import unit_of_work
 from aftersales.demo import catalog_data as data
+from aftersales.demo.history import generate_history
 from aftersales.demo.parcels import ParcelPlan, plan_parcel
 from aftersales.kit.time import SHANGHAI
 from aftersales.orders.models import Order, OrderStatus
@@ -74,6 +75,18 @@ def generate(config: DemoConfig) -> dict[str, Any]:
     with unit_of_work() as session:
         ctx = DemoContext(config, *_catalog(session))
         _orders_and_parcels(session, ctx)
+        # after the promotion's order ids are taken: the other domains work on the promotion only
+        ctx.summary.update(
+            generate_history(
+                session,
+                seed=config.seed,
+                orders=config.orders,
+                peak=config.peak_day,
+                as_of=config.as_of,
+                shops=ctx.shops,
+                skus=ctx.skus,
+            )
+        )
         for module in import_domain_modules("demo"):
             if hasattr(module, "extend"):
                 module.extend(session, ctx)

@@ -22,7 +22,21 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Phone numbers (+86 139 …) and signed amounts start like a formula but are inert.
 _PLAIN_NUMBER = re.compile(r"[+-]?[\d\s.,()-]*\d[\d\s.,()-]*")
 _CALL_OR_DDE = re.compile(r"[(|]")
-_DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d")
+# What exports write besides ISO 8601 (which ``datetime.fromisoformat`` reads, fractional seconds
+# and offsets included): slashes, dots, Chinese dates, compact digits, no leading zeros.
+_DATETIME_FORMATS = (
+    "%Y/%m/%d %H:%M:%S.%f",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%Y.%m.%d %H:%M:%S",
+    "%Y.%m.%d",
+    "%Y年%m月%d日 %H:%M:%S",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日",
+    "%Y%m%d%H%M%S",
+    "%Y%m%d",
+)
 
 
 class CellError(ValueError):
@@ -89,6 +103,7 @@ def integer(value: Any, default: int = 1, maximum: int = MAX_QUANTITY) -> int:
 
 
 def timestamp(value: Any) -> datetime | None:
+    """A time as exports write it (see ``_DATETIME_FORMATS``); a date alone is midnight."""
     if isinstance(value, datetime):
         return value
     raw = text(value)
@@ -99,6 +114,10 @@ def timestamp(value: Any) -> datetime | None:
             return datetime.fromisoformat(raw)
         except ValueError:
             pass
+    try:
+        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        pass
     for fmt in _DATETIME_FORMATS:
         try:
             return datetime.strptime(raw, fmt)

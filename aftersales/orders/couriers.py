@@ -9,6 +9,7 @@ COURIERS: dict[str, str] = {
     "jd": "京东快递",
     "ems": "邮政EMS",
     "jt": "极兔速递",
+    "other": "其他快递",
 }
 
 _ALIASES: dict[str, str] = {
@@ -28,6 +29,7 @@ _ALIASES: dict[str, str] = {
     "极兔": "jt",
     "极兔快递": "jt",
     "J&T": "jt",
+    "其他": "other",
 }
 
 

@@ -6,6 +6,7 @@ of the same file changes nothing. Lines of one order must be adjacent, as platfo
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,10 @@ class ColumnMapping:
     fields: dict[str, list[str]]
     status_map: dict[str, OrderStatus]
     shop_name_column: str | None = None
+    default_courier: str | None = None
+    """For exports without a courier column (e.g. a marketplace that ships for the seller)."""
+    tracking_from_order: bool = False
+    """For exports without a tracking number: the one parcel of an order is keyed by the order number."""
 
     @classmethod
     def load(cls, name_or_path: str) -> "ColumnMapping":
@@ -71,7 +76,14 @@ class ColumnMapping:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         fields = {k: v if isinstance(v, list) else [v] for k, v in data["fields"].items()}
         status_map = {k: OrderStatus(v) for k, v in data.get("status_map", {}).items()}
-        return cls(data.get("platform"), fields, status_map, data.get("shop_name_column"))
+        return cls(
+            data.get("platform"),
+            fields,
+            status_map,
+            data.get("shop_name_column"),
+            data.get("default_courier"),
+            bool(data.get("tracking_from_order", False)),
+        )
 
     def resolve(self, headers: list[str]) -> dict[str, list[str]]:
         """Only the candidate columns this file actually has, per field."""
@@ -144,7 +156,7 @@ class RowParser:
             "receiver_name": self.cell(row, "receiver_name"),
             "receiver_phone": self.cell(row, "receiver_phone"),
             "ordered_at": self.cell(row, "ordered_at", cells.timestamp),
-            "paid_at": self.cell(row, "paid_at", cells.timestamp),
+            "paid_at": self.time(row, "paid_at"),
             "buyer_message": self.cell(row, "buyer_message"),
             "seller_note": self.cell(row, "seller_note"),
             "invoice_title": self.cell(row, "invoice_title"),
@@ -177,19 +189,30 @@ class RowParser:
             name = ITEM_FIELDS.get(str(error["loc"][0]), "item_title")
             raise RowFieldError((self.columns.get(name) or [name])[0], str(error["msg"])) from None
 
+    def time(self, row: dict[str, Any], name: str) -> datetime | None:
+        return self.cell(row, name, cells.timestamp) if self.columns.get(name) else None
+
     def shipment(self, row: dict[str, Any], order: dict[str, Any]) -> dict[str, Any] | None:
+        """The parcel of the row, with the ship, estimated and delivery times the export has."""
+        shipped_at = self.time(row, "shipped_at")
         tracking_no = self.cell(row, "tracking_no")
-        courier = self.cell(row, "courier")
+        if not tracking_no and self.mapping.tracking_from_order and shipped_at:
+            tracking_no = order["order_no"]
+        courier = self.cell(row, "courier") or self.mapping.default_courier
         if not tracking_no or not courier:
             return None
         try:
             code = courier_code(courier)
         except KeyError:
             raise RowFieldError(self.columns["courier"][0], f"未知快递公司: {courier}") from None
-        shipped_at = self.cell(row, "shipped_at", cells.timestamp) if self.columns.get("shipped_at") else None
-        # Exports without a ship time: the payment time keeps a re-import identical.
-        shipped_at = shipped_at or order["paid_at"] or order["ordered_at"]
-        return {"courier": code, "tracking_no": tracking_no, "shipped_at": shipped_at}
+        return {
+            "courier": code,
+            "tracking_no": tracking_no,
+            # Exports without a ship time: the payment time keeps a re-import identical.
+            "shipped_at": shipped_at or order["paid_at"] or order["ordered_at"],
+            "estimated_delivery_at": self.time(row, "estimated_delivery_at"),
+            "delivered_at": self.time(row, "delivered_at"),
+        }
 
 
 class RowFieldError(Exception):

@@ -56,11 +56,14 @@ class ShipmentIn(BaseModel):
     tracking_no: str = Field(min_length=4, max_length=64)
     shipped_at: datetime
     estimated_delivery_at: datetime | None = None
+    delivered_at: datetime | None = Field(
+        default=None, description="when an export already knows the delivery; the parcel is then delivered"
+    )
     item_summary: str | None = Field(default=None, max_length=255)
     is_reshipment: bool = False
     direction: ShipmentDirection = ShipmentDirection.OUTBOUND
 
-    _times = field_validator("shipped_at", "estimated_delivery_at")(_utc)
+    _times = field_validator("shipped_at", "estimated_delivery_at", "delivered_at")(_utc)
 
     @field_validator("courier")
     @classmethod

@@ -22,7 +22,15 @@ from aftersales.kit.time import utcnow
 from aftersales.kit.upsert import upsert
 from aftersales.orders import repository
 from aftersales.orders.errors import OrderNotFoundError
-from aftersales.orders.models import Customer, Order, OrderItem, OrderRequestKey, Shipment, TrackingEvent
+from aftersales.orders.models import (
+    Customer,
+    Order,
+    OrderItem,
+    OrderRequestKey,
+    Shipment,
+    TrackingEvent,
+    TrackingStatus,
+)
 from aftersales.orders.schemas import IngestResult, OrderIn, OrderPii, ShipmentIn, TrackingEventIn
 from aftersales.orders.tracking import classify, event_source_id
 
@@ -194,6 +202,20 @@ def _replace_items(
         session.execute(delete(OrderItem).where(OrderItem.order_id.in_(ids), OrderItem.line_no >= count))
 
 
+def _upsert_shipments(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Parcels an export reports delivered get their delivery time and status; the others keep
+    whatever tracking has recorded (an export without the time never clears it)."""
+    delivered = [{**r, "status": TrackingStatus.DELIVERED} for r in rows if r["delivered_at"] is not None]
+    underway = [
+        {k: v for k, v in r.items() if k != "delivered_at"} for r in rows if r["delivered_at"] is None
+    ]
+    for part, updates in (
+        (delivered, (*SHIPMENT_UPDATES, "delivered_at", "status")),
+        (underway, SHIPMENT_UPDATES),
+    ):
+        upsert(session, Shipment, part, conflict_columns=("courier", "tracking_no"), update_columns=updates)
+
+
 def ingest_shipments(session: Session, shipments: Sequence[ShipmentIn]) -> IngestResult:
     rejections = Rejections()
     shops = _shops_by_code(session, {s.shop_code for s in shipments})
@@ -209,13 +231,7 @@ def ingest_shipments(session: Session, shipments: Sequence[ShipmentIn]) -> Inges
         fields = shipment.model_dump(exclude={"shop_code", "order_no"})
         rows.append({**fields, "order_id": order_id})
     existing = repository.shipment_ids(session, [(r["courier"], r["tracking_no"]) for r in rows])
-    upsert(
-        session,
-        Shipment,
-        rows,
-        conflict_columns=("courier", "tracking_no"),
-        update_columns=SHIPMENT_UPDATES,
-    )
+    _upsert_shipments(session, rows)
     created = len({(r["courier"], r["tracking_no"]) for r in rows} - set(existing))
     publish(session, "orders.shipments_ingested", order_ids=sorted({r["order_id"] for r in rows}))
     return IngestResult(

@@ -1,7 +1,10 @@
-"""Reading a platform's review export (CSV/XLSX): one column set covering the platforms' names.
+"""Reading a platform's review export (CSV/XLSX) through a column mapping, as orders are read.
 
-Bad rows are reported with row number, column and reason; good rows are stored. Running the same
-file again changes nothing (reviews are keyed by the platform's review id).
+The default mapping covers our own layout and the platforms' usual names; any other export works
+with a YAML file of the same shape (``fields: {review_id: 评价ID, stars: [评分, 星级], …}``),
+packaged ones by name (``reviews/mappings/olist.yaml``). Bad rows are reported with row number,
+column and reason; good rows are stored. Running the same file again changes nothing (reviews are
+keyed by the platform's review id).
 """
 
 from collections.abc import Callable
@@ -9,11 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from aftersales.kit import cells
-from aftersales.kit.tables import read_table, require_columns
+from aftersales.kit.tables import FileFormatError, read_table, require_columns
 from aftersales.reviews.schemas import ReviewIn
 from aftersales.reviews.service import ingest_reviews
 
@@ -32,6 +36,24 @@ COLUMNS: dict[str, list[str]] = {
     "reviewed_at": ["评价时间", "评论时间", "reviewed_at"],
 }
 REQUIRED = ("review_id", "stars", "reviewed_at")
+MAPPINGS_DIR = Path(__file__).parent / "mappings"
+
+
+def load_mapping(name_or_path: str | None) -> dict[str, list[str]]:
+    """The default columns, a packaged mapping by name, or a YAML file; its fields replace the
+    default's candidates one by one (a field it does not name keeps the default's)."""
+    if not name_or_path:
+        return COLUMNS
+    path = Path(name_or_path)
+    if not path.exists():
+        path = MAPPINGS_DIR / f"{name_or_path}.yaml"
+    if not path.exists():
+        raise FileFormatError(f"找不到列映射: {name_or_path}")
+    fields = yaml.safe_load(path.read_text(encoding="utf-8")).get("fields", {})
+    unknown = sorted(set(fields) - set(COLUMNS))
+    if unknown:
+        raise FileFormatError(f"列映射含未知字段: {', '.join(unknown)}")
+    return {**COLUMNS, **{k: v if isinstance(v, list) else [v] for k, v in fields.items()}}
 
 
 @dataclass(frozen=True)
@@ -55,19 +77,23 @@ class ReviewImporter:
         session: Session,
         *,
         shop_code: str | None = None,
+        mapping: dict[str, list[str]] = COLUMNS,
         on_progress: Callable[[int], None] | None = None,
     ) -> None:
         self.session = session
         self.shop_code = shop_code
+        self.mapping = mapping
         self.on_progress = on_progress or (lambda _n: None)
 
     def run(self, path: Path) -> ReviewImportReport:
         table = read_table(path)
-        needed = {f: COLUMNS[f] for f in REQUIRED}
+        needed = {f: self.mapping[f] for f in REQUIRED}
         if self.shop_code is None:
-            needed["shop_code"] = COLUMNS["shop_code"]
+            needed["shop_code"] = self.mapping["shop_code"]
         require_columns(table.headers, needed)
-        columns = {f: next((c for c in names if c in table.headers), None) for f, names in COLUMNS.items()}
+        columns = {
+            f: next((c for c in names if c in table.headers), None) for f, names in self.mapping.items()
+        }
         report = ReviewImportReport()
         batch: list[tuple[int, ReviewIn]] = []
         for number, row in table.rows:
@@ -111,7 +137,7 @@ class ReviewImporter:
         result = ingest_reviews(self.session, [review for _, review in batch])
         for rejection in result.rejected:
             number = batch[rejection["index"]][0]
-            report.errors.append(RowError(number, COLUMNS[rejection["field"]][0], rejection["reason"]))
+            report.errors.append(RowError(number, self.mapping[rejection["field"]][0], rejection["reason"]))
         report.created += result.created
         report.stored += result.created + result.updated_or_unchanged
         self.on_progress(len(batch))

@@ -1,23 +1,25 @@
-"""The seam to the QC emotion model (``qc.emotion.classify``, docs/contracts.md).
+"""What a review's text says: polarity from the review model, the cause from the chat model.
 
-Reviews do not ship a classifier of their own: the five-star-negative check uses the QC model.
-The import is deferred so that the reviews package stays importable while the QC package is
-absent (it is built in parallel); without the model, triage still sorts by stars but cannot
-flag mismatches, and says so in the log once.
+Polarity (正面 / 负面 / 未判定) comes from ``reviews.polarity``, trained on real reviews of several
+categories (``aftersales reviews train``). For a negative text the cause (物流, 产品, 少件, 态度 …)
+comes from the QC emotion model's cause rules and label model (``qc.emotion``, docs/contracts.md),
+which drafts and review tickets use to name the complaint. Text with no Chinese in it is 未判定:
+never a five-star-negative, never a ticket.
 """
 
-import importlib
-import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
-from types import ModuleType
 
-log = logging.getLogger(__name__)
+from aftersales.qc import emotion as chat_emotion
+from aftersales.reviews import polarity as review_polarity
 
 MISMATCH_CONFIDENCE = 0.6
 """A 4-5-star review naming a complaint is a mismatch when the model calls it negative this surely."""
 UNSUPPORTED_CONFIDENCE = 0.9
 """Without any aspect named ("会回购的"), the model alone must be this sure."""
+UNDETERMINED_LABEL = "未判定"
+POSITIVE_LABEL = "满意"
+OTHER_CAUSE = "其他"
 
 
 @dataclass(frozen=True)
@@ -27,27 +29,21 @@ class TextEmotion:
     confidence: float
 
 
-@cache
-def _model() -> ModuleType | None:
-    try:
-        return importlib.import_module("aftersales.qc.emotion")
-    except ImportError as exc:
-        log.warning("emotion model unavailable (%s): five-star-negative detection is off", exc)
-        return None
+def classify(texts: list[str]) -> list[TextEmotion]:
+    """One emotion per text; the chat model is asked only about the negative ones' cause."""
+    judged = review_polarity.judge(texts)
+    negative = [t for t, p in zip(texts, judged, strict=True) if p.polarity == review_polarity.NEGATIVE]
+    causes = iter(chat_emotion.classify(negative))
+    return [_emotion(p, causes) for p in judged]
 
 
-def available() -> bool:
-    return _model() is not None
-
-
-def classify(texts: list[str]) -> list[TextEmotion | None]:
-    """One emotion per text, or ``None`` for every text when the QC model is not installed."""
-    model = _model()
-    if model is None or not texts:
-        return [None] * len(texts)
-    return [
-        TextEmotion(str(e.polarity), str(e.label), float(e.confidence)) for e in model.classify(list(texts))
-    ]
+def _emotion(judged: review_polarity.Polarity, causes: Iterator[chat_emotion.Emotion]) -> TextEmotion:
+    if judged.polarity == review_polarity.UNDETERMINED:
+        return TextEmotion(judged.polarity, UNDETERMINED_LABEL, 0.0)
+    if judged.polarity == review_polarity.POSITIVE:
+        return TextEmotion(judged.polarity, POSITIVE_LABEL, judged.confidence)
+    cause = next(causes)
+    return TextEmotion(judged.polarity, cause.label if cause.is_negative else OTHER_CAUSE, judged.confidence)
 
 
 def is_mismatch(stars: int, emotion: TextEmotion | None, *, praised: bool, complained: bool) -> bool:
@@ -56,7 +52,7 @@ def is_mismatch(stars: int, emotion: TextEmotion | None, *, praised: bool, compl
     The model misreads short praise with a negation ("没有异味", "不起球") as negative; when the
     aspects found are all praise, the text is not a complaint whatever the model says.
     """
-    if stars < 4 or emotion is None or emotion.polarity != "negative":
+    if stars < 4 or emotion is None or emotion.polarity != review_polarity.NEGATIVE:
         return False
     if complained:
         return emotion.confidence >= MISMATCH_CONFIDENCE

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 
@@ -34,3 +34,33 @@ def test_space_separated_address_splits_into_province_city_district_street() -> 
         "西湖区",
         "文三路 100号",
     )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2017-10-02 10:56:33.000000",
+        "2017-10-02T10:56:33",
+        "2017/10/02 10:56:33",
+        "2017/10/2 10:56:33",
+        "2017.10.02 10:56:33",
+        "2017年10月02日 10:56:33",
+        "20171002105633",
+    ],
+)
+def test_common_export_time_formats_are_read(raw: str) -> None:
+    assert cells.timestamp(raw) == datetime(2017, 10, 2, 10, 56, 33)
+
+
+@pytest.mark.parametrize("raw", ["2017-10-02", "2017/10/02", "2017年10月2日", "20171002"])
+def test_a_date_alone_is_midnight(raw: str) -> None:
+    assert cells.timestamp(raw) == datetime(2017, 10, 2)
+
+
+def test_an_iso_time_with_an_offset_keeps_it() -> None:
+    assert cells.timestamp("2017-10-02T02:56:33Z") == datetime(2017, 10, 2, 2, 56, 33, tzinfo=UTC)
+
+
+def test_a_time_that_is_not_one_is_a_cell_error() -> None:
+    with pytest.raises(cells.CellError, match="时间格式错误"):
+        cells.timestamp("next tuesday")
