@@ -1,7 +1,7 @@
 import re
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from aftersales.catalog.models import Platform
 from aftersales.conversations.models import ChatMessage, Handling, Sender
@@ -16,14 +16,18 @@ def mask_phones_in_text(text: str) -> str:
 
 
 class MessageIn(BaseModel):
-    """One chat message as a platform or an export delivers it; idempotent by ``source_id``."""
+    """One chat message as a platform or an export delivers it; idempotent by ``source_id``.
+
+    ``sent_at`` may be missing for exports that keep only the order of messages; such a message
+    needs its own ``source_id`` (there is no time to hash) and is placed after the session's last.
+    """
 
     shop_id: int
     platform: Platform
     session_key: str = Field(min_length=1, max_length=128)
     sender: Sender
     text: str = Field(min_length=1, max_length=10_000)
-    sent_at: datetime
+    sent_at: datetime | None = None
     agent_id: int | None = None
     agent_account: str | None = Field(default=None, max_length=64)
     order_id: int | None = None
@@ -32,8 +36,14 @@ class MessageIn(BaseModel):
 
     @field_validator("sent_at")
     @classmethod
-    def _utc(cls, value: datetime) -> datetime:
-        return as_utc(value)
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return as_utc(value) if value is not None else None
+
+    @model_validator(mode="after")
+    def _identifiable(self) -> "MessageIn":
+        if self.sent_at is None and not self.source_id:
+            raise ValueError("没有发送时间的消息需要 source_id(消息编号),否则重复导入无法识别")
+        return self
 
 
 class IngestResult(BaseModel):
@@ -81,6 +91,7 @@ class SessionRead(BaseModel):
     bot_messages: int
     handling: Handling
     transferred_at: datetime | None
+    times_known: bool
     repeat_contact: bool
     repeat_of_session_id: int | None
 
