@@ -209,6 +209,7 @@ def _new_session(first: MessageIn, extra: dict[str, Any], now: datetime) -> dict
         "bot_messages": 0,
         "handling": "unanswered",
         "repeat_contact": False,
+        "times_known": True,
         "created_at": now,
         "updated_at": now,
         "order_id": None,

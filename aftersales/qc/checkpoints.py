@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from aftersales.qc.emotion import CAUSE_RULES
 from aftersales.qc.models import Area
 
 
@@ -223,11 +224,18 @@ def _explained_policy(view: SessionView, _p: dict[str, Any]) -> Outcome | None:
     return Outcome("explained_policy", False, question.id, detail="顾客询问退换政策,客服未作说明")
 
 
+TICKET_ISSUES = tuple(pattern for cause, pattern in CAUSE_RULES if cause in ("产品", "少件"))
+
+
 def _ticket_when_needed(view: SessionView, _p: dict[str, Any]) -> Outcome | None:
+    """A product fault or a missing item needs a ticket whether or not the customer sounds upset
+    ("少了一个配件" said calmly is still a missing item), and so does a complaint threat."""
     needs = [
         m
         for m in view.customer_messages
-        if m.label in ("产品", "少件") or any(r["level"] in ("medium", "high") for r in m.risks)
+        if m.label in ("产品", "少件")
+        or any(p.search(m.text) for p in TICKET_ISSUES)
+        or any(r["level"] in ("medium", "high") for r in m.risks)
     ]
     if not needs or not view.agent_messages:
         return None

@@ -41,7 +41,8 @@ def chat_lines(metrics: dict[str, Any]) -> list[str]:
     test, old, threat = metrics["test"], metrics["review_model_on_test"], metrics["risk"]
     risk_precision = "无(没有被标记的消息)" if threat["precision"] is None else f"{threat['precision']:.4f}"
     return [
-        f"真实京东客服对话(人工标注,按会话留出 {test['messages']} 条顾客消息,其中不满 {test['negatives']} 条):",
+        f"真实京东客服对话(人工标注,按会话留出 {test['messages']} 条顾客消息,"
+        f"其中不满 {test['negatives']} 条):",
         f"  不满 精确率 {test['precision']:.4f}  召回率 {test['recall']:.4f}"
         f"(判为不满 {test['said_negative']} 条;阈值 {metrics['threshold']})",
         f"  真实不满消息的原因正确率 {test['cause_accuracy']:.4f}",
