@@ -197,6 +197,11 @@ class ChatImporter:
             return sender
         if name == "sent_at":
             return _time(value)
+        if name == "text":  # what someone typed: "=请问…" is a message, not a spreadsheet formula
+            said = "" if value is None else str(value).strip()
+            if not said:
+                raise cells.CellError("不能为空")
+            return said
         text = cells.text(value)
         if name in REQUIRED and not text:
             raise cells.CellError("不能为空")

@@ -204,3 +204,11 @@ def test_the_real_jddc_sample_imports_and_is_inspected(session: Session, shared_
     shop = make_shop(session)
     report = ChatImporter(session, ChatMapping.load("jddc"), shop_code=shop.code).run(path)
     assert (report.sessions, report.errors, count(session, QcSessionResult)) == (532, [], 532)
+
+
+def test_a_message_starting_with_an_equals_sign_is_text(session: Session, tmp_path: Path) -> None:
+    shop = make_shop(session)
+    path = tmp_path / "chats.tsv"
+    path.write_text("s-1\tu-1\t1\t0\t0\tnan\t=请问还有其他还可以帮到您的吗?\n", encoding="utf-8")
+    report = ChatImporter(session, ChatMapping.load("jddc"), shop_code=shop.code).run(path)
+    assert (report.created, report.errors) == (1, [])
