@@ -1,7 +1,7 @@
 import re
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from aftersales.catalog.models import Platform
 from aftersales.conversations.models import ChatMessage, Handling, Sender
@@ -32,18 +32,19 @@ class MessageIn(BaseModel):
     agent_account: str | None = Field(default=None, max_length=64)
     order_id: int | None = None
     customer_account: str | None = Field(default=None, max_length=128)
-    source_id: str | None = Field(default=None, max_length=64)
+    source_id: str | None = Field(default=None, max_length=64, validate_default=True)
 
     @field_validator("sent_at")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
         return as_utc(value) if value is not None else None
 
-    @model_validator(mode="after")
-    def _identifiable(self) -> "MessageIn":
-        if self.sent_at is None and not self.source_id:
-            raise ValueError("没有发送时间的消息需要 source_id(消息编号),否则重复导入无法识别")
-        return self
+    @field_validator("source_id")
+    @classmethod
+    def _identifiable(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("sent_at") is None and not value:
+            raise ValueError("没有发送时间(sent_at)的消息需要 source_id(消息编号),否则重复导入无法识别")
+        return value
 
 
 class IngestResult(BaseModel):
