@@ -1,4 +1,4 @@
-"""``aftersales import chats FILE --mapping generic``: chat exports (JSON lines, CSV, XLSX)."""
+"""``aftersales import chats FILE --mapping generic``: chat exports (JSON lines, CSV, TSV, XLSX)."""
 
 from pathlib import Path
 from typing import Annotated
@@ -17,8 +17,8 @@ console = Console()
 
 @import_app.command("chats")
 def import_chats(
-    file: Annotated[Path, typer.Argument(help="JSON lines (.jsonl)、CSV 或 XLSX 文件")],
-    mapping: Annotated[str, typer.Option(help="列映射: generic, qianniu 或 YAML 文件路径")] = "generic",
+    file: Annotated[Path, typer.Argument(help="JSON lines (.jsonl)、CSV、TSV 或 XLSX 文件")],
+    mapping: Annotated[str, typer.Option(help="列映射: generic, qianniu, jddc 或 YAML 文件路径")] = "generic",
     shop: Annotated[str | None, typer.Option(help="店铺编码(文件里没有店铺列时必填)")] = None,
     strict: Annotated[bool, typer.Option(help="有任何坏行则整批不导入")] = False,
 ) -> None:
@@ -34,7 +34,9 @@ def import_chats(
         fail(f"导入失败,未写入任何数据: {exc.message}")
     if report.errors:
         _print_errors(report)
-    console.print(f"读取 {report.rows} 行,新增消息 {report.created} 条,涉及会话 {report.sessions} 个")
+    console.print(
+        f"读取 {report.rows} 行,新增消息 {report.created} 条;存有消息的会话 {report.sessions} 个(已质检)"
+    )
     console.print(f"有误 {len(report.errors)} 行")
 
 

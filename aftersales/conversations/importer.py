@@ -1,14 +1,21 @@
-"""Importing chat exports: JSON lines or CSV/XLSX with a column mapping, idempotently.
+"""Importing chat exports: JSON lines or CSV/TSV/XLSX with a column mapping, idempotently.
 
 Rows are read, checked one by one (bad rows are reported with row number, column and reason),
 resolved to shop, order and agent in bulk, and ingested in chunks through
 ``service.ingest_messages``, so an import is inspected exactly like real-time messages and a
 second run of the same file adds nothing.
+
+A mapping may name columns by number for files without a header row (``header: false``), and an
+export without send times (only the order of messages) is accepted: its messages keep the file's
+order, get ids from their position in the session, and response times are reported as unknown.
 """
 
+import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +33,12 @@ from aftersales.kit.tables import FileFormatError, read_table, require_columns
 from aftersales.kit.time import as_utc
 from aftersales.orders.models import Order
 
+UTC = UTC
+
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 CHUNK = 2000
-REQUIRED = ("session_key", "sender", "text", "sent_at")
+REQUIRED = ("session_key", "sender", "text")
+EPOCH_MILLISECONDS = 10**11  # a number above this is a time in milliseconds, not seconds
 TEXT_FIELDS = (
     "shop_code",
     "session_key",
@@ -44,19 +54,23 @@ TEXT_FIELDS = (
 class ChatMapping:
     fields: dict[str, list[str]]
     senders: dict[str, str]
+    header: bool = True
 
     @classmethod
     def load(cls, name_or_path: str) -> "ChatMapping":
-        """A packaged mapping by name (generic, qianniu) or a YAML file of the same shape."""
+        """A packaged mapping by name (generic, qianniu, jddc) or a YAML file of the same shape.
+
+        Column names and sender words may be numbers (columns of a header-less file are "1", "2",
+        …; a platform may write the sender as 0/1)."""
         path = Path(name_or_path)
         if not path.exists():
             path = MAPPINGS_DIR / f"{name_or_path}.yaml"
         if not path.exists():
             raise FileFormatError(f"找不到列映射: {name_or_path}")
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        fields = {k: v if isinstance(v, list) else [v] for k, v in data["fields"].items()}
-        senders = {word: sender for sender, words in data.get("senders", {}).items() for word in words}
-        return cls(fields, senders)
+        fields = {k: [str(c) for c in (v if isinstance(v, list) else [v])] for k, v in data["fields"].items()}
+        senders = {str(word): sender for sender, words in data.get("senders", {}).items() for word in words}
+        return cls(fields, senders, bool(data.get("header", True)))
 
 
 @dataclass
@@ -74,11 +88,11 @@ class ChatImportReport:
     errors: list[RowError] = field(default_factory=list)
 
 
-def _records(path: Path) -> tuple[list[str] | None, Iterator[tuple[int, dict[str, Any]]]]:
+def _records(path: Path, *, header: bool) -> tuple[list[str] | None, Iterator[tuple[int, dict[str, Any]]]]:
     """(headers or None for JSON lines, numbered rows)."""
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
         return None, _json_lines(path)
-    table = read_table(path)
+    table = read_table(path, header=header)
     return table.headers, table.rows
 
 
@@ -94,7 +108,9 @@ def _json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             except json.JSONDecodeError as exc:
                 yield number, {"__error__": f"不是合法的 JSON: {exc.msg}"}
                 continue
-            yield number, value if isinstance(value, dict) else {"__error__": "每行应为一个 JSON 对象"}
+            if isinstance(value, list):  # a line of values: columns by number, like a header-less file
+                value = {str(n): item for n, item in enumerate(value, start=1)}
+            yield number, value if isinstance(value, dict) else {"__error__": "每行应为一个 JSON 对象或数组"}
 
 
 class ChatImporter:
@@ -111,13 +127,17 @@ class ChatImporter:
         self.shop_code = shop_code
         self.on_progress = on_progress or (lambda _n: None)
         self.report = ChatImportReport()
+        self.times_required = False
+        self._positions: Counter[tuple[str, str]] = Counter()
+        self._sessions: set[tuple[int, str]] = set()
 
     def run(self, path: Path) -> ChatImportReport:
-        headers, rows = _records(path)
+        headers, rows = _records(path, header=self.mapping.header)
         if headers is not None:
             require_columns(headers, {f: self.mapping.fields[f] for f in REQUIRED})
             if not self.shop_code:
                 require_columns(headers, {"shop_code": self.mapping.fields.get("shop_code", ["shop_code"])})
+            self.times_required = bool(set(self.mapping.fields.get("sent_at", [])) & set(headers))
         batch: list[tuple[int, dict[str, Any]]] = []
         for number, raw in rows:
             batch.append((number, raw))
@@ -126,13 +146,15 @@ class ChatImporter:
                 batch = []
         if batch:
             self._ingest(batch)
+        self.report.sessions = len(self._sessions)
         return self.report
 
     def _cell(self, raw: dict[str, Any], name: str) -> tuple[str, Any]:
         candidates = self.mapping.fields.get(name, [name])
         for column in candidates:
             if column in raw and raw[column] not in (None, ""):
-                return column, raw[column]
+                value = raw[column]
+                return column, int(value) if isinstance(value, float) and value.is_integer() else value
         return candidates[0], None
 
     def _parse(self, number: int, raw: dict[str, Any]) -> dict[str, Any] | None:
@@ -148,24 +170,38 @@ class ChatImporter:
             except cells.CellError as exc:
                 self.report.errors.append(RowError(number, column, str(exc)))
                 return None
+        if parsed["sent_at"] is None and self.times_required:
+            self.report.errors.append(RowError(number, self._cell(raw, "sent_at")[0], "不能为空"))
+            return None
         parsed["shop_code"] = parsed["shop_code"] or self.shop_code
         if not parsed["shop_code"]:
             self.report.errors.append(RowError(number, "shop_code", "缺少店铺编码(可用 --shop 指定)"))
             return None
+        if parsed["sent_at"] is None and not parsed["message_id"]:
+            parsed["message_id"] = self._position_id(parsed)
         return parsed
+
+    def _position_id(self, row: dict[str, Any]) -> str:
+        """A message id from the message's place in its session: the same file imports the same ids."""
+        key = (row["shop_code"], row["session_key"])
+        self._positions[key] += 1
+        raw = f"{row['session_key']}|{self._positions[key]}|{row['sender']}|{row['text']}".encode()
+        return "p:" + hashlib.sha256(raw).hexdigest()[:40]
 
     def _value(self, name: str, value: Any) -> Any:
         if name == "sender":
-            word = str(value or "").strip()
+            word = cells.text(value) or ""
             sender = self.mapping.senders.get(word, word)
             if sender not in ("customer", "agent", "bot"):
                 raise cells.CellError(f"无法识别的发送方「{word}」")
             return sender
         if name == "sent_at":
-            stamp = _iso(value) if isinstance(value, str) and "T" in value else cells.timestamp(value)
-            if stamp is None:
+            return _time(value)
+        if name == "text":  # what someone typed: "=请问…" is a message, not a spreadsheet formula
+            said = "" if value is None else str(value).strip()
+            if not said:
                 raise cells.CellError("不能为空")
-            return as_utc(stamp)
+            return said
         text = cells.text(value)
         if name in REQUIRED and not text:
             raise cells.CellError("不能为空")
@@ -190,29 +226,29 @@ class ChatImporter:
                 self.report.errors.append(RowError(number, "shop_code", f"店铺 {row['shop_code']} 不存在"))
                 continue
             try:
-                messages.append(
-                    MessageIn(
-                        shop_id=shop.id,
-                        platform=shop.platform,
-                        session_key=row["session_key"],
-                        sender=row["sender"],
-                        text=row["text"],
-                        sent_at=row["sent_at"],
-                        agent_id=agents.get(row["agent_account"]) if row["sender"] == "agent" else None,
-                        agent_account=row["agent_account"],
-                        order_id=orders.get((shop.platform, row["order_no"])),
-                        customer_account=row["customer_account"],
-                        source_id=row["message_id"],
-                    )
+                message = MessageIn(
+                    shop_id=shop.id,
+                    platform=shop.platform,
+                    session_key=row["session_key"],
+                    sender=row["sender"],
+                    text=row["text"],
+                    sent_at=row["sent_at"],
+                    agent_id=agents.get(row["agent_account"]) if row["sender"] == "agent" else None,
+                    agent_account=row["agent_account"],
+                    order_id=orders.get((shop.platform, row["order_no"])),
+                    customer_account=row["customer_account"],
+                    source_id=row["message_id"],
                 )
             except ValidationError as exc:
                 first = exc.errors()[0]
                 self.report.errors.append(
                     RowError(number, ".".join(str(p) for p in first["loc"]), first["msg"])
                 )
+                continue
+            messages.append(message)
         result = service.ingest_messages(self.session, messages)
         self.report.created += result.created
-        self.report.sessions += result.sessions
+        self._sessions |= {(m.shop_id, m.session_key) for m in messages}
         self.on_progress(len(batch))
 
     def _shops(self, codes: set[str]) -> dict[str, Shop]:
@@ -239,10 +275,17 @@ class ChatImporter:
         return found
 
 
-def _iso(value: str) -> Any:
-    from datetime import datetime
-
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        raise cells.CellError(f"时间格式错误: {value}") from None
+def _time(value: Any) -> datetime | None:
+    """A send time: ISO text, the usual spreadsheet formats, or a Unix time in seconds or milliseconds."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = value / 1000 if value > EPOCH_MILLISECONDS else value
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    if isinstance(value, str) and "T" in value:
+        try:
+            return as_utc(datetime.fromisoformat(value))
+        except ValueError:
+            raise cells.CellError(f"时间格式错误: {value}") from None
+    stamp = cells.timestamp(value)
+    return as_utc(stamp) if stamp is not None else None

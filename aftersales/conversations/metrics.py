@@ -40,11 +40,14 @@ def _seconds(later: datetime, earlier: datetime) -> int:
     return max(0, round((later - earlier).total_seconds()))
 
 
-def compute(turns: Sequence[Turn], handed_over_at: datetime | None = None) -> SessionMetrics:
+def compute(
+    turns: Sequence[Turn], handed_over_at: datetime | None = None, *, timed: bool = True
+) -> SessionMetrics:
     """Metrics of one session's messages, given in sending order; ``reply_seconds`` is per turn.
 
     ``handed_over_at`` is the bot's own transfer marker: the session counts as transferred from
-    then on, even before (or without) an agent's message.
+    then on, even before (or without) an agent's message. ``timed=False`` (an export with only the
+    order of messages) counts the messages but leaves every response time unknown.
     """
     if not turns:
         raise ValueError("a session has at least one message")
@@ -63,20 +66,20 @@ def compute(turns: Sequence[Turn], handed_over_at: datetime | None = None) -> Se
             metrics.agent_messages += 1
             if metrics.agent_messages == 1 and metrics.bot_messages:
                 metrics.transferred_at = turn.sent_at
-            if waiting_since is not None:
+            if waiting_since is not None and timed:
                 reply = _seconds(turn.sent_at, waiting_since)
                 waits.append(reply)
                 waiting_since = None
         metrics.reply_seconds.append(reply)
     if handed_over_at is not None and metrics.bot_messages:
         metrics.transferred_at = min(filter(None, (metrics.transferred_at, handed_over_at)))
-    _summarise(metrics, turns, waits)
+    _summarise(metrics, turns, waits, timed)
     return metrics
 
 
-def _summarise(metrics: SessionMetrics, turns: Sequence[Turn], waits: list[int]) -> None:
+def _summarise(metrics: SessionMetrics, turns: Sequence[Turn], waits: list[int], timed: bool) -> None:
     first_agent = next((t.sent_at for t in turns if t.sender is Sender.AGENT), None)
-    if first_agent and metrics.first_customer_at and first_agent >= metrics.first_customer_at:
+    if timed and first_agent and metrics.first_customer_at and first_agent >= metrics.first_customer_at:
         metrics.first_response_seconds = _seconds(first_agent, metrics.first_customer_at)
     if waits:
         metrics.responses = len(waits)

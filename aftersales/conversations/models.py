@@ -1,7 +1,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aftersales.catalog.models import Platform, platform_enum
@@ -91,6 +91,13 @@ class ChatSession(Base):
     transferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handed_over_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime, comment="when the bot handed the customer to a person (transfer marker)"
+    )
+    times_known: Mapped[bool] = mapped_column(
+        Boolean,
+        default=True,
+        server_default=true(),
+        comment="false when an export gave only the order of messages: times are placeholders, "
+        "response times cannot be computed",
     )
     repeat_contact: Mapped[bool] = mapped_column(
         Boolean, default=False, comment="the customer came back about the same order within 24 h"

@@ -62,6 +62,25 @@ def turns(session: Session, session_ids: Sequence[int]) -> list[tuple[int, int, 
     return [(row[0], row[1], row[2], row[3]) for row in rows]
 
 
+def untimed_sessions(session: Session, session_ids: Sequence[int]) -> set[int]:
+    """Sessions imported with only the order of their messages (no real times)."""
+    return set(
+        session.scalars(
+            select(ChatSession.id).where(ChatSession.id.in_(session_ids), ChatSession.times_known.is_(False))
+        )
+    )
+
+
+def last_message_times(session: Session, keys: set[tuple[int, str]]) -> dict[tuple[int, str], datetime]:
+    """When each existing session (shop id, session key) last had a message."""
+    rows = session.execute(
+        select(ChatSession.shop_id, ChatSession.session_key, ChatSession.ended_at).where(
+            tuple_(ChatSession.shop_id, ChatSession.session_key).in_(list(keys))
+        )
+    )
+    return {(shop_id, key): ended_at for shop_id, key, ended_at in rows}
+
+
 def handover_times(session: Session, session_ids: Sequence[int]) -> dict[int, datetime]:
     """The bot's transfer markers of the sessions that have one."""
     rows = session.execute(

@@ -1,7 +1,7 @@
 import re
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from aftersales.catalog.models import Platform
 from aftersales.conversations.models import ChatMessage, Handling, Sender
@@ -16,24 +16,35 @@ def mask_phones_in_text(text: str) -> str:
 
 
 class MessageIn(BaseModel):
-    """One chat message as a platform or an export delivers it; idempotent by ``source_id``."""
+    """One chat message as a platform or an export delivers it; idempotent by ``source_id``.
+
+    ``sent_at`` may be missing for exports that keep only the order of messages; such a message
+    needs its own ``source_id`` (there is no time to hash) and is placed after the session's last.
+    """
 
     shop_id: int
     platform: Platform
     session_key: str = Field(min_length=1, max_length=128)
     sender: Sender
     text: str = Field(min_length=1, max_length=10_000)
-    sent_at: datetime
+    sent_at: datetime | None = None
     agent_id: int | None = None
     agent_account: str | None = Field(default=None, max_length=64)
     order_id: int | None = None
     customer_account: str | None = Field(default=None, max_length=128)
-    source_id: str | None = Field(default=None, max_length=64)
+    source_id: str | None = Field(default=None, max_length=64, validate_default=True)
 
     @field_validator("sent_at")
     @classmethod
-    def _utc(cls, value: datetime) -> datetime:
-        return as_utc(value)
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return as_utc(value) if value is not None else None
+
+    @field_validator("source_id")
+    @classmethod
+    def _identifiable(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("sent_at") is None and not value:
+            raise ValueError("没有发送时间(sent_at)的消息需要 source_id(消息编号),否则重复导入无法识别")
+        return value
 
 
 class IngestResult(BaseModel):
@@ -81,6 +92,7 @@ class SessionRead(BaseModel):
     bot_messages: int
     handling: Handling
     transferred_at: datetime | None
+    times_known: bool
     repeat_contact: bool
     repeat_of_session_id: int | None
 

@@ -30,6 +30,7 @@ from aftersales.orders.models import Customer, Order
 MESSAGES_APPENDED = "conversations.messages_appended"
 CUSTOMER_MESSAGES = "conversations.customer_messages"
 REPEAT_WINDOW = timedelta(hours=24)
+UNTIMED_STEP = timedelta(seconds=1)
 METRIC_COLUMNS = (
     "started_at ended_at first_customer_at first_response_seconds avg_response_seconds max_response_seconds "
     "responses customer_messages agent_messages bot_messages handling transferred_at"
@@ -72,7 +73,7 @@ def append_message(
         source_id=source_id,
     )
     ingest_messages(session, [row])
-    key = row.source_id or message_source_id(row.sender, row.sent_at, row.text)
+    key = row.source_id or message_source_id(row.sender, sent_at, row.text)
     message = session.scalar(
         select(ChatMessage)
         .join(ChatSession, ChatSession.id == ChatMessage.session_id)
@@ -91,7 +92,14 @@ def ingest_messages(session: Session, rows: Sequence[MessageIn]) -> IngestResult
     if not rows:
         return IngestResult(received=0, created=0, sessions=0)
     _check_shops(session, rows)
+    rows, untimed = _place_untimed(session, rows)
     session_ids = _upsert_sessions(session, rows)
+    if untimed:
+        session.execute(
+            update(ChatSession)
+            .where(ChatSession.id.in_([session_ids[k] for k in untimed]))
+            .values(times_known=False)
+        )
     new_ids = _insert_messages(session, rows, session_ids)
     touched = sorted(set(session_ids.values()))
     _link_customers(session, touched)
@@ -100,6 +108,34 @@ def ingest_messages(session: Session, rows: Sequence[MessageIn]) -> IngestResult
         publish(session, MESSAGES_APPENDED, session_ids=touched, message_ids=new_ids)
         _publish_customer_messages(session, new_ids)
     return IngestResult(received=len(rows), created=len(new_ids), sessions=len(touched))
+
+
+def _place_untimed(
+    session: Session, rows: Sequence[MessageIn]
+) -> tuple[list[MessageIn], set[tuple[int, str]]]:
+    """Messages without a time go after their session's last message (stored, or earlier in the
+    batch), a second apart in the order given; returns the rows and the sessions that had such
+    messages (their times are placeholders, so response times are not computed)."""
+    untimed = {(row.shop_id, row.session_key) for row in rows if row.sent_at is None}
+    if not untimed:
+        return list(rows), set()
+    last = repository.last_message_times(session, untimed)
+    start = utcnow().replace(microsecond=0) - UNTIMED_STEP
+    placed = []
+    for row in rows:
+        key = (row.shop_id, row.session_key)
+        if row.sent_at is None:
+            row = row.model_copy(update={"sent_at": last.get(key, start) + UNTIMED_STEP})
+        if key in untimed:
+            last[key] = max(last.get(key, start), _sent(row))
+        placed.append(row)
+    return placed, untimed
+
+
+def _sent(row: MessageIn) -> datetime:
+    """The time of a placed row (``_place_untimed`` has given every row one)."""
+    assert row.sent_at is not None
+    return row.sent_at
 
 
 def _publish_customer_messages(session: Session, message_ids: list[int]) -> None:
@@ -137,7 +173,7 @@ def _upsert_sessions(session: Session, rows: Sequence[MessageIn]) -> dict[tuple[
     """Create missing sessions; fill in order, customer and first agent when a later message knows them."""
     firsts: dict[tuple[int, str], MessageIn] = {}
     extras: dict[tuple[int, str], dict[str, Any]] = defaultdict(dict)
-    for row in sorted(rows, key=lambda r: r.sent_at):
+    for row in sorted(rows, key=_sent):
         key = (row.shop_id, row.session_key)
         firsts.setdefault(key, row)
         for column in ("order_id", "customer_account"):
@@ -165,14 +201,15 @@ def _new_session(first: MessageIn, extra: dict[str, Any], now: datetime) -> dict
         "shop_id": first.shop_id,
         "platform": first.platform,
         "session_key": first.session_key,
-        "started_at": first.sent_at,
-        "ended_at": first.sent_at,
+        "started_at": _sent(first),
+        "ended_at": _sent(first),
         "responses": 0,
         "customer_messages": 0,
         "agent_messages": 0,
         "bot_messages": 0,
         "handling": "unanswered",
         "repeat_contact": False,
+        "times_known": True,
         "created_at": now,
         "updated_at": now,
         "order_id": None,
@@ -233,7 +270,7 @@ def _insert_messages(
     records = {}
     for row in rows:
         session_id = session_ids[(row.shop_id, row.session_key)]
-        source_id = row.source_id or message_source_id(row.sender, row.sent_at, row.text)
+        source_id = row.source_id or message_source_id(row.sender, _sent(row), row.text)
         records[(session_id, source_id)] = {
             "session_id": session_id,
             "source_id": source_id,
@@ -263,8 +300,11 @@ def refresh_sessions(session: Session, session_ids: Sequence[int]) -> None:
     sessions: list[dict[str, Any]] = []
     now = utcnow()
     handovers = repository.handover_times(session, session_ids)
+    untimed = repository.untimed_sessions(session, session_ids)
     for session_id, turns in by_session.items():
-        session_row, reply_rows = _metrics_rows(session_id, turns, now, handovers.get(session_id))
+        session_row, reply_rows = _metrics_rows(
+            session_id, turns, now, handovers.get(session_id), timed=session_id not in untimed
+        )
         sessions.append(session_row)
         replies += reply_rows
     if replies:
@@ -287,11 +327,16 @@ def _expire_loaded(session: Session, session_ids: set[int]) -> None:
 
 
 def _metrics_rows(
-    session_id: int, turns: list[tuple[int, Sender, datetime]], now: datetime, handed_over_at: datetime | None
+    session_id: int,
+    turns: list[tuple[int, Sender, datetime]],
+    now: datetime,
+    handed_over_at: datetime | None,
+    *,
+    timed: bool,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The session's metric columns and each agent reply's wait, as rows for bulk updates by id."""
     turn_rows = [metrics.Turn(sender, sent_at) for _id, sender, sent_at in turns]
-    result = metrics.compute(turn_rows, handed_over_at)
+    result = metrics.compute(turn_rows, handed_over_at, timed=timed)
     replies = [
         {"id": message_id, "response_seconds": seconds}
         for (message_id, sender, _at), seconds in zip(turns, result.reply_seconds, strict=True)

@@ -1,4 +1,5 @@
-"""Reading shops' spreadsheets: CSV in UTF-8 (with or without BOM) or GBK, and XLSX.
+"""Reading shops' spreadsheets: CSV or tab-separated text in UTF-8 (with or without BOM) or GBK,
+and XLSX; with a header row, or without one (columns are then named by number: "1", "2", …).
 
 Problems with the file as a whole (encoding, missing columns) raise ``FileFormatError`` before
 anything is stored; problems with single cells are reported per row by the importers.
@@ -48,18 +49,19 @@ def _decode(data: bytes) -> str:
     raise FileFormatError("无法识别文件编码(支持 UTF-8 与 GBK/GB18030)")
 
 
-def _csv_table(path: Path) -> Table:
+def _csv_table(path: Path, *, header: bool) -> Table:
     text = _decode(path.read_bytes())
     csv.field_size_limit(MAX_CSV_FIELD_BYTES)
-    reader = csv.reader(io.StringIO(text))
-    try:
-        headers = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise FileFormatError("文件为空") from None
+    delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     lines = [line for line in reader if any(cell.strip() for cell in line)]
+    if not lines:
+        raise FileFormatError("文件为空")
+    headers = [h.strip() for h in lines.pop(0)] if header else numbered(max(len(line) for line in lines))
+    first = 2 if header else 1
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
-        for number, line in enumerate(lines, start=2):
+        for number, line in enumerate(lines, start=first):
             yield number, dict(zip(headers, line, strict=False))
 
     return Table(headers, rows(), len(lines))
@@ -84,25 +86,34 @@ def _check_inflated_size(path: Path) -> None:
             )
 
 
-def _xlsx_table(path: Path) -> Table:
+def numbered(count: int) -> list[str]:
+    """Column names of a file without a header row: "1" … "count"."""
+    return [str(n) for n in range(1, count + 1)]
+
+
+def _xlsx_table(path: Path, *, header: bool) -> Table:
     _check_inflated_size(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise FileFormatError(f"无法读取 Excel 文件: {exc}") from exc
     sheet = workbook.worksheets[0]
-    declared_rows = sheet.max_row
+    declared_rows, declared_columns = sheet.max_row, sheet.max_column or 0
     # The <dimension> a writer declares can be wrong; openpyxl stops there unless it is reset.
     sheet.reset_dimensions()
     iterator = sheet.iter_rows(values_only=True)
-    try:
-        headers = [str(h).strip() if h is not None else "" for h in next(iterator)]
-    except StopIteration:
-        raise FileFormatError("文件为空") from None
-    total = (declared_rows - 1) if declared_rows else None  # a hint for the progress bar only
+    if header:
+        try:
+            headers = [str(h).strip() if h is not None else "" for h in next(iterator)]
+        except StopIteration:
+            raise FileFormatError("文件为空") from None
+    else:
+        headers = numbered(declared_columns)
+    # a hint for the progress bar only
+    total = (declared_rows - (1 if header else 0)) if declared_rows else None
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
-        for number, values in enumerate(iterator, start=2):
+        for number, values in enumerate(iterator, start=2 if header else 1):
             if any(v not in (None, "") for v in values):
                 yield number, dict(zip(headers, values, strict=False))
         workbook.close()
@@ -110,14 +121,15 @@ def _xlsx_table(path: Path) -> Table:
     return Table(headers, rows(), total)
 
 
-def read_table(path: Path) -> Table:
+def read_table(path: Path, *, header: bool = True) -> Table:
+    """The file's rows as dicts keyed by the header's names (or by column number without a header)."""
     if not path.exists():
         raise FileFormatError(f"文件不存在: {path}")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _xlsx_table(path)
-    if path.suffix.lower() in (".csv", ".txt"):
-        return _csv_table(path)
-    raise FileFormatError(f"不支持的文件类型 {path.suffix}(支持 .csv 与 .xlsx)")
+        return _xlsx_table(path, header=header)
+    if path.suffix.lower() in (".csv", ".txt", ".tsv", ".tab"):
+        return _csv_table(path, header=header)
+    raise FileFormatError(f"不支持的文件类型 {path.suffix}(支持 .csv、.tsv 与 .xlsx)")
 
 
 def require_columns(headers: list[str], needed: dict[str, list[str]]) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from aftersales.qc.emotion import CAUSE_RULES
 from aftersales.qc.models import Area
 
 
@@ -33,6 +34,7 @@ class SessionView:
     first_response_seconds: int | None
     max_response_seconds: int | None
     has_ticket: bool = False
+    times_known: bool = True
     no_reason_return_days: int | None = None
     voc_topics: list[str] = field(default_factory=list)
 
@@ -51,8 +53,10 @@ class SessionView:
 
 @dataclass(frozen=True)
 class Outcome:
+    """``passed`` is None when the checkpoint applies but cannot be measured (无法计算)."""
+
     code: str
-    passed: bool
+    passed: bool | None
     message_id: int | None = None
     evidence: str | None = None
     detail: str = ""
@@ -88,6 +92,9 @@ POLICY_QUESTION = re.compile(
 POLICY_ANSWER = re.compile(
     r"七天无理由|7天无理由|签收|运费险|质量问题|保修|退货(地址|流程|政策)|不影响二次销售|包装完好"
 )
+SETTLED = re.compile(
+    r"谢|好的|好滴|好吧|好哒|可以|行|明白|知道了|了解|没有了|没了|没事|不用了|ok|OK|👌|再见|拜拜|辛苦"
+)
 WRONG_NO_RETURN = re.compile(r"不支持(七天|7天)?无理由|不(能|可以|给)退|不退不换|概不退换")
 
 
@@ -110,7 +117,17 @@ def _closing(view: SessionView, _p: dict[str, Any]) -> Outcome | None:
     return Outcome("closing", False, last.id, detail="结束时未使用结束语")
 
 
+UNTIMED = "无法计算: 聊天记录没有发送时间"
+
+
+def _untimed(code: str, view: SessionView) -> Outcome | None:
+    """An export with only the order of messages: a person answered, but how fast is unknown."""
+    return Outcome(code, None, detail=UNTIMED) if view.agent_messages else None
+
+
 def _first_response(view: SessionView, params: dict[str, Any]) -> Outcome | None:
+    if not view.times_known:
+        return _untimed("first_response", view)
     if view.first_response_seconds is None:
         return None
     limit = int(params["seconds"])
@@ -122,6 +139,8 @@ def _first_response(view: SessionView, params: dict[str, Any]) -> Outcome | None
 
 
 def _response_time(view: SessionView, params: dict[str, Any]) -> Outcome | None:
+    if not view.times_known:
+        return _untimed("response_time", view)
     if view.max_response_seconds is None:
         return None
     limit = int(params["seconds"])
@@ -139,6 +158,8 @@ def _response_time(view: SessionView, params: dict[str, Any]) -> Outcome | None:
 
 
 def _long_silence(view: SessionView, params: dict[str, Any]) -> Outcome | None:
+    if not view.times_known:
+        return _untimed("long_silence", view)
     if not view.agent_messages:
         return None
     limit = int(params["seconds"])
@@ -203,11 +224,18 @@ def _explained_policy(view: SessionView, _p: dict[str, Any]) -> Outcome | None:
     return Outcome("explained_policy", False, question.id, detail="顾客询问退换政策,客服未作说明")
 
 
+TICKET_ISSUES = tuple(pattern for cause, pattern in CAUSE_RULES if cause in ("产品", "少件"))
+
+
 def _ticket_when_needed(view: SessionView, _p: dict[str, Any]) -> Outcome | None:
+    """A product fault or a missing item needs a ticket whether or not the customer sounds upset
+    ("少了一个配件" said calmly is still a missing item), and so does a complaint threat."""
     needs = [
         m
         for m in view.customer_messages
-        if m.label in ("产品", "少件") or any(r["level"] in ("medium", "high") for r in m.risks)
+        if m.label in ("产品", "少件")
+        or any(p.search(m.text) for p in TICKET_ISSUES)
+        or any(r["level"] in ("medium", "high") for r in m.risks)
     ]
     if not needs or not view.agent_messages:
         return None
@@ -217,14 +245,24 @@ def _ticket_when_needed(view: SessionView, _p: dict[str, Any]) -> Outcome | None
 
 
 def _emotion_resolved(view: SessionView, _p: dict[str, Any]) -> Outcome | None:
-    """Applies once the customer was upset; passes when their last message is no longer negative."""
+    """Applies once the customer was upset, and the end of the conversation decides: it passes when,
+    after their last negative message, the customer settles (thanks, agrees or closes: 谢谢, 好的,
+    没有了) and fails when they end upset or say nothing but order numbers or "嗯" after it."""
     said = [m for m in view.customer_messages if m.polarity is not None]
-    if not any(m.polarity == "negative" for m in said):
+    upset = [i for i, m in enumerate(said) if m.polarity == "negative"]
+    if not upset:
         return None
-    last = said[-1]
-    if last.polarity == "negative":
-        return Outcome("emotion_resolved", False, last.id, detail=f"会话结束时顾客仍不满({last.label})")
-    return Outcome("emotion_resolved", True, last.id)
+    last_upset = said[upset[-1]]
+    settled = next(
+        (m for m in said[upset[-1] + 1 :] if m.polarity == "positive" or SETTLED.search(m.text)), None
+    )
+    if settled is not None:
+        return Outcome("emotion_resolved", True, settled.id)
+    if last_upset is said[-1]:
+        return Outcome(
+            "emotion_resolved", False, last_upset.id, detail=f"会话结束时顾客仍不满({last_upset.label})"
+        )
+    return Outcome("emotion_resolved", False, last_upset.id, detail=f"顾客不满({last_upset.label})后未见缓和")
 
 
 def _no_risk(view: SessionView, _p: dict[str, Any]) -> Outcome | None:
@@ -318,8 +356,10 @@ def evaluate(view: SessionView, configured: list[Configured]) -> list[tuple[Conf
     return results
 
 
-def score(results: list[tuple[int, bool]]) -> int:
-    """Weighted share of passed checkpoints, 0-100; a session with nothing scorable scores 100."""
+def score(results: list[tuple[int, bool | None]]) -> int:
+    """Weighted share of passed checkpoints, 0-100; a session with nothing scorable scores 100.
+    A checkpoint that could not be measured (``None``, 无法计算) counts neither way."""
+    results = [(weight, passed) for weight, passed in results if passed is not None]
     total = sum(weight for weight, _ in results)
     if total == 0:
         return 100

@@ -116,7 +116,7 @@ def _segments(message: MessageView, findings: list[QcFinding]) -> list[Segment]:
         (int(h["start"]), int(h["end"]), f"{h['label']}({LEVEL_LABELS[h['level']]})") for h in message.risks
     ]
     for finding in findings:
-        if finding.message_id == message.id and finding.evidence and not finding.final_passed:
+        if finding.message_id == message.id and finding.evidence and finding.final_passed is False:
             start = message.text.find(finding.evidence)
             if start >= 0:
                 spans.append((start, start + len(finding.evidence), BY_CODE[finding.code].name))
@@ -139,7 +139,7 @@ def session_view(request: Request, session: SessionDep, user: CurrentUser, sessi
     if not user.may_see_pii:
         messages = [_masked(m) for m in messages]
     shops, users = _names(session)
-    flagged = {f.message_id for f in findings if not f.final_passed and f.message_id}
+    flagged = {f.message_id for f in findings if f.final_passed is False and f.message_id}
     return render(
         request,
         "qc/session.html",

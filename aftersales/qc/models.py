@@ -141,8 +141,10 @@ class QcFinding(Base):
     code: Mapped[str] = mapped_column(String(32))
     area: Mapped[Area] = mapped_column(_enum(Area))
     weight: Mapped[int] = mapped_column(Integer)
-    auto_passed: Mapped[bool] = mapped_column(Boolean, comment="what the machine decided")
-    final_passed: Mapped[bool] = mapped_column(Boolean, comment="after any overrule")
+    auto_passed: Mapped[bool | None] = mapped_column(
+        Boolean, comment="what the machine decided; NULL when it cannot be measured (无法计算)"
+    )
+    final_passed: Mapped[bool | None] = mapped_column(Boolean, comment="after any overrule")
     message_id: Mapped[int | None] = mapped_column(
         ForeignKey("chat_messages.id", ondelete="SET NULL"), comment="evidence message"
     )

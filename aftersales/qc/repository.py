@@ -48,6 +48,30 @@ def unanalysed_customer_messages(
     return [(row[0], row[1], row[2], row[3]) for row in rows]
 
 
+def turn_context(session: Session, message_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """For each given customer message: the shop's last reply before it and the customer's previous
+    message in the same session ("" when none), read from the sessions' messages in sending order."""
+    wanted = set(message_ids)
+    session_ids = select(ChatMessage.session_id).where(ChatMessage.id.in_(wanted)).distinct()
+    rows = session.execute(
+        select(ChatMessage.id, ChatMessage.session_id, ChatMessage.sender, ChatMessage.text)
+        .where(ChatMessage.session_id.in_(session_ids))
+        .order_by(ChatMessage.session_id, ChatMessage.sent_at, ChatMessage.id)
+    )
+    context: dict[int, tuple[str, str]] = {}
+    current, reply, said = None, "", ""
+    for message_id, session_id, sender, text in rows:
+        if session_id != current:
+            current, reply, said = session_id, "", ""
+        if sender is not Sender.CUSTOMER:
+            reply = text
+            continue
+        if message_id in wanted:
+            context[message_id] = (reply, said)
+        said = text
+    return context
+
+
 def message_views(session: Session, session_id: int) -> list[MessageView]:
     return message_views_for(session, [session_id]).get(session_id, [])
 
@@ -401,25 +425,20 @@ def voc_by_sku(
     until: datetime | None = None,
     limit: int = 50,
 ) -> list[dict[str, Any]]:
-    """Mentions per SKU and topic with the most used keyword, most mentioned first."""
+    """Mentions per SKU and topic with the most used keyword (ties: by keyword), most
+    mentioned first."""
     conditions = _period(VocMention.mentioned_at, since, until)
     if shop_id is not None:
         conditions.append(VocMention.shop_id == shop_id)
     rows = session.execute(
-        select(
-            VocMention.sku_id,
-            Sku.code,
-            Sku.name,
-            VocMention.topic,
-            func.count(),
-            func.max(VocMention.keyword),
-        )
+        select(VocMention.sku_id, Sku.code, Sku.name, VocMention.topic, func.count())
         .outerjoin(Sku, Sku.id == VocMention.sku_id)
         .where(*conditions)
         .group_by(VocMention.sku_id, Sku.code, Sku.name, VocMention.topic)
         .order_by(func.count().desc(), VocMention.topic)
         .limit(limit)
-    )
+    ).all()
+    keywords = _top_keywords(session, conditions, {(row[0], row[3]) for row in rows})
     return [
         {
             "sku_id": sku_id,
@@ -427,10 +446,28 @@ def voc_by_sku(
             "sku_name": name,
             "topic": topic,
             "mentions": count,
-            "keyword": keyword,
+            "keyword": keywords.get((sku_id, topic)),
         }
-        for sku_id, code, name, topic, count, keyword in rows
+        for sku_id, code, name, topic, count in rows
     ]
+
+
+def _top_keywords(
+    session: Session, conditions: list[Any], pairs: set[tuple[int | None, str]]
+) -> dict[tuple[int | None, str], str]:
+    """The most frequent keyword of each (SKU, topic), from one grouped query."""
+    if not pairs:
+        return {}
+    counted = session.execute(
+        select(VocMention.sku_id, VocMention.topic, VocMention.keyword, func.count())
+        .where(*conditions, VocMention.topic.in_({topic for _sku, topic in pairs}))
+        .group_by(VocMention.sku_id, VocMention.topic, VocMention.keyword)
+        .order_by(func.count().desc(), VocMention.keyword)
+    )
+    best: dict[tuple[int | None, str], str] = {}
+    for sku_id, topic, keyword, _count in counted:
+        best.setdefault((sku_id, topic), keyword)
+    return best
 
 
 def voc_daily(

@@ -14,8 +14,8 @@ class FindingRead(BaseModel):
     code: str
     area: Area
     weight: int
-    auto_passed: bool
-    final_passed: bool
+    auto_passed: bool | None
+    final_passed: bool | None
     message_id: int | None
     evidence: str | None
     detail: str

@@ -17,7 +17,7 @@ from aftersales.auth.models import User
 from aftersales.conversations.models import ChatMessage, ChatSession, Sender
 from aftersales.kit.time import utcnow
 from aftersales.kit.upsert import insert_ignore
-from aftersales.qc import alerts, emotion, repository, risk, voc
+from aftersales.qc import alerts, chat_emotion, emotion, repository, risk, voc
 from aftersales.qc.checkpoints import Configured, MessageView, SessionView, evaluate, score
 from aftersales.qc.errors import FindingNotFoundError, NotOverruledError
 from aftersales.qc.models import QcFinding, QcMessageAnalysis, QcOverrule, QcSessionResult, VocMention
@@ -80,6 +80,7 @@ def _inspect_one(
         first_response_seconds=chat.first_response_seconds,
         max_response_seconds=chat.max_response_seconds,
         has_ticket=chat.ticket_id is not None or chat.order_id in facts.ticketed_orders,
+        times_known=chat.times_known,
         no_reason_return_days=facts.return_days.get(chat.order_id) if chat.order_id else None,
         voc_topics=facts.voc.get(chat.id, []),
     )
@@ -89,11 +90,18 @@ def _inspect_one(
 
 
 def analyse_messages(session: Session, message_ids: Sequence[int]) -> None:
-    """Emotion, risk and VOC of customer messages not analysed yet, in one batch."""
+    """Emotion (read with the turn before it), risk and VOC of customer messages not analysed yet,
+    in one batch."""
     rows = repository.unanalysed_customer_messages(session, message_ids)
     if not rows:
         return
-    emotions = emotion.classify([text for _id, _sid, text, _at in rows])
+    context = repository.turn_context(session, [row[0] for row in rows])
+    emotions = chat_emotion.classify(
+        [
+            chat_emotion.ChatTurn(text, *context.get(message_id, ("", "")))
+            for message_id, _sid, text, _at in rows
+        ]
+    )
     analyses = []
     for (message_id, session_id, text, _at), feeling in zip(rows, emotions, strict=True):
         hits = risk.detect(text)
@@ -106,7 +114,7 @@ def analyse_messages(session: Session, message_ids: Sequence[int]) -> None:
                 "confidence": feeling.confidence,
                 "risk_level": risk.highest_level(hits),
                 "risks": [_hit_dict(hit) for hit in hits],
-                "model_version": emotion.MODEL_VERSION,
+                "model_version": chat_emotion.MODEL_VERSION,
             }
         )
     insert_ignore(session, QcMessageAnalysis, analyses, conflict_columns=["message_id"])
@@ -220,7 +228,7 @@ def _fill_result(
     result.negative_messages = negatives
     result.risk_level = max((h["level"] for h in hits), key=risk.LEVEL_RANK.__getitem__, default=None)
     result.risk_count = len(hits)
-    result.failed_checkpoints = sorted(f.code for f in findings if not f.final_passed and f.weight > 0)
+    result.failed_checkpoints = sorted(f.code for f in findings if f.final_passed is False and f.weight > 0)
     result.inspected_at = utcnow()
     session.add(result)
 

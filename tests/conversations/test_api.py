@@ -73,3 +73,13 @@ class TestRead:
         chat = make_chat(session, [("customer", 0, "我电话13812345678")])
         body = client.get(f"/api/chats/sessions/{chat.id}", headers=auth_headers(Role.ADMIN)).json()
         assert body["messages"][0]["text"] == "我电话13812345678"
+
+
+def test_a_message_without_time_or_id_is_a_422_naming_source_id(
+    client: TestClient, session: Session, auth_headers: Headers
+) -> None:
+    shop = make_shop(session)
+    body = message(shop.id)
+    del body["sent_at"]
+    response = client.post("/api/chats/messages", json=body, headers=auth_headers())
+    assert (response.status_code, "source_id" in response.text) == (422, True)

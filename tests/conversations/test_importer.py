@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -95,3 +96,119 @@ class TestJsonLines:
             write_jsonl(tmp_path / "c.jsonl", [row])
         )
         assert (report.errors[0].column, report.created) == ("shop_code", 0)
+
+
+JDDC_TSV = (
+    "s-1\tu-1\t0\t0\t0\tnan\t我的快递到哪了\n"
+    "s-1\tu-1\t1\t0\t0\tnan\t您好，正在为您查询\n"
+    "s-1\tu-1\t0\t0\t0\tnan\t好的谢谢\n"
+    "s-2\tu-2\t0\t0\t0\tnan\t发票怎么开\n"
+)
+
+
+class TestHeaderlessTsv:
+    def test_columns_by_number_import_every_session(self, session: Session, tmp_path: Path) -> None:
+        shop = make_shop(session)
+        path = tmp_path / "chats.tsv"
+        path.write_text(JDDC_TSV, encoding="utf-8")
+        report = ChatImporter(session, ChatMapping.load("jddc"), shop_code=shop.code).run(path)
+        assert (report.rows, report.created, report.sessions, report.errors) == (4, 4, 2, [])
+
+    def test_messages_keep_the_files_order_without_times(self, session: Session, tmp_path: Path) -> None:
+        shop = make_shop(session)
+        path = tmp_path / "chats.tsv"
+        path.write_text(JDDC_TSV, encoding="utf-8")
+        ChatImporter(session, ChatMapping.load("jddc"), shop_code=shop.code).run(path)
+        chat = session.scalar(select(ChatSession).where(ChatSession.session_key == "s-1"))
+        assert chat is not None
+        texts = session.scalars(
+            select(ChatMessage.text).where(ChatMessage.session_id == chat.id).order_by(ChatMessage.sent_at)
+        )
+        assert list(texts) == ["我的快递到哪了", "您好，正在为您查询", "好的谢谢"]
+
+    def test_a_session_without_times_has_no_response_times(self, session: Session, tmp_path: Path) -> None:
+        shop = make_shop(session)
+        path = tmp_path / "chats.tsv"
+        path.write_text(JDDC_TSV, encoding="utf-8")
+        ChatImporter(session, ChatMapping.load("jddc"), shop_code=shop.code).run(path)
+        chat = session.scalar(select(ChatSession).where(ChatSession.session_key == "s-1"))
+        assert chat is not None
+        assert (chat.times_known, chat.first_response_seconds, chat.max_response_seconds) == (
+            False,
+            None,
+            None,
+        )
+
+    def test_a_second_import_without_times_adds_nothing(self, session: Session, tmp_path: Path) -> None:
+        shop = make_shop(session)
+        path = tmp_path / "chats.tsv"
+        path.write_text(JDDC_TSV, encoding="utf-8")
+        ChatImporter(session, ChatMapping.load("jddc"), shop_code=shop.code).run(path)
+        report = ChatImporter(session, ChatMapping.load("jddc"), shop_code=shop.code).run(path)
+        assert (report.created, count(session, ChatMessage)) == (0, 4)
+
+
+class TestJsonNumbers:
+    def test_numeric_senders_ids_and_unix_times_are_mapped(self, session: Session, tmp_path: Path) -> None:
+        shop = make_shop(session)
+        mapping = tmp_path / "numbers.yaml"
+        mapping.write_text(
+            "fields:\n  session_key: [sid]\n  sender: [who]\n  text: [msg]\n  sent_at: [ts]\n"
+            "senders:\n  customer: [0]\n  agent: [1]\n",
+            encoding="utf-8",
+        )
+        path = write_jsonl(
+            tmp_path / "chats.jsonl",
+            [
+                {"sid": 901, "who": 0, "msg": "在吗", "ts": 1794556800},
+                {"sid": 901, "who": 1, "msg": "在的", "ts": 1794556830000},
+            ],
+        )
+        report = ChatImporter(session, ChatMapping.load(str(mapping)), shop_code=shop.code).run(path)
+        chat = session.scalar(select(ChatSession).where(ChatSession.session_key == "901"))
+        assert chat is not None
+        assert (report.created, report.errors, chat.first_response_seconds) == (2, [], 30)
+
+    def test_a_line_of_values_is_read_by_column_number(self, session: Session, tmp_path: Path) -> None:
+        shop = make_shop(session)
+        path = write_jsonl(tmp_path / "chats.jsonl", [["s-9", "u", 0, 0, 0, "nan", "发票怎么开"]])  # type: ignore[list-item]
+        report = ChatImporter(session, ChatMapping.load("jddc"), shop_code=shop.code).run(path)
+        assert (report.created, report.errors) == (1, [])
+
+
+class TestSummary:
+    def test_counts_each_stored_session_once_across_chunks(
+        self, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from aftersales.conversations import importer
+
+        monkeypatch.setattr(importer, "CHUNK", 2)
+        shop = make_shop(session)
+        path = tmp_path / "chats.tsv"
+        path.write_text(JDDC_TSV, encoding="utf-8")
+        report = ChatImporter(session, ChatMapping.load("jddc"), shop_code=shop.code).run(path)
+        assert report.sessions == 2
+
+    def test_a_session_whose_rows_are_all_bad_is_not_counted(self, session: Session, tmp_path: Path) -> None:
+        shop = make_shop(session)
+        path = tmp_path / "chats.tsv"
+        path.write_text(JDDC_TSV + "s-3\tu-3\t7\t0\t0\tnan\t谁在说话\n", encoding="utf-8")
+        report = ChatImporter(session, ChatMapping.load("jddc"), shop_code=shop.code).run(path)
+        assert (report.sessions, len(report.errors)) == (2, 1)
+
+
+def test_the_real_jddc_sample_imports_and_is_inspected(session: Session, shared_data: Path) -> None:
+    path = shared_data / "chats" / "jddc-2019-sample-half.tsv"
+    if not path.exists():
+        pytest.skip("../shared/data/chats 不在本机")
+    shop = make_shop(session)
+    report = ChatImporter(session, ChatMapping.load("jddc"), shop_code=shop.code).run(path)
+    assert (report.sessions, report.errors, count(session, QcSessionResult)) == (532, [], 532)
+
+
+def test_a_message_starting_with_an_equals_sign_is_text(session: Session, tmp_path: Path) -> None:
+    shop = make_shop(session)
+    path = tmp_path / "chats.tsv"
+    path.write_text("s-1\tu-1\t1\t0\t0\tnan\t=请问还有其他还可以帮到您的吗?\n", encoding="utf-8")
+    report = ChatImporter(session, ChatMapping.load("jddc"), shop_code=shop.code).run(path)
+    assert (report.created, report.errors) == (1, [])

@@ -67,3 +67,21 @@ class TestHandling:
     def test_counts_messages_per_sender(self) -> None:
         result = compute(turns(("customer", 0), ("bot", 1), ("customer", 5), ("agent", 20)))
         assert (result.customer_messages, result.bot_messages, result.agent_messages) == (2, 1, 1)
+
+
+class TestUntimed:
+    def test_counts_messages_but_no_response_times(self) -> None:
+        from datetime import UTC, datetime, timedelta
+
+        from aftersales.conversations.metrics import Turn, compute
+        from aftersales.conversations.models import Sender
+
+        start = datetime(2026, 11, 11, tzinfo=UTC)
+        result = compute(
+            [Turn(Sender.CUSTOMER, start), Turn(Sender.AGENT, start + timedelta(seconds=1))], timed=False
+        )
+        assert (result.agent_messages, result.first_response_seconds, result.max_response_seconds) == (
+            1,
+            None,
+            None,
+        )

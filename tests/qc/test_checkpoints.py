@@ -86,7 +86,11 @@ class TestBasicService:
 class TestCompetence:
     def test_offering_a_solution_after_a_complaint_passes(self, session: Session) -> None:
         chat = make_chat(
-            session, [("customer", 0, "收到货少了一个配件"), ("agent", 5, "您好，这边马上为您补发")]
+            session,
+            [
+                ("customer", 0, "说好的配件呢，都三天了还没收到，太差了"),
+                ("agent", 5, "您好，这边马上为您补发"),
+            ],
         )
         found = finding(session, chat.id, "offered_solution")
         assert found is not None
@@ -194,3 +198,83 @@ class TestScore:
     def test_a_session_below_the_pass_mark_fails(self, session: Session) -> None:
         chat = make_chat(session, [("customer", 0, "在吗"), ("agent", 300, "嗯")])
         assert result(session, chat.id).passed is False
+
+
+def make_untimed_chat(session: Session, lines: list[tuple[str, str]]) -> int:
+    """A chat as an export with only the order of messages delivers it (no send times)."""
+    from aftersales.conversations.schemas import MessageIn
+    from aftersales.conversations.service import ingest_messages
+
+    shop = make_shop(session)
+    rows = [
+        MessageIn(
+            shop_id=shop.id,
+            platform=shop.platform,
+            session_key="untimed",
+            sender=sender,
+            text=text,
+            source_id=f"line-{n}",
+        )
+        for n, (sender, text) in enumerate(lines)
+    ]
+    ingest_messages(session, rows)
+    chat_id = session.scalar(select(QcSessionResult.session_id).where(QcSessionResult.shop_id == shop.id))
+    assert chat_id is not None
+    return chat_id
+
+
+class TestUntimed:
+    def test_response_checkpoints_cannot_be_computed_without_times(self, session: Session) -> None:
+        chat_id = make_untimed_chat(session, [("customer", "在吗"), ("agent", "您好，在的")])
+        found = {
+            code: finding(session, chat_id, code)
+            for code in ("first_response", "response_time", "long_silence")
+        }
+        assert {code: (f.auto_passed, f.detail) for code, f in found.items() if f} == dict.fromkeys(
+            found, (None, "无法计算: 聊天记录没有发送时间")
+        )
+
+    def test_what_cannot_be_computed_neither_passes_nor_fails(self, session: Session) -> None:
+        chat_id = make_untimed_chat(session, [("customer", "在吗"), ("agent", "您好，还有其他问题随时联系")])
+        row = result(session, chat_id)
+        assert (row.score, row.failed_checkpoints) == (100, [])
+
+
+class TestHowItEnds:
+    def test_settling_after_a_complaint_passes_emotion_resolved(self, session: Session) -> None:
+        chat = make_chat(
+            session,
+            [
+                ("customer", 0, "都三天了还没发货，太慢了"),
+                ("agent", 5, "抱歉，已为您催促仓库"),
+                ("customer", 9, "好吧"),
+                ("customer", 12, "[订单x]"),
+            ],
+        )
+        found = finding(session, chat.id, "emotion_resolved")
+        assert found is not None
+        assert found.auto_passed is True
+
+    def test_only_an_order_number_after_a_complaint_fails_emotion_resolved(self, session: Session) -> None:
+        chat = make_chat(
+            session,
+            [
+                ("customer", 0, "都三天了还没发货，太慢了"),
+                ("agent", 5, "抱歉，请提供订单号"),
+                ("customer", 9, "[订单x]"),
+            ],
+        )
+        found = finding(session, chat.id, "emotion_resolved")
+        assert found is not None
+        assert (found.auto_passed, found.detail) == (False, "顾客不满(物流)后未见缓和")
+
+    def test_a_closing_answer_does_not_make_the_session_negative(self, session: Session) -> None:
+        chat = make_chat(
+            session,
+            [
+                ("customer", 0, "发票怎么开"),
+                ("agent", 5, "请问还有其他还可以帮到您的吗?"),
+                ("customer", 9, "没有了"),
+            ],
+        )
+        assert result(session, chat.id).emotion_polarity != "negative"

@@ -125,3 +125,37 @@ class TestSettingsPage:
     def test_agents_may_not_open_the_settings(self, client: TestClient, session: Session) -> None:
         log_in(client, session, Role.AGENT)
         assert client.get("/console/qc/settings").status_code == 403
+
+
+class TestUntimedSession:
+    def test_the_page_says_response_times_cannot_be_computed(
+        self, client: TestClient, session: Session
+    ) -> None:
+        from aftersales.conversations.schemas import MessageIn
+        from aftersales.conversations.service import ingest_messages
+        from tests.builders import make_shop
+
+        shop = make_shop(session)
+        lines = [("customer", "在吗"), ("agent", "您好，在的")]
+        ingest_messages(
+            session,
+            [
+                MessageIn(
+                    shop_id=shop.id,
+                    platform=shop.platform,
+                    session_key="no-times",
+                    sender=s,
+                    text=t,
+                    source_id=str(n),
+                )
+                for n, (s, t) in enumerate(lines)
+            ],
+        )
+        finding = session.scalar(select(QcFinding).where(QcFinding.code == "first_response"))
+        assert finding is not None
+        log_in(client, session)
+        page = client.get(f"/console/qc/sessions/{finding.session_id}").text
+        assert ("无法计算(没有发送时间)" in page, '<span class="badge">无法计算</span>' in page) == (
+            True,
+            True,
+        )

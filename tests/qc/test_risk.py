@@ -32,3 +32,23 @@ class TestDetect:
 
     def test_highest_level_of_several_hits(self) -> None:
         assert highest_level(detect("给差评，还要打12315")) == "high"
+
+
+class TestWhoseThreat:
+    def test_a_merchant_asking_about_its_buyers_bad_review_is_no_threat(self) -> None:
+        assert detect("客户给了差评怎么处理") == []
+
+    def test_the_bad_review_desk_is_no_threat(self) -> None:
+        assert detect("差评处理的流程是什么") == []
+
+    def test_asking_for_the_complaint_line_is_no_threat(self) -> None:
+        assert detect("投诉电话多少") == []
+
+    def test_the_customers_own_conditional_threat_is_a_bad_review_risk(self) -> None:
+        assert [h.kind for h in detect("我等你回复，否则我就差评了")] == ["bad_review"]
+
+    def test_the_customers_own_complaint_threat_is_a_platform_complaint(self) -> None:
+        assert [h.kind for h in detect("你们这样我要去投诉")] == ["platform_complaint"]
+
+    def test_a_bank_name_is_no_regulator(self) -> None:
+        assert detect("退款退到工商银行卡了吗") == []

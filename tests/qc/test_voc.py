@@ -82,3 +82,32 @@ class TestBacklog:
         result = session.get(QcSessionResult, chat.id)
         assert result is not None
         assert result.risk_level == "medium"
+
+
+class TestKeywordShown:
+    def test_is_the_most_frequent_keyword_of_the_topic(self, session: Session) -> None:
+        shop = make_shop(session)
+        sku = make_sku(session, shop=shop, name="轻薄笔记本电脑")
+        order = make_order(session, shop=shop)
+        session.add(
+            OrderItem(
+                order_id=order.id, line_no=1, sku_id=sku.id, title=sku.name, quantity=1, unit_price_fen=1
+            )
+        )
+        session.flush()
+        make_chat(
+            session,
+            [("customer", 0, "运行慢"), ("customer", 5, "还是运行慢"), ("customer", 9, "而且卡顿")],
+            shop=shop,
+            order_id=order.id,
+        )
+        row = next(r for r in repository.voc_by_sku(session) if r["sku_id"] == sku.id)
+        assert (row["mentions"], row["keyword"]) == (3, "运行慢")
+
+
+class TestProblemWords:
+    def test_booking_an_installation_is_no_topic(self) -> None:
+        assert extract("空调安装要怎么预约") == []
+
+    def test_a_price_swing_is_no_size_topic(self) -> None:
+        assert extract("价格波动太大了") == []
