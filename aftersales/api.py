@@ -21,6 +21,7 @@ from aftersales import __version__
 from aftersales.kit.errors import AftersalesError, NotAuthenticatedError
 from aftersales.kit.memory import freeze_long_lived
 from aftersales.registry import import_domain_modules, load_all_models
+from aftersales.web.filters import DropEmptyQueryValues, describe_invalid
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_input(request: Request, exc: RequestValidationError) -> Response:
+        if _is_console(request):
+            return _error_response(request, 422, "ValidationError", describe_invalid(exc.errors()))
         fields = _field_errors(exc)
         detail = "; ".join(f"{f['field']}: {f['reason']}" for f in fields)
         return _error_response(request, 422, "ValidationError", detail, fields=fields)
@@ -148,6 +151,7 @@ def create_app() -> FastAPI:
         lifespan=_lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(DropEmptyQueryValues)
     _document_error_contract(app)
     for module in import_domain_modules("api"):
         app.include_router(module.router)

@@ -67,8 +67,9 @@ def anomalies(
     status: AnomalyStatus | None = AnomalyStatus.OPEN,
     kind: AnomalyKind | None = None,
     courier: str | None = None,
+    q: str | None = None,
 ) -> Response:
-    query = service.list_anomalies(status=status, kind=kind, courier=courier or None)
+    query = service.list_anomalies(status=status, kind=kind, courier=courier, number=q)
     rows, total = repository.page_of(session, query, page)
     return render(
         request,
@@ -82,6 +83,7 @@ def anomalies(
         status=status,
         kind=kind,
         courier=courier or "",
+        q=q or "",
         rules=session.scalars(select(AnomalyRule).order_by(AnomalyRule.kind, AnomalyRule.courier)).all(),
         supervisor=user.role.at_least(Role.SUPERVISOR),
     )
@@ -237,8 +239,9 @@ def intercept_list(
     _: CurrentUser,
     page: PageDep,
     status: InterceptStatus | None = None,
+    q: str | None = None,
 ) -> Response:
-    rows, total = repository.page_of(session, repository.intercepts_query(status=status), page)
+    rows, total = repository.page_of(session, repository.intercepts_query(status=status, number=q), page)
     return render(
         request,
         "logistics/intercepts.html",
@@ -248,6 +251,7 @@ def intercept_list(
         stats=InterceptStatsRead.of(intercepts.stats(session)),
         statuses={s: s.label for s in InterceptStatus},
         status=status,
+        q=q or "",
     )
 
 

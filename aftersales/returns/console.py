@@ -100,8 +100,10 @@ def queue(
     status: RequestStatus | None = None,
     shop_id: int | None = None,
     kind: RequestKind | None = None,
+    q: str | None = None,
 ) -> Response:
-    rows, total = paginate(session, repository.queue(status=status, shop_id=shop_id, kind=kind), page)
+    statement = repository.queue(status=status, shop_id=shop_id, kind=kind, order_no=q)
+    rows, total = paginate(session, statement, page)
     orders = {o.id: o for o in session.scalars(select(Order).where(Order.id.in_([r.order_id for r in rows])))}
     return render(
         request,
@@ -113,6 +115,7 @@ def queue(
         status=status,
         shop_id=shop_id,
         kind=kind,
+        q=q or "",
         shops={s.id: s for s in session.scalars(select(Shop).order_by(Shop.id))},
         **_labels(),
     )

@@ -38,9 +38,16 @@ def inbox(
     mismatch: bool | None = None,
     sku_id: int | None = None,
     replied: bool | None = None,
+    q: str | None = None,
 ) -> Response:
     statement = repository.inbox(
-        shop_id=shop_id, stars=stars, triage=triage, mismatch=mismatch, sku_id=sku_id, replied=replied
+        shop_id=shop_id,
+        stars=stars,
+        triage=triage,
+        mismatch=mismatch,
+        sku_id=sku_id,
+        replied=replied,
+        order_no=q,
     )
     rows, total = paginate(session, statement, page)
     pros = service.professional_keys(session, rows)
@@ -61,6 +68,7 @@ def inbox(
             "mismatch": mismatch,
             "sku_id": sku_id,
             "replied": replied,
+            "q": q or "",
         },
         shops={s.id: s for s in session.scalars(select(Shop).order_by(Shop.id))},
         skus=list(session.scalars(select(Sku).order_by(Sku.shop_id, Sku.code))),

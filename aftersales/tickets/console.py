@@ -152,7 +152,6 @@ def queue(
         shifts={s.id: s for s in shifts.all_shifts(session)},
         filters=filters,
         sorts=SORT_LABELS,
-        query=request.url.query,
         **_labels(),
     )
 
