@@ -23,7 +23,14 @@ from aftersales.returns import payouts, refunds, repository, reshipments, servic
 from aftersales.returns.console_policies import fen as _fen
 from aftersales.returns.console_policies import router as policies_router
 from aftersales.returns.errors import BeyondAuthorityError
-from aftersales.returns.models import OfferKind, RequestKind, RequestStatus, ReturnRequest
+from aftersales.returns.models import (
+    ApprovalStatus,
+    CompensationApproval,
+    OfferKind,
+    RequestKind,
+    RequestStatus,
+    ReturnRequest,
+)
 from aftersales.returns.reasons import REASONS
 from aftersales.returns.schemas import ReshipItem, ReshipmentIn, ReturnRequestIn
 from aftersales.returns.ticketing import KIND_LABELS
@@ -69,6 +76,11 @@ AUTHORITY_LABELS = {
     "shop_rule": "店铺规则",
 }
 PAYOUT_LABELS = {"compensation": "补偿", "early_refund": "提前退款", "refund": "退款"}
+APPROVAL_LABELS = {
+    ApprovalStatus.PENDING: "待主管审批",
+    ApprovalStatus.APPROVED: "主管已同意",
+    ApprovalStatus.REJECTED: "主管已驳回",
+}
 
 
 def _labels() -> dict[str, Any]:
@@ -80,6 +92,7 @@ def _labels() -> dict[str, Any]:
         "refund_states": REFUND_LABELS,
         "authorities": AUTHORITY_LABELS,
         "payout_kinds": PAYOUT_LABELS,
+        "approval_states": APPROVAL_LABELS,
         "offer_labels": service.OFFER_LABELS,
     }
 
@@ -175,6 +188,9 @@ def _detail(request: Request, session: Session, user: User, return_id: int, **ex
         proposals=service.retention_offers(session, request_id=item.id),
         offered=repository.offers_of(session, item.id),
         upgrades=repository.upgrades_of(session, item.id),
+        approvals=session.scalars(
+            repository.approvals(status=None).where(CompensationApproval.request_id == item.id)
+        ).all(),
         payouts=payouts_rows,
         names=_names(session, {p.agent_id for p in payouts_rows} | {item.agent_id}),
         agent_limit=min(order.paid_fen * policy.agent_ratio_bp // 10_000, policy.agent_cap_fen),
