@@ -85,6 +85,7 @@ def anomalies(
         courier=courier or "",
         q=q or "",
         rules=session.scalars(select(AnomalyRule).order_by(AnomalyRule.kind, AnomalyRule.courier)).all(),
+        template_names=dict(session.execute(select(MessageTemplate.code, MessageTemplate.name)).all()),
         supervisor=user.role.at_least(Role.SUPERVISOR),
     )
 

@@ -12,6 +12,7 @@ from aftersales.auth.models import Role
 from aftersales.catalog.models import Shop
 from aftersales.kit.errors import NotFoundError
 from aftersales.kit.pagination import PageParams, paginate
+from aftersales.orders.couriers import COURIERS
 from aftersales.selfservice import faq, portal, quickreplies, repository, service, suggestions
 from aftersales.selfservice.intents import get_intents
 from aftersales.selfservice.models import PortalUpload, RequestStatus
@@ -153,6 +154,7 @@ def requests_page(
         statuses=list(RequestStatus),
         tasks=repository.open_tasks(session),
         orders=repository.order_numbers(session, [r.order_id for r in rows]),
+        couriers=COURIERS,
     )
 
 

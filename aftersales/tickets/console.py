@@ -65,6 +65,15 @@ SORT_LABELS = {
     QueueSort.CREATED: "创建时间",
     QueueSort.UPDATED: "最近更新",
 }
+SOURCE_LABELS = {
+    "manual": "客服手工创建",
+    "api": "接口",
+    "returns": "售后申请",
+    "logistics": "物流跟单",
+    "selfservice": "买家自助",
+    "reviews": "评价",
+    "demo": "演示数据",
+}
 DEPARTMENT_LABELS = {
     "product": "产品",
     "operations": "运营",
@@ -82,6 +91,7 @@ def _labels() -> dict[str, Any]:
         "sla_labels": SLA_LABELS,
         "feedback_labels": FEEDBACK_LABELS,
         "departments": DEPARTMENT_LABELS,
+        "sources": SOURCE_LABELS,
     }
 
 

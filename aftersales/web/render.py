@@ -1,5 +1,6 @@
 """Jinja2 rendering for console pages, shared by every domain's ``console.py``."""
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -9,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, FileSystemLoader
+from markupsafe import Markup, escape
 
 from aftersales.auth.models import Role
 from aftersales.auth.schemas import UserRead
@@ -27,6 +29,14 @@ class NavItem:
     min_role: Role = Role.AGENT
 
 
+_IDENTIFIER = re.compile(r"\b[a-z][a-z_]*\b")
+
+
+def identifiers_as_code(text: str) -> Markup:
+    """``每项有 title、quantity`` with each template field name set as code, not as prose."""
+    return Markup(_IDENTIFIER.sub(lambda m: f"<code>{m.group(0)}</code>", str(escape(text))))
+
+
 def yuan(fen: int | None) -> str:
     return "" if fen is None else f"¥{fen / 100:,.2f}"
 
@@ -38,6 +48,7 @@ def templates() -> Jinja2Templates:
     env_templates.env.loader = ChoiceLoader([FileSystemLoader(str(d)) for d in dirs if d.is_dir()])
     env_templates.env.filters["local"] = format_local
     env_templates.env.filters["yuan"] = yuan
+    env_templates.env.filters["identifiers_as_code"] = identifiers_as_code
     env_templates.env.globals["panel_cards"] = cards_for
     env_templates.env.globals["page_link"] = page_link
     return env_templates
