@@ -163,6 +163,10 @@ def create_app() -> FastAPI:
     def root() -> RedirectResponse:
         return RedirectResponse("/console/")
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> RedirectResponse:
+        return RedirectResponse("/static/favicon.svg", status_code=301)
+
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}

@@ -6,9 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
-from aftersales.auth.models import Role
+from aftersales.auth.models import Role, User
 from aftersales.catalog.models import Shop
 from aftersales.jobs import enqueue
 from aftersales.kit.errors import InvalidInputError
@@ -35,6 +36,7 @@ from aftersales.messaging.service import dead_letters, retry_dead
 from aftersales.messaging.templates import CHANNELS, VARIABLES, MessageTemplate, save_template
 from aftersales.orders.couriers import COURIERS
 from aftersales.orders.models import Order
+from aftersales.web.home import LEAD_HOME, Tile, register_tile
 from aftersales.web.panels import Panel, no_panel, register_panel, render_panel
 from aftersales.web.render import NavItem, render
 
@@ -44,8 +46,8 @@ BASE = "/console/logistics"
 MESSAGES = "/console/logistics-messages"
 
 NAV = [
-    NavItem("物流跟单", "/console/logistics"),
-    NavItem("主动消息", "/console/logistics-messages"),
+    NavItem("物流跟单", "/console/logistics", group="物流"),
+    NavItem("主动消息", "/console/logistics-messages", group="物流"),
 ]
 CUSTOMER_CHANNELS = ["platform_im", "sms", "email"]
 
@@ -56,6 +58,15 @@ for _page in ("order_detail", "ticket_detail"):
     register_panel(_page, REGION_PANEL)
     register_panel(_page, CARE_PANEL)
 CHANNEL_LABELS = {"platform_im": "平台旺旺/站内信", "sms": "短信", "email": "邮件", "webhook": "Webhook"}
+
+
+def _open_anomalies(session: Session, _user: User) -> int:
+    return sum(
+        n for (_kind, status), n in service.counts_by_kind_and_status(session).items() if status == "open"
+    )
+
+
+register_tile(Tile("待跟进物流异常", BASE + "?status=open", _open_anomalies, LEAD_HOME, "warn", 50))
 
 
 @router.get(BASE, response_class=HTMLResponse)

@@ -14,7 +14,7 @@ from aftersales.web.render import NavItem, render
 
 router = APIRouter(prefix="/console/orders", include_in_schema=False)
 
-NAV = [NavItem("订单查询", "/console/orders")]
+NAV = [NavItem("订单查询", "/console/orders", group="工单")]
 
 STATUS_LABELS = {
     OrderStatus.PENDING_PAYMENT: "待付款",

@@ -4,12 +4,13 @@ Pages are thin: every rule (authority, eligibility, offers) is decided by the se
 payout beyond authority re-renders the request with the reason and an approval form filled in.
 """
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
@@ -35,17 +36,18 @@ from aftersales.returns.reasons import REASONS
 from aftersales.returns.schemas import ReshipItem, ReshipmentIn, ReturnRequestIn
 from aftersales.returns.ticketing import KIND_LABELS
 from aftersales.tickets import service as tickets_service
+from aftersales.web.home import LEAD_HOME, Tile, register_tile
 from aftersales.web.render import NavItem, render
 
 router = APIRouter(prefix="/console/returns", include_in_schema=False)
 router.include_router(policies_router)  # before "/{return_id}", which would shadow "/policies"
 
 NAV = [
-    NavItem("退换货", "/console/returns"),
-    NavItem("补偿审批", "/console/returns/approvals", Role.SUPERVISOR),
-    NavItem("补偿台账", "/console/returns/ledger"),
-    NavItem("补发", "/console/returns/reshipments"),
-    NavItem("售后规则", "/console/returns/policies", Role.ADMIN),
+    NavItem("退换货", "/console/returns", group="售后"),
+    NavItem("补偿审批", "/console/returns/approvals", Role.SUPERVISOR, group="售后"),
+    NavItem("补偿台账", "/console/returns/ledger", group="售后"),
+    NavItem("补发", "/console/returns/reshipments", group="售后"),
+    NavItem("售后规则", "/console/returns/policies", Role.ADMIN, group="设置"),
 ]
 
 STATUS_LABELS = {
@@ -95,6 +97,15 @@ def _labels() -> dict[str, Any]:
         "approval_states": APPROVAL_LABELS,
         "offer_labels": service.OFFER_LABELS,
     }
+
+
+def _count(statement: Any) -> Callable[[Session, User], int]:
+    return lambda session, _user: session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+
+
+register_tile(
+    Tile("待审批补偿", "/console/returns/approvals", _count(repository.approvals()), LEAD_HOME, "warn", 30)
+)
 
 
 def _names(session: Session, ids: set[int | None]) -> dict[int, str]:

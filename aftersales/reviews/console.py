@@ -21,8 +21,8 @@ from aftersales.web.render import NavItem, render
 router = APIRouter(prefix="/console/reviews", include_in_schema=False)
 
 NAV = [
-    NavItem("评价", "/console/reviews"),
-    NavItem("邀评漏斗", "/console/reviews/funnel", Role.SUPERVISOR),
+    NavItem("评价", "/console/reviews", group="评价"),
+    NavItem("邀评漏斗", "/console/reviews/funnel", Role.SUPERVISOR, group="评价"),
 ]
 
 

@@ -24,9 +24,9 @@ router = APIRouter(include_in_schema=False)
 console = APIRouter(prefix="/console/selfservice", include_in_schema=False)
 
 NAV = [
-    NavItem("自助申请", "/console/selfservice/requests"),
-    NavItem("快捷话术", "/console/selfservice/quick-replies"),
-    NavItem("机器人问答", "/console/selfservice/faq", Role.SUPERVISOR),
+    NavItem("自助申请", "/console/selfservice/requests", group="售后"),
+    NavItem("快捷话术", "/console/selfservice/quick-replies", group="工单"),
+    NavItem("机器人问答", "/console/selfservice/faq", Role.SUPERVISOR, group="设置"),
 ]
 TICKET_PANEL = Panel("推荐话术", "/console/selfservice/panels/ticket/{ticket_id}")
 CHAT_PANEL = Panel("推荐话术", "/console/selfservice/panels/chat/{session_id}")

@@ -4,6 +4,7 @@ parcels, create-from-order in two clicks, the handoff board and the department f
 Pages are thin: every rule lives in the services; forms post and redirect back (303).
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -39,14 +40,15 @@ from aftersales.tickets.models import (
     TicketType,
 )
 from aftersales.tickets.repository import SLA_LABELS, QueueFilter, QueueSort, SlaState
+from aftersales.web.home import AGENT_HOME, EVERYONE, LEAD_HOME, Tile, register_tile
 from aftersales.web.render import NavItem, render
 
 router = APIRouter(prefix="/console/tickets", include_in_schema=False)
 
 NAV = [
-    NavItem("工单", "/console/tickets"),
-    NavItem("交接班", "/console/tickets/handoffs"),
-    NavItem("部门反馈", "/console/tickets/feedback"),
+    NavItem("工单", "/console/tickets", group="工单"),
+    NavItem("交接班", "/console/tickets/handoffs", group="工单"),
+    NavItem("部门反馈", "/console/tickets/feedback", group="工单"),
 ]
 
 # One click from an order: the type and the most common category for it.
@@ -111,6 +113,57 @@ def countdown(due: datetime | None, now: datetime) -> str:
     return f"{sign} {seconds // 3600}:{seconds % 3600 // 60:02d}"
 
 
+# ---- home -----------------------------------------------------------------------------------
+
+
+def _queue_count(**filters: Any) -> Callable[[Session, User], int]:
+    def count(session: Session, user: User) -> int:
+        mine = {key: user.id for key, value in filters.items() if value == ME}
+        statement = repository.queue(QueueFilter(**{**filters, **mine}), now=utcnow()).order_by(None)
+        return session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+
+    return count
+
+
+ME = object()  # stands for the signed-in user in a tile's filters
+for _tile in (
+    Tile("我的工单", "/console/tickets?mine=true", _queue_count(mine=ME), AGENT_HOME, position=10),
+    Tile(
+        "我的即将超时",
+        "/console/tickets?mine=true&sla=at_risk",
+        _queue_count(mine=ME, sla=SlaState.AT_RISK),
+        AGENT_HOME,
+        "warn",
+        20,
+    ),
+    Tile("交给我的", "/console/tickets?handed_to_me=true", _queue_count(handed_to=ME), EVERYONE, "warn", 30),
+    Tile(
+        "今天待跟进",
+        "/console/tickets?mine=true&follow_up_due=true",
+        _queue_count(mine=ME, follow_up_due=True),
+        AGENT_HOME,
+        position=40,
+    ),
+    Tile(
+        "已超时工单",
+        "/console/tickets?sla=breached",
+        _queue_count(sla=SlaState.BREACHED),
+        LEAD_HOME,
+        "bad",
+        10,
+    ),
+    Tile(
+        "即将超时工单",
+        "/console/tickets?sla=at_risk",
+        _queue_count(sla=SlaState.AT_RISK),
+        LEAD_HOME,
+        "warn",
+        20,
+    ),
+):
+    register_tile(_tile)
+
+
 # ---- queue ----------------------------------------------------------------------------------
 
 
@@ -136,7 +189,7 @@ def queue(
         sla=sla,
         shift_id=shift_id,
         group_id=group_id,
-        assignee_id=user.id if mine else None,
+        mine=user.id if mine else None,
         handed_to=user.id if handed_to_me else None,
         follow_up_due=follow_up_due,
         q=q,

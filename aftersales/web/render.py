@@ -22,11 +22,16 @@ from aftersales.web.panels import cards_for
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
+# The navigation's groups, in the order of a day's work.
+NAV_GROUPS = ("工单", "物流", "售后", "质检", "评价", "数据", "设置")
+
+
 @dataclass(frozen=True)
 class NavItem:
     label: str
     href: str
     min_role: Role = Role.AGENT
+    group: str = "设置"  # one of NAV_GROUPS
 
 
 _IDENTIFIER = re.compile(r"\b[a-z][a-z_]*\b")
@@ -54,13 +59,15 @@ def templates() -> Jinja2Templates:
     return env_templates
 
 
-def nav_for(user: UserRead | None) -> list[NavItem]:
+def nav_for(user: UserRead | None) -> list[tuple[str, list[NavItem]]]:
+    """The user's pages by group (工单, 物流 …); a group with no page for the role is left out."""
     if user is None:
         return []
     items: list[NavItem] = []
     for module in import_domain_modules("console"):
         items += [item for item in getattr(module, "NAV", []) if user.role.at_least(item.min_role)]
-    return items
+    grouped = [(group, [item for item in items if item.group == group]) for group in NAV_GROUPS]
+    return [(group, members) for group, members in grouped if members]
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
