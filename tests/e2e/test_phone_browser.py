@@ -42,4 +42,5 @@ def test_queue_and_ticket_fit_a_phone(live_server: LiveServer, browser_page: Any
     expect(page.get_by_test_id("timeline")).to_be_visible()
     assert page_width(page) <= 390
     reply = page.get_by_test_id("comment-text").bounding_box()
-    assert reply is not None and reply["x"] + reply["width"] <= 390
+    assert reply is not None
+    assert reply["x"] + reply["width"] <= 390
