@@ -1,7 +1,7 @@
 """Console pages: anomalies to follow up, restricted regions, interceptions, proactive messages."""
 
 from datetime import datetime, time
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -36,6 +36,7 @@ from aftersales.messaging.service import dead_letters, retry_dead
 from aftersales.messaging.templates import CHANNELS, VARIABLES, MessageTemplate, save_template
 from aftersales.orders.couriers import COURIERS
 from aftersales.orders.models import Order
+from aftersales.web.export import MAX_ROWS, money, xlsx_response
 from aftersales.web.home import LEAD_HOME, Tile, register_tile
 from aftersales.web.panels import Panel, no_panel, register_panel, render_panel
 from aftersales.web.render import NavItem, render
@@ -79,8 +80,29 @@ def anomalies(
     kind: AnomalyKind | None = None,
     courier: str | None = None,
     q: str | None = None,
+    export: Literal["xlsx"] | None = None,
 ) -> Response:
     query = service.list_anomalies(status=status, kind=kind, courier=courier, number=q)
+    if export:
+        found = [AnomalyRead.of(*row) for row in session.execute(query.limit(MAX_ROWS))]
+        return xlsx_response(
+            "物流异常",
+            ["类型", "订单号", "快递", "运单号", "最后位置", "起算时间", "最近发现", "工单", "已通知买家"],
+            (
+                [
+                    a.kind_label,
+                    a.order_no,
+                    a.courier_name,
+                    a.tracking_no,
+                    a.last_location,
+                    a.observed_at,
+                    a.last_seen_at,
+                    a.ticket_id,
+                    "是" if a.message_queued else "否",
+                ]
+                for a in found
+            ),
+        )
     rows, total = repository.page_of(session, query, page)
     return render(
         request,
@@ -252,8 +274,30 @@ def intercept_list(
     page: PageDep,
     status: InterceptStatus | None = None,
     q: str | None = None,
+    export: Literal["xlsx"] | None = None,
 ) -> Response:
-    rows, total = repository.page_of(session, repository.intercepts_query(status=status, number=q), page)
+    query = repository.intercepts_query(status=status, number=q)
+    if export:
+        found = [InterceptRead.of(*row) for row in session.execute(query.limit(MAX_ROWS))]
+        return xlsx_response(
+            "退款拦截",
+            ["订单号", "快递", "运单号", "状态", "货值(元)", "退款申请", "发起拦截", "结果时间", "说明"],
+            (
+                [
+                    i.order_no,
+                    i.courier_name,
+                    i.tracking_no,
+                    i.status_label,
+                    money(i.goods_value_fen),
+                    i.refund_requested_at,
+                    i.requested_at,
+                    i.resolved_at,
+                    i.detail,
+                ]
+                for i in found
+            ),
+        )
+    rows, total = repository.page_of(session, query, page)
     return render(
         request,
         "logistics/intercepts.html",

@@ -5,7 +5,7 @@ payout beyond authority re-renders the request with the reason and an approval f
 """
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -36,6 +36,7 @@ from aftersales.returns.reasons import REASONS
 from aftersales.returns.schemas import ReshipItem, ReshipmentIn, ReturnRequestIn
 from aftersales.returns.ticketing import KIND_LABELS
 from aftersales.tickets import service as tickets_service
+from aftersales.web.export import MAX_ROWS, money, xlsx_response
 from aftersales.web.home import LEAD_HOME, Tile, register_tile
 from aftersales.web.render import NavItem, render
 
@@ -125,8 +126,11 @@ def queue(
     shop_id: int | None = None,
     kind: RequestKind | None = None,
     q: str | None = None,
+    export: Literal["xlsx"] | None = None,
 ) -> Response:
     statement = repository.queue(status=status, shop_id=shop_id, kind=kind, order_no=q)
+    if export:
+        return _export_queue(session, list(session.scalars(statement.limit(MAX_ROWS))))
     rows, total = paginate(session, statement, page)
     orders = {o.id: o for o in session.scalars(select(Order).where(Order.id.in_([r.order_id for r in rows])))}
     return render(
@@ -142,6 +146,33 @@ def queue(
         q=q or "",
         shops={s.id: s for s in session.scalars(select(Shop).order_by(Shop.id))},
         **_labels(),
+    )
+
+
+def _export_queue(session: Session, rows: list[ReturnRequest]) -> Response:
+    numbers = dict(
+        session.execute(
+            select(Order.id, Order.source_id).where(Order.id.in_({r.order_id for r in rows}))
+        ).all()
+    )
+    shops = dict(session.execute(select(Shop.id, Shop.name)).all())
+    return xlsx_response(
+        "退换货",
+        ["申请号", "订单号", "店铺", "类型", "原因", "金额(元)", "状态", "退款", "申请时间"],
+        (
+            [
+                r.id,
+                numbers.get(r.order_id),
+                shops.get(r.shop_id),
+                KIND_LABELS[r.kind],
+                REASONS[r.reason_code].label,
+                money(r.refund_fen),
+                STATUS_LABELS[r.status],
+                REFUND_LABELS[r.refund_state],
+                r.requested_at,
+            ]
+            for r in rows
+        ),
     )
 
 

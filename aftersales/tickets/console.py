@@ -6,7 +6,7 @@ Pages are thin: every rule lives in the services; forms post and redirect back (
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -40,6 +40,7 @@ from aftersales.tickets.models import (
     TicketType,
 )
 from aftersales.tickets.repository import SLA_LABELS, QueueFilter, QueueSort, SlaState
+from aftersales.web.export import MAX_ROWS, xlsx_response
 from aftersales.web.home import AGENT_HOME, EVERYONE, LEAD_HOME, Tile, register_tile
 from aftersales.web.render import NavItem, render
 
@@ -182,6 +183,7 @@ def queue(
     follow_up_due: bool = False,
     q: str | None = None,
     sort: QueueSort = QueueSort.SLA,
+    export: Literal["xlsx"] | None = None,
 ) -> Response:
     now = utcnow()
     filters = QueueFilter(
@@ -196,6 +198,8 @@ def queue(
         sort=sort,
     )
     statement = repository.queue(filters, now=now)
+    if export:
+        return _export_queue(session, statement)
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
     rows = session.execute(statement.offset(page.offset).limit(page.size)).all()
     handed = _handed_to_me(session, user.id)
@@ -216,6 +220,32 @@ def queue(
         filters=filters,
         sorts=SORT_LABELS,
         **_labels(),
+    )
+
+
+def _export_queue(session: Session, statement: Any) -> Response:
+    rows = session.execute(statement.limit(MAX_ROWS)).all()
+    tickets = [t for t, _ in rows]
+    users = _names(session, User, {t.assignee_id for t in tickets}, "display_name")
+    groups = {g.id: g.name for g in config.groups(session)}
+    return xlsx_response(
+        "工单",
+        ["工单号", "标题", "类型", "分类", "状态", "SLA", "优先级", "处理组", "处理人", "创建时间"],
+        (
+            [
+                t.id,
+                t.title,
+                TYPE_LABELS[t.type],
+                "/".join(filter(None, (t.category, t.subcategory))),
+                STATUS_LABELS[t.status],
+                SLA_LABELS[SlaState(state)],
+                t.priority,
+                groups.get(t.group_id or 0, ""),
+                users.get(t.assignee_id or 0, "未分派"),
+                t.created_at,
+            ]
+            for t, state in rows
+        ),
     )
 
 

@@ -18,6 +18,7 @@ CONSOLE_PREFIX = "/console"
 # The query parameters the list pages take, by the name a user sees next to the control.
 FIELD_LABELS = {
     "q": "搜索",
+    "export": "导出格式",
     "status": "状态",
     "kind": "类型",
     "shop_id": "店铺",
@@ -99,6 +100,14 @@ def describe_invalid(errors: Iterable[dict[str, Any]]) -> str:
         shown = f"「{value}」" if isinstance(value, str | int) and str(value) else ""
         parts.append(f"{label}{shown}{reason}")
     return ";".join(parts) or "输入有误"
+
+
+def export_link(request: Request) -> str:
+    """The list's Excel export: the same filters, every page (``export=xlsx``)."""
+    kept = [
+        (k, v) for k, v in request.query_params.multi_items() if k not in ("page", "size", "export") and v
+    ]
+    return f"{request.url.path}?{urlencode([*kept, ('export', 'xlsx')])}"
 
 
 def page_link(request: Request, page: int) -> str:

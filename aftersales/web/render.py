@@ -16,7 +16,7 @@ from aftersales.auth.models import Role
 from aftersales.auth.schemas import UserRead
 from aftersales.kit.time import format_local
 from aftersales.registry import DOMAINS, import_domain_modules
-from aftersales.web.filters import page_link
+from aftersales.web.filters import export_link, page_link
 from aftersales.web.panels import cards_for
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -56,6 +56,7 @@ def templates() -> Jinja2Templates:
     env_templates.env.filters["identifiers_as_code"] = identifiers_as_code
     env_templates.env.globals["panel_cards"] = cards_for
     env_templates.env.globals["page_link"] = page_link
+    env_templates.env.globals["export_link"] = export_link
     return env_templates
 
 
