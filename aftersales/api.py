@@ -23,6 +23,7 @@ from aftersales.kit.errors import AftersalesError, NotAuthenticatedError
 from aftersales.kit.integrity import foreign_key_field, is_foreign_key_violation
 from aftersales.kit.memory import freeze_long_lived
 from aftersales.registry import import_domain_modules, load_all_models
+from aftersales.web.filters import DropEmptyQueryValues, describe_invalid
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_input(request: Request, exc: RequestValidationError) -> Response:
+        if _is_console(request):
+            return _error_response(request, 422, "ValidationError", describe_invalid(exc.errors()))
         fields = _field_errors(exc)
         detail = "; ".join(f"{f['field']}: {f['reason']}" for f in fields)
         return _error_response(request, 422, "ValidationError", detail, fields=fields)
@@ -174,6 +177,7 @@ def create_app() -> FastAPI:
         dependencies=[Depends(require_csrf)],
     )
     install_error_handlers(app)
+    app.add_middleware(DropEmptyQueryValues)
     _document_error_contract(app)
     for module in import_domain_modules("api"):
         app.include_router(module.router)
@@ -187,6 +191,10 @@ def create_app() -> FastAPI:
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
         return RedirectResponse("/console/")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> RedirectResponse:
+        return RedirectResponse("/static/favicon.svg", status_code=301)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

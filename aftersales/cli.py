@@ -63,13 +63,16 @@ def _require_private_key() -> None:
 def demo(
     seed: Annotated[int, typer.Option(help="随机种子: 同一种子生成同样的数据")] = 11,
     orders: Annotated[int, typer.Option(help="订单数")] = 6000,
-    peak_day: Annotated[str | None, typer.Option(help="大促当天 YYYY-MM-DD,默认 2026-11-11")] = None,
+    peak_day: Annotated[
+        str | None, typer.Option(help="大促当天 YYYY-MM-DD;默认使售后 14 天窗口在今天结束(13 天前)")
+    ] = None,
     as_of: Annotated[
-        str | None, typer.Option(help="数据截止时刻 YYYY-MM-DDTHH:MM(上海时间),默认大促后第 9 天 20:00")
+        str | None,
+        typer.Option(help="数据截止时刻 YYYY-MM-DDTHH:MM(上海时间);默认现在,给了大促日则为其后第 9 天 20:00"),
     ] = None,
     reset: Annotated[bool, typer.Option(help="先清空数据库")] = False,
 ) -> None:
-    """生成一场大促的演示数据(确定性),并创建演示账号。"""
+    """生成一场大促的演示数据(默认以现在为准;给定大促日或截止时刻则完全确定),并创建演示账号。"""
     from aftersales.demo.generator import DemoConfig, generate
     from aftersales.demo.users import DEMO_USERS, ensure_demo_users
     from aftersales.migrate import downgrade, upgrade

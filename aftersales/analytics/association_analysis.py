@@ -51,7 +51,7 @@ def _readable(case: dict[str, object]) -> dict[str, object]:
 
 
 def _rule_table(key: str, title: str, rules: list[Rule]) -> DataTable:
-    table = DataTable(key, title, ["关联", "结果", "支持度", "置信度", "lift", "例数"])
+    table = DataTable(key, title, ["关联", "结果", "支持度", "置信度", "提升度", "例数"])
     table.rows = [
         [
             " + ".join(a.split("=", 1)[1] for a in r.antecedent),
@@ -234,7 +234,7 @@ def associations(session: Session, scope: Scope) -> Analysis:
         top = ranked[:8]
         analysis.charts.append(
             charts.bar_chart(
-                "关联规则 lift 排行",
+                "关联规则提升度排行",
                 [r.sentence().split(",")[0] for r in top],
                 [r.lift for r in top],
                 horizontal=True,

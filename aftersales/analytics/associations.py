@@ -3,7 +3,7 @@
 Each case (a ticket, or a parcel) is a basket of items ``"维度=值"``; one dimension is the outcome
 (the problem category). mlxtend's FP-growth finds frequent itemsets, ``association_rules`` scores
 them, and we keep rules whose consequent is an outcome and whose antecedent holds no outcome:
-"圆通 + 新疆 → 物流延误, lift 4.2". Cross-tab ratios give the plain per-value rates beside them.
+"圆通 + 新疆 → 物流延误,提升度 4.2". Cross-tab ratios give the plain per-value rates beside them.
 """
 
 import warnings
@@ -29,10 +29,10 @@ class Rule:
     count: int
 
     def sentence(self) -> str:
-        """``圆通 + 新疆 → 物流延误, lift 4.2`` with the support and confidence that make it credible."""
+        """``圆通 + 新疆 → 物流延误,提升度 4.2`` with the support and confidence that make it credible."""
         left = " + ".join(_value(item) for item in self.antecedent)
         return (
-            f"{left} → {_value(self.consequent)}, lift {self.lift:.1f}"
+            f"{left} → {_value(self.consequent)},提升度 {self.lift:.1f}"
             f"(置信度 {self.confidence:.0%},支持度 {self.support:.1%},{self.count} 例)"
         )
 

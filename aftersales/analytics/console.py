@@ -31,7 +31,7 @@ from aftersales.web.render import NavItem, render
 
 router = APIRouter(prefix="/console/analytics", include_in_schema=False)
 
-NAV = [NavItem("数据分析", "/console/analytics")]
+NAV = [NavItem("数据分析", "/console/analytics", group="数据")]
 TABS = [
     ("/console/analytics/funnel", "漏斗"),
     ("/console/analytics/trends", "趋势"),

@@ -12,9 +12,13 @@ from aftersales.analytics import repository
 from aftersales.analytics.dimensions import subject_condition
 from aftersales.analytics.scope import Scope
 from aftersales.analytics.sources import Inputs
-from aftersales.catalog.models import Platform
+from aftersales.auth.models import User
+from aftersales.catalog.models import PLATFORM_LABELS, Platform
+from aftersales.conversations.models import Handling
 from aftersales.kit.errors import InvalidInputError, NotFoundError
 from aftersales.kit.time import format_local, utcnow
+from aftersales.orders.couriers import COURIERS
+from aftersales.tickets.models import STATUS_LABELS, TYPE_LABELS
 from aftersales.web.render import yuan
 
 LIMIT = 200
@@ -239,11 +243,39 @@ LINKS = {
 }
 
 
+# Columns that hold a code, by the words a reader sees for it.
+CODE_LABELS: dict[str, Mapping[str, str]] = {
+    "平台": {str(p): label for p, label in PLATFORM_LABELS.items()},
+    "快递": COURIERS,
+    "类型": {str(t): label for t, label in TYPE_LABELS.items()},
+    "状态": {str(s): label for s, label in STATUS_LABELS.items()},
+    "接待方式": {str(h): h.label for h in Handling},
+}
+SUBJECT_KINDS = {"chat": "会话", "order": "订单", "ticket": "工单"}
+
+
 def _cell(value: Any, column: str) -> Any:
+    """What a reader sees in a cell: money in yuan, Shanghai time, words for codes, 是/否, — for none."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
     if column == "实付":
         return yuan(value)
     if hasattr(value, "tzinfo"):
         return format_local(value)
+    if column in CODE_LABELS:
+        return CODE_LABELS[column].get(str(value), value)
+    if column == "评价对象":
+        kind, _, key = str(value).partition(":")
+        return f"{SUBJECT_KINDS.get(kind, kind)} {key.rpartition(':')[2]}"
+    return value
+
+
+def _filter_value(session: Session, key: str, value: str) -> str:
+    """The agent's name, not 客服 5; other filters are words or numbers already."""
+    if key == "agent_id" and value.isdigit():
+        return session.scalar(select(User.display_name).where(User.id == int(value))) or value
     return value
 
 
@@ -260,6 +292,6 @@ def drill(
         (LINKS[kind].format(row[0]), [_cell(v, c) for v, c in zip(row[1:], columns, strict=True)])
         for row in session.execute(statement.limit(LIMIT))
     ]
-    described = "".join(f" · {FILTERS[k]} {v}" for k, v in filters.items())
+    described = "".join(f" · {FILTERS[k]} {_filter_value(session, k, v)}" for k, v in filters.items())
     title = KINDS[kind] + (f" · {day}" if day else "") + described
     return title, columns, rows, total

@@ -40,9 +40,14 @@ class Backtest:
     actual: list[float]
     predicted: list[float]
 
+    @property
+    def wape_text(self) -> str:
+        """No inquiries in the held-out hours leave the share undefined: "—", not "nan%"."""
+        return "—" if math.isnan(self.wape) else f"{self.wape:.1%}"
+
     def describe(self) -> str:
         return (
-            f"回测(留出最后 {self.horizon} 小时): MAE {self.mae:.1f}, WAPE {self.wape:.1%}, "
+            f"回测(留出最后 {self.horizon} 小时): MAE {self.mae:.1f}, WAPE {self.wape_text}, "
             f"区间覆盖率 {self.coverage:.0%}"
         )
 

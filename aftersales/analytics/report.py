@@ -22,6 +22,7 @@ from aftersales.analytics.scope import Scope
 from aftersales.analytics.sources import Inputs
 from aftersales.analytics.trends import forecast_and_staffing, hourly_inquiries, trends
 from aftersales.kit.time import format_local, utcnow
+from aftersales.qc.checkpoints import BY_CODE as CHECKPOINTS
 
 HANDLING_LABELS = {
     "bot_only": "纯机器人接待",
@@ -280,7 +281,10 @@ def qc_review(session: Session, scope: Scope) -> Analysis:
             .order_by(func.count().desc())
             .limit(10)
         )
-        failed.rows = [[code, n, percent(rate(n, total))] for code, n in session.execute(statement)]
+        failed.rows = [
+            [CHECKPOINTS[code].name if code in CHECKPOINTS else code, n, percent(rate(n, total))]
+            for code, n in session.execute(statement)
+        ]
     risks = DataTable("qc_risks", "风险等级", ["风险", "会话数"])
     risk_rows = _grouped(session, scope, results, results.c.started_at, results.c.risk_level)
     risks.rows = [[AREA_RISK_LABELS.get(k, "无风险" if k == "None" else k), n] for k, n in risk_rows]
@@ -376,7 +380,7 @@ def forecast_vs_actual(session: Session, scope: Scope, *, history_days: int = HI
     predicted, observed = sum(check.predicted), sum(check.actual)
     analysis.findings.append(
         f"用范围前 {history_days} 天拟合的{label}预测 {predicted:.0f},实际 {observed:.0f},"
-        f"误差 {predicted - observed:+.0f}(MAE {check.mae:.1f}/小时,WAPE {check.wape:.1%},"
+        f"误差 {predicted - observed:+.0f}(MAE {check.mae:.1f}/小时,WAPE {check.wape_text},"
         f"区间覆盖率 {check.coverage:.0%})"
     )
     analysis.data["comparison"] = check

@@ -12,7 +12,7 @@ from aftersales.web.render import NavItem, render
 
 router = APIRouter(prefix="/console/audit", include_in_schema=False)
 
-NAV = [NavItem("审计日志", "/console/audit", min_role=Role.ADMIN)]
+NAV = [NavItem("审计日志", "/console/audit", min_role=Role.ADMIN, group="设置")]
 
 ACTION_LABELS = {"reveal_pii": "查看完整联系方式", "export_pii": "导出完整联系方式"}
 FIELD_LABELS = {

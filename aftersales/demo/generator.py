@@ -18,7 +18,7 @@ from aftersales.db import unit_of_work
 from aftersales.demo import catalog_data as data
 from aftersales.demo.history import generate_history
 from aftersales.demo.parcels import ParcelPlan, plan_parcel
-from aftersales.kit.time import SHANGHAI
+from aftersales.kit.time import SHANGHAI, utcnow
 from aftersales.orders.models import Order, OrderStatus
 from aftersales.orders.schemas import OrderIn, OrderItemIn, ShipmentIn, TrackingEventIn
 from aftersales.orders.service import ingest_orders, ingest_shipments, ingest_tracking_events
@@ -26,7 +26,7 @@ from aftersales.registry import import_domain_modules
 
 BATCH = 1000
 SHOP_WEIGHTS = (0.45, 0.35, 0.20)
-DEFAULT_PEAK_DAY = date(2026, 11, 11)
+AFTER_SALES_DAYS = 14  # the peak day and the 13 days after it: what the analytics pages show by default
 DEFAULT_AS_OF_AFTER_PEAK = timedelta(days=9, hours=20)
 
 
@@ -46,14 +46,19 @@ class DemoConfig:
         peak_day: date | None = None,
         as_of: datetime | None = None,
     ) -> "DemoConfig":
-        """Defaults are a fixed promotion calendar, never today's date, so a seed always yields the
-        same data: Double 11 2026, seen from the evening of day 9 of its 14-day after-sales window."""
-        peak_day = peak_day or DEFAULT_PEAK_DAY
+        """By default the promotion is seen now, on the last day of its 14-day after-sales window,
+        so the jobs, SLA clocks, shift handoffs and analytics (which all run on the real clock) agree
+        with the data. A given peak day (without ``as_of``: seen at 20:00 on day 9 of its window) or
+        ``as_of`` pins the calendar, so tests get the same data on any day."""
         if as_of is None:
-            as_of = datetime.combine(peak_day, time(0), tzinfo=SHANGHAI) + DEFAULT_AS_OF_AFTER_PEAK
+            if peak_day is None:
+                as_of = utcnow().replace(second=0, microsecond=0)
+            else:
+                as_of = datetime.combine(peak_day, time(0), tzinfo=SHANGHAI) + DEFAULT_AS_OF_AFTER_PEAK
         elif as_of.tzinfo is None:
             as_of = as_of.replace(tzinfo=SHANGHAI)
         as_of = as_of.astimezone(UTC)
+        peak_day = peak_day or as_of.astimezone(SHANGHAI).date() - timedelta(days=AFTER_SALES_DAYS - 1)
         return cls(seed=seed, orders=orders, peak_day=peak_day, as_of=as_of)
 
 
@@ -127,7 +132,6 @@ class OrderFactory:
         self.ctx = ctx
         self.rng = ctx.rng("orders")
         self.peak = datetime.combine(ctx.config.peak_day, time(0), tzinfo=SHANGHAI)
-        self.buyers = max(50, int(ctx.config.orders * 0.85))
         self.province_weights = [p[1] for p in data.PROVINCES]
 
     def ordered_at(self) -> datetime:
@@ -148,19 +152,23 @@ class OrderFactory:
             + timedelta(days=min(13.9, rng.expovariate(1 / 4)), hours=rng.uniform(8, 23))
         )
 
-    def buyer(self) -> tuple[str, str, str]:
-        index = int(self.rng.paretovariate(1.2)) % self.buyers
-        local = random.Random(f"{self.ctx.config.seed}:buyer:{index}")
-        name = local.choice(data.SURNAMES) + "".join(local.choices(data.GIVEN, k=local.choice((1, 2))))
-        nick = f"{local.choice(data.NICK_PREFIX)}{index:05d}{local.randint(10, 99)}"
-        phone = f"1{local.choice('3456789')}{local.randint(0, 999999999):09d}"
+    def buyer(self, number: int) -> tuple[int, random.Random]:
+        """About one order per buyer: a few come back (``REPEAT_SHARE`` of the orders), and a buyer's
+        name, phone and address are the same on every order (drawn from the buyer's own stream)."""
+        index = self.rng.randrange(number) if number and self.rng.random() < REPEAT_SHARE else number
+        return index, random.Random(f"{self.ctx.config.seed}:buyer:{index}")
+
+    def person(self, index: int, buyer: random.Random) -> tuple[str, str, str]:
+        name = buyer.choice(data.SURNAMES) + "".join(buyer.choices(data.GIVEN, k=buyer.choice((1, 2))))
+        nick = f"{buyer.choice(data.NICK_PREFIX)}{index:05d}{buyer.randint(10, 99)}"
+        phone = f"1{buyer.choice('3456789')}{buyer.randint(0, 999999999):09d}"
         return nick, name, phone
 
-    def address(self) -> tuple[str, str, str, str, int]:
-        province, _w, cities, distance = self.rng.choices(data.PROVINCES, weights=self.province_weights)[0]
-        city, districts = self.rng.choice(cities)
-        street = f"{self.rng.choice(data.STREETS)} {self.rng.randint(1, 999)}号 {self.rng.randint(1, 30)}幢"
-        return province, city, self.rng.choice(districts), street, distance
+    def address(self, buyer: random.Random) -> tuple[str, str, str, str, int]:
+        province, _w, cities, distance = buyer.choices(data.PROVINCES, weights=self.province_weights)[0]
+        city, districts = buyer.choice(cities)
+        street = f"{buyer.choice(data.STREETS)} {buyer.randint(1, 999)}号 {buyer.randint(1, 30)}幢"
+        return province, city, buyer.choice(districts), street, distance
 
     def items(self, shop_code: str) -> list[OrderItemIn]:
         lines = self.rng.choices((1, 2, 3), weights=(70, 22, 8))[0]
@@ -176,6 +184,7 @@ class OrderFactory:
         ]
 
 
+REPEAT_SHARE = 0.06
 _PEAK_HOURS = (30, 18, 8, 3, 2, 2, 3, 5, 7, 9, 10, 10, 9, 8, 8, 8, 8, 9, 10, 12, 18, 20, 16, 12)
 
 
@@ -205,8 +214,9 @@ def _draw_order(
 ) -> tuple[OrderIn, list[ParcelPlan]]:
     rng = factory.rng
     shop_code, _name, _platform, origin = rng.choices(data.SHOPS, weights=SHOP_WEIGHTS)[0]
-    nick, name, phone = factory.buyer()
-    province, city, district, street, distance = factory.address()
+    index, buyer = factory.buyer(number)
+    nick, name, phone = factory.person(index, buyer)
+    province, city, district, street, distance = factory.address(buyer)
     items = factory.items(shop_code)
     order_no = f"{ctx.config.peak_day:%y%m%d}{ctx.config.seed % 100:02d}{number:08d}"
     paid_at = _paid_at(rng, ordered_at, factory.peak)

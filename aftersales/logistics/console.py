@@ -1,14 +1,15 @@
 """Console pages: anomalies to follow up, restricted regions, interceptions, proactive messages."""
 
 from datetime import datetime, time
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
-from aftersales.auth.models import Role
+from aftersales.auth.models import Role, User
 from aftersales.catalog.models import Shop
 from aftersales.jobs import enqueue
 from aftersales.kit.errors import InvalidInputError
@@ -35,6 +36,8 @@ from aftersales.messaging.service import dead_letters, retry_dead
 from aftersales.messaging.templates import CHANNELS, VARIABLES, MessageTemplate, save_template
 from aftersales.orders.couriers import COURIERS
 from aftersales.orders.models import Order
+from aftersales.web.export import MAX_ROWS, money, xlsx_response
+from aftersales.web.home import LEAD_HOME, Tile, register_tile
 from aftersales.web.panels import Panel, no_panel, register_panel, render_panel
 from aftersales.web.render import NavItem, render
 
@@ -44,8 +47,8 @@ BASE = "/console/logistics"
 MESSAGES = "/console/logistics-messages"
 
 NAV = [
-    NavItem("物流跟单", "/console/logistics"),
-    NavItem("主动消息", "/console/logistics-messages"),
+    NavItem("物流跟单", "/console/logistics", group="物流"),
+    NavItem("主动消息", "/console/logistics-messages", group="物流"),
 ]
 CUSTOMER_CHANNELS = ["platform_im", "sms", "email"]
 
@@ -58,6 +61,15 @@ for _page in ("order_detail", "ticket_detail"):
 CHANNEL_LABELS = {"platform_im": "平台旺旺/站内信", "sms": "短信", "email": "邮件", "webhook": "Webhook"}
 
 
+def _open_anomalies(session: Session, _user: User) -> int:
+    return sum(
+        n for (_kind, status), n in service.counts_by_kind_and_status(session).items() if status == "open"
+    )
+
+
+register_tile(Tile("待跟进物流异常", BASE + "?status=open", _open_anomalies, LEAD_HOME, "warn", 50))
+
+
 @router.get(BASE, response_class=HTMLResponse)
 def anomalies(
     request: Request,
@@ -67,8 +79,30 @@ def anomalies(
     status: AnomalyStatus | None = AnomalyStatus.OPEN,
     kind: AnomalyKind | None = None,
     courier: str | None = None,
+    q: str | None = None,
+    export: Literal["xlsx"] | None = None,
 ) -> Response:
-    query = service.list_anomalies(status=status, kind=kind, courier=courier or None)
+    query = service.list_anomalies(status=status, kind=kind, courier=courier, number=q)
+    if export:
+        found = [AnomalyRead.of(*row) for row in session.execute(query.limit(MAX_ROWS))]
+        return xlsx_response(
+            "物流异常",
+            ["类型", "订单号", "快递", "运单号", "最后位置", "起算时间", "最近发现", "工单", "已通知买家"],
+            (
+                [
+                    a.kind_label,
+                    a.order_no,
+                    a.courier_name,
+                    a.tracking_no,
+                    a.last_location,
+                    a.observed_at,
+                    a.last_seen_at,
+                    a.ticket_id,
+                    "是" if a.message_queued else "否",
+                ]
+                for a in found
+            ),
+        )
     rows, total = repository.page_of(session, query, page)
     return render(
         request,
@@ -82,7 +116,9 @@ def anomalies(
         status=status,
         kind=kind,
         courier=courier or "",
+        q=q or "",
         rules=session.scalars(select(AnomalyRule).order_by(AnomalyRule.kind, AnomalyRule.courier)).all(),
+        template_names=dict(session.execute(select(MessageTemplate.code, MessageTemplate.name)).all()),
         supervisor=user.role.at_least(Role.SUPERVISOR),
     )
 
@@ -237,8 +273,31 @@ def intercept_list(
     _: CurrentUser,
     page: PageDep,
     status: InterceptStatus | None = None,
+    q: str | None = None,
+    export: Literal["xlsx"] | None = None,
 ) -> Response:
-    rows, total = repository.page_of(session, repository.intercepts_query(status=status), page)
+    query = repository.intercepts_query(status=status, number=q)
+    if export:
+        found = [InterceptRead.of(*row) for row in session.execute(query.limit(MAX_ROWS))]
+        return xlsx_response(
+            "退款拦截",
+            ["订单号", "快递", "运单号", "状态", "货值(元)", "退款申请", "发起拦截", "结果时间", "说明"],
+            (
+                [
+                    i.order_no,
+                    i.courier_name,
+                    i.tracking_no,
+                    i.status_label,
+                    money(i.goods_value_fen),
+                    i.refund_requested_at,
+                    i.requested_at,
+                    i.resolved_at,
+                    i.detail,
+                ]
+                for i in found
+            ),
+        )
+    rows, total = repository.page_of(session, query, page)
     return render(
         request,
         "logistics/intercepts.html",
@@ -248,6 +307,7 @@ def intercept_list(
         stats=InterceptStatsRead.of(intercepts.stats(session)),
         statuses={s: s.label for s in InterceptStatus},
         status=status,
+        q=q or "",
     )
 
 

@@ -2,7 +2,7 @@
 
 from typing import TypeVarTuple
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Row, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from aftersales.kit.errors import NotFoundError
@@ -32,11 +32,16 @@ def anomaly_row(session: Session, anomaly_id: int) -> Row[Anomaly, Shipment, Ord
     return row
 
 
-def intercepts_query(*, status: InterceptStatus | None = None) -> Select[Intercept, Shipment, Order]:
+def intercepts_query(
+    *, status: InterceptStatus | None = None, number: str | None = None
+) -> Select[Intercept, Shipment, Order]:
+    """Newest first; ``number`` is an order or tracking number an agent pasted."""
     query = (
         select(Intercept, Shipment, Order)
         .join(Shipment, Shipment.id == Intercept.shipment_id)
         .join(Order, Order.id == Intercept.order_id)
         .order_by(Intercept.created_at.desc(), Intercept.id.desc())
     )
+    if number:
+        query = query.where(or_(Order.source_id == number.strip(), Shipment.tracking_no == number.strip()))
     return query.where(Intercept.status == status) if status is not None else query

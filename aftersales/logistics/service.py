@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from aftersales.jobs.shards import WHOLE, IdRange
@@ -227,8 +227,10 @@ def list_anomalies(
     status: AnomalyStatus | None = AnomalyStatus.OPEN,
     kind: AnomalyKind | None = None,
     courier: str | None = None,
+    number: str | None = None,
 ) -> Select[Anomaly, Shipment, Order]:
-    """Newest findings first, with their parcel and order (for the API and the console)."""
+    """Newest findings first, with their parcel and order (for the API and the console); ``number``
+    is an order or tracking number an agent pasted."""
     query = (
         select(Anomaly, Shipment, Order)
         .join(Shipment, Shipment.id == Anomaly.shipment_id)
@@ -241,6 +243,8 @@ def list_anomalies(
         query = query.where(Anomaly.kind == kind)
     if courier:
         query = query.where(Anomaly.courier == courier)
+    if number:
+        query = query.where(or_(Order.source_id == number.strip(), Shipment.tracking_no == number.strip()))
     return query
 
 

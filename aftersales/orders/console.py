@@ -1,5 +1,7 @@
 """Order search and order detail pages: what an agent opens first when a customer writes."""
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
@@ -10,11 +12,12 @@ from aftersales.kit.pagination import PageDep, paginate
 from aftersales.orders import repository, service
 from aftersales.orders.models import OrderStatus
 from aftersales.orders.schemas import OrderDetail, OrderRead
+from aftersales.web.export import MAX_ROWS, money, xlsx_response
 from aftersales.web.render import NavItem, render
 
 router = APIRouter(prefix="/console/orders", include_in_schema=False)
 
-NAV = [NavItem("订单查询", "/console/orders")]
+NAV = [NavItem("订单查询", "/console/orders", group="工单")]
 
 STATUS_LABELS = {
     OrderStatus.PENDING_PAYMENT: "待付款",
@@ -34,9 +37,34 @@ def search(
     q: str | None = None,
     shop_id: int | None = None,
     status: OrderStatus | None = None,
+    export: Literal["xlsx"] | None = None,
 ) -> Response:
-    rows, total = paginate(session, repository.order_search(query=q, shop_id=shop_id, status=status), page)
+    statement = repository.order_search(query=q, shop_id=shop_id, status=status)
     shops = {s.id: s for s in session.scalars(select(Shop).order_by(Shop.id))}
+    if export:
+        found = (
+            OrderRead.for_reader(o, reveal=user.may_see_pii)
+            for o in session.scalars(statement.limit(MAX_ROWS))
+        )
+        return xlsx_response(
+            "订单",
+            ["订单号", "店铺", "状态", "收货人", "手机", "省份", "城市", "实付(元)", "下单时间"],
+            (
+                [
+                    o.order_no,
+                    shops[o.shop_id].name,
+                    STATUS_LABELS[o.status],
+                    o.receiver_name,
+                    o.receiver_phone,
+                    o.province,
+                    o.city,
+                    money(o.paid_fen),
+                    o.ordered_at,
+                ]
+                for o in found
+            ),
+        )
+    rows, total = paginate(session, statement, page)
     template = "orders/_rows.html" if request.headers.get("HX-Request") else "orders/search.html"
     return render(
         request,

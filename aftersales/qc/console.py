@@ -26,20 +26,29 @@ from aftersales.qc.checkpoints import BY_CODE, CHECKPOINTS, MessageView
 from aftersales.qc.emotion import LABEL_NAMES
 from aftersales.qc.models import AREA_LABELS, AlertStatus, QcFinding, QcSessionResult
 from aftersales.qc.risk import RISK_KINDS
+from aftersales.web.home import LEAD_HOME, Tile, register_tile
 from aftersales.web.render import NavItem, render
 
 router = APIRouter(prefix="/console/qc", include_in_schema=False)
 
 NAV = [
-    NavItem("质检会话", "/console/qc/sessions"),
-    NavItem("质检告警", "/console/qc/alerts"),
-    NavItem("质检看板", "/console/qc/dashboard", Role.SUPERVISOR),
-    NavItem("质检设置", "/console/qc/settings", Role.SUPERVISOR),
+    NavItem("质检会话", "/console/qc/sessions", group="质检"),
+    NavItem("质检告警", "/console/qc/alerts", group="质检"),
+    NavItem("质检看板", "/console/qc/dashboard", Role.SUPERVISOR, group="质检"),
+    NavItem("质检设置", "/console/qc/settings", Role.SUPERVISOR, group="设置"),
 ]
 
 LEVEL_LABELS = {"low": "初级", "medium": "中级", "high": "高级"}
 POLARITY_LABELS = {"positive": "正面", "negative": "负面", "neutral": "中性"}
 DIMENSIONS = {"platform": "平台", "shop": "店铺", "group": "班组", "agent": "客服"}
+
+
+def _risk_alerts(session: Session, _user: User) -> int:
+    statement = repository.alert_list(status=AlertStatus.OPEN.value).order_by(None)
+    return session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+
+
+register_tile(Tile("未处理风险告警", "/console/qc/alerts?status=open", _risk_alerts, LEAD_HOME, "bad", 40))
 
 
 @dataclass

@@ -4,13 +4,14 @@ Pages are thin: every rule (authority, eligibility, offers) is decided by the se
 payout beyond authority re-renders the request with the reason and an approval form filled in.
 """
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 from uuid import uuid4
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
@@ -24,22 +25,31 @@ from aftersales.returns import payouts, refunds, repository, reshipments, servic
 from aftersales.returns.console_policies import fen as _fen
 from aftersales.returns.console_policies import router as policies_router
 from aftersales.returns.errors import BeyondAuthorityError
-from aftersales.returns.models import OfferKind, RequestKind, RequestStatus, ReturnRequest
+from aftersales.returns.models import (
+    ApprovalStatus,
+    CompensationApproval,
+    OfferKind,
+    RequestKind,
+    RequestStatus,
+    ReturnRequest,
+)
 from aftersales.returns.reasons import REASONS
 from aftersales.returns.schemas import ReshipItem, ReshipmentIn, ReturnRequestIn
 from aftersales.returns.ticketing import KIND_LABELS
 from aftersales.tickets import service as tickets_service
+from aftersales.web.export import MAX_ROWS, money, xlsx_response
+from aftersales.web.home import LEAD_HOME, Tile, register_tile
 from aftersales.web.render import NavItem, render
 
 router = APIRouter(prefix="/console/returns", include_in_schema=False)
 router.include_router(policies_router)  # before "/{return_id}", which would shadow "/policies"
 
 NAV = [
-    NavItem("退换货", "/console/returns"),
-    NavItem("补偿审批", "/console/returns/approvals", Role.SUPERVISOR),
-    NavItem("补偿台账", "/console/returns/ledger"),
-    NavItem("补发", "/console/returns/reshipments"),
-    NavItem("售后规则", "/console/returns/policies", Role.ADMIN),
+    NavItem("退换货", "/console/returns", group="售后"),
+    NavItem("补偿审批", "/console/returns/approvals", Role.SUPERVISOR, group="售后"),
+    NavItem("补偿台账", "/console/returns/ledger", group="售后"),
+    NavItem("补发", "/console/returns/reshipments", group="售后"),
+    NavItem("售后规则", "/console/returns/policies", Role.ADMIN, group="设置"),
 ]
 
 STATUS_LABELS = {
@@ -70,6 +80,11 @@ AUTHORITY_LABELS = {
     "shop_rule": "店铺规则",
 }
 PAYOUT_LABELS = {"compensation": "补偿", "early_refund": "提前退款", "refund": "退款"}
+APPROVAL_LABELS = {
+    ApprovalStatus.PENDING: "待主管审批",
+    ApprovalStatus.APPROVED: "主管已同意",
+    ApprovalStatus.REJECTED: "主管已驳回",
+}
 
 
 def _labels() -> dict[str, Any]:
@@ -81,8 +96,18 @@ def _labels() -> dict[str, Any]:
         "refund_states": REFUND_LABELS,
         "authorities": AUTHORITY_LABELS,
         "payout_kinds": PAYOUT_LABELS,
+        "approval_states": APPROVAL_LABELS,
         "offer_labels": service.OFFER_LABELS,
     }
+
+
+def _count(statement: Any) -> Callable[[Session, User], int]:
+    return lambda session, _user: session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+
+
+register_tile(
+    Tile("待审批补偿", "/console/returns/approvals", _count(repository.approvals()), LEAD_HOME, "warn", 30)
+)
 
 
 def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
@@ -101,8 +126,13 @@ def queue(
     status: RequestStatus | None = None,
     shop_id: int | None = None,
     kind: RequestKind | None = None,
+    q: str | None = None,
+    export: Literal["xlsx"] | None = None,
 ) -> Response:
-    rows, total = paginate(session, repository.queue(status=status, shop_id=shop_id, kind=kind), page)
+    statement = repository.queue(status=status, shop_id=shop_id, kind=kind, order_no=q)
+    if export:
+        return _export_queue(session, list(session.scalars(statement.limit(MAX_ROWS))))
+    rows, total = paginate(session, statement, page)
     orders = {o.id: o for o in session.scalars(select(Order).where(Order.id.in_([r.order_id for r in rows])))}
     return render(
         request,
@@ -114,8 +144,36 @@ def queue(
         status=status,
         shop_id=shop_id,
         kind=kind,
+        q=q or "",
         shops={s.id: s for s in session.scalars(select(Shop).order_by(Shop.id))},
         **_labels(),
+    )
+
+
+def _export_queue(session: Session, rows: list[ReturnRequest]) -> Response:
+    numbers = dict(
+        session.execute(
+            select(Order.id, Order.source_id).where(Order.id.in_({r.order_id for r in rows}))
+        ).all()
+    )
+    shops = dict(session.execute(select(Shop.id, Shop.name)).all())
+    return xlsx_response(
+        "退换货",
+        ["申请号", "订单号", "店铺", "类型", "原因", "金额(元)", "状态", "退款", "申请时间"],
+        (
+            [
+                r.id,
+                numbers.get(r.order_id),
+                shops.get(r.shop_id),
+                KIND_LABELS[r.kind],
+                REASONS[r.reason_code].label,
+                money(r.refund_fen),
+                STATUS_LABELS[r.status],
+                REFUND_LABELS[r.refund_state],
+                r.requested_at,
+            ]
+            for r in rows
+        ),
     )
 
 
@@ -173,6 +231,9 @@ def _detail(request: Request, session: Session, user: User, return_id: int, **ex
         proposals=service.retention_offers(session, request_id=item.id),
         offered=repository.offers_of(session, item.id),
         upgrades=repository.upgrades_of(session, item.id),
+        approvals=session.scalars(
+            repository.approvals(status=None).where(CompensationApproval.request_id == item.id)
+        ).all(),
         payouts=payouts_rows,
         names=_names(session, {p.agent_id for p in payouts_rows} | {item.agent_id}),
         agent_limit=min(order.paid_fen * policy.agent_ratio_bp // 10_000, policy.agent_cap_fen),

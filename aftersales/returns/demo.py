@@ -8,14 +8,16 @@ Every draw comes from ``ctx.rng("returns")``; everything goes through the servic
 import random
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from aftersales.auth.models import Role, User
 from aftersales.auth.service import create_user
+from aftersales.catalog.models import Shop
 from aftersales.demo.generator import DemoContext
 from aftersales.demo.users import DEMO_USERS
 from aftersales.logistics.demo import play_intercepts
+from aftersales.messaging.models import OutboxMessage, OutboxStatus
 from aftersales.orders.models import Order, Shipment, TrackingStatus
 from aftersales.orders.schemas import TrackingEventIn
 from aftersales.orders.service import ingest_tracking_events
@@ -43,6 +45,8 @@ REASON_MIX: dict[str, tuple[int, tuple[RequestKind, ...]]] = {
     "not_as_described": (4, (RequestKind.RETURN,)),
 }
 
+DEMO_ERP_URL = "http://127.0.0.1:9/erp/push"  # the story's ERP; see _disconnect_the_demo_erp
+
 
 def _users(session: Session) -> tuple[list[User], User]:
     """The demo log-ins (created here when missing, so payouts have real agents)."""
@@ -69,7 +73,7 @@ def extend(session: Session, ctx: DemoContext) -> None:
         service.save_policy(
             session,
             shop_id=shop.id,
-            values={"erp_url": "http://127.0.0.1:9/erp/push", "erp_format": erp_format},
+            values={"erp_url": DEMO_ERP_URL, "erp_format": erp_format},
         )
     shops = {shop.id: shop for shop in ctx.shops.values()}
     parcels = _parcels_by_order(session)
@@ -86,7 +90,21 @@ def extend(session: Session, ctx: DemoContext) -> None:
             requests.append(request)
     counts = _work(session, rng, requests, agents, lead, ctx)
     counts["intercepts"] = play_intercepts(session, ctx)
+    _disconnect_the_demo_erp(session, list(ctx.shops.values()))
     ctx.summary["returns"] = {"requests": len(requests), **counts}
+
+
+def _disconnect_the_demo_erp(session: Session, shops: list[Shop]) -> None:
+    """In the story the shops' ERP took every reshipment push (so they are delivered as queued); no
+    ERP listens once the demo is served, so the shops are left without one: nothing posts to an
+    address where nothing answers, and a new reshipment says in Chinese that the ERP is not set up."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.destination == DEMO_ERP_URL, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.SENT, sent_at=OutboxMessage.created_at)
+    )
+    for shop in shops:
+        service.save_policy(session, shop_id=shop.id, values={"erp_url": None})
 
 
 def _parcels_by_order(session: Session) -> dict[int, list[Shipment]]:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Sku
 from aftersales.messaging.models import OutboxMessage
-from aftersales.orders.models import Shipment, TrackingStatus
+from aftersales.orders.models import Order, Shipment, TrackingStatus
 from aftersales.returns.models import (
     ApprovalStatus,
     Compensation,
@@ -177,13 +177,21 @@ def payouts_of(session: Session, order_id: int) -> list[Compensation]:
 
 
 def queue(
-    *, status: RequestStatus | None = None, shop_id: int | None = None, kind: RequestKind | None = None
+    *,
+    status: RequestStatus | None = None,
+    shop_id: int | None = None,
+    kind: RequestKind | None = None,
+    order_no: str | None = None,
 ) -> Select[Any]:
-    """The return queue: open work first, oldest first, so nothing waits at the bottom."""
+    """The return queue: open work first, oldest first, so nothing waits at the bottom. An order
+    number an agent pasted finds that order's requests whatever their state, unless one is chosen."""
     statement = select(ReturnRequest)
+    if order_no:
+        by_number = select(Order.id).where(Order.source_id == order_no.strip())
+        statement = statement.where(ReturnRequest.order_id.in_(by_number))
     if status is not None:
         statement = statement.where(ReturnRequest.status == status)
-    else:
+    elif not order_no:
         statement = statement.where(ReturnRequest.status.in_([RequestStatus.OPEN, RequestStatus.RETAINING]))
     if shop_id is not None:
         statement = statement.where(ReturnRequest.shop_id == shop_id)

@@ -16,13 +16,14 @@ from aftersales.reviews import ratings, repository, service
 from aftersales.reviews import voc as voc_joined
 from aftersales.reviews.models import TRIAGE_LABELS, RecoveryStatus, Triage
 from aftersales.reviews.schemas import ReviewRead
+from aftersales.web.export import MAX_ROWS, xlsx_response
 from aftersales.web.render import NavItem, render
 
 router = APIRouter(prefix="/console/reviews", include_in_schema=False)
 
 NAV = [
-    NavItem("评价", "/console/reviews"),
-    NavItem("邀评漏斗", "/console/reviews/funnel", Role.SUPERVISOR),
+    NavItem("评价", "/console/reviews", group="评价"),
+    NavItem("邀评漏斗", "/console/reviews/funnel", Role.SUPERVISOR, group="评价"),
 ]
 
 
@@ -38,10 +39,56 @@ def inbox(
     mismatch: bool | None = None,
     sku_id: int | None = None,
     replied: bool | None = None,
+    q: str | None = None,
+    export: Literal["xlsx"] | None = None,
 ) -> Response:
     statement = repository.inbox(
-        shop_id=shop_id, stars=stars, triage=triage, mismatch=mismatch, sku_id=sku_id, replied=replied
+        shop_id=shop_id,
+        stars=stars,
+        triage=triage,
+        mismatch=mismatch,
+        sku_id=sku_id,
+        replied=replied,
+        order_no=q,
     )
+    shops = {s.id: s for s in session.scalars(select(Shop).order_by(Shop.id))}
+    if export:
+        found = [
+            ReviewRead.for_reader(r, reveal=user.may_see_pii)
+            for r in session.scalars(statement.limit(MAX_ROWS))
+        ]
+        return xlsx_response(
+            "评价",
+            [
+                "评价时间",
+                "店铺",
+                "订单号",
+                "商品",
+                "星级",
+                "分拣",
+                "五星差评",
+                "内容",
+                "买家",
+                "工单",
+                "回复",
+            ],
+            (
+                [
+                    r.reviewed_at,
+                    shops[r.shop_id].name,
+                    r.order_no,
+                    r.sku_code,
+                    r.stars,
+                    r.triage_label,
+                    "是" if r.is_mismatch else "否",
+                    r.text,
+                    r.buyer,
+                    r.ticket_id,
+                    r.reply_status.label,
+                ]
+                for r in found
+            ),
+        )
     rows, total = paginate(session, statement, page)
     pros = service.professional_keys(session, rows)
     template = "reviews/_rows.html" if request.headers.get("HX-Request") else "reviews/inbox.html"
@@ -61,8 +108,9 @@ def inbox(
             "mismatch": mismatch,
             "sku_id": sku_id,
             "replied": replied,
+            "q": q or "",
         },
-        shops={s.id: s for s in session.scalars(select(Shop).order_by(Shop.id))},
+        shops=shops,
         skus=list(session.scalars(select(Sku).order_by(Sku.shop_id, Sku.code))),
         triages=TRIAGE_LABELS,
     )

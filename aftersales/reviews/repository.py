@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, and_, case, cast, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Shop, Sku
@@ -150,10 +150,14 @@ def inbox(
     mismatch: bool | None = None,
     sku_id: int | None = None,
     replied: bool | None = None,
+    order_no: str | None = None,
 ) -> Select[Any]:
     """The review inbox, newest first; every filter matches an index prefix or narrows a small set."""
     statement = select(Review).order_by(Review.reviewed_at.desc(), Review.id.desc())
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
+    if order_no:
+        by_number = select(Order.id).where(Order.source_id == order_no.strip())
+        conditions.append(Review.order_id.in_(by_number))
     if shop_id is not None:
         conditions.append(Review.shop_id == shop_id)
     if stars is not None:

@@ -12,6 +12,7 @@ from aftersales.auth.models import Role
 from aftersales.catalog.models import Shop
 from aftersales.kit.errors import NotFoundError
 from aftersales.kit.pagination import PageParams, paginate
+from aftersales.orders.couriers import COURIERS
 from aftersales.selfservice import faq, portal, quickreplies, repository, service, suggestions
 from aftersales.selfservice.intents import get_intents
 from aftersales.selfservice.models import PortalUpload, RequestStatus
@@ -23,9 +24,9 @@ router = APIRouter(include_in_schema=False)
 console = APIRouter(prefix="/console/selfservice", include_in_schema=False)
 
 NAV = [
-    NavItem("自助申请", "/console/selfservice/requests"),
-    NavItem("快捷话术", "/console/selfservice/quick-replies"),
-    NavItem("机器人问答", "/console/selfservice/faq", Role.SUPERVISOR),
+    NavItem("自助申请", "/console/selfservice/requests", group="售后"),
+    NavItem("快捷话术", "/console/selfservice/quick-replies", group="工单"),
+    NavItem("机器人问答", "/console/selfservice/faq", Role.SUPERVISOR, group="设置"),
 ]
 TICKET_PANEL = Panel("推荐话术", "/console/selfservice/panels/ticket/{ticket_id}")
 CHAT_PANEL = Panel("推荐话术", "/console/selfservice/panels/chat/{session_id}")
@@ -153,6 +154,7 @@ def requests_page(
         statuses=list(RequestStatus),
         tasks=repository.open_tasks(session),
         orders=repository.order_numbers(session, [r.order_id for r in rows]),
+        couriers=COURIERS,
     )
 
 

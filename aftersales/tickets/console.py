@@ -4,8 +4,9 @@ parcels, create-from-order in two clicks, the handoff board and the department f
 Pages are thin: every rule lives in the services; forms post and redirect back (303).
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -39,14 +40,16 @@ from aftersales.tickets.models import (
     TicketType,
 )
 from aftersales.tickets.repository import SLA_LABELS, QueueFilter, QueueSort, SlaState
+from aftersales.web.export import MAX_ROWS, xlsx_response
+from aftersales.web.home import AGENT_HOME, EVERYONE, LEAD_HOME, Tile, register_tile
 from aftersales.web.render import NavItem, render
 
 router = APIRouter(prefix="/console/tickets", include_in_schema=False)
 
 NAV = [
-    NavItem("工单", "/console/tickets"),
-    NavItem("交接班", "/console/tickets/handoffs"),
-    NavItem("部门反馈", "/console/tickets/feedback"),
+    NavItem("工单", "/console/tickets", group="工单"),
+    NavItem("交接班", "/console/tickets/handoffs", group="工单"),
+    NavItem("部门反馈", "/console/tickets/feedback", group="工单"),
 ]
 
 # One click from an order: the type and the most common category for it.
@@ -65,6 +68,15 @@ SORT_LABELS = {
     QueueSort.CREATED: "创建时间",
     QueueSort.UPDATED: "最近更新",
 }
+SOURCE_LABELS = {
+    "manual": "客服手工创建",
+    "api": "接口",
+    "returns": "售后申请",
+    "logistics": "物流跟单",
+    "selfservice": "买家自助",
+    "reviews": "评价",
+    "demo": "演示数据",
+}
 DEPARTMENT_LABELS = {
     "product": "产品",
     "operations": "运营",
@@ -82,6 +94,7 @@ def _labels() -> dict[str, Any]:
         "sla_labels": SLA_LABELS,
         "feedback_labels": FEEDBACK_LABELS,
         "departments": DEPARTMENT_LABELS,
+        "sources": SOURCE_LABELS,
     }
 
 
@@ -99,6 +112,57 @@ def countdown(due: datetime | None, now: datetime) -> str:
     seconds = int((due - now).total_seconds())
     sign, seconds = ("剩", seconds) if seconds >= 0 else ("超", -seconds)
     return f"{sign} {seconds // 3600}:{seconds % 3600 // 60:02d}"
+
+
+# ---- home -----------------------------------------------------------------------------------
+
+
+def _queue_count(**filters: Any) -> Callable[[Session, User], int]:
+    def count(session: Session, user: User) -> int:
+        mine = {key: user.id for key, value in filters.items() if value == ME}
+        statement = repository.queue(QueueFilter(**{**filters, **mine}), now=utcnow()).order_by(None)
+        return session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+
+    return count
+
+
+ME = object()  # stands for the signed-in user in a tile's filters
+for _tile in (
+    Tile("我的工单", "/console/tickets?mine=true", _queue_count(mine=ME), AGENT_HOME, position=10),
+    Tile(
+        "我的即将超时",
+        "/console/tickets?mine=true&sla=at_risk",
+        _queue_count(mine=ME, sla=SlaState.AT_RISK),
+        AGENT_HOME,
+        "warn",
+        20,
+    ),
+    Tile("交给我的", "/console/tickets?handed_to_me=true", _queue_count(handed_to=ME), EVERYONE, "warn", 30),
+    Tile(
+        "今天待跟进",
+        "/console/tickets?mine=true&follow_up_due=true",
+        _queue_count(mine=ME, follow_up_due=True),
+        AGENT_HOME,
+        position=40,
+    ),
+    Tile(
+        "已超时工单",
+        "/console/tickets?sla=breached",
+        _queue_count(sla=SlaState.BREACHED),
+        LEAD_HOME,
+        "bad",
+        10,
+    ),
+    Tile(
+        "即将超时工单",
+        "/console/tickets?sla=at_risk",
+        _queue_count(sla=SlaState.AT_RISK),
+        LEAD_HOME,
+        "warn",
+        20,
+    ),
+):
+    register_tile(_tile)
 
 
 # ---- queue ----------------------------------------------------------------------------------
@@ -119,6 +183,7 @@ def queue(
     follow_up_due: bool = False,
     q: str | None = None,
     sort: QueueSort = QueueSort.SLA,
+    export: Literal["xlsx"] | None = None,
 ) -> Response:
     now = utcnow()
     filters = QueueFilter(
@@ -126,13 +191,15 @@ def queue(
         sla=sla,
         shift_id=shift_id,
         group_id=group_id,
-        assignee_id=user.id if mine else None,
+        mine=user.id if mine else None,
         handed_to=user.id if handed_to_me else None,
         follow_up_due=follow_up_due,
         q=q,
         sort=sort,
     )
     statement = repository.queue(filters, now=now)
+    if export:
+        return _export_queue(session, statement)
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
     rows = session.execute(statement.offset(page.offset).limit(page.size)).all()
     handed = _handed_to_me(session, user.id)
@@ -152,8 +219,33 @@ def queue(
         shifts={s.id: s for s in shifts.all_shifts(session)},
         filters=filters,
         sorts=SORT_LABELS,
-        query=request.url.query,
         **_labels(),
+    )
+
+
+def _export_queue(session: Session, statement: Any) -> Response:
+    rows = session.execute(statement.limit(MAX_ROWS)).all()
+    tickets = [t for t, _ in rows]
+    users = _names(session, User, {t.assignee_id for t in tickets}, "display_name")
+    groups = {g.id: g.name for g in config.groups(session)}
+    return xlsx_response(
+        "工单",
+        ["工单号", "标题", "类型", "分类", "状态", "SLA", "优先级", "处理组", "处理人", "创建时间"],
+        (
+            [
+                t.id,
+                t.title,
+                TYPE_LABELS[t.type],
+                "/".join(filter(None, (t.category, t.subcategory))),
+                STATUS_LABELS[t.status],
+                SLA_LABELS[SlaState(state)],
+                t.priority,
+                groups.get(t.group_id or 0, ""),
+                users.get(t.assignee_id or 0, "未分派"),
+                t.created_at,
+            ]
+            for t, state in rows
+        ),
     )
 
 

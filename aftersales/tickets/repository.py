@@ -99,6 +99,7 @@ class QueueFilter:
     group_id: int | None = None
     assignee_id: int | None = None
     handed_to: int | None = None
+    mine: int | None = None  # assigned to this user, or handed to them and not yet taken over
     follow_up_due: bool = False
     type: str | None = None
     category: str | None = None
@@ -138,6 +139,11 @@ def _conditions(f: QueueFilter, now: datetime) -> list[ColumnElement[bool]]:
             Handoff.to_user_id == f.handed_to, Handoff.acknowledged_at.is_(None)
         )
         conditions.append(Ticket.id.in_(pending))
+    if f.mine is not None:
+        handed = select(Handoff.ticket_id).where(
+            Handoff.to_user_id == f.mine, Handoff.acknowledged_at.is_(None)
+        )
+        conditions.append(or_(Ticket.assignee_id == f.mine, Ticket.id.in_(handed)))
     if f.follow_up_due:
         conditions.append(Ticket.follow_up_at <= now)
     if f.q:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from aftersales.catalog.models import Shop
 from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.events import publish
-from aftersales.kit.time import utcnow
+from aftersales.kit.time import format_local, utcnow
 from aftersales.orders.models import Order, OrderItem
 from aftersales.tickets import clock, routing, shifts, snapshot
 from aftersales.tickets.errors import (
@@ -215,7 +215,10 @@ def _log_creation(session: Session, ticket: Ticket, actor_id: int | None, cc: li
     if ticket.is_vip:
         note += ",VIP客户"
     if cc:
-        note += ",已抄送 " + "、".join(cc)
+        names = dict(
+            session.execute(select(TicketGroup.code, TicketGroup.name).where(TicketGroup.code.in_(cc))).all()
+        )
+        note += ",已抄送 " + "、".join(names.get(code, code) for code in cc)
     add_timeline_entry(
         session,
         ticket_id=ticket.id,
@@ -500,7 +503,7 @@ def schedule_follow_up(
         ticket_id=ticket.id,
         actor_id=actor_id,
         kind="follow_up",
-        message=f"预约跟进 {at.isoformat(timespec='minutes')}" + (f":{note}" if note else ""),
+        message=f"预约跟进 {format_local(at)}" + (f":{note}" if note else ""),
         data={"at": at.isoformat()},
     )
     return ticket

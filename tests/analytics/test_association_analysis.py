@@ -46,7 +46,7 @@ class TestAssociationAnalysis:
     ) -> None:
         _parcels(session)
         result = associations(session, peak_scope)
-        assert result.findings[0].startswith("圆通 + 新疆维吾尔自治区 → 物流延误, lift 4.0")
+        assert result.findings[0].startswith("圆通 + 新疆维吾尔自治区 → 物流延误,提升度 4.0")
 
     def test_crosstab_gives_the_exact_late_rate_of_the_courier(
         self, session: Session, peak_scope: Scope

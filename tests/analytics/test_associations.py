@@ -27,7 +27,7 @@ class TestMineRules:
 
     def test_rule_reads_as_a_chinese_sentence(self) -> None:
         top = mine_rules(_cases_with_planted_link(), outcome="问题")[0]
-        assert top.sentence().startswith("圆通 + 新疆 → 物流延误, lift ")
+        assert top.sentence().startswith("圆通 + 新疆 → 物流延误,提升度 ")
 
     def test_lift_is_confidence_over_the_outcome_share(self) -> None:
         cases = [{"a": "x", "o": "p"}] * 3 + [{"a": "x", "o": "q"}] + [{"a": "y", "o": "q"}] * 4

@@ -189,3 +189,28 @@ class TestDrillFilters:
     def test_an_unknown_platform_is_rejected(self, session: Session, peak_scope: Scope) -> None:
         with pytest.raises(InvalidInputError, match="shop_platform"):
             drill(session, kind="chats", scope=peak_scope, filters={"shop_platform": "ebay"})
+
+
+class TestDrillCells:
+    def test_ticket_rows_show_type_and_status_in_words(self, session: Session, peak_scope: Scope) -> None:
+        make_ticket_row(session, created_at=at(9), type="reshipment", status="resolved")
+        _title, _columns, rows, _total = drill(session, kind="tickets", scope=peak_scope)
+        assert rows[0][1][2:4] == ["补发", "已解决"]
+
+    def test_an_agents_drill_title_names_the_agent(self, session: Session, peak_scope: Scope) -> None:
+        agent = make_user(session, display_name="小王")
+        make_chat_row(session, started_at=at(9), agent_id=agent.id)
+        title, _columns, _rows, _total = drill(
+            session, kind="chats", scope=peak_scope, filters={"agent_id": str(agent.id)}
+        )
+        assert title == "会话明细 · 客服 小王"
+
+    def test_missing_values_show_a_dash_and_flags_show_yes_or_no(
+        self, session: Session, peak_scope: Scope
+    ) -> None:
+        chat = make_chat_row(session, started_at=at(9), handling="bot_only", first_response_seconds=None)
+        make_qc_row(session, chat=chat, score=90, passed=True)
+        _t, _c, chats, _n = drill(session, kind="chats", scope=peak_scope)
+        _t, _c, results, _n = drill(session, kind="qc_results", scope=peak_scope)
+        assert chats[0][1][1:3] == ["纯机器人", "—"]
+        assert results[0][1][2] == "是"

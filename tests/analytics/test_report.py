@@ -192,5 +192,5 @@ class TestQcReview:
         session.flush()
         tables = {t.key: t.rows for t in qc_review(session, peak_scope).tables}
         assert tables["qc_summary"] == [[2, "70", "50.0%"]]
-        assert tables["qc_failed"] == [["greeting", 1, "50.0%"]]
+        assert tables["qc_failed"] == [["问候语", 1, "50.0%"]]
         assert sorted(tables["qc_emotions"]) == [["满意", 1, "50.0%"], ["物流", 1, "50.0%"]]

@@ -1,5 +1,5 @@
 import hashlib
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import time_machine
 from sqlalchemy import func, select
@@ -58,16 +58,33 @@ def promotion_fingerprint(session: Session) -> str:
     return hashlib.sha256(repr((list(orders), list(events))).encode()).hexdigest()
 
 
-def test_same_seed_with_default_dates_generates_the_same_data_in_any_year(session: Session) -> None:
+def test_a_pinned_peak_day_generates_the_same_data_in_any_year(session: Session) -> None:
     with time_machine.travel(datetime(2026, 12, 1, 9, 0)):
-        generate(DemoConfig.build(seed=7, orders=300))
+        generate(DemoConfig.build(seed=7, orders=300, peak_day=date(2026, 11, 11)))
     first = promotion_fingerprint(session)
     with time_machine.travel(datetime(2027, 12, 1, 9, 0)):
-        generate(DemoConfig.build(seed=7, orders=300))
+        generate(DemoConfig.build(seed=7, orders=300, peak_day=date(2026, 11, 11)))
     assert promotion_fingerprint(session) == first
 
 
-def test_default_promotion_is_seen_from_inside_its_after_sales_window() -> None:
-    config = DemoConfig.build()
-    assert config.peak_day == date(2026, 11, 11)
-    assert date(2026, 11, 12) <= config.as_of.date() <= date(2026, 11, 25)
+def test_default_promotion_is_seen_now_on_the_last_day_of_its_after_sales_window() -> None:
+    with time_machine.travel(datetime(2026, 12, 7, 4, 30, tzinfo=UTC), tick=False):
+        config = DemoConfig.build()
+    assert config.as_of == datetime(2026, 12, 7, 4, 30, tzinfo=UTC)
+    assert config.peak_day == date(2026, 11, 24)  # day 14 of the window is 2026-12-07 in Shanghai
+
+
+def test_about_one_order_per_buyer_with_a_few_repeaters(session: Session) -> None:
+    generate(CONFIG)
+    orders = session.scalar(select(func.count(Order.id))) or 0
+    per_buyer = list(session.scalars(select(func.count(Order.id)).group_by(Order.customer_id)))
+    assert orders / len(per_buyer) < 1.15
+    assert 1 < max(per_buyer) <= 5
+
+
+def test_a_repeat_buyer_ships_to_one_address(session: Session) -> None:
+    generate(CONFIG)
+    provinces = session.scalars(
+        select(func.count(func.distinct(Order.province))).group_by(Order.customer_id)
+    ).all()
+    assert set(provinces) == {1}

@@ -24,6 +24,8 @@ PUBLIC: set[tuple[str, str]] = {
     ("POST", "/api/auth/token"),
     ("GET", "/healthz"),
     ("GET", "/"),
+    # Redirect-only: to the static icon browsers ask every site for.
+    ("GET", "/favicon.ico"),
     ("GET", "/console/login"),
     ("POST", "/console/login"),
     # Redirect-only: sends everyone to /console/analytics/trends, which requires a login.

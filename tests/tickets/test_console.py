@@ -1,6 +1,7 @@
 """Console pages render real data and their forms work (the browser tests cover the clicks)."""
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -8,9 +9,10 @@ from sqlalchemy.orm import Session
 
 from aftersales.auth.models import Role
 from aftersales.tickets.feedback import raise_feedback
-from aftersales.tickets.models import FeedbackItem, Ticket
+from aftersales.tickets.models import FeedbackItem, Ticket, TicketStatus
+from aftersales.tickets.service import group_by_code, schedule_follow_up
 from tests.builders import make_event, make_order, make_shipment
-from tests.builders.tickets import make_ticket
+from tests.builders.tickets import make_rule, make_ticket
 
 Headers = Callable[..., dict[str, str]]
 
@@ -180,3 +182,28 @@ class TestAssignForm:
         )
         session.expire_all()
         assert (response.status_code, session.get(Ticket, ticket.id).assignee_id) == (303, colleague.id)  # type: ignore[union-attr]
+
+
+class TestDetailWords:
+    def test_a_resolved_ticket_offers_one_reopen_and_a_close(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        ticket = make_ticket(session)
+        ticket.status = TicketStatus.RESOLVED
+        page = client.get(f"/console/tickets/{ticket.id}", headers=auth_headers(Role.AGENT)).text
+        assert page.count(">重新打开</button>") == 1
+        assert ">转为已关闭</button>" in page
+
+    def test_the_timeline_names_the_copied_group_and_shows_follow_up_in_shanghai_time(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        group_by_code(session, "supervisors")
+        make_rule(session, cc_group_code="supervisors")
+        ticket = make_ticket(session)
+        schedule_follow_up(
+            session, ticket_id=ticket.id, actor_id=None, at=datetime(2026, 11, 21, 4, 13, tzinfo=UTC)
+        )
+        page = client.get(f"/console/tickets/{ticket.id}", headers=auth_headers(Role.AGENT)).text
+        assert "已抄送 supervisors" not in page
+        assert "已抄送 主管" in page
+        assert "预约跟进 2026-11-21 12:13" in page
