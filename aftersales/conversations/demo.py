@@ -19,7 +19,7 @@ from aftersales.auth.models import User
 from aftersales.catalog.models import Shop, Sku
 from aftersales.conversations.schemas import MessageIn
 from aftersales.conversations.service import ingest_messages
-from aftersales.demo.generator import DemoContext
+from aftersales.demo.context import DemoContext
 from aftersales.orders.models import Order, OrderItem
 
 SHARE = 0.08

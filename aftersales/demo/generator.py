@@ -6,8 +6,7 @@ it through ``aftersales.<domain>.demo.extend(session, ctx)``, each with its own 
 """
 
 import random
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -16,9 +15,10 @@ from sqlalchemy.orm import Session
 from aftersales.catalog.models import Platform, Shop, Sku
 from aftersales.db import unit_of_work
 from aftersales.demo import catalog_data as data
+from aftersales.demo.context import DemoConfig, DemoContext
 from aftersales.demo.history import generate_history
 from aftersales.demo.parcels import ParcelPlan, plan_parcel
-from aftersales.kit.time import SHANGHAI, utcnow
+from aftersales.kit.time import SHANGHAI
 from aftersales.orders.models import Order, OrderStatus
 from aftersales.orders.schemas import OrderIn, OrderItemIn, ShipmentIn, TrackingEventIn
 from aftersales.orders.service import ingest_orders, ingest_shipments, ingest_tracking_events
@@ -26,54 +26,6 @@ from aftersales.registry import import_domain_modules
 
 BATCH = 1000
 SHOP_WEIGHTS = (0.45, 0.35, 0.20)
-AFTER_SALES_DAYS = 14  # the peak day and the 13 days after it: what the analytics pages show by default
-DEFAULT_AS_OF_AFTER_PEAK = timedelta(days=9, hours=20)
-
-
-@dataclass(frozen=True)
-class DemoConfig:
-    seed: int
-    orders: int
-    peak_day: date
-    as_of: datetime
-
-    @classmethod
-    def build(
-        cls,
-        *,
-        seed: int = 11,
-        orders: int = 6000,
-        peak_day: date | None = None,
-        as_of: datetime | None = None,
-    ) -> "DemoConfig":
-        """By default the promotion is seen now, on the last day of its 14-day after-sales window,
-        so the jobs, SLA clocks, shift handoffs and analytics (which all run on the real clock) agree
-        with the data. A given peak day (without ``as_of``: seen at 20:00 on day 9 of its window) or
-        ``as_of`` pins the calendar, so tests get the same data on any day."""
-        if as_of is None:
-            if peak_day is None:
-                as_of = utcnow().replace(second=0, microsecond=0)
-            else:
-                as_of = datetime.combine(peak_day, time(0), tzinfo=SHANGHAI) + DEFAULT_AS_OF_AFTER_PEAK
-        elif as_of.tzinfo is None:
-            as_of = as_of.replace(tzinfo=SHANGHAI)
-        as_of = as_of.astimezone(UTC)
-        peak_day = peak_day or as_of.astimezone(SHANGHAI).date() - timedelta(days=AFTER_SALES_DAYS - 1)
-        return cls(seed=seed, orders=orders, peak_day=peak_day, as_of=as_of)
-
-
-@dataclass
-class DemoContext:
-    """What extensions get: the config, the catalogue and the orders, and a seeded stream each."""
-
-    config: DemoConfig
-    shops: dict[str, Shop]
-    skus: dict[str, list[Sku]]
-    order_ids: list[int] = field(default_factory=list)
-    summary: dict[str, Any] = field(default_factory=dict)
-
-    def rng(self, name: str) -> random.Random:
-        return random.Random(f"{self.config.seed}:{name}")
 
 
 def generate(config: DemoConfig) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from aftersales.demo.generator import DemoContext
+from aftersales.demo.context import DemoContext
 from aftersales.kit.time import SHANGHAI
 from aftersales.logistics import care, intercepts, regions, service
 from aftersales.logistics.care_settings import DEFAULT_PLAN

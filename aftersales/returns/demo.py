@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from aftersales.auth.models import Role, User
 from aftersales.auth.service import create_user
 from aftersales.catalog.models import Shop
-from aftersales.demo.generator import DemoContext
+from aftersales.demo.context import DemoContext
 from aftersales.demo.users import DEMO_USERS
 from aftersales.logistics.demo import play_intercepts
 from aftersales.messaging.models import OutboxMessage, OutboxStatus

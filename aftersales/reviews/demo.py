@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from aftersales.auth.models import Role, User
 from aftersales.auth.service import create_user
 from aftersales.catalog.models import Shop, Sku
-from aftersales.demo.generator import DemoContext
+from aftersales.demo.context import DemoContext
 from aftersales.demo.users import DEMO_USERS
 from aftersales.orders.models import Customer, Order, OrderItem, Shipment
 from aftersales.reviews import ratings, service

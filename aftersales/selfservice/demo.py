@@ -13,7 +13,7 @@ from functools import partial
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from aftersales.demo.generator import DemoContext
+from aftersales.demo.context import DemoContext
 from aftersales.kit.errors import AftersalesError
 from aftersales.kit.time import SHANGHAI, utcnow
 from aftersales.orders.models import Order, OrderStatus

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.auth.models import Role, User
 from aftersales.auth.service import create_user
-from aftersales.demo.generator import DemoContext
+from aftersales.demo.context import DemoContext
 from aftersales.demo.users import DEMO_USERS
 from aftersales.orders.models import Order
 from aftersales.tickets import feedback, service, shifts
