@@ -13,9 +13,12 @@ TEMPLATES: tuple[tuple[str, str, str, str], ...] = (
         "eta_apology",
         "延误致歉",
         "platform_im",
-        "亲,您在{{ shop_name }}的订单 {{ order_no }} 物流比预计慢了一些"
-        "{% if eta_date %}(原预计 {{ eta_date }} 送达){% endif %},真的很抱歉!"
-        "我们已联系{{ courier_name }}加急处理,运单号 {{ tracking_no }},有任何进展会第一时间告诉您~",
+        "亲,您在{{ shop_name }}的订单 {{ order_no }} 中,{{ courier_name }}运单 {{ tracking_no }}"
+        "({{ parcel_status }})比预计慢了一些{% if eta_date %}(原预计 {{ eta_date }} 送达){% endif %},"
+        "真的很抱歉!我们已联系{{ courier_name }}加急处理,有任何进展会第一时间告诉您~"
+        "{% if is_split %}\n本单共 {{ parcel_count }} 个包裹:\n{% for p in parcels %}{{ loop.index }}. "
+        "{{ p.courier_name }} {{ p.tracking_no }}({{ p.status }}{% if p.eta_date %},预计 {{ p.eta_date }}"
+        "{% endif %})\n{% endfor %}{% endif %}",
     ),
     (
         "restricted_notice",
@@ -102,6 +105,7 @@ def seed_templates(session: Session) -> None:
                 "subject": None,
                 "body": body,
                 "is_active": True,
+                "version": 1,
                 "created_at": now,
                 "updated_at": now,
             }

@@ -116,6 +116,9 @@ def poll_intercepts(session: Session) -> dict[str, Any]:
 
 @job("logistics.care", every=timedelta(minutes=15))
 def care_sequence(session: Session) -> dict[str, Any]:
-    """Schedule steps for newly delivered orders, then send what is due (outside quiet hours)."""
-    scheduled = care.schedule(session)
-    return {"scheduled_orders": scheduled, "queued": care.send_due(session)}
+    """Schedule steps for newly delivered orders, drop the ones whose moment passed (after an
+    outage), then send what is due (outside quiet hours)."""
+    now = utcnow()
+    scheduled = care.schedule(session, now=now)
+    expired = care.expire_stale(session, now=now)
+    return {"scheduled_orders": scheduled, "expired": expired, "queued": care.send_due(session, now=now)}

@@ -20,7 +20,7 @@ from aftersales.logistics import incremental, regions
 from aftersales.logistics.models import ANY_COURIER, Anomaly, AnomalyKind, AnomalyRule, AnomalyStatus
 from aftersales.logistics.rules import effective_rules, save_rule
 from aftersales.logistics.scan import id_span, run_scan, take_marks
-from aftersales.messaging.service import send_customer_messages
+from aftersales.messaging.service import CustomerSend, send_customer_messages
 from aftersales.messaging.templates import MessageTemplate, get_template
 from aftersales.orders.couriers import COURIERS, courier_name
 from aftersales.orders.models import Order, Shipment
@@ -207,19 +207,42 @@ def follow_up(
     ).all()
     rules = effective_rules(session)
     templates = set(session.scalars(select(MessageTemplate.code).where(MessageTemplate.is_active.is_(True))))
-    sends: dict[str, list[tuple[int, str, dict[str, Any] | None]]] = {}
+    sends: dict[str, list[CustomerSend]] = {}
     for anomaly, shipment, order in pending:
         anomaly.ticket_id = _open_ticket(session, anomaly, shipment, order)
         anomaly.followed_up_at = now
         setting = rules[AnomalyKind(anomaly.kind)].for_courier(shipment.courier)
         if setting.notify_customer and setting.template_code in templates and not anomaly.message_queued:
             assert setting.template_code is not None
-            key = f"logistics:anomaly:{anomaly.shipment_id}:{anomaly.kind}"
-            sends.setdefault(setting.template_code, []).append((order.id, key, _message_extra(anomaly, now)))
+            send = _notice(session, anomaly, shipment, order, now)
+            if send is not None:
+                sends.setdefault(setting.template_code, []).append(send)
             anomaly.message_queued = True
     messages = sum(send_customer_messages(session, template_code=code, sends=s) for code, s in sends.items())
     session.flush()
     return {"followed_up": len(pending), "messages": messages}
+
+
+def _notice(
+    session: Session, anomaly: Anomaly, shipment: Shipment, order: Order, now: datetime
+) -> CustomerSend | None:
+    """The buyer's notice about this finding, naming its parcel. A restricted region's notice is
+    the region hold's notice (same key and variables): one message whichever path is first; none
+    when no restriction covers the address any more."""
+    kind = AnomalyKind(anomaly.kind)
+    if kind == AnomalyKind.RESTRICTED_REGION:
+        region = regions.region_for(session, order=order, courier=shipment.courier, now=now)
+        if region is None:
+            return None
+        regions.mark_notified(session, order_id=order.id, region_id=region.id, now=now)
+        return regions.region_notice(order.id, region, parcel_id=shipment.id, finding_id=anomaly.id)
+    return CustomerSend(
+        order.id,
+        f"logistics:anomaly:{anomaly.shipment_id}:{anomaly.kind}",
+        extra=_message_extra(anomaly, now),
+        parcel_id=shipment.id,
+        why={"rule": kind.label, "finding": _description(anomaly, shipment), "finding_id": anomaly.id},
+    )
 
 
 def list_anomalies(
