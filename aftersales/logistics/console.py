@@ -31,7 +31,7 @@ from aftersales.logistics.schemas import (
     outbox_read,
 )
 from aftersales.messaging.models import OutboxMessage
-from aftersales.messaging.service import dead_letters, retry_dead
+from aftersales.messaging.service import dead_letters, held_messages, retry_dead
 from aftersales.messaging.templates import CHANNELS, VARIABLES, MessageTemplate, save_template
 from aftersales.orders.couriers import COURIERS
 from aftersales.orders.models import Order
@@ -271,12 +271,14 @@ def _messages_page(
         .limit(50)
     ).all()
     dead = dead_letters(session, channels=CUSTOMER_CHANNELS) if supervisor else []
+    held = held_messages(session, channels=CUSTOMER_CHANNELS) if supervisor else []
     return render(
         request,
         "logistics/messages.html",
         status_code=status,
         recent=[(outbox_read(m, reveal=reveal), m.payload.get("text", "")) for m in recent],
         dead=[(outbox_read(m, reveal=reveal), m.payload.get("text", "")) for m in dead],
+        held=[(outbox_read(m, reveal=reveal), m.payload.get("text", "")) for m in held],
         templates=session.scalars(select(MessageTemplate).order_by(MessageTemplate.code)).all(),
         variables=VARIABLES,
         channels={c: CHANNEL_LABELS[c] for c in CHANNELS},

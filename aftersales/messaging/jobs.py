@@ -30,13 +30,13 @@ def deliver_outbox(
     session.commit()
     claimed = sent = 0
     started = time.monotonic()
-    while time.monotonic() - started < budget_seconds:
-        ids = claim_due(session, limit=batch)
+    while ids := claim_due(session, limit=batch):
         session.commit()
-        if not ids:
-            break
         claimed += len(ids)
         sent += _deliver_batch(session, ids)
+        if time.monotonic() - started >= budget_seconds:
+            break
+    session.commit()
     return {"claimed": claimed, "sent": sent, "expired": expired}
 
 

@@ -287,6 +287,38 @@ def send_customer_message(
     send_customer_messages(session, template_code=template_code, sends=[send], channel=channel)
 
 
+def explain(reason: dict[str, Any] | None) -> str:
+    """Why a message was written, in the words the console shows beside it."""
+    if not reason:
+        return ""
+    parts = [f"规则: {reason['rule']}"] if reason.get("rule") else []
+    if reason.get("finding"):
+        parts.append(f"依据: {reason['finding']}")
+    if reason.get("parcel"):
+        parts.append(f"包裹: {reason['parcel']}")
+    if reason.get("template"):
+        parts.append(f"模板: {reason['template']} 第{reason.get('template_version', 1)}版")
+    return ";".join(parts)
+
+
+STATUS_LABELS = {
+    OutboxStatus.PENDING: "待发送",
+    OutboxStatus.SENDING: "发送中",
+    OutboxStatus.SENT: "已发送",
+    OutboxStatus.DEAD: "发送失败",
+    OutboxStatus.HELD: "待处理",
+    OutboxStatus.EXPIRED: "已过期未发送",
+}
+
+
+def messages_about(session: Session, *, subject: tuple[str, int], limit: int = 100) -> list[OutboxMessage]:
+    """What was sent (or held, or dropped) about one order, newest first, for its page."""
+    query = select(OutboxMessage).where(
+        OutboxMessage.subject_type == subject[0], OutboxMessage.subject_id == subject[1]
+    )
+    return list(session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))
+
+
 def held_messages(
     session: Session, *, channels: list[str] | None = None, limit: int = 200
 ) -> list[OutboxMessage]:

@@ -7,6 +7,8 @@ from sqlalchemy import select
 from aftersales.auth.deps import CurrentUser, SessionDep
 from aftersales.catalog.models import Shop
 from aftersales.kit.pagination import PageDep, paginate
+from aftersales.messaging.service import STATUS_LABELS as OUTBOX_LABELS
+from aftersales.messaging.service import explain, messages_about
 from aftersales.orders import repository, service
 from aftersales.orders.models import OrderStatus
 from aftersales.orders.schemas import OrderDetail, OrderRead
@@ -62,4 +64,8 @@ def detail(request: Request, session: SessionDep, user: CurrentUser, order_id: i
         order=OrderDetail.for_order(order, shipments, reveal=user.may_see_pii),
         shop=session.get(Shop, order.shop_id),
         statuses=STATUS_LABELS,
+        messages=[
+            (m, m.payload.get("text", ""), explain(m.reason), OUTBOX_LABELS.get(m.status, m.status))
+            for m in messages_about(session, subject=("order", order_id))
+        ],
     )
