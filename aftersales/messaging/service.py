@@ -99,17 +99,21 @@ def claim_due(session: Session, *, limit: int) -> list[int]:
                 next_attempt_at=now + SEND_LEASE,
                 attempts=OutboxMessage.attempts + 1,
             )
+            .execution_options(synchronize_session=False)
         )
     return ids
 
 
 def mark_sent(session: Session, ids: list[int]) -> None:
-    """One statement for a delivered batch (a statement per message caps the drain rate)."""
+    """One statement for a delivered batch (a statement per message caps the drain rate). Rows
+    already loaded in the session are not updated in memory: readers load them afresh
+    (``populate_existing``) or expire them."""
     if ids:
         session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(ids))
             .values(status=OutboxStatus.SENT, sent_at=utcnow(), last_error=None)
+            .execution_options(synchronize_session=False)
         )
 
 
