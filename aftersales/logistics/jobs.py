@@ -90,13 +90,13 @@ def follow_up(
     """Tickets and buyer notices for new findings (of one shard's parcels) and region holds (by
     the first shard only), in batches until done."""
     ids = IdRange(shard, shards, first, last)
-    totals = {"followed_up": 0, "messages": 0, "region_notices": 0}
+    totals = {"followed_up": 0, "messages": 0, "resolved": 0, "region_notices": 0}
     while True:
         done = service.follow_up(session, ids=ids)
-        totals["followed_up"] += done["followed_up"]
-        totals["messages"] += done["messages"]
+        for name in ("followed_up", "messages", "resolved"):
+            totals[name] += done[name]
         session.commit()
-        if done["followed_up"] < service.FOLLOW_UP_BATCH:
+        if max(done["followed_up"], done["resolved"]) < service.FOLLOW_UP_BATCH:
             break
     if shard == 0:
         totals["region_notices"] = regions.notify_holds(session)

@@ -293,6 +293,37 @@ def region_for(session: Session, *, order: Order, courier: str, now: datetime) -
     return session.scalars(query.limit(1)).first()
 
 
+@dataclass(frozen=True)
+class Restriction:
+    """Why an order cannot be shipped or delivered now, for every answer that promises a date."""
+
+    reason: str
+    until: datetime | None
+    area: str
+
+    def text(self) -> str:
+        resume = f"预计 {_local_day(self.until)} 恢复" if self.until else "恢复时间另行通知"
+        return f"因{self.reason},快递暂时无法派送到{self.area}({resume}),恢复后会第一时间为您发出/派送"
+
+
+def order_restriction(session: Session, *, order: Order, now: datetime | None = None) -> Restriction | None:
+    """The active restriction covering the order's address: the one truth the bot, the portal
+    and the reshipment checks read (a courier-specific one counts when a parcel uses that
+    courier, or while nothing is shipped)."""
+    now = now or utcnow()
+    couriers = set(session.scalars(select(Shipment.courier).where(Shipment.order_id == order.id)))
+    regions = session.scalars(
+        select(RestrictedRegion)
+        .where(region_match(order, RestrictedRegion.courier, now))
+        .order_by(RestrictedRegion.valid_from)
+    ).all()
+    for region in regions:
+        if region.courier == ANY_COURIER or not couriers or region.courier in couriers:
+            area = "".join(p for p in (region.province, region.city, region.district) if p)
+            return Restriction(region.reason, region.valid_until, area)
+    return None
+
+
 def mark_notified(session: Session, *, order_id: int, region_id: int, now: datetime) -> None:
     """The scan's finding told the buyer: the hold's own notice is the same message."""
     for hold in session.scalars(

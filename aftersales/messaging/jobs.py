@@ -19,6 +19,7 @@ from aftersales.messaging.models import OutboxMessage
 from aftersales.messaging.service import claim_due, deliver, expire_due, mark_result, mark_sent
 
 BATCH = 1000
+MARK_EVERY = 100
 BUDGET_SECONDS = 20.0
 
 
@@ -31,27 +32,39 @@ def deliver_outbox(
     claimed = sent = 0
     started = time.monotonic()
     while ids := claim_due(session, limit=batch):
+        messages = _load(session, ids)
         session.commit()
         claimed += len(ids)
-        sent += _deliver_batch(session, ids)
+        sent += _deliver(session, messages)
         if time.monotonic() - started >= budget_seconds:
             break
     session.commit()
     return {"claimed": claimed, "sent": sent, "expired": expired}
 
 
-def _deliver_batch(session: Session, ids: list[int]) -> int:
-    """Send a leased batch in priority order; the delivered ones are marked in one statement."""
+def _load(session: Session, ids: list[int]) -> list[OutboxMessage]:
+    """The leased rows, most urgent first, read in the lease's transaction: on SQLite a read
+    after it would begin a write transaction held while the batch is being sent."""
     query = select(OutboxMessage).where(OutboxMessage.id.in_(ids))
     query = query.order_by(OutboxMessage.priority, OutboxMessage.id).execution_options(populate_existing=True)
-    messages = list(session.scalars(query))
-    delivered = []
+    return list(session.scalars(query))
+
+
+def _deliver(session: Session, messages: list[OutboxMessage]) -> int:
+    """Send a leased batch; delivered ones are marked ``MARK_EVERY`` at a time in one statement
+    (a crash redelivers at most that many, with their keys), a failure at once."""
+    sent, unmarked = 0, []
     for message in messages:
         error = deliver(message)
         if error is None:
-            delivered.append(message.id)
+            unmarked.append(message)
         else:
             mark_result(session, message, error)
-    mark_sent(session, delivered)
+        if len(unmarked) >= MARK_EVERY:
+            mark_sent(session, unmarked)
+            sent, unmarked = sent + len(unmarked), []
+        if session.in_transaction():  # a mark, a failure's mark, a signing secret's lookup
+            session.commit()
+    mark_sent(session, unmarked)
     session.commit()
-    return len(delivered)
+    return sent + len(unmarked)

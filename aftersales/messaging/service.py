@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from aftersales.config import get_settings
 from aftersales.db import is_postgres
@@ -104,17 +105,22 @@ def claim_due(session: Session, *, limit: int) -> list[int]:
     return ids
 
 
-def mark_sent(session: Session, ids: list[int]) -> None:
-    """One statement for a delivered batch (a statement per message caps the drain rate). Rows
-    already loaded in the session are not updated in memory: readers load them afresh
-    (``populate_existing``) or expire them."""
-    if ids:
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids))
-            .values(status=OutboxStatus.SENT, sent_at=utcnow(), last_error=None)
-            .execution_options(synchronize_session=False)
-        )
+def mark_sent(session: Session, messages: list[OutboxMessage]) -> None:
+    """One statement for delivered messages (a statement per message caps the drain rate); the
+    loaded objects get the same values without being flushed again."""
+    if not messages:
+        return
+    now = utcnow()
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_([m.id for m in messages]))
+        .values(status=OutboxStatus.SENT, sent_at=now, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    for message in messages:
+        set_committed_value(message, "status", OutboxStatus.SENT)
+        set_committed_value(message, "sent_at", now)
+        set_committed_value(message, "last_error", None)
 
 
 def mark_result(session: Session, message: OutboxMessage, error: str | None) -> None:
