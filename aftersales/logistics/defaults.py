@@ -1,4 +1,8 @@
-"""Default message templates and rule rows, added when missing (never overwriting a shop's edits)."""
+"""Default message templates and rule rows, added when missing (never overwriting a shop's edits).
+
+Only templates something sends are seeded: an invoice or gift-parcel notice had no sender (and the
+invoice link no page), so they are not offered as if they worked.
+"""
 
 from sqlalchemy.orm import Session
 
@@ -43,18 +47,6 @@ TEMPLATES: tuple[tuple[str, str, str, str], ...] = (
         "sms",
         "【{{ shop_name }}】您的订单{{ order_no }}已由{{ courier_name }}发出,运单号{{ tracking_no }}"
         "{% if eta_date %},预计{{ eta_date }}送达(约{{ eta_days }}天){% endif %}。",
-    ),
-    (
-        "invoice_notice",
-        "电子发票",
-        "platform_im",
-        "亲,订单 {{ order_no }} 的电子发票(抬头: {{ invoice_title }})已开好,下载链接: {{ invoice_link }}",
-    ),
-    (
-        "gift_notice",
-        "赠品单独发货",
-        "platform_im",
-        "亲,订单 {{ order_no }} 的赠品单独发出,运单号 {{ gift_tracking_no }},请留意查收~",
     ),
     (
         "reshipment_notice",

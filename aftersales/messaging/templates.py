@@ -47,7 +47,7 @@ ORDER_VARIABLES: dict[str, str] = {
     "eta_date": "预计送达日期,如 11月15日(消息所指的包裹,否则整单)",
     "eta_days": "预计还需几天送达",
     "invoice_title": "发票抬头",
-    "invoice_link": "电子发票下载链接",
+    "invoice_link": "电子发票下载链接(门户尚无发票页面: 用到它的消息会暂缓为待处理,不发死链接)",
     "gift_tracking_no": "赠品包裹运单号",
     "reshipment_courier": "补发包裹快递公司",
     "reshipment_tracking_no": "补发包裹运单号",
@@ -214,7 +214,9 @@ def _eta(order: Any, shipments: list[Any], now: datetime) -> tuple[str, int | st
 
 
 def invoice_link(order: Any) -> str:
-    return f"/portal/orders/{order.source_id}/invoice" if order.invoice_title else ""
+    """Empty until the portal serves invoices: the old ``/portal/orders/<no>/invoice`` was a 404,
+    and an empty link holds the message (``render_checked``) instead of sending a dead one."""
+    return ""
 
 
 def build_context(

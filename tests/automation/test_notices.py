@@ -171,3 +171,12 @@ class TestNeverBroken:
         )
         assert deliver_outbox(session)["claimed"] == 0
         assert messages(session)[0].status == OutboxStatus.HELD
+
+
+def test_an_invoice_message_is_held_rather_than_sent_with_a_dead_link(session: Session) -> None:
+    make_template(session, code="invoice_tpl", body="亲,电子发票已开好: {{ invoice_link }}")
+    order = make_order(session, invoice_title="杭州某某科技有限公司")
+    send_customer_messages(session, template_code="invoice_tpl", sends=[CustomerSend(order.id, "k-inv")])
+    [message] = messages(session)
+    assert message.status == OutboxStatus.HELD
+    assert "invoice_link" in (message.last_error or "")
