@@ -20,7 +20,7 @@ from aftersales.kit.time import as_utc, utcnow
 from aftersales.kit.upsert import insert_ignore
 from aftersales.logistics.care_settings import DEFAULT_PLAN, plans_by_shop
 from aftersales.logistics.models import CareMessage, CareStatus, CareStep
-from aftersales.messaging.service import CustomerSend, send_customer_messages
+from aftersales.messaging.service import CustomerSend, render_customer_messages, send_customer_messages
 from aftersales.messaging.templates import MessageTemplate
 from aftersales.orders.models import Customer, Order, OrderStatus, Shipment
 from aftersales.tickets.service import open_system_ticket
@@ -135,6 +135,28 @@ def send_due(session: Session, *, now: datetime | None = None, limit: int = 2000
             care.status, care.sent_at = CareStatus.SENT, now
     session.flush()
     return sum(len(steps) for steps in by_step.values())
+
+
+def upcoming(session: Session, *, now: datetime, until: datetime, limit: int = 500) -> list[dict[str, Any]]:
+    """The care messages due between now and ``until`` as they would be rendered (not queued),
+    each with ``due_at``: the supervisors' dry run of the next day."""
+    steps = session.scalars(
+        select(CareMessage)
+        .where(CareMessage.status == CareStatus.SCHEDULED, CareMessage.due_at <= until)
+        .order_by(CareMessage.due_at)
+        .limit(limit)
+    ).all()
+    active = set(session.scalars(select(MessageTemplate.code).where(MessageTemplate.is_active.is_(True))))
+    by_code: dict[str, list[CareMessage]] = {}
+    for care in steps:
+        code = template_code(CareStep(care.step))
+        if code in active and care.due_at >= now - CARE_VALIDITY:
+            by_code.setdefault(code, []).append(care)
+    rows: list[dict[str, Any]] = []
+    for code, group in by_code.items():
+        rendered = render_customer_messages(session, template_code=code, sends=[_care_send(c) for c in group])
+        rows += [{**row, "due_at": max(c.due_at, now)} for c, row in zip(group, rendered, strict=True)]
+    return sorted(rows, key=lambda row: row["due_at"])
 
 
 def _care_send(care: CareMessage) -> CustomerSend:

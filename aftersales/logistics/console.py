@@ -1,11 +1,11 @@
 """Console pages: anomalies to follow up, restricted regions, interceptions, proactive messages."""
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
 from aftersales.auth.models import Role
@@ -13,7 +13,7 @@ from aftersales.catalog.models import Shop
 from aftersales.jobs import enqueue
 from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.pagination import PageDep
-from aftersales.kit.time import as_utc
+from aftersales.kit.time import as_utc, utcnow
 from aftersales.logistics import care, care_settings, intercepts, regions, repository, service
 from aftersales.logistics.errors import RegionImportError
 from aftersales.logistics.models import (
@@ -28,10 +28,11 @@ from aftersales.logistics.schemas import (
     CareSettingsIn,
     InterceptRead,
     InterceptStatsRead,
+    masked_destination,
     outbox_read,
 )
-from aftersales.messaging.models import OutboxMessage
-from aftersales.messaging.service import dead_letters, held_messages, retry_dead
+from aftersales.messaging.models import OutboxMessage, OutboxStatus
+from aftersales.messaging.service import dead_letters, explain, held_messages, retry_dead
 from aftersales.messaging.templates import CHANNELS, VARIABLES, MessageTemplate, save_template
 from aftersales.orders.couriers import COURIERS
 from aftersales.orders.models import Order
@@ -42,6 +43,7 @@ router = APIRouter(include_in_schema=False)
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 BASE = "/console/logistics"
 MESSAGES = "/console/logistics-messages"
+PREVIEW_SPAN = timedelta(days=1)
 
 NAV = [
     NavItem("物流跟单", "/console/logistics"),
@@ -285,6 +287,45 @@ def _messages_page(
         error=error,
         supervisor=supervisor,
     )
+
+
+@router.get(MESSAGES + "/preview", response_class=HTMLResponse)
+def preview(request: Request, session: SessionDep, user: RequireSupervisor) -> Response:
+    """Dry run: what automation would send over the next day, with why; nothing is queued."""
+    now = utcnow()
+    items = care.upcoming(session, now=now, until=now + PREVIEW_SPAN)
+    queued = session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.channel.in_(CUSTOMER_CHANNELS),
+            or_(OutboxMessage.expires_at.is_(None), OutboxMessage.expires_at > now),
+        )
+        .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at)
+        .limit(500)
+    ).all()
+    rows = [
+        (
+            m.next_attempt_at,
+            "已排队",
+            masked_destination(m.channel, m.destination, reveal=user.may_see_pii),
+            m.payload.get("text", ""),
+            explain(m.reason),
+            m.last_error,
+        )
+        for m in queued
+    ] + [
+        (
+            r["due_at"],
+            "计划发送" if r.get("status") != OutboxStatus.HELD else "将被暂缓",
+            masked_destination(r["channel"], r["destination"], reveal=user.may_see_pii),
+            r["payload"]["text"],
+            explain(r["reason"]),
+            r.get("last_error"),
+        )
+        for r in items
+    ]
+    return render(request, "logistics/preview.html", rows=rows, until=now + PREVIEW_SPAN)
 
 
 @router.post(MESSAGES + "/templates")

@@ -232,6 +232,16 @@ def send_customer_messages(
     not thousands. A text that would print an empty or unknown variable is queued as held
     (待处理, with the variables named) instead of pending: it is shown to supervisors, never sent.
     """
+    rows = render_customer_messages(session, template_code=template_code, sends=sends, channel=channel)
+    queue_messages(session, rows)
+    return len(rows)
+
+
+def render_customer_messages(
+    session: Session, *, template_code: str, sends: list[CustomerSend], channel: str | None = None
+) -> list[dict[str, Any]]:
+    """The outbox rows ``send_customer_messages`` would queue, without queueing them (the
+    supervisors' preview of what automation will send)."""
     from aftersales.messaging.templates import get_template, load_order_rows, render_checked
 
     template = get_template(session, template_code)
@@ -267,8 +277,7 @@ def send_customer_messages(
         if blanks or subject_blanks:
             row["status"], row["last_error"] = OutboxStatus.HELD, held_reason(blanks + subject_blanks)
         rows.append(row)
-    queue_messages(session, rows)
-    return len(rows)
+    return rows
 
 
 def held_reason(blanks: list[str]) -> str:
