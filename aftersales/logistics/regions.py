@@ -306,15 +306,18 @@ class Restriction:
         return f"因{self.reason},快递暂时无法派送到{self.area}({resume}),恢复后会第一时间为您发出/派送"
 
 
-def order_restriction(session: Session, *, order: Order, now: datetime | None = None) -> Restriction | None:
-    """The active restriction covering the order's address: the one truth the bot, the portal
-    and the reshipment checks read (a courier-specific one counts when a parcel uses that
-    courier, or while nothing is shipped)."""
+def order_restriction(
+    session: Session, *, order: Any, address: Any | None = None, now: datetime | None = None
+) -> Restriction | None:
+    """The active restriction covering the order's address (or ``address``: anything with
+    province, city and district, e.g. a reshipment's): the one truth the bot, the notices and the
+    reshipment check read. A courier-specific one counts when a parcel uses that courier, or
+    while nothing is shipped."""
     now = now or utcnow()
     couriers = set(session.scalars(select(Shipment.courier).where(Shipment.order_id == order.id)))
     regions = session.scalars(
         select(RestrictedRegion)
-        .where(region_match(order, RestrictedRegion.courier, now))
+        .where(region_match(address or order, RestrictedRegion.courier, now))
         .order_by(RestrictedRegion.valid_from)
     ).all()
     for region in regions:
