@@ -20,12 +20,15 @@ from aftersales.kit.time import as_utc, utcnow
 from aftersales.kit.upsert import insert_ignore
 from aftersales.logistics.care_settings import DEFAULT_PLAN, plans_by_shop
 from aftersales.logistics.models import CareMessage, CareStatus, CareStep
-from aftersales.messaging.service import send_customer_messages
+from aftersales.messaging.service import CustomerSend, render_customer_messages, send_customer_messages
 from aftersales.messaging.templates import MessageTemplate
 from aftersales.orders.models import Customer, Order, OrderStatus, Shipment
 from aftersales.tickets.service import open_system_ticket
 
 SCHEDULE_WINDOW = timedelta(days=3)
+# A step not sent within this long of its due time is dropped: "how do you like it" weeks after
+# the delivery (the server was down) is worse than no message.
+CARE_VALIDITY = timedelta(days=2)
 REPLY_WINDOW = timedelta(days=3)  # a chat message this long after a step was sent is its reply
 
 NEGATIVE_WORDS = (
@@ -85,8 +88,22 @@ def schedule(session: Session, *, now: datetime | None = None) -> int:
     return len(rows) // len(CareStep)
 
 
+def expire_stale(session: Session, *, now: datetime) -> int:
+    """Scheduled steps whose validity passed become expired (counted in the job's result)."""
+    result = session.execute(
+        update(CareMessage)
+        .where(CareMessage.status == CareStatus.SCHEDULED, CareMessage.due_at < now - CARE_VALIDITY)
+        .values(status=CareStatus.EXPIRED)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def send_due(session: Session, *, now: datetime | None = None, limit: int = 2000) -> int:
-    """Queue the steps that are due, except for shops in their quiet hours now. Returns how many."""
+    """Queue the steps that are due, except for shops in their quiet hours now. Returns how many.
+
+    Each message is valid until ``CARE_VALIDITY`` after its step's due time (the outbox drops it
+    after that); steps already past it are expired by ``expire_stale``, never queued."""
     now = now or utcnow()
     active = set(session.scalars(select(MessageTemplate.code).where(MessageTemplate.is_active.is_(True))))
     due = list(
@@ -94,7 +111,10 @@ def send_due(session: Session, *, now: datetime | None = None, limit: int = 2000
             select(CareMessage)
             .join(Order, Order.id == CareMessage.order_id)
             .where(
-                CareMessage.status == CareStatus.SCHEDULED, CareMessage.due_at <= now, _awake(session, now)
+                CareMessage.status == CareStatus.SCHEDULED,
+                CareMessage.due_at <= now,
+                CareMessage.due_at >= now - CARE_VALIDITY,
+                _awake(session, now),
             )
             .order_by(CareMessage.due_at)
             .limit(limit)
@@ -109,12 +129,44 @@ def send_due(session: Session, *, now: datetime | None = None, limit: int = 2000
         send_customer_messages(
             session,
             template_code=code,
-            sends=[(care.order_id, f"logistics:care:{care.order_id}:{care.step}", None) for care in steps],
+            sends=[_care_send(care) for care in steps],
         )
         for care in steps:
             care.status, care.sent_at = CareStatus.SENT, now
     session.flush()
     return sum(len(steps) for steps in by_step.values())
+
+
+def upcoming(session: Session, *, now: datetime, until: datetime, limit: int = 500) -> list[dict[str, Any]]:
+    """The care messages due between now and ``until`` as they would be rendered (not queued),
+    each with ``due_at``: the supervisors' dry run of the next day."""
+    steps = session.scalars(
+        select(CareMessage)
+        .where(CareMessage.status == CareStatus.SCHEDULED, CareMessage.due_at <= until)
+        .order_by(CareMessage.due_at)
+        .limit(limit)
+    ).all()
+    active = set(session.scalars(select(MessageTemplate.code).where(MessageTemplate.is_active.is_(True))))
+    by_code: dict[str, list[CareMessage]] = {}
+    for care in steps:
+        code = template_code(CareStep(care.step))
+        if code in active and care.due_at >= now - CARE_VALIDITY:
+            by_code.setdefault(code, []).append(care)
+    rows: list[dict[str, Any]] = []
+    for code, group in by_code.items():
+        rendered = render_customer_messages(session, template_code=code, sends=[_care_send(c) for c in group])
+        rows += [{**row, "due_at": max(c.due_at, now)} for c, row in zip(group, rendered, strict=True)]
+    return sorted(rows, key=lambda row: row["due_at"])
+
+
+def _care_send(care: CareMessage) -> CustomerSend:
+    step = CareStep(care.step)
+    return CustomerSend(
+        care.order_id,
+        f"logistics:care:{care.order_id}:{care.step}",
+        why={"rule": "签收关怀", "finding": f"{step.label}(计划于签收后发送)", "care_message_id": care.id},
+        expires_at=care.due_at + CARE_VALIDITY,
+    )
 
 
 def _awake(session: Session, now: datetime) -> Any:

@@ -1,11 +1,11 @@
 """Console pages: anomalies to follow up, restricted regions, interceptions, proactive messages."""
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
@@ -14,7 +14,7 @@ from aftersales.catalog.models import Shop
 from aftersales.jobs import enqueue
 from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.pagination import PageDep
-from aftersales.kit.time import as_utc
+from aftersales.kit.time import as_utc, utcnow
 from aftersales.logistics import care, care_settings, intercepts, regions, repository, service
 from aftersales.logistics.errors import RegionImportError
 from aftersales.logistics.models import (
@@ -29,10 +29,12 @@ from aftersales.logistics.schemas import (
     CareSettingsIn,
     InterceptRead,
     InterceptStatsRead,
+    masked_destination,
     outbox_read,
 )
-from aftersales.messaging.models import OutboxMessage
-from aftersales.messaging.service import dead_letters, retry_dead
+from aftersales.messaging.models import OutboxMessage, OutboxStatus
+from aftersales.messaging.service import STATUS_LABELS as OUTBOX_LABELS
+from aftersales.messaging.service import dead_letters, explain, held_messages, messages_about, retry_dead
 from aftersales.messaging.templates import CHANNELS, VARIABLES, MessageTemplate, save_template
 from aftersales.orders.couriers import COURIERS
 from aftersales.orders.models import Order
@@ -45,6 +47,7 @@ router = APIRouter(include_in_schema=False)
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 BASE = "/console/logistics"
 MESSAGES = "/console/logistics-messages"
+PREVIEW_SPAN = timedelta(days=1)
 
 NAV = [
     NavItem("物流跟单", "/console/logistics", group="物流"),
@@ -55,9 +58,11 @@ CUSTOMER_CHANNELS = ["platform_im", "sms", "email"]
 
 REGION_PANEL = Panel("停发地区", BASE + "/panels/order/{order_id}/region")
 CARE_PANEL = Panel("签收回访记录", BASE + "/panels/order/{order_id}/care")
+MESSAGES_PANEL = Panel("自动消息", BASE + "/panels/order/{order_id}/messages")
 for _page in ("order_detail", "ticket_detail"):
     register_panel(_page, REGION_PANEL)
     register_panel(_page, CARE_PANEL)
+register_panel("order_detail", MESSAGES_PANEL)
 CHANNEL_LABELS = {"platform_im": "平台旺旺/站内信", "sms": "短信", "email": "邮件", "webhook": "Webhook"}
 
 
@@ -145,6 +150,20 @@ def region_panel(request: Request, session: SessionDep, _: CurrentUser, order_id
         return no_panel()
     return render_panel(
         request, REGION_PANEL, "logistics/_region_panel.html", tone="warn", holds=holds, couriers=COURIERS
+    )
+
+
+@router.get(BASE + "/panels/order/{order_id}/messages", response_class=HTMLResponse)
+def messages_panel(request: Request, session: SessionDep, _: CurrentUser, order_id: Id) -> Response:
+    """What automation sent or held about the order, each with why (rule, finding, parcel,
+    template version); "warn" when a message is held for a supervisor."""
+    messages = [
+        (m, m.payload.get("text", ""), explain(m.reason), OUTBOX_LABELS.get(m.status, m.status))
+        for m in messages_about(session, subject=("order", order_id))
+    ]
+    tone = "warn" if any(m.status == "held" for m, *_ in messages) else ""
+    return render_panel(
+        request, MESSAGES_PANEL, "logistics/_messages_panel.html", tone=tone, messages=messages
     )
 
 
@@ -331,18 +350,59 @@ def _messages_page(
         .limit(50)
     ).all()
     dead = dead_letters(session, channels=CUSTOMER_CHANNELS) if supervisor else []
+    held = held_messages(session, channels=CUSTOMER_CHANNELS) if supervisor else []
     return render(
         request,
         "logistics/messages.html",
         status_code=status,
         recent=[(outbox_read(m, reveal=reveal), m.payload.get("text", "")) for m in recent],
         dead=[(outbox_read(m, reveal=reveal), m.payload.get("text", "")) for m in dead],
+        held=[(outbox_read(m, reveal=reveal), m.payload.get("text", "")) for m in held],
         templates=session.scalars(select(MessageTemplate).order_by(MessageTemplate.code)).all(),
         variables=VARIABLES,
         channels={c: CHANNEL_LABELS[c] for c in CHANNELS},
         error=error,
         supervisor=supervisor,
     )
+
+
+@router.get(MESSAGES + "/preview", response_class=HTMLResponse)
+def preview(request: Request, session: SessionDep, user: RequireSupervisor) -> Response:
+    """Dry run: what automation would send over the next day, with why; nothing is queued."""
+    now = utcnow()
+    items = care.upcoming(session, now=now, until=now + PREVIEW_SPAN)
+    queued = session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.channel.in_(CUSTOMER_CHANNELS),
+            or_(OutboxMessage.expires_at.is_(None), OutboxMessage.expires_at > now),
+        )
+        .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at)
+        .limit(500)
+    ).all()
+    rows = [
+        (
+            m.next_attempt_at,
+            "已排队",
+            masked_destination(m.channel, m.destination, reveal=user.may_see_pii),
+            m.payload.get("text", ""),
+            explain(m.reason),
+            m.last_error,
+        )
+        for m in queued
+    ] + [
+        (
+            r["due_at"],
+            "计划发送" if r.get("status") != OutboxStatus.HELD else "将被暂缓",
+            masked_destination(r["channel"], r["destination"], reveal=user.may_see_pii),
+            r["payload"]["text"],
+            explain(r["reason"]),
+            r.get("last_error"),
+        )
+        for r in items
+    ]
+    return render(request, "logistics/preview.html", rows=rows, until=now + PREVIEW_SPAN)
 
 
 @router.post(MESSAGES + "/templates")

@@ -1,4 +1,8 @@
-"""Default message templates and rule rows, added when missing (never overwriting a shop's edits)."""
+"""Default message templates and rule rows, added when missing (never overwriting a shop's edits).
+
+Only templates something sends are seeded: an invoice or gift-parcel notice had no sender (and the
+invoice link no page), so they are not offered as if they worked.
+"""
 
 from sqlalchemy.orm import Session
 
@@ -13,9 +17,12 @@ TEMPLATES: tuple[tuple[str, str, str, str], ...] = (
         "eta_apology",
         "延误致歉",
         "platform_im",
-        "亲,您在{{ shop_name }}的订单 {{ order_no }} 物流比预计慢了一些"
-        "{% if eta_date %}(原预计 {{ eta_date }} 送达){% endif %},真的很抱歉!"
-        "我们已联系{{ courier_name }}加急处理,运单号 {{ tracking_no }},有任何进展会第一时间告诉您~",
+        "亲,您在{{ shop_name }}的订单 {{ order_no }} 中,{{ courier_name }}运单 {{ tracking_no }}"
+        "({{ parcel_status }})比预计慢了一些{% if eta_date %}(原预计 {{ eta_date }} 送达){% endif %},"
+        "真的很抱歉!我们已联系{{ courier_name }}加急处理,有任何进展会第一时间告诉您~"
+        "{% if is_split %}\n本单共 {{ parcel_count }} 个包裹:\n{% for p in parcels %}{{ loop.index }}. "
+        "{{ p.courier_name }} {{ p.tracking_no }}({{ p.status }}{% if p.eta_date %},预计 {{ p.eta_date }}"
+        "{% endif %})\n{% endfor %}{% endif %}",
     ),
     (
         "restricted_notice",
@@ -40,18 +47,6 @@ TEMPLATES: tuple[tuple[str, str, str, str], ...] = (
         "sms",
         "【{{ shop_name }}】您的订单{{ order_no }}已由{{ courier_name }}发出,运单号{{ tracking_no }}"
         "{% if eta_date %},预计{{ eta_date }}送达(约{{ eta_days }}天){% endif %}。",
-    ),
-    (
-        "invoice_notice",
-        "电子发票",
-        "platform_im",
-        "亲,订单 {{ order_no }} 的电子发票(抬头: {{ invoice_title }})已开好,下载链接: {{ invoice_link }}",
-    ),
-    (
-        "gift_notice",
-        "赠品单独发货",
-        "platform_im",
-        "亲,订单 {{ order_no }} 的赠品单独发出,运单号 {{ gift_tracking_no }},请留意查收~",
     ),
     (
         "reshipment_notice",
@@ -102,6 +97,7 @@ def seed_templates(session: Session) -> None:
                 "subject": None,
                 "body": body,
                 "is_active": True,
+                "version": 1,
                 "created_at": now,
                 "updated_at": now,
             }

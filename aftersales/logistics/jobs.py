@@ -90,13 +90,13 @@ def follow_up(
     """Tickets and buyer notices for new findings (of one shard's parcels) and region holds (by
     the first shard only), in batches until done."""
     ids = IdRange(shard, shards, first, last)
-    totals = {"followed_up": 0, "messages": 0, "region_notices": 0}
+    totals = {"followed_up": 0, "messages": 0, "resolved": 0, "region_notices": 0}
     while True:
         done = service.follow_up(session, ids=ids)
-        totals["followed_up"] += done["followed_up"]
-        totals["messages"] += done["messages"]
+        for name in ("followed_up", "messages", "resolved"):
+            totals[name] += done[name]
         session.commit()
-        if done["followed_up"] < service.FOLLOW_UP_BATCH:
+        if max(done["followed_up"], done["resolved"]) < service.FOLLOW_UP_BATCH:
             break
     if shard == 0:
         totals["region_notices"] = regions.notify_holds(session)
@@ -116,6 +116,9 @@ def poll_intercepts(session: Session) -> dict[str, Any]:
 
 @job("logistics.care", every=timedelta(minutes=15))
 def care_sequence(session: Session) -> dict[str, Any]:
-    """Schedule steps for newly delivered orders, then send what is due (outside quiet hours)."""
-    scheduled = care.schedule(session)
-    return {"scheduled_orders": scheduled, "queued": care.send_due(session)}
+    """Schedule steps for newly delivered orders, drop the ones whose moment passed (after an
+    outage), then send what is due (outside quiet hours)."""
+    now = utcnow()
+    scheduled = care.schedule(session, now=now)
+    expired = care.expire_stale(session, now=now)
+    return {"scheduled_orders": scheduled, "expired": expired, "queued": care.send_due(session, now=now)}

@@ -84,6 +84,7 @@ class CareStatus(enum.StrEnum):
     SENT = "sent"
     REPLIED = "replied"
     CANCELLED = "cancelled"
+    EXPIRED = "expired"  # its moment passed before it could be sent (see care.CARE_VALIDITY)
 
 
 class AnomalyRule(Base):

@@ -23,7 +23,8 @@ from aftersales.kit.types import UTCDateTime
 from aftersales.kit.upsert import conflict_insert
 from aftersales.logistics.errors import RegionImportError
 from aftersales.logistics.models import ANY_COURIER, RegionHold, RestrictedRegion
-from aftersales.messaging.service import send_customer_messages
+from aftersales.logistics.scan import region_match
+from aftersales.messaging.service import CustomerSend, send_customer_messages
 from aftersales.messaging.templates import MessageTemplate
 from aftersales.orders.couriers import courier_code
 from aftersales.orders.models import Order, OrderStatus, Shipment
@@ -240,7 +241,8 @@ def _flag(session: Session, *, now: datetime, provinces: list[str], only: Sequen
 
 
 def notify_holds(session: Session, *, now: datetime | None = None, limit: int = 1000) -> int:
-    """Queue the restricted-region notice for held orders not yet told (one per order and region)."""
+    """Queue the restricted-region notice for held orders not yet told (one per order and region:
+    the key is the one the scan's restricted-region finding uses, so the two paths send one)."""
     now = now or utcnow()
     template = session.scalar(select(MessageTemplate).where(MessageTemplate.code == NOTICE_TEMPLATE))
     if template is None or not template.is_active:
@@ -252,16 +254,89 @@ def notify_holds(session: Session, *, now: datetime | None = None, limit: int = 
         .order_by(RegionHold.id)
         .limit(limit)
     ).all()
-    sends: list[tuple[int, str, dict[str, Any] | None]] = []
+    sends = []
     for hold, region in rows:
-        until = region.valid_until
-        extra = {"restricted_reason": region.reason, "restricted_until": _local_day(until)}
-        sends.append((hold.order_id, f"logistics:region:{hold.order_id}:{region.id}", extra))
+        sends.append(region_notice(hold.order_id, region))
         hold.notified_at = now
     if sends:
         send_customer_messages(session, template_code=NOTICE_TEMPLATE, sends=sends)
     session.flush()
     return len(sends)
+
+
+def region_notice(
+    order_id: int, region: RestrictedRegion, *, parcel_id: int | None = None, finding_id: int | None = None
+) -> CustomerSend:
+    """The one notice about ``region`` holding an order, whichever path noticed it first."""
+    area = "".join(p for p in (region.province, region.city, region.district) if p)
+    return CustomerSend(
+        order_id,
+        f"logistics:region:{order_id}:{region.id}",
+        extra={"restricted_reason": region.reason, "restricted_until": _local_day(region.valid_until)},
+        parcel_id=parcel_id,
+        why={
+            "rule": "停发地区",
+            "finding": f"{area} 停发: {region.reason}",
+            "region_id": region.id,
+            **({"finding_id": finding_id} if finding_id is not None else {}),
+        },
+    )
+
+
+def region_for(session: Session, *, order: Order, courier: str, now: datetime) -> RestrictedRegion | None:
+    """The active restriction (earliest first) covering the order's address and courier."""
+    query = (
+        select(RestrictedRegion)
+        .where(region_match(order, courier, now))
+        .order_by(RestrictedRegion.valid_from)
+    )
+    return session.scalars(query.limit(1)).first()
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """Why an order cannot be shipped or delivered now, for every answer that promises a date."""
+
+    reason: str
+    until: datetime | None
+    area: str
+
+    def text(self) -> str:
+        resume = f"预计 {_local_day(self.until)} 恢复" if self.until else "恢复时间另行通知"
+        return f"因{self.reason},快递暂时无法派送到{self.area}({resume}),恢复后会第一时间为您发出/派送"
+
+
+def order_restriction(
+    session: Session, *, order: Any, address: Any | None = None, now: datetime | None = None
+) -> Restriction | None:
+    """The active restriction covering the order's address (or ``address``: anything with
+    province, city and district, e.g. a reshipment's): the one truth the bot, the notices and the
+    reshipment check read. A courier-specific one counts when a parcel uses that courier, or
+    while nothing is shipped."""
+    now = now or utcnow()
+    couriers = set(session.scalars(select(Shipment.courier).where(Shipment.order_id == order.id)))
+    regions = session.scalars(
+        select(RestrictedRegion)
+        .where(region_match(address or order, RestrictedRegion.courier, now))
+        .order_by(RestrictedRegion.valid_from)
+    ).all()
+    for region in regions:
+        if region.courier == ANY_COURIER or not couriers or region.courier in couriers:
+            area = "".join(p for p in (region.province, region.city, region.district) if p)
+            return Restriction(region.reason, region.valid_until, area)
+    return None
+
+
+def mark_notified(session: Session, *, order_id: int, region_id: int, now: datetime) -> None:
+    """The scan's finding told the buyer: the hold's own notice is the same message."""
+    for hold in session.scalars(
+        select(RegionHold).where(
+            RegionHold.order_id == order_id,
+            RegionHold.region_id == region_id,
+            RegionHold.notified_at.is_(None),
+        )
+    ):
+        hold.notified_at = now
 
 
 def _local_day(value: datetime | None) -> str:

@@ -371,7 +371,8 @@ def _seen_now(session: Session, scope: Scope) -> dict[str, int]:
 
 
 def _resolve_unseen(session: Session, scope: Scope) -> int:
-    """Open findings on scanned parcels that no rule reported this time are over."""
+    """Open findings on scanned parcels that no rule reported this time are over; those with a
+    ticket wait for the follow-up to note it there."""
     in_scope = exists().where(
         Shipment.id == Anomaly.shipment_id, Shipment.shipped_at >= _when(scope.shipped_since)
     )
@@ -383,7 +384,12 @@ def _resolve_unseen(session: Session, scope: Scope) -> int:
             scope.parcels(Anomaly.shipment_id),
             in_scope,
         )
-        .values(status=AnomalyStatus.RESOLVED, resolved_at=scope.now)
+        .values(
+            status=AnomalyStatus.RESOLVED,
+            resolved_at=scope.now,
+            # a finding with a ticket is due a follow-up again: its ticket notes it resolved
+            followed_up_at=case((Anomaly.ticket_id.is_not(None), None), else_=Anomaly.followed_up_at),
+        )
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

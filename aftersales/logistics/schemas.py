@@ -17,6 +17,7 @@ from aftersales.logistics.models import (
     Intercept,
     InterceptStatus,
 )
+from aftersales.messaging.service import explain
 from aftersales.orders.couriers import courier_name
 from aftersales.orders.models import Order, Shipment
 
@@ -250,6 +251,10 @@ class OutboxRead(BaseModel):
     last_error: str | None
     created_at: datetime
     next_attempt_at: datetime
+    priority: int
+    expires_at: datetime | None
+    reason: dict[str, Any] | None = Field(description="why it was written: rule, finding, parcel, template")
+    why: str = Field("", description="the reason in words, as the console shows it")
 
 
 def masked_destination(channel: str, destination: str, *, reveal: bool) -> str:
@@ -266,6 +271,7 @@ def masked_destination(channel: str, destination: str, *, reveal: bool) -> str:
 
 def outbox_read(message: Any, *, reveal: bool) -> OutboxRead:
     read = OutboxRead.model_validate(message)
+    read.why = explain(message.reason)
     read.destination = masked_destination(message.channel, message.destination, reveal=reveal)
     return read
 

@@ -20,11 +20,12 @@ from aftersales.logistics import incremental, regions
 from aftersales.logistics.models import ANY_COURIER, Anomaly, AnomalyKind, AnomalyRule, AnomalyStatus
 from aftersales.logistics.rules import effective_rules, save_rule
 from aftersales.logistics.scan import id_span, run_scan, take_marks
-from aftersales.messaging.service import send_customer_messages
+from aftersales.messaging.service import CustomerSend, send_customer_messages
 from aftersales.messaging.templates import MessageTemplate, get_template
 from aftersales.orders.couriers import COURIERS, courier_name
 from aftersales.orders.models import Order, Shipment
-from aftersales.tickets.service import notify_group, open_system_ticket
+from aftersales.tickets.models import Severity, Ticket
+from aftersales.tickets.service import add_timeline_entry, notify_group, open_system_ticket
 
 SCAN_HORIZON = timedelta(days=20)
 FOLLOW_UP_BATCH = 500
@@ -158,12 +159,16 @@ def _description(anomaly: Anomaly, shipment: Shipment) -> str:
     return texts[AnomalyKind(anomaly.kind)]
 
 
-def _open_ticket(session: Session, anomaly: Anomaly, shipment: Shipment, order: Order) -> int:
+def _open_ticket(session: Session, anomaly: Anomaly, shipment: Shipment, order: Order, now: datetime) -> int:
+    """One ticket per parcel, whatever its findings: a stuck parcel is one problem (no update,
+    stuck at a hub, late, split lagging used to open a ticket each). A later finding is added to
+    the ticket's list of findings (kind, text, first seen) and to its timeline."""
     kind = AnomalyKind(anomaly.kind)
-    ticket, _created = open_system_ticket(
+    finding = _finding(anomaly, shipment, now)
+    ticket, created = open_system_ticket(
         session,
         source="logistics",
-        source_key=f"anomaly:{anomaly.shipment_id}:{kind.value}",
+        source_key=f"anomaly:{anomaly.shipment_id}",
         shop_id=order.shop_id,
         order_id=order.id,
         customer_id=order.customer_id,
@@ -171,12 +176,65 @@ def _open_ticket(session: Session, anomaly: Anomaly, shipment: Shipment, order: 
         category="物流问题",
         subcategory=SUBCATEGORIES[kind],
         title=f"物流跟单: {kind.label} {shipment.tracking_no}",
-        description=_description(anomaly, shipment),
+        description=finding["text"],
         severity="high" if kind in HIGH_SEVERITY else "medium",
         group_code="logistics",
-        data={"anomaly_id": anomaly.id, "kind": kind.value, "shipment_id": shipment.id},
+        data={"shipment_id": shipment.id, "findings": [finding]},
     )
+    if not created:
+        findings = [f for f in ticket.data.get("findings", []) if f.get("anomaly_id") != anomaly.id]
+        ticket.data = {**ticket.data, "shipment_id": shipment.id, "findings": [*findings, finding]}
+        if kind in HIGH_SEVERITY and ticket.severity in (Severity.LOW, Severity.MEDIUM):
+            ticket.severity = Severity.HIGH
     return ticket.id
+
+
+def _finding(anomaly: Anomaly, shipment: Shipment, now: datetime) -> dict[str, Any]:
+    return {
+        "anomaly_id": anomaly.id,
+        "kind": AnomalyKind(anomaly.kind).value,
+        "label": AnomalyKind(anomaly.kind).label,
+        "text": _description(anomaly, shipment),
+        "seen_at": (anomaly.first_seen_at or now).isoformat(),
+        "resolved_at": None,
+    }
+
+
+def _note_resolved(session: Session, *, now: datetime, ids: IdRange, limit: int) -> int:
+    """Findings the scan resolved after their ticket was opened (it clears ``followed_up_at``) are
+    marked resolved on the ticket, with a timeline line: the agent sees which of the parcel's
+    problems are over."""
+    resolved = session.scalars(
+        select(Anomaly)
+        .where(
+            Anomaly.status == AnomalyStatus.RESOLVED,
+            Anomaly.followed_up_at.is_(None),
+            Anomaly.ticket_id.is_not(None),
+            ids.clause(Anomaly.shipment_id),
+        )
+        .order_by(Anomaly.id)
+        .limit(limit)
+    ).all()
+    for anomaly in resolved:
+        ticket = session.get(Ticket, anomaly.ticket_id)
+        anomaly.followed_up_at = now
+        if ticket is None:
+            continue
+        at = (anomaly.resolved_at or now).isoformat()
+        findings = [
+            {**f, "resolved_at": at} if f.get("anomaly_id") == anomaly.id else f
+            for f in ticket.data.get("findings", [])
+        ]
+        ticket.data = {**ticket.data, "findings": findings}
+        add_timeline_entry(
+            session,
+            ticket_id=ticket.id,
+            actor_id=None,
+            kind="system",
+            message=f"物流异常已恢复: {AnomalyKind(anomaly.kind).label}",
+            data={"anomaly_id": anomaly.id},
+        )
+    return len(resolved)
 
 
 def _message_extra(anomaly: Anomaly, now: datetime) -> dict[str, Any]:
@@ -207,19 +265,43 @@ def follow_up(
     ).all()
     rules = effective_rules(session)
     templates = set(session.scalars(select(MessageTemplate.code).where(MessageTemplate.is_active.is_(True))))
-    sends: dict[str, list[tuple[int, str, dict[str, Any] | None]]] = {}
+    sends: dict[str, list[CustomerSend]] = {}
     for anomaly, shipment, order in pending:
-        anomaly.ticket_id = _open_ticket(session, anomaly, shipment, order)
+        anomaly.ticket_id = _open_ticket(session, anomaly, shipment, order, now)
         anomaly.followed_up_at = now
         setting = rules[AnomalyKind(anomaly.kind)].for_courier(shipment.courier)
         if setting.notify_customer and setting.template_code in templates and not anomaly.message_queued:
             assert setting.template_code is not None
-            key = f"logistics:anomaly:{anomaly.shipment_id}:{anomaly.kind}"
-            sends.setdefault(setting.template_code, []).append((order.id, key, _message_extra(anomaly, now)))
+            send = _notice(session, anomaly, shipment, order, now)
+            if send is not None:
+                sends.setdefault(setting.template_code, []).append(send)
             anomaly.message_queued = True
     messages = sum(send_customer_messages(session, template_code=code, sends=s) for code, s in sends.items())
+    resolved = _note_resolved(session, now=now, ids=ids, limit=limit)
     session.flush()
-    return {"followed_up": len(pending), "messages": messages}
+    return {"followed_up": len(pending), "messages": messages, "resolved": resolved}
+
+
+def _notice(
+    session: Session, anomaly: Anomaly, shipment: Shipment, order: Order, now: datetime
+) -> CustomerSend | None:
+    """The buyer's notice about this finding, naming its parcel. A restricted region's notice is
+    the region hold's notice (same key and variables): one message whichever path is first; none
+    when no restriction covers the address any more."""
+    kind = AnomalyKind(anomaly.kind)
+    if kind == AnomalyKind.RESTRICTED_REGION:
+        region = regions.region_for(session, order=order, courier=shipment.courier, now=now)
+        if region is None:
+            return None
+        regions.mark_notified(session, order_id=order.id, region_id=region.id, now=now)
+        return regions.region_notice(order.id, region, parcel_id=shipment.id, finding_id=anomaly.id)
+    return CustomerSend(
+        order.id,
+        f"logistics:anomaly:{anomaly.shipment_id}:{anomaly.kind}",
+        extra=_message_extra(anomaly, now),
+        parcel_id=shipment.id,
+        why={"rule": kind.label, "finding": _description(anomaly, shipment), "finding_id": anomaly.id},
+    )
 
 
 def list_anomalies(

@@ -14,18 +14,30 @@ class OutboxStatus:
     SENDING = "sending"
     SENT = "sent"
     DEAD = "dead"
+    HELD = "held"  # 待处理: would have gone out broken; a supervisor decides
+    EXPIRED = "expired"  # its moment passed before it could be sent; counted, never sent
+
+
+class Priority:
+    """Lower goes first: an SLA breach to the supervisors' group never waits behind a bulk send."""
+
+    ALERT = 0
+    NORMAL = 5
+    BULK = 9
 
 
 class OutboxMessage(Base):
     """A message written in the same transaction as its cause and delivered later with retries.
 
     ``idempotency_key`` is unique: the same cause never queues two messages, and receivers get
-    the key so a redelivery after a crash is recognisable.
+    the key so a redelivery after a crash is recognisable. ``expires_at``: an automatic message
+    whose moment has passed is expired, not sent. ``reason``: why it was written (rule, finding,
+    parcel, template and its version), shown beside the message in the console.
     """
 
     __tablename__ = "outbox_messages"
     __table_args__ = (
-        Index("ix_outbox_messages_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_outbox_messages_status_priority_next_attempt_at", "status", "priority", "next_attempt_at"),
         Index("ix_outbox_messages_subject", "subject_type", "subject_id"),
     )
 
@@ -44,3 +56,6 @@ class OutboxMessage(Base):
     subject_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    priority: Mapped[int] = mapped_column(Integer, default=Priority.NORMAL)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[dict[str, Any] | None] = mapped_column(JSONType)

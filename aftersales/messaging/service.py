@@ -1,19 +1,22 @@
 """Writing to the outbox and delivering from it."""
 
 import logging
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from aftersales.config import get_settings
+from aftersales.db import is_postgres
 from aftersales.jobs.runner import backoff
 from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.time import utcnow
 from aftersales.kit.upsert import insert_ignore
 from aftersales.messaging.channels import DeliveryError, get_channel
-from aftersales.messaging.models import OutboxMessage, OutboxStatus
+from aftersales.messaging.models import OutboxMessage, OutboxStatus, Priority
 
 if TYPE_CHECKING:
     from aftersales.messaging.templates import OrderRows
@@ -21,6 +24,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SEND_LEASE = timedelta(minutes=2)
+# How long an automatic customer message stays worth sending when its sender names no window:
+# a notice about today's parcel is wrong after a two-week outage.
+DEFAULT_VALIDITY = timedelta(days=2)
 
 
 def queue_message(
@@ -31,33 +37,58 @@ def queue_message(
     payload: dict[str, Any],
     idempotency_key: str,
     subject: tuple[str, int] | None = None,
+    priority: int = Priority.NORMAL,
+    expires_at: datetime | None = None,
+    reason: dict[str, Any] | None = None,
 ) -> None:
     """Queue in the caller's transaction; a second call with the same key is a no-op."""
-    now = utcnow()
-    row = {
-        "channel": channel,
-        "destination": destination,
-        "payload": payload,
-        "idempotency_key": idempotency_key,
-        "status": OutboxStatus.PENDING,
-        "attempts": 0,
-        "max_attempts": get_settings().outbox_max_attempts,
-        "next_attempt_at": now,
-        "subject_type": subject[0] if subject else None,
-        "subject_id": subject[1] if subject else None,
-        "created_at": now,
-    }
-    insert_ignore(session, OutboxMessage, [row], conflict_columns=["idempotency_key"])
+    queue_messages(
+        session,
+        [
+            {
+                "channel": channel,
+                "destination": destination,
+                "payload": payload,
+                "idempotency_key": idempotency_key,
+                "subject": subject,
+                "priority": priority,
+                "expires_at": expires_at,
+                "reason": reason,
+            }
+        ],
+    )
+
+
+def expire_due(session: Session, *, now: datetime) -> int:
+    """Pending messages whose moment has passed (a care message weeks after delivery, after an
+    outage) become expired instead of being sent; returns how many."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.expires_at.is_not(None),
+            OutboxMessage.expires_at <= now,
+        )
+        .values(status=OutboxStatus.EXPIRED, last_error="有效期已过,未发送")
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def claim_due(session: Session, *, limit: int) -> list[int]:
-    """Lease due messages; a lease that expires (the worker died mid-send) makes them due again."""
+    """Lease due messages, most urgent priority first; a lease that expires (the worker died
+    mid-send) makes them due again."""
     now = utcnow()
     due = (OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING])) & (
         OutboxMessage.next_attempt_at <= now
     )
-    query = select(OutboxMessage.id).where(due).order_by(OutboxMessage.next_attempt_at).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
+    query = (
+        select(OutboxMessage.id)
+        .where(due)
+        .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if is_postgres(session):
         query = query.with_for_update(skip_locked=True)
     ids = list(session.scalars(query))
     if ids:
@@ -69,8 +100,27 @@ def claim_due(session: Session, *, limit: int) -> list[int]:
                 next_attempt_at=now + SEND_LEASE,
                 attempts=OutboxMessage.attempts + 1,
             )
+            .execution_options(synchronize_session=False)
         )
     return ids
+
+
+def mark_sent(session: Session, messages: list[OutboxMessage]) -> None:
+    """One statement for delivered messages (a statement per message caps the drain rate); the
+    loaded objects get the same values without being flushed again."""
+    if not messages:
+        return
+    now = utcnow()
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_([m.id for m in messages]))
+        .values(status=OutboxStatus.SENT, sent_at=now, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    for message in messages:
+        set_committed_value(message, "status", OutboxStatus.SENT)
+        set_committed_value(message, "sent_at", now)
+        set_committed_value(message, "last_error", None)
 
 
 def mark_result(session: Session, message: OutboxMessage, error: str | None) -> None:
@@ -108,7 +158,8 @@ def retry_dead(session: Session, *, message_id: int) -> None:
 
 def queue_messages(session: Session, rows: list[dict[str, Any]]) -> None:
     """Bulk ``queue_message``: each row has channel, destination, payload, idempotency_key and
-    optionally subject; one batched insert, keys already queued are skipped."""
+    optionally subject, priority, expires_at, reason and status (``held`` with ``last_error``);
+    one batched insert, keys already queued are skipped."""
     now = utcnow()
     max_attempts = get_settings().outbox_max_attempts
     values = [
@@ -117,12 +168,16 @@ def queue_messages(session: Session, rows: list[dict[str, Any]]) -> None:
             "destination": r["destination"],
             "payload": r["payload"],
             "idempotency_key": r["idempotency_key"],
-            "status": OutboxStatus.PENDING,
+            "status": r.get("status", OutboxStatus.PENDING),
+            "last_error": r.get("last_error"),
             "attempts": 0,
             "max_attempts": max_attempts,
             "next_attempt_at": now,
             "subject_type": r["subject"][0] if r.get("subject") else None,
             "subject_id": r["subject"][1] if r.get("subject") else None,
+            "priority": r.get("priority", Priority.NORMAL),
+            "expires_at": r.get("expires_at"),
+            "reason": r.get("reason"),
             "created_at": now,
         }
         for r in rows
@@ -150,50 +205,99 @@ def customer_destination(rows: "OrderRows", channel: str, extra: dict[str, Any] 
     raise InvalidInputError("channel", f"未知渠道: {channel}")
 
 
-def send_customer_messages(
-    session: Session,
-    *,
-    template_code: str,
-    sends: list[tuple[int, str, dict[str, Any] | None]],
-    channel: str | None = None,
-) -> int:
-    """Render one template for many orders and queue them in one insert.
+@dataclass(frozen=True)
+class CustomerSend:
+    """One automatic message about an order.
 
-    ``sends`` holds ``(order_id, idempotency_key, extra)``. Orders are loaded in bulk, so a scan
-    that notifies thousands of buyers costs a few queries, not thousands.
+    ``key``: the cause (one message per cause and parcel or order; the outbox refuses a second).
+    ``parcel_id``: the parcel the message is about, whose courier, number, status and ETA it
+    names. ``why``: the rule and finding behind it, kept on the message for the console.
+    ``expires_at``: when its moment has passed (default: ``DEFAULT_VALIDITY`` from now).
     """
-    from aftersales.messaging.templates import get_template, load_order_rows, render, validate_template
+
+    order_id: int
+    key: str
+    extra: dict[str, Any] | None = None
+    parcel_id: int | None = None
+    why: dict[str, Any] = field(default_factory=dict)
+    expires_at: datetime | None = None
+
+
+def send_customer_messages(
+    session: Session, *, template_code: str, sends: list[CustomerSend], channel: str | None = None
+) -> int:
+    """Render one template for many orders and queue them in one insert; returns how many.
+
+    Orders are loaded in bulk, so a scan that notifies thousands of buyers costs a few queries,
+    not thousands. A text that would print an empty or unknown variable is queued as held
+    (待处理, with the variables named) instead of pending: it is shown to supervisors, never sent.
+    """
+    rows = render_customer_messages(session, template_code=template_code, sends=sends, channel=channel)
+    queue_messages(session, rows)
+    return len(rows)
+
+
+def render_customer_messages(
+    session: Session, *, template_code: str, sends: list[CustomerSend], channel: str | None = None
+) -> list[dict[str, Any]]:
+    """The outbox rows ``send_customer_messages`` would queue, without queueing them (the
+    supervisors' preview of what automation will send)."""
+    from aftersales.messaging.templates import (
+        get_template,
+        load_order_rows,
+        render_checked,
+        validate_template,
+    )
 
     template = get_template(session, template_code)
     target = channel or template.channel
     # SMS gateways send registered templates filled with variables, not free text (阿里云短信's
     # TemplateParam): the variables travel beside the rendered text.
     sms_variables = sorted(validate_template(template.body)) if target == "sms" else []
-    loaded = load_order_rows(session, sorted({order_id for order_id, _, _ in sends}))
+    loaded = load_order_rows(session, sorted({send.order_id for send in sends}))
+    expires_at = utcnow() + DEFAULT_VALIDITY
     rows = []
-    for order_id, key, extra in sends:
-        order_rows = loaded[order_id]
-        context = {**order_rows.context(), **(extra or {})}
-        payload: dict[str, Any] = {
-            "text": render(template.body, context),
-            "subject": render(template.subject, context) if template.subject else None,
-            "template_code": template_code,
-            "order_id": order_id,
-        }
-        if sms_variables:
-            payload["params"] = {name: _param_text(context.get(name)) for name in sms_variables}
-        destination = customer_destination(order_rows, target, extra)
-        rows.append(
-            {
-                "channel": target,
-                "destination": destination,
-                "payload": payload,
-                "idempotency_key": key,
-                "subject": ("order", order_id),
-            }
+    for send in sends:
+        order_rows = loaded[send.order_id]
+        context = {**order_rows.context(parcel_id=send.parcel_id), **(send.extra or {})}
+        text, blanks = render_checked(template.body, context)
+        subject, subject_blanks = (
+            render_checked(template.subject, context) if template.subject else (None, [])
         )
-    queue_messages(session, rows)
-    return len(rows)
+        reason = {**send.why, "template": template_code, "template_version": template.version}
+        if send.parcel_id is not None:
+            reason.setdefault("parcel", context["tracking_no"])
+        row = {
+            "channel": target,
+            "destination": customer_destination(order_rows, target, send.extra),
+            "payload": {
+                "text": text,
+                "subject": subject,
+                "template_code": template_code,
+                "order_id": send.order_id,
+                **(
+                    {"params": {name: _param_text(context.get(name)) for name in sms_variables}}
+                    if sms_variables
+                    else {}
+                ),
+            },
+            "idempotency_key": send.key,
+            "subject": ("order", send.order_id),
+            "priority": Priority.BULK,
+            "expires_at": send.expires_at or expires_at,
+            "reason": reason,
+        }
+        if blanks or subject_blanks:
+            row["status"], row["last_error"] = OutboxStatus.HELD, held_reason(blanks + subject_blanks)
+        rows.append(row)
+    return rows
+
+
+def held_reason(blanks: list[str]) -> str:
+    from aftersales.messaging.templates import VARIABLES
+
+    names = "、".join(f"{VARIABLES[b]}({b})" if b in VARIABLES else b for b in blanks)
+    return f"模板变量为空或未知,未发送: {names}"
 
 
 def _param_text(value: Any) -> str:
@@ -208,15 +312,57 @@ def send_customer_message(
     channel: str | None = None,
     idempotency_key: str,
     extra: dict[str, Any] | None = None,
+    why: dict[str, Any] | None = None,
 ) -> None:
     """Render ``template_code`` with the order's variables (plus ``extra``) and queue it.
 
     The channel defaults to the template's; the destination follows from the order (buyer account
     for platform IM, receiver phone for SMS, ``extra["email"]`` for email).
     """
-    send_customer_messages(
-        session, template_code=template_code, sends=[(order_id, idempotency_key, extra)], channel=channel
+    send = CustomerSend(order_id, idempotency_key, extra, why=why or {"rule": template_code})
+    send_customer_messages(session, template_code=template_code, sends=[send], channel=channel)
+
+
+def explain(reason: dict[str, Any] | None) -> str:
+    """Why a message was written, in the words the console shows beside it."""
+    if not reason:
+        return ""
+    parts = [f"规则: {reason['rule']}"] if reason.get("rule") else []
+    if reason.get("finding"):
+        parts.append(f"依据: {reason['finding']}")
+    if reason.get("parcel"):
+        parts.append(f"包裹: {reason['parcel']}")
+    if reason.get("template"):
+        parts.append(f"模板: {reason['template']} 第{reason.get('template_version', 1)}版")
+    return ";".join(parts)
+
+
+STATUS_LABELS = {
+    OutboxStatus.PENDING: "待发送",
+    OutboxStatus.SENDING: "发送中",
+    OutboxStatus.SENT: "已发送",
+    OutboxStatus.DEAD: "发送失败",
+    OutboxStatus.HELD: "待处理",
+    OutboxStatus.EXPIRED: "已过期未发送",
+}
+
+
+def messages_about(session: Session, *, subject: tuple[str, int], limit: int = 100) -> list[OutboxMessage]:
+    """What was sent (or held, or dropped) about one order, newest first, for its page."""
+    query = select(OutboxMessage).where(
+        OutboxMessage.subject_type == subject[0], OutboxMessage.subject_id == subject[1]
     )
+    return list(session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))
+
+
+def held_messages(
+    session: Session, *, channels: list[str] | None = None, limit: int = 200
+) -> list[OutboxMessage]:
+    """Messages held as 待处理 (they would have gone out incomplete), newest first."""
+    query = select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.HELD)
+    if channels:
+        query = query.where(OutboxMessage.channel.in_(channels))
+    return list(session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))
 
 
 def dead_letters(

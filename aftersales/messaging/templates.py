@@ -4,7 +4,8 @@ Templates run in Jinja2's sandbox (a shop operator writes them, so they must not
 internals). Every variable a template may use is listed in ``VARIABLES``; a template naming any
 other variable is refused when it is saved (``validate_template``), so a typo never surfaces as a
 failed send at 3 a.m. At send time every known variable is present (empty when the order has no
-value for it), so a valid template always renders.
+value for it); ``render_checked`` also says which of them a text printed empty, so a message that
+would read "亲,因,快递暂时无法派送" is held instead of sent.
 """
 
 from collections.abc import Sequence
@@ -13,9 +14,9 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, meta
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
 from jinja2.sandbox import SandboxedEnvironment
-from sqlalchemy import Boolean, Index, String, Text, bindparam, select
+from sqlalchemy import Boolean, Index, Integer, String, Text, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import BindParameter
 
@@ -37,15 +38,16 @@ ORDER_VARIABLES: dict[str, str] = {
     "order_amount": "实付金额(元)",
     "item_titles": "商品名称(顿号分隔)",
     "items": "商品列表,每项有 title、quantity",
-    "courier_name": "快递公司(首个包裹)",
-    "tracking_no": "运单号(首个包裹)",
-    "parcels": "包裹列表,每项有 courier_name、tracking_no、contents、status",
+    "courier_name": "快递公司(消息所指的包裹,否则首个包裹)",
+    "tracking_no": "运单号(消息所指的包裹,否则首个包裹)",
+    "parcel_status": "物流状态(消息所指的包裹,否则首个包裹)",
+    "parcels": "包裹列表,每项有 courier_name、tracking_no、contents、status、eta_date",
     "parcel_count": "包裹数",
     "is_split": "是否拆单发货",
-    "eta_date": "预计送达日期,如 11月15日",
+    "eta_date": "预计送达日期,如 11月15日(消息所指的包裹,否则整单)",
     "eta_days": "预计还需几天送达",
     "invoice_title": "发票抬头",
-    "invoice_link": "电子发票下载链接",
+    "invoice_link": "电子发票下载链接(门户尚无发票页面: 用到它的消息会暂缓为待处理,不发死链接)",
     "gift_tracking_no": "赠品包裹运单号",
     "reshipment_courier": "补发包裹快递公司",
     "reshipment_tracking_no": "补发包裹运单号",
@@ -90,6 +92,7 @@ class MessageTemplate(Base):
     subject: Mapped[str | None] = mapped_column(String(200), comment="email subject, also a template")
     body: Mapped[str] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, comment="raised on every save")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -125,15 +128,53 @@ _BASE_CONTEXT: dict[str, Any] = {**_env.globals, **dict.fromkeys(VARIABLES, "")}
 
 
 def render(body: str, context: dict[str, Any]) -> str:
-    """Render a validated template. Known variables missing from ``context`` render empty.
+    """Render a validated template. Known variables missing from ``context`` render empty."""
+    return _render(body, {**_BASE_CONTEXT, **context})
 
-    The context is built here as one dict and handed to Jinja as shared, so a bulk send does not
-    pay for Jinja copying the globals and variables again for every message.
-    """
+
+class _Blank:
+    """A variable with no value: prints as nothing and is false in ``{% if %}``, but remembers
+    that it was printed (a text that prints it is incomplete)."""
+
+    __slots__ = ("name", "printed")
+
+    def __init__(self, name: str, printed: list[str]) -> None:
+        self.name, self.printed = name, printed
+
+    def __str__(self) -> str:
+        self.printed.append(self.name)
+        return ""
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __iter__(self) -> Any:
+        return iter(())
+
+
+def render_checked(body: str, context: dict[str, Any]) -> tuple[str, list[str]]:
+    """Render and return the variables the text printed empty (or the unknown one it named), in
+    order; an empty list means the text is complete. ``{% if eta_date %}…{% endif %}`` around an
+    empty variable is fine: it is not printed."""
+    printed: list[str] = []
+    values = {name: _Blank(name, printed) for name in VARIABLES}
+    values.update((k, v) for k, v in context.items() if v is not None and v != "")
+    try:
+        text = _render(body, {**_env.globals, **values})
+    except UndefinedError as exc:
+        return "", [str(exc.message or "未知变量")]
+    return text, list(dict.fromkeys(printed))
+
+
+def _render(body: str, context: dict[str, Any]) -> str:
+    """The context is handed to Jinja as one shared dict, so a bulk send does not pay for Jinja
+    copying the globals and variables again for every message."""
     template = _compiled(body)
-    jinja_context = template.new_context({**_BASE_CONTEXT, **context}, shared=True)
+    jinja_context = template.new_context(context, shared=True)
     try:
         return str(_env.concat(template.root_render_func(jinja_context))).strip()
+    except UndefinedError:
+        raise
     except Exception:
         _env.handle_exception()
 
@@ -145,18 +186,23 @@ def _local_date(value: datetime | None) -> str:
     return f"{local.month}月{local.day}日"
 
 
-def _parcel(shipment: Any) -> dict[str, Any]:
+def _status(shipment: Any) -> str:
+    return STATUS_LABELS.get(shipment.status, "待揽收") if shipment.status else "待揽收"
+
+
+def _parcel(order: Any, shipment: Any) -> dict[str, Any]:
     return {
         "courier": shipment.courier,
         "courier_name": courier_name(shipment.courier),
         "tracking_no": shipment.tracking_no,
         "contents": shipment.item_summary or "",
-        "status": STATUS_LABELS.get(shipment.status, "待揽收") if shipment.status else "待揽收",
+        "status": _status(shipment),
+        "eta_date": _local_date(order.promised_delivery_at or shipment.estimated_delivery_at),
     }
 
 
 def _eta(order: Any, shipments: list[Any], now: datetime) -> tuple[str, int | str]:
-    """The platform's promise, else the latest courier estimate among undelivered parcels."""
+    """The platform's promise, else the latest courier estimate among undelivered ``shipments``."""
     pending = [
         s.estimated_delivery_at for s in shipments if s.delivered_at is None and s.estimated_delivery_at
     ]
@@ -168,21 +214,31 @@ def _eta(order: Any, shipments: list[Any], now: datetime) -> tuple[str, int | st
 
 
 def invoice_link(order: Any) -> str:
-    return f"/portal/orders/{order.source_id}/invoice" if order.invoice_title else ""
+    """Empty until the portal serves invoices: the old ``/portal/orders/<no>/invoice`` was a 404,
+    and an empty link holds the message (``render_checked``) instead of sending a dead one."""
+    return ""
 
 
 def build_context(
-    order: Any, *, items: list[Any], shipments: list[Any], now: datetime | None = None
+    order: Any,
+    *,
+    items: list[Any],
+    shipments: list[Any],
+    now: datetime | None = None,
+    parcel_id: int | None = None,
 ) -> dict[str, Any]:
     """The order variables from already-loaded rows (bulk senders load rows once for many orders).
 
     ``order`` carries the order's columns plus ``shop_name``, ``shop_code`` and ``buyer``.
+    ``parcel_id``: the parcel the message is about (the late one, the held one): courier, number,
+    status and ETA are that parcel's, not the order's first parcel's.
     """
     regular = [s for s in shipments if not s.is_reshipment]
     reshipped = [s for s in shipments if s.is_reshipment]
     gifts = [s for s in shipments if s.item_summary and "赠品" in s.item_summary]
-    first = regular[0] if regular else None
-    eta_date, eta_days = _eta(order, regular, now or utcnow())
+    about = [s for s in shipments if s.id == parcel_id]
+    first = about[0] if about else regular[0] if regular else None
+    eta_date, eta_days = _eta(order, about or regular, now or utcnow())
     return {
         "order_no": order.source_id,
         "shop_name": order.shop_name,
@@ -193,7 +249,8 @@ def build_context(
         "items": [{"title": i.title, "quantity": i.quantity} for i in items],
         "courier_name": courier_name(first.courier) if first else "",
         "tracking_no": first.tracking_no if first else "",
-        "parcels": [_parcel(s) for s in regular],
+        "parcel_status": _status(first) if first else "",
+        "parcels": [_parcel(order, s) for s in regular],
         "parcel_count": len(regular),
         "is_split": len(regular) > 1,
         "eta_date": eta_date,
@@ -226,6 +283,7 @@ ORDER_COLUMNS = (
 )
 ITEM_COLUMNS = (OrderItem.order_id, OrderItem.title, OrderItem.quantity)
 SHIPMENT_COLUMNS = (
+    Shipment.id,
     Shipment.order_id,
     Shipment.courier,
     Shipment.tracking_no,
@@ -246,8 +304,10 @@ class OrderRows:
     items: list[Any] = field(default_factory=list)
     shipments: list[Any] = field(default_factory=list)
 
-    def context(self, now: datetime | None = None) -> dict[str, Any]:
-        return build_context(self.order, items=self.items, shipments=self.shipments, now=now)
+    def context(self, now: datetime | None = None, parcel_id: int | None = None) -> dict[str, Any]:
+        return build_context(
+            self.order, items=self.items, shipments=self.shipments, now=now, parcel_id=parcel_id
+        )
 
 
 # Built once with an expanding parameter: the ids are bound at execution instead of being coerced
@@ -316,8 +376,9 @@ def save_template(
         raise TemplateInvalidError("channel", f"未知渠道 {channel}(可选: {'、'.join(CHANNELS)})")
     template = session.scalar(select(MessageTemplate).where(MessageTemplate.code == code))
     if template is None:
-        template = MessageTemplate(code=code)
+        template = MessageTemplate(code=code, version=0)
         session.add(template)
+    template.version += 1
     template.name, template.body, template.channel, template.subject = name, body, channel, subject
     template.is_active = True
     session.flush()

@@ -6,6 +6,7 @@ outbox row's state. The ERP's callback creates an ``orders`` shipment (``is_resh
 parcel is tracked like any other, and the customer is told the tracking number via the outbox.
 """
 
+from types import SimpleNamespace
 from typing import Any
 from uuid import uuid4
 
@@ -16,6 +17,7 @@ from aftersales.auth.models import User
 from aftersales.catalog.models import Shop, Sku
 from aftersales.kit.errors import ConflictError, InvalidInputError, NotFoundError
 from aftersales.kit.time import utcnow
+from aftersales.logistics import regions
 from aftersales.messaging.models import OutboxMessage, OutboxStatus
 from aftersales.messaging.service import queue_message
 from aftersales.orders.couriers import courier_name
@@ -53,6 +55,7 @@ def create_reshipment(session: Session, *, data: ReshipmentIn, actor_id: int | N
     policy = get_policy(session, order.shop_id)
     if not policy.erp_url:
         raise ConflictError("店铺未配置 ERP 推送地址(售后设置 › erp_url),无法推送补发单")
+    _refuse_undeliverable(session, order, data)
     ticket_id, upgrades = data.ticket_id, []
     if data.request_id is not None:
         ticket_id = ticket_id or get_request(session, data.request_id).ticket_id
@@ -83,6 +86,19 @@ def create_reshipment(session: Session, *, data: ReshipmentIn, actor_id: int | N
     _push(session, reshipment, order, policy.erp_url, policy.erp_shop_no)
     _note_created(session, reshipment, items, gift, actor_id)
     return reshipment
+
+
+def _refuse_undeliverable(session: Session, order: Order, data: ReshipmentIn) -> None:
+    """No parcel to an order paid back in full, nor to an address couriers cannot reach now
+    (the same restriction the notices and the bot read)."""
+    if order.paid_fen > 0 and repository.refunded_fen(session, order.id) >= order.paid_fen:
+        raise ConflictError("该订单已全额退款,不能补发")
+    address = SimpleNamespace(
+        **{f: getattr(data, f) or getattr(order, f) for f in ("province", "city", "district")}
+    )
+    restriction = regions.order_restriction(session, order=order, address=address)
+    if restriction is not None:
+        raise ConflictError(f"收货地区停发中,不能补发: {restriction.text()}")
 
 
 def _push(session: Session, reshipment: Reshipment, order: Order, url: str, erp_shop_no: str | None) -> None:

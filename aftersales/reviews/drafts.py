@@ -101,6 +101,23 @@ ADDRESS: dict[str, tuple[str, str | None]] = {
     "描述不符": ("关于您提到的「{term}」,我们已核对商品信息,与描述不符的我们负责退换。", None),
 }
 GENERAL_ADDRESS = "您反映的问题我们已经记录,会尽快核实处理。"
+# Words that name a fault of the product itself. When the review names one, the draft owns it:
+# no "not the product's fault" sentence and no usage advice that would blame the buyer.
+FAULT_WORDS = (
+    "坏点", "坏了", "故障", "死机", "黑屏", "花屏", "不亮", "开不了机", "无法开机", "自动关机",
+    "漏电", "漏水", "漏液", "断了", "断裂", "失灵", "不工作", "没反应", "烧了", "冒烟", "异响", "卡死",
+)  # fmt: skip
+FAULT_ADDRESS = (
+    "关于您提到的「{fault}」,这是商品本身的问题,是我们的责任,非常抱歉!"
+    "请联系客服或在订单页申请售后,我们为您换新或维修,来回运费由我们承担。"
+)
+
+
+def named_fault(text: str) -> str | None:
+    """The first product-fault word the review uses, if any."""
+    return next((word for word in FAULT_WORDS if word in text), None)
+
+
 AFTERSALES_PATH = (
     "如仍有问题,请在订单页申请售后或联系在线客服,退换货、维修都可以为您安排,一定给您满意的处理。",
     "麻烦您联系在线客服或直接在订单页点击申请售后,我们会优先为您处理退换或维修。",
@@ -130,6 +147,8 @@ class ReviewFacts:
     analysis: Analysis
     emotion_label: str | None = None
     variant: int = 0
+    fault: str | None = None
+    """A product fault the review names (``named_fault``): the draft owns it, never denies it."""
     """Where each slot starts rotating (the review id), so neighbouring SKUs' replies differ too."""
 
 
@@ -225,13 +244,18 @@ def _complaint_draft(facts: ReviewFacts, previous: frozenset[str]) -> Draft:
     if not terms and facts.emotion_label in EMOTION_TOPIC:
         topic = EMOTION_TOPIC[facts.emotion_label]
         terms = {topic: topic + "问题"}
+    if facts.fault is not None:
+        keys.append("address:fault")
+        parts.append(FAULT_ADDRESS.format(fault=facts.fault))
     for topic, term in terms.items():
         action, not_our_fault = ADDRESS[topic]
+        if facts.fault is not None and not_our_fault:
+            continue  # its advice and its "not a fault" would contradict the fault just owned
         keys.append(f"address:{topic}")
         parts.append(action.format(term=term))
         if not_our_fault:
             parts.append(not_our_fault)
-    if not terms:
+    if not terms and facts.fault is None:
         keys.append("address:general")
         parts.append(GENERAL_ADDRESS)
     if facts.professional:

@@ -22,7 +22,7 @@ from aftersales.kit.upsert import insert_ignore, upsert
 from aftersales.messaging.service import queue_message
 from aftersales.reviews import channels, repository, sentiment
 from aftersales.reviews.aspects import Analysis, analyse
-from aftersales.reviews.drafts import ReviewFacts, SkuInfo, compose
+from aftersales.reviews.drafts import ReviewFacts, SkuInfo, compose, named_fault
 from aftersales.reviews.errors import (
     ReplyAlreadyPostedError,
     ReplyApprovalRequiredError,
@@ -143,6 +143,7 @@ class TriagedReview:
         "analysis",
         "buyer",
         "emotion_label",
+        "fault",
         "id",
         "is_mismatch",
         "platform",
@@ -157,6 +158,7 @@ class TriagedReview:
         self.buyer: str | None = row.buyer
         self.sku_id: int | None = row.sku_id
         self.stars: int = row.stars
+        self.fault = named_fault(row.text or "")
         self.analysis = analysis
         self.emotion_label = emotion.label if emotion else None
         self.is_mismatch = sentiment.is_mismatch(
@@ -340,6 +342,7 @@ def draft_replies(session: Session, reviews: list[TriagedReview]) -> None:
             analysis=review.analysis,
             emotion_label=review.emotion_label,
             variant=review.id,
+            fault=review.fault,
         )
         previous = last_keys.get(review.sku_id, frozenset()) if review.sku_id else frozenset()
         draft = compose(facts, skus.get(review.sku_id) if review.sku_id else None, previous)

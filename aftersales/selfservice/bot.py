@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from aftersales.catalog.models import Shop
 from aftersales.kit.refs import require_refs
 from aftersales.kit.time import format_local, utcnow
+from aftersales.logistics import regions
 from aftersales.orders.couriers import courier_name
 from aftersales.orders.models import Order, OrderStatus
 from aftersales.orders.tracking import STATUS_LABELS as TRACKING_LABELS
@@ -262,6 +263,7 @@ def _parcels_text(session: Session, order: Order, _faq: str) -> str:
     if not parcels:
         return _shipping_text(session, order, _faq)
     lines = [f"您的订单分 {len(parcels)} 个包裹发出:" if len(parcels) > 1 else "您的包裹:"]
+    now = utcnow()
     for number, parcel in enumerate(parcels, start=1):
         status = TRACKING_LABELS[parcel.status] if parcel.status else "已发货"
         where = f",最新位置 {parcel.last_location}" if parcel.last_location else ""
@@ -272,9 +274,14 @@ def _parcels_text(session: Session, order: Order, _faq: str) -> str:
                 days=TYPICAL_TRANSIT_DAYS
             )
             eta = f",预计 {format_local(expected, '%m月%d日')} 送达"
+            if expected < now:
+                eta = f",原预计 {format_local(expected, '%m月%d日')} 送达,已延误,我们正在催促快递"
         contents = f"({parcel.item_summary})" if parcel.item_summary else ""
         carrier = f"{courier_name(parcel.courier)} {parcel.tracking_no}"
         lines.append(f"包裹{number}{contents}: {carrier},{status}{where}{eta}")
+    restriction = regions.order_restriction(session, order=order, now=now)
+    if restriction is not None and any(p.delivered_at is None for p in parcels):
+        lines.append(restriction.text() + "。")
     return "\n".join(lines)
 
 
@@ -283,6 +290,9 @@ def _shipping_text(session: Session, order: Order, faq: str) -> str:
         return _parcels_text(session, order, faq)
     if order.status != OrderStatus.PAID:
         return faq
+    restriction = regions.order_restriction(session, order=order)
+    if restriction is not None:  # a deadline here would be a promise the hold breaks
+        return f"您的订单已付款,暂未发货:{restriction.text()}。"
     promised = order.promised_delivery_at or (order.paid_at or order.ordered_at) + timedelta(hours=48)
     deadline = format_local(promised, "%m月%d日 %H:%M")
     return f"您的订单已付款,尚未发货,最晚 {deadline} 前发出,发货后会通知您运单号。"
@@ -313,7 +323,9 @@ def _refund_text(session: Session, order: Order, faq: str) -> str:
 
 def _address_text(session: Session, order: Order, faq: str) -> str:
     if order.status == OrderStatus.PAID and not repository.parcels(session, order.id):
-        return "您的订单还未发货,可以在自助售后「修改收货地址」直接提交新地址,仓库会在发货前更新。"
+        restriction = regions.order_restriction(session, order=order)
+        held = f"(当前{restriction.text()})" if restriction is not None else ""
+        return f"您的订单还未发货{held},可以在自助售后「修改收货地址」直接提交新地址,仓库会在发货前更新。"
     return "您的订单已发货,无法自助修改地址;已为您记录,如需拦截改派请联系人工客服。"
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 import aftersales.messaging.bots  # noqa: F401  (registers the wecom/dingtalk/feishu channels)
 from aftersales.messaging.bots import BOT_CHANNELS, text_payload, with_secret
 from aftersales.messaging.channels import register_secret_lookup, signed_by
+from aftersales.messaging.models import Priority
 from aftersales.messaging.service import queue_message
 from aftersales.tickets import defaults
 from aftersales.tickets.errors import GroupNotFoundError
@@ -50,7 +51,9 @@ def notify_group(
 ) -> int:
     """Queue ``text`` to every active bot of the group through the outbox; returns how many.
 
-    Each bot gets ``<idempotency_key>:bot<id>``, so a repeat call queues nothing new.
+    Each bot gets ``<idempotency_key>:bot<id>``, so a repeat call queues nothing new. Group
+    notices are the team's alerts (SLA breach, approvals, high risk): they leave before any queued
+    buyer message.
     """
     group = group_by_code(session, group_code)
     bots = session.scalars(
@@ -68,6 +71,7 @@ def notify_group(
             payload=payload,
             idempotency_key=f"{idempotency_key}:bot{bot.id}",
             subject=subject,
+            priority=Priority.ALERT,
         )
         count += 1
     return count

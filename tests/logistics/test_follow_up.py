@@ -28,7 +28,7 @@ def late_parcel(session: Session) -> Shipment:
 
 
 def tickets_for(session: Session, shipment: Shipment) -> list[Ticket]:
-    return list(session.scalars(select(Ticket).where(Ticket.source_key.like(f"anomaly:{shipment.id}:%"))))
+    return list(session.scalars(select(Ticket).where(Ticket.source_key == f"anomaly:{shipment.id}")))
 
 
 class TestFollowUp:
@@ -42,7 +42,7 @@ class TestFollowUp:
         assert (ticket.category, ticket.subcategory, ticket.source_key) == (
             "物流问题",
             "物流延迟",
-            f"anomaly:{parcel.id}:late",
+            f"anomaly:{parcel.id}",
         )
         assert group is not None
         assert group.code == "logistics"
@@ -74,7 +74,7 @@ class TestFollowUp:
         make_parcel(session, shipped_at=NOW - timedelta(hours=30))  # no first scan: agents only
         service.scan(session, now=NOW)
         result = service.follow_up(session, now=NOW)
-        assert result == {"followed_up": 1, "messages": 0}
+        assert result == {"followed_up": 1, "messages": 0, "resolved": 0}
 
     def test_the_finding_remembers_its_ticket(self, session: Session) -> None:
         ensure_defaults(session)
