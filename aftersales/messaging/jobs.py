@@ -19,7 +19,7 @@ from aftersales.messaging.models import OutboxMessage
 from aftersales.messaging.service import claim_due, deliver, expire_due, mark_result, mark_sent
 
 BATCH = 1000
-MARK_EVERY = 100
+MARK_EVERY = 20
 BUDGET_SECONDS = 20.0
 
 
