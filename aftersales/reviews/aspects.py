@@ -162,13 +162,19 @@ def _topics(aspects: tuple[Aspect, ...], polarity: str) -> list[str]:
 
 @cache
 def _aspect_index() -> dict[str, str]:
-    """Word -> topic; registering the words with jieba keeps them whole when segmenting."""
+    """Word -> topic; registering the words with this module's own jieba tokenizer keeps them
+    whole when segmenting. Never with jieba's global one: the QC and review models were trained on
+    its default dictionary, and added words would change their tokens, so their judgements would
+    depend on whether a review had been analysed earlier in the same process."""
     index = {word: topic for topic, words in ASPECT_WORDS.items() for word in words}
     for word in (*index, *POSITIVE_WORDS, *NEGATIVE_WORDS, *IMPLIED_TOPIC):
-        jieba.add_word(word, freq=200_000)
-    jieba.initialize()
+        _TOKENIZER.add_word(word, freq=200_000)
+    _TOKENIZER.initialize()
     freeze_long_lived()
     return index
+
+
+_TOKENIZER = jieba.Tokenizer()
 
 
 def warm_up() -> None:
@@ -193,7 +199,7 @@ def _segment_aspects(segment: str) -> tuple[Aspect, ...]:
     "质量很好") across thousands of reviews, so segments are cached: jieba runs once per phrase."""
     index = _aspect_index()
     found: list[Aspect] = []
-    for clause in _clauses(jieba.lcut(segment, HMM=False)):
+    for clause in _clauses(_TOKENIZER.lcut(segment, HMM=False)):
         found += _clause_aspects(clause, index)
     return tuple(found)
 
