@@ -264,7 +264,13 @@ def render_customer_messages(
         subject, subject_blanks = (
             render_checked(template.subject, context) if template.subject else (None, [])
         )
-        reason = {**send.why, "template": template_code, "template_version": template.version}
+        reason = {
+            "rule": template.name,  # a message without a rule of its own is the template's
+            **send.why,
+            "template": template_code,
+            "template_name": template.name,
+            "template_version": template.version,
+        }
         if send.parcel_id is not None:
             reason.setdefault("parcel", context["tracking_no"])
         row = {
@@ -319,7 +325,7 @@ def send_customer_message(
     The channel defaults to the template's; the destination follows from the order (buyer account
     for platform IM, receiver phone for SMS, ``extra["email"]`` for email).
     """
-    send = CustomerSend(order_id, idempotency_key, extra, why=why or {"rule": template_code})
+    send = CustomerSend(order_id, idempotency_key, extra, why=why or {})
     send_customer_messages(session, template_code=template_code, sends=[send], channel=channel)
 
 
@@ -333,7 +339,8 @@ def explain(reason: dict[str, Any] | None) -> str:
     if reason.get("parcel"):
         parts.append(f"包裹: {reason['parcel']}")
     if reason.get("template"):
-        parts.append(f"模板: {reason['template']} 第{reason.get('template_version', 1)}版")
+        name = reason.get("template_name") or reason["template"]
+        parts.append(f"模板: {name} 第{reason.get('template_version', 1)}版")
     return ";".join(parts)
 
 

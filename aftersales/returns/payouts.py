@@ -376,7 +376,9 @@ def extend_window(
             f"客服累计最多可延长 {policy.max_extension_days} 天售后期"
             f"(本单已延长 {granted} 天),更长需主管操作",
         )
-    request = get_request(session, request_id) if request_id is not None else None
+    request = session.get(ReturnRequest, request_id) if request_id is not None else None
+    if request_id is not None and request is None:
+        raise InvalidInputError("request_id", f"售后申请不存在: {request_id}")
     if request is not None and request.order_id != order.id:
         raise InvalidInputError("request_id", "售后申请与订单不匹配")
     extension = WindowExtension(

@@ -26,7 +26,7 @@ def test_a_held_message_is_listed_for_supervisors_with_why_it_was_not_sent(
     page = client.get("/console/logistics-messages").text
     assert "待处理(内容不完整,未发送)" in page
     assert "模板变量为空或未知,未发送: 停发原因(restricted_reason)" in page
-    assert "规则: 停发地区;依据: 西藏自治区 停发;模板: restricted_notice 第1版" in page
+    assert "规则: 停发地区;依据: 西藏自治区 停发;模板: 停发地区通知 第1版" in page
 
 
 def test_the_order_page_shows_each_automatic_message_with_its_rule_and_parcel(
@@ -49,4 +49,4 @@ def test_the_order_page_shows_each_automatic_message_with_its_rule_and_parcel(
     assert "/console/logistics/panels/order/" in client.get(f"/console/orders/{order.id}").text
     page = client.get(f"/console/logistics/panels/order/{order.id}/messages").text
     assert "规则: 超时未送达;依据: 包裹 圆通速递 YT111LATE 已超过承诺/预计送达时间" in page
-    assert "包裹: YT111LATE;模板: eta_apology 第1版" in page
+    assert "包裹: YT111LATE;模板: 延误致歉 第1版" in page

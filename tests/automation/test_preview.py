@@ -40,7 +40,7 @@ def test_the_preview_lists_the_care_message_due_tomorrow_with_its_rule_and_queue
     care.schedule(session, now=utcnow())
     log_in(client, session, Role.SUPERVISOR)
     page = client.get("/console/logistics-messages/preview").text
-    assert "规则: 签收关怀;依据: 签收关怀(计划于签收后发送);模板: care_care 第1版" in page
+    assert "规则: 签收关怀;依据: 签收关怀(计划于签收后发送);模板: 签收关怀 第1版" in page
     assert "计划发送" in page
     assert "亲,您的智能摄像头已经签收啦~" in page
     assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0

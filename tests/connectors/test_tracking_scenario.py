@@ -53,7 +53,5 @@ def test_a_stuck_parcel_pushed_by_kuaidi100_opens_a_logistics_ticket(
     logistics.follow_up(session, now=now)
     kinds = set(session.scalars(select(Anomaly.kind).where(Anomaly.shipment_id == parcel.id)))
     assert AnomalyKind.NO_UPDATE in kinds
-    keys = set(
-        session.scalars(select(Ticket.source_key).where(Ticket.source_key.like(f"anomaly:{parcel.id}:%")))
-    )
-    assert f"anomaly:{parcel.id}:{AnomalyKind.NO_UPDATE}" in keys
+    ticket = session.scalar(select(Ticket).where(Ticket.source_key == f"anomaly:{parcel.id}"))
+    assert ticket is not None  # one ticket for the parcel, whatever its findings

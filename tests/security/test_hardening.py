@@ -19,7 +19,7 @@ from aftersales.selfservice import access
 from aftersales.selfservice.errors import PortalLockedError, PortalLoginError
 from aftersales.selfservice.settings import get_selfservice_settings
 from aftersales.web.middleware import BodySizeLimitMiddleware
-from tests.builders import make_order, make_shop, make_user
+from tests.builders import make_order, make_shop, make_ticket, make_user
 from tests.builders.auth import PASSWORD
 
 
@@ -250,6 +250,18 @@ class TestBadInput:
         body = {"order_id": order.id, "days": 3, "reason": "客户出差", "request_id": 999999}
         response = client.post(
             "/api/returns/window-extensions", json=body, headers=auth_headers(Role.SUPERVISOR)
+        )
+        assert response.status_code == 422
+        assert "request_id" in response.json()["detail"]
+
+    def test_a_foreign_key_to_no_row_is_422_not_a_500(
+        self, session: Session, client: TestClient, auth_headers: Callable[..., dict[str, str]]
+    ) -> None:
+        ticket = make_ticket(session)
+        response = client.post(
+            f"/api/tickets/{ticket.id}/assign",
+            json={"assignee_id": 999999},
+            headers=auth_headers(Role.SUPERVISOR),
         )
         assert response.status_code == 422
         assert "引用的记录不存在" in response.json()["detail"]
