@@ -9,7 +9,6 @@ Each test asserts what the policy allows was paid exactly once, the rest were re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -35,26 +34,14 @@ from aftersales.selfservice import access
 from aftersales.web import csrf
 from tests.builders import make_order, make_return_request, make_shipment, make_ticket, make_user
 from tests.databases import fresh_database
+from tests.e2e.conftest import LiveServer
 from tests.reliability.support import SERVER_SECRET_KEY, running_server
 
 PARALLEL = 20
 
 
-@dataclass
-class Shop:
-    url: str
-    database_url: str
-
-    def seed(self, build: Callable[[Session], Any]) -> Any:
-        """Commit rows through the builders, as another process would."""
-        engine = make_engine(self.database_url)
-        try:
-            with Session(engine, expire_on_commit=False) as session:
-                result = build(session)
-                session.commit()
-                return result
-        finally:
-            engine.dispose()
+class Shop(LiveServer):
+    """The live server of these tests, which also reads totals and issues tokens."""
 
     def read(self, query: Any) -> Any:
         engine = make_engine(self.database_url)
