@@ -33,6 +33,9 @@ def test_agent_logs_in_finds_an_order_by_tracking_number_and_opens_its_detail(
     page.get_by_role("button", name="登录").click()
     page.get_by_label("订单号 / 运单号 / 手机号 / 买家账号").fill("YT8899001122334")
     page.get_by_role("button", name="查询").click()
+    # The unfiltered list already links the order: wait for the search's own page, or the click
+    # lands on the old page and the search's navigation replaces the detail.
+    page.wait_for_url("**q=YT8899001122334**")
     page.locator(f"a[href='/console/orders/{seeded['order_id']}']").click()
     parcel = page.get_by_test_id("parcel")
     assert "YT8899001122334" in parcel.inner_text()
