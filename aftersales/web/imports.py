@@ -24,9 +24,12 @@ ERRORS_SHOWN = 200
 
 
 class RowProblem(Protocol):
-    row: int
-    column: str
-    reason: str
+    @property
+    def row(self) -> int: ...
+    @property
+    def column(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
 
 
 @dataclass(frozen=True)
