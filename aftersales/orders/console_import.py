@@ -7,6 +7,7 @@ re-run changes nothing); the page itself is ``web.imports``.
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.service import list_shops
+from aftersales.kit.pii import mask_address, mask_name, mask_phone
 from aftersales.orders.importer import MAPPINGS_DIR, REQUIRED_FIELDS, ColumnMapping, OrderImporter
 from aftersales.web import imports
 from aftersales.web.uploads import KeptFile
@@ -52,6 +53,13 @@ FIELD_LABELS = {
     "invoice_title": "发票抬头",
 }
 
+PII = {
+    "receiver_name": mask_name,
+    "receiver_phone": mask_phone,
+    "full_address": mask_address,
+    "street": mask_address,
+}
+
 
 def _run(session: Session, kept: KeptFile, mapping: str, shop: str | None) -> imports.Outcome:
     report = OrderImporter(session, ColumnMapping.load(mapping), shop_code=shop).run(kept.path)
@@ -63,7 +71,7 @@ def _matches(mapping: str, headers: list[str]) -> list[imports.FieldMatch]:
     loaded = ColumnMapping.load(mapping)
     found = loaded.resolve(headers)
     return [
-        imports.FieldMatch(FIELD_LABELS.get(name, name), found[name], name in REQUIRED_FIELDS)
+        imports.FieldMatch(FIELD_LABELS.get(name, name), found[name], name in REQUIRED_FIELDS, PII.get(name))
         for name in loaded.fields
     ]
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.auth.deps import RequireSupervisor, SessionDep
 from aftersales.kit.errors import AftersalesError, InvalidInputError
+from aftersales.kit.logmask import mask_mobiles
 from aftersales.web.render import render
 from aftersales.web.uploads import KeptFile, Preview, discard, keep_upload, kept_file, preview
 
@@ -40,11 +41,23 @@ class Outcome:
     errors: Sequence[RowProblem]
 
 
+Masker = Callable[[str | None], str | None]
+
+
 @dataclass(frozen=True)
 class FieldMatch:
     label: str
     columns: list[str]
     required: bool
+    mask: Masker | None = None
+    """How the preview shows this field's cells to a role that may not see PII."""
+
+
+@dataclass(frozen=True)
+class ShownError:
+    row: int
+    column: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -78,8 +91,35 @@ def form(
     )
 
 
+def _mask_cell(value: Any, mask: Masker | None) -> Any:
+    if value is None or isinstance(value, int | float):
+        return value
+    return (mask(str(value)) or "") if mask else mask_mobiles(str(value))
+
+
+def masked(sample: Preview, fields: list[FieldMatch]) -> Preview:
+    """The sample as a role without PII rights sees it: the mapping's PII columns masked, and
+    mobile numbers masked in every other cell (a buyer's note may hold one)."""
+    maskers = {column: f.mask for f in fields if f.mask for column in f.columns}
+    rows = [{h: _mask_cell(v, maskers.get(h)) for h, v in row.items()} for row in sample.rows]
+    return Preview(sample.headers, rows, sample.total)
+
+
+def shown_errors(outcome: Outcome, *, reveal: bool) -> list[ShownError]:
+    """The first errors for the page; a reason may quote a cell, so mobiles are masked in it."""
+    first = outcome.errors[:ERRORS_SHOWN]
+    return [ShownError(e.row, e.column, e.reason if reveal else mask_mobiles(e.reason)) for e in first]
+
+
 def dry_run(
-    request: Request, session: Session, page: ImportPage, kept: KeptFile, mapping: str, shop: str | None
+    request: Request,
+    session: Session,
+    page: ImportPage,
+    kept: KeptFile,
+    mapping: str,
+    shop: str | None,
+    *,
+    reveal: bool,
 ) -> HTMLResponse:
     """Run the import and roll it back: the preview's counts and errors are the import's own."""
     try:
@@ -90,6 +130,7 @@ def dry_run(
         raise
     finally:
         session.rollback()
+    fields = page.matches(mapping, sample.headers)
     return render(
         request,
         "import.html",
@@ -98,10 +139,10 @@ def dry_run(
         kept=kept,
         mapping=mapping,
         shop=shop or "",
-        sample=sample,
-        fields=page.matches(mapping, sample.headers),
+        sample=sample if reveal else masked(sample, fields),
+        fields=fields,
         outcome=outcome,
-        shown=outcome.errors[:ERRORS_SHOWN],
+        shown=shown_errors(outcome, reveal=reveal),
     )
 
 
@@ -114,6 +155,7 @@ def run_import(
     shop: str | None,
     *,
     strict: bool,
+    reveal: bool,
 ) -> HTMLResponse:
     """The real import; ``strict`` stores nothing when any row is bad. The upload is then removed."""
     outcome = page.run(session, kept, mapping, shop)
@@ -132,7 +174,7 @@ def run_import(
         shop=shop or "",
         stored=stored,
         outcome=outcome,
-        shown=outcome.errors[:ERRORS_SHOWN],
+        shown=shown_errors(outcome, reveal=reveal),
     )
 
 
@@ -163,7 +205,7 @@ def import_router(page: ImportPage) -> APIRouter:
         try:
             check_mapping(page, mapping)
             kept = keep_upload(user_id=user.id, filename=file.filename or "", data=await file.read())
-            return dry_run(request, session, page, kept, mapping, shop or None)
+            return dry_run(request, session, page, kept, mapping, shop or None, reveal=user.may_see_pii)
         except AftersalesError as exc:
             return refused(request, session, page, exc)
 
@@ -180,6 +222,7 @@ def import_router(page: ImportPage) -> APIRouter:
     ) -> HTMLResponse:
         check_mapping(page, mapping)
         kept = kept_file(user_id=user.id, token=token, name=Path(name).name)
-        return run_import(request, session, page, kept, mapping, shop or None, strict=strict)
+        reveal = user.may_see_pii
+        return run_import(request, session, page, kept, mapping, shop or None, strict=strict, reveal=reveal)
 
     return router

@@ -128,3 +128,10 @@ def test_only_packaged_mappings_are_accepted(client: TestClient, auth_headers: H
 
 def test_agents_may_not_import(client: TestClient, auth_headers: Headers) -> None:
     assert preview(client, auth_headers()).status_code == 403
+
+
+def test_the_preview_masks_phone_numbers_for_a_supervisor(client: TestClient, auth_headers: Headers) -> None:
+    page = preview(client, auth_headers(Role.SUPERVISOR))
+    sample = page.text.split('data-testid="import-sample"')[1].split("</table>")[0]
+    assert "13800001234" not in sample
+    assert "138****1234" in sample
