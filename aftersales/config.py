@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     # Where the local platform-IM and SMS providers record what they "sent" (no real gateway).
     outbound_record_dir: str | None = None
+    # Spreadsheets uploaded in the console wait here between their preview and their import.
+    upload_dir: Path = Path("var/uploads/imports")
     # Largest request body (uploads, imports): refused before it is read or spooled to disk.
     max_request_bytes: int = Field(default=40 * 1024 * 1024, ge=1024)
     log_level: str = "INFO"

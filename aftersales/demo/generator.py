@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from aftersales.catalog.models import Platform, Shop, Sku
 from aftersales.db import unit_of_work
 from aftersales.demo import catalog_data as data
+from aftersales.demo.buyers import address, person
 from aftersales.demo.context import DemoConfig, DemoContext
 from aftersales.demo.history import generate_history
 from aftersales.demo.parcels import ParcelPlan, plan_parcel
@@ -84,7 +85,6 @@ class OrderFactory:
         self.ctx = ctx
         self.rng = ctx.rng("orders")
         self.peak = datetime.combine(ctx.config.peak_day, time(0), tzinfo=SHANGHAI)
-        self.province_weights = [p[1] for p in data.PROVINCES]
 
     def ordered_at(self) -> datetime:
         """Pre-sale (from 10-24, a wave on 10-31 20:00), the peak day, then a decaying tail."""
@@ -109,18 +109,6 @@ class OrderFactory:
         name, phone and address are the same on every order (drawn from the buyer's own stream)."""
         index = self.rng.randrange(number) if number and self.rng.random() < REPEAT_SHARE else number
         return index, random.Random(f"{self.ctx.config.seed}:buyer:{index}")
-
-    def person(self, index: int, buyer: random.Random) -> tuple[str, str, str]:
-        name = buyer.choice(data.SURNAMES) + "".join(buyer.choices(data.GIVEN, k=buyer.choice((1, 2))))
-        nick = f"{buyer.choice(data.NICK_PREFIX)}{index:05d}{buyer.randint(10, 99)}"
-        phone = f"1{buyer.choice('3456789')}{buyer.randint(0, 999999999):09d}"
-        return nick, name, phone
-
-    def address(self, buyer: random.Random) -> tuple[str, str, str, str, int]:
-        province, _w, cities, distance = buyer.choices(data.PROVINCES, weights=self.province_weights)[0]
-        city, districts = buyer.choice(cities)
-        street = f"{buyer.choice(data.STREETS)} {buyer.randint(1, 999)}号 {buyer.randint(1, 30)}幢"
-        return province, city, buyer.choice(districts), street, distance
 
     def items(self, shop_code: str) -> list[OrderItemIn]:
         lines = self.rng.choices((1, 2, 3), weights=(70, 22, 8))[0]
@@ -167,8 +155,8 @@ def _draw_order(
     rng = factory.rng
     shop_code, _name, _platform, origin = rng.choices(data.SHOPS, weights=SHOP_WEIGHTS)[0]
     index, buyer = factory.buyer(number)
-    nick, name, phone = factory.person(index, buyer)
-    province, city, district, street, distance = factory.address(buyer)
+    nick, name, phone = person(index, buyer)
+    province, city, district, street, distance = address(buyer)
     items = factory.items(shop_code)
     order_no = f"{ctx.config.peak_day:%y%m%d}{ctx.config.seed % 100:02d}{number:08d}"
     paid_at = _paid_at(rng, ordered_at, factory.peak)

@@ -19,6 +19,7 @@ from aftersales.catalog.models import Shop, Sku
 from aftersales.conversations.models import Sender
 from aftersales.conversations.schemas import MessageIn
 from aftersales.conversations.service import ingest_messages
+from aftersales.demo.buyers import address, person
 from aftersales.kit.time import SHANGHAI
 from aftersales.orders.models import OrderStatus
 from aftersales.orders.schemas import OrderIn, OrderItemIn
@@ -33,6 +34,7 @@ CHAT_SHARE = 0.08
 BALANCE_AT_PEAK = 0.6  # pre-sale orders whose balance is paid when the peak opens
 QUESTIONS = ("我的快递到哪了", "什么时候发货", "怎么申请退货", "这个怎么安装", "可以开发票吗")
 BATCH = 1000
+HISTORY_BUYERS_FROM = 10**6  # the year's buyers are numbered apart from the promotion's
 _PEAK_HOURS = (30, 18, 8, 3, 2, 2, 3, 5, 7, 9, 10, 10, 9, 8, 8, 8, 8, 9, 10, 12, 18, 20, 16, 12)
 _DAY_HOURS = (2, 1, 1, 1, 1, 1, 2, 4, 6, 8, 9, 9, 8, 8, 8, 8, 8, 9, 10, 12, 14, 14, 10, 5)
 
@@ -123,10 +125,20 @@ def _order(
 ) -> OrderIn:
     shop_code = rng.choice(codes)
     sku = rng.choice(skus[shop_code])
+    index = HISTORY_BUYERS_FROM + rng.randrange(10**6)
+    buyer = random.Random(f"{seed}:history-buyer:{index}")
+    nick, name, phone = person(index, buyer)
+    province, city, district, street, _distance = address(buyer)
     return OrderIn(
         shop_code=shop_code,
         order_no=f"H{seed % 100:02d}{n:09d}",
-        buyer_nick=f"history-{rng.randrange(10**6):06d}",
+        buyer_nick=nick,
+        receiver_name=name,
+        receiver_phone=phone,
+        province=province,
+        city=city,
+        district=district,
+        address=street,
         status=OrderStatus.COMPLETED,
         total_fen=sku.price_fen,
         paid_fen=sku.price_fen,

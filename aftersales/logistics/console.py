@@ -168,16 +168,26 @@ def messages_panel(request: Request, session: SessionDep, _: CurrentUser, order_
 
 
 @router.get(BASE + "/panels/order/{order_id}/care", response_class=HTMLResponse)
-def care_panel(request: Request, session: SessionDep, _: CurrentUser, order_id: Id) -> Response:
+def care_panel(
+    request: Request, session: SessionDep, _: CurrentUser, order_id: Id, all: bool = False
+) -> Response:
     """The buyer's care record over all their orders, so a complaint reads against earlier replies;
-    "bad" when any reply was negative. No record (or no such order), no card."""
+    "bad" when any reply was negative (anywhere in the record, shown or not). No record (or no
+    such order), no card."""
     order = session.get(Order, order_id)
     steps = care.history(session, customer_id=order.customer_id) if order is not None else []
     if not steps:
         return no_panel()
     tone = "bad" if any(step.reply_negative for step in steps) else ""
+    shown = steps if all else care.panel_steps(steps, order_id=order_id)
     return render_panel(
-        request, CARE_PANEL, "logistics/_care_panel.html", tone=tone, steps=steps, order_id=order_id
+        request,
+        CARE_PANEL,
+        "logistics/_care_panel.html",
+        tone=tone,
+        steps=shown,
+        hidden=len(steps) - len(shown),
+        order_id=order_id,
     )
 
 

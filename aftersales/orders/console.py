@@ -7,17 +7,23 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from aftersales.auth.deps import CurrentUser, SessionDep
+from aftersales.auth.models import Role
 from aftersales.catalog.models import Shop
 from aftersales.kit.pagination import PageDep, paginate
 from aftersales.orders import repository, service
+from aftersales.orders.console_import import router as import_router
 from aftersales.orders.models import OrderStatus
 from aftersales.orders.schemas import OrderDetail, OrderRead
 from aftersales.web.export import MAX_ROWS, money, xlsx_response
 from aftersales.web.render import NavItem, render
 
 router = APIRouter(prefix="/console/orders", include_in_schema=False)
+router.include_router(import_router)  # before "/{order_id}", which would shadow "/import"
 
-NAV = [NavItem("订单查询", "/console/orders", group="工单")]
+NAV = [
+    NavItem("订单查询", "/console/orders", group="工单"),
+    NavItem("导入订单", "/console/orders/import", min_role=Role.SUPERVISOR, group="设置"),
+]
 
 STATUS_LABELS = {
     OrderStatus.PENDING_PAYMENT: "待付款",

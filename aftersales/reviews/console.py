@@ -14,16 +14,19 @@ from aftersales.kit.pagination import PageDep, paginate
 from aftersales.kit.time import utcnow
 from aftersales.reviews import ratings, repository, service
 from aftersales.reviews import voc as voc_joined
+from aftersales.reviews.console_import import router as import_router
 from aftersales.reviews.models import TRIAGE_LABELS, RecoveryStatus, Triage
 from aftersales.reviews.schemas import ReviewRead
 from aftersales.web.export import MAX_ROWS, xlsx_response
 from aftersales.web.render import NavItem, render
 
 router = APIRouter(prefix="/console/reviews", include_in_schema=False)
+router.include_router(import_router)  # before "/{review_id}", which would shadow "/import"
 
 NAV = [
     NavItem("评价", "/console/reviews", group="评价"),
     NavItem("邀评漏斗", "/console/reviews/funnel", Role.SUPERVISOR, group="评价"),
+    NavItem("导入评价", "/console/reviews/import", Role.SUPERVISOR, group="设置"),
 ]
 
 

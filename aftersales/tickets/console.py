@@ -290,6 +290,15 @@ def new_ticket(
     )
 
 
+@router.get("/new/subcategories", response_class=HTMLResponse)
+def subcategory_options(
+    request: Request, session: SessionDep, _: CurrentUser, category: str = ""
+) -> Response:
+    """The 二级分类 choices of one 一级分类: the form swaps them in when the category changes."""
+    subs = list(config.taxonomy_tree(session).get(category, {}))
+    return render(request, "tickets/_subcategories.html", subs=subs)
+
+
 @router.post("/new")
 def create_ticket(
     request: Request,

@@ -80,9 +80,18 @@ def render_page(request: Request, name: str, context: dict[str, Any], status_cod
     return add_token_to_forms(response, token)
 
 
+def current_href(nav: list[tuple[str, list[NavItem]]], path: str) -> str | None:
+    """The navigation item this page belongs to: the longest ``href`` the path starts with, so
+    /console/orders/import marks 导入订单, not 订单查询 as well."""
+    matching = [item.href for _group, items in nav for item in items if path.startswith(item.href)]
+    return max(matching, key=len, default=None)
+
+
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     user = getattr(request.state, "user", None)
-    return render_page(request, name, {"user": user, "nav": nav_for(user), **context}, status_code)
+    nav = nav_for(user)
+    context = {"user": user, "nav": nav, "current_href": current_href(nav, request.url.path), **context}
+    return render_page(request, name, context, status_code)
 
 
 def render_error(request: Request, status_code: int, detail: str) -> HTMLResponse:

@@ -12,7 +12,7 @@ from tests.builders.analytics import (
 from tests.builders.auth import make_user
 from tests.builders.catalog import make_shop, make_sku
 from tests.builders.conversations import make_chat
-from tests.builders.logistics import make_parcel, make_region, make_template
+from tests.builders.logistics import make_care_step, make_parcel, make_region, make_template
 from tests.builders.orders import make_customer, make_event, make_order, make_shipment
 from tests.builders.returns import make_return_policy, make_return_request
 from tests.builders.reviews import make_review, review_in
@@ -22,6 +22,7 @@ from tests.builders.tickets import make_bot, make_rule, make_ticket
 __all__ = [
     "make_anomaly_row",
     "make_bot",
+    "make_care_step",
     "make_chat",
     "make_chat_row",
     "make_customer",

@@ -5,9 +5,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from aftersales.logistics.models import ANY_COURIER, RestrictedRegion
+from aftersales.logistics.models import ANY_COURIER, CareMessage, CareStatus, CareStep, RestrictedRegion
 from aftersales.messaging.templates import MessageTemplate, save_template
-from aftersales.orders.models import Order, Shipment
+from aftersales.orders.models import Customer, Order, Shipment
 from aftersales.orders.repository import refresh_shipment_state
 from aftersales.orders.tracking import classify
 from tests.builders.orders import make_event, make_order, make_shipment
@@ -68,3 +68,20 @@ def arrived(at: datetime, where: str) -> tuple[datetime, str, str]:
 
 def delivered(at: datetime, where: str = "北京") -> tuple[datetime, str, str]:
     return (at, "已签收,签收人:本人签收", where)
+
+
+def make_care_step(
+    session: Session, *, customer: Customer, due_at: datetime, **overrides: Any
+) -> CareMessage:
+    """A sent 签收关怀 step on a new order of ``customer``."""
+    order = make_order(session, customer=customer)
+    fields: dict[str, Any] = {
+        "step": CareStep.CARE,
+        "status": CareStatus.SENT,
+        "sent_at": due_at,
+        **overrides,
+    }
+    row = CareMessage(order_id=order.id, customer_id=customer.id, due_at=due_at, **fields)
+    session.add(row)
+    session.flush()
+    return row

@@ -85,8 +85,14 @@ def test_about_one_order_per_buyer_with_a_few_repeaters(session: Session) -> Non
 def test_a_repeat_buyer_ships_to_one_address(session: Session) -> None:
     generate(CONFIG)
     provinces = session.scalars(
-        select(func.count(func.distinct(Order.province)))
-        .where(Order.province.is_not(None))  # the year of history before the promotion has no addresses
-        .group_by(Order.customer_id)
+        select(func.count(func.distinct(Order.province))).group_by(Order.customer_id)
     ).all()
     assert set(provinces) == {1}
+
+
+def test_every_order_has_a_receiver_and_an_address(session: Session) -> None:
+    generate(CONFIG)
+    missing = session.scalar(
+        select(func.count(Order.id)).where((Order.province.is_(None)) | (Order.receiver_phone.is_(None)))
+    )
+    assert missing == 0

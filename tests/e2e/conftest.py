@@ -58,7 +58,11 @@ def _free_port() -> int:
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     with fresh_database(tmp_path) as url:
         port = _free_port()
-        env = {**os.environ, "AFTERSALES_DATABASE_URL": url}
+        env = {
+            **os.environ,
+            "AFTERSALES_DATABASE_URL": url,
+            "AFTERSALES_UPLOAD_DIR": str(tmp_path / "uploads"),
+        }
         process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "aftersales.api:create_app", "--factory", "--port", str(port)],
             env=env,

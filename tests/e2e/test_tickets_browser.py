@@ -166,3 +166,12 @@ def test_shift_end_hands_unresolved_tickets_to_the_next_shift(
         page.reload()
     expect(page.get_by_test_id("handed-to-me")).to_have_count(0)
     expect(page.locator(f"tr[data-ticket='{seeded['ticket_id']}']")).to_have_count(1)
+
+
+def test_choosing_a_category_narrows_the_subcategories(live_server: LiveServer, browser_page: Any) -> None:
+    seeded = live_server.seed(seed_order_and_agents)
+    page = browser_page
+    login(page, live_server.url, seeded["agent"], "/console/tickets/new")
+    page.get_by_label("一级分类").select_option("物流问题")
+    expect(page.locator("#subcategory option", has_text="丢件")).to_have_count(1)
+    expect(page.locator("#subcategory option", has_text="质量问题")).to_have_count(0)

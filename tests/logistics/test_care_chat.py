@@ -14,7 +14,7 @@ from aftersales.logistics.defaults import ensure_defaults
 from aftersales.logistics.models import CareMessage, CareStatus, CareStep
 from aftersales.orders.models import Customer, Order
 from aftersales.tickets.models import Ticket
-from tests.builders import make_order, make_parcel
+from tests.builders import make_care_step, make_order, make_parcel
 
 DELIVERED = datetime(2026, 11, 13, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 SENT = DELIVERED + timedelta(hours=25)
@@ -163,3 +163,48 @@ class TestCareRecordPanel:
         panel = client.get("/console/logistics/panels/order/987654/care", headers=auth_headers())
         assert panel.status_code == 200
         assert panel.text == ""
+
+
+def customer_of(session: Session, order: Order) -> Customer:
+    customer = session.get(Customer, order.customer_id)
+    assert customer is not None
+    return customer
+
+
+class TestCarePanelLength:
+    """A repeat buyer's record is capped on the page; this order's steps always stay in it."""
+
+    @staticmethod
+    def steps(count: int, *, order_id: int) -> list[CareMessage]:
+        return [
+            CareMessage(id=order_id * 100 + n, order_id=order_id, due_at=SENT - timedelta(days=n))
+            for n in range(count)
+        ]
+
+    def test_the_panel_keeps_this_orders_steps_and_the_latest_others(self) -> None:
+        older_own = self.steps(1, order_id=1)
+        older_own[0].due_at = SENT - timedelta(days=400)
+        record = self.steps(14, order_id=2) + older_own
+        shown = care.panel_steps(record, order_id=1)
+        assert (len(shown), shown[-1].order_id) == (care.PANEL_STEPS, 1)
+
+    def test_the_panel_offers_the_rest_of_a_long_record(
+        self, client: TestClient, session: Session, auth_headers: Callable[..., dict[str, str]]
+    ) -> None:
+        order = cared_order(session)
+        for n in range(care.PANEL_STEPS + 2):
+            make_care_step(session, customer=customer_of(session, order), due_at=SENT - timedelta(days=n + 1))
+        total = len(care.history(session, customer_id=order.customer_id))
+        panel = client.get(care_panel_url(order), headers=auth_headers())
+        assert panel.text.count("<tr") - 1 == care.PANEL_STEPS
+        assert f"另有 {total - care.PANEL_STEPS} 条较早记录" in panel.text
+
+    def test_show_all_lists_the_whole_record(
+        self, client: TestClient, session: Session, auth_headers: Callable[..., dict[str, str]]
+    ) -> None:
+        order = cared_order(session)
+        for n in range(care.PANEL_STEPS + 2):
+            make_care_step(session, customer=customer_of(session, order), due_at=SENT - timedelta(days=n + 1))
+        total = len(care.history(session, customer_id=order.customer_id))
+        panel = client.get(care_panel_url(order) + "?all=true", headers=auth_headers())
+        assert panel.text.count("<tr") - 1 == total

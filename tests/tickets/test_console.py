@@ -207,3 +207,24 @@ class TestDetailWords:
         assert "已抄送 supervisors" not in page
         assert "已抄送 主管" in page
         assert "预约跟进 2026-11-21 12:13" in page
+
+
+class TestSubcategoryChoices:
+    """二级分类 follows the chosen 一级分类 (the form once listed every category's children)."""
+
+    def test_a_category_offers_only_its_own_subcategories(
+        self, client: TestClient, auth_headers: Headers
+    ) -> None:
+        options = client.get(
+            "/console/tickets/new/subcategories?category=物流问题", headers=auth_headers()
+        ).text
+        assert "丢件" in options
+        assert "质量问题" not in options
+
+    def test_the_form_starts_with_the_first_categorys_subcategories(
+        self, client: TestClient, auth_headers: Headers
+    ) -> None:
+        form = client.get("/console/tickets/new", headers=auth_headers()).text
+        choices = form.split('id="subcategory">')[1].split("</select>")[0]
+        assert "质量问题" in choices
+        assert "丢件" not in choices

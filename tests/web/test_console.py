@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -62,3 +64,11 @@ def test_missing_order_renders_an_error_page(client: TestClient, session: Sessio
     response = client.get("/console/orders/999999")
     assert response.status_code == 404
     assert "订单不存在" in response.text
+
+
+def test_the_navigation_marks_only_the_page_the_user_is_on(
+    client: TestClient, auth_headers: Callable[..., dict[str, str]]
+) -> None:
+    page = client.get("/console/orders/import", headers=auth_headers(Role.SUPERVISOR))
+    assert page.text.count('aria-current="page"') == 1
+    assert 'href="/console/orders/import" aria-current="page"' in page.text
