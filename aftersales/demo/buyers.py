@@ -23,3 +23,18 @@ def address(buyer: random.Random) -> tuple[str, str, str, str, int]:
     city, districts = buyer.choice(cities)
     street = f"{buyer.choice(data.STREETS)} {buyer.randint(1, 999)}号 {buyer.randint(1, 30)}幢"
     return province, city, buyer.choice(districts), street, distance
+
+
+def receiver(index: int, buyer: random.Random) -> tuple[str, int, dict[str, str]]:
+    """(account nick, distance class, the order's receiver fields) of buyer ``index``."""
+    nick, name, phone = person(index, buyer)
+    province, city, district, street, distance = address(buyer)
+    fields = {
+        "receiver_name": name,
+        "receiver_phone": phone,
+        "province": province,
+        "city": city,
+        "district": district,
+        "address": street,
+    }
+    return nick, distance, fields

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from aftersales.catalog.models import Platform, Shop, Sku
 from aftersales.db import unit_of_work
 from aftersales.demo import catalog_data as data
-from aftersales.demo.buyers import address, person
+from aftersales.demo.buyers import receiver
 from aftersales.demo.context import DemoConfig, DemoContext
 from aftersales.demo.history import generate_history
 from aftersales.demo.parcels import ParcelPlan, plan_parcel
@@ -155,15 +155,22 @@ def _draw_order(
     rng = factory.rng
     shop_code, _name, _platform, origin = rng.choices(data.SHOPS, weights=SHOP_WEIGHTS)[0]
     index, buyer = factory.buyer(number)
-    nick, name, phone = person(index, buyer)
-    province, city, district, street, distance = address(buyer)
+    nick, distance, receiver_fields = receiver(index, buyer)
     items = factory.items(shop_code)
     order_no = f"{ctx.config.peak_day:%y%m%d}{ctx.config.seed % 100:02d}{number:08d}"
     paid_at = _paid_at(rng, ordered_at, factory.peak)
     parcels = (
         []
         if paid_at is None
-        else _plan_parcels(factory, order_no, shop_code, origin, items, paid_at, (city, district, distance))
+        else _plan_parcels(
+            factory,
+            order_no,
+            shop_code,
+            origin,
+            items,
+            paid_at,
+            (receiver_fields["city"], receiver_fields["district"], distance),
+        )
     )
     goods = sum(i.unit_price_fen * i.quantity for i in items)
     order = OrderIn(
@@ -173,12 +180,7 @@ def _draw_order(
         status=_status(rng, paid_at, parcels, ctx.config.as_of),
         total_fen=goods,
         paid_fen=goods - (rng.choice((0, 0, 1000, 2000, 5000)) if goods > 20000 else 0),
-        receiver_name=name,
-        receiver_phone=phone,
-        province=province,
-        city=city,
-        district=district,
-        address=street,
+        **receiver_fields,
         ordered_at=ordered_at,
         paid_at=paid_at,
         invoice_title=rng.choice((None,) * 8 + ("个人", "某某科技有限公司")),

@@ -19,7 +19,7 @@ from aftersales.catalog.models import Shop, Sku
 from aftersales.conversations.models import Sender
 from aftersales.conversations.schemas import MessageIn
 from aftersales.conversations.service import ingest_messages
-from aftersales.demo.buyers import address, person
+from aftersales.demo.buyers import receiver
 from aftersales.kit.time import SHANGHAI
 from aftersales.orders.models import OrderStatus
 from aftersales.orders.schemas import OrderIn, OrderItemIn
@@ -126,19 +126,12 @@ def _order(
     shop_code = rng.choice(codes)
     sku = rng.choice(skus[shop_code])
     index = HISTORY_BUYERS_FROM + rng.randrange(10**6)
-    buyer = random.Random(f"{seed}:history-buyer:{index}")
-    nick, name, phone = person(index, buyer)
-    province, city, district, street, _distance = address(buyer)
+    nick, _distance, receiver_fields = receiver(index, random.Random(f"{seed}:history-buyer:{index}"))
     return OrderIn(
         shop_code=shop_code,
         order_no=f"H{seed % 100:02d}{n:09d}",
         buyer_nick=nick,
-        receiver_name=name,
-        receiver_phone=phone,
-        province=province,
-        city=city,
-        district=district,
-        address=street,
+        **receiver_fields,
         status=OrderStatus.COMPLETED,
         total_fen=sku.price_fen,
         paid_fen=sku.price_fen,

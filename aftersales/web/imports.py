@@ -111,71 +111,61 @@ def shown_errors(outcome: Outcome, *, reveal: bool) -> list[ShownError]:
     return [ShownError(e.row, e.column, e.reason if reveal else mask_mobiles(e.reason)) for e in first]
 
 
-def dry_run(
-    request: Request,
-    session: Session,
-    page: ImportPage,
-    kept: KeptFile,
-    mapping: str,
-    shop: str | None,
-    *,
-    reveal: bool,
+@dataclass(frozen=True)
+class Upload:
+    """One import between its steps: the kept file, its mapping and the chosen shop."""
+
+    kept: KeptFile
+    mapping: str
+    shop: str | None
+
+
+def _result_page(
+    request: Request, page: ImportPage, upload: Upload, outcome: Outcome, *, reveal: bool, **context: Any
 ) -> HTMLResponse:
-    """Run the import and roll it back: the preview's counts and errors are the import's own."""
-    try:
-        sample: Preview = preview(kept, header=page.header(mapping))
-        outcome = page.run(session, kept, mapping, shop)
-    except AftersalesError:
-        discard(kept)
-        raise
-    finally:
-        session.rollback()
-    fields = page.matches(mapping, sample.headers)
     return render(
         request,
         "import.html",
         page=page,
-        step="preview",
-        kept=kept,
-        mapping=mapping,
-        shop=shop or "",
-        sample=sample if reveal else masked(sample, fields),
-        fields=fields,
+        kept=upload.kept,
+        mapping=upload.mapping,
+        shop=upload.shop or "",
         outcome=outcome,
         shown=shown_errors(outcome, reveal=reveal),
+        **context,
+    )
+
+
+def dry_run(
+    request: Request, session: Session, page: ImportPage, upload: Upload, *, reveal: bool
+) -> HTMLResponse:
+    """Run the import and roll it back: the preview's counts and errors are the import's own."""
+    try:
+        sample: Preview = preview(upload.kept, header=page.header(upload.mapping))
+        outcome = page.run(session, upload.kept, upload.mapping, upload.shop)
+    except AftersalesError:
+        discard(upload.kept)
+        raise
+    finally:
+        session.rollback()
+    fields = page.matches(upload.mapping, sample.headers)
+    shown = sample if reveal else masked(sample, fields)
+    return _result_page(
+        request, page, upload, outcome, reveal=reveal, step="preview", sample=shown, fields=fields
     )
 
 
 def run_import(
-    request: Request,
-    session: Session,
-    page: ImportPage,
-    kept: KeptFile,
-    mapping: str,
-    shop: str | None,
-    *,
-    strict: bool,
-    reveal: bool,
+    request: Request, session: Session, page: ImportPage, upload: Upload, *, strict: bool, reveal: bool
 ) -> HTMLResponse:
     """The real import; ``strict`` stores nothing when any row is bad. The upload is then removed."""
-    outcome = page.run(session, kept, mapping, shop)
+    outcome = page.run(session, upload.kept, upload.mapping, upload.shop)
     stored = not (strict and outcome.errors)
-    if not stored:
-        session.rollback()
+    if stored:
+        discard(upload.kept)
     else:
-        discard(kept)
-    return render(
-        request,
-        "import.html",
-        page=page,
-        step="done",
-        kept=kept,
-        mapping=mapping,
-        shop=shop or "",
-        stored=stored,
-        outcome=outcome,
-        shown=shown_errors(outcome, reveal=reveal),
-    )
+        session.rollback()
+    return _result_page(request, page, upload, outcome, reveal=reveal, step="done", stored=stored)
 
 
 def refused(request: Request, session: Session, page: ImportPage, exc: AftersalesError) -> HTMLResponse:
@@ -205,7 +195,9 @@ def import_router(page: ImportPage) -> APIRouter:
         try:
             check_mapping(page, mapping)
             kept = keep_upload(user_id=user.id, filename=file.filename or "", data=await file.read())
-            return dry_run(request, session, page, kept, mapping, shop or None, reveal=user.may_see_pii)
+            return dry_run(
+                request, session, page, Upload(kept, mapping, shop or None), reveal=user.may_see_pii
+            )
         except AftersalesError as exc:
             return refused(request, session, page, exc)
 
@@ -222,7 +214,7 @@ def import_router(page: ImportPage) -> APIRouter:
     ) -> HTMLResponse:
         check_mapping(page, mapping)
         kept = kept_file(user_id=user.id, token=token, name=Path(name).name)
-        reveal = user.may_see_pii
-        return run_import(request, session, page, kept, mapping, shop or None, strict=strict, reveal=reveal)
+        upload = Upload(kept, mapping, shop or None)
+        return run_import(request, session, page, upload, strict=strict, reveal=user.may_see_pii)
 
     return router

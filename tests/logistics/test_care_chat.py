@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -188,23 +189,25 @@ class TestCarePanelLength:
         shown = care.panel_steps(record, order_id=1)
         assert (len(shown), shown[-1].order_id) == (care.PANEL_STEPS, 1)
 
-    def test_the_panel_offers_the_rest_of_a_long_record(
-        self, client: TestClient, session: Session, auth_headers: Callable[..., dict[str, str]]
-    ) -> None:
+    @pytest.fixture
+    def order(self, session: Session) -> Order:
+        """An order of a buyer with more care steps on other orders than the panel shows."""
         order = cared_order(session)
         for n in range(care.PANEL_STEPS + 2):
             make_care_step(session, customer=customer_of(session, order), due_at=SENT - timedelta(days=n + 1))
+        return order
+
+    def test_the_panel_offers_the_rest_of_a_long_record(
+        self, client: TestClient, session: Session, order: Order, auth_headers: Callable[..., dict[str, str]]
+    ) -> None:
         total = len(care.history(session, customer_id=order.customer_id))
         panel = client.get(care_panel_url(order), headers=auth_headers())
         assert panel.text.count("<tr") - 1 == care.PANEL_STEPS
         assert f"另有 {total - care.PANEL_STEPS} 条较早记录" in panel.text
 
     def test_show_all_lists_the_whole_record(
-        self, client: TestClient, session: Session, auth_headers: Callable[..., dict[str, str]]
+        self, client: TestClient, session: Session, order: Order, auth_headers: Callable[..., dict[str, str]]
     ) -> None:
-        order = cared_order(session)
-        for n in range(care.PANEL_STEPS + 2):
-            make_care_step(session, customer=customer_of(session, order), due_at=SENT - timedelta(days=n + 1))
         total = len(care.history(session, customer_id=order.customer_id))
         panel = client.get(care_panel_url(order) + "?all=true", headers=auth_headers())
         assert panel.text.count("<tr") - 1 == total

@@ -1,6 +1,5 @@
 """订单导入 in the console: upload, preview with a dry run, confirm; as a supervisor would use it."""
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,10 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aftersales.auth.models import Role
-from aftersales.config import get_settings
 from aftersales.orders.models import Order
 from tests.builders import make_shop
 from tests.orders.test_importer import HEADER, row
+from tests.web.imports_support import confirm as confirm_import
+from tests.web.imports_support import keep_uploads_in, section, upload_preview
 
 Headers = Callable[..., dict[str, str]]
 BASE = "/console/orders/import"
@@ -31,22 +31,17 @@ ONE_BAD = csv_text(row("9001"), row("9002", paid_yuan="abc"))
 
 @pytest.fixture(autouse=True)
 def upload_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, session: Session) -> Path:
-    monkeypatch.setattr(get_settings(), "upload_dir", tmp_path)
     make_shop(session, code="shop-imp")
-    return tmp_path
+    return keep_uploads_in(tmp_path, monkeypatch)
 
 
 def preview(client: TestClient, headers: dict[str, str], body: str = GOOD, **form: str) -> Response:
-    data = {"mapping": "generic", "shop": "shop-imp", **form}
-    files = {"file": ("订单.csv", body.encode("utf-8"), "text/csv")}
-    return client.post(f"{BASE}/preview", data=data, files=files, headers=headers)
+    fields = {"mapping": "generic", "shop": "shop-imp", **form}
+    return upload_preview(client, BASE, headers, ("订单.csv", body), **fields)
 
 
 def confirm(client: TestClient, headers: dict[str, str], page: Response, **form: str) -> Response:
-    token = re.search(r'name="token" value="([0-9a-f]+)"', page.text)
-    assert token, page.text
-    data = {"token": token.group(1), "name": "订单.csv", "mapping": "generic", "shop": "shop-imp", **form}
-    return client.post(BASE, data=data, headers=headers)
+    return confirm_import(client, BASE, headers, page, **form)
 
 
 def orders(session: Session) -> int:
@@ -55,7 +50,7 @@ def orders(session: Session) -> int:
 
 def test_the_preview_shows_which_column_fills_each_field(client: TestClient, auth_headers: Headers) -> None:
     page = preview(client, auth_headers(Role.SUPERVISOR))
-    fields = page.text.split('data-testid="import-fields"')[1].split("</table>")[0]
+    fields = section(page, "import-fields")
     assert '<td>订单号 <span class="muted">(必填)</span></td><td>order_no</td>' in fields
 
 
@@ -81,7 +76,7 @@ def test_a_bad_row_is_listed_with_its_row_column_and_reason(
     client: TestClient, auth_headers: Headers
 ) -> None:
     page = preview(client, auth_headers(Role.SUPERVISOR), ONE_BAD)
-    errors = page.text.split('data-testid="import-errors"')[1].split("</table>")[0]
+    errors = section(page, "import-errors")
     assert "<td>3</td><td>paid_yuan</td>" in errors
 
 
@@ -132,6 +127,6 @@ def test_agents_may_not_import(client: TestClient, auth_headers: Headers) -> Non
 
 def test_the_preview_masks_phone_numbers_for_a_supervisor(client: TestClient, auth_headers: Headers) -> None:
     page = preview(client, auth_headers(Role.SUPERVISOR))
-    sample = page.text.split('data-testid="import-sample"')[1].split("</table>")[0]
+    sample = section(page, "import-sample")
     assert "13800001234" not in sample
     assert "138****1234" in sample

@@ -1,6 +1,5 @@
 """聊天导入 in the console: a header-less JDDC file previewed by column number, then imported."""
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,10 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aftersales.auth.models import Role
-from aftersales.config import get_settings
 from aftersales.conversations.models import ChatMessage
 from tests.builders import make_shop
 from tests.conversations.test_importer import JDDC_TSV
+from tests.web.imports_support import confirm, keep_uploads_in, section, upload_preview
 
 Headers = Callable[..., dict[str, str]]
 BASE = "/console/qc/import"
@@ -22,15 +21,12 @@ BASE = "/console/qc/import"
 
 @pytest.fixture(autouse=True)
 def upload_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, session: Session) -> Path:
-    monkeypatch.setattr(get_settings(), "upload_dir", tmp_path)
     make_shop(session, code="shop-chat")
-    return tmp_path
+    return keep_uploads_in(tmp_path, monkeypatch)
 
 
 def preview(client: TestClient, headers: dict[str, str]) -> Response:
-    files = {"file": ("chats.tsv", JDDC_TSV.encode("utf-8"), "text/tab-separated-values")}
-    form = {"mapping": "jddc", "shop": "shop-chat"}
-    return client.post(f"{BASE}/preview", data=form, files=files, headers=headers)
+    return upload_preview(client, BASE, headers, ("chats.tsv", JDDC_TSV), mapping="jddc", shop="shop-chat")
 
 
 def messages(session: Session) -> int:
@@ -41,7 +37,7 @@ def test_a_headerless_file_is_previewed_from_its_first_line(
     client: TestClient, auth_headers: Headers
 ) -> None:
     page = preview(client, auth_headers(Role.SUPERVISOR))
-    sample = page.text.split('data-testid="import-sample"')[1].split("</table>")[0]
+    sample = section(page, "import-sample")
     assert "我的快递到哪了" in sample
 
 
@@ -57,8 +53,5 @@ def test_confirming_imports_every_message(
     client: TestClient, session: Session, auth_headers: Headers
 ) -> None:
     headers = auth_headers(Role.SUPERVISOR)
-    token = re.search(r'name="token" value="([0-9a-f]+)"', preview(client, headers).text)
-    assert token
-    form = {"token": token.group(1), "name": "chats.tsv", "mapping": "jddc", "shop": "shop-chat"}
-    client.post(BASE, data=form, headers=headers)
+    confirm(client, BASE, headers, preview(client, headers))
     assert messages(session) == 4

@@ -2,7 +2,6 @@
 
 import csv
 import io
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,10 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aftersales.auth.models import Role
-from aftersales.config import get_settings
 from aftersales.reviews.models import Review
 from tests.builders import make_shop
 from tests.reviews.test_import import HEADER, ROWS
+from tests.web.imports_support import confirm, keep_uploads_in, upload_preview
 
 Headers = Callable[..., dict[str, str]]
 BASE = "/console/reviews/import"
@@ -33,16 +32,12 @@ BODY = _body()
 
 @pytest.fixture(autouse=True)
 def upload_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, session: Session) -> Path:
-    monkeypatch.setattr(get_settings(), "upload_dir", tmp_path)
     make_shop(session, code="shop-rv")
-    return tmp_path
+    return keep_uploads_in(tmp_path, monkeypatch)
 
 
 def preview(client: TestClient, headers: dict[str, str]) -> Response:
-    files = {"file": ("评价.csv", BODY.encode("utf-8"), "text/csv")}
-    return client.post(
-        f"{BASE}/preview", data={"mapping": "auto", "shop": "shop-rv"}, files=files, headers=headers
-    )
+    return upload_preview(client, BASE, headers, ("评价.csv", BODY), mapping="auto", shop="shop-rv")
 
 
 def reviews(session: Session) -> int:
@@ -64,8 +59,5 @@ def test_the_preview_lists_the_bad_row_and_stores_nothing(
 
 def test_confirming_stores_the_good_rows(client: TestClient, session: Session, auth_headers: Headers) -> None:
     headers = auth_headers(Role.SUPERVISOR)
-    token = re.search(r'name="token" value="([0-9a-f]+)"', preview(client, headers).text)
-    assert token
-    form = {"token": token.group(1), "name": "评价.csv", "mapping": "auto", "shop": "shop-rv"}
-    client.post(BASE, data=form, headers=headers)
+    confirm(client, BASE, headers, preview(client, headers))
     assert reviews(session) == 2
