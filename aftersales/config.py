@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     outbound_record_dir: str | None = None
     # Spreadsheets uploaded in the console wait here between their preview and their import.
     upload_dir: Path = Path("var/uploads/imports")
+    # Roles whose pages and API reads show whole phone numbers and addresses. None by default: a
+    # whole number is one audited step away for everyone (the order page's 查看完整信息, or an
+    # admin's audited export), so every look at it leaves an audit entry.
+    pii_unmasked_roles: list[str] = Field(default_factory=list)
     # Largest request body (uploads, imports): refused before it is read or spooled to disk.
     max_request_bytes: int = Field(default=40 * 1024 * 1024, ge=1024)
     log_level: str = "INFO"

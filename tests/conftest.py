@@ -15,6 +15,7 @@ from aftersales.auth import deps as auth_deps
 from aftersales.auth.deps import get_session
 from aftersales.auth.models import Role
 from aftersales.auth.service import issue_token
+from aftersales.config import get_settings
 from aftersales.db import SQLITE_BEGIN, make_engine
 from aftersales.web import csrf
 from tests.builders import make_user
@@ -129,3 +130,9 @@ def shared_data() -> Path:
     here = Path(__file__).resolve()
     found = (p / "shared" / "data" for p in here.parents if (p / "shared" / "data").is_dir())
     return next(found, here.parents[2] / "shared" / "data")
+
+
+@pytest.fixture
+def unmasked_admins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shop that lets its admins see whole phone numbers and addresses (AFTERSALES_PII_UNMASKED_ROLES)."""
+    monkeypatch.setattr(get_settings(), "pii_unmasked_roles", ["admin"])

@@ -48,7 +48,7 @@ def authorize_order_export(
     actor = session.scalar(select(User).where(User.username == username, User.is_active.is_(True)))
     if actor is None:
         raise NotFoundError(f"用户 {username} 不存在或已停用")
-    if not actor.may_see_pii:
+    if not actor.may_export_pii:
         raise PermissionDeniedError("导出完整手机号和地址需要管理员权限")
     return record(
         session,

@@ -4,6 +4,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from aftersales.config import get_settings
 from aftersales.db import Base
 from aftersales.kit.time import utcnow
 from aftersales.kit.types import UTCDateTime
@@ -43,7 +44,14 @@ class User(Base):
 
     @property
     def may_see_pii(self) -> bool:
-        """Only admins see whole phone numbers and addresses; others see them masked."""
+        """Whether pages and API reads show this user whole phone numbers and addresses: only for
+        the roles a shop lists in ``AFTERSALES_PII_UNMASKED_ROLES`` (none by default). Everyone
+        else reveals one order at a time with a reason (``orders.service.reveal_pii``, audited)."""
+        return self.role.value in get_settings().pii_unmasked_roles
+
+    @property
+    def may_export_pii(self) -> bool:
+        """Exports with whole numbers are an admin's audited decision (``audit.authorize_order_export``)."""
         return self.role.at_least(Role.ADMIN)
 
 

@@ -1,19 +1,19 @@
 """Order search and order detail pages: what an agent opens first when a customer writes."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from aftersales.auth.deps import CurrentUser, SessionDep
-from aftersales.auth.models import Role
+from aftersales.auth.deps import CurrentUser, RequireSupervisor, SessionDep
+from aftersales.auth.models import Role, User
 from aftersales.catalog.models import Shop
 from aftersales.kit.pagination import PageDep, paginate
 from aftersales.orders import repository, service
 from aftersales.orders.console_import import router as import_router
 from aftersales.orders.models import OrderStatus
-from aftersales.orders.schemas import OrderDetail, OrderRead
+from aftersales.orders.schemas import OrderDetail, OrderPii, OrderRead
 from aftersales.web.export import MAX_ROWS, money, xlsx_response
 from aftersales.web.render import NavItem, render
 
@@ -88,6 +88,26 @@ def search(
 
 @router.get("/{order_id}", response_class=HTMLResponse)
 def detail(request: Request, session: SessionDep, user: CurrentUser, order_id: int) -> Response:
+    return _detail_page(request, session, user, order_id)
+
+
+@router.post("/{order_id}/reveal", response_class=HTMLResponse)
+def reveal(
+    request: Request,
+    session: SessionDep,
+    user: RequireSupervisor,
+    order_id: int,
+    reason: Annotated[str, Form(min_length=2, max_length=500)],
+) -> Response:
+    """查看完整信息: the whole contact data of one order, shown once on the page and audited."""
+    client_ip = request.client.host if request.client else None
+    revealed = service.reveal_pii(session, actor=user, order_id=order_id, reason=reason, client_ip=client_ip)
+    return _detail_page(request, session, user, order_id, revealed=revealed)
+
+
+def _detail_page(
+    request: Request, session: SessionDep, user: User, order_id: int, *, revealed: OrderPii | None = None
+) -> Response:
     order = service.get_order(session, order_id)
     shipments = repository.shipments_with_events(session, order_id)
     return render(
@@ -96,4 +116,6 @@ def detail(request: Request, session: SessionDep, user: CurrentUser, order_id: i
         order=OrderDetail.for_order(order, shipments, reveal=user.may_see_pii),
         shop=session.get(Shop, order.shop_id),
         statuses=STATUS_LABELS,
+        may_reveal=user.role.at_least(Role.SUPERVISOR) and not user.may_see_pii,
+        revealed=revealed,
     )

@@ -1,5 +1,6 @@
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -67,7 +68,8 @@ class TestRead:
         body = client.get(f"/api/chats/sessions/{chat.id}", headers=auth_headers(Role.AGENT)).json()
         assert body["messages"][0]["text"] == "我电话138****5678"
 
-    def test_admins_see_the_whole_text(
+    @pytest.mark.usefixtures("unmasked_admins")
+    def test_a_role_the_shop_unmasks_sees_the_whole_text(
         self, client: TestClient, session: Session, auth_headers: Headers
     ) -> None:
         chat = make_chat(session, [("customer", 0, "我电话13812345678")])

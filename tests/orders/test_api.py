@@ -1,3 +1,4 @@
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -13,7 +14,13 @@ class TestMasking:
         body = client.get(f"/api/orders/{order.id}", headers=auth_headers(Role.AGENT)).json()
         assert (body["receiver_phone"], body["pii_masked"]) == ("138****5678", True)
 
-    def test_admin_sees_the_whole_phone_number(
+    def test_admins_see_masked_numbers_too(self, client: TestClient, session: Session, auth_headers) -> None:  # type: ignore[no-untyped-def]
+        order = make_order(session, receiver_phone="13812345678")
+        body = client.get(f"/api/orders/{order.id}", headers=auth_headers(Role.ADMIN)).json()
+        assert body["receiver_phone"] == "138****5678"
+
+    @pytest.mark.usefixtures("unmasked_admins")
+    def test_a_role_the_shop_unmasks_sees_the_whole_number(
         self, client: TestClient, session: Session, auth_headers
     ) -> None:  # type: ignore[no-untyped-def]
         order = make_order(session, receiver_phone="13812345678")

@@ -205,3 +205,46 @@ class TestRevealedExport:
         code, output = cli_export(tmp_path / "o.csv", "--reveal-pii", "--as", admin.username)
         assert (code, audit_rows(session)) == (1, [])
         assert "--reason" in output
+
+
+class TestConsoleReveal:
+    """查看完整信息 on the order page: masked for every role until a supervisor asks, with a reason."""
+
+    def test_an_admins_order_page_is_masked(
+        self, client: TestClient, session: Session, auth_headers: Callable[..., dict[str, str]]
+    ) -> None:
+        order = make_order(session, receiver_phone="13812345678")
+        page = client.get(f"/console/orders/{order.id}", headers=auth_headers(Role.ADMIN)).text
+        assert "13812345678" not in page
+        assert 'data-testid="reveal"' in page
+
+    def test_a_supervisor_reveals_one_order_and_it_is_audited(
+        self, client: TestClient, session: Session, auth_headers: Callable[..., dict[str, str]]
+    ) -> None:
+        order = make_order(session, receiver_phone="13812345678")
+        url = f"/console/orders/{order.id}/reveal"
+        page = client.post(url, data={"reason": "客户要求核对地址"}, headers=auth_headers(Role.SUPERVISOR))
+        [entry] = audit_rows(session)
+        assert "13812345678" in page.text.split('data-testid="revealed"')[1]
+        assert (entry.action, entry.subject_id, entry.reason) == (
+            AuditAction.REVEAL_PII,
+            order.id,
+            "客户要求核对地址",
+        )
+
+    def test_an_agent_may_not_reveal(
+        self, client: TestClient, session: Session, auth_headers: Callable[..., dict[str, str]]
+    ) -> None:
+        order = make_order(session)
+        response = client.post(
+            f"/console/orders/{order.id}/reveal", data={"reason": "看看"}, headers=auth_headers()
+        )
+        assert (response.status_code, audit_rows(session)) == (403, [])
+
+    def test_a_reveal_needs_a_reason(
+        self, client: TestClient, session: Session, auth_headers: Callable[..., dict[str, str]]
+    ) -> None:
+        order = make_order(session)
+        url = f"/console/orders/{order.id}/reveal"
+        response = client.post(url, data={"reason": ""}, headers=auth_headers(Role.SUPERVISOR))
+        assert (response.status_code, audit_rows(session)) == (422, [])

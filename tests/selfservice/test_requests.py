@@ -77,7 +77,8 @@ class TestAddressChange:
         assert "13911112222" not in page.text
         assert "世纪大道 100 号" not in page.text
 
-    def test_admin_sees_the_whole_new_address_on_the_ticket_page(
+    @pytest.mark.usefixtures("unmasked_admins")
+    def test_a_role_the_shop_unmasks_sees_the_whole_new_address_on_the_ticket_page(
         self, session: Session, client: TestClient, auth_headers: Headers
     ) -> None:
         page = address_change_ticket_page(session, client, auth_headers(Role.ADMIN))
