@@ -9,6 +9,8 @@ next to the n-grams, and the context flags say what the shop's last reply was: a
 
 import re
 
+from aftersales.qc import risk
+
 DISPLEASURE_CUES: dict[str, tuple[str, ...]] = {
     "broken_promise": (
         r"说好的",
@@ -107,12 +109,7 @@ DISPLEASURE_CUES: dict[str, tuple[str, ...]] = {
         r"不亮",
         r"松动",
     ),
-    "leaving": (
-        r"差评",
-        r"投诉",
-        r"举报",
-        r"12315",
-        r"曝光",
+    "leaving": (  # and the customer's own threat, read by ``qc.risk`` (negation-aware)
         r"换(别家|其他|别的)",
         r"不敢.{0,6}买",
         r"再也不",
@@ -121,6 +118,7 @@ DISPLEASURE_CUES: dict[str, tuple[str, ...]] = {
     "punctuation": (r"[!！]{2,}", r"[?？]{3,}", r"。{3,}"),
 }
 _CUES = tuple(re.compile("|".join(words)) for words in DISPLEASURE_CUES.values())
+_LEAVING = list(DISPLEASURE_CUES).index("leaving")
 
 CLOSING_QUESTION = re.compile(r"还有(其他|什么|别的)|请问还有|还有.{0,6}(帮|效劳|问题)")
 APOLOGY = re.compile(r"抱歉|不便|见谅|谅解|理解您|着急|不好意思|久等")
@@ -128,8 +126,14 @@ ASKED_TO_WAIT = re.compile(r"耐心等待|稍等|请您等")
 
 
 def cue_flags(text: str) -> list[float]:
-    """1.0 per cue group found in the text, in ``DISPLEASURE_CUES`` order."""
-    return [1.0 if pattern.search(text) else 0.0 for pattern in _CUES]
+    """1.0 per cue group found in the text, in ``DISPLEASURE_CUES`` order.
+
+    A threat counts with leaving only when ``qc.risk`` reads it as the customer's own: "不会给差评"
+    and "差评处" name a bad review without threatening one, and used to raise the cue."""
+    flags = [1.0 if pattern.search(text) else 0.0 for pattern in _CUES]
+    if risk.detect(text):
+        flags[_LEAVING] = 1.0
+    return flags
 
 
 def context_flags(reply_before: str, said_before: str) -> list[float]:

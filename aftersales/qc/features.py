@@ -10,6 +10,10 @@ bit, so the shipped classifiers give identical probabilities:
 * character 1-3-grams are looked up for the whole batch at once as integer codes in numpy;
 * counts, ``log(tf) + 1``, idf and the l2 norm are applied in the vectoriser's own order and
   with scikit-learn's ``normalize``, so every float is computed the same way.
+
+A model may ship without the word vectoriser (``words=None``): the review polarity model reads
+characters only, because jieba is about three quarters of the time of a fresh review and on
+categories it never saw the words add nothing the character 1-3-grams do not already carry.
 """
 
 import re
@@ -43,11 +47,13 @@ CODE_BITS = 21  # every code point + 1 fits in 21 bits, so three of them fit in 
 class Features:
     """The fitted word and character vectorisers of one model file, transformed the fast way."""
 
-    def __init__(self, words: Any, chars: Any) -> None:
-        _check(words, WORD_SETTINGS)
+    def __init__(self, words: Any | None, chars: Any) -> None:
+        if words is not None:
+            _check(words, WORD_SETTINGS)
         _check(chars, CHAR_SETTINGS)
-        self._word_vocabulary: dict[str, int] = words.vocabulary_
-        self._word_idf: np.ndarray = words.idf_
+        self._words = words is not None
+        self._word_vocabulary: dict[str, int] = words.vocabulary_ if words is not None else {}
+        self._word_idf: np.ndarray = words.idf_ if words is not None else np.zeros(0)
         self._char_idf: np.ndarray = chars.idf_
         codes = np.array([_code(term) for term in chars.vocabulary_], dtype=np.int64)
         columns = np.fromiter(chars.vocabulary_.values(), dtype=np.int64, count=len(codes))
@@ -57,7 +63,9 @@ class Features:
         self._dictionary: tuple[int, int] = (0, 0)
 
     def transform(self, texts: list[str]) -> Any:
-        """Word uni/bigrams then character 1-3-grams, one CSR row per text."""
+        """Word uni/bigrams (when the model has them) then character 1-3-grams, one CSR row per text."""
+        if not self._words:
+            return self._char_matrix(texts)
         return hstack([self._word_matrix(texts), self._char_matrix(texts)], format="csr")
 
     def _word_matrix(self, texts: list[str]) -> Any:

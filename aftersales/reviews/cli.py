@@ -30,7 +30,7 @@ def train(
     from aftersales.reviews.training import HELD_OUT
     from aftersales.reviews.training import train as fit
 
-    typer.echo("训练中(jieba 词 + 字 n-gram TF-IDF,逻辑回归,样本外预测清洗标签)……")
+    typer.echo("训练中(字 1-3-gram TF-IDF,逻辑回归,样本外预测清洗标签)……")
     try:
         metrics = fit(output, data)
     except FileNotFoundError as exc:

@@ -44,8 +44,7 @@ DATA_SUBPATH = Path("shared") / "data" / "sentiment"
 CSV_SETS = {"hotel": "chnsenticorp_htl_all.csv", "waimai": "waimai_10k.csv"}
 HELD_OUT = ("waimai", "hotel")
 CLEAN_BELOW = 0.1
-C = 0.5
-WORD_FEATURES = 60_000
+C = 1.0
 CHAR_FEATURES = 80_000
 HOTEL_WORDS = re.compile(r"酒店|宾馆|房间|前台|入住|客房|大堂|早餐")
 
@@ -117,15 +116,12 @@ def _csv_rows(path: Path) -> list[tuple[str, int]]:
         return [((r["review"] or "").strip(), int(r["label"])) for r in rows if (r["review"] or "").strip()]
 
 
-def _vectorisers() -> tuple[TfidfVectorizer, TfidfVectorizer]:
-    """The settings ``qc.features.Features`` replicates (word uni/bigrams, character 1-3-grams)."""
-    words = TfidfVectorizer(
-        token_pattern=r"(?u)\S+", ngram_range=(1, 2), min_df=2, max_features=WORD_FEATURES, sublinear_tf=True
-    )
-    chars = TfidfVectorizer(
+def _vectoriser() -> TfidfVectorizer:
+    """The character settings ``qc.features.Features`` replicates (1-3-grams, no words: jieba
+    would be three quarters of the reading time and adds nothing on unseen categories)."""
+    return TfidfVectorizer(
         analyzer="char", ngram_range=(1, 3), min_df=2, max_features=CHAR_FEATURES, sublinear_tf=True
     )
-    return words, chars
 
 
 def _classifier() -> LogisticRegression:
@@ -134,11 +130,8 @@ def _classifier() -> LogisticRegression:
 
 def fit(reviews: Reviews) -> dict[str, Any]:
     """Vectorisers fitted on the texts, labels cleaned out of fold, the classifier on the rest."""
-    words, chars = _vectorisers()
-    tokenized = [" ".join(jieba.lcut(t, HMM=False)) for t in reviews.texts]
-    words.fit(tokenized)
-    chars.fit(reviews.texts)
-    bundle: dict[str, Any] = {"version": MODEL_VERSION, "metrics": {}, "words": words, "chars": chars}
+    chars = _vectoriser().fit(reviews.texts)
+    bundle: dict[str, Any] = {"version": MODEL_VERSION, "metrics": {}, "words": None, "chars": chars}
     matrix = PolarityModel({**bundle, "classifier": _classifier().fit(np.zeros((2, 1)), [0, 1])})
     features = matrix._features.transform(reviews.texts)
     labels = np.array(reviews.labels)

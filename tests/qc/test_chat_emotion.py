@@ -1,6 +1,6 @@
 from aftersales.qc.chat_emotion import ChatTurn, classify, load_model
 from aftersales.qc.chat_training import evaluate, labelled, split
-from aftersales.qc.cues import context_flags
+from aftersales.qc.cues import DISPLEASURE_CUES, context_flags, cue_flags
 
 CLOSING_QUESTION = "请问还有其他还可以帮到您的吗?"
 
@@ -32,6 +32,16 @@ class TestContext:
 
     def test_a_previous_complaint_is_a_context_flag(self) -> None:
         assert context_flags("", "都三天了还没到")[3] == 1.0
+
+
+class TestCues:
+    LEAVING = list(DISPLEASURE_CUES).index("leaving")
+
+    def test_a_threat_of_a_bad_review_is_a_leaving_cue(self) -> None:
+        assert cue_flags("再不处理我就给差评")[self.LEAVING] == 1.0
+
+    def test_a_negated_bad_review_is_no_leaving_cue(self) -> None:
+        assert cue_flags("放心，我不会给差评的")[self.LEAVING] == 0.0
 
 
 class TestTrainingData:

@@ -36,6 +36,14 @@ class TestFeatures:
             assert np.array_equal(fast.indices, expected.indices)
             assert np.array_equal(fast.data, expected.data)
 
+    def test_without_words_equal_the_character_vectoriser_alone(self, bundle: dict) -> None:
+        texts = [*authored_corpus().texts, *CORNERS]
+        expected = bundle["chars"].transform(texts)
+        fast = Features(None, bundle["chars"]).transform(texts)
+        assert np.array_equal(fast.indptr, expected.indptr)
+        assert np.array_equal(fast.indices, expected.indices)
+        assert np.array_equal(fast.data, expected.data)
+
     def test_refuse_vectorisers_fitted_with_other_settings(self, bundle: dict) -> None:
         words = bundle["words"]
         chars = type(bundle["chars"])(**{**bundle["chars"].get_params(), "sublinear_tf": False})
