@@ -49,7 +49,11 @@ class TestWeCom:
             card_to(session, receiver, "wecom", ticket)
         card = receiver.received[0].body["template_card"]
         fields = {item["keyname"]: item["value"] for item in card["horizontal_content_list"]}
-        assert (card["card_type"], fields["快递单号"], fields["工单号"]) == ("text_notice", "73500000012345", f"#{ticket.id}")
+        assert (card["card_type"], fields["快递单号"], fields["工单号"]) == (
+            "text_notice",
+            "73500000012345",
+            f"#{ticket.id}",
+        )
         assert card["card_action"] == {"type": 1, "url": f"http://127.0.0.1:8000/console/tickets/{ticket.id}"}
 
     def test_photo_follows_as_an_image_message_with_base64_and_the_md5_of_the_raw_bytes(
@@ -74,7 +78,9 @@ class TestWeCom:
 
 
 class TestDingTalk:
-    def test_card_is_an_action_card_whose_markdown_shows_the_photo_by_a_signed_link(self, session: Session) -> None:
+    def test_card_is_an_action_card_whose_markdown_shows_the_photo_by_a_signed_link(
+        self, session: Session
+    ) -> None:
         ticket = damaged_ticket(session)
         photo = make_photo(session, ticket=ticket)
         with receiving_server() as receiver:
@@ -84,14 +90,18 @@ class TestDingTalk:
         assert f"/api/tickets/group-photos/{photo.id}?sig=" in card["text"]
         assert "**快递单号**:73500000012345" in card["text"]
 
-    def test_the_signed_photo_link_serves_the_photo_without_a_login(self, session: Session, client: TestClient) -> None:
+    def test_the_signed_photo_link_serves_the_photo_without_a_login(
+        self, session: Session, client: TestClient
+    ) -> None:
         ticket = damaged_ticket(session)
         photo = make_photo(session, ticket=ticket)
         link = urlsplit(collab.photo_link(photo.id))
         response = client.get(f"{link.path}?{link.query}")
         assert (response.status_code, response.content) == (200, PNG)
 
-    def test_a_photo_link_with_a_forged_signature_is_refused(self, session: Session, client: TestClient) -> None:
+    def test_a_photo_link_with_a_forged_signature_is_refused(
+        self, session: Session, client: TestClient
+    ) -> None:
         ticket = damaged_ticket(session)
         photo = make_photo(session, ticket=ticket)
         other = make_photo(session, ticket=ticket)
@@ -110,7 +120,10 @@ def feishu_platform(calls: list[Call]) -> AbstractContextManager[ProviderServer]
             reply = {"code": 0, "tenant_access_token": "t-abc", "expire": 7200} if ok else {"code": 10014}
             return Answer(200, json.dumps(reply).encode())
         if call.path == "/open-apis/im/v1/images":
-            ok = call.headers.get("Authorization") == "Bearer t-abc" and b'name="image_type"\r\n\r\nmessage' in call.body
+            ok = (
+                call.headers.get("Authorization") == "Bearer t-abc"
+                and b'name="image_type"\r\n\r\nmessage' in call.body
+            )
             reply = {"code": 0, "data": {"image_key": "img_v2_key1"}} if ok else {"code": 99991663}
             return Answer(200, json.dumps(reply).encode())
         return Answer(200, b'{"code":0,"msg":"success","data":{}}')
@@ -119,19 +132,26 @@ def feishu_platform(calls: list[Call]) -> AbstractContextManager[ProviderServer]
 
 
 class TestFeishu:
-    def test_photo_is_uploaded_with_the_apps_token_and_its_image_key_goes_into_the_card(self, session: Session) -> None:
+    def test_photo_is_uploaded_with_the_apps_token_and_its_image_key_goes_into_the_card(
+        self, session: Session
+    ) -> None:
         ticket = damaged_ticket(session)
         make_photo(session, ticket=ticket)
         calls: list[Call] = []
         with feishu_platform(calls) as server:
-            bot = make_bot(session, group_code="logistics", channel="feishu", url=f"{server.url}/open-apis/bot/v2/hook/x")
+            bot = make_bot(
+                session, group_code="logistics", channel="feishu", url=f"{server.url}/open-apis/bot/v2/hook/x"
+            )
             make_bot_app(session, bot=bot, app_id="cli_test", app_secret="app-secret", api_base=server.url)
             collab.send_card(session, ticket_id=ticket.id, group_code="logistics")
             deliver(session)
         posted = json.loads(calls[-1].body)
         images = [e for e in posted["card"]["elements"] if e["tag"] == "img"]
         assert (posted["msg_type"], images[0]["img_key"]) == ("interactive", "img_v2_key1")
-        assert [c.path for c in calls[:2]] == ["/open-apis/auth/v3/tenant_access_token/internal", "/open-apis/im/v1/images"]
+        assert [c.path for c in calls[:2]] == [
+            "/open-apis/auth/v3/tenant_access_token/internal",
+            "/open-apis/im/v1/images",
+        ]
 
     def test_without_app_credentials_the_card_goes_without_image_elements(self, session: Session) -> None:
         ticket = damaged_ticket(session)
@@ -178,16 +198,24 @@ class TestOutbox:
 class TestSending:
     def test_agents_edit_is_what_the_group_receives(self, session: Session) -> None:
         ticket = damaged_ticket(session)
-        fields = {**collab.card_fields(session, ticket, collab.group_by_code(session, "logistics")), "ask": "请加急拦截"}
+        fields = {
+            **collab.card_fields(session, ticket, collab.group_by_code(session, "logistics")),
+            "ask": "请加急拦截",
+        }
         with receiving_server() as receiver:
             make_bot(session, group_code="logistics", channel="dingtalk", url=f"{receiver.url}/hook")
-            collab.send_card(session, ticket_id=ticket.id, group_code="logistics", fields=fields, photo_ids=[])
+            collab.send_card(
+                session, ticket_id=ticket.id, group_code="logistics", fields=fields, photo_ids=[]
+            )
             deliver(session)
         assert "**请协助**:请加急拦截" in receiver.received[0].body["actionCard"]["text"]
 
     def test_an_emptied_field_is_refused_naming_it(self, session: Session) -> None:
         ticket = damaged_ticket(session)
-        fields = {**collab.card_fields(session, ticket, collab.group_by_code(session, "logistics")), "parcel": " "}
+        fields = {
+            **collab.card_fields(session, ticket, collab.group_by_code(session, "logistics")),
+            "parcel": " ",
+        }
         with pytest.raises(InvalidInputError) as caught:
             collab.send_card(session, ticket_id=ticket.id, group_code="logistics", fields=fields)
         assert caught.value.field == "parcel"
