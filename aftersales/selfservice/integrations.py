@@ -88,19 +88,14 @@ def create_return_request(
 
 
 def attach_ticket_photos(
-    session: Session, *, ticket_id: int, photos: list[tuple[bytes, str, str | None]]
+    session: Session, *, ticket_id: int, photos: list[tuple[bytes, str | None]]
 ) -> list[int]:
-    """The buyer's photos (content, sniffed type, name) become the ticket's evidence for group cards."""
+    """The buyer's photos (content, name) become the ticket's evidence for group cards."""
     return [
         collab.attach_photo(
-            session,
-            ticket_id=ticket_id,
-            content=content,
-            content_type=kind,
-            source="buyer",
-            original_name=name,
+            session, ticket_id=ticket_id, content=content, source="buyer", original_name=name
         ).id
-        for content, kind, name in photos
+        for content, name in photos
     ]
 
 

@@ -248,7 +248,7 @@ def _submit(
         integrations.add_ticket_note(
             session, ticket_id=request.ticket_id, message=f"顾客上传照片: {photos_note}", data={}
         )
-    _share_photos(session, request, photos, uploads)
+    _share_photos(session, request, photos)
     if request.expected_by is None:
         request.expected_by = now + timedelta(hours=get_selfservice_settings().default_expected_hours)
     _add_step(session, request, RequestStatus.SUBMITTED, f"您的{draft.kind.label}申请已提交", now)
@@ -257,21 +257,12 @@ def _submit(
     return request
 
 
-def _share_photos(
-    session: Session,
-    request: PortalRequest,
-    photos: list[tuple[bytes, str | None]],
-    uploads: list[PortalUpload],
-) -> None:
+def _share_photos(session: Session, request: PortalRequest, photos: list[tuple[bytes, str | None]]) -> None:
     """The photos join the ticket's evidence (group cards carry them); damage with photos may be
     refunded at once by the shop's photo rule, which then needs no return parcel."""
-    if request.ticket_id is None or not uploads:
+    if request.ticket_id is None or not photos:
         return
-    shared = [
-        (data, upload.content_type, upload.original_name)
-        for (data, _), upload in zip(photos, uploads, strict=True)
-    ]
-    photo_ids = integrations.attach_ticket_photos(session, ticket_id=request.ticket_id, photos=shared)
+    photo_ids = integrations.attach_ticket_photos(session, ticket_id=request.ticket_id, photos=photos)
     if request.return_request_id is not None and integrations.refund_on_photos(
         session, return_request_id=request.return_request_id, photo_ids=photo_ids
     ):

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.config import get_settings
 from aftersales.kit.errors import InvalidInputError, NotAuthenticatedError, NotFoundError
+from aftersales.kit.images import sniff_image
 from aftersales.kit.time import utcnow
 from aftersales.messaging.bots import BOT_CHANNELS, with_secret
 from aftersales.messaging.callbacks import Inbound
@@ -50,7 +51,7 @@ ASKS = {
     GroupRole.COURIER: "请核实包裹状态并回复处理结果(拦截/找回/理赔),回复时请带上工单号",
     GroupRole.WAREHOUSE: "请核实破损/少件并回复处理结果(补发单号),回复时请带上工单号",
 }
-PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic")
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
 
 
 # ---- photos -----------------------------------------------------------------------------------
@@ -61,19 +62,21 @@ def attach_photo(
     *,
     ticket_id: int,
     content: bytes,
-    content_type: str,
     source: str,
     original_name: str | None = None,
     actor_id: int | None = None,
 ) -> TicketPhoto:
-    """Keep a checked image (the caller sniffed its type) as evidence of the ticket."""
-    if content_type not in PHOTO_TYPES:
-        raise InvalidInputError("photo", "仅支持 JPG、PNG、WebP、HEIC 图片")
+    """Keep an image (its type judged by its bytes) as evidence of the ticket."""
+    kind = sniff_image(content)
+    if kind is None:
+        raise InvalidInputError("photo", "不是有效的图片(仅支持 JPG、PNG、WebP、HEIC)")
+    if len(content) > PHOTO_MAX_BYTES:
+        raise InvalidInputError("photo", f"图片超过 {PHOTO_MAX_BYTES // 1024 // 1024} MB")
     photo = TicketPhoto(
         ticket_id=ticket_id,
         source=source,
         original_name=(original_name or "")[:255] or None,
-        content_type=content_type,
+        content_type=kind[0],
         size_bytes=len(content),
         md5=hashlib.md5(content).hexdigest(),  # noqa: S324 (WeCom's documented checksum, not security)
         content=content,

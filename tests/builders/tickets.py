@@ -81,5 +81,5 @@ PNG = bytes.fromhex(
 
 
 def make_photo(session: Session, *, ticket: Ticket, content: bytes = PNG, **overrides: Any) -> TicketPhoto:
-    fields: dict[str, Any] = {"content_type": "image/png", "source": "buyer", **overrides}
+    fields: dict[str, Any] = {"source": "buyer", **overrides}
     return collab.attach_photo(session, ticket_id=ticket.id, content=content, **fields)

@@ -70,7 +70,7 @@ class TestWeCom:
 
     def test_a_photo_wecom_cannot_show_is_named_in_the_card_instead(self, session: Session) -> None:
         ticket = damaged_ticket(session)
-        make_photo(session, ticket=ticket, content=b"RIFF\x00\x00\x00\x00WEBPVP8 ", content_type="image/webp")
+        make_photo(session, ticket=ticket, content=b"RIFF\x00\x00\x00\x00WEBPVP8 ")
         with receiving_server() as receiver:
             card_to(session, receiver, "wecom", ticket)
         assert len(receiver.received) == 1
