@@ -84,7 +84,8 @@ class TestReshipment:
         apply_reply_action(session, reply_id=reply.id, actor=make_user(session, role=Role.AGENT))
         parcel = session.get(Shipment, reshipment.shipment_id)
         assert reshipment.status == ReshipmentStatus.SHIPPED
-        assert parcel is not None and (parcel.courier, parcel.tracking_no) == ("sf", "SF1234567890123")
+        assert parcel is not None
+        assert (parcel.courier, parcel.tracking_no) == ("sf", "SF1234567890123")
 
     def test_a_reply_without_courier_or_number_is_refused(self) -> None:
         with pytest.raises(InvalidInputError):
