@@ -2,10 +2,11 @@
 
 A buyer who reports quality damage with photos is refunded at once, without a return parcel,
 when the shop's ``PhotoRefundRule`` allows it: a damage reason, enough photos, every SKU of the
-request in the rule's categories, the amount within both the rule's cap and the agent's
-authority of the shop's policy, and a buyer who is not a serial returner. The refund is the
-regular one (``refunds.release_refund``): under the order's lock, once (an idempotency record per
-request), on the compensation ledger with the photos named as evidence. A request the rule does
+request in the rule's categories, the amount within both the rule's cap and the amount an agent
+may pay alone under the shop's policy (``agent_cap_fen``), and a buyer who is not a serial
+returner. The refund is the regular one (``refunds.release_refund``): under the order's lock,
+once (an idempotency record per request), on the compensation ledger with the photos named as
+evidence. A request the rule does
 not cover goes to the supervisors for approval, with the reason it was not automatic.
 """
 
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Sku
-from aftersales.orders.models import Order, OrderItem
+from aftersales.orders.models import OrderItem
 from aftersales.orders.service import keyed_result, remember_key
 from aftersales.returns import repository, ticketing
 from aftersales.returns.models import (
@@ -28,7 +29,7 @@ from aftersales.returns.models import (
     RequestKind,
     ReturnRequest,
 )
-from aftersales.returns.policy import agent_limit_fen, yuan
+from aftersales.returns.policy import yuan
 from aftersales.returns.refunds import release_refund
 from aftersales.returns.service import get_policy, lock_request
 
@@ -95,9 +96,7 @@ def refund_on_photos(session: Session, *, request_id: int, photo_ids: list[int])
 
 def refusal(session: Session, request: ReturnRequest, rule: PhotoRefundRule, photos: int) -> str | None:
     """Why this request is not refunded automatically, or ``None`` when the rule covers it."""
-    order = session.get(Order, request.order_id)
-    assert order is not None
-    limit = min(rule.max_fen, agent_limit_fen(get_policy(session, request.shop_id), order.paid_fen))
+    limit = min(rule.max_fen, get_policy(session, request.shop_id).agent_cap_fen)
     checks = (
         (request.kind not in (RequestKind.REFUND_ONLY, RequestKind.RETURN), "换货申请不退款"),
         (request.refund_state != RefundState.PENDING, "包裹仍在途或已退款,不能直接退款"),
