@@ -260,20 +260,26 @@ def _feishu_app(session: Session, app_id: int) -> FeishuApp | None:
 register_feishu_app_lookup(_feishu_app)
 
 
-def send_routed_cards(session: Session, *, ticket_id: int) -> int:
-    """Routing CC'd groups: each whose robot app sends cards gets the default card, once."""
+def routed_card_groups(session: Session, ticket_id: int) -> list[str]:
+    """Groups routing CC'd the ticket to whose robot app sends cards and that have none yet."""
     ticket = get_ticket(session, ticket_id)
-    codes = _cc_codes(session, ticket)
-    sent = 0
-    for code in codes:
+    codes = []
+    for code in _cc_codes(session, ticket):
         group = group_by_code(session, code)
-        already = session.scalar(
+        sent = session.scalar(
             select(GroupCard.id).where(GroupCard.ticket_id == ticket.id, GroupCard.group_id == group.id)
         )
-        if already is None and _sends_cards(session, group.id):
-            send_card(session, ticket_id=ticket.id, group_code=code)
-            sent += 1
-    return sent
+        if sent is None and _sends_cards(session, group.id):
+            codes.append(code)
+    return codes
+
+
+def send_routed_cards(session: Session, *, ticket_id: int) -> int:
+    """Each routed card group gets the default card with every photo of the ticket, once."""
+    codes = routed_card_groups(session, ticket_id)
+    for code in codes:
+        send_card(session, ticket_id=ticket_id, group_code=code)
+    return len(codes)
 
 
 def _cc_codes(session: Session, ticket: Ticket) -> list[str]:

@@ -10,8 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from aftersales.jobs.runner import drain
 from aftersales.kit.errors import InvalidInputError
 from aftersales.messaging.jobs import deliver_outbox
 from aftersales.messaging.models import OutboxMessage, OutboxStatus
@@ -226,13 +227,17 @@ class TestSending:
         with pytest.raises(InvalidInputError):
             collab.send_card(session, ticket_id=ticket.id, group_code="logistics", photo_ids=[photo.id])
 
-    def test_a_routing_rule_that_ccs_a_card_group_sends_the_card_by_itself(self, session: Session) -> None:
+    def test_a_routing_rule_that_ccs_a_card_group_sends_the_card_after_commit(
+        self, session: Session, session_factory: sessionmaker[Session]
+    ) -> None:
         bot = make_bot(session, group_code="logistics", channel="wecom")
         make_bot_app(session, bot=bot)
         make_rule(session, conditions={"subcategories": ["质量问题"]}, cc_group_code="logistics")
         ticket = damaged_ticket(session)
-        cards = session.scalars(select(OutboxMessage).where(OutboxMessage.reason.is_not(None))).all()
-        assert [m.payload["msgtype"] for m in cards if m.subject_id == ticket.id] == ["template_card"]
+        session.commit()
+        drain(session_factory)
+        cards = session.scalars(select(OutboxMessage).where(OutboxMessage.subject_id == ticket.id)).all()
+        assert [m.payload["msgtype"] for m in cards if m.reason] == ["template_card"]
 
     def test_a_ticket_without_order_still_gets_a_card(self, session: Session) -> None:
         ticket = make_ticket(session)
