@@ -313,6 +313,21 @@ ACTION_WORDS = {
 ACTION_LABELS = {"intercept": "确认拦截", "reshipment": "确认补发", "found": "包裹已找回"}
 
 
+def save_bot_app(session: Session, *, bot_id: int, values: dict[str, Any]) -> GroupBotApp:
+    """Create or replace the app behind a chat robot (a generic webhook has none)."""
+    bot = session.get(GroupBot, bot_id)
+    if bot is None or bot.channel not in BOT_CHANNELS:
+        raise NotFoundError(f"群机器人不存在或不是企业微信/钉钉/飞书机器人: {bot_id}")
+    app = session.scalar(select(GroupBotApp).where(GroupBotApp.bot_id == bot_id)) or GroupBotApp(
+        bot_id=bot_id
+    )
+    for name, value in values.items():
+        setattr(app, name, value)
+    session.add(app)
+    session.flush()
+    return app
+
+
 def bot_app(session: Session, bot_id: int, channel: str) -> tuple[GroupBot, GroupBotApp]:
     """The bot and its app a callback names; anything else is an unauthenticated caller."""
     row = session.execute(

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.audit.models import WebhookReceipt
 from aftersales.audit.webhooks import WebhookReplayError
-from aftersales.auth.deps import SessionDep
+from aftersales.auth.deps import RequireAdmin, SessionDep
 from aftersales.kit.errors import NotAuthenticatedError
 from aftersales.kit.time import utcnow
 from aftersales.kit.upsert import conflict_insert
@@ -28,7 +28,7 @@ from aftersales.messaging.callbacks import (
     verify_feishu,
     verify_wecom,
 )
-from aftersales.tickets import collab
+from aftersales.tickets import collab, schemas
 from aftersales.tickets.collab_models import GroupBotApp, TicketPhoto
 from aftersales.tickets.models import GroupBot
 
@@ -134,4 +134,25 @@ def group_photo(photo: Annotated[TicketPhoto, Depends(signed_photo)]) -> Respons
     """A card's photo, fetched by the group platform through the card's signed link."""
     return Response(
         photo.content, media_type=photo.content_type, headers={"Cache-Control": "private, max-age=3600"}
+    )
+
+
+@router.put("/group-bots/{bot_id}/app", response_model=schemas.BotAppRead)
+def put_bot_app(
+    session: SessionDep, _: RequireAdmin, bot_id: int, data: schemas.BotAppIn
+) -> schemas.BotAppRead:
+    """Admins connect a robot's platform app: where its replies come in and how photos go out."""
+    app = collab.save_bot_app(session, bot_id=bot_id, values=data.model_dump())
+    bot = session.get(GroupBot, bot_id)
+    assert bot is not None
+    return schemas.BotAppRead(
+        bot_id=app.bot_id,
+        role=app.role,
+        app_id=app.app_id,
+        api_base=app.api_base,
+        send_cards=app.send_cards,
+        has_app_secret=bool(app.app_secret),
+        has_token=bool(app.token),
+        has_aes_key=bool(app.aes_key),
+        callback_path=f"/api/tickets/group-callbacks/{bot_id}/{bot.channel}",
     )

@@ -2,12 +2,14 @@
 signature, replayed, encrypted), matched to its ticket and written into the timeline."""
 
 import time
+from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aftersales.auth.models import Role
 from aftersales.messaging.callbacks import Inbound
 from aftersales.tickets import collab
 from aftersales.tickets.collab_models import GroupBotApp, GroupReply
@@ -262,3 +264,29 @@ class TestMatching:
     )
     def test_the_suggested_action(self, text: str, action: str | None) -> None:
         assert collab.suggest_action(text) == action
+
+
+class TestBotAppApi:
+    def test_an_admin_connects_the_app_and_its_callback_then_verifies(
+        self, session: Session, client: TestClient, auth_headers: Callable[..., dict[str, str]]
+    ) -> None:
+        bot, ticket = make_bot(session, group_code="warehouse", channel="dingtalk"), make_ticket(session)
+        response = client.put(
+            f"/api/tickets/group-bots/{bot.id}/app",
+            json={"role": "warehouse", "app_secret": DINGTALK_SECRET},
+            headers=auth_headers(Role.ADMIN),
+        )
+        assert DINGTALK_SECRET not in response.text
+        body, headers = dingtalk_request(f"#{ticket.id} 收到")
+        assert client.post(response.json()["callback_path"], content=body, headers=headers).status_code == 200
+
+    def test_a_generic_webhook_has_no_app(
+        self, session: Session, client: TestClient, auth_headers: Callable[..., dict[str, str]]
+    ) -> None:
+        bot = make_bot(session, channel="webhook")
+        response = client.put(
+            f"/api/tickets/group-bots/{bot.id}/app",
+            json={"role": "courier"},
+            headers=auth_headers(Role.ADMIN),
+        )
+        assert response.status_code == 404
