@@ -25,7 +25,7 @@ from aftersales.returns.erp import out_order_no
 from aftersales.returns.models import Reshipment, ReshipmentStatus
 from aftersales.returns.reshipments import erp_callback
 from aftersales.returns.schemas import ErpCallbackIn
-from aftersales.tickets import collab
+from aftersales.tickets import collab_replies
 from aftersales.tickets.collab_models import GroupReply
 from aftersales.tickets.models import Ticket
 
@@ -35,7 +35,7 @@ TRACKING = re.compile(r"\b[A-Za-z]{0,4}\d{8,22}\b")
 
 def apply_reply_action(session: Session, *, reply_id: int, actor: User) -> str:
     """Carry out the action the reply confirms; returns what was done (also on the timeline)."""
-    reply = collab.get_reply(session, reply_id)
+    reply = collab_replies.get_reply(session, reply_id)
     if reply.action_done_at is not None:
         return "该回复已处理"
     if reply.ticket_id is None or reply.action is None:
@@ -48,7 +48,7 @@ def apply_reply_action(session: Session, *, reply_id: int, actor: User) -> str:
     if reply.action_done_at is not None:
         return "该回复已处理"
     message = ACTIONS[reply.action](session, reply, ticket.order_id)
-    collab.mark_action_done(session, reply, actor_id=actor.id, message=message)
+    collab_replies.mark_action_done(session, reply, actor_id=actor.id, message=message)
     return message
 
 

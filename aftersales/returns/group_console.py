@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from aftersales.auth.deps import CurrentUser, RequireSupervisor, SessionDep
 from aftersales.kit.errors import NotFoundError
 from aftersales.returns.group_actions import apply_reply_action
-from aftersales.tickets import collab
+from aftersales.tickets import collab, collab_replies
 from aftersales.tickets.collab_models import TicketPhoto
 from aftersales.tickets.service import get_ticket
 from aftersales.web.panels import Panel, register_panel, render_panel
@@ -45,11 +45,11 @@ def ticket_panel(request: Request, session: SessionDep, _: CurrentUser, ticket_i
         THREAD_PANEL,
         "returns/group_panel.html",
         ticket=ticket,
-        thread=collab.thread(session, ticket.id),
+        thread=collab_replies.thread(session, ticket.id),
         groups=groups,
         fields=fields,
         photos=collab.photos_of(session, ticket.id),
-        labels=collab.ACTION_LABELS,
+        labels=collab_replies.ACTION_LABELS,
         platforms=PLATFORMS,
         matched_by=MATCHED_BY,
         sources=SOURCES,
@@ -108,7 +108,7 @@ def photo(session: SessionDep, _: CurrentUser, photo_id: int) -> Response:
 @router.post("/replies/{reply_id}/apply")
 def apply_action(session: SessionDep, user: CurrentUser, reply_id: int) -> Response:
     """One click: the reply's confirmation becomes the interception, reshipment or found parcel."""
-    reply = collab.get_reply(session, reply_id)
+    reply = collab_replies.get_reply(session, reply_id)
     apply_reply_action(session, reply_id=reply_id, actor=user)
     return _back(reply.ticket_id or 0)
 
@@ -118,9 +118,9 @@ def inbox(request: Request, session: SessionDep, _: RequireSupervisor) -> Respon
     return render(
         request,
         "returns/group_inbox.html",
-        replies=collab.unmatched_replies(session),
-        cards=collab.unanswered_cards(session),
-        age=collab.age_text,
+        replies=collab_replies.unmatched_replies(session),
+        cards=collab_replies.unanswered_cards(session),
+        age=collab_replies.age_text,
         platforms=PLATFORMS,
     )
 
@@ -130,5 +130,5 @@ def file_reply(
     session: SessionDep, user: RequireSupervisor, reply_id: int, ticket_id: Annotated[int, Form()]
 ) -> Response:
     """The supervisor files a reply no rule matched under the ticket it belongs to."""
-    collab.file_by_hand(session, reply_id=reply_id, ticket_id=ticket_id, actor_id=user.id)
+    collab_replies.file_by_hand(session, reply_id=reply_id, ticket_id=ticket_id, actor_id=user.id)
     return RedirectResponse(f"{BASE}/inbox", status_code=303)

@@ -8,6 +8,7 @@ request that failed can be retried). A platform resending one message under a ne
 stored once (by its message id).
 """
 
+import hashlib
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -28,7 +29,7 @@ from aftersales.messaging.callbacks import (
     verify_feishu,
     verify_wecom,
 )
-from aftersales.tickets import collab, schemas
+from aftersales.tickets import collab, collab_replies, schemas
 from aftersales.tickets.collab_models import GroupBotApp, TicketPhoto
 from aftersales.tickets.models import GroupBot
 
@@ -48,11 +49,14 @@ def _verify(channel: str, request: Request, body: bytes, app: GroupBotApp) -> Ve
     return verify_wecom(query=dict(request.query_params), body=body, app=wecom, now=now)
 
 
-def _remember(session: Session, channel: str, signature: str) -> None:
-    """Refuse an exact replay: the unique (source, signature) decides between concurrent copies."""
+def _remember(session: Session, channel: str, signature: str, body: bytes) -> None:
+    """Refuse an exact replay: the same signature over the same body. (DingTalk signs only the
+    timestamp, so two messages of one millisecond share a signature but not a body.) The unique
+    (source, signature) decides between concurrent copies."""
+    digest = hashlib.sha256(signature.encode() + b"\n" + body).hexdigest()
     statement = (
         conflict_insert(session, WebhookReceipt)
-        .values(source=f"group-{channel}", signature=signature[:64], signed_at=utcnow(), received_at=utcnow())
+        .values(source=f"group-{channel}", signature=digest, signed_at=utcnow(), received_at=utcnow())
         .on_conflict_do_nothing(index_elements=["source", "signature"])
     )
     if session.execute(statement.returning(WebhookReceipt.id)).first() is None:
@@ -68,13 +72,13 @@ def verified_callback(channel: str) -> Callable[..., Checked]:
     def dependency(
         request: Request, session: SessionDep, bot_id: int, body: Annotated[bytes, Depends(raw_body)]
     ) -> Checked:
-        bot, app = collab.bot_app(session, bot_id, channel)
+        bot, app = collab_replies.bot_app(session, bot_id, channel)
         try:
             verified = _verify(channel, request, body, app)
         except CallbackRejected as exc:
             raise NotAuthenticatedError(f"回调校验失败: {exc}") from None
         if verified.challenge is None and verified.signature and (channel != "feishu" or app.aes_key):
-            _remember(session, channel, verified.signature)
+            _remember(session, channel, verified.signature, body)
         return bot, app, verified
 
     dependency.webhook_source_param = "bot_id"  # type: ignore[attr-defined]
@@ -84,7 +88,7 @@ def verified_callback(channel: str) -> Callable[..., Checked]:
 def _file(session: Session, checked: Checked) -> None:
     bot, app, verified = checked
     if verified.message is not None and verified.message.message_id:
-        collab.receive(session, bot=bot, app=app, message=verified.message)
+        collab_replies.receive(session, bot=bot, app=app, message=verified.message)
 
 
 @router.post("/group-callbacks/{bot_id}/feishu")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from aftersales.auth.models import Role
 from aftersales.messaging.callbacks import Inbound
 from aftersales.messaging.models import OutboxMessage
-from aftersales.tickets import collab
+from aftersales.tickets import collab_replies
 from tests.builders import make_order, make_shipment, make_user
 from tests.builders.tickets import PNG, make_bot, make_bot_app, make_ticket
 from tests.e2e.conftest import LiveServer
@@ -67,7 +67,7 @@ def seed_unmatched_reply(session: Session) -> dict[str, Any]:
     seeded = seed_ticket(session)
     bot = make_bot(session, group_code="logistics", channel="feishu")
     app = make_bot_app(session, bot=bot, role="courier", token="t")
-    collab.receive(
+    collab_replies.receive(
         session, bot=bot, app=app, message=Inbound("feishu", "om_x", "ou_courier", "这票在网点滞留,已催")
     )
     supervisor = make_user(session, role=Role.SUPERVISOR)

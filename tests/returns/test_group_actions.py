@@ -16,7 +16,7 @@ from aftersales.returns.group_actions import apply_reply_action, parcel_in
 from aftersales.returns.models import Compensation, RefundState, RequestKind, Reshipment, ReshipmentStatus
 from aftersales.returns.reshipments import create_reshipment
 from aftersales.returns.schemas import ReshipItem, ReshipmentIn
-from aftersales.tickets import collab
+from aftersales.tickets import collab_replies
 from aftersales.tickets.collab_models import GroupReply
 from aftersales.tickets.models import TimelineEntry
 from tests.builders import make_order, make_return_policy, make_return_request, make_shipment, make_user
@@ -26,7 +26,9 @@ from tests.builders.tickets import make_bot, make_bot_app, make_ticket
 def group_reply(session: Session, text: str, *, role: str = "courier", message_id: str = "m1") -> GroupReply:
     bot = make_bot(session, group_code="logistics" if role == "courier" else "warehouse", channel="dingtalk")
     app = make_bot_app(session, bot=bot, role=role, app_secret="s")
-    return collab.receive(session, bot=bot, app=app, message=Inbound("dingtalk", message_id, "小王", text))
+    return collab_replies.receive(
+        session, bot=bot, app=app, message=Inbound("dingtalk", message_id, "小王", text)
+    )
 
 
 class TestInterception:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.auth.models import Role
 from aftersales.messaging.callbacks import Inbound
-from aftersales.tickets import collab
+from aftersales.tickets import collab_replies
 from aftersales.tickets.collab_models import GroupCard, GroupReply, TicketPhoto
 from tests.builders import make_order, make_shipment
 from tests.builders.tickets import PNG, make_bot, make_bot_app, make_ticket
@@ -20,7 +20,9 @@ Headers = Callable[..., dict[str, str]]
 def unmatched(session: Session, text: str = "这票在网点滞留") -> GroupReply:
     bot = make_bot(session, group_code="logistics", channel="feishu")
     app = make_bot_app(session, bot=bot, role="courier", token="t")
-    return collab.receive(session, bot=bot, app=app, message=Inbound("feishu", f"om-{bot.id}", "ou_1", text))
+    return collab_replies.receive(
+        session, bot=bot, app=app, message=Inbound("feishu", f"om-{bot.id}", "ou_1", text)
+    )
 
 
 class TestTicketPanel:

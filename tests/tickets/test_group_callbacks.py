@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.auth.models import Role
 from aftersales.messaging.callbacks import Inbound
-from aftersales.tickets import collab
+from aftersales.tickets import collab, collab_replies
 from aftersales.tickets.collab_models import GroupBotApp, GroupReply
 from aftersales.tickets.models import GroupBot, Ticket, TimelineEntry
 from tests.builders.orders import make_order, make_shipment
@@ -212,7 +212,7 @@ def reply(session: Session, text: str, *, message_id: str, thread_id: str | None
     bot = session.scalars(select(GroupBot).where(GroupBot.channel == "feishu")).first() or feishu_bot(session)
     app = session.scalars(select(GroupBotApp).where(GroupBotApp.bot_id == bot.id)).one()
     message = Inbound("feishu", message_id, "ou_courier", text, "oc_group", thread_id)
-    return collab.receive(session, bot=bot, app=app, message=message)
+    return collab_replies.receive(session, bot=bot, app=app, message=message)
 
 
 class TestMatching:
@@ -237,7 +237,7 @@ class TestMatching:
         make_ticket(session)
         lost = reply(session, "这个件在哪个网点?", message_id="m3")
         assert lost.ticket_id is None
-        assert [r.id for r in collab.unmatched_replies(session)] == [lost.id]
+        assert [r.id for r in collab_replies.unmatched_replies(session)] == [lost.id]
 
     def test_a_platforms_retry_of_one_message_is_stored_once(self, session: Session) -> None:
         ticket = make_ticket(session)
@@ -249,9 +249,9 @@ class TestMatching:
         ticket = make_ticket(session)
         feishu_bot(session)
         card = collab.send_card(session, ticket_id=ticket.id, group_code="logistics")
-        assert [c.id for c, _, _ in collab.unanswered_cards(session)] == [card.id]
+        assert [c.id for c, _, _ in collab_replies.unanswered_cards(session)] == [card.id]
         reply(session, f"#{ticket.id} 已处理", message_id="m5")
-        assert collab.unanswered_cards(session) == []
+        assert collab_replies.unanswered_cards(session) == []
 
     @pytest.mark.parametrize(
         ("text", "action"),
@@ -263,7 +263,7 @@ class TestMatching:
         ],
     )
     def test_the_suggested_action(self, text: str, action: str | None) -> None:
-        assert collab.suggest_action(text) == action
+        assert collab_replies.suggest_action(text) == action
 
 
 class TestBotAppApi:
