@@ -1,6 +1,7 @@
 """Replies from the groups: each platform's callback verified as documented (valid, wrong
 signature, replayed, encrypted), matched to its ticket and written into the timeline."""
 
+import json
 import time
 from collections.abc import Callable
 
@@ -119,6 +120,23 @@ class TestFeishu:
         body, headers = feishu_request(feishu_event(f"#{ticket.id} 好的"), signed=False)
         response = client.post(f"/api/tickets/group-callbacks/{bot.id}/feishu", content=body, headers=headers)
         assert response.status_code == 401
+
+
+class TestFeishuWithoutEncryptKey:
+    """Without an Encrypt Key Feishu posts the event in clear; its Verification Token decides."""
+
+    def test_a_clear_event_with_the_right_token_is_filed(self, session: Session, client: TestClient) -> None:
+        bot, ticket = make_bot(session, group_code="logistics", channel="feishu"), make_ticket(session)
+        make_bot_app(session, bot=bot, role="courier", token=FEISHU_TOKEN)
+        body = json.dumps(feishu_event(f"#{ticket.id} 已到网点")).encode()
+        response = client.post(f"/api/tickets/group-callbacks/{bot.id}/feishu", content=body)
+        assert (response.status_code, len(timeline_of(session, ticket))) == (200, 1)
+
+    def test_a_clear_event_with_another_token_is_refused(self, session: Session, client: TestClient) -> None:
+        bot, ticket = make_bot(session, group_code="logistics", channel="feishu"), make_ticket(session)
+        make_bot_app(session, bot=bot, role="courier", token=FEISHU_TOKEN)
+        body = json.dumps(feishu_event(f"#{ticket.id} 已到网点", token="forged")).encode()
+        assert client.post(f"/api/tickets/group-callbacks/{bot.id}/feishu", content=body).status_code == 401
 
 
 class TestDingTalk:
