@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     # Shards of the daily logistics sweep (shipment id ranges run as separate jobs); 1 = one job.
     logistics_scan_shards: int = Field(default=1, ge=1, le=256)
     webhook_timeout_seconds: float = 5.0
+    # Where the console is reached from outside: links back to a ticket and photo links in group cards.
+    public_base_url: str = "http://127.0.0.1:8000"
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_sender: str = "aftersales@localhost"

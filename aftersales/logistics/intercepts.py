@@ -197,6 +197,24 @@ def poll(session: Session, *, now: datetime | None = None, limit: int = 500) -> 
     return counts
 
 
+def confirm_from_group(
+    session: Session, *, order_id: int, detail: str, now: datetime | None = None
+) -> list[Intercept]:
+    """The courier said in the logistics group that the order's parcels are stopped: intercepts
+    still waiting for an answer become accepted, exactly as if the courier's API had said so
+    (returns then releases the refund per the shop's rule). Settled ones are left alone."""
+    now = now or utcnow()
+    waiting = session.scalars(
+        select(Intercept)
+        .where(Intercept.order_id == order_id, Intercept.status == InterceptStatus.REQUESTED)
+        .order_by(Intercept.id)
+    ).all()
+    for intercept in waiting:
+        intercept.requested_at = intercept.requested_at or now
+        _resolve(session, intercept, InterceptStatus.ACCEPTED, detail, now)
+    return list(waiting)
+
+
 def get_intercept(session: Session, intercept_id: int) -> Intercept:
     intercept = session.get(Intercept, intercept_id)
     if intercept is None:

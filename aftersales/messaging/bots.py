@@ -69,7 +69,7 @@ def _body(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _check_reply(text: str) -> None:
+def check_reply(text: str) -> None:
     """The robots answer HTTP 200 even when they refuse; the JSON code tells."""
     try:
         reply = json.loads(text or "{}")
@@ -87,7 +87,7 @@ def _check_reply(text: str) -> None:
 class WeComBot:
     def send(self, message: OutboxMessage) -> None:
         url, _ = split_secret(message.destination)
-        _check_reply(post_json(url, _body(message.payload), {}).text)
+        check_reply(post_json(url, _body(message.payload), {}).text)
 
 
 class DingTalkBot:
@@ -97,7 +97,7 @@ class DingTalkBot:
             timestamp = int(time.time() * 1000)
             separator = "&" if "?" in url else "?"
             url = f"{url}{separator}timestamp={timestamp}&sign={dingtalk_sign(secret, timestamp)}"
-        _check_reply(post_json(url, _body(message.payload), {}).text)
+        check_reply(post_json(url, _body(message.payload), {}).text)
 
 
 class FeishuBot:
@@ -107,7 +107,7 @@ class FeishuBot:
         if secret:
             timestamp = int(time.time())
             payload = {"timestamp": str(timestamp), "sign": feishu_sign(secret, timestamp), **payload}
-        _check_reply(post_json(url, _body(payload), {}).text)
+        check_reply(post_json(url, _body(payload), {}).text)
 
 
 register_channel("wecom", WeComBot())

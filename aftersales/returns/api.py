@@ -18,7 +18,7 @@ from aftersales.kit.errors import InvalidInputError, NotFoundError
 from aftersales.kit.idempotency import IdempotencyKey
 from aftersales.kit.pagination import Page, PageDep, paginate
 from aftersales.kit.time import as_utc
-from aftersales.returns import payouts, refunds, repository, reshipments, service
+from aftersales.returns import payouts, photo_refunds, refunds, repository, reshipments, service
 from aftersales.returns.errors import BeyondAuthorityError
 from aftersales.returns.models import ApprovalStatus, RequestKind, RequestStatus
 from aftersales.returns.schemas import (
@@ -32,6 +32,7 @@ from aftersales.returns.schemas import (
     ExtensionIn,
     OfferRead,
     OffersIn,
+    PhotoRefundRuleIn,
     PolicyIn,
     ReshipmentIn,
     ReshipmentRead,
@@ -364,3 +365,14 @@ def replacement(session: SessionDep, _: CurrentUser, sku_id: int) -> dict[str, A
         "replacement": {"id": target.id, "code": target.code, "name": target.name, "specs": target.specs},
         "same_model": target.id == sku.id,
     }
+
+
+@router.put("/photo-refund-rules/{shop_id}", response_model=PhotoRefundRuleIn)
+def put_photo_refund_rule(
+    session: SessionDep, _: RequireAdmin, shop_id: int, body: PhotoRefundRuleIn
+) -> PhotoRefundRuleIn:
+    """Seed 004: the shop's rule for refunding photographed quality damage without a return."""
+    if session.get(Shop, shop_id) is None:
+        raise NotFoundError(f"店铺不存在: {shop_id}")
+    rule = photo_refunds.save_rule(session, shop_id=shop_id, values=body.model_dump())
+    return PhotoRefundRuleIn.model_validate(rule, from_attributes=True)

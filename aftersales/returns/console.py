@@ -25,6 +25,7 @@ from aftersales.returns import payouts, refunds, repository, reshipments, servic
 from aftersales.returns.console_policies import fen as _fen
 from aftersales.returns.console_policies import router as policies_router
 from aftersales.returns.errors import BeyondAuthorityError
+from aftersales.returns.group_console import router as group_router
 from aftersales.returns.models import (
     ApprovalStatus,
     CompensationApproval,
@@ -43,12 +44,14 @@ from aftersales.web.render import NavItem, render
 
 router = APIRouter(prefix="/console/returns", include_in_schema=False)
 router.include_router(policies_router)  # before "/{return_id}", which would shadow "/policies"
+router.include_router(group_router)  # 群协作: the ticket page's group card and the supervisors' inbox
 
 NAV = [
     NavItem("退换货", "/console/returns", group="售后"),
     NavItem("补偿审批", "/console/returns/approvals", Role.SUPERVISOR, group="售后"),
     NavItem("补偿台账", "/console/returns/ledger", group="售后"),
     NavItem("补发", "/console/returns/reshipments", group="售后"),
+    NavItem("群协作待办", "/console/returns/groups/inbox", Role.SUPERVISOR, group="工单"),
     NavItem("售后规则", "/console/returns/policies", Role.ADMIN, group="设置"),
 ]
 

@@ -306,3 +306,24 @@ class Reshipment(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PhotoRefundRule(Base):
+    """Seed 004 (质量损坏类问题提供图片直接退款): a shop's rule for refunding quality damage on the
+    buyer's photos, without a return parcel. Empty ``sku_categories`` means every category; the
+    amount is capped by ``max_fen`` and by the agent's authority of the shop's policy."""
+
+    __tablename__ = "photo_refund_rules"
+    __table_args__ = (UniqueConstraint("shop_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sku_categories: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    max_fen: Mapped[int] = mapped_column(Integer, comment="largest direct refund")
+    min_photos: Mapped[int] = mapped_column(Integer, default=1)
+    serial_window_days: Mapped[int] = mapped_column(Integer, default=90)
+    serial_max_requests: Mapped[int] = mapped_column(
+        Integer, default=3, comment="earlier requests that bar it"
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -281,3 +281,14 @@ class PolicyIn(BaseModel):
         max_length=64,
         description="SKU sent as the repeated-problem SOP gift; none = a gift line",
     )
+
+
+class PhotoRefundRuleIn(BaseModel):
+    """A shop's rule for refunding photographed quality damage directly (seed 004)."""
+
+    is_active: bool = True
+    sku_categories: list[str] = Field(default_factory=list, description="empty: every category")
+    max_fen: int = Field(gt=0, description="largest direct refund, fen")
+    min_photos: int = Field(default=1, ge=1, le=6)
+    serial_window_days: int = Field(default=90, ge=1, le=365)
+    serial_max_requests: int = Field(default=3, ge=1, description="earlier requests that bar the buyer")

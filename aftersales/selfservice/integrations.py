@@ -16,10 +16,12 @@ from aftersales.messaging import templates
 from aftersales.messaging.service import queue_message
 from aftersales.orders.models import Order
 from aftersales.qc import emotion, risk
+from aftersales.returns import photo_refunds
 from aftersales.returns import service as returns
 from aftersales.returns.models import RequestKind as ReturnKind
 from aftersales.returns.models import ReturnRequest
 from aftersales.returns.schemas import ReturnRequestIn
+from aftersales.tickets import collab
 from aftersales.tickets import service as tickets
 from aftersales.tickets.models import Ticket
 
@@ -83,6 +85,24 @@ def create_return_request(
     created = returns.create_request(session, data=data, actor_id=None)
     ticket = session.get(Ticket, created.ticket_id) if created.ticket_id is not None else None
     return ReturnRef(created.id, created.ticket_id, _due_of(ticket) if ticket is not None else None)
+
+
+def attach_ticket_photos(
+    session: Session, *, ticket_id: int, photos: list[tuple[bytes, str | None]]
+) -> list[int]:
+    """The buyer's photos (content, name) become the ticket's evidence for group cards."""
+    return [
+        collab.attach_photo(
+            session, ticket_id=ticket_id, content=content, source="buyer", original_name=name
+        ).id
+        for content, name in photos
+    ]
+
+
+def refund_on_photos(session: Session, *, return_request_id: int, photo_ids: list[int]) -> bool:
+    """``returns.photo_refunds.refund_on_photos``: True when the shop's rule refunded directly."""
+    outcome = photo_refunds.refund_on_photos(session, request_id=return_request_id, photo_ids=photo_ids)
+    return outcome is not None and outcome.refunded
 
 
 def retention_offers(session: Session, *, request_id: int) -> list[returns.Offer]:

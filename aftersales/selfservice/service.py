@@ -155,7 +155,7 @@ def submit_return(
         details["exchange_spec"] = data.exchange_spec
     draft = Draft(data.kind, details, data.reason, data.description, data.return_method)
     request = _submit(session, order, draft, list(photos), via_returns=True)
-    if request.return_method is not None:
+    if request.return_method is not None and not request.details.get("photo_refund"):
         text = returntasks.create_task(session, order=order, request=request, pickup_at=pickup_at)
         _notify(session, order, request, text, key=f"return-{request.return_method.value}")
     return request
@@ -248,12 +248,25 @@ def _submit(
         integrations.add_ticket_note(
             session, ticket_id=request.ticket_id, message=f"顾客上传照片: {photos_note}", data={}
         )
+    _share_photos(session, request, photos)
     if request.expected_by is None:
         request.expected_by = now + timedelta(hours=get_selfservice_settings().default_expected_hours)
     _add_step(session, request, RequestStatus.SUBMITTED, f"您的{draft.kind.label}申请已提交", now)
     _notify(session, order, request, f"您的{draft.kind.label}申请已提交(编号 {request.id})")
     session.flush()
     return request
+
+
+def _share_photos(session: Session, request: PortalRequest, photos: list[tuple[bytes, str | None]]) -> None:
+    """The photos join the ticket's evidence (group cards carry them); damage with photos may be
+    refunded at once by the shop's photo rule, which then needs no return parcel."""
+    if request.ticket_id is None or not photos:
+        return
+    photo_ids = integrations.attach_ticket_photos(session, ticket_id=request.ticket_id, photos=photos)
+    if request.return_request_id is not None and integrations.refund_on_photos(
+        session, return_request_id=request.return_request_id, photo_ids=photo_ids
+    ):
+        request.details = {**request.details, "photo_refund": True}
 
 
 def _open_ticket(session: Session, order: Order, request: PortalRequest, uploads: list[PortalUpload]) -> None:

@@ -14,11 +14,13 @@ from aftersales.kit.pagination import Page, PageDep
 from aftersales.kit.time import SHANGHAI, utcnow
 from aftersales.tickets import feedback, repository, schemas, service, shifts
 from aftersales.tickets import settings_service as config
+from aftersales.tickets.collab_api import router as collab_router
 from aftersales.tickets.history import customer_history
 from aftersales.tickets.models import Shift, TicketStatus
 from aftersales.tickets.repository import QueueFilter, QueueSort, SlaState
 
 router = APIRouter(tags=["tickets"])
+router.include_router(collab_router)  # group robots' callbacks and photo links (collab_api.py)
 
 
 # ---- tickets --------------------------------------------------------------------------------

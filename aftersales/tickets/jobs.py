@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.jobs import job
 from aftersales.kit.time import utcnow
-from aftersales.tickets import shifts
+from aftersales.tickets import collab, shifts
 from aftersales.tickets.groups import notify_group
 from aftersales.tickets.models import RANK_FOLLOW_UP_DUE, RANK_NORMAL, Ticket, TicketGroup, TimelineEntry
 from aftersales.tickets.repository import ACTIVE_CLOCK
@@ -131,3 +131,9 @@ def shift_handoff(session: Session, now: str | None = None) -> dict[str, Any]:
             session, shift_id=end.shift_id, day=end.day, now=at
         )
     return {"handed_off": handed}
+
+
+@job("tickets.send_routed_cards")
+def send_routed_cards(session: Session, ticket_id: int) -> dict[str, Any]:
+    """The cards routing asked for (``tickets.handlers``), sent once the creating request committed."""
+    return {"cards": collab.send_routed_cards(session, ticket_id=ticket_id)}

@@ -443,3 +443,6 @@ def _bump_on_config_change(session: OrmSession, _context: Any, _instances: Any) 
     if any(isinstance(i, CONFIG_MODELS) for i in added_or_removed) or any(modified):
         bump_config_version(session.connection())
         session.info.pop(CONFIG_SESSION_KEY, None)
+
+
+import aftersales.tickets.collab_models  # noqa: E402,F401  (their tables join this domain's metadata)

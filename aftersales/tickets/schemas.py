@@ -1,7 +1,7 @@
 """API shapes of the tickets domain (``XCreate`` / ``XUpdate`` / ``XRead``)."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -363,3 +363,34 @@ class CustomerHistory(BaseModel):
     paid_fen: int
     orders: list[dict[str, Any]]
     tickets: list[TicketRead]
+
+
+class BotAppIn(BaseModel):
+    """The platform app behind a group robot: callback keys and the Feishu app for photo upload.
+    Secrets are write-only (``BotAppRead`` says only whether each is set)."""
+
+    role: Literal["courier", "warehouse"] = Field(description="replies read as 快递回复 or 仓库回复")
+    app_id: str | None = Field(default=None, max_length=100, description="Feishu app id / WeCom corp id")
+    app_secret: str | None = Field(default=None, max_length=200, description="Feishu / DingTalk app secret")
+    token: str | None = Field(
+        default=None, max_length=200, description="Feishu verification token / WeCom token"
+    )
+    aes_key: str | None = Field(
+        default=None, max_length=200, description="Feishu encrypt key / WeCom AES key"
+    )
+    api_base: str | None = Field(default=None, max_length=200, pattern=r"^https?://")
+    send_cards: bool = True
+
+
+class BotAppRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    bot_id: int
+    role: str
+    app_id: str | None
+    api_base: str | None
+    send_cards: bool
+    has_app_secret: bool
+    has_token: bool
+    has_aes_key: bool
+    callback_path: str

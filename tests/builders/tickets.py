@@ -6,7 +6,8 @@ from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Shop
 from aftersales.orders.models import Order
-from aftersales.tickets import service
+from aftersales.tickets import collab, service
+from aftersales.tickets.collab_models import GroupBotApp, TicketPhoto
 from aftersales.tickets.models import GroupBot, RoutingRule, Ticket
 from tests.builders.catalog import make_shop
 
@@ -62,3 +63,23 @@ def make_rule(session: Session, **overrides: Any) -> RoutingRule:
     session.add(rule)
     session.flush()
     return rule
+
+
+def make_bot_app(session: Session, *, bot: GroupBot, role: str = "courier", **overrides: Any) -> GroupBotApp:
+    """The platform app behind a group robot (callback keys, Feishu app credentials)."""
+    app = GroupBotApp(bot_id=bot.id, role=role, **overrides)
+    session.add(app)
+    session.flush()
+    return app
+
+
+# The smallest valid PNG (1x1, one white pixel), for photo evidence.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63f8ffff3f0005fe02fea7d6a4a60000000049454e44ae426082"
+)
+
+
+def make_photo(session: Session, *, ticket: Ticket, content: bytes = PNG, **overrides: Any) -> TicketPhoto:
+    fields: dict[str, Any] = {"source": "buyer", **overrides}
+    return collab.attach_photo(session, ticket_id=ticket.id, content=content, **fields)

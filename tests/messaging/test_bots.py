@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.kit.time import utcnow
-from aftersales.messaging.bots import _check_reply, dingtalk_sign, feishu_sign, split_secret, with_secret
+from aftersales.messaging.bots import check_reply, dingtalk_sign, feishu_sign, split_secret, with_secret
 from aftersales.messaging.channels import DeliveryError
 from aftersales.messaging.jobs import deliver_outbox
 from aftersales.messaging.models import OutboxMessage, OutboxStatus
@@ -118,7 +118,7 @@ class TestSigning:
     )
     def test_a_refusal_in_the_reply_body_is_a_failed_delivery(self, reply: str) -> None:
         with pytest.raises(DeliveryError, match="robot refused"):
-            _check_reply(reply)
+            check_reply(reply)
 
 
 class TestRetry:

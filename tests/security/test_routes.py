@@ -90,6 +90,8 @@ MIN_ROLE: dict[tuple[str, str], Role] = {
     ("POST", "/api/returns/compensations"): A,
     ("GET", "/api/returns/policies/{shop_id}"): A,
     ("PUT", "/api/returns/policies/{shop_id}"): M,
+    ("PUT", "/api/returns/photo-refund-rules/{shop_id}"): M,
+    ("PUT", "/api/tickets/group-bots/{bot_id}/app"): M,
     ("GET", "/api/returns/reports/ledger"): A,
     ("GET", "/api/returns/reports/retention"): A,
     ("GET", "/api/returns/requests"): A,
