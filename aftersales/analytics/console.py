@@ -13,15 +13,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from aftersales.analytics import drill as drill_module
-from aftersales.analytics import exports, scorecards, service
+from aftersales.analytics import scorecards, service
 from aftersales.analytics.association_analysis import associations
 from aftersales.analytics.dimensions import DIMENSIONS
+from aftersales.analytics.forecast.service import forecast_and_staffing
 from aftersales.analytics.funnel import funnel
-from aftersales.analytics.report import build_report
+from aftersales.analytics.report import exports
+from aftersales.analytics.report.service import build_report
 from aftersales.analytics.repository import GRANULARITIES
 from aftersales.analytics.results import Analysis
 from aftersales.analytics.scope import Scope
-from aftersales.analytics.trends import forecast_and_staffing, trends
+from aftersales.analytics.trends import trends
 from aftersales.auth.deps import CurrentUser, RequireSupervisor, SessionDep
 from aftersales.auth.models import Role
 from aftersales.catalog.models import PLATFORM_LABELS, Platform, Shop

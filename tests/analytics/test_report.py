@@ -5,8 +5,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
-from aftersales.analytics.exports import to_excel, to_pdf
-from aftersales.analytics.report import Report, build_report, forecast_vs_actual, ticket_types
+from aftersales.analytics.report.exports import to_excel, to_pdf
+from aftersales.analytics.report.service import Report, build_report, forecast_vs_actual, ticket_types
 from aftersales.analytics.scope import Scope
 from aftersales.conversations.models import ChatSession
 from aftersales.tickets.models import FeedbackItem
@@ -161,7 +161,7 @@ class TestForecastVsActual:
 
 class TestQcReview:
     def test_qc_summary_failed_checkpoints_and_emotions(self, session: Session, peak_scope: Scope) -> None:
-        from aftersales.analytics.report import qc_review
+        from aftersales.analytics.report.service import qc_review
         from aftersales.qc.models import QcFinding, QcSessionResult
 
         shop = make_shop(session)

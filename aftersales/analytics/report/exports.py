@@ -6,7 +6,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from aftersales.analytics.report import Report
+from aftersales.analytics.report.service import Report
 from aftersales.kit.cells import export_cell
 from aftersales.web.render import templates
 
