@@ -18,6 +18,8 @@ from aftersales.conversations.models import Handling
 from aftersales.kit.errors import InvalidInputError, NotFoundError
 from aftersales.kit.time import format_local, utcnow
 from aftersales.orders.couriers import COURIERS
+from aftersales.qc.checkpoints import BY_CODE as CHECKPOINTS
+from aftersales.qc.models import QcFinding
 from aftersales.tickets.models import STATUS_LABELS, TYPE_LABELS
 from aftersales.web.render import yuan
 
@@ -42,6 +44,7 @@ FILTERS = {
     "courier": "快递",
     "province": "地区",
     "outcome": "物流结果",
+    "checkpoint": "未通过质检点",
 }
 Filters = Mapping[str, str]
 
@@ -179,8 +182,18 @@ def _agent_rows(
     conditions = [scope.within(time), scope.shop_filter(table), *_subjects(table, filters)]
     if required:
         conditions.append(table.c[required].is_not(None))
+    if table is QC_RESULTS and (code := filters.get("checkpoint")):
+        conditions.append(_failed(code))
     narrowed = _narrowed(conditions, [(table.c.agent_id, _agent(filters))])
     return select(*(table.c[c] for c in columns)).where(narrowed).order_by(time)
+
+
+def _failed(code: str) -> ColumnElement[bool]:
+    """QC results whose checkpoint ``code`` failed (the 复盘's 原因下钻)."""
+    if code not in CHECKPOINTS:
+        raise InvalidInputError("checkpoint", f"未知质检点 {code}")
+    failed = select(QcFinding.session_id).where(QcFinding.code == code, QcFinding.final_passed.is_(False))
+    return QC_RESULTS.c.session_id.in_(failed)
 
 
 # Per-agent drill-downs: (table, time column), selected columns (link id first), titles.
@@ -261,9 +274,11 @@ def _cell(value: Any, column: str) -> Any:
 
 
 def _filter_value(session: Session, key: str, value: str) -> str:
-    """The agent's name, not 客服 5; other filters are words or numbers already."""
+    """The agent's name, not 客服 5, the checkpoint's name; other filters are words or numbers already."""
     if key == "agent_id" and value.isdigit():
         return session.scalar(select(User.display_name).where(User.id == int(value))) or value
+    if key == "checkpoint" and value in CHECKPOINTS:
+        return CHECKPOINTS[value].name
     return value
 
 

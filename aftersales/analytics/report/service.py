@@ -20,14 +20,26 @@ from aftersales.analytics.forecast.repository import INQUIRY_LABEL, hourly_inqui
 from aftersales.analytics.forecast.seasonal import Backtest, NotEnoughHistoryError, compare, forecast
 from aftersales.analytics.forecast.service import forecast_and_staffing
 from aftersales.analytics.funnel import funnel
+from aftersales.analytics.report import repository as repository_report
+from aftersales.analytics.report.complaints import complaint_tickets, type_causes
+from aftersales.analytics.report.quality import (
+    departments,
+    qc_ability,
+    qc_alerts,
+    qc_emotions,
+    qc_risks,
+    qc_scenes,
+)
+from aftersales.analytics.report.satisfaction import rating_sources, satisfaction_goals, unhappy_scenes
 from aftersales.analytics.repository import ORDERS
 from aftersales.analytics.results import Analysis, DataTable, number, percent, rate
 from aftersales.analytics.scope import Scope
 from aftersales.analytics.service import targets_for
 from aftersales.analytics.trends import ANOMALIES, REVIEWS, trends
+from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.time import format_local, utcnow
 from aftersales.qc.checkpoints import BY_CODE as CHECKPOINTS
-from aftersales.qc.models import QcAlert, QcFinding, VocMention
+from aftersales.qc.models import QcFinding, VocMention
 from aftersales.reviews.models import RatingRecovery
 from aftersales.tickets.models import FeedbackItem
 
@@ -55,7 +67,6 @@ RECOVERIES = cast(Table, RatingRecovery.__table__)
 FEEDBACK = cast(Table, FeedbackItem.__table__)
 FINDINGS = cast(Table, QcFinding.__table__)
 MENTIONS = cast(Table, VocMention.__table__)
-QC_ALERTS = cast(Table, QcAlert.__table__)
 TYPE_LABELS = {
     "consultation": "咨询",
     "return": "退货",
@@ -159,8 +170,13 @@ def ticket_types(session: Session, scope: Scope) -> Analysis:
     total = sum(n for _t, n in types)
     by_type = DataTable("ticket_types", "工单类型", ["类型", "工单数", "占比"])
     by_type.rows = [[TYPE_LABELS.get(t, t), n, percent(rate(n, total))] for t, n in types]
-    departments = _department_table(session, scope, tickets, total)
-    analysis.tables += [by_type, departments]
+    by_department = _department_table(session, scope, tickets, total)
+    analysis.tables += [by_type, by_department]
+    analysis.causes = type_causes(types, TYPE_LABELS)
+    if by_department.rows:
+        owner, n, share = by_department.rows[0][:3]
+        analysis.causes.append(f"问题源头以{owner}为主({n} 张,占 {share})")
+        analysis.action = f"与{owner}按问题类型逐项复盘,制定整改清单并在下次大促前复查"
     if types:
         analysis.charts.append(
             charts.bar_chart("工单类型", [r[0] for r in by_type.rows], [r[1] for r in by_type.rows])
@@ -293,15 +309,16 @@ def alert_completion(session: Session, scope: Scope) -> Analysis:
     )
     total, finished = session.execute(statement).one()
     table.rows.append(["工单 SLA 超时", int(total or 0), int(finished or 0), percent(rate(finished, total))])
-    for label, source, raised, closed in (
-        ("物流异常", ANOMALIES, ANOMALIES.c.first_seen_at, ANOMALIES.c.resolved_at),
-        ("质检告警", QC_ALERTS, QC_ALERTS.c.raised_at, QC_ALERTS.c.closed_at),
-    ):
-        done = case((closed.is_not(None), 1), else_=0)
-        total, finished = session.execute(
-            select(func.count(), func.sum(done)).where(scope.within(raised), scope.shop_filter(source))
-        ).one()
-        table.rows.append([label, int(total or 0), int(finished or 0), percent(rate(finished, total))])
+    anomalies = ANOMALIES
+    total, finished = session.execute(
+        select(func.count(), func.count(anomalies.c.resolved_at)).where(
+            scope.within(anomalies.c.first_seen_at), scope.shop_filter(anomalies)
+        )
+    ).one()
+    table.rows.append(["物流异常", int(total or 0), int(finished or 0), percent(rate(finished, total))])
+    alerts = repository_report.alert_kinds(session, scope)
+    closed = sum(1 for _level, _kinds, done in alerts if done)
+    table.rows.append(["质检告警", len(alerts), closed, percent(rate(closed, len(alerts)))])
     analysis.tables.append(table)
     return analysis
 
@@ -372,18 +389,70 @@ SECTIONS = (
     funnel,
     trends,
     qc_review,
+    qc_ability,
+    qc_scenes,
+    qc_risks,
+    qc_emotions,
+    departments,
+    qc_alerts,
     ticket_types,
+    complaint_tickets,
     associations,
     voice_of_customer,
     alert_completion,
     satisfaction_vs_target,
+    satisfaction_goals,
+    rating_sources,
+    unhappy_scenes,
     forecast_vs_actual,
     forecast_and_staffing,
+)
+# Sections that end with 归因及提升: the lead may edit their proposed action before sending.
+EDITABLE = frozenset(
+    {
+        "qc_ability",
+        "qc_scenes",
+        "qc_risks",
+        "qc_emotions",
+        "qc_departments",
+        "qc_alerts",
+        "ticket_types",
+        "complaints",
+        "satisfaction_goals",
+        "rating_sources",
+        "unhappy_scenes",
+    }
 )
 
 
 def build_report(session: Session, scope: Scope) -> Report:
+    """Every section; a lead's saved action replaces the one derived from the data."""
     report = Report(scope=scope, generated_at=format_local(utcnow()))
     repository.tune(session)
     report.sections = [builder(session, scope) for builder in SECTIONS]
+    saved = repository_report.saved_actions(session, scope)
+    for section in report.sections:
+        if section.key in saved:
+            section.action, section.edited = saved[section.key], True
     return report
+
+
+ACTION_MAX = 2000
+
+
+def save_action(session: Session, *, scope: Scope, section: str, text: str, user_id: int | None) -> None:
+    """The lead's proposed action for one section of this report; empty text restores the derived one."""
+    if section not in EDITABLE:
+        raise InvalidInputError("section", f"该部分没有可编辑的提升建议: {section}")
+    text = text.strip()
+    if len(text) > ACTION_MAX:
+        raise InvalidInputError("text", f"提升建议不能超过 {ACTION_MAX} 字")
+    row = repository_report.saved_action(session, scope, section)
+    if not text:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(repository_report.new_action(scope, section, text, user_id))
+    else:
+        row.text, row.updated_by_id = text, user_id
+    session.flush()
