@@ -88,7 +88,8 @@ class TestServiceAbility:
             k: v[0] for k, v in parse_qs(urlparse(link).query).items() if k in ("agent_id", "checkpoint")
         }
         _title, _columns, rows, total = drill(session, kind="qc_results", scope=scope, filters=filters)
-        assert total == 1 and rows[0][0].endswith(str(failed.session_id))  # type: ignore[attr-defined]
+        assert total == 1
+        assert rows[0][0].endswith(str(failed.session_id))  # type: ignore[attr-defined]
 
 
 class TestScenesRisksEmotions:

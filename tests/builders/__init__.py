@@ -3,8 +3,8 @@
 from tests.builders.analytics import (
     make_alert_row,
     make_anomaly_row,
-    make_finding_row,
     make_chat_row,
+    make_finding_row,
     make_intercept_row,
     make_invitation_row,
     make_order_item,

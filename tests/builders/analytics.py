@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Shop
-from aftersales.kit.time import utcnow
 from aftersales.conversations.models import ChatSession
+from aftersales.kit.time import utcnow
 from aftersales.logistics.models import Anomaly, Intercept
 from aftersales.orders.models import Order, OrderItem, Shipment
 from aftersales.qc.checkpoints import BY_CODE as CHECKPOINTS
