@@ -19,11 +19,21 @@ SECTION_TITLES = [
     "漏斗分析",
     "趋势分析",
     "质检复盘",
+    "客服服务能力复盘(质检得分与合格率)",
+    "客服服务场景复盘(TOP 质检项)",
+    "高危风险项分析",
+    "顾客情绪分析",
+    "协同部门质检点分析",
+    "告警项分析",
     "工单类型与跨部门问题",
+    "投诉工单分析",
     "关联分析",
     "VOC 客户之声",
     "告警与完成情况",
     "满意度与考核目标(按店铺)",
+    "满意度目标达成情况",
+    "系统邀评与自主评价(按客服)",
+    "高频不满意会话场景",
     "预测与实际(范围前拟合)",
     "咨询量预测与排班",
 ]
@@ -54,7 +64,7 @@ class TestReport:
         assert report.sections[1].tables[0].rows[0] == ["询单转化率", 1, 1, "100.0%"]
 
     def test_complaint_share_per_category(self, report: Report) -> None:
-        departments = next(t for t in report.sections[5].tables if t.key == "departments")
+        departments = next(t for t in report.sections[11].tables if t.key == "departments")
         assert departments.rows == [["物流", 1, "100.0%", 1, "100.0%"]]
 
     def test_short_history_is_reported_missing_not_raised(self, report: Report) -> None:
@@ -71,10 +81,16 @@ class TestExports:
         assert "<svg" in "".join(svg for s in report.sections for svg in s.charts)
         assert to_pdf(report).startswith(b"%PDF")
 
-    def test_excel_has_one_sheet_per_table_plus_the_summary(self, report: Report) -> None:
+    def test_excel_has_one_sheet_per_table_plus_the_summary_and_attribution(self, report: Report) -> None:
         workbook = load_workbook(io.BytesIO(to_excel(report)))
-        assert len(workbook.sheetnames) == 1 + len(report.tables())
+        assert len(workbook.sheetnames) == 2 + len(report.tables())
         assert workbook["说明"]["B1"].value == "2026-11-11 至 2026-11-11"
+
+    def test_excel_attribution_sheet_carries_each_cause_and_action(self, report: Report) -> None:
+        rows = list(load_workbook(io.BytesIO(to_excel(report)))["归因及提升"].values)
+        ticket_types = next(s for s in report.sections if s.key == "ticket_types")
+        assert ("工单类型与跨部门问题", "提升建议", ticket_types.action) in rows
+        assert ("工单类型与跨部门问题", "归因", ticket_types.causes[0]) in rows
 
     def test_excel_sheet_holds_the_table_header_and_rows(self, report: Report) -> None:
         workbook = load_workbook(io.BytesIO(to_excel(report)))

@@ -91,6 +91,14 @@ class TestServiceAbility:
         assert total == 1
         assert rows[0][0].endswith(str(failed.session_id))  # type: ignore[attr-defined]
 
+    def test_chats_without_an_agent_are_not_ranked_against_agents(self, session: Session, shop: Shop) -> None:
+        """Bot-only chats pass every applicable checkpoint: 未分配 is nobody's best result."""
+        agent = make_user(session, display_name="小吴")
+        qc_chat(session, shop, agent, score=40)
+        make_qc_row(session, chat=make_chat_row(session, shop=shop, started_at=at(10)), score=100)
+        analysis = qc_ability(session, Scope(PEAK, PEAK))
+        assert not any("未分配" in c for c in analysis.causes)
+
 
 class TestScenesRisksEmotions:
     def test_top_checkpoints_are_counted_per_agent_and_named_as_training_topics(
@@ -148,6 +156,19 @@ class TestDepartments:
         assert ["旗舰店", "对产品不满", "产品部", 2, "50.0%", "50.0%", 2.0] in rows
         assert ["旗舰店", "对发货物流不满", "物流部", 2, "50.0%", "0.0%", 0.0] in rows
         assert "「对产品不满」与投诉关联度最高(投诉率为整体的 2.0 倍),需重点关注" in analysis.causes
+
+    def test_no_tie_is_claimed_when_no_item_beats_the_overall_rate(
+        self, session: Session, shop: Shop
+    ) -> None:
+        agent = make_user(session)
+        for label in ("物流", "中性"):
+            order = make_order(session, shop=shop)
+            chat = make_chat_row(session, shop=shop, started_at=at(10), agent_id=agent.id, order_id=order.id)
+            make_qc_row(session, chat=chat, score=70, emotion_label=label)
+            if label == "中性":
+                make_ticket_row(session, shop=shop, order_id=order.id, created_at=at(12), type="complaint")
+        analysis = departments(session, Scope(PEAK, PEAK))
+        assert analysis.causes[-1] == "各协同项会话的投诉率均不高于整体,与投诉无明显关联"
 
 
 class TestAlerts:

@@ -41,10 +41,12 @@ class Ranked:
 
 
 def extremes(ranked: Sequence[Ranked]) -> tuple[Ranked, Ranked] | None:
-    """The lowest and the highest value among subjects with enough cases (or among all when
-    none has enough); ``None`` with fewer than two subjects to compare."""
-    enough = [r for r in ranked if r.cases >= MIN_CASES] or list(ranked)
-    if len(enough) < 2:
+    """The lowest and the highest value among named subjects with enough cases (or among all
+    named ones when none has enough); ``None`` with fewer than two to compare or all equal.
+    未分配 (bot-only chats, rows without an agent) is nobody to praise or coach."""
+    named = [r for r in ranked if r.subject.ident is not None]
+    enough = [r for r in named if r.cases >= MIN_CASES] or named
+    if len(enough) < 2 or len({r.value for r in enough}) < 2:
         return None
     ordered = sorted(enough, key=lambda r: (r.value, -r.cases, r.subject.name))
     return ordered[0], ordered[-1]

@@ -173,8 +173,9 @@ def qc_risks(session: Session, scope: Scope) -> Analysis:
             if level == "platform":
                 overall.update(kinds[subject])
         analysis.tables.append(table)
-        if ranked and level != "platform":
-            most = max(ranked, key=lambda r: (r.value, r.subject.name))
+        named = [r for r in ranked if r.subject.ident is not None]
+        if named and level != "platform":
+            most = max(named, key=lambda r: (r.value, r.subject.name))
             analysis.causes.append(
                 f"{most.subject.level_label}中「{most.subject.name}」风险会话最多({most.cases} 个)"
                 + (f",{most.detail}" if most.detail else "")
@@ -307,11 +308,13 @@ def _department_causes(
         f"「{EMOTION_NAMES[label]}」占比最高({percent(rate(n, chats))}),涉及{DEPARTMENTS[label]}"
     )
     lifts = {k: lift for k, (m, bad) in overall.items() if (lift := _lift(bad, m, base_rate)) is not None}
-    if lifts:
-        tied = max(lifts, key=lambda k: (lifts[k], k))
+    tied = max(lifts, key=lambda k: (lifts[k], k)) if lifts else None
+    if tied is not None and lifts[tied] > 1:
         analysis.causes.append(
             f"「{EMOTION_NAMES[tied]}」与投诉关联度最高(投诉率为整体的 {lifts[tied]:.1f} 倍),需重点关注"
         )
+    elif lifts:
+        analysis.causes.append("各协同项会话的投诉率均不高于整体,与投诉无明显关联")
     involved = "、".join(
         dict.fromkeys(DEPARTMENTS[k] for k, _v in sorted(overall.items(), key=lambda i: -i[1][0]))
     )
@@ -374,7 +377,7 @@ def _alert_causes(
     if not alerts:
         return
     analysis.causes.append(f"共 {len(alerts)} 个质检告警,完结 {sum(1 for a in alerts if a[2])} 个")
-    if len(completion) >= 2:
+    if len(set(completion.values())) >= 2:
         best = max(completion, key=lambda lv: (completion[lv], lv))
         worst = min(completion, key=lambda lv: (completion[lv], lv))
         analysis.causes.append(

@@ -9,7 +9,13 @@ from sqlalchemy.orm import Session
 
 from aftersales.analytics.dimensions import DIMENSIONS, INVITATIONS, QC_RESULTS, TICKETS
 from aftersales.analytics.report import repository
-from aftersales.analytics.report.attribution import Ranked, compare_sentence, joined_names, top_items
+from aftersales.analytics.report.attribution import (
+    Ranked,
+    compare_sentence,
+    extremes,
+    joined_names,
+    top_items,
+)
 from aftersales.analytics.report.quality import checkpoint_name
 from aftersales.analytics.report.repository import FINDINGS, LEVELS, Subject
 from aftersales.analytics.results import Analysis, DataTable, percent, rate
@@ -187,6 +193,12 @@ def rating_sources(session: Session, scope: Scope) -> Analysis:
     if sentence := compare_sentence(ranked, "满意率"):
         analysis.causes.append(sentence)
     _source_causes(analysis, sources)
+    if pair := extremes(ranked):
+        worst = pair[0]
+        analysis.action = (
+            f"为「{worst.subject.name}」制定个人提升计划({worst.detail}):"
+            "复盘其中差评会话,邀评前先确认问题已解决"
+        )
     return analysis
 
 
@@ -200,10 +212,6 @@ def _source_causes(analysis: Analysis, sources: dict[Subject, dict[str, int]]) -
     analysis.causes.append(
         f"系统邀评满意率 {percent(system)},自主评价满意率 {percent(own)},"
         f"自主评价占全部评价 {percent(rate(totals['self'], totals['system'] + totals['self']))}"
-    )
-    low = [s.name for s, r in sources.items() if r["system"] and rate(r["system_ok"], r["system"]) == 0]
-    analysis.action = "提高满意度偏低客服的邀评覆盖,邀评前先确认问题已解决" + (
-        f";重点跟进:{'、'.join(sorted(low)[:3])}" if low else ""
     )
 
 
