@@ -44,7 +44,9 @@ def report(session: Session, peak_scope: Scope) -> Report:
     shop = make_shop(session)
     order = make_order(session, shop=shop, ordered_at=at(1))
     make_shipment(session, order=order, shipped_at=at(9))
-    make_chat_row(session, shop=shop, started_at=at(9), handling="bot_only", customer_id=order.customer_id)
+    make_chat_row(
+        session, shop=shop, started_at=at(0, 30), handling="bot_only", customer_id=order.customer_id
+    )
     make_chat_row(session, shop=shop, started_at=at(10), handling="human", first_response_seconds=12)
     make_ticket_row(
         session, shop=shop, order_id=order.id, created_at=at(11), type="complaint", category="物流问题"

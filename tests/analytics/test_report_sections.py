@@ -19,7 +19,13 @@ from aftersales.analytics.report.quality import (
     qc_scenes,
 )
 from aftersales.analytics.report.satisfaction import rating_sources, satisfaction_goals, unhappy_scenes
-from aftersales.analytics.report.service import alert_completion, build_report, save_action
+from aftersales.analytics.report.service import (
+    alert_completion,
+    build_report,
+    conversions,
+    reception_overview,
+    save_action,
+)
 from aftersales.analytics.results import Analysis, DataTable
 from aftersales.analytics.scope import Scope
 from aftersales.auth.models import User
@@ -296,3 +302,37 @@ class TestEditedAction:
         with pytest.raises(InvalidInputError) as raised:
             save_action(session, scope=Scope(PEAK, PEAK), section="funnel", text="x", user_id=None)
         assert raised.value.field == "section"
+
+
+class TestReceptionAndConversion:
+    def test_buyers_count_as_converted_only_when_they_order_within_the_window(
+        self, session: Session, shop: Shop
+    ) -> None:
+        agent = make_user(session, display_name="小郑")
+        late, early, converted = (make_order(session, shop=shop, ordered_at=at(h)) for h in (10, 8, 10))
+        for order in (late, early, converted):
+            make_chat_row(
+                session, shop=shop, started_at=at(9), agent_id=agent.id, customer_id=order.customer_id
+            )
+        late.ordered_at = at(9) + timedelta(days=3, minutes=1)  # 3 days after asking: too late
+        session.flush()
+        by_agent = table(conversions(session, Scope(PEAK, PEAK)), "conversion_agent")
+        assert by_agent.rows == [["小郑", 3, 1, "33.3%", 1, "¥299.00"]]
+
+    def test_each_sub_account_shows_its_chats_and_transfers(self, session: Session, shop: Shop) -> None:
+        agent = make_user(session, display_name="小冯")
+        make_chat_row(session, shop=shop, started_at=at(9), agent_id=agent.id, handling="transferred")
+        make_chat_row(
+            session,
+            shop=shop,
+            started_at=at(9),
+            agent_id=agent.id,
+            handling="human",
+            first_response_seconds=10,
+        )
+        make_chat_row(session, shop=shop, started_at=at(9), handling="bot_only")
+        analysis = reception_overview(session, Scope(PEAK, PEAK))
+        assert table(analysis, "reception_agents").rows == [["小冯", 2, 1, "10", "—"]]
+        assert (
+            analysis.causes[0] == "纯机器人接待 33.3%,机器人转人工 33.3%(机器人接起的会话中 50.0% 转了人工)"
+        )

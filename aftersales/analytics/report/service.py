@@ -21,7 +21,15 @@ from aftersales.analytics.forecast.seasonal import Backtest, NotEnoughHistoryErr
 from aftersales.analytics.forecast.service import forecast_and_staffing
 from aftersales.analytics.funnel import funnel
 from aftersales.analytics.report import repository as repository_report
+from aftersales.analytics.report.attribution import compare_sentence, extremes
 from aftersales.analytics.report.complaints import complaint_tickets, type_causes
+from aftersales.analytics.report.conversion import (
+    DEFINITION,
+    agent_reception,
+    conversion_table,
+    handling_causes,
+    seconds,
+)
 from aftersales.analytics.report.quality import (
     departments,
     qc_ability,
@@ -31,7 +39,6 @@ from aftersales.analytics.report.quality import (
     qc_scenes,
 )
 from aftersales.analytics.report.satisfaction import rating_sources, satisfaction_goals, unhappy_scenes
-from aftersales.analytics.repository import ORDERS
 from aftersales.analytics.results import Analysis, DataTable, number, percent, rate
 from aftersales.analytics.scope import Scope
 from aftersales.analytics.service import targets_for
@@ -106,7 +113,7 @@ def _grouped(
 
 
 def reception_overview(session: Session, scope: Scope) -> Analysis:
-    """接待概况: conversations by who answered them (bot vs human), with first-response averages."""
+    """接待效果: chats by who answered them (bot only, bot then agent, agent) and per sub-account."""
     analysis = Analysis("reception", "接待概况(机器人 vs 人工)")
     sessions = CHATS
     statement = (
@@ -118,7 +125,16 @@ def reception_overview(session: Session, scope: Scope) -> Analysis:
     total = sum(n for _h, n, _a in rows)
     table = DataTable("reception", "接待方式", ["接待方式", "会话数", "占比", "平均首响(秒)"])
     table.rows = [[HANDLING_LABELS.get(h, h), n, percent(rate(n, total)), number(a)] for h, n, a in rows]
-    analysis.tables.append(table)
+    agents, first_responses = agent_reception(session, scope)
+    analysis.tables += [table, agents]
+    analysis.causes = handling_causes(rows)
+    if sentence := compare_sentence(first_responses, "平均首响", fmt=seconds, lower_is_worse=False):
+        analysis.causes.append(sentence)
+    if pair := extremes(first_responses):
+        slow, fast = pair[1], pair[0]
+        analysis.action = (
+            f"「{slow.subject.name}」对照「{fast.subject.name}」复盘高峰时段的接待节奏与快捷短语使用"
+        )
     if rows:
         analysis.charts.append(
             charts.bar_chart("接待方式", [r[0] for r in table.rows], [r[1] for r in table.rows])
@@ -127,30 +143,13 @@ def reception_overview(session: Session, scope: Scope) -> Analysis:
 
 
 def conversions(session: Session, scope: Scope) -> Analysis:
-    """询单转化率 (inquiring buyers who ordered in the scope) and 挽回转化 (negative ratings recovered)."""
+    """询单转化率 and 客单价 per shop and agent (buyers who ordered within days of asking), and
+    差评挽回转化 (negative ratings recovered)."""
     analysis = Analysis("conversions", "转化分析")
     table = DataTable("conversions", "转化", ["指标", "分子", "分母", "转化率"])
-    sessions, orders, buyer = CHATS, ORDERS, CHATS.c.customer_id
-    asked = (
-        select(buyer.label("customer_id"))
-        .where(scope.within(sessions.c.started_at), scope.shop_filter(sessions), buyer.is_not(None))
-        .distinct()
-        .subquery()
-    )
-    # One pass over the inquiring buyers, each probing its own orders (ix_orders_customer_id),
-    # instead of collecting every paid order of the range into a list to test against.
-    bought = (
-        select(orders.c.id)
-        .where(
-            orders.c.customer_id == asked.c.customer_id,
-            scope.within(orders.c.ordered_at),
-            orders.c.paid_at.is_not(None),
-        )
-        .exists()
-    )
-    total, won = session.execute(
-        select(func.count(), func.coalesce(func.sum(case((bought, 1), else_=0)), 0)).select_from(asked)
-    ).one()
+    by_shop, _shops = conversion_table(session, scope, "shop")
+    by_agent, agents = conversion_table(session, scope, "agent")
+    won, total = sum(int(r[2]) for r in by_shop.rows), sum(int(r[1]) for r in by_shop.rows)
     table.rows.append(["询单转化率", won, total, percent(rate(won, total))])
     recoveries = RECOVERIES
     statement = select(func.count(), func.sum(case((recoveries.c.status == "recovered", 1), else_=0))).where(
@@ -158,7 +157,13 @@ def conversions(session: Session, scope: Scope) -> Analysis:
     )
     total, won = session.execute(statement).one()
     table.rows.append(["差评挽回转化率", int(won or 0), int(total or 0), percent(rate(won, total))])
-    analysis.tables.append(table)
+    table.note = DEFINITION
+    analysis.tables += [table, by_shop, by_agent]
+    if sentence := compare_sentence(agents, "询单转化率"):
+        analysis.causes.append(sentence)
+    if pair := extremes(agents):
+        low, high = pair
+        analysis.action = f"萃取「{high.subject.name}」的询单接待话术,带教「{low.subject.name}」"
     return analysis
 
 
@@ -421,6 +426,8 @@ EDITABLE = frozenset(
         "satisfaction_goals",
         "rating_sources",
         "unhappy_scenes",
+        "reception",
+        "conversions",
     }
 )
 
