@@ -78,6 +78,8 @@ def _crosstab_rows(
         totals: dict[str, int] = {}
         hits: dict[tuple[str, str], int] = {}
         for case, n in groups:
+            if case[dimension] is None:  # no parcel, no region: nothing to compare
+                continue
             value, result = str(case[dimension]), str(case[outcome])
             totals[value] = totals.get(value, 0) + n
             hits[(value, result)] = hits.get((value, result), 0) + n
