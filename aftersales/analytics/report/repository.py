@@ -209,29 +209,24 @@ def _report_key(scope: Scope) -> tuple[date, date, str, int]:
     return scope.start, scope.end, scope.platform.value if scope.platform else "", scope.shop_id or 0
 
 
-def saved_actions(session: Session, scope: Scope) -> dict[str, str]:
-    """The lead's edited action per section of this report."""
+def _of_report(scope: Scope) -> tuple[ColumnElement[bool], ...]:
     start, end, platform, shop_id = _report_key(scope)
-    statement = select(ReportAction.section, ReportAction.text).where(
+    return (
         ReportAction.period_start == start,
         ReportAction.period_end == end,
         ReportAction.platform == platform,
         ReportAction.shop_id == shop_id,
     )
+
+
+def saved_actions(session: Session, scope: Scope) -> dict[str, str]:
+    """The lead's edited action per section of this report."""
+    statement = select(ReportAction.section, ReportAction.text).where(*_of_report(scope))
     return {str(section): str(text) for section, text in session.execute(statement)}
 
 
 def saved_action(session: Session, scope: Scope, section: str) -> ReportAction | None:
-    start, end, platform, shop_id = _report_key(scope)
-    return session.scalar(
-        select(ReportAction).where(
-            ReportAction.period_start == start,
-            ReportAction.period_end == end,
-            ReportAction.platform == platform,
-            ReportAction.shop_id == shop_id,
-            ReportAction.section == section,
-        )
-    )
+    return session.scalar(select(ReportAction).where(*_of_report(scope), ReportAction.section == section))
 
 
 def new_action(scope: Scope, section: str, text: str, user_id: int | None) -> ReportAction:

@@ -1,9 +1,10 @@
 """复盘 report for a date range (a promotion): every section an after-promotion review needs.
 
 Sections reuse the analyses (funnel, trends, associations, forecast and staffing, scorecards) and
-add the report-only views (reception overview, conversions, ticket types, cross-department shares,
-VOC, alerts). Each section lists the inputs it missed; the same ``Report`` renders to the console
-page, the PDF and the Excel workbook.
+add the report-only views: reception and conversion, the 质检 sections (``quality``), ticket types
+and complaints, VOC, alerts, satisfaction (``satisfaction``). The sections seed 001 asks for end
+with 归因及提升 (``attribution``); a lead's edit of the proposed action is kept per report. The
+same ``Report`` renders to the console page, the PDF and the Excel workbook.
 """
 
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from aftersales.analytics.forecast.repository import INQUIRY_LABEL, hourly_inqui
 from aftersales.analytics.forecast.seasonal import Backtest, NotEnoughHistoryError, compare, forecast
 from aftersales.analytics.forecast.service import forecast_and_staffing
 from aftersales.analytics.funnel import funnel
-from aftersales.analytics.report import repository as repository_report
+from aftersales.analytics.report import repository as report_repository
 from aftersales.analytics.report.attribution import compare_sentence, extremes
 from aftersales.analytics.report.complaints import complaint_tickets, type_causes
 from aftersales.analytics.report.conversion import (
@@ -321,7 +322,7 @@ def alert_completion(session: Session, scope: Scope) -> Analysis:
         )
     ).one()
     table.rows.append(["物流异常", int(total or 0), int(finished or 0), percent(rate(finished, total))])
-    alerts = repository_report.alert_kinds(session, scope)
+    alerts = report_repository.alert_kinds(session, scope)
     closed = sum(1 for _level, _kinds, done in alerts if done)
     table.rows.append(["质检告警", len(alerts), closed, percent(rate(closed, len(alerts)))])
     analysis.tables.append(table)
@@ -437,7 +438,7 @@ def build_report(session: Session, scope: Scope) -> Report:
     report = Report(scope=scope, generated_at=format_local(utcnow()))
     repository.tune(session)
     report.sections = [builder(session, scope) for builder in SECTIONS]
-    saved = repository_report.saved_actions(session, scope)
+    saved = report_repository.saved_actions(session, scope)
     for section in report.sections:
         if section.key in saved:
             section.action, section.edited = saved[section.key], True
@@ -454,12 +455,12 @@ def save_action(session: Session, *, scope: Scope, section: str, text: str, user
     text = text.strip()
     if len(text) > ACTION_MAX:
         raise InvalidInputError("text", f"提升建议不能超过 {ACTION_MAX} 字")
-    row = repository_report.saved_action(session, scope, section)
+    row = report_repository.saved_action(session, scope, section)
     if not text:
         if row is not None:
             session.delete(row)
     elif row is None:
-        session.add(repository_report.new_action(scope, section, text, user_id))
+        session.add(report_repository.new_action(scope, section, text, user_id))
     else:
         row.text, row.updated_by_id = text, user_id
     session.flush()
