@@ -33,6 +33,7 @@ from aftersales.catalog.models import Shop
 from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.time import utcnow
 from aftersales.qc.models import AlertStatus
+from aftersales.tickets.service import group_by_code
 from tests.analytics.conftest import PEAK, at
 from tests.builders import (
     make_alert_row,
@@ -104,6 +105,25 @@ class TestServiceAbility:
         make_qc_row(session, chat=make_chat_row(session, shop=shop, started_at=at(10)), score=100)
         analysis = qc_ability(session, Scope(PEAK, PEAK))
         assert not any("未分配" in c for c in analysis.causes)
+
+    def test_a_groups_session_count_opens_as_many_sessions(self, session: Session, shop: Shop) -> None:
+        """The report's numbers match the drill-down: a group's QC'd chats, through its agents."""
+        vip, other = make_user(session), make_user(session)
+        for agent, code, n in ((vip, "vip", 2), (other, "aftersales", 1)):
+            make_ticket_row(
+                session,
+                created_at=at(8, day=1),
+                assignee_id=agent.id,
+                group_id=group_by_code(session, code).id,
+            )
+            for _ in range(n):
+                qc_chat(session, shop, agent, score=80)
+        scope = Scope(PEAK, PEAK)
+        groups = table(qc_ability(session, scope), "qc_ability_group")
+        r = next(i for i, row in enumerate(groups.rows) if row[0] == "VIP组")
+        query = parse_qs(urlparse(groups.links[(r, 1)]).query)
+        filters = {k: v[0] for k, v in query.items() if k == "group_id"}
+        assert groups.rows[r][1] == drill(session, kind="qc_results", scope=scope, filters=filters)[3] == 2
 
 
 class TestScenesRisksEmotions:
