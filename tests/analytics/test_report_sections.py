@@ -138,6 +138,15 @@ class TestScenesRisksEmotions:
         assert rows[:2] == [["小赵", "结束语", 2, "66.7%"], ["小赵", "问候语", 1, "33.3%"]]
         assert analysis.action.startswith("培训主题:结束语、问候语")
 
+    def test_bot_only_chats_do_not_set_the_training_topic(self, session: Session, shop: Shop) -> None:
+        agent = make_user(session)
+        make_finding_row(session, result=qc_chat(session, shop, agent, score=70), code="greeting")
+        for _ in range(3):
+            bot = make_qc_row(session, chat=make_chat_row(session, shop=shop, started_at=at(10)), score=90)
+            make_finding_row(session, result=bot, code="closing")
+        analysis = qc_scenes(session, Scope(PEAK, PEAK))
+        assert analysis.action.startswith("培训主题:问候语;")
+
     def test_risk_items_are_the_alert_kinds_of_each_subject(self, session: Session, shop: Shop) -> None:
         agent = make_user(session, display_name="小钱")
         for kinds in (["bad_review"], ["bad_review", "regulator"], ["escalation"]):

@@ -82,7 +82,7 @@ def qc_ability(session: Session, scope: Scope) -> Analysis:
                 table.links[(r, 4)] = link
             detail = f"主要失分项「{checkpoint_name(main[0][0])}」" if main else ""
             ranked.append(Ranked(subject, pass_rate or 0.0, int(row["n"]), detail))
-            if level == "agent":
+            if level == "agent" and subject.ident is not None:  # bot-only chats train nobody
                 reasons.update(failed.get(subject, {}))
                 tail.append(ranked[-1])
         analysis.tables.append(table)
@@ -122,14 +122,14 @@ def qc_scenes(session: Session, scope: Scope) -> Analysis:
                     [subject.name, checkpoint_name(code), n, percent(rate(n, counts.get(subject)))]
                 )
         analysis.tables.append(table)
-        if level == "platform":
-            sessions = sum(counts.values())
-            for counter in failed.values():
-                overall.update(counter)
+        if level == "agent":  # the agents' chats: bot-only ones are no training topic
+            sessions = sum(n for subject, n in counts.items() if subject.ident is not None)
+            for subject, counter in failed.items():
+                overall.update(counter if subject.ident is not None else {})
     top = top_items(dict(overall))
     if top:
         shares = "、".join(f"「{checkpoint_name(c)}」{n} 次(占 {percent(rate(n, sessions))})" for c, n in top)
-        analysis.causes.append(f"触发最多的质检点:{shares}")
+        analysis.causes.append(f"客服接待的会话中触发最多的质检点:{shares}")
         areas = Counter(CHECKPOINTS[c].area.label for c, _n in top if c in CHECKPOINTS)
         if areas:
             analysis.causes.append(f"主要集中在「{areas.most_common(1)[0][0]}」")
