@@ -483,8 +483,8 @@ def _load_logistics_records(
 def _measure(url: str) -> dict[str, float]:
     """Report seconds (wall and CPU: the machine is shared), the 100-agent 30-day scorecard, the PDF."""
     from aftersales.analytics import repository, scorecards
-    from aftersales.analytics.exports import to_pdf
-    from aftersales.analytics.report import SECTIONS, Report
+    from aftersales.analytics.report.exports import to_pdf
+    from aftersales.analytics.report.service import SECTIONS, Report
     from aftersales.analytics.scope import Scope
     from aftersales.db import make_engine
 
@@ -509,7 +509,7 @@ def _measure(url: str) -> dict[str, float]:
         timings, cpu_timings = [], []
         for _ in range(SCORECARD_RUNS):
             started, cpu = time.perf_counter(), time.process_time()
-            subjects, _inputs = scorecards.compute(session, month, level="agent")
+            subjects = scorecards.compute(session, month, level="agent")
             timings.append(time.perf_counter() - started)
             cpu_timings.append(time.process_time() - cpu)
         assert len(subjects) >= AGENTS

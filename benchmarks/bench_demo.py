@@ -40,20 +40,21 @@ def _double_11_backtest(peak: date) -> list[Figure]:
     """Issue 19: Double 11's 14-day after-sales window forecast from data before its peak, daily
     WAPE of the promotion model, beside the seasonal model fitted on the 14 days before the peak
     (the 复盘's 预测与实际, the forecast used before) in the same run."""
-    from aftersales.analytics import promotions, report, trends
-    from aftersales.analytics.promotion_forecast import WINDOW_DAYS, backtest_window
+    from aftersales.analytics.forecast import calendar
+    from aftersales.analytics.forecast.promotion import WINDOW_DAYS, backtest_window
+    from aftersales.analytics.forecast.repository import daily_history
+    from aftersales.analytics.report.service import forecast_vs_actual
     from aftersales.analytics.scope import Scope
     from aftersales.db import unit_of_work
 
     window = Scope(peak, peak + timedelta(days=WINDOW_DAYS - 1))
     with unit_of_work() as session:
-        history = trends.daily_history(session, window)
-        assert history is not None
+        history = daily_history(session, window)
         orders = {t.date(): float(n) for t, n in history.orders.items()}
-        known = promotions.calendar(history.orders.index[0].date(), window.end, orders)
+        known = calendar.calendar(history.orders.index[0].date(), window.end, orders)
         target = next(p for p in known if p.peak == peak)
         check = backtest_window(history, known, target)
-        seasonal = report.forecast_vs_actual(session, window).data["comparison"]
+        seasonal = forecast_vs_actual(session, window).data["comparison"]
     daily_actual = [sum(seasonal.actual[d * 24 : d * 24 + 24]) for d in range(WINDOW_DAYS)]
     daily_seasonal = [sum(seasonal.predicted[d * 24 : d * 24 + 24]) for d in range(WINDOW_DAYS)]
     seasonal_wape = sum(abs(a - p) for a, p in zip(daily_actual, daily_seasonal, strict=True)) / sum(

@@ -15,7 +15,6 @@ from aftersales.analytics import charts, repository
 from aftersales.analytics.associations import CrossTabRow, Rule, mine_group_rules
 from aftersales.analytics.results import Analysis, DataTable, percent
 from aftersales.analytics.scope import Scope
-from aftersales.analytics.sources import Inputs
 from aftersales.catalog.models import PLATFORM_LABELS, Platform
 from aftersales.orders.couriers import COURIERS
 
@@ -79,6 +78,8 @@ def _crosstab_rows(
         totals: dict[str, int] = {}
         hits: dict[tuple[str, str], int] = {}
         for case, n in groups:
+            if case[dimension] is None:  # no parcel, no region: nothing to compare
+                continue
             value, result = str(case[dimension]), str(case[outcome])
             totals[value] = totals.get(value, 0) + n
             hits[(value, result)] = hits.get((value, result), 0) + n
@@ -195,11 +196,10 @@ def _order_sections(session: Session, scope: Scope, analysis: Analysis) -> list[
 
 def associations(session: Session, scope: Scope) -> Analysis:
     repository.tune(session)
-    inputs = Inputs()
     analysis = Analysis("associations", "关联分析")
-    ticket_groups = [(_readable(c), n) for c, n in repository.ticket_groups(session, inputs, scope)]
+    ticket_groups = [(_readable(c), n) for c, n in repository.ticket_groups(session, scope)]
     ticket_rules = mine_group_rules(ticket_groups, outcome="问题分类", min_support=0.005)
-    parcel_groups = [(_readable(c), n) for c, n in repository.parcel_groups(session, inputs, scope)]
+    parcel_groups = [(_readable(c), n) for c, n in repository.parcel_groups(session, scope)]
     parcel_rules = [
         r
         for r in mine_group_rules(
@@ -241,6 +241,5 @@ def associations(session: Session, scope: Scope) -> Analysis:
             )
         )
     if not ticket_groups:
-        inputs.missing.append("范围内没有可关联订单的工单,问题分类关联未计算")
-    analysis.missing = inputs.missing
+        analysis.missing.append("范围内没有可关联订单的工单,问题分类关联未计算")
     return analysis

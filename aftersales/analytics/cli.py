@@ -29,8 +29,8 @@ def report(
     xlsx: Annotated[Path | None, typer.Option(help="写出 Excel 文件(每张表一个工作表)")] = None,
 ) -> None:
     """生成一段时间(一场大促)的复盘报告;列出各部分缺少的输入。"""
-    from aftersales.analytics.exports import to_excel, to_pdf
-    from aftersales.analytics.report import build_report
+    from aftersales.analytics.report.exports import to_excel, to_pdf
+    from aftersales.analytics.report.service import build_report
 
     with unit_of_work() as session:
         result = build_report(session, _scope(start, end))
@@ -55,7 +55,7 @@ def forecast(
     days: Annotated[int, typer.Option(min=1, max=14, help="预测天数")] = 3,
 ) -> None:
     """按小时预测咨询量,打印回测误差与下次大促的排班建议。"""
-    from aftersales.analytics.trends import forecast_and_staffing
+    from aftersales.analytics.forecast.service import forecast_and_staffing
 
     with unit_of_work() as session:
         result = forecast_and_staffing(session, _scope(start, end), horizon_days=days)

@@ -8,20 +8,22 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from aftersales.analytics import drill as drill_module
-from aftersales.analytics import exports, scorecards, service
+from aftersales.analytics import scorecards, service
 from aftersales.analytics.association_analysis import associations
 from aftersales.analytics.dimensions import DIMENSIONS
+from aftersales.analytics.forecast.service import forecast_and_staffing
 from aftersales.analytics.funnel import funnel
-from aftersales.analytics.report import build_report
+from aftersales.analytics.report import exports
+from aftersales.analytics.report.service import EDITABLE, build_report, save_action
 from aftersales.analytics.repository import GRANULARITIES
 from aftersales.analytics.results import Analysis
 from aftersales.analytics.scope import Scope
-from aftersales.analytics.trends import forecast_and_staffing, trends
+from aftersales.analytics.trends import trends
 from aftersales.auth.deps import CurrentUser, RequireSupervisor, SessionDep
 from aftersales.auth.models import Role
 from aftersales.catalog.models import PLATFORM_LABELS, Platform, Shop
@@ -150,6 +152,7 @@ def report_page(request: Request, session: SessionDep, _: RequireSupervisor, sco
         request,
         "analytics/report.html",
         report=build_report(session, scope),
+        editable=EDITABLE,
         scope=scope,
         query=urlencode(scope.query()),
         tabs=TABS,
@@ -157,6 +160,22 @@ def report_page(request: Request, session: SessionDep, _: RequireSupervisor, sco
         shops=list(session.scalars(select(Shop).order_by(Shop.id))),
         dimensions=None,
         levels=None,
+    )
+
+
+@router.post("/report/actions", response_class=HTMLResponse)
+def report_action(
+    session: SessionDep,
+    user: RequireSupervisor,
+    scope: ScopeDep,
+    section: Annotated[str, Form(max_length=32)],
+    text: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """The lead's edited 提升 action for one section, kept with this report (its scope) for the
+    page, the PDF and the Excel; an empty text goes back to the action derived from the data."""
+    save_action(session, scope=scope, section=section, text=text, user_id=user.id)
+    return RedirectResponse(
+        f"/console/analytics/report?{urlencode(scope.query())}#{section}", status_code=303
     )
 
 

@@ -1,21 +1,39 @@
-"""Dimensions an analysis can be broken down by, as SQL key expressions per source table."""
+"""Dimensions an analysis can be broken down by, as SQL key expressions per source table.
 
-from typing import Any
+The sources are the owning domains' tables: chats, tickets, rating invitations, QC results. Each
+names its agent column (tickets are assigned, the others carry the agent who served) and its group
+(tickets by id, invitations by code, the others through the agent's group).
+"""
 
-from sqlalchemy import ColumnElement, Subquery, Table, func, literal, select
+from typing import Any, cast
 
-from aftersales.analytics.sources import Inputs
+from sqlalchemy import Column, ColumnElement, Subquery, Table, func, literal, select
+
+from aftersales.auth.models import User
+from aftersales.catalog.models import Shop
+from aftersales.conversations.models import ChatSession
+from aftersales.qc.models import QcSessionResult
+from aftersales.reviews.models import RatingInvitation
+from aftersales.tickets.models import Ticket, TicketGroup
 
 DIMENSIONS = {"platform": "平台", "shop": "店铺", "group": "客服组", "agent": "客服", "category": "问题分类"}
-PLATFORM_COLUMNS = ("platform",)
-AGENT_COLUMNS = ("assignee_id", "agent_id")
-CATEGORY_COLUMNS = ("category",)
+USERS = cast(Table, User.__table__)
+SHOPS = cast(Table, Shop.__table__)
+GROUPS = cast(Table, TicketGroup.__table__)
+TICKETS = cast(Table, Ticket.__table__)
+INVITATIONS = cast(Table, RatingInvitation.__table__)
+CHATS = cast(Table, ChatSession.__table__)
+QC_RESULTS = cast(Table, QcSessionResult.__table__)
 
 
-def key_expression(
-    inputs: Inputs, table: Table, by: str | None
-) -> tuple[ColumnElement[Any] | None, list[tuple[Any, Any]]]:
-    """The key column of ``table`` for dimension ``by`` and the joins it needs; ``None`` if not there.
+def agent_column(table: Table) -> Column[Any]:
+    """Who a row counts under: a ticket's assignee, else the agent who served the chat or rating."""
+    return table.c.assignee_id if table is TICKETS else table.c.agent_id
+
+
+def key_expression(table: Table, by: str | None) -> tuple[ColumnElement[Any] | None, list[tuple[Any, Any]]]:
+    """The key column of ``table`` for dimension ``by`` and the joins it needs; ``None`` if the
+    table has no such key (only tickets carry a problem category).
 
     Keys are readable labels (shop name, agent display name, group name), so a page and a report
     need no second lookup.
@@ -23,22 +41,15 @@ def key_expression(
     if by is None:
         return literal("全部"), []
     if by in ("platform", "shop"):
-        shops = inputs.table("shops")
-        if shops is None or "shop_id" not in table.c:
-            return (table.c.platform, []) if by == "platform" and "platform" in table.c else (None, [])
-        return (shops.c.platform if by == "platform" else shops.c.name), [
-            (shops, shops.c.id == table.c.shop_id)
+        return (SHOPS.c.platform if by == "platform" else SHOPS.c.name), [
+            (SHOPS, SHOPS.c.id == table.c.shop_id)
         ]
     if by == "agent":
-        users = inputs.table("users")
-        column = next((table.c[n] for n in AGENT_COLUMNS if n in table.c), None)
-        if column is None or users is None:
-            return None, []
-        return users.c.display_name, [(users, users.c.id == column)]
+        return USERS.c.display_name, [(USERS, USERS.c.id == agent_column(table))]
     if by == "group":
-        return _group_key(inputs, table)
+        return _group_key(table)
     if by == "category":
-        return (table.c.category, []) if "category" in table.c else (None, [])
+        return (TICKETS.c.category, []) if table is TICKETS else (None, [])
     raise ValueError(f"未知维度: {by}")
 
 
@@ -50,20 +61,16 @@ def joined(table: Table, joins: list[tuple[Any, Any]]) -> Any:
     return result
 
 
-def agent_groups(inputs: Inputs) -> Subquery | None:
+def agent_groups() -> Subquery:
     """Each agent's group (``agent_id``, ``group_id``): the ticket group the agent has worked most.
 
     Users carry no group and chats, QC results no group column; the tickets an agent is assigned
     say which team they work in. Ties go to the lower group id, so the answer is stable.
     """
-    tickets = Inputs().table("tickets")
-    if tickets is None or "group_id" not in tickets.c or "assignee_id" not in tickets.c:
-        inputs.missing.append("工单缺少 group_id/assignee_id,无法推断客服所属组,会话与质检的客服组指标未计算")
-        return None
     worked = (
-        select(tickets.c.assignee_id, tickets.c.group_id, func.count().label("n"))
-        .where(tickets.c.assignee_id.is_not(None), tickets.c.group_id.is_not(None))
-        .group_by(tickets.c.assignee_id, tickets.c.group_id)
+        select(Ticket.assignee_id, Ticket.group_id, func.count().label("n"))
+        .where(Ticket.assignee_id.is_not(None), Ticket.group_id.is_not(None))
+        .group_by(Ticket.assignee_id, Ticket.group_id)
         .subquery()
     )
     order = (worked.c.n.desc(), worked.c.group_id)
@@ -75,51 +82,36 @@ def agent_groups(inputs: Inputs) -> Subquery | None:
     return select(ranked.c.agent_id, ranked.c.group_id).where(ranked.c.rank == 1).subquery("agent_groups")
 
 
-def _group_key(inputs: Inputs, table: Table) -> tuple[ColumnElement[Any] | None, list[tuple[Any, Any]]]:
-    """The group's name: by the table's group id or code, else through its agent's group."""
-    groups = inputs.table("ticket_groups")
-    if groups is None:
-        return None, []
-    if "group_code" in table.c:
-        return func.coalesce(groups.c.name, table.c.group_code), [
-            (groups, groups.c.code == table.c.group_code)
-        ]
-    if "group_id" in table.c:
-        return groups.c.name, [(groups, groups.c.id == table.c.group_id)]
-    agent = next((table.c[n] for n in AGENT_COLUMNS if n in table.c), None)
-    derived = agent_groups(inputs) if agent is not None else None
-    if derived is None:
-        return None, []
-    return groups.c.name, [
-        (derived, derived.c.agent_id == agent),
-        (groups, groups.c.id == derived.c.group_id),
+def _group_key(table: Table) -> tuple[ColumnElement[Any] | None, list[tuple[Any, Any]]]:
+    """The group's name: by the ticket's group id or the invitation's group code, else through
+    the agent's group."""
+    if table is INVITATIONS:
+        code = INVITATIONS.c.group_code
+        return func.coalesce(GROUPS.c.name, code), [(GROUPS, GROUPS.c.code == code)]
+    if table is TICKETS:
+        return GROUPS.c.name, [(GROUPS, GROUPS.c.id == TICKETS.c.group_id)]
+    derived = agent_groups()
+    return GROUPS.c.name, [
+        (derived, derived.c.agent_id == agent_column(table)),
+        (GROUPS, GROUPS.c.id == derived.c.group_id),
     ]
 
 
-def subject_condition(inputs: Inputs, table: Table, by: str, value: str) -> ColumnElement[bool] | None:
+def subject_condition(table: Table, by: str, value: str) -> ColumnElement[bool]:
     """Rows of ``table`` that ``key_expression`` counts under one shop, group or platform.
 
-    ``value`` is the shop id, the group id or the platform code; ``None`` when the table cannot
-    be keyed by ``by``. Used by the drill-down so a scorecard cell opens exactly its own rows.
+    ``value`` is the shop id, the group id or the platform code. Used by the drill-down so a
+    scorecard cell opens exactly its own rows.
     """
     if by == "shop":
-        return table.c.shop_id == int(value) if "shop_id" in table.c else None
+        return table.c.shop_id == int(value)
     if by == "platform":
-        shops = inputs.table("shops")
-        if shops is not None and "shop_id" in table.c:
-            return table.c.shop_id.in_(select(shops.c.id).where(shops.c.platform == value))
-        return table.c.platform == value if "platform" in table.c else None
+        return table.c.shop_id.in_(select(SHOPS.c.id).where(SHOPS.c.platform == value))
     if by == "group":
-        groups = inputs.table("ticket_groups")
-        if groups is None:
-            return None
-        if "group_code" in table.c:
-            return table.c.group_code.in_(select(groups.c.code).where(groups.c.id == int(value)))
-        if "group_id" in table.c:
-            return table.c.group_id == int(value)
-        agent = next((table.c[n] for n in AGENT_COLUMNS if n in table.c), None)
-        derived = agent_groups(inputs) if agent is not None else None
-        if agent is None or derived is None:
-            return None
-        return agent.in_(select(derived.c.agent_id).where(derived.c.group_id == int(value)))
+        if table is INVITATIONS:
+            return INVITATIONS.c.group_code.in_(select(GROUPS.c.code).where(GROUPS.c.id == int(value)))
+        if table is TICKETS:
+            return TICKETS.c.group_id == int(value)
+        derived = agent_groups()
+        return agent_column(table).in_(select(derived.c.agent_id).where(derived.c.group_id == int(value)))
     raise ValueError(f"未知维度: {by}")

@@ -5,19 +5,21 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, Table, and_, func, select
 from sqlalchemy.orm import Session
 
 from aftersales.analytics import repository
-from aftersales.analytics.dimensions import subject_condition
+from aftersales.analytics.dimensions import CHATS, INVITATIONS, QC_RESULTS, TICKETS, subject_condition
+from aftersales.analytics.repository import ORDERS, SHIPMENTS
 from aftersales.analytics.scope import Scope
-from aftersales.analytics.sources import Inputs
 from aftersales.auth.models import User
 from aftersales.catalog.models import PLATFORM_LABELS, Platform
 from aftersales.conversations.models import Handling
 from aftersales.kit.errors import InvalidInputError, NotFoundError
 from aftersales.kit.time import format_local, utcnow
 from aftersales.orders.couriers import COURIERS
+from aftersales.qc.checkpoints import BY_CODE as CHECKPOINTS
+from aftersales.qc.models import QcFinding
 from aftersales.tickets.models import STATUS_LABELS, TYPE_LABELS
 from aftersales.web.render import yuan
 
@@ -42,6 +44,7 @@ FILTERS = {
     "courier": "快递",
     "province": "地区",
     "outcome": "物流结果",
+    "checkpoint": "未通过质检点",
 }
 Filters = Mapping[str, str]
 
@@ -63,7 +66,7 @@ def _agent(filters: Filters) -> int | None:
 SUBJECT_FILTERS = {"shop_id": "shop", "group_id": "group", "shop_platform": "platform"}
 
 
-def _subjects(inputs: Inputs, table: Any, filters: Filters) -> list[ColumnElement[bool]]:
+def _subjects(table: Table, filters: Filters) -> list[ColumnElement[bool]]:
     """Conditions for the shop / group / platform a scorecard cell was counted under."""
     conditions = []
     for name, level in SUBJECT_FILTERS.items():
@@ -74,10 +77,7 @@ def _subjects(inputs: Inputs, table: Any, filters: Filters) -> list[ColumnElemen
             raise InvalidInputError(name, f"未知平台 {value}")
         if name != "shop_platform" and not value.isdigit():
             raise InvalidInputError(name, f"{FILTERS[name]}编号应为数字")
-        condition = subject_condition(inputs, table, level, value)
-        if condition is None:
-            raise InvalidInputError(name, f"{table.name} 无法按{FILTERS[name]}筛选")
-        conditions.append(condition)
+        conditions.append(subject_condition(table, level, value))
     return conditions
 
 
@@ -86,9 +86,8 @@ def _narrowed(conditions: list[ColumnElement[bool]], pairs: list[tuple[Any, str 
     return and_(*conditions, *(column == value for column, value in pairs if value is not None))
 
 
-def _orders(inputs: Inputs, scope: Scope, _filters: Filters) -> tuple[Select[Any], list[str]]:
-    orders = inputs.table("orders")
-    assert orders is not None
+def _orders(scope: Scope, _filters: Filters) -> tuple[Select[Any], list[str]]:
+    orders = ORDERS
     statement = (
         select(
             orders.c.id,
@@ -104,10 +103,8 @@ def _orders(inputs: Inputs, scope: Scope, _filters: Filters) -> tuple[Select[Any
     return statement, ["订单号", "平台", "省份", "实付", "下单时间"]
 
 
-def _parcels(inputs: Inputs, scope: Scope, filters: Filters) -> tuple[Select[Any], list[str]]:
-    orders, shipments = inputs.table("orders"), inputs.table("shipments")
-    assert orders is not None
-    assert shipments is not None
+def _parcels(scope: Scope, filters: Filters) -> tuple[Select[Any], list[str]]:
+    orders, shipments = ORDERS, SHIPMENTS
     statement = (
         select(
             shipments.c.order_id,
@@ -137,25 +134,23 @@ def _parcels(inputs: Inputs, scope: Scope, filters: Filters) -> tuple[Select[Any
     return statement, ["运单号", "快递", "地区", "物流结果", "发货时间"]
 
 
-def _ticket_sku(inputs: Inputs, tickets: Any) -> ColumnElement[Any]:
+def _ticket_sku(tickets: Table) -> ColumnElement[Any]:
     """The SKU associations count a ticket under: its own, else its order's first."""
-    return func.coalesce(tickets.c.sku_code, repository.order_sku(inputs, tickets.c.order_id))
+    return func.coalesce(tickets.c.sku_code, repository.order_sku(tickets.c.order_id))
 
 
-def _tickets(inputs: Inputs, scope: Scope, filters: Filters) -> tuple[Select[Any], list[str]]:
-    tickets = inputs.table("tickets")
-    if tickets is None:
-        raise NotFoundError("工单数据尚不存在")
+def _tickets(scope: Scope, filters: Filters) -> tuple[Select[Any], list[str]]:
+    tickets = TICKETS
     condition = _narrowed(
         [
             scope.within(tickets.c.created_at),
             scope.shop_filter(tickets),
-            *_subjects(inputs, tickets, filters),
+            *_subjects(tickets, filters),
         ],
         [
             (tickets.c.category, filters.get("category")),
             (tickets.c.assignee_id, _agent(filters)),
-            (_ticket_sku(inputs, tickets), filters.get("sku")),
+            (_ticket_sku(tickets), filters.get("sku")),
         ],
     )
     statement = (
@@ -174,54 +169,60 @@ def _tickets(inputs: Inputs, scope: Scope, filters: Filters) -> tuple[Select[Any
 
 
 def _agent_rows(
-    inputs: Inputs,
     scope: Scope,
     filters: Filters,
     *,
-    source: tuple[str, str, str],
+    source: tuple[Table, str],
     columns: tuple[str, ...],
     required: str | None = None,
 ) -> Select[Any]:
-    """Rows of ``source`` (table, Chinese name, time column) in the scope, narrowed to one agent."""
-    name, label, time_name = source
-    table = inputs.table(name)
-    if table is None:
-        raise NotFoundError(f"{label}数据尚不存在")
+    """Rows of ``source`` (table, time column) in the scope, narrowed to one agent."""
+    table, time_name = source
     time = table.c[time_name]
-    conditions = [scope.within(time), scope.shop_filter(table), *_subjects(inputs, table, filters)]
+    conditions = [scope.within(time), scope.shop_filter(table), *_subjects(table, filters)]
     if required:
         conditions.append(table.c[required].is_not(None))
+    if table is QC_RESULTS and (code := filters.get("checkpoint")):
+        conditions.append(_failed(code))
     narrowed = _narrowed(conditions, [(table.c.agent_id, _agent(filters))])
     return select(*(table.c[c] for c in columns)).where(narrowed).order_by(time)
 
 
-# Per-agent drill-downs: (table, Chinese name, time column), selected columns (link id first), titles.
-AGENT_SOURCES: dict[str, tuple[tuple[str, str, str], tuple[str, ...], list[str]]] = {
+def _failed(code: str) -> ColumnElement[bool]:
+    """QC results whose checkpoint ``code`` failed (the 复盘's 原因下钻)."""
+    if code not in CHECKPOINTS:
+        raise InvalidInputError("checkpoint", f"未知质检点 {code}")
+    failed = select(QcFinding.session_id).where(QcFinding.code == code, QcFinding.final_passed.is_(False))
+    return QC_RESULTS.c.session_id.in_(failed)
+
+
+# Per-agent drill-downs: (table, time column), selected columns (link id first), titles.
+AGENT_SOURCES: dict[str, tuple[tuple[Table, str], tuple[str, ...], list[str]]] = {
     "chats": (
-        ("chat_sessions", "会话", "started_at"),
+        (CHATS, "started_at"),
         ("id", "session_key", "handling", "first_response_seconds", "avg_response_seconds", "started_at"),
         ["会话", "接待方式", "首响(秒)", "平均响应(秒)", "开始时间"],
     ),
     "invitations": (
-        ("rating_invitations", "邀评", "eligible_at"),
+        (INVITATIONS, "eligible_at"),
         ("id", "subject_key", "invited_at", "stars", "final_stars", "eligible_at"),
         ["评价对象", "邀评时间", "星级", "挽回后星级", "可邀评时间"],
     ),
     "qc_results": (
-        ("qc_session_results", "质检", "started_at"),
+        (QC_RESULTS, "started_at"),
         ("session_id", "session_id", "score", "passed", "emotion_label", "started_at"),
         ["会话", "质检分", "合格", "情绪", "会话开始"],
     ),
 }
 
 
-def _per_agent(kind: str) -> Callable[[Inputs, Scope, Filters], tuple[Select[Any], list[str]]]:
+def _per_agent(kind: str) -> Callable[[Scope, Filters], tuple[Select[Any], list[str]]]:
     source, columns, titles = AGENT_SOURCES[kind]
 
-    def build(inputs: Inputs, scope: Scope, filters: Filters) -> tuple[Select[Any], list[str]]:
+    def build(scope: Scope, filters: Filters) -> tuple[Select[Any], list[str]]:
         answered = kind == "chats" and filters.get("answered")
         required = "first_response_seconds" if answered else None
-        statement = _agent_rows(inputs, scope, filters, source=source, columns=columns, required=required)
+        statement = _agent_rows(scope, filters, source=source, columns=columns, required=required)
         return statement, titles
 
     return build
@@ -273,9 +274,11 @@ def _cell(value: Any, column: str) -> Any:
 
 
 def _filter_value(session: Session, key: str, value: str) -> str:
-    """The agent's name, not 客服 5; other filters are words or numbers already."""
+    """The agent's name, not 客服 5, the checkpoint's name; other filters are words or numbers already."""
     if key == "agent_id" and value.isdigit():
         return session.scalar(select(User.display_name).where(User.id == int(value))) or value
+    if key == "checkpoint" and value in CHECKPOINTS:
+        return CHECKPOINTS[value].name
     return value
 
 
@@ -286,7 +289,7 @@ def drill(
     if kind not in BUILDERS:
         raise NotFoundError(f"没有这种明细: {kind}")
     filters = {k: v for k, v in (filters or {}).items() if k in FILTERS and v}
-    statement, columns = BUILDERS[kind](Inputs(), _narrow(scope, day), filters)
+    statement, columns = BUILDERS[kind](_narrow(scope, day), filters)
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
     rows = [
         (LINKS[kind].format(row[0]), [_cell(v, c) for v, c in zip(row[1:], columns, strict=True)])

@@ -12,10 +12,9 @@ from sqlalchemy import ColumnElement, Table, and_, func, select
 from sqlalchemy.orm import Session
 
 from aftersales.analytics import charts, repository
-from aftersales.analytics.dimensions import DIMENSIONS, joined, key_expression
+from aftersales.analytics.dimensions import CHATS, DIMENSIONS, TICKETS, joined, key_expression
 from aftersales.analytics.results import Analysis, DataTable, percent, rate
 from aftersales.analytics.scope import Scope, local_day
-from aftersales.analytics.sources import Inputs
 
 SATISFIED_STARS = 4
 
@@ -39,14 +38,14 @@ STEPS = (
 
 def _count(
     session: Session,
-    inputs: Inputs,
     scope: Scope,
     table: Table,
     time_column: ColumnElement[Any],
     by: str | None,
     where: ColumnElement[bool] | None = None,
 ) -> dict[str, int] | None:
-    key, joins = key_expression(inputs, table, by)
+    """Rows per key of ``by``; ``None`` when the table has no such key (chats have no category)."""
+    key, joins = key_expression(table, by)
     if key is None:
         return None
     statement = (
@@ -60,41 +59,27 @@ def _count(
     return {str(k) if k is not None else "未分配": int(n) for k, n in session.execute(statement)}
 
 
-def _conversation_steps(session: Session, inputs: Inputs, scope: Scope, by: str | None) -> dict[str, Any]:
-    conversations = inputs.table("conversations", "chat_sessions")
-    started = inputs.column(conversations, "started_at", "first_message_at", "created_at")
-    if conversations is None or started is None:
-        return {}
-    answered = inputs.column(
-        conversations, "first_response_at", "first_agent_reply_at", "first_response_seconds"
-    )
-    steps: dict[str, Any] = {"contacts": _count(session, inputs, scope, conversations, started, by)}
-    if answered is not None:
-        steps["answered"] = _count(session, inputs, scope, conversations, started, by, answered.is_not(None))
-    return steps
+def _conversation_steps(session: Session, scope: Scope, by: str | None) -> dict[str, Any]:
+    started = CHATS.c.started_at
+    answered = CHATS.c.first_response_seconds.is_not(None)
+    return {
+        "contacts": _count(session, scope, CHATS, started, by),
+        "answered": _count(session, scope, CHATS, started, by, answered),
+    }
 
 
-def _ticket_steps(session: Session, inputs: Inputs, scope: Scope, by: str | None) -> dict[str, Any]:
-    tickets = inputs.table("tickets")
-    created = inputs.column(tickets, "created_at")
-    resolved = inputs.column(tickets, "resolved_at")
-    stars = inputs.column(tickets, "rating_stars", "stars", why="评价星级")
-    if tickets is None or created is None:
-        return {}
-    steps: dict[str, Any] = {"tickets": _count(session, inputs, scope, tickets, created, by)}
-    if resolved is not None:
-        same_day = local_day(session, resolved) == local_day(session, created)
-        first = and_(resolved.is_not(None), same_day)
-        if "reopened_count" in tickets.c:
-            first = and_(first, tickets.c.reopened_count == 0)
-        steps["resolved_first"] = _count(session, inputs, scope, tickets, created, by, first)
-        steps["resolved_later"] = _count(
-            session, inputs, scope, tickets, created, by, and_(resolved.is_not(None), ~first)
-        )
-    if stars is not None:
-        steps["rated"] = _count(session, inputs, scope, tickets, created, by, stars.is_not(None))
-        steps["satisfied"] = _count(session, inputs, scope, tickets, created, by, stars >= SATISFIED_STARS)
-    return steps
+def _ticket_steps(session: Session, scope: Scope, by: str | None) -> dict[str, Any]:
+    created, resolved, stars = TICKETS.c.created_at, TICKETS.c.resolved_at, TICKETS.c.rating_stars
+    same_day = local_day(session, resolved) == local_day(session, created)
+    first = and_(resolved.is_not(None), same_day, TICKETS.c.reopened_count == 0)
+    later = and_(resolved.is_not(None), ~first)
+    return {
+        "tickets": _count(session, scope, TICKETS, created, by),
+        "resolved_first": _count(session, scope, TICKETS, created, by, first),
+        "resolved_later": _count(session, scope, TICKETS, created, by, later),
+        "rated": _count(session, scope, TICKETS, created, by, stars.is_not(None)),
+        "satisfied": _count(session, scope, TICKETS, created, by, stars >= SATISFIED_STARS),
+    }
 
 
 def _tickets_link(scope: Scope, category: str | None) -> str:
@@ -116,10 +101,10 @@ def _chat_links(table: DataTable, scope: Scope, values: dict[str, int | None]) -
 def funnel(session: Session, scope: Scope, *, by: str | None = None) -> Analysis:
     """The funnel for the scope, one row per value of ``by`` (or one 「全部」 row)."""
     repository.tune(session)
-    inputs = Inputs()
-    steps = {**_conversation_steps(session, inputs, scope, by), **_ticket_steps(session, inputs, scope, by)}
+    steps = {**_conversation_steps(session, scope, by), **_ticket_steps(session, scope, by)}
+    missing = []
     if by and any(v is None for v in steps.values()):
-        inputs.missing.append(f"部分环节无法按{DIMENSIONS[by]}拆分,显示为「—」")
+        missing.append(f"部分环节无法按{DIMENSIONS[by]}拆分,显示为「—」")
     keys = sorted({k for counts in steps.values() if counts for k in counts})
     columns = [DIMENSIONS.get(by or "", "范围")] + [s.label for s in STEPS] + ["首次解决率", "满意率"]
     table = DataTable("funnel", "服务漏斗", columns)
@@ -142,7 +127,7 @@ def funnel(session: Session, scope: Scope, *, by: str | None = None) -> Analysis
             table.links[(len(table.rows) - 1, column)] = _tickets_link(scope, key if by else None)
         if by is None:
             _chat_links(table, scope, values)
-    analysis = Analysis("funnel", "漏斗分析", tables=[table], missing=inputs.missing)
+    analysis = Analysis("funnel", "漏斗分析", tables=[table], missing=missing)
     analysis.data["steps"] = {
         s.code: sum((steps.get(s.code) or {}).values()) if steps.get(s.code) is not None else None
         for s in STEPS

@@ -1,8 +1,9 @@
-"""Analytics' own tables: metric targets (考核值) and the below-target alerts already raised."""
+"""Analytics' own tables: metric targets (考核值), the below-target alerts already raised and the
+leads' proposed actions per 复盘 report section."""
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aftersales.db import Base
@@ -57,3 +58,33 @@ class ScorecardAlert(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     notified: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReportAction(Base):
+    """A lead's proposed action (提升计划) for one section of one 复盘 report, edited before sending.
+
+    A report is its scope: the date range, the platform ("" for all) and the shop (0 for all).
+    Without a row the report proposes the action it derives from the data.
+    """
+
+    __tablename__ = "analytics_report_actions"
+    __table_args__ = (
+        UniqueConstraint(
+            "period_start",
+            "period_end",
+            "platform",
+            "shop_id",
+            "section",
+            name="uq_analytics_report_actions_section",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    platform: Mapped[str] = mapped_column(String(16), default="")
+    shop_id: Mapped[int] = mapped_column(Integer, default=0)
+    section: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,7 +1,6 @@
 """Every query analytics runs: set-based aggregations (GROUP BY in the database), read-only.
 
-Functions take an ``Inputs`` to look tables and columns up, so a query over a table that does not
-exist yet returns nothing and leaves a sentence in ``inputs.missing`` instead of failing.
+Queries read the owning domains' tables through their models (orders, tickets, chats, reviews…).
 """
 
 from datetime import datetime
@@ -11,9 +10,8 @@ from sqlalchemy import ColumnElement, String, Table, and_, case, exists, func, l
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
-from aftersales.analytics.dimensions import agent_groups
+from aftersales.analytics.dimensions import GROUPS, TICKETS, USERS, agent_groups
 from aftersales.analytics.scope import Scope, local_day, local_hour, seconds_between
-from aftersales.analytics.sources import Inputs
 from aftersales.catalog.models import Sku
 from aftersales.conversations.models import ChatSession
 from aftersales.db import tune_for_large_reads
@@ -22,6 +20,10 @@ from aftersales.orders.models import Order, OrderItem, OrderStatus, Shipment, Sh
 from aftersales.returns.models import ReturnRequest
 from aftersales.reviews.models import Review, Triage
 from aftersales.tickets.models import Ticket, TicketType
+
+ORDERS = cast(Table, Order.__table__)
+ITEMS = cast(Table, OrderItem.__table__)
+SHIPMENTS = cast(Table, Shipment.__table__)
 
 PRICE_BANDS = (
     (0, 5000, "50元以下"),
@@ -168,71 +170,53 @@ def _grouped_rows(
     return [(dict(zip(names, row[:-1], strict=True)), int(row[-1])) for row in session.execute(statement)]
 
 
-def order_sku(inputs: Inputs, order_ref: ColumnElement[Any]) -> ColumnElement[Any] | None:
+def order_sku(order_ref: ColumnElement[Any]) -> ColumnElement[Any]:
     """The order's first SKU code (lowest), looked up per case through the ``order_items`` key.
 
     One SKU per case keeps every case counted once; an order of several SKUs counts under the
     first, which the page's definition says.
     """
-    items = inputs.table("order_items")
-    if items is None:
-        return None
-    return select(func.min(items.c.sku_code)).where(items.c.order_id == order_ref).scalar_subquery()
+    return select(func.min(ITEMS.c.sku_code)).where(ITEMS.c.order_id == order_ref).scalar_subquery()
 
 
-def parcel_groups(session: Session, inputs: Inputs, scope: Scope) -> list[tuple[dict[str, Any], int]]:
+def parcel_groups(session: Session, scope: Scope) -> list[tuple[dict[str, Any], int]]:
     """Parcels shipped in scope grouped by courier, region, platform, price band, SKU and 物流结果."""
-    orders, shipments = inputs.table("orders"), inputs.table("shipments")
-    if orders is None or shipments is None:
-        return []
+    orders, shipments = ORDERS, SHIPMENTS
     columns: list[ColumnElement[Any]] = [
         shipments.c.courier.label("快递"),
         orders.c.province.label("地区"),
         orders.c.platform.label("平台"),
         price_band(orders.c.paid_fen).label("价格带"),
+        order_sku(orders.c.id).label("商品"),
+        logistics_outcome(shipments, utcnow()).label("物流结果"),
     ]
-    sku = order_sku(inputs, orders.c.id)
-    if sku is not None:
-        columns.append(sku.label("商品"))
-    columns.append(logistics_outcome(shipments, utcnow()).label("物流结果"))
     source = shipments.join(orders, orders.c.id == shipments.c.order_id)
     return _grouped_rows(
         session, columns, source, (scope.within(shipments.c.shipped_at), scope.shop_filter(orders))
     )
 
 
-def ticket_groups(session: Session, inputs: Inputs, scope: Scope) -> list[tuple[dict[str, Any], int]]:
+def ticket_groups(session: Session, scope: Scope) -> list[tuple[dict[str, Any], int]]:
     """Tickets with an order, grouped by platform, region, price band, courier, SKU, agent and category.
 
     The courier is the order's first parcel, looked up per ticket through ``ix_shipments_order_id``;
     the SKU is the ticket's own, else the order's first.
     """
-    tickets = inputs.table("tickets")
-    category = inputs.column(tickets, "category", why="问题分类")
-    order_ref = inputs.column(tickets, "order_id")
-    orders, shipments, users = inputs.table("orders"), inputs.table("shipments"), inputs.table("users")
-    if tickets is None or category is None or order_ref is None or orders is None:
-        return []
+    tickets, orders = TICKETS, ORDERS
+    order_ref = tickets.c.order_id
+    courier = select(func.min(SHIPMENTS.c.courier)).where(SHIPMENTS.c.order_id == order_ref).scalar_subquery()
     columns: list[ColumnElement[Any]] = [
         orders.c.platform.label("平台"),
         orders.c.province.label("地区"),
         price_band(orders.c.paid_fen).label("价格带"),
+        courier.label("快递"),
+        func.coalesce(tickets.c.sku_code, order_sku(order_ref)).label("商品"),
+        USERS.c.display_name.label("客服"),
+        tickets.c.category.label("问题分类"),
     ]
-    if shipments is not None:
-        courier = (
-            select(func.min(shipments.c.courier)).where(shipments.c.order_id == order_ref).scalar_subquery()
-        )
-        columns.append(courier.label("快递"))
-    sku = order_sku(inputs, order_ref)
-    if "sku_code" in tickets.c:
-        sku = tickets.c.sku_code if sku is None else func.coalesce(tickets.c.sku_code, sku)
-    if sku is not None:
-        columns.append(sku.label("商品"))
-    source: Any = tickets.join(orders, orders.c.id == order_ref)
-    if users is not None and "assignee_id" in tickets.c:
-        columns.append(users.c.display_name.label("客服"))
-        source = source.outerjoin(users, users.c.id == tickets.c.assignee_id)
-    columns.append(category.label("问题分类"))
+    source = tickets.join(orders, orders.c.id == order_ref).outerjoin(
+        USERS, USERS.c.id == tickets.c.assignee_id
+    )
     return _grouped_rows(
         session, columns, source, (scope.within(tickets.c.created_at), scope.shop_filter(orders))
     )
@@ -246,16 +230,12 @@ def response_seconds(
 
 def team_group_code(session: Session, *, level: str, subject: str, agent_id: int | None) -> str | None:
     """The ticket group an alert's subject works in: the agent's own group, or the group itself."""
-    inputs = Inputs()
-    groups = inputs.table("ticket_groups")
-    if groups is None:
-        return None
     if level == "group":
-        return session.scalar(select(groups.c.code).where(groups.c.name == subject).limit(1))
-    derived = agent_groups(inputs) if level == "agent" and agent_id is not None else None
-    if derived is None:
+        return session.scalar(select(GROUPS.c.code).where(GROUPS.c.name == subject).limit(1))
+    if level != "agent" or agent_id is None:
         return None
-    statement = select(groups.c.code).join(derived, derived.c.group_id == groups.c.id)
+    derived = agent_groups()
+    statement = select(GROUPS.c.code).join(derived, derived.c.group_id == GROUPS.c.id)
     return session.scalar(statement.where(derived.c.agent_id == agent_id))
 
 
@@ -272,7 +252,7 @@ def order_outcome_groups(session: Session, scope: Scope) -> list[tuple[dict[str,
     case: parcels, reviews, returns, tickets and chats are aggregated per order before the join.
     """
     now = utcnow()
-    orders = cast(Table, Order.__table__)
+    orders = ORDERS
     parcels = _order_parcels(session)
     reviews = (
         select(
@@ -342,7 +322,7 @@ def order_outcome_groups(session: Session, scope: Scope) -> list[tuple[dict[str,
 def _order_parcels(session: Session) -> Any:
     """Per order, over its outbound parcels (reshipments aside): the latest delivery against the
     estimate in seconds, the earliest estimate, and the courier."""
-    shipments = cast(Table, Shipment.__table__)
+    shipments = SHIPMENTS
     late = seconds_between(session, shipments.c.delivered_at, shipments.c.estimated_delivery_at)
     return (
         select(

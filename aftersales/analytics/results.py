@@ -30,6 +30,11 @@ class Analysis:
     findings: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+    # 归因及提升 (复盘 sections): the causes found in the data, as sentences, and the proposed
+    # action, derived from them until a lead edits it (``edited``).
+    causes: list[str] = field(default_factory=list)
+    action: str = ""
+    edited: bool = False
 
 
 def rate(part: float | None, whole: float | None) -> float | None:

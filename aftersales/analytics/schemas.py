@@ -22,6 +22,8 @@ class AnalysisRead(BaseModel):
     tables: list[TableRead]
     findings: list[str]
     missing: list[str] = Field(description="inputs this analysis could not find, in Chinese")
+    causes: list[str] = Field(default_factory=list, description="归因: the main causes found in the data")
+    action: str = Field(default="", description="提升: the proposed action, as the lead last edited it")
 
     @classmethod
     def of(cls, analysis: Analysis) -> "AnalysisRead":
@@ -34,6 +36,8 @@ class AnalysisRead(BaseModel):
             ],
             findings=analysis.findings,
             missing=analysis.missing,
+            causes=analysis.causes,
+            action=analysis.action,
         )
 
 

@@ -13,11 +13,21 @@ from sqlalchemy import ColumnElement, Select, Table, and_, case, func, literal, 
 from sqlalchemy.orm import Session
 
 from aftersales.analytics import charts, repository
-from aftersales.analytics.dimensions import DIMENSIONS, joined, key_expression
+from aftersales.analytics.dimensions import (
+    CHATS,
+    DIMENSIONS,
+    INVITATIONS,
+    QC_RESULTS,
+    SHOPS,
+    TICKETS,
+    USERS,
+    agent_column,
+    joined,
+    key_expression,
+)
 from aftersales.analytics.repository import response_seconds
 from aftersales.analytics.results import Analysis, DataTable, number, percent, rate
 from aftersales.analytics.scope import Scope, local_day_key
-from aftersales.analytics.sources import LABELS, Inputs
 
 LEVELS = ("agent", "group", "shop", "platform")
 
@@ -68,28 +78,15 @@ class Subject:
     samples: dict[str, int] = field(default_factory=dict)
 
 
-def _keys(inputs: Inputs, table: Table, level: str) -> tuple[list[ColumnElement[Any]], Any] | None:
-    """Key columns (label, and user id at agent level) and the FROM clause for one source table."""
-    key, joins = key_expression(inputs, table, level)
-    if key is None:
-        return None
-    columns: list[ColumnElement[Any]] = [key.label("key")]
-    if level == "agent" and joins:
-        columns.append(joins[0][0].c.id.label("agent_id"))
-    else:
-        columns.append(literal(None).label("agent_id"))
-    if level == "group" and joins:
+def _keys(table: Table, level: str) -> tuple[list[ColumnElement[Any]], Any]:
+    """Key columns (group or platform label) and the FROM clause for one source table."""
+    key, joins = key_expression(table, level)
+    assert key is not None  # every scorecard level keys every source
+    columns: list[ColumnElement[Any]] = [key.label("key"), literal(None).label("agent_id")]
+    if level == "group":
         # The group table is the last lookup; min() keeps one row per group name, as before.
         columns.append(func.min(joins[-1][0].c.id).label("subject_id"))
     return columns, joined(table, joins)
-
-
-# Levels whose subject is a foreign key of the source table: aggregate by the integer key first
-# and look the label up afterwards, so the join touches one row per subject, not one per case.
-LOOKUPS = {
-    "agent": ("users", ("assignee_id", "agent_id"), "display_name"),
-    "shop": ("shops", ("shop_id",), "name"),
-}
 
 
 def _grouped(
@@ -105,20 +102,15 @@ def _grouped(
 
 
 def _by_foreign_key(
-    inputs: Inputs,
     table: Table,
     level: str,
     where: list[ColumnElement[bool]],
     aggregates: dict[str, ColumnElement[Any]],
-) -> Select[Any] | None:
-    if level not in LOOKUPS:
-        return None
-    lookup_name, candidates, label = LOOKUPS[level]
-    foreign_key = next((table.c[n] for n in candidates if n in table.c), None)
-    lookup = Inputs().table(lookup_name)
-    if foreign_key is None or lookup is None:
-        return None
+) -> Select[Any]:
+    """Agents and shops are a foreign key of every source table: aggregate by the integer key
+    first and look the label up afterwards, so the join touches one row per subject, not one per case."""
     if level == "agent":
+        foreign_key, lookup, label = agent_column(table), USERS, "display_name"
         # Per known agent, then the unassigned: each half reads the agent-first covering index
         # (migration 0702) one agent's range at a time, already in GROUP BY order, with no sort.
         known = _grouped(foreign_key, [*where, foreign_key.in_(select(lookup.c.id))], aggregates)
@@ -126,6 +118,7 @@ def _by_foreign_key(
             known, _grouped(foreign_key, [*where, foreign_key.is_(None)], aggregates)
         ).subquery()
     else:
+        foreign_key, lookup, label = table.c.shop_id, SHOPS, "name"
         inner = _grouped(foreign_key, where, aggregates).subquery()
     subject = inner.c.fk if level == "agent" else literal(None)
     return select(
@@ -138,7 +131,6 @@ def _by_foreign_key(
 
 def _aggregate(
     session: Session,
-    inputs: Inputs,
     scope: Scope,
     table: Table,
     time_column: ColumnElement[Any],
@@ -146,20 +138,15 @@ def _aggregate(
     aggregates: dict[str, ColumnElement[Any]],
 ) -> list[dict[str, Any]]:
     where = [scope.within(time_column), scope.shop_filter(table)]
-    statement = _by_foreign_key(inputs, table, level, where, aggregates)
-    if statement is None:
-        keyed = _keys(inputs, table, level)
-        if keyed is None:
-            inputs.missing.append(
-                f"{LABELS.get(table.name, table.name)}无法按{DIMENSIONS[level]}汇总,相关指标未计算"
-            )
-            return []
-        columns, source = keyed
+    if level in ("agent", "shop"):
+        statement = _by_foreign_key(table, level, where, aggregates)
+    else:
+        columns, source = _keys(table, level)
         statement = (
             select(*columns, *(value.label(name) for name, value in aggregates.items()))
             .select_from(source)
             .where(*where)
-            .group_by(*columns[:1], *([columns[1]] if level == "agent" else []))
+            .group_by(*columns[:1])
         )
     return [dict(row._mapping) for row in session.execute(statement)]
 
@@ -171,17 +158,14 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return func.count(case((condition, 1)))
 
 
-def _ticket_metrics(session: Session, inputs: Inputs, scope: Scope, level: str) -> list[dict[str, Any]]:
-    tickets = inputs.table("tickets")
-    if tickets is None:
-        return []
+def _ticket_metrics(session: Session, scope: Scope, level: str) -> list[dict[str, Any]]:
+    tickets = TICKETS
     resolved = tickets.c.resolved_at.is_not(None)
     same_day = local_day_key(session, tickets.c.resolved_at) == local_day_key(session, tickets.c.created_at)
     first = and_(resolved, same_day, tickets.c.reopened_count == 0)
     waited = response_seconds(session, tickets.c.first_responded_at, tickets.c.created_at) / 60
     rows = _aggregate(
         session,
-        inputs,
         scope,
         tickets,
         tickets.c.created_at,
@@ -204,14 +188,11 @@ def _ticket_metrics(session: Session, inputs: Inputs, scope: Scope, level: str) 
     return rows
 
 
-def _rating_metrics(session: Session, inputs: Inputs, scope: Scope, level: str) -> list[dict[str, Any]]:
-    invitations = inputs.table("rating_invitations")
-    if invitations is None:
-        return []
+def _rating_metrics(session: Session, scope: Scope, level: str) -> list[dict[str, Any]]:
+    invitations = INVITATIONS
     stars = func.coalesce(invitations.c.final_stars, invitations.c.stars)
     rows = _aggregate(
         session,
-        inputs,
         scope,
         invitations,
         invitations.c.eligible_at,
@@ -239,34 +220,24 @@ def _rating_metrics(session: Session, inputs: Inputs, scope: Scope, level: str) 
     return rows
 
 
-def _conversation_metrics(session: Session, inputs: Inputs, scope: Scope, level: str) -> list[dict[str, Any]]:
-    conversations = inputs.table("conversations", "chat_sessions")
-    started = inputs.column(conversations, "started_at", "first_message_at", "created_at")
-    if conversations is None or started is None:
-        return []
-    aggregates: dict[str, ColumnElement[Any]] = {"receptions": func.count()}
-    first = inputs.column(conversations, "first_response_seconds", why="首响时间")
-    if first is not None:
-        aggregates["first_response"] = func.avg(first)
-        aggregates["responded"] = func.count(first)
-    average = inputs.column(conversations, "avg_response_seconds", "average_response_seconds", why="平均响应")
-    if average is not None:
-        aggregates["avg_response"] = func.avg(average)
-    rows = _aggregate(session, inputs, scope, conversations, started, level, aggregates)
+def _conversation_metrics(session: Session, scope: Scope, level: str) -> list[dict[str, Any]]:
+    chats = CHATS
+    aggregates: dict[str, ColumnElement[Any]] = {
+        "receptions": func.count(),
+        "first_response": func.avg(chats.c.first_response_seconds),
+        "responded": func.count(chats.c.first_response_seconds),
+        "avg_response": func.avg(chats.c.avg_response_seconds),
+    }
+    rows = _aggregate(session, scope, chats, chats.c.started_at, level, aggregates)
     for row in rows:
         row["_samples"] = {"first_response": row.pop("responded", 0) or 0, "avg_response": row["receptions"]}
     return rows
 
 
-def _qc_metrics(session: Session, inputs: Inputs, scope: Scope, level: str) -> list[dict[str, Any]]:
-    results = inputs.table("qc_session_results", "qc_results")
-    score = inputs.column(results, "score", "total_score", why="质检分")
-    when = inputs.column(results, "started_at", "created_at")
-    if results is None or score is None or when is None:
-        return []
-    rows = _aggregate(
-        session, inputs, scope, results, when, level, {"qc_score": func.avg(score), "n": func.count()}
-    )
+def _qc_metrics(session: Session, scope: Scope, level: str) -> list[dict[str, Any]]:
+    results = QC_RESULTS
+    aggregates: dict[str, ColumnElement[Any]] = {"qc_score": func.avg(results.c.score), "n": func.count()}
+    rows = _aggregate(session, scope, results, results.c.started_at, level, aggregates)
     for row in rows:
         row["_samples"] = {"qc_score": row.pop("n") or 0}
     return rows
@@ -280,15 +251,14 @@ def target_of(targets: dict[str, dict[str, float]], subject: str, metric: str) -
 SOURCES = (_conversation_metrics, _ticket_metrics, _rating_metrics, _qc_metrics)
 
 
-def compute(session: Session, scope: Scope, *, level: str = "agent") -> tuple[list[Subject], Inputs]:
+def compute(session: Session, scope: Scope, *, level: str = "agent") -> list[Subject]:
     """Every metric of every subject of ``level`` in the scope."""
     repository.tune(session)
     if level not in LEVELS:
         raise ValueError(f"未知层级: {level}")
-    inputs = Inputs()
     subjects: dict[str, Subject] = {}
     for source in SOURCES:
-        for row in source(session, inputs, scope, level):
+        for row in source(session, scope, level):
             key = str(row.pop("key") or "未分配")
             subject = subjects.setdefault(key, Subject(key))
             subject.agent_id = subject.agent_id or row.pop("agent_id", None)
@@ -300,7 +270,7 @@ def compute(session: Session, scope: Scope, *, level: str = "agent") -> tuple[li
                 if code in METRICS:
                     subject.values[code] = None if value is None else float(value)
                     subject.samples[code] = samples.get(code, int(subject.values.get("tickets") or 0))
-    return sorted(subjects.values(), key=lambda s: s.key), inputs
+    return sorted(subjects.values(), key=lambda s: s.key)
 
 
 def scorecards(
@@ -311,7 +281,7 @@ def scorecards(
     targets: dict[str, dict[str, float]] | None = None,
 ) -> Analysis:
     """The scorecard table; cells below target are listed in ``data["below"]`` for highlighting."""
-    subjects, inputs = compute(session, scope, level=level)
+    subjects = compute(session, scope, level=level)
     shown = [m for m in METRICS.values() if any(m.code in s.values for s in subjects)]
     table = DataTable("scorecard", f"{DIMENSIONS[level]}考核", [DIMENSIONS[level], *(m.label for m in shown)])
     below: set[tuple[int, int]] = set()
@@ -323,7 +293,7 @@ def scorecards(
             if value is not None and target is not None and metric.below(value, target):
                 below.add((r, c))
     _drill_links(table, scope, level, subjects, shown)
-    analysis = Analysis("scorecards", "考核看板", tables=[table], missing=inputs.missing)
+    analysis = Analysis("scorecards", "考核看板", tables=[table])
     analysis.charts = _charts(subjects)
     analysis.data.update(below=below, subjects=subjects, metrics=shown)
     return analysis

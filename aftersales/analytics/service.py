@@ -56,7 +56,7 @@ def targets_for(session: Session, *, level: str) -> dict[str, dict[str, float]]:
 
 def check_targets(session: Session, *, start: date, end: date, level: str = "agent") -> list[ScorecardAlert]:
     """Raise an alert for each subject short of a target with at least ``MIN_SAMPLE`` cases behind it."""
-    subjects, _inputs = scorecards.compute(session, Scope(start, end), level=level)
+    subjects = scorecards.compute(session, Scope(start, end), level=level)
     targets = targets_for(session, level=level)
     now = utcnow()
     rows = []

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
-from aftersales.analytics.promotions import festivals
+from aftersales.analytics.forecast.calendar import festivals
 from aftersales.catalog.models import Shop, Sku
 from aftersales.conversations.models import Sender
 from aftersales.conversations.schemas import MessageIn

@@ -83,5 +83,11 @@ class TestAssociationAnalysis:
         row = next(r for r in table.rows if r[:3] == ["商品", "电热毯-A", "商品问题"])
         assert row[3:7] == [30, 30, "100.0%", "62.5%"]
 
+    def test_an_unknown_value_is_not_a_crosstab_row(self, session: Session, peak_scope: Scope) -> None:
+        """The tickets' orders have no parcel: no courier to compare, not a courier called None."""
+        _sku_tickets(session)
+        table = next(t for t in associations(session, peak_scope).tables if t.key == "ticket_crosstab")
+        assert [r for r in table.rows if r[0] == "快递"] == []
+
     def test_without_tickets_it_says_what_is_missing(self, session: Session, peak_scope: Scope) -> None:
         assert "范围内没有可关联订单的工单,问题分类关联未计算" in associations(session, peak_scope).missing

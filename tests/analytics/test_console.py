@@ -1,9 +1,11 @@
 import html
+import io
 import re
 from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
 from aftersales.auth.models import Role
@@ -149,3 +151,31 @@ class TestApi:
             "/api/analytics/alerts/check", json=body, headers=auth_headers(Role.SUPERVISOR)
         )
         assert response.json() == []
+
+
+class TestReportActions:
+    def test_lead_edits_an_action_and_the_page_and_pdf_carry_it(
+        self, client: TestClient, auth_headers: Headers
+    ) -> None:
+        headers = auth_headers(Role.SUPERVISOR)
+        saved = client.post(
+            f"/console/analytics/report/actions?{RANGE}",
+            data={"section": "complaints", "text": "物流部本周内复盘派送异常"},
+            headers=headers,
+            follow_redirects=False,
+        )
+        assert saved.status_code == 303
+        page = client.get(f"/console/analytics/report?{RANGE}", headers=headers).text
+        assert "物流部本周内复盘派送异常" in page
+        assert "已由主管编辑" in page
+        pdf = client.get(f"/console/analytics/report.pdf?{RANGE}", headers=headers).content
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+        assert "物流部本周内复盘派送异常" in text
+
+    def test_agent_cannot_edit_an_action(self, client: TestClient, auth_headers: Headers) -> None:
+        response = client.post(
+            f"/console/analytics/report/actions?{RANGE}",
+            data={"section": "complaints", "text": "x"},
+            headers=auth_headers(Role.AGENT),
+        )
+        assert response.status_code == 403

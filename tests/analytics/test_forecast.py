@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aftersales.analytics.forecast import NotEnoughHistoryError, backtest, forecast, regular_hourly
+from aftersales.analytics.forecast.seasonal import NotEnoughHistoryError, backtest, forecast, regular_hourly
 
 
 def _seasonal_series(days: int, *, seed: int = 7) -> pd.Series:

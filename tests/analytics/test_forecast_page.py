@@ -5,9 +5,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
+from aftersales.analytics.forecast.service import forecast_and_staffing
 from aftersales.analytics.results import Analysis
 from aftersales.analytics.scope import Scope
-from aftersales.analytics.trends import forecast_and_staffing
 from aftersales.catalog.models import Sku
 from aftersales.demo.history import generate_history
 from aftersales.orders.models import OrderStatus

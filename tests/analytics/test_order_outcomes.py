@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 from aftersales.analytics.association_analysis import associations
 from aftersales.analytics.repository import order_outcome_groups, parcel_groups
 from aftersales.analytics.scope import Scope
-from aftersales.analytics.sources import Inputs
 from aftersales.catalog.models import Platform
 from aftersales.orders.importer import ColumnMapping, OrderImporter
 from aftersales.orders.models import OrderStatus
@@ -84,7 +83,5 @@ def test_a_parcel_of_a_cancelled_order_is_not_counted_as_a_delayed_parcel(sessio
             session, order=order, shipped_at=at(9), estimated_delivery_at=at(9, day=14), delivered_at=None
         )
     scope = Scope(date(2026, 11, 11), date(2026, 11, 11), shop_id=shop.id)
-    outcomes = sorted(
-        str(c["物流结果"]) for c, n in parcel_groups(session, Inputs(), scope) for _ in range(n)
-    )
+    outcomes = sorted(str(c["物流结果"]) for c, n in parcel_groups(session, scope) for _ in range(n))
     assert outcomes == ["正常", "物流延误"]

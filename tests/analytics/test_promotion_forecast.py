@@ -5,7 +5,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from aftersales.analytics.promotion_forecast import (
+from aftersales.analytics.forecast.calendar import Promotion, calendar, festivals, own_peaks
+from aftersales.analytics.forecast.promotion import (
     DailyHistory,
     NoPastPromotionError,
     backtest_window,
@@ -13,7 +14,6 @@ from aftersales.analytics.promotion_forecast import (
     forecast_window,
     hourly,
 )
-from aftersales.analytics.promotions import Promotion, calendar, festivals, own_peaks
 
 START = date(2025, 9, 1)
 END = date(2026, 11, 30)

@@ -5,8 +5,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
-from aftersales.analytics.exports import to_excel, to_pdf
-from aftersales.analytics.report import Report, build_report, forecast_vs_actual, ticket_types
+from aftersales.analytics.report.exports import to_excel, to_pdf
+from aftersales.analytics.report.service import Report, build_report, forecast_vs_actual, ticket_types
 from aftersales.analytics.scope import Scope
 from aftersales.conversations.models import ChatSession
 from aftersales.tickets.models import FeedbackItem
@@ -19,11 +19,21 @@ SECTION_TITLES = [
     "漏斗分析",
     "趋势分析",
     "质检复盘",
+    "客服服务能力复盘(质检得分与合格率)",
+    "客服服务场景复盘(TOP 质检项)",
+    "高危风险项分析",
+    "顾客情绪分析",
+    "协同部门质检点分析",
+    "告警项分析",
     "工单类型与跨部门问题",
+    "投诉工单分析",
     "关联分析",
     "VOC 客户之声",
     "告警与完成情况",
     "满意度与考核目标(按店铺)",
+    "满意度目标达成情况",
+    "系统邀评与自主评价(按客服)",
+    "高频不满意会话场景",
     "预测与实际(范围前拟合)",
     "咨询量预测与排班",
 ]
@@ -34,7 +44,9 @@ def report(session: Session, peak_scope: Scope) -> Report:
     shop = make_shop(session)
     order = make_order(session, shop=shop, ordered_at=at(1))
     make_shipment(session, order=order, shipped_at=at(9))
-    make_chat_row(session, shop=shop, started_at=at(9), handling="bot_only", customer_id=order.customer_id)
+    make_chat_row(
+        session, shop=shop, started_at=at(0, 30), handling="bot_only", customer_id=order.customer_id
+    )
     make_chat_row(session, shop=shop, started_at=at(10), handling="human", first_response_seconds=12)
     make_ticket_row(
         session, shop=shop, order_id=order.id, created_at=at(11), type="complaint", category="物流问题"
@@ -54,7 +66,7 @@ class TestReport:
         assert report.sections[1].tables[0].rows[0] == ["询单转化率", 1, 1, "100.0%"]
 
     def test_complaint_share_per_category(self, report: Report) -> None:
-        departments = next(t for t in report.sections[5].tables if t.key == "departments")
+        departments = next(t for t in report.sections[11].tables if t.key == "departments")
         assert departments.rows == [["物流", 1, "100.0%", 1, "100.0%"]]
 
     def test_short_history_is_reported_missing_not_raised(self, report: Report) -> None:
@@ -71,10 +83,16 @@ class TestExports:
         assert "<svg" in "".join(svg for s in report.sections for svg in s.charts)
         assert to_pdf(report).startswith(b"%PDF")
 
-    def test_excel_has_one_sheet_per_table_plus_the_summary(self, report: Report) -> None:
+    def test_excel_has_one_sheet_per_table_plus_the_summary_and_attribution(self, report: Report) -> None:
         workbook = load_workbook(io.BytesIO(to_excel(report)))
-        assert len(workbook.sheetnames) == 1 + len(report.tables())
+        assert len(workbook.sheetnames) == 2 + len(report.tables())
         assert workbook["说明"]["B1"].value == "2026-11-11 至 2026-11-11"
+
+    def test_excel_attribution_sheet_carries_each_cause_and_action(self, report: Report) -> None:
+        rows = list(load_workbook(io.BytesIO(to_excel(report)))["归因及提升"].values)
+        ticket_types = next(s for s in report.sections if s.key == "ticket_types")
+        assert ("工单类型与跨部门问题", "提升建议", ticket_types.action) in rows
+        assert ("工单类型与跨部门问题", "归因", ticket_types.causes[0]) in rows
 
     def test_excel_sheet_holds_the_table_header_and_rows(self, report: Report) -> None:
         workbook = load_workbook(io.BytesIO(to_excel(report)))
@@ -161,7 +179,7 @@ class TestForecastVsActual:
 
 class TestQcReview:
     def test_qc_summary_failed_checkpoints_and_emotions(self, session: Session, peak_scope: Scope) -> None:
-        from aftersales.analytics.report import qc_review
+        from aftersales.analytics.report.service import qc_review
         from aftersales.qc.models import QcFinding, QcSessionResult
 
         shop = make_shop(session)

@@ -40,7 +40,7 @@ def _works_in(session: Session, agent: User, group_code: str, tickets: int = 1) 
 
 
 def _subject(session: Session, scope: Scope, name: str, level: str = "agent") -> scorecards.Subject:
-    subjects, _ = scorecards.compute(session, scope, level=level)
+    subjects = scorecards.compute(session, scope, level=level)
     return next(s for s in subjects if s.key == name)
 
 

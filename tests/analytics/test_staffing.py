@@ -1,6 +1,6 @@
 import pytest
 
-from aftersales.analytics.staffing import (
+from aftersales.analytics.forecast.staffing import (
     THREE_SHIFTS,
     ServiceTarget,
     Shift,

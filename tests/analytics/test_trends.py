@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 from sqlalchemy.orm import Session
 
+from aftersales.analytics.forecast.repository import hourly_inquiries
+from aftersales.analytics.forecast.service import forecast_and_staffing, hour_ranges
 from aftersales.analytics.scope import Scope
-from aftersales.analytics.sources import Inputs
-from aftersales.analytics.trends import forecast_and_staffing, hour_ranges, hourly_inquiries, trends
+from aftersales.analytics.trends import trends
 from aftersales.conversations.models import ChatSession
 from aftersales.kit.errors import InvalidInputError
 from tests.analytics.conftest import PEAK, at
@@ -186,7 +187,7 @@ class TestForecastAndStaffing:
         from tests.builders import make_chat_row
 
         make_chat_row(session, started_at=at(9, 15))
-        series, _label = hourly_inquiries(session, peak_scope, Inputs())
+        series = hourly_inquiries(session, peak_scope)
         assert series[series > 0].index[0].hour == 9
 
     def test_forecast_prints_its_backtest_and_a_shift_plan(self, session: Session) -> None:

@@ -1,8 +1,10 @@
 """Plain keyword-argument builders: each returns a flushed row with sensible defaults."""
 
 from tests.builders.analytics import (
+    make_alert_row,
     make_anomaly_row,
     make_chat_row,
+    make_finding_row,
     make_intercept_row,
     make_invitation_row,
     make_order_item,
@@ -20,7 +22,9 @@ from tests.builders.selfservice import make_quick_reply
 from tests.builders.tickets import make_bot, make_rule, make_ticket
 
 __all__ = [
+    "make_alert_row",
     "make_anomaly_row",
+    "make_finding_row",
     "make_bot",
     "make_care_step",
     "make_chat",

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Shop
 from aftersales.conversations.models import ChatSession
+from aftersales.kit.time import utcnow
 from aftersales.logistics.models import Anomaly, Intercept
 from aftersales.orders.models import Order, OrderItem, Shipment
-from aftersales.qc.models import QcSessionResult
+from aftersales.qc.checkpoints import BY_CODE as CHECKPOINTS
+from aftersales.qc.models import AlertStatus, QcAlert, QcFinding, QcSessionResult
 from aftersales.reviews.models import RatingInvitation
 from aftersales.tickets.models import Ticket
 from tests.builders.catalog import make_shop
@@ -125,6 +127,48 @@ def make_intercept_row(
         courier=shipment.courier,
         refund_requested_at=created_at,
         created_at=created_at,
+        **fields,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def make_finding_row(
+    session: Session, *, result: QcSessionResult, code: str, passed: bool = False, **overrides: Any
+) -> QcFinding:
+    """One checkpoint's result on a QC'd chat (failed by default: what the 复盘 counts)."""
+    checkpoint = CHECKPOINTS[code]
+    fields: dict[str, Any] = {"auto_passed": passed, "final_passed": passed, **overrides}
+    row = QcFinding(
+        session_id=result.session_id, code=code, area=checkpoint.area, weight=checkpoint.weight, **fields
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def make_alert_row(
+    session: Session,
+    *,
+    chat: ChatSession,
+    level: str = "high",
+    kinds: list[str] | None = None,
+    **overrides: Any,
+) -> QcAlert:
+    """A QC alert raised now (when QC read the chat), whatever the chat's own time."""
+    fields: dict[str, Any] = {
+        "status": AlertStatus.OPEN,
+        "raised_at": utcnow(),
+        "phrase": "我要投诉",
+        **overrides,
+    }
+    row = QcAlert(
+        session_id=chat.id,
+        shop_id=chat.shop_id,
+        level=level,
+        kinds=kinds or ["platform_complaint"],
+        notified=0,
         **fields,
     )
     session.add(row)

@@ -10,8 +10,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
-from aftersales.analytics.exports import to_excel
-from aftersales.analytics.report import Report
+from aftersales.analytics.report.exports import to_excel
+from aftersales.analytics.report.service import Report
 from aftersales.analytics.results import Analysis, DataTable
 from aftersales.analytics.scope import Scope
 from aftersales.kit import cells

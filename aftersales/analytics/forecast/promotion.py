@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import nnls
 
-from aftersales.analytics.forecast import Forecast
-from aftersales.analytics.promotions import Promotion
+from aftersales.analytics.forecast.calendar import Promotion
+from aftersales.analytics.forecast.seasonal import Forecast
 
 WINDOW_DAYS = 14
 PRESALE_DAYS = 14

@@ -1,28 +1,55 @@
 """复盘 report for a date range (a promotion): every section an after-promotion review needs.
 
 Sections reuse the analyses (funnel, trends, associations, forecast and staffing, scorecards) and
-add the report-only views (reception overview, conversions, ticket types, cross-department shares,
-VOC, alerts). Each section lists the inputs it missed; the same ``Report`` renders to the console
-page, the PDF and the Excel workbook.
+add the report-only views: reception and conversion, the 质检 sections (``quality``), ticket types
+and complaints, VOC, alerts, satisfaction (``satisfaction``). The sections seed 001 asks for end
+with 归因及提升 (``attribution``); a lead's edit of the proposed action is kept per report. The
+same ``Report`` renders to the console page, the PDF and the Excel workbook.
 """
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, case, func, select
 from sqlalchemy.orm import Session
 
 from aftersales.analytics import charts, repository, scorecards
 from aftersales.analytics.association_analysis import associations
-from aftersales.analytics.forecast import Backtest, NotEnoughHistoryError, compare, forecast
+from aftersales.analytics.dimensions import CHATS, QC_RESULTS, TICKETS
+from aftersales.analytics.forecast.repository import INQUIRY_LABEL, hourly_inquiries
+from aftersales.analytics.forecast.seasonal import Backtest, NotEnoughHistoryError, compare, forecast
+from aftersales.analytics.forecast.service import forecast_and_staffing
 from aftersales.analytics.funnel import funnel
+from aftersales.analytics.report import repository as report_repository
+from aftersales.analytics.report.attribution import compare_sentence, extremes
+from aftersales.analytics.report.complaints import complaint_tickets, type_causes
+from aftersales.analytics.report.conversion import (
+    DEFINITION,
+    agent_reception,
+    conversion_table,
+    handling_causes,
+    seconds,
+)
+from aftersales.analytics.report.quality import (
+    departments,
+    qc_ability,
+    qc_alerts,
+    qc_emotions,
+    qc_risks,
+    qc_scenes,
+)
+from aftersales.analytics.report.satisfaction import rating_sources, satisfaction_goals, unhappy_scenes
 from aftersales.analytics.results import Analysis, DataTable, number, percent, rate
 from aftersales.analytics.scope import Scope
-from aftersales.analytics.sources import Inputs
-from aftersales.analytics.trends import forecast_and_staffing, hourly_inquiries, trends
+from aftersales.analytics.service import targets_for
+from aftersales.analytics.trends import ANOMALIES, REVIEWS, trends
+from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.time import format_local, utcnow
 from aftersales.qc.checkpoints import BY_CODE as CHECKPOINTS
+from aftersales.qc.models import QcFinding, VocMention
+from aftersales.reviews.models import RatingRecovery
+from aftersales.tickets.models import FeedbackItem
 
 HANDLING_LABELS = {
     "bot_only": "纯机器人接待",
@@ -44,6 +71,10 @@ DEPARTMENT_LABELS = {
 CATEGORY_DEPARTMENTS = {"商品问题": "product", "物流问题": "logistics", "服务问题": "service"}
 WAREHOUSE_SUBCATEGORIES = ("错发漏发",)
 HISTORY_DAYS = 14
+RECOVERIES = cast(Table, RatingRecovery.__table__)
+FEEDBACK = cast(Table, FeedbackItem.__table__)
+FINDINGS = cast(Table, QcFinding.__table__)
+MENTIONS = cast(Table, VocMention.__table__)
 TYPE_LABELS = {
     "consultation": "咨询",
     "return": "退货",
@@ -83,91 +114,79 @@ def _grouped(
 
 
 def reception_overview(session: Session, scope: Scope) -> Analysis:
-    """接待概况: conversations by who answered them (bot vs human), with first-response averages."""
-    inputs = Inputs()
+    """接待效果: chats by who answered them (bot only, bot then agent, agent) and per sub-account."""
     analysis = Analysis("reception", "接待概况(机器人 vs 人工)")
-    sessions = inputs.table("chat_sessions", "conversations")
-    handling = inputs.column(sessions, "handling", why="接待方式")
-    if sessions is not None and handling is not None:
-        statement = (
-            select(handling, func.count(), func.avg(sessions.c.first_response_seconds))
-            .where(scope.within(sessions.c.started_at), scope.shop_filter(sessions))
-            .group_by(handling)
+    sessions = CHATS
+    statement = (
+        select(sessions.c.handling, func.count(), func.avg(sessions.c.first_response_seconds))
+        .where(scope.within(sessions.c.started_at), scope.shop_filter(sessions))
+        .group_by(sessions.c.handling)
+    )
+    rows = [(str(h), int(n), a) for h, n, a in session.execute(statement)]
+    total = sum(n for _h, n, _a in rows)
+    table = DataTable("reception", "接待方式", ["接待方式", "会话数", "占比", "平均首响(秒)"])
+    table.rows = [[HANDLING_LABELS.get(h, h), n, percent(rate(n, total)), number(a)] for h, n, a in rows]
+    agents, first_responses = agent_reception(session, scope)
+    analysis.tables += [table, agents]
+    analysis.causes = handling_causes(rows)
+    if sentence := compare_sentence(first_responses, "平均首响", fmt=seconds, lower_is_worse=False):
+        analysis.causes.append(sentence)
+    if pair := extremes(first_responses):
+        slow, fast = pair[1], pair[0]
+        analysis.action = (
+            f"「{slow.subject.name}」对照「{fast.subject.name}」复盘高峰时段的接待节奏与快捷短语使用"
         )
-        rows = [(str(h), int(n), a) for h, n, a in session.execute(statement)]
-        total = sum(n for _h, n, _a in rows)
-        table = DataTable("reception", "接待方式", ["接待方式", "会话数", "占比", "平均首响(秒)"])
-        table.rows = [[HANDLING_LABELS.get(h, h), n, percent(rate(n, total)), number(a)] for h, n, a in rows]
-        analysis.tables.append(table)
-        if rows:
-            analysis.charts.append(
-                charts.bar_chart("接待方式", [r[0] for r in table.rows], [r[1] for r in table.rows])
-            )
-    analysis.missing = inputs.missing
+    if rows:
+        analysis.charts.append(
+            charts.bar_chart("接待方式", [r[0] for r in table.rows], [r[1] for r in table.rows])
+        )
     return analysis
 
 
 def conversions(session: Session, scope: Scope) -> Analysis:
-    """询单转化率 (inquiring buyers who ordered in the scope) and 挽回转化 (negative ratings recovered)."""
-    inputs = Inputs()
+    """询单转化率 and 客单价 per shop and agent (buyers who ordered within days of asking), and
+    差评挽回转化 (negative ratings recovered)."""
     analysis = Analysis("conversions", "转化分析")
     table = DataTable("conversions", "转化", ["指标", "分子", "分母", "转化率"])
-    sessions, orders = inputs.table("chat_sessions", "conversations"), inputs.table("orders")
-    buyer = inputs.column(sessions, "customer_id", why="询单转化")
-    if sessions is not None and orders is not None and buyer is not None:
-        asked = (
-            select(buyer.label("customer_id"))
-            .where(scope.within(sessions.c.started_at), scope.shop_filter(sessions), buyer.is_not(None))
-            .distinct()
-            .subquery()
-        )
-        # One pass over the inquiring buyers, each probing its own orders (ix_orders_customer_id),
-        # instead of collecting every paid order of the range into a list to test against.
-        bought = (
-            select(orders.c.id)
-            .where(
-                orders.c.customer_id == asked.c.customer_id,
-                scope.within(orders.c.ordered_at),
-                orders.c.paid_at.is_not(None),
-            )
-            .exists()
-        )
-        total, won = session.execute(
-            select(func.count(), func.coalesce(func.sum(case((bought, 1), else_=0)), 0)).select_from(asked)
-        ).one()
-        table.rows.append(["询单转化率", won, total, percent(rate(won, total))])
-    recoveries = inputs.table("rating_recoveries")
-    status = inputs.column(recoveries, "status")
-    if recoveries is not None and status is not None and "created_at" in recoveries.c:
-        statement = select(func.count(), func.sum(case((status == "recovered", 1), else_=0))).where(
-            scope.within(recoveries.c.created_at)
-        )
-        total, won = session.execute(statement).one()
-        table.rows.append(["差评挽回转化率", int(won or 0), int(total or 0), percent(rate(won, total))])
-    analysis.tables.append(table)
-    analysis.missing = inputs.missing
+    by_shop, _shops = conversion_table(session, scope, "shop")
+    by_agent, agents = conversion_table(session, scope, "agent")
+    won, total = sum(int(r[2]) for r in by_shop.rows), sum(int(r[1]) for r in by_shop.rows)
+    table.rows.append(["询单转化率", won, total, percent(rate(won, total))])
+    recoveries = RECOVERIES
+    statement = select(func.count(), func.sum(case((recoveries.c.status == "recovered", 1), else_=0))).where(
+        scope.within(recoveries.c.created_at)
+    )
+    total, won = session.execute(statement).one()
+    table.rows.append(["差评挽回转化率", int(won or 0), int(total or 0), percent(rate(won, total))])
+    table.note = DEFINITION
+    analysis.tables += [table, by_shop, by_agent]
+    if sentence := compare_sentence(agents, "询单转化率"):
+        analysis.causes.append(sentence)
+    if pair := extremes(agents):
+        low, high = pair
+        analysis.action = f"萃取「{high.subject.name}」的询单接待话术,带教「{low.subject.name}」"
     return analysis
 
 
 def ticket_types(session: Session, scope: Scope) -> Analysis:
     """工单类型分析 and 跨部门问题: shares by type and by category, with complaints per category."""
-    inputs = Inputs()
     analysis = Analysis("ticket_types", "工单类型与跨部门问题")
-    tickets = inputs.table("tickets")
-    if tickets is None:
-        analysis.missing = inputs.missing
-        return analysis
+    tickets = TICKETS
     types = _grouped(session, scope, tickets, tickets.c.created_at, tickets.c.type)
     total = sum(n for _t, n in types)
     by_type = DataTable("ticket_types", "工单类型", ["类型", "工单数", "占比"])
     by_type.rows = [[TYPE_LABELS.get(t, t), n, percent(rate(n, total))] for t, n in types]
-    departments = _department_table(session, scope, tickets, total)
-    analysis.tables += [by_type, departments]
+    by_department = _department_table(session, scope, tickets, total)
+    analysis.tables += [by_type, by_department]
+    analysis.causes = type_causes(types, TYPE_LABELS)
+    if by_department.rows:
+        owner, n, share = by_department.rows[0][:3]
+        analysis.causes.append(f"问题源头以{owner}为主({n} 张,占 {share})")
+        analysis.action = f"与{owner}按问题类型逐项复盘,制定整改清单并在下次大促前复查"
     if types:
         analysis.charts.append(
             charts.bar_chart("工单类型", [r[0] for r in by_type.rows], [r[1] for r in by_type.rows])
         )
-    analysis.missing = inputs.missing
     return analysis
 
 
@@ -177,10 +196,7 @@ def _department(tickets: Table) -> ColumnElement[str]:
         *((tickets.c.category == category, code) for category, code in CATEGORY_DEPARTMENTS.items()),
         else_="other",
     )
-    feedback = Inputs().table("ticket_feedback")
-    if feedback is None:
-        return inferred
-    raised = select(func.min(feedback.c.department)).where(feedback.c.ticket_id == tickets.c.id)
+    raised = select(func.min(FEEDBACK.c.department)).where(FEEDBACK.c.ticket_id == tickets.c.id)
     return func.coalesce(raised.scalar_subquery(), inferred)
 
 
@@ -204,13 +220,8 @@ def _department_table(session: Session, scope: Scope, tickets: Table, total: int
 
 def voice_of_customer(session: Session, scope: Scope) -> Analysis:
     """VOC: review complaint topics per SKU, counted in the database from each review's topic list."""
-    inputs = Inputs()
     analysis = Analysis("voc", "VOC 客户之声")
-    reviews = inputs.table("reviews")
-    complaints = inputs.column(reviews, "complaints", why="差评话题")
-    if reviews is None or complaints is None:
-        analysis.missing = inputs.missing
-        return analysis
+    reviews = REVIEWS
     statement = (
         select(reviews.c.sku_code, func.count(), func.sum(case((reviews.c.stars <= 2, 1), else_=0)))
         .where(scope.within(reviews.c.reviewed_at), scope.shop_filter(reviews))
@@ -224,7 +235,7 @@ def voice_of_customer(session: Session, scope: Scope) -> Analysis:
     ]
     topics: dict[str, int] = {}
     topic_rows = session.execute(
-        select(complaints).where(
+        select(reviews.c.complaints).where(
             scope.within(reviews.c.reviewed_at), scope.shop_filter(reviews), reviews.c.stars <= 3
         )
     )
@@ -234,20 +245,17 @@ def voice_of_customer(session: Session, scope: Scope) -> Analysis:
     top = sorted(topics.items(), key=lambda t: -t[1])[:15]
     voc = DataTable("voc_topics", "中差评话题", ["话题", "次数"], rows=[[t, n] for t, n in top])
     analysis.tables += [table, voc]
-    mentions = Inputs().table("qc_voc_mentions")
-    if mentions is not None:
-        chat_topics = _grouped(session, scope, mentions, mentions.c.mentioned_at, mentions.c.topic)
-        analysis.tables.append(
-            DataTable(
-                "voc_chats",
-                "聊天中的客户之声(话题)",
-                ["话题", "提及次数"],
-                rows=[list(r) for r in chat_topics[:15]],
-            )
+    chat_topics = _grouped(session, scope, MENTIONS, MENTIONS.c.mentioned_at, MENTIONS.c.topic)
+    analysis.tables.append(
+        DataTable(
+            "voc_chats",
+            "聊天中的客户之声(话题)",
+            ["话题", "提及次数"],
+            rows=[list(r) for r in chat_topics[:15]],
         )
+    )
     if top:
         analysis.findings = [f"中差评最多的话题:{'、'.join(t for t, _n in top[:5])}"]
-    analysis.missing = inputs.missing
     return analysis
 
 
@@ -256,12 +264,8 @@ AREA_RISK_LABELS = {"low": "低", "medium": "中", "high": "高"}
 
 def qc_review(session: Session, scope: Scope) -> Analysis:
     """质检复盘: score and pass rate, the checkpoints failed most, risks and customer emotions."""
-    inputs = Inputs()
     analysis = Analysis("qc", "质检复盘")
-    results = inputs.table("qc_session_results")
-    if results is None:
-        analysis.missing = inputs.missing
-        return analysis
+    results = QC_RESULTS
     where = (scope.within(results.c.started_at), scope.shop_filter(results))
     total, average, passed = session.execute(
         select(
@@ -270,21 +274,20 @@ def qc_review(session: Session, scope: Scope) -> Analysis:
     ).one()
     summary = DataTable("qc_summary", "质检概况", ["质检会话", "平均分", "合格率"])
     summary.rows = [[int(total or 0), number(average), percent(rate(passed, total))]]
-    findings = inputs.table("qc_findings")
+    findings = FINDINGS
     failed = DataTable("qc_failed", "未通过最多的质检点", ["质检点", "未通过次数", "占质检会话"])
-    if findings is not None:
-        statement = (
-            select(findings.c.code, func.count())
-            .select_from(findings.join(results, results.c.session_id == findings.c.session_id))
-            .where(*where, findings.c.final_passed.is_(False))
-            .group_by(findings.c.code)
-            .order_by(func.count().desc())
-            .limit(10)
-        )
-        failed.rows = [
-            [CHECKPOINTS[code].name if code in CHECKPOINTS else code, n, percent(rate(n, total))]
-            for code, n in session.execute(statement)
-        ]
+    statement = (
+        select(findings.c.code, func.count())
+        .select_from(findings.join(results, results.c.session_id == findings.c.session_id))
+        .where(*where, findings.c.final_passed.is_(False))
+        .group_by(findings.c.code)
+        .order_by(func.count().desc())
+        .limit(10)
+    )
+    failed.rows = [
+        [CHECKPOINTS[code].name if code in CHECKPOINTS else code, n, percent(rate(n, total))]
+        for code, n in session.execute(statement)
+    ]
     risks = DataTable("qc_risks", "风险等级", ["风险", "会话数"])
     risk_rows = _grouped(session, scope, results, results.c.started_at, results.c.risk_level)
     risks.rows = [[AREA_RISK_LABELS.get(k, "无风险" if k == "None" else k), n] for k, n in risk_rows]
@@ -297,51 +300,37 @@ def qc_review(session: Session, scope: Scope) -> Analysis:
         analysis.charts.append(
             charts.bar_chart("未通过最多的质检点", labels, [r[1] for r in failed.rows], horizontal=True)
         )
-    analysis.missing = inputs.missing
     return analysis
 
 
 def alert_completion(session: Session, scope: Scope) -> Analysis:
     """告警完成: SLA breaches of tickets and the scorecard alerts raised in the scope."""
-    inputs = Inputs()
     analysis = Analysis("alerts", "告警与完成情况")
     table = DataTable("alerts", "告警", ["告警", "数量", "已处理", "完成率"])
-    tickets = inputs.table("tickets")
-    if tickets is not None:
-        breached = tickets.c.sla_breached.is_(True)
-        done = case((tickets.c.resolved_at.is_not(None), 1), else_=0)
-        statement = select(func.count(), func.sum(done)).where(
-            scope.within(tickets.c.created_at), scope.shop_filter(tickets), breached
+    tickets = TICKETS
+    breached = tickets.c.sla_breached.is_(True)
+    done = case((tickets.c.resolved_at.is_not(None), 1), else_=0)
+    statement = select(func.count(), func.sum(done)).where(
+        scope.within(tickets.c.created_at), scope.shop_filter(tickets), breached
+    )
+    total, finished = session.execute(statement).one()
+    table.rows.append(["工单 SLA 超时", int(total or 0), int(finished or 0), percent(rate(finished, total))])
+    anomalies = ANOMALIES
+    total, finished = session.execute(
+        select(func.count(), func.count(anomalies.c.resolved_at)).where(
+            scope.within(anomalies.c.first_seen_at), scope.shop_filter(anomalies)
         )
-        total, finished = session.execute(statement).one()
-        table.rows.append(
-            ["工单 SLA 超时", int(total or 0), int(finished or 0), percent(rate(finished, total))]
-        )
-    for label, name, raised in (
-        ("物流异常", "logistics_anomalies", "first_seen_at"),
-        ("质检告警", "qc_alerts", "raised_at"),
-    ):
-        source = Inputs().table(name)
-        if source is None:
-            inputs.missing.append(f"缺少{label}数据({name})")
-            continue
-        closed = source.c.resolved_at if "resolved_at" in source.c else source.c.closed_at
-        done = case((closed.is_not(None), 1), else_=0)
-        total, finished = session.execute(
-            select(func.count(), func.sum(done)).where(
-                scope.within(source.c[raised]), scope.shop_filter(source)
-            )
-        ).one()
-        table.rows.append([label, int(total or 0), int(finished or 0), percent(rate(finished, total))])
+    ).one()
+    table.rows.append(["物流异常", int(total or 0), int(finished or 0), percent(rate(finished, total))])
+    alerts = report_repository.alert_kinds(session, scope)
+    closed = sum(1 for _level, _kinds, done in alerts if done)
+    table.rows.append(["质检告警", len(alerts), closed, percent(rate(closed, len(alerts)))])
     analysis.tables.append(table)
-    analysis.missing = inputs.missing
     return analysis
 
 
 def satisfaction_vs_target(session: Session, scope: Scope) -> Analysis:
     """Shop scorecards against the targets (满意度 > 90%, 首响 < 20 秒 by default)."""
-    from aftersales.analytics.service import targets_for
-
     targets = targets_for(session, level="shop")
     analysis = scorecards.scorecards(session, scope, level="shop", targets=targets)
     analysis.key, analysis.title = "satisfaction", "满意度与考核目标(按店铺)"
@@ -358,17 +347,16 @@ def forecast_vs_actual(session: Session, scope: Scope, *, history_days: int = HI
     Unlike the backtest (inside the data), nothing of the range reaches the fit: this is the
     forecast one would have made the day before the promotion, and its error.
     """
-    inputs = Inputs()
-    analysis = Analysis("forecast_vs_actual", "预测与实际(范围前拟合)", missing=inputs.missing)
+    analysis = Analysis("forecast_vs_actual", "预测与实际(范围前拟合)")
     before = Scope(
         scope.start - timedelta(days=history_days),
         scope.start - timedelta(days=1),
         scope.platform,
         scope.shop_id,
     )
-    history, label = hourly_inquiries(session, before, inputs)
-    actual, _label = hourly_inquiries(session, scope, Inputs())
-    if not label or history.sum() == 0 or actual.empty:
+    history = hourly_inquiries(session, before)
+    actual = hourly_inquiries(session, scope)
+    if history.sum() == 0 or actual.empty:
         analysis.missing.append(f"范围开始前 {history_days} 天没有咨询数据,无法对比预测与实际")
         return analysis
     try:
@@ -379,7 +367,7 @@ def forecast_vs_actual(session: Session, scope: Scope, *, history_days: int = HI
     analysis.tables.append(_daily_comparison(actual, check))
     predicted, observed = sum(check.predicted), sum(check.actual)
     analysis.findings.append(
-        f"用范围前 {history_days} 天拟合的{label}预测 {predicted:.0f},实际 {observed:.0f},"
+        f"用范围前 {history_days} 天拟合的{INQUIRY_LABEL}预测 {predicted:.0f},实际 {observed:.0f},"
         f"误差 {predicted - observed:+.0f}(MAE {check.mae:.1f}/小时,WAPE {check.wape_text},"
         f"区间覆盖率 {check.coverage:.0%})"
     )
@@ -407,18 +395,72 @@ SECTIONS = (
     funnel,
     trends,
     qc_review,
+    qc_ability,
+    qc_scenes,
+    qc_risks,
+    qc_emotions,
+    departments,
+    qc_alerts,
     ticket_types,
+    complaint_tickets,
     associations,
     voice_of_customer,
     alert_completion,
     satisfaction_vs_target,
+    satisfaction_goals,
+    rating_sources,
+    unhappy_scenes,
     forecast_vs_actual,
     forecast_and_staffing,
+)
+# Sections that end with 归因及提升: the lead may edit their proposed action before sending.
+EDITABLE = frozenset(
+    {
+        "qc_ability",
+        "qc_scenes",
+        "qc_risks",
+        "qc_emotions",
+        "qc_departments",
+        "qc_alerts",
+        "ticket_types",
+        "complaints",
+        "satisfaction_goals",
+        "rating_sources",
+        "unhappy_scenes",
+        "reception",
+        "conversions",
+    }
 )
 
 
 def build_report(session: Session, scope: Scope) -> Report:
+    """Every section; a lead's saved action replaces the one derived from the data."""
     report = Report(scope=scope, generated_at=format_local(utcnow()))
     repository.tune(session)
     report.sections = [builder(session, scope) for builder in SECTIONS]
+    saved = report_repository.saved_actions(session, scope)
+    for section in report.sections:
+        if section.key in saved:
+            section.action, section.edited = saved[section.key], True
     return report
+
+
+ACTION_MAX = 2000
+
+
+def save_action(session: Session, *, scope: Scope, section: str, text: str, user_id: int | None) -> None:
+    """The lead's proposed action for one section of this report; empty text restores the derived one."""
+    if section not in EDITABLE:
+        raise InvalidInputError("section", f"该部分没有可编辑的提升建议: {section}")
+    text = text.strip()
+    if len(text) > ACTION_MAX:
+        raise InvalidInputError("text", f"提升建议不能超过 {ACTION_MAX} 字")
+    row = report_repository.saved_action(session, scope, section)
+    if not text:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(report_repository.new_action(scope, section, text, user_id))
+    else:
+        row.text, row.updated_by_id = text, user_id
+    session.flush()

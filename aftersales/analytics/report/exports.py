@@ -6,7 +6,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from aftersales.analytics.report import Report
+from aftersales.analytics.report.service import Report
 from aftersales.kit.cells import export_cell
 from aftersales.web.render import templates
 
@@ -53,7 +53,8 @@ def _cell_value(value: Any) -> Any:
 
 
 def to_excel(report: Report) -> bytes:
-    """One sheet per table of every section, plus a first sheet with the scope and missing inputs."""
+    """One sheet per table of every section, after a sheet with the scope and missing inputs and
+    one with every section's 归因及提升 (causes and the proposed action as the lead left it)."""
     workbook = Workbook()
     summary = workbook.active
     assert summary is not None
@@ -63,6 +64,13 @@ def to_excel(report: Report) -> bytes:
     for line in report.missing:
         summary.append(["缺少的输入", export_cell(line)])
     used = {"说明"}
+    attribution = workbook.create_sheet(_sheet_name("归因及提升", used))
+    attribution.append(["部分", "类型", "内容"])
+    for section in report.sections:
+        for line in section.causes:
+            attribution.append([export_cell(section.title), "归因", export_cell(line)])
+        if section.action:
+            attribution.append([export_cell(section.title), "提升建议", export_cell(section.action)])
     for section, table in report.tables():
         sheet = workbook.create_sheet(_sheet_name(table.title, used))
         sheet.append([export_cell(section.title)])
