@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from aftersales.analytics import drill as drill_module
 from aftersales.analytics import scorecards, service
@@ -25,15 +26,27 @@ from aftersales.analytics.results import Analysis
 from aftersales.analytics.scope import Scope
 from aftersales.analytics.trends import trends
 from aftersales.auth.deps import CurrentUser, RequireSupervisor, SessionDep
-from aftersales.auth.models import Role
+from aftersales.auth.models import Role, User
 from aftersales.catalog.models import PLATFORM_LABELS, Platform, Shop
 from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.time import SHANGHAI, utcnow
+from aftersales.web.home import Card, register_card
 from aftersales.web.render import NavItem, render
 
 router = APIRouter(prefix="/console/analytics", include_in_schema=False)
 
 NAV = [NavItem("数据分析", "/console/analytics", group="数据")]
+
+
+def _home_kpis(session: Session, _user: User) -> dict[str, Any]:
+    """Today's KPIs per shop against their targets, linking to the shops' scorecards."""
+    day = utcnow().astimezone(SHANGHAI).date()
+    board = service.today_kpis(session, day=day)
+    query = urlencode({"level": "shop", "start": day.isoformat(), "end": day.isoformat()})
+    return {"board": board, "href": f"/console/analytics/scorecards?{query}"}
+
+
+register_card(Card("analytics/_home_kpis.html", _home_kpis, position=10))
 TABS = [
     ("/console/analytics/funnel", "漏斗"),
     ("/console/analytics/trends", "趋势"),

@@ -5,6 +5,7 @@ to the bots of the subject's own team (the agent's ticket group, or the group it
 agent on their own scorecard page; a rerun of the same period alerts nobody twice.
 """
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -52,6 +53,44 @@ def targets_for(session: Session, *, level: str) -> dict[str, dict[str, float]]:
     for row in session.scalars(select(MetricTarget).where(MetricTarget.level == level)):
         result.setdefault(row.subject, {})[row.metric] = row.value
     return result
+
+
+# The figures a lead checks every morning (seed 004's KPIs), in the home card's order.
+HOME_METRICS = ("first_response", "satisfaction_rate", "sla_breaches", "qc_score")
+
+
+@dataclass(frozen=True)
+class KpiCell:
+    text: str
+    target: str
+    below: bool
+
+
+@dataclass(frozen=True)
+class KpiBoard:
+    """Today's KPIs per shop against their targets (考核值), for the supervisors' home page."""
+
+    day: date
+    labels: list[str]
+    rows: list[tuple[str, list[KpiCell]]]
+
+
+def today_kpis(session: Session, *, day: date) -> KpiBoard:
+    """Each shop's figures of ``day`` beside the shop-level targets; a figure short of its target is
+    marked ``below``. A shop with no activity that day has no row."""
+    targets = targets_for(session, level="shop")
+    metrics = [scorecards.METRICS[code] for code in HOME_METRICS]
+    rows = []
+    for subject in scorecards.compute(session, Scope(day, day), level="shop"):
+        cells = []
+        for metric in metrics:
+            value = subject.values.get(metric.code)
+            target = scorecards.target_of(targets, subject.key, metric.code)
+            below = value is not None and target is not None and metric.below(value, target)
+            shown_target = metric.format(target) if target is not None else "—"
+            cells.append(KpiCell(metric.format(value) if value is not None else "—", shown_target, below))
+        rows.append((subject.key, cells))
+    return KpiBoard(day, [m.label for m in metrics], rows)
 
 
 def check_targets(session: Session, *, start: date, end: date, level: str = "agent") -> list[ScorecardAlert]:

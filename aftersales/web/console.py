@@ -10,7 +10,7 @@ from aftersales.auth.deps import SESSION_COOKIE, CurrentUser, SessionDep
 from aftersales.auth.errors import InvalidCredentialsError, LoginThrottledError
 from aftersales.config import get_settings
 from aftersales.web.csrf import client_address
-from aftersales.web.home import tiles_for
+from aftersales.web.home import cards_for, tiles_for
 from aftersales.web.render import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -68,4 +68,4 @@ def logout(request: Request, session: SessionDep, _: CurrentUser) -> Response:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     """What needs doing now for the user's role (tiles the domains register), then every page."""
-    return render(request, "home.html", tiles=tiles_for(session, user))
+    return render(request, "home.html", tiles=tiles_for(session, user), cards=cards_for(session, user))

@@ -8,6 +8,7 @@ agent sees their queue and a supervisor the breaches and approvals, without ``we
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -28,11 +29,33 @@ class Tile:
     position: int = 100
 
 
+@dataclass(frozen=True)
+class Card:
+    """A card below the tiles (a table a lead reads at a glance): its template and the function
+    that fills it for the signed-in user."""
+
+    template: str
+    context: Callable[[Session, User], dict[str, Any]]
+    roles: frozenset[Role] = LEAD_HOME
+    position: int = 100
+
+
 _tiles: list[Tile] = []
+_cards: list[Card] = []
 
 
 def register_tile(tile: Tile) -> None:
     _tiles.append(tile)
+
+
+def register_card(card: Card) -> None:
+    _cards.append(card)
+
+
+def cards_for(session: Session, user: User) -> list[tuple[Card, dict[str, Any]]]:
+    """The user's cards in their order, each with its template's context now."""
+    mine = sorted((c for c in _cards if user.role in c.roles), key=lambda c: (c.position, c.template))
+    return [(card, card.context(session, user)) for card in mine]
 
 
 def tiles_for(session: Session, user: User) -> list[tuple[Tile, int]]:
