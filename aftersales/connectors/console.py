@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from aftersales.auth.deps import RequireAdmin, SessionDep
 from aftersales.auth.models import Role
 from aftersales.catalog.models import Shop
-from aftersales.connectors import platform_sync, service, sms, tracking
+from aftersales.connectors import douyin, pdd, platform_sync, service, sms, taobao, tracking  # noqa: F401
 from aftersales.connectors.errors import ProviderError
 from aftersales.connectors.models import ConnectorAccount, Provider, SmsSend, TrackingSubscription
 from aftersales.kit.errors import AftersalesError, InvalidInputError
@@ -103,7 +103,7 @@ async def backfill(request: Request, session: SessionDep, _: RequireAdmin, accou
     """补拉 N 天: the platform sync's cursors move back; the sync job reads from there."""
     form = await request.form()
     account = session.get(ConnectorAccount, account_id)
-    if account is None or account.provider != Provider.TAOBAO:
+    if account is None or not platform_sync.is_platform(account.provider):
         return _page(request, session, status_code=404, error="只有平台连接可以补拉")
     days = str(form.get("days") or "")
     try:

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from aftersales.connectors import platform_sync, sms, tracking  # noqa: F401  (sms: the outbox's SMS channel)
+from aftersales.connectors import douyin, pdd, platform_sync, sms, taobao, tracking  # noqa: F401  (registered)
 from aftersales.jobs import job
 
 

@@ -63,6 +63,37 @@ SPECS: dict[str, ProviderSpec] = {
             settings=("sign_method",),
             per_shop=True,
         ),
+        ProviderSpec(
+            name=Provider.DOUYIN,
+            label="抖店",
+            credentials=("app_key", "app_secret", "access_token"),
+            production_url="https://openapi-fxg.jinritemai.com",
+            settings=("sign_method",),
+            per_shop=True,
+        ),
+        ProviderSpec(
+            name=Provider.PDD,
+            label="拼多多",
+            credentials=("client_id", "client_secret", "access_token"),
+            production_url="https://gw-api.pinduoduo.com/api/router",
+            per_shop=True,
+        ),
+        ProviderSpec(
+            name=Provider.JUSHUITAN,
+            label="聚水潭 ERP",
+            credentials=("app_key", "app_secret", "access_token"),
+            production_url="https://openapi.jushuitan.com",
+            sandbox_url="https://dev-api.jushuitan.com",
+            settings=("shop_id", "logistics"),
+        ),
+        ProviderSpec(
+            name=Provider.SF_EXPRESS,
+            label="顺丰丰桥",
+            credentials=("partner_id", "checkword"),
+            production_url="https://sfapi.sf-express.com/std/service",
+            sandbox_url="https://sfapi-sbox.sf-express.com/std/service",
+            settings=("monthly_card", "sender_name", "sender_phone", "sender_address"),
+        ),
     )
 }
 

@@ -21,13 +21,15 @@ doc2 articleId=101617) and the API references of ``taobao.trades.sold.increment.
   with ``page_no``, ``page_size`` (≤ 100) and ``use_has_next=true`` (the answer's ``has_next``).
 """
 
-import hashlib
-import hmac
+import json
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from aftersales.connectors import service, signing
 from aftersales.connectors.errors import ProviderError
+from aftersales.connectors.models import ConnectorAccount, Provider
+from aftersales.connectors.platform_sync import Page, Platform, register_platform
 from aftersales.kit.time import SHANGHAI, as_utc, utcnow
 from aftersales.orders.couriers import courier_code
 from aftersales.orders.models import OrderStatus
@@ -70,10 +72,9 @@ CANCELLED_REFUND = "CLOSED"
 
 
 def sign(params: dict[str, str], secret: str, method: str = "md5") -> str:
-    joined = "".join(f"{key}{params[key]}" for key in sorted(params) if key != "sign" and params[key] != "")
     if method == "hmac":
-        return hmac.new(secret.encode(), joined.encode(), hashlib.md5).hexdigest().upper()
-    return hashlib.md5(f"{secret}{joined}{secret}".encode()).hexdigest().upper()
+        return signing.hmac_hex(secret, signing.joined(params), "md5").upper()
+    return signing.wrapped_md5(params, secret)
 
 
 def local_time(moment: datetime) -> str:
@@ -206,8 +207,11 @@ def trade_shipments(trade: dict[str, Any], shop_code: str) -> list[ShipmentIn]:
     return list(parcels.values())
 
 
-def refund_row(refund: dict[str, Any], shop_code: str) -> dict[str, Any]:
-    """A TOP refund in the columns of a 淘宝 退款 export, for the returns importer's ``parse_row``."""
+def refund_row(refund: dict[str, Any], shop_code: str) -> dict[str, Any] | None:
+    """A TOP refund in the columns of a 淘宝 退款 export, for the returns importer's ``parse_row``;
+    None for one the buyer cancelled (``CLOSED``)."""
+    if refund.get("status") == CANCELLED_REFUND:
+        return None
     return {
         "店铺编码": shop_code,
         "订单号": str(refund.get("tid") or ""),
@@ -222,3 +226,52 @@ def refund_row(refund: dict[str, Any], shop_code: str) -> dict[str, Any]:
         "退货物流公司": refund.get("company_name"),
         "退货运单号": refund.get("sid"),
     }
+
+
+def call(account: ConnectorAccount, method: str, params: dict[str, str]) -> dict[str, Any]:
+    creds = service.credentials(account)
+    form = signed_form(
+        app_key=creds["app_key"],
+        secret=creds["app_secret"],
+        session_key=creds["session"],
+        method=method,
+        params=params,
+        now=utcnow(),
+        sign_method=str(account.settings.get("sign_method") or "md5"),
+    )
+    response = service.request("POST", service.endpoint(account), data=form)
+    try:
+        reply = json.loads(response.text)
+    except ValueError:
+        raise ProviderError(f"淘宝应答不是 JSON (HTTP {response.status_code})") from None
+    return read_reply(reply if isinstance(reply, dict) else {}, method)
+
+
+def _fetcher(method: str, fields: str, outer: str, inner: str) -> Any:
+    def fetch(account: ConnectorAccount, start: datetime, end: datetime, page_no: int) -> Page:
+        body = call(account, method, window_params(start, end, page_no, fields))
+        return Page(listed(body, outer, inner), str(body.get("has_next")).lower() == "true")
+
+    return fetch
+
+
+def check(account: ConnectorAccount) -> str:
+    """测试连接: ``taobao.user.seller.get`` with the shop's session proves key, secret and session."""
+    body = call(account, SELLER, {"fields": "nick,user_id"})
+    nick = (body.get("user") or {}).get("nick") if isinstance(body.get("user"), dict) else None
+    return f"凭证有效,授权店铺 {nick or '(未返回昵称)'}"
+
+
+register_platform(
+    Platform(
+        provider=Provider.TAOBAO,
+        window=MAX_WINDOW,
+        trade_key="tid",
+        trades=_fetcher(TRADES, TRADE_FIELDS, "trades", "trade"),
+        refunds=_fetcher(REFUNDS, REFUND_FIELDS, "refunds", "refund"),
+        order=trade_order,
+        shipments=trade_shipments,
+        refund_row=refund_row,
+        check=check,
+    )
+)
