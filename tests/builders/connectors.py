@@ -61,3 +61,28 @@ def make_taobao_account(session: Session, *, endpoint: str, shop: Shop, **settin
         credentials=dict(TOP_CREDENTIALS),
         settings={"endpoint": endpoint, **settings},
     )
+
+
+DOUYIN_CREDENTIALS = {
+    "app_key": "7000000000000000001",
+    "app_secret": "dd-secret-0123456789",
+    "access_token": "dd-token-abc",
+}
+PDD_CREDENTIALS = {
+    "client_id": "pdd-client-0001",
+    "client_secret": "pdd-secret-0123456789",
+    "access_token": "pdd-token-abc",
+}
+
+
+def make_platform_account(
+    session: Session, *, provider: str, endpoint: str, shop: Shop, **settings: Any
+) -> ConnectorAccount:
+    credentials = {Provider.DOUYIN: DOUYIN_CREDENTIALS, Provider.PDD: PDD_CREDENTIALS}[Provider(provider)]
+    return service.save_account(
+        session,
+        provider=provider,
+        shop_code=shop.code,
+        credentials=dict(credentials),
+        settings={"endpoint": endpoint, **settings},
+    )

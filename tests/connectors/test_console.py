@@ -1,7 +1,7 @@
 """The 连接 page: admins add credentials (never shown back), see health and callback addresses,
 and 测试连接 makes a real call."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,7 +11,7 @@ from aftersales.auth.models import Role
 from aftersales.connectors.models import ConnectorAccount
 from tests.builders.connectors import KUAIDI100_CREDENTIALS, make_kuaidi100_account
 from tests.connectors.fake_kuaidi100 import FakeKuaidi100
-from tests.connectors.provider_server import ProviderServer, provider_server
+from tests.connectors.provider_server import ProviderServer
 
 Headers = Callable[..., dict[str, str]]
 
@@ -19,12 +19,6 @@ Headers = Callable[..., dict[str, str]]
 @pytest.fixture
 def fake() -> FakeKuaidi100:
     return FakeKuaidi100(key=KUAIDI100_CREDENTIALS["key"], customer=KUAIDI100_CREDENTIALS["customer"])
-
-
-@pytest.fixture
-def server(fake: FakeKuaidi100) -> Iterator[ProviderServer]:
-    with provider_server(fake) as running:
-        yield running
 
 
 def test_an_admin_adds_credentials_that_are_never_shown_back(
