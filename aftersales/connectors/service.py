@@ -84,7 +84,7 @@ SPECS: dict[str, ProviderSpec] = {
             credentials=("app_key", "app_secret", "access_token"),
             production_url="https://openapi.jushuitan.com",
             sandbox_url="https://dev-api.jushuitan.com",
-            settings=("shop_id", "logistics"),
+            settings=("shop_id",),
         ),
         ProviderSpec(
             name=Provider.SF_EXPRESS,
