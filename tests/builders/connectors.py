@@ -86,3 +86,22 @@ def make_platform_account(
         credentials=dict(credentials),
         settings={"endpoint": endpoint, **settings},
     )
+
+
+JUSHUITAN_CREDENTIALS = {
+    "app_key": "jst-app-0001",
+    "app_secret": "jst-secret-0123456789",
+    "access_token": "jst-token-abc",
+}
+
+
+def make_jushuitan_account(
+    session: Session, *, endpoint: str, shop: Shop, **settings: Any
+) -> ConnectorAccount:
+    return service.save_account(
+        session,
+        provider=Provider.JUSHUITAN,
+        shop_code=shop.code,
+        credentials=dict(JUSHUITAN_CREDENTIALS),
+        settings={"endpoint": endpoint, "shop_id": "10086", **settings},
+    )
