@@ -92,7 +92,7 @@ SPECS: dict[str, ProviderSpec] = {
             credentials=("partner_id", "checkword"),
             production_url="https://sfapi.sf-express.com/std/service",
             sandbox_url="https://sfapi-sbox.sf-express.com/std/service",
-            settings=("monthly_card", "sender_name", "sender_phone", "sender_address"),
+            settings=("monthly_card", "return_contact", "return_phone", "return_address"),
         ),
     )
 }

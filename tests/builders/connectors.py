@@ -105,3 +105,23 @@ def make_jushuitan_account(
         credentials=dict(JUSHUITAN_CREDENTIALS),
         settings={"endpoint": endpoint, "shop_id": "10086", **settings},
     )
+
+
+SF_CREDENTIALS = {"partner_id": "SFPARTNER01", "checkword": "sf-checkword-0123456789"}
+
+
+def make_sf_account(session: Session, *, endpoint: str, shop: Shop, **settings: Any) -> ConnectorAccount:
+    return service.save_account(
+        session,
+        provider=Provider.SF_EXPRESS,
+        shop_code=shop.code,
+        credentials=dict(SF_CREDENTIALS),
+        settings={
+            "endpoint": endpoint,
+            "monthly_card": "7550000000",
+            "return_contact": "售后仓",
+            "return_phone": "075500000000",
+            "return_address": "广东省,深圳市,南山区,科技园 售后仓 1号",
+            **settings,
+        },
+    )
