@@ -69,6 +69,7 @@ def _page(request: Request, session: Session, *, status_code: int = 200, **extra
         accounts=[
             (account, service.provider_spec(account.provider), _callbacks(account)) for account in accounts
         ],
+        platforms={spec.name for spec in service.providers() if platform_sync.is_platform(spec.name)},
         shops=shops,
         specs=service.providers(),
         subscriptions={SUBSCRIPTION_LABELS.get(k, k): v for k, v in subscriptions.items()},

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from aftersales.auth.models import Role
 from aftersales.connectors.models import ConnectorAccount
-from tests.builders.connectors import KUAIDI100_CREDENTIALS, make_kuaidi100_account
+from tests.builders import make_shop
+from tests.builders.connectors import KUAIDI100_CREDENTIALS, make_kuaidi100_account, make_platform_account
 from tests.connectors.fake_kuaidi100 import FakeKuaidi100
 from tests.connectors.provider_server import ProviderServer
 
@@ -59,3 +60,29 @@ def test_the_test_button_reports_the_providers_answer(
 
 def test_agents_cannot_open_the_page(client: TestClient, auth_headers: Headers) -> None:
     assert client.get("/console/connectors", headers=auth_headers(Role.SUPERVISOR)).status_code == 403
+
+
+def test_every_connector_has_its_form_with_a_chinese_name_and_purpose(
+    client: TestClient, auth_headers: Headers
+) -> None:
+    page = client.get("/console/connectors", headers=auth_headers(Role.ADMIN)).text
+    for heading in (
+        "抖店 连接(订单与售后增量同步)",
+        "拼多多 连接(订单与售后增量同步)",
+        "聚水潭 ERP 连接(补发单推送与回传运单号)",
+        "顺丰丰桥 连接(快件拦截退回与上门取件)",
+    ):
+        assert heading in page
+    for provider in ("douyin", "pdd", "jushuitan", "sf_express"):
+        assert f'data-testid="form-{provider}"' in page
+
+
+def test_a_platform_account_shows_its_sync_and_backfill(
+    session: Session, client: TestClient, auth_headers: Headers
+) -> None:
+    account = make_platform_account(
+        session, provider="douyin", endpoint="http://127.0.0.1:9", shop=make_shop(session)
+    )
+    page = client.get("/console/connectors", headers=auth_headers(Role.ADMIN)).text
+    assert "尚未同步" in page
+    assert f"/console/connectors/accounts/{account.id}/backfill" in page
