@@ -11,17 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from aftersales.cli_groups import fail
-from aftersales.connectors import (  # noqa: F401
-    douyin,
-    jushuitan,
-    pdd,
-    platform_sync,
-    service,
-    sf_express,
-    sms,
-    taobao,
-    tracking,
-)
+from aftersales.connectors import platform_sync, registered, service  # noqa: F401  (registered)
 from aftersales.connectors.errors import ProviderError
 from aftersales.connectors.models import ConnectorAccount
 from aftersales.db import unit_of_work

@@ -11,17 +11,7 @@ from sqlalchemy.orm import Session
 from aftersales.auth.deps import RequireAdmin, SessionDep
 from aftersales.auth.models import Role
 from aftersales.catalog.models import Shop
-from aftersales.connectors import (  # noqa: F401
-    douyin,
-    jushuitan,
-    pdd,
-    platform_sync,
-    service,
-    sf_express,
-    sms,
-    taobao,
-    tracking,
-)
+from aftersales.connectors import platform_sync, registered, service, sms, tracking  # noqa: F401
 from aftersales.connectors.errors import ProviderError
 from aftersales.connectors.models import ConnectorAccount, Provider, SmsSend, TrackingSubscription
 from aftersales.kit.errors import AftersalesError, InvalidInputError

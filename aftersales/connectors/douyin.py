@@ -33,7 +33,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from aftersales.connectors import service, signing
+from aftersales.connectors import service, signing, wire
 from aftersales.connectors.errors import ProviderError
 from aftersales.connectors.models import ConnectorAccount, Provider
 from aftersales.connectors.platform_sync import Page, Platform, Row, register_platform
@@ -124,11 +124,8 @@ def call(account: ConnectorAccount, method: str, params: dict[str, Any]) -> dict
     response = service.request(
         "POST", url, params=query, content=body.encode(), headers={"Content-Type": "application/json"}
     )
-    try:
-        reply = json.loads(response.text)
-    except ValueError:
-        raise ProviderError(f"抖店应答不是 JSON (HTTP {response.status_code})") from None
-    return read_reply(reply if isinstance(reply, dict) else {})
+    reply = wire.json_reply(response, "抖店")
+    return read_reply(reply)
 
 
 def _epoch(moment: datetime) -> int:

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from aftersales.connectors import douyin, jushuitan, pdd, platform_sync, sf_express, sms, taobao, tracking  # noqa: F401  (registered)
+from aftersales.connectors import jushuitan, platform_sync, registered, tracking  # noqa: F401  (registered)
 from aftersales.jobs import job
 
 

@@ -32,11 +32,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from aftersales.connectors import service, signing
+from aftersales.connectors import service, signing, wire
 from aftersales.connectors.errors import ProviderError
 from aftersales.connectors.models import ConnectorAccount, Provider
 from aftersales.kit.errors import AftersalesError
-from aftersales.kit.time import SHANGHAI, as_utc, format_local, utcnow
+from aftersales.kit.time import format_local, utcnow
 from aftersales.messaging.channels import DeliveryError, register_channel
 from aftersales.messaging.models import OutboxMessage, OutboxStatus
 from aftersales.orders.couriers import courier_code
@@ -79,13 +79,10 @@ def call(account: ConnectorAccount, path: str, biz: Any) -> dict[str, Any]:
         now=utcnow(),
     )
     response = service.request("POST", service.endpoint(account) + path, data=form)
-    try:
-        reply = json.loads(response.text)
-    except ValueError:
-        raise ProviderError(f"聚水潭应答不是 JSON (HTTP {response.status_code})") from None
-    code = int(reply.get("code", -1)) if isinstance(reply, dict) else -1
+    reply = wire.json_reply(response, "聚水潭")
+    code = int(reply.get("code", -1))
     if code != 0:
-        message = reply.get("msg", "") if isinstance(reply, dict) else ""
+        message = reply.get("msg", "")
         raise ProviderError(
             f"聚水潭 {code} {message}".strip(), code=str(code), retry=code not in CREDENTIAL_CODES
         )
@@ -227,7 +224,7 @@ def _shipped(session: Session, account: ConnectorAccount, order: dict[str, Any])
             out_order_no=str(order["so_id"]),
             courier=courier_code(str(order.get("logistics_company") or "")),
             tracking_no=str(order["l_id"]),
-            shipped_at=_time(order.get("send_date")),
+            shipped_at=wire.parse_local(order.get("send_date")),
         )
         with session.begin_nested():
             erp_callback(session, data=data)
@@ -235,17 +232,6 @@ def _shipped(session: Session, account: ConnectorAccount, order: dict[str, Any])
         service.record_failure(account, f"补发单 {order.get('so_id')} 的发货信息无法读取: {str(exc)[:200]}")
         return False
     return True
-
-
-def _time(text: Any) -> datetime | None:
-    try:
-        return (
-            as_utc(datetime.strptime(str(text), "%Y-%m-%d %H:%M:%S").replace(tzinfo=SHANGHAI))
-            if text
-            else None
-        )
-    except ValueError:
-        return None
 
 
 def check_connection(session: Session, account: ConnectorAccount) -> str:

@@ -24,16 +24,14 @@ Built to 拼多多开放平台's published protocol: "API调用说明 / 签名�
 拼多多 publishes no sandbox gateway, so a test server goes in the account's ``endpoint`` setting.
 """
 
-import json
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from aftersales.connectors import service, signing
+from aftersales.connectors import service, signing, wire
 from aftersales.connectors.errors import ProviderError
 from aftersales.connectors.models import ConnectorAccount, Provider
 from aftersales.connectors.platform_sync import Page, Platform, Row, register_platform
-from aftersales.kit.time import SHANGHAI, as_utc, utcnow
+from aftersales.kit.time import utcnow
 from aftersales.orders.couriers import courier_code
 from aftersales.orders.models import OrderStatus
 from aftersales.orders.schemas import OrderIn, OrderItemIn, ShipmentIn
@@ -98,11 +96,8 @@ def call(account: ConnectorAccount, api: str, params: dict[str, str]) -> dict[st
         now=utcnow(),
     )
     response = service.request("POST", service.endpoint(account), data=form)
-    try:
-        reply = json.loads(response.text)
-    except ValueError:
-        raise ProviderError(f"拼多多应答不是 JSON (HTTP {response.status_code})") from None
-    return read_reply(reply if isinstance(reply, dict) else {}, api)
+    reply = wire.json_reply(response, "拼多多")
+    return read_reply(reply, api)
 
 
 def _window(start: datetime, end: datetime, page: int) -> dict[str, str]:
@@ -144,33 +139,15 @@ def _company_names(account: ConnectorAccount) -> dict[int, str]:
     return _companies[key]
 
 
-def _fen(value: Any) -> int:
-    try:
-        return int((Decimal(str(value or "0")) * 100).to_integral_value())
-    except InvalidOperation:
-        return 0
-
-
-def _time(text: Any) -> datetime | None:
-    try:
-        return (
-            as_utc(datetime.strptime(str(text), "%Y-%m-%d %H:%M:%S").replace(tzinfo=SHANGHAI))
-            if text
-            else None
-        )
-    except ValueError:
-        return None
-
-
 def to_order(row: Row, shop_code: str) -> OrderIn:
     return OrderIn(
         shop_code=shop_code,
         order_no=str(row["order_sn"]),
         buyer_nick=str(row["order_sn"]),
         status=ORDER_STATUS.get(int(row.get("order_status") or 1), OrderStatus.PAID),
-        total_fen=_fen(row.get("goods_amount") or row.get("pay_amount")) + _fen(row.get("postage")),
-        paid_fen=_fen(row.get("pay_amount")),
-        postage_fen=_fen(row.get("postage")),
+        total_fen=wire.fen(row.get("goods_amount") or row.get("pay_amount")) + wire.fen(row.get("postage")),
+        paid_fen=wire.fen(row.get("pay_amount")),
+        postage_fen=wire.fen(row.get("postage")),
         receiver_name=row.get("receiver_name") or None,
         receiver_phone=row.get("receiver_phone") or None,
         province=row.get("province") or None,
@@ -179,14 +156,14 @@ def to_order(row: Row, shop_code: str) -> OrderIn:
         address=row.get("address") or None,
         buyer_message=row.get("buyer_memo") or None,
         seller_note=row.get("remark") or None,
-        ordered_at=_time(row.get("created_time")) or utcnow(),
-        paid_at=_time(row.get("pay_time")),
+        ordered_at=wire.parse_local(row.get("created_time")) or utcnow(),
+        paid_at=wire.parse_local(row.get("pay_time")),
         items=[
             OrderItemIn(
                 sku_code=line.get("outer_id") or None,
                 title=str(line.get("goods_name") or "")[:255] or "商品",
                 quantity=int(line.get("goods_count") or 1),
-                unit_price_fen=_fen(line.get("goods_price")),
+                unit_price_fen=wire.fen(line.get("goods_price")),
             )
             for line in row.get("item_list") or []
         ],
@@ -194,7 +171,7 @@ def to_order(row: Row, shop_code: str) -> OrderIn:
 
 
 def to_shipments(row: Row, shop_code: str) -> list[ShipmentIn]:
-    number, shipped_at = str(row.get("tracking_number") or ""), _time(row.get("shipping_time"))
+    number, shipped_at = str(row.get("tracking_number") or ""), wire.parse_local(row.get("shipping_time"))
     try:
         courier = courier_code(str(row.get("logistics_company") or ""))
     except KeyError:

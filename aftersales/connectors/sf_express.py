@@ -36,7 +36,7 @@ from urllib.parse import quote_plus
 
 from sqlalchemy.orm import Session
 
-from aftersales.connectors import service
+from aftersales.connectors import service, wire
 from aftersales.connectors.errors import ProviderError
 from aftersales.connectors.models import ConnectorAccount, Provider
 from aftersales.kit.time import format_local, utcnow
@@ -108,11 +108,8 @@ def call(account: ConnectorAccount, service_code: str, data: dict[str, Any]) -> 
         now=utcnow(),
     )
     response = service.request("POST", service.endpoint(account), data=form)
-    try:
-        reply = json.loads(response.text)
-    except ValueError:
-        raise ProviderError(f"顺丰应答不是 JSON (HTTP {response.status_code})") from None
-    return read_reply(reply if isinstance(reply, dict) else {})
+    reply = wire.json_reply(response, "顺丰")
+    return read_reply(reply)
 
 
 def return_address(account: ConnectorAccount) -> dict[str, str]:

@@ -21,16 +21,14 @@ doc2 articleId=101617) and the API references of ``taobao.trades.sold.increment.
   with ``page_no``, ``page_size`` (≤ 100) and ``use_has_next=true`` (the answer's ``has_next``).
 """
 
-import json
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from aftersales.connectors import service, signing
+from aftersales.connectors import service, signing, wire
 from aftersales.connectors.errors import ProviderError
 from aftersales.connectors.models import ConnectorAccount, Provider
 from aftersales.connectors.platform_sync import Page, Platform, register_platform
-from aftersales.kit.time import SHANGHAI, as_utc, utcnow
+from aftersales.kit.time import SHANGHAI, utcnow
 from aftersales.orders.couriers import courier_code
 from aftersales.orders.models import OrderStatus
 from aftersales.orders.schemas import OrderIn, OrderItemIn, ShipmentIn
@@ -79,15 +77,6 @@ def sign(params: dict[str, str], secret: str, method: str = "md5") -> str:
 
 def local_time(moment: datetime) -> str:
     return moment.astimezone(SHANGHAI).strftime(TIME_FORMAT)
-
-
-def parse_time(text: Any) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return as_utc(datetime.strptime(str(text), TIME_FORMAT).replace(tzinfo=SHANGHAI))
-    except ValueError:
-        return None
 
 
 def signed_form(
@@ -144,13 +133,6 @@ def listed(body: dict[str, Any], outer: str, inner: str) -> list[dict[str, Any]]
     return [row for row in rows or [] if isinstance(row, dict)]
 
 
-def fen(value: Any) -> int:
-    try:
-        return int((Decimal(str(value or "0")) * 100).to_integral_value())
-    except InvalidOperation:
-        return 0
-
-
 def trade_order(trade: dict[str, Any], shop_code: str) -> OrderIn:
     """A TOP trade as an order; times are GMT+8 wall time."""
     lines = listed(trade, "orders", "order")
@@ -159,9 +141,9 @@ def trade_order(trade: dict[str, Any], shop_code: str) -> OrderIn:
         order_no=str(trade["tid"]),
         buyer_nick=str(trade.get("buyer_nick") or trade["tid"]),
         status=TRADE_STATUS.get(str(trade.get("status")), OrderStatus.PAID),
-        total_fen=fen(trade.get("total_fee") or trade.get("payment")),
-        paid_fen=fen(trade.get("payment")),
-        postage_fen=fen(trade.get("post_fee")),
+        total_fen=wire.fen(trade.get("total_fee") or trade.get("payment")),
+        paid_fen=wire.fen(trade.get("payment")),
+        postage_fen=wire.fen(trade.get("post_fee")),
         receiver_name=trade.get("receiver_name"),
         receiver_phone=trade.get("receiver_mobile"),
         province=trade.get("receiver_state"),
@@ -171,14 +153,14 @@ def trade_order(trade: dict[str, Any], shop_code: str) -> OrderIn:
         buyer_message=trade.get("buyer_message"),
         seller_note=trade.get("seller_memo"),
         invoice_title=trade.get("invoice_name"),
-        ordered_at=parse_time(trade.get("created")) or utcnow(),
-        paid_at=parse_time(trade.get("pay_time")),
+        ordered_at=wire.parse_local(trade.get("created")) or utcnow(),
+        paid_at=wire.parse_local(trade.get("pay_time")),
         items=[
             OrderItemIn(
                 sku_code=line.get("outer_sku_id") or None,
                 title=str(line.get("title") or "")[:255] or "商品",
                 quantity=int(line.get("num") or 1),
-                unit_price_fen=fen(line.get("price")),
+                unit_price_fen=wire.fen(line.get("price")),
             )
             for line in lines
         ],
@@ -187,7 +169,7 @@ def trade_order(trade: dict[str, Any], shop_code: str) -> OrderIn:
 
 def trade_shipments(trade: dict[str, Any], shop_code: str) -> list[ShipmentIn]:
     """The parcels a shipped trade names (one per distinct company + waybill number)."""
-    shipped_at = parse_time(trade.get("consign_time"))
+    shipped_at = wire.parse_local(trade.get("consign_time"))
     parcels: dict[tuple[str, str], ShipmentIn] = {}
     for line in listed(trade, "orders", "order"):
         number, company = str(line.get("invoice_no") or ""), str(line.get("logistics_company") or "")
@@ -240,11 +222,8 @@ def call(account: ConnectorAccount, method: str, params: dict[str, str]) -> dict
         sign_method=str(account.settings.get("sign_method") or "md5"),
     )
     response = service.request("POST", service.endpoint(account), data=form)
-    try:
-        reply = json.loads(response.text)
-    except ValueError:
-        raise ProviderError(f"淘宝应答不是 JSON (HTTP {response.status_code})") from None
-    return read_reply(reply if isinstance(reply, dict) else {}, method)
+    reply = wire.json_reply(response, "淘宝")
+    return read_reply(reply, method)
 
 
 def _fetcher(method: str, fields: str, outer: str, inner: str) -> Any:

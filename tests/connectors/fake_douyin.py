@@ -91,7 +91,9 @@ def _updated(row: dict[str, Any]) -> int:
 NOW = utcnow().replace(microsecond=0)
 
 
-def order(order_id: str, *, hours_ago: float = 2, shipped: bool = False) -> dict[str, Any]:
+def order(
+    order_id: str, *, hours_ago: float = 2, shipped: bool = False, company: str = "中通快递"
+) -> dict[str, Any]:
     when = int((NOW - timedelta(hours=hours_ago)).timestamp())
     return {
         "order_id": order_id,
@@ -119,7 +121,7 @@ def order(order_id: str, *, hours_ago: float = 2, shipped: bool = False) -> dict
             }
         ],
         "logistics_info": (
-            [{"tracking_no": f"7310{order_id[-8:]}", "company_name": "中通快递", "ship_time": when}]
+            [{"tracking_no": f"7310{order_id[-8:]}", "company_name": company, "ship_time": when}]
             if shipped
             else []
         ),
