@@ -27,7 +27,7 @@ from typing import Any
 from aftersales.connectors import service, signing, wire
 from aftersales.connectors.errors import ProviderError
 from aftersales.connectors.models import ConnectorAccount, Provider
-from aftersales.connectors.platform_sync import Page, Platform, register_platform
+from aftersales.connectors.platform_sync import Fetch, Page, Platform, register_platform
 from aftersales.kit.time import SHANGHAI, utcnow
 from aftersales.orders.couriers import courier_code
 from aftersales.orders.models import OrderStatus
@@ -226,7 +226,7 @@ def call(account: ConnectorAccount, method: str, params: dict[str, str]) -> dict
     return read_reply(reply, method)
 
 
-def _fetcher(method: str, fields: str, outer: str, inner: str) -> Any:
+def _fetcher(method: str, fields: str, outer: str, inner: str) -> Fetch:
     def fetch(account: ConnectorAccount, start: datetime, end: datetime, page_no: int) -> Page:
         body = call(account, method, window_params(start, end, page_no, fields))
         return Page(listed(body, outer, inner), str(body.get("has_next")).lower() == "true")
