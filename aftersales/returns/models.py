@@ -78,7 +78,7 @@ class ReturnPolicy(Base):
     high_value_fen: Mapped[int] = mapped_column(Integer, comment="SOP: high-value order threshold")
     repeat_window_days: Mapped[int] = mapped_column(Integer, comment="SOP: repeated problem look-back")
     max_extension_days: Mapped[int] = mapped_column(Integer, comment="window extension an agent may grant")
-    erp_format: Mapped[str] = mapped_column(String(16), comment="generic | wangdiantong | jushuitan")
+    erp_format: Mapped[str] = mapped_column(String(16), comment="generic | wangdiantong")
     erp_url: Mapped[str | None] = mapped_column(String(500))
     erp_shop_no: Mapped[str | None] = mapped_column(String(64), comment="shop code in the ERP")
     gift_sku_code: Mapped[str | None] = mapped_column(String(64), comment="SOP gift: SKU sent")
