@@ -1,12 +1,16 @@
-"""A local HTTP server that records what it receives, for outbox and webhook tests."""
+"""A local HTTP server that records what it receives, for outbox and webhook tests: the provider
+server of the connector tests with a handler that acknowledges every JSON post (or fails the next
+``fail_next`` with 503)."""
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.connectors.provider_server import Answer, Call, provider_server
+
+ACK = b'{"errcode":0,"errmsg":"ok","code":0,"StatusCode":0}'
 
 
 @dataclass
@@ -24,35 +28,17 @@ class Receiver:
     fail_next: int = 0
     status_code: int = 200
 
+    def __call__(self, call: Call) -> Answer:
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            return Answer(503, b"")
+        self.received.append(Received(call.target, call.headers, json.loads(call.body or b"null"), call.body))
+        return Answer(self.status_code, ACK, "application/json")
+
 
 @contextmanager
 def receiving_server() -> Iterator[Receiver]:
     state = Receiver(url="")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-            length = int(self.headers.get("Content-Length", 0))
-            raw = self.rfile.read(length)
-            if state.fail_next > 0:
-                state.fail_next -= 1
-                self.send_response(503)
-                self.end_headers()
-                return
-            state.received.append(Received(self.path, dict(self.headers), json.loads(raw or b"null"), raw))
-            self.send_response(state.status_code)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(b'{"errcode":0,"errmsg":"ok","code":0,"StatusCode":0}')
-
-        def log_message(self, *args: object) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with provider_server(state) as server:
+        state.url = server.url
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()

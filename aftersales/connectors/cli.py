@@ -11,15 +11,20 @@ from rich.console import Console
 from rich.table import Table
 
 from aftersales.cli_groups import fail
-from aftersales.connectors import platform_sync, service, sms, tracking  # noqa: F401  (register 测试连接)
+from aftersales.connectors import platform_sync, registered, service  # noqa: F401  (registered)
 from aftersales.connectors.errors import ProviderError
 from aftersales.connectors.models import ConnectorAccount
 from aftersales.db import unit_of_work
 from aftersales.kit.errors import AftersalesError
 from aftersales.kit.time import format_local
 
-app = typer.Typer(name="connect", help="接入外部服务: 快递100、阿里云短信、淘宝/天猫", no_args_is_help=True)
+app = typer.Typer(
+    name="connect",
+    help="接入外部服务: 快递100、阿里云短信、淘宝/天猫、抖店、拼多多、聚水潭、顺丰丰桥",
+    no_args_is_help=True,
+)
 console = Console()
+PROVIDERS_HELP = "服务商: " + ", ".join(f"{spec.name}({spec.label})" for spec in service.providers())
 
 
 def _pairs(values: list[str], what: str) -> dict[str, str]:
@@ -34,7 +39,7 @@ def _pairs(values: list[str], what: str) -> dict[str, str]:
 
 @app.command("add")
 def add(
-    provider: Annotated[str, typer.Argument(help="服务商: kuaidi100, aliyun_sms, taobao")],
+    provider: Annotated[str, typer.Argument(help=PROVIDERS_HELP)],
     shop: Annotated[str | None, typer.Option(help="店铺编码;不填则对所有店铺生效")] = None,
     credential: Annotated[
         list[str], typer.Option("--credential", "-c", help="凭证 名称=值(不填则提示输入)")
@@ -91,7 +96,7 @@ def _row(account: ConnectorAccount) -> tuple[str, ...]:
 
 @app.command("test")
 def check(
-    provider: Annotated[str, typer.Argument(help="服务商: kuaidi100, aliyun_sms, taobao")],
+    provider: Annotated[str, typer.Argument(help=PROVIDERS_HELP)],
     shop: Annotated[str | None, typer.Option(help="店铺编码;不填则测试全局连接")] = None,
 ) -> None:
     """测试连接: 用保存的凭证向服务商发一个真实请求。"""
@@ -110,11 +115,13 @@ def check(
 
 @app.command("backfill")
 def backfill(
-    provider: Annotated[str, typer.Argument(help="平台: taobao")],
+    provider: Annotated[str, typer.Argument(help="平台: taobao, douyin, pdd")],
     shop: Annotated[str, typer.Option(help="店铺编码")],
     days: Annotated[int, typer.Option(min=1, max=90, help="补拉最近 N 天")] = 7,
 ) -> None:
     """补拉: 把订单与退款的同步起点移回 N 天前,并立即同步一次。"""
+    if not platform_sync.is_platform(provider):
+        fail(f"只有平台连接可以补拉(taobao, douyin, pdd),不是 {provider}")
     try:
         with unit_of_work() as session:
             account = service.find_account(session, provider=provider, shop_code=shop)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from aftersales.auth.deps import RequireAdmin, SessionDep
 from aftersales.auth.models import Role
 from aftersales.catalog.models import Shop
-from aftersales.connectors import platform_sync, service, sms, tracking
+from aftersales.connectors import platform_sync, registered, service, sms, tracking  # noqa: F401
 from aftersales.connectors.errors import ProviderError
 from aftersales.connectors.models import ConnectorAccount, Provider, SmsSend, TrackingSubscription
 from aftersales.kit.errors import AftersalesError, InvalidInputError
@@ -59,6 +59,7 @@ def _page(request: Request, session: Session, *, status_code: int = 200, **extra
         accounts=[
             (account, service.provider_spec(account.provider), _callbacks(account)) for account in accounts
         ],
+        platforms={spec.name for spec in service.providers() if platform_sync.is_platform(spec.name)},
         shops=shops,
         specs=service.providers(),
         subscriptions={SUBSCRIPTION_LABELS.get(k, k): v for k, v in subscriptions.items()},
@@ -103,7 +104,7 @@ async def backfill(request: Request, session: SessionDep, _: RequireAdmin, accou
     """补拉 N 天: the platform sync's cursors move back; the sync job reads from there."""
     form = await request.form()
     account = session.get(ConnectorAccount, account_id)
-    if account is None or account.provider != Provider.TAOBAO:
+    if account is None or not platform_sync.is_platform(account.provider):
         return _page(request, session, status_code=404, error="只有平台连接可以补拉")
     days = str(form.get("days") or "")
     try:

@@ -16,6 +16,10 @@ class Provider(enum.StrEnum):
     KUAIDI100 = "kuaidi100"
     ALIYUN_SMS = "aliyun_sms"
     TAOBAO = "taobao"
+    DOUYIN = "douyin"
+    PDD = "pdd"
+    JUSHUITAN = "jushuitan"
+    SF_EXPRESS = "sf_express"
 
 
 GLOBAL_SCOPE = "all"

@@ -1,16 +1,17 @@
-"""Incremental platform sync for 淘宝/天猫 (TOP): orders sold and refunds received, each stream
-read window by window from its cursor, with back-off when the platform throttles or fails.
+"""Incremental platform sync (淘宝/天猫 TOP, 抖店, 拼多多): orders and refunds, each stream read
+window by window from its cursor, with back-off when the platform throttles or fails.
 
-A window is at most one day (TOP's limit for the increment APIs) and ends a few minutes before
-now, so a trade modified while we read is taken in the next window. The cursor moves only when a
-whole window has been read; a failure keeps it, so nothing is skipped. Orders and parcels go
-through ``orders.service`` (idempotent upserts); refunds are turned into the columns of a 淘宝
+Each platform module describes itself as a ``Platform`` (how to fetch one page of a window, how
+a row becomes an order, parcels or a refund row, the longest window its API accepts) and
+registers it; this module owns what they share. A window ends a few minutes before now, so a
+row modified while we read is taken in the next window. The cursor moves only when a whole
+window has been read; a failure keeps it, so nothing is skipped. Orders and parcels go through
+``orders.service`` (idempotent upserts); refunds are turned into the columns of a platform
 退款 export and go through the returns importer's ``parse_row`` and ``create_request`` — the
 same path as ``aftersales import returns``, so a refund on a parcel in transit asks logistics to
 intercept it exactly as a spreadsheet import does.
 """
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,12 +22,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Shop
-from aftersales.connectors import service, taobao
+from aftersales.connectors import service
 from aftersales.connectors.errors import ProviderError
-from aftersales.connectors.models import ConnectorAccount, Provider
+from aftersales.connectors.models import ConnectorAccount
 from aftersales.jobs.runner import backoff
 from aftersales.kit.errors import AftersalesError, InvalidInputError
 from aftersales.kit.time import utcnow
+from aftersales.orders.schemas import OrderIn, ShipmentIn
 from aftersales.orders.service import ingest_orders, ingest_shipments
 from aftersales.returns.importer import parse_row
 from aftersales.returns.service import create_request
@@ -34,83 +36,88 @@ from aftersales.returns.service import create_request
 LAG = timedelta(minutes=3)
 FIRST_WINDOW = timedelta(days=1)  # a new connection starts this far back (backfill reaches further)
 MAX_PAGES = 200
+MAX_WINDOWS = 200  # per stream and run: a 90-day backfill in 30-minute windows takes several runs
+STREAMS = ("trades", "refunds")
+Row = dict[str, Any]
 
 
 @dataclass(frozen=True)
-class Stream:
-    name: str
-    method: str
-    fields: str
-    outer: str
-    inner: str
-    store: Callable[[Session, ConnectorAccount, list[dict[str, Any]], str], int]
+class Page:
+    rows: list[Row]
+    has_next: bool
 
 
-def _store_trades(
-    session: Session, account: ConnectorAccount, trades: list[dict[str, Any]], shop_code: str
-) -> int:
-    """Orders and their parcels in bulk; a trade our schemas refuse is reported and skipped."""
+Fetch = Callable[[ConnectorAccount, datetime, datetime, int], Page]
+
+
+@dataclass(frozen=True)
+class Platform:
+    """One platform's side of the sync; ``refund_row`` returns None for a refund that needs
+    nothing (the buyer cancelled it), ``check`` is 测试连接 and names the authorised shop."""
+
+    provider: str
+    window: timedelta
+    trade_key: str  # the order number's field, named in the health record when a row is refused
+    trades: Fetch
+    refunds: Fetch
+    order: Callable[[Row, str], OrderIn]
+    shipments: Callable[[Row, str], list[ShipmentIn]]
+    refund_row: Callable[[Row, str], Row | None]
+    check: Callable[[ConnectorAccount], str]
+    first_page: int = 1
+
+
+_platforms: dict[str, Platform] = {}
+
+
+def register_platform(platform: Platform) -> None:
+    _platforms[platform.provider] = platform
+    service.register_check(platform.provider, lambda session, account: _check(session, account, platform))
+
+
+def is_platform(provider: str) -> bool:
+    return provider in _platforms
+
+
+def _store_trades(session: Session, account: ConnectorAccount, platform: Platform, rows: list[Row]) -> int:
+    """Orders and their parcels in bulk; a row our schemas refuse is reported and skipped."""
+    shop_code = _shop_code(session, account)
     orders, parcels = [], []
-    for trade in trades:
+    for row in rows:
         try:
-            orders.append(taobao.trade_order(trade, shop_code))
-            parcels += taobao.trade_shipments(trade, shop_code)
-        except (ValidationError, KeyError, ValueError) as exc:
-            service.record_failure(account, f"订单 {trade.get('tid')} 未导入: {str(exc)[:200]}")
+            orders.append(platform.order(row, shop_code))
+            parcels += platform.shipments(row, shop_code)
+        except (ValidationError, KeyError, ValueError, TypeError) as exc:
+            service.record_failure(account, f"订单 {row.get(platform.trade_key)} 未导入: {str(exc)[:200]}")
     ingest_orders(session, orders)
     if parcels:
         ingest_shipments(session, parcels)
     return len(orders)
 
 
-def _store_refunds(
-    session: Session, account: ConnectorAccount, refunds: list[dict[str, Any]], shop_code: str
-) -> int:
+def _store_refunds(session: Session, account: ConnectorAccount, platform: Platform, rows: list[Row]) -> int:
     """Each refund in its own savepoint, as the importer does: one the returns intake refuses (its
     reason cannot be read, its order is unknown) goes into the health record and the rest are kept."""
+    shop_code = _shop_code(session, account)
     stored = 0
-    for refund in refunds:
-        if refund.get("status") == taobao.CANCELLED_REFUND:
+    for refund in rows:
+        row = platform.refund_row(refund, shop_code)
+        if row is None:
             continue
-        row = taobao.refund_row(refund, shop_code)
         try:
             with session.begin_nested():
                 create_request(session, data=parse_row(row, shop_code=shop_code))
             stored += 1
         except AftersalesError as exc:
-            service.record_failure(account, f"退款 {refund.get('refund_id')} 未导入: {exc.message}")
+            service.record_failure(account, f"退款 {row.get('退款编号')} 未导入: {exc.message}")
     return stored
-
-
-STREAMS = (
-    Stream("trades", taobao.TRADES, taobao.TRADE_FIELDS, "trades", "trade", _store_trades),
-    Stream("refunds", taobao.REFUNDS, taobao.REFUND_FIELDS, "refunds", "refund", _store_refunds),
-)
-
-
-def call(account: ConnectorAccount, method: str, params: dict[str, str]) -> dict[str, Any]:
-    creds = service.credentials(account)
-    form = taobao.signed_form(
-        app_key=creds["app_key"],
-        secret=creds["app_secret"],
-        session_key=creds["session"],
-        method=method,
-        params=params,
-        now=utcnow(),
-        sign_method=str(account.settings.get("sign_method") or "md5"),
-    )
-    response = service.request("POST", service.endpoint(account), data=form)
-    try:
-        reply = json.loads(response.text)
-    except ValueError:
-        raise ProviderError(f"淘宝应答不是 JSON (HTTP {response.status_code})") from None
-    return taobao.read_reply(reply if isinstance(reply, dict) else {}, method)
 
 
 def _shop_code(session: Session, account: ConnectorAccount) -> str:
     shop = session.get(Shop, account.shop_id) if account.shop_id else None
     if shop is None:
-        raise InvalidInputError("shop", "淘宝连接必须属于一个店铺(授权 session 是店铺的)")
+        label = service.provider_spec(account.provider).label
+        raise InvalidInputError("shop", f"{label}连接必须属于一个店铺(授权属于单个店铺)")
     return shop.code
 
 
@@ -120,15 +127,20 @@ def _cursor(account: ConnectorAccount, stream: str, now: datetime) -> datetime:
 
 
 def _read_window(
-    session: Session, account: ConnectorAccount, stream: Stream, start: datetime, end: datetime
+    session: Session,
+    account: ConnectorAccount,
+    platform: Platform,
+    stream: str,
+    span: tuple[datetime, datetime],
 ) -> int:
-    shop_code = _shop_code(session, account)
+    fetch, store = (
+        (platform.trades, _store_trades) if stream == "trades" else (platform.refunds, _store_refunds)
+    )
     stored = 0
-    for page_no in range(1, MAX_PAGES + 1):
-        body = call(account, stream.method, taobao.window_params(start, end, page_no, stream.fields))
-        rows = taobao.listed(body, stream.outer, stream.inner)
-        stored += stream.store(session, account, rows, shop_code) if rows else 0
-        if str(body.get("has_next")).lower() != "true":
+    for page_no in range(platform.first_page, platform.first_page + MAX_PAGES):
+        page = fetch(account, span[0], span[1], page_no)
+        stored += store(session, account, platform, page.rows) if page.rows else 0
+        if not page.has_next:
             break
     return stored
 
@@ -138,10 +150,11 @@ def sync_account(
 ) -> dict[str, int]:
     """Read every stream from its cursor up to now (minus the lag), one window at a time."""
     now = now or utcnow()
-    counts = {stream.name: 0 for stream in STREAMS}
+    platform = _platforms[account.provider]
+    counts = dict.fromkeys(STREAMS, 0)
     try:
         for stream in STREAMS:
-            counts[stream.name] += _sync_stream(session, account, stream, now)
+            counts[stream] += _sync_stream(session, account, platform, stream, now)
     except ProviderError as exc:
         _back_off(account, exc.message, now=now)
         return {**counts, "failed": 1}
@@ -153,14 +166,18 @@ def sync_account(
     return {**counts, "failed": 0}
 
 
-def _sync_stream(session: Session, account: ConnectorAccount, stream: Stream, now: datetime) -> int:
+def _sync_stream(
+    session: Session, account: ConnectorAccount, platform: Platform, stream: str, now: datetime
+) -> int:
     stored = 0
-    start, until = _cursor(account, stream.name, now), now - LAG
-    while start < until:
-        end = min(start + taobao.MAX_WINDOW, until)
+    start, until = _cursor(account, stream, now), now - LAG
+    for _ in range(MAX_WINDOWS):
+        if start >= until:
+            break
+        end = min(start + platform.window, until)
         with session.begin_nested():
-            stored += _read_window(session, account, stream, start, end)
-        account.cursor = {**(account.cursor or {}), stream.name: end.isoformat()}
+            stored += _read_window(session, account, platform, stream, (start, end))
+        account.cursor = {**(account.cursor or {}), stream: end.isoformat()}
         start = end
     return stored
 
@@ -178,9 +195,9 @@ def backfill(session: Session, *, account: ConnectorAccount, days: int, now: dat
     start = (now or utcnow()) - timedelta(days=days)
     cursors = dict(account.cursor or {})
     for stream in STREAMS:
-        current = cursors.get(stream.name)
+        current = cursors.get(stream)
         if current is None or datetime.fromisoformat(current) > start:
-            cursors[stream.name] = start.isoformat()
+            cursors[stream] = start.isoformat()
     account.cursor = cursors
     account.next_sync_at = None
     session.flush()
@@ -188,7 +205,7 @@ def backfill(session: Session, *, account: ConnectorAccount, days: int, now: dat
 
 def due_accounts(session: Session, *, now: datetime) -> list[ConnectorAccount]:
     query = select(ConnectorAccount).where(
-        ConnectorAccount.provider == Provider.TAOBAO,
+        ConnectorAccount.provider.in_(sorted(_platforms)),
         ConnectorAccount.enabled.is_(True),
         ConnectorAccount.shop_id.is_not(None),
         (ConnectorAccount.next_sync_at.is_(None)) | (ConnectorAccount.next_sync_at <= now),
@@ -205,12 +222,6 @@ def sync_due(session: Session, *, now: datetime | None = None) -> dict[str, int]
     return totals
 
 
-def check_connection(session: Session, account: ConnectorAccount) -> str:
-    """测试连接: ``taobao.user.seller.get`` with the shop's session proves key, secret and session."""
+def _check(session: Session, account: ConnectorAccount, platform: Platform) -> str:
     _shop_code(session, account)
-    body = call(account, taobao.SELLER, {"fields": "nick,user_id"})
-    nick = (body.get("user") or {}).get("nick") if isinstance(body.get("user"), dict) else None
-    return f"凭证有效,授权店铺 {nick or '(未返回昵称)'}"
-
-
-service.register_check(Provider.TAOBAO, check_connection)
+    return platform.check(account)

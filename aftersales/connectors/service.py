@@ -35,6 +35,7 @@ class ProviderSpec:
     sandbox_url: str | None = None
     settings: tuple[str, ...] = ()
     per_shop: bool = False  # a platform's authorisation belongs to one shop
+    purpose: str = ""  # what the connection does, as the 连接 page and the CLI say it
 
 
 SPECS: dict[str, ProviderSpec] = {
@@ -43,6 +44,7 @@ SPECS: dict[str, ProviderSpec] = {
         ProviderSpec(
             name=Provider.KUAIDI100,
             label="快递100",
+            purpose="物流轨迹订阅、推送与实时查询",
             credentials=("key", "customer", "salt"),
             production_url="https://poll.kuaidi100.com",
             settings=("callback_base",),
@@ -50,6 +52,7 @@ SPECS: dict[str, ProviderSpec] = {
         ProviderSpec(
             name=Provider.ALIYUN_SMS,
             label="阿里云短信",
+            purpose="短信发送与送达回执",
             credentials=("access_key_id", "access_key_secret"),
             production_url="https://dysmsapi.aliyuncs.com",
             settings=("sign_name", "templates", "rate_limit", "callback_base"),
@@ -57,11 +60,47 @@ SPECS: dict[str, ProviderSpec] = {
         ProviderSpec(
             name=Provider.TAOBAO,
             label="淘宝/天猫",
+            purpose="订单与退款增量同步",
             credentials=("app_key", "app_secret", "session"),
             production_url="https://gw.api.taobao.com/router/rest",
             sandbox_url="https://gw.api.tbsandbox.com/router/rest",
             settings=("sign_method",),
             per_shop=True,
+        ),
+        ProviderSpec(
+            name=Provider.DOUYIN,
+            label="抖店",
+            purpose="订单与售后增量同步",
+            credentials=("app_key", "app_secret", "access_token"),
+            production_url="https://openapi-fxg.jinritemai.com",
+            settings=("sign_method",),
+            per_shop=True,
+        ),
+        ProviderSpec(
+            name=Provider.PDD,
+            label="拼多多",
+            purpose="订单与售后增量同步",
+            credentials=("client_id", "client_secret", "access_token"),
+            production_url="https://gw-api.pinduoduo.com/api/router",
+            per_shop=True,
+        ),
+        ProviderSpec(
+            name=Provider.JUSHUITAN,
+            label="聚水潭 ERP",
+            purpose="补发单推送与回传运单号",
+            credentials=("app_key", "app_secret", "access_token"),
+            production_url="https://openapi.jushuitan.com",
+            sandbox_url="https://dev-api.jushuitan.com",
+            settings=("shop_id",),
+        ),
+        ProviderSpec(
+            name=Provider.SF_EXPRESS,
+            label="顺丰丰桥",
+            purpose="快件拦截退回与上门取件",
+            credentials=("partner_id", "checkword"),
+            production_url="https://sfapi.sf-express.com/std/service",
+            sandbox_url="https://sfapi-sbox.sf-express.com/std/service",
+            settings=("monthly_card", "return_contact", "return_phone", "return_address"),
         ),
     )
 }

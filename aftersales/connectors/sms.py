@@ -9,7 +9,6 @@ recorded local provider as before (the demo and the tests). Protocol: ``connecto
 
 import hashlib
 import hmac
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session, object_session
 
 import aftersales.messaging.customer_channels  # noqa: F401  (registers the recorded SMS channel first)
 from aftersales.config import get_settings
-from aftersales.connectors import aliyun_sms, service
+from aftersales.connectors import aliyun_sms, service, wire
 from aftersales.connectors.errors import ProviderError
 from aftersales.connectors.models import ConnectorAccount, Provider, SmsSend
 from aftersales.kit.errors import InvalidInputError, NotAuthenticatedError
@@ -82,11 +81,8 @@ def _call(session: Session, account: ConnectorAccount, action: str, params: dict
         now=utcnow(),
     )
     response = service.request("GET", service.endpoint(account) + "/", params=query)
-    try:
-        reply = json.loads(response.text)
-    except ValueError:
-        raise ProviderError(f"阿里云短信应答不是 JSON (HTTP {response.status_code})") from None
-    return aliyun_sms.read_reply(reply if isinstance(reply, dict) else {})
+    reply = wire.json_reply(response, "阿里云短信")
+    return aliyun_sms.read_reply(reply)
 
 
 def check_rate(session: Session, *, phone: str, account: ConnectorAccount, now: datetime) -> None:

@@ -21,14 +21,14 @@ doc2 articleId=101617) and the API references of ``taobao.trades.sold.increment.
   with ``page_no``, ``page_size`` (≤ 100) and ``use_has_next=true`` (the answer's ``has_next``).
 """
 
-import hashlib
-import hmac
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from aftersales.connectors import service, signing, wire
 from aftersales.connectors.errors import ProviderError
-from aftersales.kit.time import SHANGHAI, as_utc, utcnow
+from aftersales.connectors.models import ConnectorAccount, Provider
+from aftersales.connectors.platform_sync import Fetch, Page, Platform, register_platform
+from aftersales.kit.time import SHANGHAI, utcnow
 from aftersales.orders.couriers import courier_code
 from aftersales.orders.models import OrderStatus
 from aftersales.orders.schemas import OrderIn, OrderItemIn, ShipmentIn
@@ -70,23 +70,13 @@ CANCELLED_REFUND = "CLOSED"
 
 
 def sign(params: dict[str, str], secret: str, method: str = "md5") -> str:
-    joined = "".join(f"{key}{params[key]}" for key in sorted(params) if key != "sign" and params[key] != "")
     if method == "hmac":
-        return hmac.new(secret.encode(), joined.encode(), hashlib.md5).hexdigest().upper()
-    return hashlib.md5(f"{secret}{joined}{secret}".encode()).hexdigest().upper()
+        return signing.hmac_hex(secret, signing.joined(params), "md5").upper()
+    return signing.wrapped_md5(params, secret)
 
 
 def local_time(moment: datetime) -> str:
     return moment.astimezone(SHANGHAI).strftime(TIME_FORMAT)
-
-
-def parse_time(text: Any) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return as_utc(datetime.strptime(str(text), TIME_FORMAT).replace(tzinfo=SHANGHAI))
-    except ValueError:
-        return None
 
 
 def signed_form(
@@ -143,13 +133,6 @@ def listed(body: dict[str, Any], outer: str, inner: str) -> list[dict[str, Any]]
     return [row for row in rows or [] if isinstance(row, dict)]
 
 
-def fen(value: Any) -> int:
-    try:
-        return int((Decimal(str(value or "0")) * 100).to_integral_value())
-    except InvalidOperation:
-        return 0
-
-
 def trade_order(trade: dict[str, Any], shop_code: str) -> OrderIn:
     """A TOP trade as an order; times are GMT+8 wall time."""
     lines = listed(trade, "orders", "order")
@@ -158,9 +141,9 @@ def trade_order(trade: dict[str, Any], shop_code: str) -> OrderIn:
         order_no=str(trade["tid"]),
         buyer_nick=str(trade.get("buyer_nick") or trade["tid"]),
         status=TRADE_STATUS.get(str(trade.get("status")), OrderStatus.PAID),
-        total_fen=fen(trade.get("total_fee") or trade.get("payment")),
-        paid_fen=fen(trade.get("payment")),
-        postage_fen=fen(trade.get("post_fee")),
+        total_fen=wire.fen(trade.get("total_fee") or trade.get("payment")),
+        paid_fen=wire.fen(trade.get("payment")),
+        postage_fen=wire.fen(trade.get("post_fee")),
         receiver_name=trade.get("receiver_name"),
         receiver_phone=trade.get("receiver_mobile"),
         province=trade.get("receiver_state"),
@@ -170,14 +153,14 @@ def trade_order(trade: dict[str, Any], shop_code: str) -> OrderIn:
         buyer_message=trade.get("buyer_message"),
         seller_note=trade.get("seller_memo"),
         invoice_title=trade.get("invoice_name"),
-        ordered_at=parse_time(trade.get("created")) or utcnow(),
-        paid_at=parse_time(trade.get("pay_time")),
+        ordered_at=wire.parse_local(trade.get("created")) or utcnow(),
+        paid_at=wire.parse_local(trade.get("pay_time")),
         items=[
             OrderItemIn(
                 sku_code=line.get("outer_sku_id") or None,
                 title=str(line.get("title") or "")[:255] or "商品",
                 quantity=int(line.get("num") or 1),
-                unit_price_fen=fen(line.get("price")),
+                unit_price_fen=wire.fen(line.get("price")),
             )
             for line in lines
         ],
@@ -186,7 +169,7 @@ def trade_order(trade: dict[str, Any], shop_code: str) -> OrderIn:
 
 def trade_shipments(trade: dict[str, Any], shop_code: str) -> list[ShipmentIn]:
     """The parcels a shipped trade names (one per distinct company + waybill number)."""
-    shipped_at = parse_time(trade.get("consign_time"))
+    shipped_at = wire.parse_local(trade.get("consign_time"))
     parcels: dict[tuple[str, str], ShipmentIn] = {}
     for line in listed(trade, "orders", "order"):
         number, company = str(line.get("invoice_no") or ""), str(line.get("logistics_company") or "")
@@ -206,8 +189,11 @@ def trade_shipments(trade: dict[str, Any], shop_code: str) -> list[ShipmentIn]:
     return list(parcels.values())
 
 
-def refund_row(refund: dict[str, Any], shop_code: str) -> dict[str, Any]:
-    """A TOP refund in the columns of a 淘宝 退款 export, for the returns importer's ``parse_row``."""
+def refund_row(refund: dict[str, Any], shop_code: str) -> dict[str, Any] | None:
+    """A TOP refund in the columns of a 淘宝 退款 export, for the returns importer's ``parse_row``;
+    None for one the buyer cancelled (``CLOSED``)."""
+    if refund.get("status") == CANCELLED_REFUND:
+        return None
     return {
         "店铺编码": shop_code,
         "订单号": str(refund.get("tid") or ""),
@@ -222,3 +208,49 @@ def refund_row(refund: dict[str, Any], shop_code: str) -> dict[str, Any]:
         "退货物流公司": refund.get("company_name"),
         "退货运单号": refund.get("sid"),
     }
+
+
+def call(account: ConnectorAccount, method: str, params: dict[str, str]) -> dict[str, Any]:
+    creds = service.credentials(account)
+    form = signed_form(
+        app_key=creds["app_key"],
+        secret=creds["app_secret"],
+        session_key=creds["session"],
+        method=method,
+        params=params,
+        now=utcnow(),
+        sign_method=str(account.settings.get("sign_method") or "md5"),
+    )
+    response = service.request("POST", service.endpoint(account), data=form)
+    reply = wire.json_reply(response, "淘宝")
+    return read_reply(reply, method)
+
+
+def _fetcher(method: str, fields: str, outer: str, inner: str) -> Fetch:
+    def fetch(account: ConnectorAccount, start: datetime, end: datetime, page_no: int) -> Page:
+        body = call(account, method, window_params(start, end, page_no, fields))
+        return Page(listed(body, outer, inner), str(body.get("has_next")).lower() == "true")
+
+    return fetch
+
+
+def check(account: ConnectorAccount) -> str:
+    """测试连接: ``taobao.user.seller.get`` with the shop's session proves key, secret and session."""
+    body = call(account, SELLER, {"fields": "nick,user_id"})
+    nick = (body.get("user") or {}).get("nick") if isinstance(body.get("user"), dict) else None
+    return f"凭证有效,授权店铺 {nick or '(未返回昵称)'}"
+
+
+register_platform(
+    Platform(
+        provider=Provider.TAOBAO,
+        window=MAX_WINDOW,
+        trade_key="tid",
+        trades=_fetcher(TRADES, TRADE_FIELDS, "trades", "trade"),
+        refunds=_fetcher(REFUNDS, REFUND_FIELDS, "refunds", "refund"),
+        order=trade_order,
+        shipments=trade_shipments,
+        refund_row=refund_row,
+        check=check,
+    )
+)

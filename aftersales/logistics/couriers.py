@@ -2,17 +2,21 @@
 and a registry by courier code.
 
 Real couriers (顺丰, 中通, 圆通, 韵达, 京东物流, EMS) expose an intercept (拦截/改退) API; each plugs
-in with ``register_courier("sf", SfInterceptClient(...))``. Until one is registered, a courier code
-uses the ``SimulatedCourier``, which answers like couriers do in practice: most parcels still in
-the trunk network can be stopped, a parcel already out for delivery mostly cannot, and a small
-share of accepted intercepts are delivered anyway. Its answers depend only on the seed and the
-tracking number, so tests and the demo are reproducible.
+in with ``register_courier("sf", adapter)`` (``connectors.sf_express`` does so for 顺丰). A real
+courier's API needs the shop's account and the people involved, which ``CourierContext`` carries;
+an adapter without an account for the shop hands the call to ``simulated_courier()``. Until one
+is registered, a courier code uses the ``SimulatedCourier``, which answers like couriers do in
+practice: most parcels still in the trunk network can be stopped, a parcel already out for
+delivery mostly cannot, and a small share of accepted intercepts are delivered anyway. Its
+answers depend only on the seed and the tracking number, so tests and the demo are reproducible.
 """
 
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
+
+from sqlalchemy.orm import Session
 
 from aftersales.orders.models import TrackingStatus
 
@@ -40,13 +44,38 @@ class PickupReply:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class CourierContext:
+    """Who asks and about whom: the shop (whose courier account pays), our reference for the
+    request, and the contact the courier calls (the buyer for a pickup, the receiver otherwise)."""
+
+    session: Session
+    shop_id: int
+    reference: str
+    name: str | None = None
+    phone: str | None = None
+
+
 class CourierAdapter(Protocol):
     def book_pickup(
-        self, *, courier: str, address: str, slot_start: datetime, slot_end: datetime, now: datetime
+        self,
+        *,
+        courier: str,
+        address: str,
+        slot_start: datetime,
+        slot_end: datetime,
+        now: datetime,
+        context: CourierContext | None = None,
     ) -> PickupReply: ...
 
     def request_intercept(
-        self, *, courier: str, tracking_no: str, parcel_status: TrackingStatus | None, now: datetime
+        self,
+        *,
+        courier: str,
+        tracking_no: str,
+        parcel_status: TrackingStatus | None,
+        now: datetime,
+        context: CourierContext | None = None,
     ) -> InterceptReply: ...
 
     def intercept_status(
@@ -92,7 +121,13 @@ class SimulatedCourier:
         return random.Random(f"{self.seed}:{courier}:{tracking_no}:{stage}")
 
     def request_intercept(
-        self, *, courier: str, tracking_no: str, parcel_status: TrackingStatus | None, now: datetime
+        self,
+        *,
+        courier: str,
+        tracking_no: str,
+        parcel_status: TrackingStatus | None,
+        now: datetime,
+        context: CourierContext | None = None,
     ) -> InterceptReply:
         rng = self._rng(courier, tracking_no, "request")
         rate = ACCEPT_RATES.get(courier, 0.8) * STATUS_FACTOR.get(parcel_status, 0.9)
@@ -107,7 +142,14 @@ class SimulatedCourier:
         )
 
     def book_pickup(
-        self, *, courier: str, address: str, slot_start: datetime, slot_end: datetime, now: datetime
+        self,
+        *,
+        courier: str,
+        address: str,
+        slot_start: datetime,
+        slot_end: datetime,
+        now: datetime,
+        context: CourierContext | None = None,
     ) -> PickupReply:
         if slot_start - now < PICKUP_NOTICE:
             return PickupReply("refused", detail="取件时间过近,网点来不及安排快递员")
@@ -149,6 +191,11 @@ def use_simulated_courier(seed: int) -> None:
     """Reseed the stand-in used by every courier without a real adapter (tests, demo)."""
     global _fallback
     _fallback = SimulatedCourier(seed)
+
+
+def simulated_courier() -> CourierAdapter:
+    """The stand-in in use now (reseeded by ``use_simulated_courier``)."""
+    return _fallback
 
 
 def courier_adapter(code: str) -> CourierAdapter:

@@ -22,7 +22,7 @@ from aftersales.jobs import enqueue
 from aftersales.kit.errors import NotFoundError
 from aftersales.kit.events import publish
 from aftersales.kit.time import as_utc, utcnow
-from aftersales.logistics.couriers import courier_adapter
+from aftersales.logistics.couriers import CourierContext, courier_adapter
 from aftersales.logistics.models import Intercept, InterceptStatus
 from aftersales.orders.models import Order, Shipment, ShipmentDirection, TrackingStatus
 
@@ -147,8 +147,17 @@ def submit(session: Session, *, intercept_id: int, now: datetime | None = None) 
         intercept.requested_at = now
         _resolve(session, intercept, InterceptStatus.FAILED, "快件已签收,无需拦截", now)
         return intercept
+    order = session.get(Order, intercept.order_id)
+    assert order is not None
+    context = CourierContext(
+        session, order.shop_id, f"IC{intercept.id}", order.receiver_name, order.receiver_phone
+    )
     reply = courier_adapter(parcel.courier).request_intercept(
-        courier=parcel.courier, tracking_no=parcel.tracking_no, parcel_status=parcel.status, now=now
+        courier=parcel.courier,
+        tracking_no=parcel.tracking_no,
+        parcel_status=parcel.status,
+        now=now,
+        context=context,
     )
     intercept.requested_at, intercept.courier_ref = now, reply.courier_ref
     if reply.outcome == "accepted":

@@ -21,7 +21,7 @@ from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.pagination import PageDep, paginate
 from aftersales.kit.pii import mask_name, mask_phone
 from aftersales.orders.models import Customer, Order, OrderItem, Shipment
-from aftersales.returns import payouts, refunds, repository, reshipments, service
+from aftersales.returns import erp, payouts, refunds, repository, reshipments, service
 from aftersales.returns.console_policies import fen as _fen
 from aftersales.returns.console_policies import router as policies_router
 from aftersales.returns.errors import BeyondAuthorityError
@@ -316,7 +316,7 @@ def reshipment_list(request: Request, session: SessionDep, _: CurrentUser) -> Re
         o.id: o
         for o in session.scalars(select(Order).where(Order.id.in_([r["reshipment"].order_id for r in rows])))
     }
-    return render(request, "returns/reshipments.html", rows=rows, orders=orders)
+    return render(request, "returns/reshipments.html", rows=rows, orders=orders, erp_labels=erp.LABELS)
 
 
 @router.get("/reshipments/new", response_class=HTMLResponse)

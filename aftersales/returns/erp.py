@@ -4,8 +4,12 @@
 parameters of 旺店通旗舰版 ``sales.RawTrade.pushSelf2`` (原始单推送, public API documentation):
 ``shop_no`` + ``rawTradeList`` + ``rawTradeOrderList``. The ERP's own request signature
 (sid/appkey/salt/sign) belongs to the gateway that forwards our signed webhook; we never hold
-ERP credentials. 聚水潭 and 吉客云 order-push shapes were not found in public documentation we
-could check, so they are not offered.
+ERP credentials.
+
+An ERP in ``CONNECTED`` is reached by a connector instead (``connectors.jushuitan``: its own
+request format and signature, with credentials the connector keeps encrypted): the push is queued
+on the outbox's ``erp`` channel in the ``generic`` shape, addressed to the ERP's name, and the
+connector translates, signs and sends it, then reads the tracking number back itself.
 """
 
 from collections.abc import Callable
@@ -117,7 +121,11 @@ def wangdiantong(reshipment: Reshipment, order: Order, shop: Shop, shop_no: str 
     return {"shop_no": shop_no or shop.code, "rawTradeList": [trade], "rawTradeOrderList": lines}
 
 
+CONNECTED = {"jushuitan": "聚水潭"}
+ERP_CHANNEL = "erp"
 FORMATS: dict[str, Callable[[Reshipment, Order, Shop, str | None], Payload]] = {
     "generic": generic,
     "wangdiantong": wangdiantong,
+    **dict.fromkeys(CONNECTED, generic),
 }
+LABELS = {"generic": "通用 JSON", "wangdiantong": "旺店通", **CONNECTED}

@@ -53,7 +53,7 @@ def create_reshipment(session: Session, *, data: ReshipmentIn, actor_id: int | N
         raise InvalidInputError("order_id", f"订单不存在: {data.order_id}")
     order = lock_order(session, data.order_id)
     policy = get_policy(session, order.shop_id)
-    if not policy.erp_url:
+    if not policy.erp_url and policy.erp_format not in erp.CONNECTED:
         raise ConflictError("店铺未配置 ERP 推送地址(售后设置 › erp_url),无法推送补发单")
     _refuse_undeliverable(session, order, data)
     ticket_id, upgrades = data.ticket_id, []
@@ -101,14 +101,19 @@ def _refuse_undeliverable(session: Session, order: Order, data: ReshipmentIn) ->
         raise ConflictError(f"收货地区停发中,不能补发: {restriction.text()}")
 
 
-def _push(session: Session, reshipment: Reshipment, order: Order, url: str, erp_shop_no: str | None) -> None:
+def _push(
+    session: Session, reshipment: Reshipment, order: Order, url: str | None, erp_shop_no: str | None
+) -> None:
+    """A connected ERP's push goes on the ``erp`` channel, addressed to the ERP by name (the
+    connector holds its address and credentials); any other is a signed webhook to ``url``."""
     shop = session.get(Shop, order.shop_id)
     assert shop is not None
     reshipment.outbox_key = f"returns:reshipment:{reshipment.id}:push"
+    connected = reshipment.erp_format in erp.CONNECTED
     queue_message(
         session,
-        channel="webhook",
-        destination=url,
+        channel=erp.ERP_CHANNEL if connected else "webhook",
+        destination=reshipment.erp_format if connected else str(url),
         payload=erp.FORMATS[reshipment.erp_format](reshipment, order, shop, erp_shop_no),
         idempotency_key=reshipment.outbox_key,
         subject=("reshipment", reshipment.id),
@@ -152,7 +157,8 @@ def send_sop_gift(session: Session, *, request: ReturnRequest) -> Reshipment | N
     gift = next((u for u in repository.upgrades_of(session, request.id) if u.action == "gift"), None)
     if gift is None or gift.reshipment_id is not None or request.kind == RequestKind.EXCHANGE:
         return None
-    if not get_policy(session, request.shop_id).erp_url:
+    gift_policy = get_policy(session, request.shop_id)
+    if not gift_policy.erp_url and gift_policy.erp_format not in erp.CONNECTED:
         ticketing.note(
             session,
             request.ticket_id,

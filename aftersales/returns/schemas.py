@@ -273,7 +273,7 @@ class PolicyIn(BaseModel):
     high_value_fen: int = Field(ge=0)
     repeat_window_days: int = Field(ge=0, le=365)
     max_extension_days: int = Field(ge=0, le=90)
-    erp_format: Literal["generic", "wangdiantong"]
+    erp_format: Literal["generic", "wangdiantong", "jushuitan"]
     erp_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
     erp_shop_no: str | None = Field(default=None, max_length=64)
     gift_sku_code: str | None = Field(

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from aftersales.kit.time import format_local, utcnow
-from aftersales.logistics.couriers import PickupReply, courier_adapter
+from aftersales.logistics.couriers import CourierContext, PickupReply, courier_adapter
 from aftersales.orders.models import Order
 from aftersales.selfservice import integrations, repository
 from aftersales.selfservice.models import PortalRequest, ReturnMethod, ReturnTask
@@ -72,16 +72,17 @@ def _book_pickup(
         slot_start=pickup_at,
         slot_end=pickup_at + timedelta(hours=end_hour - start_hour),
         now=utcnow(),
+        context=CourierContext(
+            session, order.shop_id, f"PR{request.id}", order.receiver_name, order.receiver_phone
+        ),
     )
     when = f"{format_local(pickup_at, '%m月%d日')} {slot} 点"
     if reply.outcome != "booked":
         task.note = f"快递未接单: {reply.detail},请与顾客改约"
         return f"您的上门取件申请已提交,待确认({reply.detail}),客服会尽快联系您改约时间"
     _record_booking(task, reply)
-    return (
-        f"已为您预约快递上门取件: {when},取件码 {reply.pickup_code},"
-        f"退货运单号 {reply.tracking_no},请保持电话畅通"
-    )
+    code = f"取件码 {reply.pickup_code}," if reply.pickup_code else ""
+    return f"已为您预约快递上门取件: {when},{code}退货运单号 {reply.tracking_no},请保持电话畅通"
 
 
 def _record_booking(task: ReturnTask, reply: PickupReply) -> None:
@@ -89,7 +90,8 @@ def _record_booking(task: ReturnTask, reply: PickupReply) -> None:
     task.pickup_code = reply.pickup_code
     task.tracking_no = reply.tracking_no
     task.booked_at = utcnow()
-    task.note = f"快递已接单,取件码 {reply.pickup_code},退货运单 {reply.tracking_no}"
+    code = f"取件码 {reply.pickup_code}," if reply.pickup_code else ""
+    task.note = f"快递已接单,{code}退货运单 {reply.tracking_no}"
 
 
 def _call_runner(session: Session, order: Order, request: PortalRequest, task: ReturnTask) -> str:

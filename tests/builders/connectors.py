@@ -61,3 +61,67 @@ def make_taobao_account(session: Session, *, endpoint: str, shop: Shop, **settin
         credentials=dict(TOP_CREDENTIALS),
         settings={"endpoint": endpoint, **settings},
     )
+
+
+DOUYIN_CREDENTIALS = {
+    "app_key": "7000000000000000001",
+    "app_secret": "dd-secret-0123456789",
+    "access_token": "dd-token-abc",
+}
+PDD_CREDENTIALS = {
+    "client_id": "pdd-client-0001",
+    "client_secret": "pdd-secret-0123456789",
+    "access_token": "pdd-token-abc",
+}
+
+
+def make_platform_account(
+    session: Session, *, provider: str, endpoint: str, shop: Shop, **settings: Any
+) -> ConnectorAccount:
+    credentials = {Provider.DOUYIN: DOUYIN_CREDENTIALS, Provider.PDD: PDD_CREDENTIALS}[Provider(provider)]
+    return service.save_account(
+        session,
+        provider=provider,
+        shop_code=shop.code,
+        credentials=dict(credentials),
+        settings={"endpoint": endpoint, **settings},
+    )
+
+
+JUSHUITAN_CREDENTIALS = {
+    "app_key": "jst-app-0001",
+    "app_secret": "jst-secret-0123456789",
+    "access_token": "jst-token-abc",
+}
+
+
+def make_jushuitan_account(
+    session: Session, *, endpoint: str, shop: Shop, **settings: Any
+) -> ConnectorAccount:
+    return service.save_account(
+        session,
+        provider=Provider.JUSHUITAN,
+        shop_code=shop.code,
+        credentials=dict(JUSHUITAN_CREDENTIALS),
+        settings={"endpoint": endpoint, "shop_id": "10086", **settings},
+    )
+
+
+SF_CREDENTIALS = {"partner_id": "SFPARTNER01", "checkword": "sf-checkword-0123456789"}
+
+
+def make_sf_account(session: Session, *, endpoint: str, shop: Shop, **settings: Any) -> ConnectorAccount:
+    return service.save_account(
+        session,
+        provider=Provider.SF_EXPRESS,
+        shop_code=shop.code,
+        credentials=dict(SF_CREDENTIALS),
+        settings={
+            "endpoint": endpoint,
+            "monthly_card": "7550000000",
+            "return_contact": "售后仓",
+            "return_phone": "075500000000",
+            "return_address": "广东省,深圳市,南山区,科技园 售后仓 1号",
+            **settings,
+        },
+    )

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 class Call:
     method: str
     path: str
+    target: str  # the request target as sent: path and query string
     query: dict[str, str]
     form: dict[str, str]
     headers: dict[str, str]
@@ -52,6 +53,7 @@ def provider_server(handle: Handler) -> Iterator[ProviderServer]:
             call = Call(
                 method=self.command,
                 path=parts.path,
+                target=self.path,
                 query=_flat(parts.query),
                 form=_flat(raw.decode()) if is_form else {},
                 headers=dict(self.headers),

@@ -1,6 +1,8 @@
 """Connector accounts: credentials encrypted with the secret key and never shown whole; the
 endpoint a call goes to; the health record."""
 
+from typing import Any
+
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -11,7 +13,13 @@ from aftersales.connectors.errors import CredentialsUnreadableError, ProviderErr
 from aftersales.connectors.models import ConnectorAccount, Provider
 from aftersales.kit.errors import InvalidInputError
 from tests.builders import make_shop
-from tests.builders.connectors import KUAIDI100_CREDENTIALS, make_kuaidi100_account
+from tests.builders.connectors import (
+    KUAIDI100_CREDENTIALS,
+    make_jushuitan_account,
+    make_kuaidi100_account,
+    make_platform_account,
+    make_sf_account,
+)
 
 
 class TestCredentials:
@@ -71,6 +79,25 @@ class TestEndpoint:
 
     def test_sandbox_without_a_published_sandbox_asks_for_an_endpoint(self, session: Session) -> None:
         account = make_kuaidi100_account(session, endpoint="")
+        account.sandbox = True
+        with pytest.raises(ProviderError, match="沙箱"):
+            service.endpoint(account)
+
+    @pytest.mark.parametrize(
+        ("make", "sandbox"),
+        [
+            (make_sf_account, "https://sfapi-sbox.sf-express.com/std/service"),
+            (make_jushuitan_account, "https://dev-api.jushuitan.com"),
+        ],
+    )
+    def test_sandbox_goes_to_the_published_sandbox(self, session: Session, make: Any, sandbox: str) -> None:
+        account = make(session, endpoint="", shop=make_shop(session))
+        account.sandbox = True
+        assert service.endpoint(account) == sandbox
+
+    @pytest.mark.parametrize("provider", [Provider.DOUYIN, Provider.PDD])
+    def test_platforms_without_a_sandbox_refuse_the_switch(self, session: Session, provider: str) -> None:
+        account = make_platform_account(session, provider=provider, endpoint="", shop=make_shop(session))
         account.sandbox = True
         with pytest.raises(ProviderError, match="沙箱"):
             service.endpoint(account)

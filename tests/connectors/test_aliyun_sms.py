@@ -1,7 +1,7 @@
 """阿里云短信: the POP signature against the document's own example, SendSms through the outbox
 to a local dysmsapi that verifies requests as 阿里云 does, the per-phone limit, receipts."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from tests.builders import make_order
 from tests.builders.connectors import ALIYUN_CREDENTIALS, make_aliyun_sms_account
 from tests.builders.logistics import make_template
 from tests.connectors.fake_aliyun_sms import FakeAliyunSms
-from tests.connectors.provider_server import ProviderServer, provider_server
+from tests.connectors.provider_server import ProviderServer
 
 PHONE = "13912345678"
 
@@ -44,12 +44,6 @@ def fake() -> FakeAliyunSms:
         sign_name="好物旗舰店",
         templates={"SMS_460000001": {"order_no"}},
     )
-
-
-@pytest.fixture
-def server(fake: FakeAliyunSms) -> Iterator[ProviderServer]:
-    with provider_server(fake) as running:
-        yield running
 
 
 @pytest.fixture

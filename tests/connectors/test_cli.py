@@ -7,7 +7,10 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from aftersales.cli import app
-from tests.builders.connectors import KUAIDI100_CREDENTIALS
+from tests.builders import make_shop
+from tests.builders.connectors import DOUYIN_CREDENTIALS, KUAIDI100_CREDENTIALS, make_platform_account
+from tests.connectors import fake_douyin
+from tests.connectors.fake_douyin import FakeDoudian
 from tests.connectors.fake_kuaidi100 import FakeKuaidi100
 from tests.connectors.provider_server import ProviderServer, provider_server
 
@@ -47,3 +50,22 @@ def test_wrong_credentials_fail_the_test(session: Session, server: ProviderServe
     result = CliRunner().invoke(app, ["connect", "test", "kuaidi100"])
     assert result.exit_code == 1
     assert "503" in result.output
+
+
+def test_backfill_reads_a_douyin_shop_now(session: Session) -> None:
+    shop = make_shop(session)
+    fake = FakeDoudian(*DOUYIN_CREDENTIALS.values())
+    fake.orders = [fake_douyin.order("6900000000000099")]
+    with provider_server(fake) as running:
+        make_platform_account(session, provider="douyin", endpoint=running.url, shop=shop)
+        result = CliRunner().invoke(
+            app, ["connect", "backfill", "douyin", "--shop", shop.code, "--days", "2"]
+        )
+    assert result.exit_code == 0, result.output
+    assert "已同步: 订单 1 笔" in result.output
+
+
+def test_backfill_refuses_a_connection_that_is_not_a_platform(session: Session) -> None:
+    result = CliRunner().invoke(app, ["connect", "backfill", "kuaidi100", "--shop", "any"])
+    assert result.exit_code == 1
+    assert "只有平台连接可以补拉" in result.output

@@ -1,7 +1,7 @@
 """The 连接 page: admins add credentials (never shown back), see health and callback addresses,
 and 测试连接 makes a real call."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 
 from aftersales.auth.models import Role
 from aftersales.connectors.models import ConnectorAccount
-from tests.builders.connectors import KUAIDI100_CREDENTIALS, make_kuaidi100_account
+from tests.builders import make_shop
+from tests.builders.connectors import KUAIDI100_CREDENTIALS, make_kuaidi100_account, make_platform_account
 from tests.connectors.fake_kuaidi100 import FakeKuaidi100
-from tests.connectors.provider_server import ProviderServer, provider_server
+from tests.connectors.provider_server import ProviderServer
 
 Headers = Callable[..., dict[str, str]]
 
@@ -19,12 +20,6 @@ Headers = Callable[..., dict[str, str]]
 @pytest.fixture
 def fake() -> FakeKuaidi100:
     return FakeKuaidi100(key=KUAIDI100_CREDENTIALS["key"], customer=KUAIDI100_CREDENTIALS["customer"])
-
-
-@pytest.fixture
-def server(fake: FakeKuaidi100) -> Iterator[ProviderServer]:
-    with provider_server(fake) as running:
-        yield running
 
 
 def test_an_admin_adds_credentials_that_are_never_shown_back(
@@ -65,3 +60,29 @@ def test_the_test_button_reports_the_providers_answer(
 
 def test_agents_cannot_open_the_page(client: TestClient, auth_headers: Headers) -> None:
     assert client.get("/console/connectors", headers=auth_headers(Role.SUPERVISOR)).status_code == 403
+
+
+def test_every_connector_has_its_form_with_a_chinese_name_and_purpose(
+    client: TestClient, auth_headers: Headers
+) -> None:
+    page = client.get("/console/connectors", headers=auth_headers(Role.ADMIN)).text
+    for heading in (
+        "抖店 连接(订单与售后增量同步)",
+        "拼多多 连接(订单与售后增量同步)",
+        "聚水潭 ERP 连接(补发单推送与回传运单号)",
+        "顺丰丰桥 连接(快件拦截退回与上门取件)",
+    ):
+        assert heading in page
+    for provider in ("douyin", "pdd", "jushuitan", "sf_express"):
+        assert f'data-testid="form-{provider}"' in page
+
+
+def test_a_platform_account_shows_its_sync_and_backfill(
+    session: Session, client: TestClient, auth_headers: Headers
+) -> None:
+    account = make_platform_account(
+        session, provider="douyin", endpoint="http://127.0.0.1:9", shop=make_shop(session)
+    )
+    page = client.get("/console/connectors", headers=auth_headers(Role.ADMIN)).text
+    assert "尚未同步" in page
+    assert f"/console/connectors/accounts/{account.id}/backfill" in page

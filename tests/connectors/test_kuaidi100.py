@@ -3,7 +3,6 @@ the real-time query, against a local server that checks requests as 快递100 do
 
 import hashlib
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -22,7 +21,7 @@ from aftersales.orders.service import ingest_shipments
 from tests.builders import make_order, make_shipment, make_shop
 from tests.builders.connectors import KUAIDI100_CREDENTIALS, make_kuaidi100_account
 from tests.connectors.fake_kuaidi100 import FakeKuaidi100, entry, push_form
-from tests.connectors.provider_server import ProviderServer, provider_server
+from tests.connectors.provider_server import ProviderServer
 
 KEY, CUSTOMER, SALT = (KUAIDI100_CREDENTIALS[k] for k in ("key", "customer", "salt"))
 
@@ -30,12 +29,6 @@ KEY, CUSTOMER, SALT = (KUAIDI100_CREDENTIALS[k] for k in ("key", "customer", "sa
 @pytest.fixture
 def fake() -> FakeKuaidi100:
     return FakeKuaidi100(key=KEY, customer=CUSTOMER)
-
-
-@pytest.fixture
-def server(fake: FakeKuaidi100) -> Iterator[ProviderServer]:
-    with provider_server(fake) as running:
-        yield running
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
-"""From a 淘宝 refund to the buyer's SMS: the refund comes from the local TOP gateway, logistics
+"""From a platform refund to the buyer's SMS. A 淘宝 refund from the local TOP gateway: logistics
 asks the (simulated) courier to intercept the parcel in transit, the courier returns it, the
-refund is released, and the buyer's notice goes out as an SMS through the local 阿里云 gateway."""
+refund is released and the buyer's notice goes out as an SMS through the local 阿里云 gateway. A
+抖店 after-sale from the local 抖店 gateway on a 顺丰 parcel: the interception is requested for
+real at the local 丰桥, accepted, the refund released and the SMS sent the same way."""
 
 from collections.abc import Iterator
 from datetime import timedelta
@@ -9,27 +11,40 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from aftersales.connectors import platform_sync, sms
+from aftersales.catalog.models import Shop
+from aftersales.connectors import douyin, platform_sync, sf_express, sms, taobao  # noqa: F401  (registered)
 from aftersales.logistics import intercepts
-from aftersales.logistics.couriers import SimulatedCourier, use_simulated_courier
+from aftersales.logistics.couriers import (
+    SimulatedCourier,
+    register_courier,
+    unregister_courier,
+    use_simulated_courier,
+)
 from aftersales.logistics.models import Intercept, InterceptStatus
 from aftersales.messaging.channels import register_channel
 from aftersales.messaging.jobs import deliver_outbox
 from aftersales.returns.models import RefundState, ReturnRequest
-from tests.builders import make_shop
+from tests.builders import make_return_policy, make_shop
 from tests.builders.connectors import (
     ALIYUN_CREDENTIALS,
+    DOUYIN_CREDENTIALS,
+    SF_CREDENTIALS,
     TOP_CREDENTIALS,
     make_aliyun_sms_account,
+    make_platform_account,
+    make_sf_account,
     make_taobao_account,
 )
 from tests.builders.logistics import make_template
+from tests.connectors import fake_douyin
 from tests.connectors.fake_aliyun_sms import FakeAliyunSms
+from tests.connectors.fake_sf import FakeSf
 from tests.connectors.fake_taobao import NOW, FakeTop, refund, trade
 from tests.connectors.provider_server import provider_server
 
 TID = "3300000000000777"
 WAYBILL = f"7310{TID[-8:]}"
+TEMPLATE = "SMS_470000001"
 
 
 @pytest.fixture
@@ -54,22 +69,15 @@ def courier_returning_the_parcel() -> Iterator[None]:
     use_simulated_courier(0)
 
 
-@pytest.mark.usefixtures("courier_returning_the_parcel")
-def test_a_platform_refund_is_intercepted_released_and_told_by_sms(session: Session) -> None:
+@pytest.fixture
+def sms_gateway(session: Session) -> Iterator[FakeAliyunSms]:
+    """The local 阿里云 gateway with the refund template, connected for all shops."""
     register_channel("sms", sms.channel)  # another test module may have restored the plain channel
-    shop = make_shop(session)
-    top = FakeTop(
-        app_key=TOP_CREDENTIALS["app_key"],
-        secret=TOP_CREDENTIALS["app_secret"],
-        session=TOP_CREDENTIALS["session"],
-    )
-    top.trades = [trade(TID, shipped=True, hours_ago=20)]
-    top.refunds = [refund("88000777", TID)]
     gateway = FakeAliyunSms(
         access_key_id=ALIYUN_CREDENTIALS["access_key_id"],
         secret=ALIYUN_CREDENTIALS["access_key_secret"],
         sign_name="好物旗舰店",
-        templates={"SMS_470000001": {"order_no", "refund_amount"}},
+        templates={TEMPLATE: {"order_no", "refund_amount"}},
     )
     make_template(
         session,
@@ -77,27 +85,79 @@ def test_a_platform_refund_is_intercepted_released_and_told_by_sms(session: Sess
         channel="sms",
         body="亲,订单 {{ order_no }} 的退款 {{ refund_amount }} 元已退回",
     )
-    with provider_server(top) as top_server, provider_server(gateway) as sms_server:
-        account = make_taobao_account(session, endpoint=top_server.url + "/router/rest", shop=shop)
-        make_aliyun_sms_account(
-            session, endpoint=sms_server.url, templates={"refund_completed": "SMS_470000001"}
+    with provider_server(gateway) as server:
+        make_aliyun_sms_account(session, endpoint=server.url, templates={"refund_completed": TEMPLATE})
+        yield gateway
+
+
+def held_request(session: Session, refund_id: str) -> tuple[ReturnRequest, Intercept]:
+    request = session.scalar(select(ReturnRequest).where(ReturnRequest.source_id == refund_id))
+    assert request is not None
+    assert request.refund_state == RefundState.HELD_FOR_INTERCEPT
+    [intercept] = session.scalars(select(Intercept).where(Intercept.refund_request_id == request.id)).all()
+    return request, intercept
+
+
+def assert_refund_sms(gateway: FakeAliyunSms, order_no: str, phone: str) -> None:
+    [sent] = gateway.sent
+    assert (sent["PhoneNumbers"], sent["TemplateCode"]) == (phone, TEMPLATE)
+    assert sent["TemplateParam"] == f'{{"order_no":"{order_no}","refund_amount":"399.00"}}'
+
+
+@pytest.mark.usefixtures("courier_returning_the_parcel")
+def test_a_taobao_refund_is_intercepted_released_and_told_by_sms(
+    session: Session, sms_gateway: FakeAliyunSms
+) -> None:
+    top = FakeTop(
+        app_key=TOP_CREDENTIALS["app_key"],
+        secret=TOP_CREDENTIALS["app_secret"],
+        session=TOP_CREDENTIALS["session"],
+    )
+    top.trades = [trade(TID, shipped=True, hours_ago=20)]
+    top.refunds = [refund("88000777", TID)]
+    with provider_server(top) as top_server:
+        account = make_taobao_account(
+            session, endpoint=top_server.url + "/router/rest", shop=make_shop(session)
         )
         platform_sync.sync_account(session, account=account, now=NOW)
-
-        request = session.scalar(select(ReturnRequest).where(ReturnRequest.source_id == "88000777"))
-        assert request is not None
-        assert request.refund_state == RefundState.HELD_FOR_INTERCEPT
-        [intercept] = session.scalars(
-            select(Intercept).where(Intercept.refund_request_id == request.id)
-        ).all()
+        request, intercept = held_request(session, "88000777")
         intercepts.submit(session, intercept_id=intercept.id, now=NOW)
         intercepts.poll(session, now=NOW + timedelta(days=5))
         assert intercept.status == InterceptStatus.RETURNED
         session.refresh(request)
         assert request.refund_state == RefundState.RELEASED
-
         session.commit()
         deliver_outbox(session)
-    [sent] = gateway.sent
-    assert (sent["PhoneNumbers"], sent["TemplateCode"]) == ("13912345678", "SMS_470000001")
-    assert sent["TemplateParam"] == f'{{"order_no":"{TID}","refund_amount":"399.00"}}'
+    assert_refund_sms(sms_gateway, TID, "13912345678")
+
+
+@pytest.fixture
+def sf_courier() -> Iterator[None]:
+    register_courier("sf", sf_express.SfExpressCourier())
+    yield
+    unregister_courier("sf")
+
+
+@pytest.mark.usefixtures("sf_courier")
+def test_a_douyin_after_sale_is_intercepted_at_sf_released_and_told_by_sms(
+    session: Session, sms_gateway: FakeAliyunSms
+) -> None:
+    shop: Shop = make_shop(session)
+    make_return_policy(session, shop=shop, release_refund_on="accepted")
+    doudian = fake_douyin.FakeDoudian(*DOUYIN_CREDENTIALS.values())
+    doudian.orders = [fake_douyin.order("6900000000000777", shipped=True, hours_ago=20, company="顺丰速运")]
+    doudian.aftersales = [fake_douyin.aftersale("92000777", "6900000000000777")]
+    sf = FakeSf(*SF_CREDENTIALS.values())
+    with provider_server(doudian) as dd_server, provider_server(sf) as sf_server:
+        account = make_platform_account(session, provider="douyin", endpoint=dd_server.url, shop=shop)
+        make_sf_account(session, endpoint=sf_server.url + "/std/service", shop=shop)
+        platform_sync.sync_account(session, account=account, now=fake_douyin.NOW)
+        request, intercept = held_request(session, "92000777")
+        intercepts.submit(session, intercept_id=intercept.id)
+        assert intercept.status == InterceptStatus.ACCEPTED
+        assert [sent["waybillNo"] for sent in sf.intercepts] == ["731000000777"]
+        session.refresh(request)
+        assert request.refund_state == RefundState.RELEASED
+        session.commit()
+        deliver_outbox(session)
+    assert_refund_sms(sms_gateway, "6900000000000777", "13812345678")

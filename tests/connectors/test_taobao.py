@@ -4,7 +4,7 @@ refund that asks the courier to intercept exactly as a spreadsheet import does."
 
 import hashlib
 import hmac
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
@@ -24,10 +24,9 @@ from aftersales.kit.time import utcnow
 from aftersales.logistics.models import Intercept
 from aftersales.orders.models import Order, OrderItem, OrderStatus, Shipment
 from aftersales.returns.models import RefundState, ReturnRequest
-from tests.builders import make_shop
 from tests.builders.connectors import TOP_CREDENTIALS, make_taobao_account
 from tests.connectors.fake_taobao import NOW, FakeTop, refund, trade
-from tests.connectors.provider_server import ProviderServer, provider_server
+from tests.connectors.provider_server import ProviderServer
 
 
 @pytest.fixture
@@ -37,17 +36,6 @@ def fake() -> FakeTop:
         secret=TOP_CREDENTIALS["app_secret"],
         session=TOP_CREDENTIALS["session"],
     )
-
-
-@pytest.fixture
-def server(fake: FakeTop) -> Iterator[ProviderServer]:
-    with provider_server(fake) as running:
-        yield running
-
-
-@pytest.fixture
-def shop(session: Session) -> Shop:
-    return make_shop(session)
 
 
 @pytest.fixture

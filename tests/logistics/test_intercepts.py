@@ -30,7 +30,7 @@ class ScriptedCourier:
         self.calls: list[str] = []
 
     def request_intercept(
-        self, *, courier: str, tracking_no: str, parcel_status: object, now: datetime
+        self, *, courier: str, tracking_no: str, parcel_status: object, now: datetime, context: object = None
     ) -> InterceptReply:
         self.calls.append(tracking_no)
         ref = "REF1" if self.request == "accepted" else None

@@ -21,7 +21,13 @@ FROZEN = datetime(2026, 11, 14, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai
 
 class AcceptingCourier:
     def request_intercept(
-        self, *, courier: str, tracking_no: str, parcel_status: TrackingStatus | None, now: datetime
+        self,
+        *,
+        courier: str,
+        tracking_no: str,
+        parcel_status: TrackingStatus | None,
+        now: datetime,
+        context: object = None,
     ) -> InterceptReply:
         return InterceptReply("accepted", "REF9", "已受理")
 

@@ -26,7 +26,14 @@ class ScriptedPickups:
         self.calls: list[dict[str, object]] = []
 
     def book_pickup(
-        self, *, courier: str, address: str, slot_start: datetime, slot_end: datetime, now: datetime
+        self,
+        *,
+        courier: str,
+        address: str,
+        slot_start: datetime,
+        slot_end: datetime,
+        now: datetime,
+        context: object = None,
     ) -> PickupReply:
         self.calls.append({"courier": courier, "address": address, "start": slot_start, "end": slot_end})
         return self.reply
