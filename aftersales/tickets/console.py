@@ -24,22 +24,25 @@ from aftersales.orders import repository as order_repository
 from aftersales.orders import service as order_service
 from aftersales.orders.models import Order
 from aftersales.orders.schemas import OrderDetail
-from aftersales.tickets import feedback, repository, service, shifts
-from aftersales.tickets import settings_service as config
-from aftersales.tickets.defaults import DEPARTMENTS
+from aftersales.tickets import feedback, repository, service
+from aftersales.tickets.config import repository as config_repository
+from aftersales.tickets.config import service as config
+from aftersales.tickets.config.defaults import DEPARTMENTS
 from aftersales.tickets.history import customer_history
 from aftersales.tickets.models import (
     FEEDBACK_LABELS,
     SEVERITY_LABELS,
     STATUS_LABELS,
     TYPE_LABELS,
-    Shift,
     Ticket,
     TicketGroup,
     TicketStatus,
     TicketType,
 )
 from aftersales.tickets.repository import SLA_LABELS, QueueFilter, QueueSort, SlaState
+from aftersales.tickets.shifts import handoff as handoffs
+from aftersales.tickets.shifts import repository as shift_repository
+from aftersales.tickets.shifts import service as shifts
 from aftersales.web.export import MAX_ROWS, xlsx_response
 from aftersales.web.home import AGENT_HOME, EVERYONE, LEAD_HOME, Tile, register_tile
 from aftersales.web.render import NavItem, render
@@ -215,8 +218,8 @@ def queue(
         countdown=countdown,
         counts=repository.sla_counts(session, now=now),
         users=_names(session, User, {t.assignee_id for t in tickets}, "display_name"),
-        groups={g.id: g for g in config.groups(session)},
-        shifts={s.id: s for s in shifts.all_shifts(session)},
+        groups={g.id: g for g in config_repository.groups(session)},
+        shifts={s.id: s for s in shift_repository.all_shifts(session)},
         filters=filters,
         sorts=SORT_LABELS,
         **_labels(),
@@ -227,7 +230,7 @@ def _export_queue(session: Session, statement: Any) -> Response:
     rows = session.execute(statement.limit(MAX_ROWS)).all()
     tickets = [t for t, _ in rows]
     users = _names(session, User, {t.assignee_id for t in tickets}, "display_name")
-    groups = {g.id: g.name for g in config.groups(session)}
+    groups = {g.id: g.name for g in config_repository.groups(session)}
     return xlsx_response(
         "工单",
         ["工单号", "标题", "类型", "分类", "状态", "SLA", "优先级", "处理组", "处理人", "创建时间"],
@@ -332,7 +335,7 @@ def handoff_board(request: Request, session: SessionDep, user: CurrentUser) -> R
     now = utcnow()
     rows = repository.handoff_board(session, since=now - timedelta(hours=48))
     user_ids = {h.from_user_id for h, _ in rows} | {h.to_user_id for h, _ in rows}
-    all_shifts = shifts.all_shifts(session)
+    all_shifts = shift_repository.all_shifts(session)
     current = shifts.current_shift(all_shifts, now)
     roster = _roster(session)
     return render(
@@ -364,10 +367,10 @@ def _roster(session: Session) -> dict[int, list[str]]:
 
 @router.post("/handoffs/run")
 def run_handoff(session: SessionDep, user: RequireSupervisor, shift_code: Annotated[str, Form()]) -> Response:
-    shift = session.scalar(select(Shift).where(Shift.code == shift_code))
+    shift = shift_repository.shift_by_code(session, shift_code)
     if shift is None:
         raise InvalidInputError("shift_code", f"班次不存在: {shift_code}")
-    shifts.hand_off(session, shift_id=shift.id, day=utcnow().astimezone(SHANGHAI).date())
+    handoffs.hand_off(session, shift_id=shift.id, day=utcnow().astimezone(SHANGHAI).date())
     return RedirectResponse("/console/tickets/handoffs", status_code=303)
 
 
@@ -375,7 +378,7 @@ def run_handoff(session: SessionDep, user: RequireSupervisor, shift_code: Annota
 def ack_handoff(
     session: SessionDep, user: CurrentUser, handoff_id: int, back: Annotated[str, Form()] = ""
 ) -> Response:
-    handoff = shifts.acknowledge(session, handoff_id=handoff_id, user_id=user.id)
+    handoff = handoffs.acknowledge(session, handoff_id=handoff_id, user_id=user.id)
     target = (
         f"/console/tickets/{handoff.ticket_id}"
         if handoff and back == "ticket"
@@ -452,7 +455,7 @@ def detail(request: Request, session: SessionDep, user: CurrentUser, ticket_id: 
         users=_names(session, User, actor_ids, "display_name"),
         agents=agents,
         group=session.get(TicketGroup, ticket.group_id) if ticket.group_id else None,
-        groups=config.groups(session),
+        groups=config_repository.groups(session),
         targets=sorted(service.TRANSITIONS[ticket.status], key=list(TicketStatus).index),
         history=customer_history(session, ticket=ticket, reveal=user.may_see_pii),
         requested_address=requested_address(ticket, reveal=user.may_see_pii),

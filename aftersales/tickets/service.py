@@ -16,7 +16,8 @@ from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.events import publish
 from aftersales.kit.time import format_local, utcnow
 from aftersales.orders.models import Order, OrderItem
-from aftersales.tickets import clock, routing, shifts, snapshot
+from aftersales.tickets import routing
+from aftersales.tickets.config import snapshot
 from aftersales.tickets.errors import (
     InvalidTransitionError,
     TicketNotFoundError,
@@ -36,6 +37,8 @@ from aftersales.tickets.models import (
     TicketType,
     TimelineEntry,
 )
+from aftersales.tickets.shifts import service as shifts
+from aftersales.tickets.sla import service as clock
 
 S = TicketStatus
 TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {

@@ -7,7 +7,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.catalog.models import Shop
-from aftersales.tickets import snapshot
+from aftersales.tickets.config import snapshot
 from aftersales.tickets.models import RoutingRule, TicketGroup
 from tests.builders import make_shop
 from tests.builders.tickets import make_rule, make_ticket
