@@ -5,15 +5,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aftersales.auth.deps import RequireAdmin, SessionDep
 from aftersales.auth.models import Role
-from aftersales.catalog.models import Shop
-from aftersales.connectors import platform_sync, service, sms, tracking
+from aftersales.catalog import repository as catalog_repository
+from aftersales.connectors import platform_sync, repository, service, sms, tracking
 from aftersales.connectors.errors import ProviderError
-from aftersales.connectors.models import ConnectorAccount, Provider, SmsSend, TrackingSubscription
+from aftersales.connectors.models import ConnectorAccount, Provider
 from aftersales.kit.errors import AftersalesError, InvalidInputError
 from aftersales.web.render import NavItem, render
 
@@ -42,16 +41,10 @@ def _callbacks(account: ConnectorAccount) -> list[tuple[str, str]]:
 
 
 def _page(request: Request, session: Session, *, status_code: int = 200, **extra: Any) -> Response:
-    shops = {shop.id: shop for shop in session.scalars(select(Shop).order_by(Shop.id))}
+    shops = catalog_repository.shops_by_id(session)
     accounts = service.list_accounts(session)
-    subscriptions = dict(
-        session.execute(
-            select(TrackingSubscription.status, func.count()).group_by(TrackingSubscription.status)
-        ).all()
-    )
-    receipts = dict(
-        session.execute(select(SmsSend.delivered, func.count()).group_by(SmsSend.delivered)).all()
-    )
+    subscriptions = repository.subscription_counts(session)
+    receipts = repository.receipt_counts(session)
     return render(
         request,
         "connectors/accounts.html",

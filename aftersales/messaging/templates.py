@@ -352,6 +352,14 @@ def order_context(session: Session, order_id: int, *, now: datetime | None = Non
     return rows.context(now)
 
 
+def all_templates(session: Session) -> list[MessageTemplate]:
+    return list(session.scalars(select(MessageTemplate).order_by(MessageTemplate.code)))
+
+
+def template_names(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(MessageTemplate.code, MessageTemplate.name)).tuples().all())
+
+
 def get_template(session: Session, code: str) -> MessageTemplate:
     template = session.scalar(select(MessageTemplate).where(MessageTemplate.code == code))
     if template is None or not template.is_active:

@@ -6,11 +6,10 @@ Agents work tickets; supervisors change policies, shifts and rules; admins manag
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from sqlalchemy import func, select
 
 from aftersales.auth.deps import RequireAdmin, RequireAgent, RequireSupervisor, SessionDep
 from aftersales.kit.errors import NotFoundError
-from aftersales.kit.pagination import Page, PageDep
+from aftersales.kit.pagination import Page, PageDep, paginate_rows
 from aftersales.kit.time import SHANGHAI, utcnow
 from aftersales.tickets import feedback, repository, schemas, service
 from aftersales.tickets.config import repository as config_repository
@@ -64,8 +63,7 @@ def list_tickets(
         descending=desc,
     )
     statement = repository.queue(filters, now=utcnow())
-    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
-    rows = session.execute(statement.offset(page.offset).limit(page.size)).all()
+    rows, total = paginate_rows(session, statement, page)
     items = [
         schemas.QueueRow.model_validate(
             {**schemas.TicketRead.model_validate(t).model_dump(), "sla_state": state}
@@ -77,7 +75,6 @@ def list_tickets(
 
 @router.post("/api/tickets", response_model=schemas.TicketRead, status_code=201)
 def create_ticket(session: SessionDep, user: RequireAgent, data: schemas.TicketCreate) -> schemas.TicketRead:
-    service.check_taxonomy(session, category=data.category, subcategory=data.subcategory, detail=data.detail)
     ticket = service.create_ticket(session, **data.model_dump(), actor_id=user.id)
     return schemas.TicketRead.model_validate(ticket)
 
@@ -96,14 +93,6 @@ def update_ticket(
     session: SessionDep, user: RequireAgent, ticket_id: int, data: schemas.TicketUpdate
 ) -> schemas.TicketRead:
     changes = data.model_dump(exclude_unset=True)
-    if "category" in changes or "subcategory" in changes:
-        current = service.get_ticket(session, ticket_id)
-        service.check_taxonomy(
-            session,
-            category=changes.get("category") or current.category,
-            subcategory=changes.get("subcategory", current.subcategory),
-            detail=changes.get("detail"),
-        )
     ticket = service.update_fields(session, ticket_id=ticket_id, actor_id=user.id, **changes)
     return schemas.TicketRead.model_validate(ticket)
 

@@ -10,14 +10,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from aftersales.auth import repository as auth_repository
 from aftersales.auth.deps import CurrentUser, RequireSupervisor, SessionDep
 from aftersales.auth.models import Role, User
+from aftersales.catalog import repository as catalog_repository
 from aftersales.catalog.models import Shop
 from aftersales.kit.errors import InvalidInputError
-from aftersales.kit.pagination import PageDep
+from aftersales.kit.pagination import PageDep, count_rows, paginate_rows
 from aftersales.kit.pii import mask_address, mask_name, mask_phone
 from aftersales.kit.time import SHANGHAI, utcnow
 from aftersales.orders import repository as order_repository
@@ -43,7 +44,7 @@ from aftersales.tickets.repository import SLA_LABELS, QueueFilter, QueueSort, Sl
 from aftersales.tickets.shifts import handoff as handoffs
 from aftersales.tickets.shifts import repository as shift_repository
 from aftersales.tickets.shifts import service as shifts
-from aftersales.web.export import MAX_ROWS, xlsx_response
+from aftersales.web.export import export_rows, xlsx_response
 from aftersales.web.home import AGENT_HOME, EVERYONE, LEAD_HOME, Tile, register_tile
 from aftersales.web.render import NavItem, render
 
@@ -101,13 +102,6 @@ def _labels() -> dict[str, Any]:
     }
 
 
-def _names(session: Session, model: Any, ids: set[int | None], attr: str) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return {row.id: getattr(row, attr) for row in session.scalars(select(model).where(model.id.in_(wanted)))}
-
-
 def countdown(due: datetime | None, now: datetime) -> str:
     """``剩 1:05`` / ``超 0:12`` (hours:minutes) for the SLA column."""
     if due is None:
@@ -124,7 +118,7 @@ def _queue_count(**filters: Any) -> Callable[[Session, User], int]:
     def count(session: Session, user: User) -> int:
         mine = {key: user.id for key, value in filters.items() if value == ME}
         statement = repository.queue(QueueFilter(**{**filters, **mine}), now=utcnow()).order_by(None)
-        return session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+        return count_rows(session, statement)
 
     return count
 
@@ -203,8 +197,7 @@ def queue(
     statement = repository.queue(filters, now=now)
     if export:
         return _export_queue(session, statement)
-    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
-    rows = session.execute(statement.offset(page.offset).limit(page.size)).all()
+    rows, total = paginate_rows(session, statement, page)
     handed = _handed_to_me(session, user.id)
     tickets = [t for t, _ in rows] + [t for _, t in handed]
     return render(
@@ -217,7 +210,7 @@ def queue(
         now=now,
         countdown=countdown,
         counts=repository.sla_counts(session, now=now),
-        users=_names(session, User, {t.assignee_id for t in tickets}, "display_name"),
+        users=auth_repository.display_names(session, {t.assignee_id for t in tickets}),
         groups={g.id: g for g in config_repository.groups(session)},
         shifts={s.id: s for s in shift_repository.all_shifts(session)},
         filters=filters,
@@ -227,9 +220,9 @@ def queue(
 
 
 def _export_queue(session: Session, statement: Any) -> Response:
-    rows = session.execute(statement.limit(MAX_ROWS)).all()
+    rows = export_rows(session, statement)
     tickets = [t for t, _ in rows]
-    users = _names(session, User, {t.assignee_id for t in tickets}, "display_name")
+    users = auth_repository.display_names(session, {t.assignee_id for t in tickets})
     groups = {g.id: g.name for g in config_repository.groups(session)}
     return xlsx_response(
         "工单",
@@ -254,9 +247,7 @@ def _export_queue(session: Session, statement: Any) -> Response:
 
 def _handed_to_me(session: Session, user_id: int) -> list[tuple[Any, Ticket]]:
     pending = repository.pending_handoffs(session, user_id=user_id)
-    tickets = {
-        t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_([h.ticket_id for h in pending])))
-    }
+    tickets = repository.tickets_by_id(session, [h.ticket_id for h in pending])
     return [(h, tickets[h.ticket_id]) for h in pending if h.ticket_id in tickets]
 
 
@@ -279,8 +270,8 @@ def new_ticket(
         order_no = orders[0].source_id
     elif order_no:
         text = order_no.strip()
-        orders = list(session.scalars(select(Order).where(Order.source_id == text).limit(5)))
-    shops = {s.id: s for s in session.scalars(select(Shop).order_by(Shop.id))}
+        orders = order_repository.orders_numbered(session, text)
+    shops = catalog_repository.shops_by_id(session)
     return render(
         request,
         "tickets/new.html",
@@ -308,7 +299,6 @@ def create_ticket(
     severity: Annotated[str, Form()] = "medium",
 ) -> Response:
     subcategory = subcategory or None
-    service.check_taxonomy(session, category=category, subcategory=subcategory, detail=None)
     label = TYPE_LABELS[type] + (f"·{subcategory}" if subcategory else "")
     order = session.get(Order, order_id) if order_id else None
     ticket = service.create_ticket(
@@ -337,32 +327,18 @@ def handoff_board(request: Request, session: SessionDep, user: CurrentUser) -> R
     user_ids = {h.from_user_id for h, _ in rows} | {h.to_user_id for h, _ in rows}
     all_shifts = shift_repository.all_shifts(session)
     current = shifts.current_shift(all_shifts, now)
-    roster = _roster(session)
+    roster = shift_repository.roster_names(session)
     return render(
         request,
         "tickets/handoffs.html",
         rows=rows,
-        users=_names(session, User, user_ids, "display_name"),
+        users=auth_repository.display_names(session, user_ids),
         shifts={s.id: s for s in all_shifts},
         current=current,
         roster=roster,
         may_run=user.role.at_least(Role.SUPERVISOR),
         **_labels(),
     )
-
-
-def _roster(session: Session) -> dict[int, list[str]]:
-    from aftersales.tickets.models import RosterEntry
-
-    rows = session.execute(
-        select(RosterEntry.shift_id, User.display_name)
-        .join(User, User.id == RosterEntry.user_id)
-        .order_by(User.id)
-    )
-    roster: dict[int, list[str]] = {}
-    for shift_id, name in rows:
-        roster.setdefault(shift_id, []).append(name)
-    return roster
 
 
 @router.post("/handoffs/run")
@@ -430,9 +406,7 @@ def close_feedback(session: SessionDep, user: CurrentUser, feedback_id: int) -> 
 def detail(request: Request, session: SessionDep, user: CurrentUser, ticket_id: int) -> Response:
     ticket = service.get_ticket(session, ticket_id)
     now = utcnow()
-    state = session.execute(
-        select(repository.sla_state(now)).select_from(Ticket).where(Ticket.id == ticket_id)
-    ).scalar_one()
+    state = repository.sla_state_of(session, ticket_id, now=now)
     order = None
     if ticket.order_id is not None:
         row = order_repository.order_with_items(session, ticket.order_id)
@@ -441,7 +415,7 @@ def detail(request: Request, session: SessionDep, user: CurrentUser, ticket_id: 
             order = OrderDetail.for_order(row, parcels, reveal=user.may_see_pii)
     timeline = repository.timeline(session, ticket_id)
     actor_ids = {e.actor_id for e in timeline} | {ticket.assignee_id}
-    agents = list(session.scalars(select(User).where(User.is_active.is_(True)).order_by(User.id)))
+    agents = auth_repository.active_users(session)
     return render(
         request,
         "tickets/detail.html",
@@ -452,7 +426,7 @@ def detail(request: Request, session: SessionDep, user: CurrentUser, ticket_id: 
         order=order,
         shop=session.get(Shop, ticket.shop_id),
         timeline=timeline,
-        users=_names(session, User, actor_ids, "display_name"),
+        users=auth_repository.display_names(session, actor_ids),
         agents=agents,
         group=session.get(TicketGroup, ticket.group_id) if ticket.group_id else None,
         groups=config_repository.groups(session),

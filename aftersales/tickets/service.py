@@ -71,7 +71,8 @@ def settings(session: Session) -> TicketSettings:
 
 
 def check_taxonomy(session: Session, *, category: str, subcategory: str | None, detail: str | None) -> None:
-    """Category, subcategory and detail must be active nodes of the taxonomy."""
+    """Category, subcategory and detail must be active nodes of the taxonomy: every ticket, from
+    an agent, the API or another domain (``open_system_ticket``), is filed where reports count it."""
     paths = [("category", category)]
     if subcategory:
         paths.append(("subcategory", f"{category}/{subcategory}"))
@@ -113,6 +114,7 @@ def create_ticket(
     """
     now = now or utcnow()
     ticket_type, level = _enum(TicketType, type, "type"), _enum(Severity, severity, "severity")
+    check_taxonomy(session, category=category, subcategory=subcategory, detail=detail)
     order = session.get(Order, order_id) if order_id is not None else None
     if order_id is not None and order is None:
         raise InvalidInputError("order_id", f"订单不存在: {order_id}")
@@ -475,8 +477,16 @@ def _assign_message(session: Session, ticket: Ticket) -> str:
 
 
 def update_fields(session: Session, *, ticket_id: int, actor_id: int, **changes: Any) -> Ticket:
-    """Edit category, severity, priority, title…; each change is recorded old → new."""
+    """Edit category, severity, priority, title…; each change is recorded old → new. A new
+    category or subcategory must be in the taxonomy (with the detail, when one is given)."""
     ticket = get_ticket(session, ticket_id)
+    if "category" in changes or "subcategory" in changes:
+        check_taxonomy(
+            session,
+            category=changes.get("category") or ticket.category,
+            subcategory=changes.get("subcategory", ticket.subcategory),
+            detail=changes.get("detail"),
+        )
     diff = {}
     for name, value in changes.items():
         if value is None or getattr(ticket, name) == value:

@@ -1,4 +1,5 @@
-"""Default configuration every installation starts with: groups, taxonomy (seed 004), shifts, SLA.
+"""Default configuration every installation starts with: groups, taxonomy (seed 004 and the
+portal's subcategories), shifts, SLA.
 
 Plain data, so both the migration's data step and ``service.ensure_defaults`` (idempotent, for
 databases created otherwise) use the same rows.
@@ -43,15 +44,21 @@ TAXONOMY: dict[str, dict[str, tuple[str, ...]]] = {
         "派送异常": (),
         "退回": (),
         "其他": (),
+        # What the customer portal files (migration 0105): after 其他, so older positions stay.
+        "修改地址": (),
+        "延迟发货": (),
     },
     "服务问题": {
         "响应慢": (),
         "服务态度": (),
         "承诺未兑现": (),
         "其他": (),
+        "安装": (),
     },
-    "其他": {"其他": ()},
+    "其他": {"其他": (), "发票": ()},
 }
+# The subcategories the customer portal opens tickets under, added by migration 0105.
+PORTAL_SUBCATEGORIES = ("物流问题/修改地址", "物流问题/延迟发货", "服务问题/安装", "其他/发票")
 
 # code, name, start minute, end minute (local time; 1440 = midnight)
 SHIFTS: tuple[tuple[str, str, int, int], ...] = (

@@ -3,6 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aftersales.auth.models import User
 from aftersales.tickets.models import RosterEntry, Shift
 
 
@@ -24,3 +25,16 @@ def roster_user_ids(session: Session, shift_id: int) -> list[int]:
             select(RosterEntry.user_id).where(RosterEntry.shift_id == shift_id).order_by(RosterEntry.user_id)
         )
     )
+
+
+def roster_names(session: Session) -> dict[int, list[str]]:
+    """Agents' names per shift id, in user order."""
+    rows = session.execute(
+        select(RosterEntry.shift_id, User.display_name)
+        .join(User, User.id == RosterEntry.user_id)
+        .order_by(User.id)
+    )
+    roster: dict[int, list[str]] = {}
+    for shift_id, name in rows:
+        roster.setdefault(shift_id, []).append(name)
+    return roster
