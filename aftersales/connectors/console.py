@@ -14,6 +14,7 @@ from aftersales.connectors import platform_sync, repository, service, sms, track
 from aftersales.connectors.errors import ProviderError
 from aftersales.connectors.models import ConnectorAccount, Provider
 from aftersales.kit.errors import AftersalesError, InvalidInputError
+from aftersales.web.forms import act_or_rerender
 from aftersales.web.render import NavItem, render
 
 router = APIRouter(prefix="/console/connectors", include_in_schema=False)
@@ -76,19 +77,20 @@ async def save(request: Request, session: SessionDep, _: RequireAdmin, provider:
     settings = {
         key.removeprefix("setting_"): v for key, v in fields.items() if key.startswith("setting_") and v
     }
-    try:
-        service.save_account(
+    return act_or_rerender(
+        session,
+        lambda: service.save_account(
             session,
             provider=provider,
             shop_code=fields.get("shop") or None,
             credentials=credentials,
             settings=settings,
             sandbox=fields.get("sandbox") == "on",
-        )
-    except AftersalesError as exc:
-        session.rollback()
-        return _page(request, session, status_code=422, error=exc.message)
-    return RedirectResponse("/console/connectors", status_code=303)
+        ),
+        failed=AftersalesError,
+        rerender=lambda exc: _page(request, session, status_code=422, error=exc.message),
+        done=lambda _: RedirectResponse("/console/connectors", status_code=303),
+    )
 
 
 @router.post("/accounts/{account_id}/backfill", response_class=HTMLResponse)

@@ -45,6 +45,7 @@ from aftersales.messaging.templates import CHANNELS, VARIABLES, all_templates, s
 from aftersales.orders.couriers import COURIERS
 from aftersales.orders.models import Order
 from aftersales.web.export import export_rows, money, xlsx_response
+from aftersales.web.forms import act_or_rerender
 from aftersales.web.home import LEAD_HOME, Tile, register_tile
 from aftersales.web.panels import Panel, no_panel, register_panel, render_panel
 from aftersales.web.render import NavItem, render
@@ -408,12 +409,15 @@ def put_template(
     channel: Annotated[str, Form(max_length=32)] = "platform_im",
 ) -> Response:
     """Unknown variables are refused here, at save time, and shown on the page."""
-    try:
-        save_template(session, code=code, name=name, body=body, channel=channel)
-    except InvalidInputError as exc:
-        session.rollback()
-        return _messages_page(request, session, user.may_see_pii, True, error=exc.message, status=422)
-    return RedirectResponse("/console/logistics-messages", status_code=303)
+    return act_or_rerender(
+        session,
+        lambda: save_template(session, code=code, name=name, body=body, channel=channel),
+        failed=InvalidInputError,
+        rerender=lambda exc: _messages_page(
+            request, session, user.may_see_pii, True, error=exc.message, status=422
+        ),
+        done=lambda _: RedirectResponse("/console/logistics-messages", status_code=303),
+    )
 
 
 @router.post(MESSAGES + "/dead/{message_id}/retry")

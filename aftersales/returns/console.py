@@ -39,6 +39,7 @@ from aftersales.returns.schemas import ReshipItem, ReshipmentIn, ReturnRequestIn
 from aftersales.returns.ticketing import KIND_LABELS
 from aftersales.tickets import service as tickets_service
 from aftersales.web.export import export_objects, money, xlsx_response
+from aftersales.web.forms import act_or_rerender
 from aftersales.web.home import LEAD_HOME, Tile, register_tile
 from aftersales.web.render import NavItem, render
 
@@ -369,14 +370,15 @@ def choose(
     accepted: Annotated[str, Form()],
 ) -> Response:
     choice = OfferKind(accepted) if accepted != "declined" else None
-    try:
-        service.record_choice(session, request_id=return_id, accepted=choice, actor=user)
-    except BeyondAuthorityError as exc:
-        session.rollback()
-        return _detail(
+    return act_or_rerender(
+        session,
+        lambda: service.record_choice(session, request_id=return_id, accepted=choice, actor=user),
+        failed=BeyondAuthorityError,
+        rerender=lambda exc: _detail(
             request, session, user, return_id, error=exc.message, approval_offered=exc.approval_available
-        )
-    return _back(return_id)
+        ),
+        done=lambda _: _back(return_id),
+    )
 
 
 @router.post("/{return_id}/compensate")
@@ -391,8 +393,9 @@ def compensate(
 ) -> Response:
     item = service.get_request(session, return_id)
     fen = _fen(amount)
-    try:
-        payouts.pay_compensation(
+    return act_or_rerender(
+        session,
+        lambda: payouts.pay_compensation(
             session,
             order_id=item.order_id,
             amount_fen=fen,
@@ -401,10 +404,9 @@ def compensate(
             request_id=item.id,
             note=note,
             idempotency_key=form_key or None,
-        )
-    except BeyondAuthorityError as exc:
-        session.rollback()
-        return _detail(
+        ),
+        failed=BeyondAuthorityError,
+        rerender=lambda exc: _detail(
             request,
             session,
             user,
@@ -414,8 +416,9 @@ def compensate(
             approval_offered=exc.approval_available,
             approval_amount=amount,
             approval_note=note or "",
-        )
-    return _back(return_id)
+        ),
+        done=lambda _: _back(return_id),
+    )
 
 
 @router.post("/{return_id}/approval")
