@@ -97,7 +97,7 @@ def test_a_platform_refund_is_intercepted_released_and_told_by_sms(session: Sess
         assert request.refund_state == RefundState.RELEASED
 
         session.commit()
-        deliver_outbox(session)
+        deliver_outbox(session, checkpoint=session.commit)
     [sent] = gateway.sent
     assert (sent["PhoneNumbers"], sent["TemplateCode"]) == ("13912345678", "SMS_470000001")
     assert sent["TemplateParam"] == f'{{"order_no":"{TID}","refund_amount":"399.00"}}'
