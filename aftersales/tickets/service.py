@@ -23,6 +23,7 @@ from aftersales.tickets.errors import (
     TicketNotFoundError,
     UnknownCategoryError,
 )
+from aftersales.tickets.events import TicketCreated, TicketResolved
 from aftersales.tickets.groups import ensure_default_groups as ensure_default_groups
 from aftersales.tickets.groups import ensure_defaults as ensure_defaults
 from aftersales.tickets.groups import group_by_code as group_by_code
@@ -160,7 +161,7 @@ def create_ticket(
             idempotency_key=f"ticket:{ticket.id}:cc:{code}",
             subject=("ticket", ticket.id),
         )
-    publish(session, "tickets.created", ticket_id=ticket.id)
+    publish(session, TicketCreated(ticket_id=ticket.id))
     return ticket
 
 
@@ -349,7 +350,7 @@ def transition(
         at=now,
     )
     if target == S.RESOLVED:
-        publish(session, "tickets.resolved", ticket_id=ticket.id)
+        publish(session, TicketResolved(ticket_id=ticket.id))
     return ticket
 
 

@@ -4,10 +4,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from aftersales.kit.events import DomainEvent, subscribe
+from aftersales.kit.events import subscribe
 from aftersales.messaging.models import OutboxMessage
 from aftersales.tickets import service
 from aftersales.tickets.errors import UnknownCategoryError
+from aftersales.tickets.events import TicketCreated, TicketResolved
 from aftersales.tickets.models import TicketGroup, TicketStatus, TimelineEntry
 from tests.builders import make_order, make_shop, make_user
 from tests.builders.tickets import make_bot, make_ticket
@@ -66,16 +67,16 @@ class TestEvents:
     def test_created_and_resolved_events_carry_the_ticket_id(self, session: Session) -> None:
         seen: list[tuple[str, int]] = []
 
-        @subscribe("tickets.created")
-        @subscribe("tickets.resolved")
-        def _record(_: Session, event: DomainEvent) -> None:
-            seen.append((event.name, event.payload["ticket_id"]))
+        @subscribe(TicketCreated)
+        @subscribe(TicketResolved)
+        def _record(_: Session, event: TicketCreated | TicketResolved) -> None:
+            seen.append((type(event).__name__, event.ticket_id))
 
         ticket = make_ticket(session)
         service.transition(session, ticket_id=ticket.id, to="resolved", actor_id=None)
         assert [s for s in seen if s[1] == ticket.id] == [
-            ("tickets.created", ticket.id),
-            ("tickets.resolved", ticket.id),
+            ("TicketCreated", ticket.id),
+            ("TicketResolved", ticket.id),
         ]
 
 
