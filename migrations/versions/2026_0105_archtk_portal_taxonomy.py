@@ -14,48 +14,27 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from aftersales.tickets.config.defaults import PORTAL_SUBCATEGORIES, taxonomy_levels
+from aftersales.tickets.config.defaults import PORTAL_SUBCATEGORIES, seed_taxonomy
 
 revision: str = "0105_archtk_portal_taxonomy"
 down_revision: str | Sequence[str] | None = "0104"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-taxonomy = sa.table(
-    "ticket_taxonomy",
-    sa.column("id", sa.Integer),
-    sa.column("parent_id", sa.Integer),
-    sa.column("level", sa.Integer),
-    sa.column("name", sa.String),
-    sa.column("path", sa.String),
-    sa.column("position", sa.Integer),
-    sa.column("is_active", sa.Boolean),
-)
 version = sa.table("ticket_config_version", sa.column("id", sa.Integer), sa.column("token", sa.String))
 
 
 def upgrade() -> None:
-    connection = op.get_bind()
-    ids = dict(connection.execute(sa.select(taxonomy.c.path, taxonomy.c.id)).tuples().all())
-    rows = [
-        {
-            "parent_id": ids.get(path.split("/")[0]),
-            "level": 2,
-            "name": name,
-            "path": path,
-            "position": position,
-            "is_active": True,
-        }
-        for path, name, position in taxonomy_levels()[1]
-        if path in PORTAL_SUBCATEGORIES and path not in ids
-    ]
-    if rows:
-        connection.execute(sa.insert(taxonomy), rows)
+    seed_taxonomy(op.get_bind(), only=PORTAL_SUBCATEGORIES)
     _new_token()
 
 
 def downgrade() -> None:
-    op.get_bind().execute(sa.delete(taxonomy).where(taxonomy.c.path.in_(PORTAL_SUBCATEGORIES)))
+    op.execute(
+        sa.text("DELETE FROM ticket_taxonomy WHERE path IN :paths").bindparams(
+            sa.bindparam("paths", list(PORTAL_SUBCATEGORIES), expanding=True)
+        )
+    )
     _new_token()
 
 

@@ -5,6 +5,7 @@ Plain data, so both the migration's data step and ``service.ensure_defaults`` (i
 databases created otherwise) use the same rows.
 """
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -150,7 +151,7 @@ def seed_defaults(connection: sa.Connection) -> int:
         {"code": c, "name": n, "start_minute": s, "end_minute": e} for c, n, s, e in SHIFTS if c not in have
     ]
     added += _insert(connection, _shifts, rows)
-    added += _seed_taxonomy(connection)
+    added += seed_taxonomy(connection)
     added += _seed_policies(connection, now)
     if connection.scalar(sa.select(sa.func.count()).select_from(_settings)) == 0:
         added += _insert(
@@ -161,7 +162,8 @@ def seed_defaults(connection: sa.Connection) -> int:
     return added
 
 
-def _seed_taxonomy(connection: sa.Connection) -> int:
+def seed_taxonomy(connection: sa.Connection, *, only: Collection[str] | None = None) -> int:
+    """Insert the missing default taxonomy nodes (those of ``only`` paths, when given)."""
     added = 0
     for level, nodes in enumerate(taxonomy_levels(), start=1):
         ids = dict(connection.execute(sa.select(_taxonomy.c.path, _taxonomy.c.id)).all())
@@ -175,7 +177,7 @@ def _seed_taxonomy(connection: sa.Connection) -> int:
                 "is_active": True,
             }
             for path, name, position in nodes
-            if path not in ids
+            if path not in ids and (only is None or path in only)
         ]
         added += _insert(connection, _taxonomy, rows)
     return added
