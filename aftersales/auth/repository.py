@@ -28,4 +28,4 @@ def display_names(session: Session, ids: Iterable[int | None] | None = None) -> 
         if not wanted:
             return {}
         query = query.where(User.id.in_(wanted))
-    return dict(session.execute(query).tuples().all())
+    return dict(session.execute(query).all())

@@ -17,7 +17,7 @@ def shops_by_id(session: Session) -> dict[int, Shop]:
 
 
 def shop_names(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Shop.id, Shop.name)).tuples().all())
+    return dict(session.execute(select(Shop.id, Shop.name)).all())
 
 
 def channels(session: Session, shop_id: int) -> list[Channel]:

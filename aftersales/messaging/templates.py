@@ -368,7 +368,7 @@ def all_templates(session: Session) -> list[MessageTemplate]:
 
 
 def template_names(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(MessageTemplate.code, MessageTemplate.name)).tuples().all())
+    return dict(session.execute(select(MessageTemplate.code, MessageTemplate.name)).all())
 
 
 def get_template(session: Session, code: str) -> MessageTemplate:

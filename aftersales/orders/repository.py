@@ -92,7 +92,7 @@ def orders_by_id(session: Session, ids: Iterable[int]) -> dict[int, Order]:
 def order_numbers(session: Session, ids: Iterable[int]) -> dict[int, str]:
     """The platform's order number (``source_id``) by order id."""
     query = select(Order.id, Order.source_id).where(Order.id.in_(set(ids)))
-    return dict(session.execute(query).tuples().all())
+    return dict(session.execute(query).all())
 
 
 def orders_numbered(session: Session, number: str, *, limit: int = 5) -> list[Order]:
