@@ -2,11 +2,11 @@
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 
 from aftersales.audit import service
+from aftersales.auth import repository as auth_repository
 from aftersales.auth.deps import RequireAdmin, SessionDep
-from aftersales.auth.models import Role, User
+from aftersales.auth.models import Role
 from aftersales.kit.pagination import PageDep, paginate
 from aftersales.web.render import NavItem, render
 
@@ -35,8 +35,7 @@ def audit_log(
     query = service.entries_query(actor_id=actor_id, subject_id=subject_id)
     rows, total = paginate(session, query, page)
     actor_ids = {row.actor_id for row in rows}
-    query_names = select(User.id, User.display_name).where(User.id.in_(actor_ids))
-    actors = dict(session.execute(query_names).all()) if rows else {}  # a Result has keys(): list first
+    actors = auth_repository.display_names(session, actor_ids)
     return render(
         request,
         "audit/log.html",

@@ -1,9 +1,8 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from sqlalchemy import select
 
-from aftersales.auth import service
+from aftersales.auth import repository, service
 from aftersales.auth.deps import CurrentUser, RequireAdmin, SessionDep
 from aftersales.auth.errors import InvalidCredentialsError
 from aftersales.auth.models import User
@@ -34,7 +33,7 @@ def me(user: CurrentUser) -> User:
 
 @router.get("/users", response_model=list[UserRead])
 def list_users(session: SessionDep, _: RequireAdmin) -> list[User]:
-    return list(session.scalars(select(User).order_by(User.id)))
+    return repository.all_users(session)
 
 
 @router.post("/users", response_model=UserRead, status_code=201)

@@ -1,8 +1,7 @@
 from fastapi import APIRouter
-from sqlalchemy import select
 
 from aftersales.auth.deps import CurrentUser, RequireAdmin, RequireSupervisor, SessionDep
-from aftersales.catalog import service
+from aftersales.catalog import repository, service
 from aftersales.catalog.models import Channel, Shop, Sku
 from aftersales.catalog.schemas import (
     ChannelCreate,
@@ -19,7 +18,7 @@ router = APIRouter(prefix="/api", tags=["catalog"])
 
 @router.get("/shops", response_model=list[ShopRead])
 def list_shops(session: SessionDep, _: CurrentUser) -> list[Shop]:
-    return list(session.scalars(select(Shop).order_by(Shop.id)))
+    return repository.shops(session)
 
 
 @router.post("/shops", response_model=ShopRead, status_code=201)
@@ -29,7 +28,7 @@ def create_shop(session: SessionDep, _: RequireAdmin, body: ShopCreate) -> Shop:
 
 @router.get("/shops/{shop_id}/channels", response_model=list[ChannelRead])
 def list_channels(session: SessionDep, _: CurrentUser, shop_id: int) -> list[Channel]:
-    return list(session.scalars(select(Channel).where(Channel.shop_id == shop_id).order_by(Channel.id)))
+    return repository.channels(session, shop_id)
 
 
 @router.post("/shops/{shop_id}/channels", response_model=ChannelRead, status_code=201)
@@ -39,7 +38,7 @@ def add_channel(session: SessionDep, _: RequireAdmin, shop_id: int, body: Channe
 
 @router.get("/shops/{shop_id}/skus", response_model=list[SkuRead])
 def list_skus(session: SessionDep, _: CurrentUser, shop_id: int) -> list[Sku]:
-    return list(session.scalars(select(Sku).where(Sku.shop_id == shop_id).order_by(Sku.code)))
+    return repository.skus(session, shop_id)
 
 
 @router.post("/shops/{shop_id}/skus", response_model=SkuRead, status_code=201)

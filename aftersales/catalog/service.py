@@ -58,7 +58,3 @@ def update_sku(session: Session, *, sku_id: int, data: SkuUpdate) -> Sku:
     session.flush()
     return sku
 
-
-def list_shops(session: Session) -> list[Shop]:
-    """Every shop, in the order they were created (forms' shop choices)."""
-    return list(session.scalars(select(Shop).order_by(Shop.id)))

@@ -5,16 +5,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aftersales.auth.deps import RequireAdmin, SessionDep
 from aftersales.auth.models import Role
-from aftersales.catalog.models import Shop
-from aftersales.connectors import platform_sync, registered, service, sms, tracking  # noqa: F401
+from aftersales.catalog import repository as catalog_repository
+from aftersales.connectors import platform_sync, registered, repository, service, sms, tracking  # noqa: F401
 from aftersales.connectors.errors import ProviderError
-from aftersales.connectors.models import ConnectorAccount, Provider, SmsSend, TrackingSubscription
+from aftersales.connectors.models import ConnectorAccount, Provider
 from aftersales.kit.errors import AftersalesError, InvalidInputError
+from aftersales.web.forms import act_or_rerender
 from aftersales.web.render import NavItem, render
 
 router = APIRouter(prefix="/console/connectors", include_in_schema=False)
@@ -42,16 +42,10 @@ def _callbacks(account: ConnectorAccount) -> list[tuple[str, str]]:
 
 
 def _page(request: Request, session: Session, *, status_code: int = 200, **extra: Any) -> Response:
-    shops = {shop.id: shop for shop in session.scalars(select(Shop).order_by(Shop.id))}
+    shops = catalog_repository.shops_by_id(session)
     accounts = service.list_accounts(session)
-    subscriptions = dict(
-        session.execute(
-            select(TrackingSubscription.status, func.count()).group_by(TrackingSubscription.status)
-        ).all()
-    )
-    receipts = dict(
-        session.execute(select(SmsSend.delivered, func.count()).group_by(SmsSend.delivered)).all()
-    )
+    subscriptions = repository.subscription_counts(session)
+    receipts = repository.receipt_counts(session)
     return render(
         request,
         "connectors/accounts.html",
@@ -84,19 +78,20 @@ async def save(request: Request, session: SessionDep, _: RequireAdmin, provider:
     settings = {
         key.removeprefix("setting_"): v for key, v in fields.items() if key.startswith("setting_") and v
     }
-    try:
-        service.save_account(
+    return act_or_rerender(
+        session,
+        lambda: service.save_account(
             session,
             provider=provider,
             shop_code=fields.get("shop") or None,
             credentials=credentials,
             settings=settings,
             sandbox=fields.get("sandbox") == "on",
-        )
-    except AftersalesError as exc:
-        session.rollback()
-        return _page(request, session, status_code=422, error=exc.message)
-    return RedirectResponse("/console/connectors", status_code=303)
+        ),
+        failed=AftersalesError,
+        rerender=lambda exc: _page(request, session, status_code=422, error=exc.message),
+        done=lambda _: RedirectResponse("/console/connectors", status_code=303),
+    )
 
 
 @router.post("/accounts/{account_id}/backfill", response_class=HTMLResponse)

@@ -2,7 +2,7 @@
 
 Messages are keyed by session + source id (the platform's message id, or a hash of time, sender
 and text), so a repeat delivery is a no-op. After new messages land, the touched sessions'
-metrics are recomputed and ``conversations.messages_appended`` is published in the same
+metrics are recomputed and ``MessagesAppended`` is published in the same
 transaction; quality inspection subscribes to it, so inspection happens on ingest.
 """
 
@@ -19,16 +19,15 @@ from sqlalchemy.orm import Session
 from aftersales.catalog.models import Platform, Shop
 from aftersales.conversations import metrics, repository
 from aftersales.conversations.errors import ChatSessionNotFoundError, ShopPlatformMismatchError
+from aftersales.conversations.events import MessagesAppended
 from aftersales.conversations.models import ChatMessage, ChatSession, Sender
 from aftersales.conversations.schemas import IngestResult, MessageIn
 from aftersales.kit.errors import InvalidInputError
-from aftersales.kit.events import publish
+from aftersales.kit.events import CustomerMessage, CustomerMessagesArrived, publish
 from aftersales.kit.time import as_utc, utcnow
 from aftersales.kit.upsert import insert_ignore
 from aftersales.orders.models import Customer, Order
 
-MESSAGES_APPENDED = "conversations.messages_appended"
-CUSTOMER_MESSAGES = "conversations.customer_messages"
 REPEAT_WINDOW = timedelta(hours=24)
 UNTIMED_STEP = timedelta(seconds=1)
 METRIC_COLUMNS = (
@@ -105,7 +104,7 @@ def ingest_messages(session: Session, rows: Sequence[MessageIn]) -> IngestResult
     _link_customers(session, touched)
     refresh_sessions(session, touched)
     if new_ids:
-        publish(session, MESSAGES_APPENDED, session_ids=touched, message_ids=new_ids)
+        publish(session, MessagesAppended(session_ids=tuple(touched), message_ids=tuple(new_ids)))
         _publish_customer_messages(session, new_ids)
     return IngestResult(received=len(rows), created=len(new_ids), sessions=len(touched))
 
@@ -141,19 +140,19 @@ def _sent(row: MessageIn) -> datetime:
 def _publish_customer_messages(session: Session, message_ids: list[int]) -> None:
     """What the buyers said, for domains that react to it (logistics reads care replies from it)."""
     found = repository.customer_messages(session, message_ids)
-    messages = [
-        {
-            "message_id": message_id,
-            "shop_id": shop_id,
-            "customer_account": account,
-            "order_id": order_id,
-            "text": text,
-            "sent_at": as_utc(sent_at).isoformat(),
-        }
+    messages = tuple(
+        CustomerMessage(
+            message_id=message_id,
+            shop_id=shop_id,
+            customer_account=account,
+            order_id=order_id,
+            text=text,
+            sent_at=as_utc(sent_at),
+        )
         for message_id, shop_id, account, order_id, text, sent_at in found
-    ]
+    )
     if messages:
-        publish(session, CUSTOMER_MESSAGES, messages=messages)
+        publish(session, CustomerMessagesArrived(messages=messages))
 
 
 def _check_shops(session: Session, rows: Sequence[MessageIn]) -> None:
@@ -393,7 +392,7 @@ def mark_handed_over(session: Session, *, shop_id: int, session_key: str, at: da
     chat.handed_over_at = chat.handed_over_at or at
     session.flush()
     refresh_sessions(session, [chat.id])
-    publish(session, MESSAGES_APPENDED, session_ids=[chat.id], message_ids=[])
+    publish(session, MessagesAppended(session_ids=(chat.id,), message_ids=()))
     return chat
 
 
@@ -402,5 +401,5 @@ def link_ticket(session: Session, *, session_id: int, ticket_id: int) -> ChatSes
     chat = get_session(session, session_id)
     chat.ticket_id = ticket_id
     session.flush()
-    publish(session, MESSAGES_APPENDED, session_ids=[session_id], message_ids=[])
+    publish(session, MessagesAppended(session_ids=(session_id,), message_ids=()))
     return chat

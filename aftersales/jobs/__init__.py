@@ -4,6 +4,6 @@ The embedded default runs jobs in-process from the ``jobs`` table; ``job_backend
 the same job ids to Celery workers. Job functions are identical in both cases.
 """
 
-from aftersales.jobs.registry import enqueue, job
+from aftersales.jobs.registry import Checkpoint, enqueue, job
 
-__all__ = ["enqueue", "job"]
+__all__ = ["Checkpoint", "enqueue", "job"]

@@ -13,6 +13,9 @@ from aftersales.kit.time import utcnow
 from aftersales.kit.upsert import insert_ignore
 
 JobFunc = Callable[..., dict[str, Any] | None]
+# Given by the runner to a job declared with ``checkpoints=True``: commits the work done so far
+# (a batch) and lets the job go on; a later failure rolls back only what came after it.
+Checkpoint = Callable[[], None]
 
 
 @dataclass(frozen=True)
@@ -21,16 +24,23 @@ class JobSpec:
     func: JobFunc
     every: timedelta | None
     max_attempts: int
+    checkpoints: bool = False
 
 
 _registry: dict[str, JobSpec] = {}
 
 
-def job(name: str, *, every: timedelta | None = None, max_attempts: int = 5) -> Callable[[JobFunc], JobFunc]:
-    """Register ``func(session, **payload)``; ``every`` declares it periodic beside its code."""
+def job(
+    name: str, *, every: timedelta | None = None, max_attempts: int = 5, checkpoints: bool = False
+) -> Callable[[JobFunc], JobFunc]:
+    """Register ``func(session, **payload)``; ``every`` declares it periodic beside its code.
+
+    A job never commits: the runner commits its work with its "done" mark. A job that works in
+    batches and must keep each finished batch (``checkpoints=True``) is called with
+    ``checkpoint``, a ``Checkpoint`` that commits the batch."""
 
     def register(func: JobFunc) -> JobFunc:
-        _registry[name] = JobSpec(name, func, every, max_attempts)
+        _registry[name] = JobSpec(name, func, every, max_attempts, checkpoints)
         return func
 
     return register

@@ -1,5 +1,10 @@
 """Claims due jobs and runs them: each job's work and its "done" mark commit in one transaction.
 
+Jobs never commit; the runner does. A job that works in batches (declared ``checkpoints=True``)
+gets a ``checkpoint`` from ``_execute``: each call commits the batches done so far, so a failure
+afterwards rolls back only the unfinished batch and the retry picks up from there. The embedded
+loop and the Celery task both run jobs through ``run_job``, so both give it.
+
 A worker holds a job by its lease (``locked_by`` + ``locked_at``). The lease is renewed just before
 the job starts, and the job is only finished by the worker that still holds it: when a slow worker's
 lease expired and another worker reclaimed the job, the slow worker's work is rolled back.
@@ -88,7 +93,9 @@ def _hold(session: Session, job_id: int, *, worker_id: str, **values: Any) -> bo
 def _execute(session: Session, job_id: int, worker_id: str) -> None:
     job = session.get(Job, job_id)
     assert job is not None
-    result = get_spec(job.name).func(session, **job.payload)
+    spec = get_spec(job.name)
+    checkpoint = {"checkpoint": session.commit} if spec.checkpoints else {}
+    result = spec.func(session, **job.payload, **checkpoint)
     finished = {"status": JobStatus.DONE, "result": result, "finished_at": utcnow(), "last_error": None}
     if not _hold(session, job_id, worker_id=worker_id, **finished):
         raise LeaseLostError(job_id)

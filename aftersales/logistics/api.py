@@ -5,13 +5,12 @@ from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, UploadFile
-from sqlalchemy import select
 
 from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
 from aftersales.jobs import enqueue
-from aftersales.kit.pagination import Page, PageDep
+from aftersales.kit.pagination import Page, PageDep, paginate_rows
 from aftersales.logistics import care, care_settings, intercepts, regions, repository, service
-from aftersales.logistics.models import AnomalyKind, AnomalyRule, AnomalyStatus, InterceptStatus
+from aftersales.logistics.models import AnomalyKind, AnomalyStatus, InterceptStatus
 from aftersales.logistics.schemas import (
     AnomalyRead,
     CareRead,
@@ -31,7 +30,7 @@ from aftersales.logistics.schemas import (
     outbox_read,
 )
 from aftersales.messaging.service import dead_letters, retry_dead
-from aftersales.messaging.templates import VARIABLES, MessageTemplate, save_template
+from aftersales.messaging.templates import VARIABLES, all_templates, save_template
 
 router = APIRouter(prefix="/api/logistics", tags=["logistics"])
 
@@ -49,7 +48,7 @@ def list_anomalies(
     kind: AnomalyKind | None = None,
     courier: Annotated[str | None, Query(max_length=16)] = None,
 ) -> Page[AnomalyRead]:
-    rows, total = repository.page_of(
+    rows, total = paginate_rows(
         session, service.list_anomalies(status=status, kind=kind, courier=courier), page
     )
     return Page(items=[AnomalyRead.of(*row) for row in rows], total=total, page=page.page, size=page.size)
@@ -70,7 +69,7 @@ def scan_now(session: SessionDep, _: RequireSupervisor) -> ScanResult:
 
 @router.get("/rules", response_model=list[RuleRead])
 def list_rules(session: SessionDep, _: CurrentUser) -> list[RuleRead]:
-    rows = session.scalars(select(AnomalyRule).order_by(AnomalyRule.kind, AnomalyRule.courier))
+    rows = repository.anomaly_rules(session)
     return [
         RuleRead.model_validate(r).model_copy(update={"kind_label": AnomalyKind(r.kind).label}) for r in rows
     ]
@@ -111,7 +110,7 @@ def delete_region(session: SessionDep, _: RequireSupervisor, region_id: Id) -> N
 def list_intercepts(
     session: SessionDep, _: CurrentUser, page: PageDep, status: InterceptStatus | None = None
 ) -> Page[InterceptRead]:
-    rows, total = repository.page_of(session, repository.intercepts_query(status=status), page)
+    rows, total = paginate_rows(session, repository.intercepts_query(status=status), page)
     return Page(items=[InterceptRead.of(*row) for row in rows], total=total, page=page.page, size=page.size)
 
 
@@ -147,7 +146,7 @@ def customer_care(session: SessionDep, _: CurrentUser, customer_id: Id) -> list[
 
 @router.get("/message-templates", response_model=list[TemplateRead])
 def list_templates(session: SessionDep, _: CurrentUser) -> list[TemplateRead]:
-    rows = session.scalars(select(MessageTemplate).order_by(MessageTemplate.code))
+    rows = all_templates(session)
     return [TemplateRead.model_validate(t) for t in rows]
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from aftersales.kit.errors import NotFoundError
+from aftersales.kit.events import CustomerMessage
 from aftersales.kit.time import as_utc, utcnow
 from aftersales.kit.upsert import insert_ignore
 from aftersales.logistics.care_settings import DEFAULT_PLAN, plans_by_shop
@@ -246,29 +247,27 @@ def panel_steps(steps: list[CareMessage], *, order_id: int, limit: int = PANEL_S
     return sorted(own + others, key=lambda step: (step.due_at, step.id), reverse=True)
 
 
-def record_chat_replies(session: Session, messages: list[dict[str, Any]]) -> list[CareMessage]:
-    """Customer chat messages (``conversations.customer_messages``) that answer a sent care step.
+def record_chat_replies(session: Session, messages: list[CustomerMessage]) -> list[CareMessage]:
+    """Customer chat messages (``CustomerMessagesArrived``) that answer a sent care step.
 
     A message answers the latest step sent to its order (or, without an order, to the buyer's
     account in that shop) no more than ``REPLY_WINDOW`` before it and not answered yet; the first
     such message is the reply, later ones are ordinary chat. One query reads the unanswered steps
     of the batch's time span, so a bulk chat import costs the same as one message.
     """
-    timed = sorted(
-        ((as_utc(datetime.fromisoformat(str(m["sent_at"]))), m) for m in messages), key=lambda pair: pair[0]
-    )
+    timed = sorted(((as_utc(m.sent_at), m) for m in messages), key=lambda pair: pair[0])
     if not timed:
         return []
     by_order, by_account = _unanswered(session, timed[0][0] - REPLY_WINDOW, timed[-1][0])
     replies = []
     for sent_at, message in timed:
-        if message.get("order_id") is not None:
-            candidates = by_order.get(message["order_id"], [])
+        if message.order_id is not None:
+            candidates = by_order.get(message.order_id, [])
         else:
-            candidates = by_account.get((int(message["shop_id"]), str(message.get("customer_account"))), [])
+            candidates = by_account.get((message.shop_id, str(message.customer_account)), [])
         care = _answered_step(candidates, sent_at)
         if care is not None:
-            replies.append(_land_reply(session, care, str(message["text"]), sent_at))
+            replies.append(_land_reply(session, care, message.text, sent_at))
     return replies
 
 

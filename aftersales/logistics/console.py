@@ -5,22 +5,20 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
 from aftersales.auth.models import Role, User
-from aftersales.catalog.models import Shop
+from aftersales.catalog import repository as catalog_repository
 from aftersales.jobs import enqueue
 from aftersales.kit.errors import InvalidInputError
-from aftersales.kit.pagination import PageDep
+from aftersales.kit.pagination import PageDep, paginate_rows
 from aftersales.kit.time import as_utc, utcnow
 from aftersales.logistics import care, care_settings, intercepts, regions, repository, service
 from aftersales.logistics.errors import RegionImportError
 from aftersales.logistics.models import (
     ANOMALY_LABELS,
     AnomalyKind,
-    AnomalyRule,
     AnomalyStatus,
     InterceptStatus,
 )
@@ -32,13 +30,22 @@ from aftersales.logistics.schemas import (
     masked_destination,
     outbox_read,
 )
-from aftersales.messaging.models import OutboxMessage, OutboxStatus
+from aftersales.messaging.models import OutboxStatus
 from aftersales.messaging.service import STATUS_LABELS as OUTBOX_LABELS
-from aftersales.messaging.service import dead_letters, explain, held_messages, messages_about, retry_dead
-from aftersales.messaging.templates import CHANNELS, VARIABLES, MessageTemplate, save_template
+from aftersales.messaging.service import (
+    dead_letters,
+    explain,
+    held_messages,
+    messages_about,
+    pending_messages,
+    recent_messages,
+    retry_dead,
+)
+from aftersales.messaging.templates import CHANNELS, VARIABLES, all_templates, save_template, template_names
 from aftersales.orders.couriers import COURIERS
 from aftersales.orders.models import Order
-from aftersales.web.export import MAX_ROWS, money, xlsx_response
+from aftersales.web.export import export_rows, money, xlsx_response
+from aftersales.web.forms import act_or_rerender
 from aftersales.web.home import LEAD_HOME, Tile, register_tile
 from aftersales.web.panels import Panel, no_panel, register_panel, render_panel
 from aftersales.web.render import NavItem, render
@@ -89,7 +96,7 @@ def anomalies(
 ) -> Response:
     query = service.list_anomalies(status=status, kind=kind, courier=courier, number=q)
     if export:
-        found = [AnomalyRead.of(*row) for row in session.execute(query.limit(MAX_ROWS))]
+        found = [AnomalyRead.of(*row) for row in export_rows(session, query)]
         return xlsx_response(
             "物流异常",
             ["类型", "订单号", "快递", "运单号", "最后位置", "起算时间", "最近发现", "工单", "已通知买家"],
@@ -108,7 +115,7 @@ def anomalies(
                 for a in found
             ),
         )
-    rows, total = repository.page_of(session, query, page)
+    rows, total = paginate_rows(session, query, page)
     return render(
         request,
         "logistics/anomalies.html",
@@ -122,8 +129,8 @@ def anomalies(
         kind=kind,
         courier=courier or "",
         q=q or "",
-        rules=session.scalars(select(AnomalyRule).order_by(AnomalyRule.kind, AnomalyRule.courier)).all(),
-        template_names=dict(session.execute(select(MessageTemplate.code, MessageTemplate.name)).all()),
+        rules=repository.anomaly_rules(session),
+        template_names=template_names(session),
         supervisor=user.role.at_least(Role.SUPERVISOR),
     )
 
@@ -307,7 +314,7 @@ def intercept_list(
 ) -> Response:
     query = repository.intercepts_query(status=status, number=q)
     if export:
-        found = [InterceptRead.of(*row) for row in session.execute(query.limit(MAX_ROWS))]
+        found = [InterceptRead.of(*row) for row in export_rows(session, query)]
         return xlsx_response(
             "退款拦截",
             ["订单号", "快递", "运单号", "状态", "货值(元)", "退款申请", "发起拦截", "结果时间", "说明"],
@@ -326,7 +333,7 @@ def intercept_list(
                 for i in found
             ),
         )
-    rows, total = repository.page_of(session, query, page)
+    rows, total = paginate_rows(session, query, page)
     return render(
         request,
         "logistics/intercepts.html",
@@ -353,12 +360,7 @@ def _messages_page(
     error: str | None = None,
     status: int = 200,
 ) -> Response:
-    recent = session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.channel.in_(CUSTOMER_CHANNELS))
-        .order_by(OutboxMessage.id.desc())
-        .limit(50)
-    ).all()
+    recent = recent_messages(session, channels=CUSTOMER_CHANNELS)
     dead = dead_letters(session, channels=CUSTOMER_CHANNELS) if supervisor else []
     held = held_messages(session, channels=CUSTOMER_CHANNELS) if supervisor else []
     return render(
@@ -368,7 +370,7 @@ def _messages_page(
         recent=[(outbox_read(m, reveal=reveal), m.payload.get("text", "")) for m in recent],
         dead=[(outbox_read(m, reveal=reveal), m.payload.get("text", "")) for m in dead],
         held=[(outbox_read(m, reveal=reveal), m.payload.get("text", "")) for m in held],
-        templates=session.scalars(select(MessageTemplate).order_by(MessageTemplate.code)).all(),
+        templates=all_templates(session),
         variables=VARIABLES,
         channels={c: CHANNEL_LABELS[c] for c in CHANNELS},
         error=error,
@@ -381,16 +383,7 @@ def preview(request: Request, session: SessionDep, user: RequireSupervisor) -> R
     """Dry run: what automation would send over the next day, with why; nothing is queued."""
     now = utcnow()
     items = care.upcoming(session, now=now, until=now + PREVIEW_SPAN)
-    queued = session.scalars(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.channel.in_(CUSTOMER_CHANNELS),
-            or_(OutboxMessage.expires_at.is_(None), OutboxMessage.expires_at > now),
-        )
-        .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at)
-        .limit(500)
-    ).all()
+    queued = pending_messages(session, channels=CUSTOMER_CHANNELS, now=now)
     rows = [
         (
             m.next_attempt_at,
@@ -426,12 +419,15 @@ def put_template(
     channel: Annotated[str, Form(max_length=32)] = "platform_im",
 ) -> Response:
     """Unknown variables are refused here, at save time, and shown on the page."""
-    try:
-        save_template(session, code=code, name=name, body=body, channel=channel)
-    except InvalidInputError as exc:
-        session.rollback()
-        return _messages_page(request, session, user.may_see_pii, True, error=exc.message, status=422)
-    return RedirectResponse("/console/logistics-messages", status_code=303)
+    return act_or_rerender(
+        session,
+        lambda: save_template(session, code=code, name=name, body=body, channel=channel),
+        failed=InvalidInputError,
+        rerender=lambda exc: _messages_page(
+            request, session, user.may_see_pii, True, error=exc.message, status=422
+        ),
+        done=lambda _: RedirectResponse("/console/logistics-messages", status_code=303),
+    )
 
 
 @router.post(MESSAGES + "/dead/{message_id}/retry")
@@ -443,7 +439,7 @@ def retry(session: SessionDep, _: RequireSupervisor, message_id: Id) -> Response
 @router.get(BASE + "/care", response_class=HTMLResponse)
 def care_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     plans = care_settings.plans_by_shop(session)
-    shops = session.scalars(select(Shop).order_by(Shop.id))
+    shops = catalog_repository.shops(session)
     rows = [(shop, plans.get(shop.id, care_settings.DEFAULT_PLAN), shop.id not in plans) for shop in shops]
     return render(request, "logistics/care.html", rows=rows, supervisor=user.role.at_least(Role.SUPERVISOR))
 

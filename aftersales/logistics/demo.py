@@ -2,7 +2,7 @@
 
 After ``make demo`` the console shows anomalies with their tickets, region holds with notices,
 proactive messages in the outbox and the care sequence with a few buyer replies. Interceptions
-come from the returns demo's refund requests on parcels in transit (``returns.refund_requested``);
+come from the returns demo's refund requests on parcels in transit (``RefundRequested``);
 ``play_intercepts`` (called by the returns demo once its requests exist) runs their courier calls
 and polls on the demo clock, so the console shows every intercept state as of the demo's time.
 """

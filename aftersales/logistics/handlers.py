@@ -4,34 +4,35 @@ shipment or order changed are marked for the next incremental anomaly scan."""
 
 from sqlalchemy.orm import Session
 
-from aftersales.kit.events import DomainEvent, subscribe
+from aftersales.kit.events import CustomerMessagesArrived, RefundRequested, subscribe
 from aftersales.logistics import care, incremental, intercepts
+from aftersales.orders.events import OrdersIngested, ShipmentsIngested, TrackingUpdated
 
 
-@subscribe("returns.refund_requested")
-def intercept_on_refund(session: Session, event: DomainEvent) -> None:
+@subscribe(RefundRequested)
+def intercept_on_refund(session: Session, event: RefundRequested) -> None:
     """Runs in the refund's transaction at any hour; the courier call itself is a job after commit."""
-    intercepts.on_refund_requested(session, event.payload)
+    intercepts.on_refund_requested(session, event)
 
 
-@subscribe("conversations.customer_messages")
-def care_reply_from_chat(session: Session, event: DomainEvent) -> None:
+@subscribe(CustomerMessagesArrived)
+def care_reply_from_chat(session: Session, event: CustomerMessagesArrived) -> None:
     """In the ingesting transaction: a negative reply's ticket commits with the message."""
-    care.record_chat_replies(session, list(event.payload.get("messages", [])))
+    care.record_chat_replies(session, list(event.messages))
 
 
-@subscribe("orders.tracking_updated")
-def mark_tracked_parcels(session: Session, event: DomainEvent) -> None:
+@subscribe(TrackingUpdated)
+def mark_tracked_parcels(session: Session, event: TrackingUpdated) -> None:
     """In the ingesting transaction, so a mark is visible exactly when the new state is."""
-    incremental.mark_parcels(session, list(event.payload.get("shipment_ids", [])))
+    incremental.mark_parcels(session, list(event.shipment_ids))
 
 
-@subscribe("orders.shipments_ingested")
-def mark_shipped_orders(session: Session, event: DomainEvent) -> None:
-    incremental.mark_orders(session, list(event.payload.get("order_ids", [])))
+@subscribe(ShipmentsIngested)
+def mark_shipped_orders(session: Session, event: ShipmentsIngested) -> None:
+    incremental.mark_orders(session, list(event.order_ids))
 
 
-@subscribe("orders.ingested")
-def mark_updated_orders(session: Session, event: DomainEvent) -> None:
+@subscribe(OrdersIngested)
+def mark_updated_orders(session: Session, event: OrdersIngested) -> None:
     """A promised date or address may have changed: the late and restricted-region rules read them."""
-    incremental.mark_orders(session, list(event.payload.get("order_ids", [])))
+    incremental.mark_orders(session, list(event.order_ids))

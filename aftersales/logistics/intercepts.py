@@ -1,9 +1,9 @@
 """Refund interception (seed 000 "退款单自动拦截"): stop parcels of refunded orders in transit.
 
-A refund request (``returns.refund_requested``) for an order with parcels shipped but not
+A refund request (``RefundRequested``) for an order with parcels shipped but not
 delivered creates one intercept per such parcel, at any hour, in the refund's own transaction;
 the call to the courier happens in a job right after commit (never inside a request). Each
-outcome is published as ``logistics.intercept_resolved`` so returns can release the refund per
+outcome is published as ``InterceptResolved`` so returns can release the refund per
 the shop's rule (on ``accepted`` or only on ``returned``).
 
 Lifecycle: requested → accepted → returned, or requested → failed, or accepted → failed
@@ -20,22 +20,15 @@ from sqlalchemy.orm import Session
 
 from aftersales.jobs import enqueue
 from aftersales.kit.errors import NotFoundError
-from aftersales.kit.events import publish
+from aftersales.kit.events import RefundRequested, publish
 from aftersales.kit.time import as_utc, utcnow
 from aftersales.logistics.couriers import CourierContext, courier_adapter
+from aftersales.logistics.events import InterceptResolved
 from aftersales.logistics.models import Intercept, InterceptStatus
 from aftersales.orders.models import Order, Shipment, ShipmentDirection, TrackingStatus
 
 SUCCESS = (InterceptStatus.ACCEPTED, InterceptStatus.RETURNED)
 OPEN = (InterceptStatus.REQUESTED, InterceptStatus.ACCEPTED)
-
-
-def _parse_time(value: object) -> datetime:
-    if isinstance(value, datetime):
-        return as_utc(value)
-    if isinstance(value, str):
-        return as_utc(datetime.fromisoformat(value))
-    return utcnow()
 
 
 def interceptable_parcels(session: Session, order_id: int, before: datetime) -> list[Shipment]:
@@ -127,11 +120,12 @@ def _resolve(
     session.flush()
     publish(
         session,
-        "logistics.intercept_resolved",
-        order_id=intercept.order_id,
-        request_id=intercept.refund_request_id,
-        intercept_id=intercept.id,
-        status=status.value,
+        InterceptResolved(
+            order_id=intercept.order_id,
+            request_id=intercept.refund_request_id,
+            intercept_id=intercept.id,
+            status=status.value,
+        ),
     )
 
 
@@ -309,14 +303,11 @@ def stats(session: Session, *, since: datetime | None = None) -> InterceptStats:
     return result
 
 
-def on_refund_requested(session: Session, payload: dict[str, object]) -> list[Intercept]:
+def on_refund_requested(session: Session, event: RefundRequested) -> list[Intercept]:
     """The event handler's body, separate so the CLI and tests can call it directly."""
-    order_id, request_id = payload.get("order_id"), payload.get("request_id")
-    if not isinstance(order_id, int) or not isinstance(request_id, int):
-        return []
     return request_intercepts(
         session,
-        order_id=order_id,
-        refund_request_id=request_id,
-        refund_requested_at=_parse_time(payload.get("requested_at")),
+        order_id=event.order_id,
+        refund_request_id=event.request_id,
+        refund_requested_at=as_utc(event.requested_at),
     )

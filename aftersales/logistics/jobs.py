@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 import aftersales.messaging.customer_channels  # noqa: F401  (customer channels for deliver_outbox)
 from aftersales.config import get_settings
-from aftersales.jobs import enqueue, job
+from aftersales.jobs import Checkpoint, enqueue, job
 from aftersales.jobs.shards import IdRange, enqueue_shards
 from aftersales.kit.time import utcnow
 from aftersales.logistics import care, defaults, intercepts, regions, service
@@ -83,19 +83,26 @@ def daily_sweep(session: Session) -> dict[str, Any]:
     return counts
 
 
-@job("logistics.follow_up")
+@job("logistics.follow_up", checkpoints=True)
 def follow_up(
-    session: Session, *, shard: int = 0, shards: int = 1, first: int = 0, last: int = 0
+    session: Session,
+    *,
+    checkpoint: Checkpoint,
+    shard: int = 0,
+    shards: int = 1,
+    first: int = 0,
+    last: int = 0,
 ) -> dict[str, Any]:
     """Tickets and buyer notices for new findings (of one shard's parcels) and region holds (by
-    the first shard only), in batches until done."""
+    the first shard only), in batches until done; each batch is a checkpoint, so a failure keeps
+    the batches already followed up."""
     ids = IdRange(shard, shards, first, last)
     totals = {"followed_up": 0, "messages": 0, "resolved": 0, "region_notices": 0}
     while True:
         done = service.follow_up(session, ids=ids)
         for name in ("followed_up", "messages", "resolved"):
             totals[name] += done[name]
-        session.commit()
+        checkpoint()
         if max(done["followed_up"], done["resolved"]) < service.FOLLOW_UP_BATCH:
             break
     if shard == 0:

@@ -1,23 +1,11 @@
 """Queries of the logistics domain that the API and console share."""
 
-from typing import TypeVarTuple
-
-from sqlalchemy import Row, Select, func, or_, select
+from sqlalchemy import Row, Select, or_, select
 from sqlalchemy.orm import Session
 
 from aftersales.kit.errors import NotFoundError
-from aftersales.kit.pagination import PageParams
-from aftersales.logistics.models import Anomaly, Intercept, InterceptStatus
+from aftersales.logistics.models import Anomaly, AnomalyRule, Intercept, InterceptStatus
 from aftersales.orders.models import Order, Shipment
-
-Ts = TypeVarTuple("Ts")
-
-
-def page_of(session: Session, statement: Select[*Ts], params: PageParams) -> tuple[list[Row[*Ts]], int]:
-    """One page of a multi-entity select (``kit.pagination.paginate`` returns first entities only)."""
-    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
-    rows = session.execute(statement.offset(params.offset).limit(params.size)).all()
-    return list(rows), total
 
 
 def anomaly_row(session: Session, anomaly_id: int) -> Row[Anomaly, Shipment, Order]:
@@ -45,3 +33,7 @@ def intercepts_query(
     if number:
         query = query.where(or_(Order.source_id == number.strip(), Shipment.tracking_no == number.strip()))
     return query.where(Intercept.status == status) if status is not None else query
+
+
+def anomaly_rules(session: Session) -> list[AnomalyRule]:
+    return list(session.scalars(select(AnomalyRule).order_by(AnomalyRule.kind, AnomalyRule.courier)))

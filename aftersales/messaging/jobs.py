@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from aftersales.jobs import job
+from aftersales.jobs import Checkpoint, job
 from aftersales.kit.time import utcnow
 from aftersales.messaging.models import OutboxMessage
 from aftersales.messaging.service import claim_due, deliver, expire_due, mark_result, mark_sent
@@ -23,22 +23,23 @@ MARK_EVERY = 20
 BUDGET_SECONDS = 20.0
 
 
-@job("messaging.deliver_outbox", every=timedelta(seconds=5), max_attempts=1000)
+@job("messaging.deliver_outbox", every=timedelta(seconds=5), max_attempts=1000, checkpoints=True)
 def deliver_outbox(
-    session: Session, batch: int = BATCH, budget_seconds: float = BUDGET_SECONDS
+    session: Session, *, checkpoint: Checkpoint, batch: int = BATCH, budget_seconds: float = BUDGET_SECONDS
 ) -> dict[str, Any]:
+    """Each lease and each mark is a checkpoint: a lease must be committed before sending (other
+    workers skip the batch), a mark right after (a crash redelivers at most ``MARK_EVERY``)."""
     expired = expire_due(session, now=utcnow())
-    session.commit()
+    checkpoint()
     claimed = sent = 0
     started = time.monotonic()
     while ids := claim_due(session, limit=batch):
         messages = _load(session, ids)
-        session.commit()
+        checkpoint()
         claimed += len(ids)
-        sent += _deliver(session, messages)
+        sent += _deliver(session, messages, checkpoint)
         if time.monotonic() - started >= budget_seconds:
             break
-    session.commit()
     return {"claimed": claimed, "sent": sent, "expired": expired}
 
 
@@ -50,7 +51,7 @@ def _load(session: Session, ids: list[int]) -> list[OutboxMessage]:
     return list(session.scalars(query))
 
 
-def _deliver(session: Session, messages: list[OutboxMessage]) -> int:
+def _deliver(session: Session, messages: list[OutboxMessage], checkpoint: Checkpoint) -> int:
     """Send a leased batch; delivered ones are marked ``MARK_EVERY`` at a time in one statement
     (a crash redelivers at most that many, with their keys), a failure at once."""
     sent, unmarked = 0, []
@@ -64,7 +65,7 @@ def _deliver(session: Session, messages: list[OutboxMessage]) -> int:
             mark_sent(session, unmarked)
             sent, unmarked = sent + len(unmarked), []
         if session.in_transaction():  # a mark, a failure's mark, a signing secret's lookup
-            session.commit()
+            checkpoint()
     mark_sent(session, unmarked)
-    session.commit()
+    checkpoint()
     return sent + len(unmarked)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -370,6 +370,26 @@ def held_messages(
     if channels:
         query = query.where(OutboxMessage.channel.in_(channels))
     return list(session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))
+
+
+def recent_messages(session: Session, *, channels: list[str], limit: int = 50) -> list[OutboxMessage]:
+    """The latest messages on these channels, whatever their state, newest first."""
+    query = select(OutboxMessage).where(OutboxMessage.channel.in_(channels))
+    return list(session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))
+
+
+def pending_messages(
+    session: Session, *, channels: list[str], now: datetime, limit: int = 500
+) -> list[OutboxMessage]:
+    """Queued, not yet expired messages on these channels, in the order the drain sends them."""
+    query = select(OutboxMessage).where(
+        OutboxMessage.status == OutboxStatus.PENDING,
+        OutboxMessage.channel.in_(channels),
+        or_(OutboxMessage.expires_at.is_(None), OutboxMessage.expires_at > now),
+    )
+    return list(
+        session.scalars(query.order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at).limit(limit))
+    )
 
 
 def dead_letters(

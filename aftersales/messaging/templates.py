@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, meta
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import Boolean, Index, Integer, String, Text, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -118,18 +118,18 @@ def validate_template(body: str, *, field: str = "body") -> set[str]:
 
 
 @lru_cache(maxsize=512)
-def _compiled(body: str) -> Any:
+def compiled(body: str) -> Any:
     return _env.from_string(body)
 
 
 # The environment's globals (``range``, ``namespace``...) under every known variable left empty:
 # what ``Template.render`` would merge for each message, merged once.
-_BASE_CONTEXT: dict[str, Any] = {**_env.globals, **dict.fromkeys(VARIABLES, "")}
+BASE_CONTEXT: dict[str, Any] = {**_env.globals, **dict.fromkeys(VARIABLES, "")}
 
 
 def render(body: str, context: dict[str, Any]) -> str:
     """Render a validated template. Known variables missing from ``context`` render empty."""
-    return _render(body, {**_BASE_CONTEXT, **context})
+    return _render(body, {**BASE_CONTEXT, **context})
 
 
 class _Blank:
@@ -167,9 +167,15 @@ def render_checked(body: str, context: dict[str, Any]) -> tuple[str, list[str]]:
 
 
 def _render(body: str, context: dict[str, Any]) -> str:
-    """The context is handed to Jinja as one shared dict, so a bulk send does not pay for Jinja
-    copying the globals and variables again for every message."""
-    template = _compiled(body)
+    return render_shared(compiled(body), context)
+
+
+def render_shared(template: Template, context: dict[str, Any]) -> str:
+    """Speed trick over ``render_plain``, with the same text: the context (already holding the
+    environment's globals) is handed to Jinja as one shared dict, through Jinja's internals
+    (``new_context``, ``root_render_func``), so a bulk send does not pay for Jinja copying the
+    globals and variables again for every message. ``tests/messaging/test_templates.py`` checks
+    both give the same text."""
     jinja_context = template.new_context(context, shared=True)
     try:
         return str(_env.concat(template.root_render_func(jinja_context))).strip()
@@ -177,6 +183,11 @@ def _render(body: str, context: dict[str, Any]) -> str:
         raise
     except Exception:
         _env.handle_exception()
+
+
+def render_plain(template: Template, context: dict[str, Any]) -> str:
+    """The reference: Jinja's public ``Template.render``."""
+    return template.render(context).strip()
 
 
 def _local_date(value: datetime | None) -> str:
@@ -350,6 +361,14 @@ def order_context(session: Session, order_id: int, *, now: datetime | None = Non
     if rows is None:
         raise NotFoundError(f"订单不存在: {order_id}")
     return rows.context(now)
+
+
+def all_templates(session: Session) -> list[MessageTemplate]:
+    return list(session.scalars(select(MessageTemplate).order_by(MessageTemplate.code)))
+
+
+def template_names(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(MessageTemplate.code, MessageTemplate.name)).all())
 
 
 def get_template(session: Session, code: str) -> MessageTemplate:

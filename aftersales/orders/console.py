@@ -4,17 +4,17 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 
 from aftersales.auth.deps import CurrentUser, RequireSupervisor, SessionDep
 from aftersales.auth.models import Role, User
+from aftersales.catalog import repository as catalog_repository
 from aftersales.catalog.models import Shop
 from aftersales.kit.pagination import PageDep, paginate
 from aftersales.orders import repository, service
 from aftersales.orders.console_import import router as import_router
 from aftersales.orders.models import OrderStatus
 from aftersales.orders.schemas import OrderDetail, OrderPii, OrderRead
-from aftersales.web.export import MAX_ROWS, money, xlsx_response
+from aftersales.web.export import export_objects, money, xlsx_response
 from aftersales.web.render import NavItem, render
 
 router = APIRouter(prefix="/console/orders", include_in_schema=False)
@@ -46,12 +46,9 @@ def search(
     export: Literal["xlsx"] | None = None,
 ) -> Response:
     statement = repository.order_search(query=q, shop_id=shop_id, status=status)
-    shops = {s.id: s for s in session.scalars(select(Shop).order_by(Shop.id))}
+    shops = catalog_repository.shops_by_id(session)
     if export:
-        found = (
-            OrderRead.for_reader(o, reveal=user.may_see_pii)
-            for o in session.scalars(statement.limit(MAX_ROWS))
-        )
+        found = (OrderRead.for_reader(o, reveal=user.may_see_pii) for o in export_objects(session, statement))
         return xlsx_response(
             "订单",
             ["订单号", "店铺", "状态", "收货人", "手机", "省份", "城市", "实付(元)", "下单时间"],

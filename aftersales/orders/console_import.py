@@ -6,7 +6,7 @@ re-run changes nothing); the page itself is ``web.imports``.
 
 from sqlalchemy.orm import Session
 
-from aftersales.catalog.service import list_shops
+from aftersales.catalog import repository as catalog_repository
 from aftersales.kit.pii import mask_address, mask_name, mask_phone
 from aftersales.orders.importer import MAPPINGS_DIR, REQUIRED_FIELDS, ColumnMapping, OrderImporter
 from aftersales.web import imports
@@ -83,7 +83,7 @@ PAGE = imports.ImportPage(
     shop_note="淘宝/天猫报表按「店铺名称」列识别店铺;其他导出请选择店铺",
     run=_run,
     matches=_matches,
-    shops=list_shops,
+    shops=catalog_repository.shops,
 )
 
 router = imports.import_router(PAGE)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from aftersales.orders.models import (
     Customer,
     Order,
+    OrderItem,
     OrderRequestKey,
     OrderStatus,
     Shipment,
@@ -82,6 +83,29 @@ def order_search(
 
 def order_with_items(session: Session, order_id: int) -> Order | None:
     return session.scalar(select(Order).where(Order.id == order_id).options(selectinload(Order.items)))
+
+
+def orders_by_id(session: Session, ids: Iterable[int]) -> dict[int, Order]:
+    return {order.id: order for order in session.scalars(select(Order).where(Order.id.in_(set(ids))))}
+
+
+def order_numbers(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """The platform's order number (``source_id``) by order id."""
+    query = select(Order.id, Order.source_id).where(Order.id.in_(set(ids)))
+    return dict(session.execute(query).all())
+
+
+def orders_numbered(session: Session, number: str, *, limit: int = 5) -> list[Order]:
+    """Orders whose platform number is exactly ``number`` (several shops may share one)."""
+    return list(session.scalars(select(Order).where(Order.source_id == number).limit(limit)))
+
+
+def order_lines(session: Session, order_id: int, line_nos: Iterable[int] | None = None) -> list[OrderItem]:
+    """The order's items in line order; only the lines numbered ``line_nos`` when given."""
+    query = select(OrderItem).where(OrderItem.order_id == order_id).order_by(OrderItem.line_no)
+    if line_nos is not None:
+        query = query.where(OrderItem.line_no.in_(list(line_nos)))
+    return list(session.scalars(query))
 
 
 def shipments_with_events(session: Session, order_id: int) -> list[Shipment]:

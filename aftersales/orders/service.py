@@ -22,6 +22,7 @@ from aftersales.kit.time import utcnow
 from aftersales.kit.upsert import upsert
 from aftersales.orders import repository
 from aftersales.orders.errors import OrderNotFoundError
+from aftersales.orders.events import OrdersIngested, ShipmentsIngested, TrackingUpdated
 from aftersales.orders.models import (
     Customer,
     Order,
@@ -91,7 +92,7 @@ def ingest_orders(session: Session, orders: Sequence[OrderIn]) -> IngestResult:
     order_ids = _upsert_orders(session, accepted, customer_ids, existing)
     _replace_items(session, accepted, order_ids)
     created = len(set(keys) - set(existing))
-    publish(session, "orders.ingested", order_ids=sorted(set(order_ids.values())))
+    publish(session, OrdersIngested(order_ids=tuple(sorted(set(order_ids.values())))))
     return IngestResult(
         received=len(orders),
         created=created,
@@ -233,7 +234,7 @@ def ingest_shipments(session: Session, shipments: Sequence[ShipmentIn]) -> Inges
     existing = repository.shipment_ids(session, [(r["courier"], r["tracking_no"]) for r in rows])
     _upsert_shipments(session, rows)
     created = len({(r["courier"], r["tracking_no"]) for r in rows} - set(existing))
-    publish(session, "orders.shipments_ingested", order_ids=sorted({r["order_id"] for r in rows}))
+    publish(session, ShipmentsIngested(order_ids=tuple(sorted({r["order_id"] for r in rows}))))
     return IngestResult(
         received=len(shipments),
         created=created,
@@ -271,7 +272,7 @@ def ingest_tracking_events(session: Session, events: Sequence[TrackingEventIn]) 
     )
     touched = sorted({shipment_id for shipment_id, _ in rows})
     repository.refresh_shipment_state(session, touched)
-    publish(session, "orders.tracking_updated", shipment_ids=touched)
+    publish(session, TrackingUpdated(shipment_ids=tuple(touched)))
     created = len(set(rows) - existing)
     return IngestResult(
         received=len(events),

@@ -4,7 +4,6 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
 
 from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
 from aftersales.conversations.service import get_session
@@ -13,7 +12,7 @@ from aftersales.kit.pagination import Page, PageDep, paginate
 from aftersales.kit.time import as_utc, utcnow
 from aftersales.qc import alerts, emotion, repository, risk, service, settings
 from aftersales.qc.checkpoints import CHECKPOINTS
-from aftersales.qc.models import QcCheckpointSetting, QcSessionResult
+from aftersales.qc.models import QcSessionResult
 from aftersales.qc.schemas import (
     AlertRead,
     CheckpointRead,
@@ -124,10 +123,7 @@ def close(session: SessionDep, user: RequireAgent, alert_id: int, body: CloseIn)
 
 @router.get("/shops/{shop_id}/checkpoints", response_model=list[CheckpointRead])
 def list_checkpoints(session: SessionDep, _: CurrentUser, shop_id: int) -> list[CheckpointRead]:
-    overrides = {
-        row.code: row
-        for row in session.scalars(select(QcCheckpointSetting).where(QcCheckpointSetting.shop_id == shop_id))
-    }
+    overrides = {row.code: row for row in repository.checkpoint_overrides(session, shop_id)}
     result = []
     for checkpoint in CHECKPOINTS:
         row = overrides.get(checkpoint.code)

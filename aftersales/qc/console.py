@@ -8,17 +8,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from aftersales.auth import repository as auth_repository
 from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
 from aftersales.auth.models import Role, User
+from aftersales.catalog import repository as catalog_repository
 from aftersales.catalog.models import PLATFORM_LABELS, Shop
-from aftersales.conversations.models import ChatSession
 from aftersales.conversations.schemas import mask_phones_in_text
 from aftersales.conversations.service import get_session
 from aftersales.jobs import enqueue
-from aftersales.kit.pagination import PageDep, PageParams, paginate
+from aftersales.kit.pagination import PageDep, count_rows, paginate, paginate_rows
 from aftersales.kit.time import local_day_bounds, utcnow
 from aftersales.qc import alerts, repository, service
 from aftersales.qc import settings as qc_settings
@@ -47,8 +47,7 @@ DIMENSIONS = {"platform": "平台", "shop": "店铺", "group": "班组", "agent"
 
 
 def _risk_alerts(session: Session, _user: User) -> int:
-    statement = repository.alert_list(status=AlertStatus.OPEN.value).order_by(None)
-    return session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    return count_rows(session, repository.alert_list(status=AlertStatus.OPEN.value))
 
 
 register_tile(Tile("未处理风险告警", "/console/qc/alerts?status=open", _risk_alerts, LEAD_HOME, "bad", 40))
@@ -62,20 +61,11 @@ class Segment:
 
 
 def _names(session: Session) -> tuple[dict[int, Shop], dict[int, str]]:
-    shops = {s.id: s for s in session.scalars(select(Shop).order_by(Shop.id))}
-    users = {u.id: u.display_name for u in session.scalars(select(User))}
-    return shops, users
+    return catalog_repository.shops_by_id(session), auth_repository.display_names(session)
 
 
 def _optional_int(value: str | None) -> int | None:
     return int(value) if value and value.strip().isdigit() else None
-
-
-def _page_rows(session: Session, statement: Select[Any], page: PageParams) -> tuple[list[Any], int]:
-    """Like ``paginate`` but keeps every entity of a multi-entity select."""
-    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
-    rows = session.execute(statement.offset(page.offset).limit(page.size)).all()
-    return list(rows), total
 
 
 @router.get("/sessions", response_class=HTMLResponse)
@@ -99,7 +89,7 @@ def sessions(
         passed={"yes": True, "no": False}.get(passed or ""),
         max_score=_optional_int(max_score),
     )
-    rows, total = _page_rows(session, statement, page)
+    rows, total = paginate_rows(session, statement, page)
     shops, users = _names(session)
     query = {"shop_id": shop_id, "agent_id": agent_id, "emotion": emotion, "risk": risk}
     query |= {"passed": passed, "max_score": max_score}
@@ -113,7 +103,7 @@ def sessions(
         query={k: v or "" for k, v in query.items()},
         shops=shops,
         users=users,
-        agents={u.id: u.display_name for u in session.scalars(select(User).where(User.role == Role.AGENT))},
+        agents={u.id: u.display_name for u in auth_repository.users_with_role(session, Role.AGENT)},
         emotions=LABEL_NAMES,
         polarities=POLARITY_LABELS,
         levels=LEVEL_LABELS,
@@ -205,10 +195,7 @@ def alert_inbox(
         status=status or None, level=level or None, shop_id=_optional_int(shop_id)
     )
     rows, total = paginate(session, statement, page)
-    chats = {
-        c.id: c
-        for c in session.scalars(select(ChatSession).where(ChatSession.id.in_([a.session_id for a in rows])))
-    }
+    chats = {c.id: c for c in repository.sessions(session, [a.session_id for a in rows])}
     shops, users = _names(session)
     return render(
         request,

@@ -6,7 +6,7 @@ model on import); the page itself is ``web.imports``.
 
 from sqlalchemy.orm import Session
 
-from aftersales.catalog.service import list_shops
+from aftersales.catalog import repository as catalog_repository
 from aftersales.conversations.importer import REQUIRED, ChatImporter, ChatMapping
 from aftersales.web import imports
 from aftersales.web.uploads import KeptFile
@@ -51,7 +51,7 @@ PAGE = imports.ImportPage(
     shop_note="文件里有「店铺」列时按列识别店铺;京东客服对话等没有店铺列的文件请选择店铺",
     run=_run,
     matches=_matches,
-    shops=list_shops,
+    shops=catalog_repository.shops,
     header=lambda mapping: ChatMapping.load(mapping).header,
 )
 

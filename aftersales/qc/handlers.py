@@ -2,14 +2,11 @@
 
 from sqlalchemy.orm import Session
 
-from aftersales.kit.events import DomainEvent, subscribe
+from aftersales.conversations.events import MessagesAppended
+from aftersales.kit.events import subscribe
 from aftersales.qc import service
 
 
-@subscribe("conversations.messages_appended")
-def inspect_new_messages(session: Session, event: DomainEvent) -> None:
-    service.inspect(
-        session,
-        session_ids=list(event.payload.get("session_ids", [])),
-        message_ids=list(event.payload.get("message_ids", [])),
-    )
+@subscribe(MessagesAppended)
+def inspect_new_messages(session: Session, event: MessagesAppended) -> None:
+    service.inspect(session, session_ids=list(event.session_ids), message_ids=list(event.message_ids))

@@ -1,6 +1,6 @@
 """Inspection on ingest: analyse new customer messages, score the session, raise alerts, record VOC.
 
-Called by the ``conversations.messages_appended`` handler inside the ingesting transaction, so a
+Called by the ``MessagesAppended`` handler inside the ingesting transaction, so a
 chat that arrives through the API is inspected before the response returns, and an import of
 many sessions is inspected in one batch (one model call for all new messages).
 """

@@ -11,16 +11,18 @@ from uuid import uuid4
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from aftersales.auth import repository as auth_repository
 from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
 from aftersales.auth.models import Role, User
-from aftersales.catalog.models import Shop, Sku
+from aftersales.catalog import repository as catalog_repository
+from aftersales.catalog.models import Sku
 from aftersales.kit.errors import InvalidInputError
-from aftersales.kit.pagination import PageDep, paginate
+from aftersales.kit.pagination import PageDep, count_rows, paginate
 from aftersales.kit.pii import mask_name, mask_phone
-from aftersales.orders.models import Customer, Order, OrderItem, Shipment
+from aftersales.orders import repository as order_repository
+from aftersales.orders.models import Customer, Order, Shipment
 from aftersales.returns import erp, payouts, refunds, repository, reshipments, service
 from aftersales.returns.console_policies import fen as _fen
 from aftersales.returns.console_policies import router as policies_router
@@ -28,7 +30,6 @@ from aftersales.returns.errors import BeyondAuthorityError
 from aftersales.returns.group_console import router as group_router
 from aftersales.returns.models import (
     ApprovalStatus,
-    CompensationApproval,
     OfferKind,
     RequestKind,
     RequestStatus,
@@ -38,7 +39,8 @@ from aftersales.returns.reasons import REASONS
 from aftersales.returns.schemas import ReshipItem, ReshipmentIn, ReturnRequestIn
 from aftersales.returns.ticketing import KIND_LABELS
 from aftersales.tickets import service as tickets_service
-from aftersales.web.export import MAX_ROWS, money, xlsx_response
+from aftersales.web.export import export_objects, money, xlsx_response
+from aftersales.web.forms import act_or_rerender
 from aftersales.web.home import LEAD_HOME, Tile, register_tile
 from aftersales.web.render import NavItem, render
 
@@ -105,19 +107,12 @@ def _labels() -> dict[str, Any]:
 
 
 def _count(statement: Any) -> Callable[[Session, User], int]:
-    return lambda session, _user: session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    return lambda session, _user: count_rows(session, statement)
 
 
 register_tile(
     Tile("待审批补偿", "/console/returns/approvals", _count(repository.approvals()), LEAD_HOME, "warn", 30)
 )
-
-
-def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
-    wanted = [i for i in ids if i is not None]
-    if not wanted:
-        return {}
-    return {u.id: u.display_name for u in session.scalars(select(User).where(User.id.in_(wanted)))}
 
 
 @router.get("", response_class=HTMLResponse)
@@ -134,9 +129,9 @@ def queue(
 ) -> Response:
     statement = repository.queue(status=status, shop_id=shop_id, kind=kind, order_no=q)
     if export:
-        return _export_queue(session, list(session.scalars(statement.limit(MAX_ROWS))))
+        return _export_queue(session, export_objects(session, statement))
     rows, total = paginate(session, statement, page)
-    orders = {o.id: o for o in session.scalars(select(Order).where(Order.id.in_([r.order_id for r in rows])))}
+    orders = order_repository.orders_by_id(session, [r.order_id for r in rows])
     return render(
         request,
         "returns/queue.html",
@@ -148,18 +143,14 @@ def queue(
         shop_id=shop_id,
         kind=kind,
         q=q or "",
-        shops={s.id: s for s in session.scalars(select(Shop).order_by(Shop.id))},
+        shops=catalog_repository.shops_by_id(session),
         **_labels(),
     )
 
 
 def _export_queue(session: Session, rows: list[ReturnRequest]) -> Response:
-    numbers = dict(
-        session.execute(
-            select(Order.id, Order.source_id).where(Order.id.in_({r.order_id for r in rows}))
-        ).all()
-    )
-    shops = dict(session.execute(select(Shop.id, Shop.name)).all())
+    numbers = order_repository.order_numbers(session, {r.order_id for r in rows})
+    shops = catalog_repository.shop_names(session)
     return xlsx_response(
         "退换货",
         ["申请号", "订单号", "店铺", "类型", "原因", "金额(元)", "状态", "退款", "申请时间"],
@@ -234,11 +225,9 @@ def _detail(request: Request, session: Session, user: User, return_id: int, **ex
         proposals=service.retention_offers(session, request_id=item.id),
         offered=repository.offers_of(session, item.id),
         upgrades=repository.upgrades_of(session, item.id),
-        approvals=session.scalars(
-            repository.approvals(status=None).where(CompensationApproval.request_id == item.id)
-        ).all(),
+        approvals=repository.approvals_of(session, item.id),
         payouts=payouts_rows,
-        names=_names(session, {p.agent_id for p in payouts_rows} | {item.agent_id}),
+        names=auth_repository.display_names(session, {p.agent_id for p in payouts_rows} | {item.agent_id}),
         agent_limit=min(order.paid_fen * policy.agent_ratio_bp // 10_000, policy.agent_cap_fen),
         policy=policy,
         offer_kinds=OfferKind,
@@ -253,8 +242,10 @@ def _detail(request: Request, session: Session, user: User, return_id: int, **ex
 def approvals(request: Request, session: SessionDep, _: RequireSupervisor, page: PageDep) -> Response:
     rows, total = paginate(session, repository.approvals(), page)
     decided = repository.recent_decisions(session, limit=20)
-    orders = {o.id: o for o in session.scalars(select(Order).where(Order.id.in_([r.order_id for r in rows])))}
-    names = _names(session, {r.requested_by for r in rows} | {r.decided_by for r in decided})
+    orders = order_repository.orders_by_id(session, [r.order_id for r in rows])
+    names = auth_repository.display_names(
+        session, {r.requested_by for r in rows} | {r.decided_by for r in decided}
+    )
     return render(
         request,
         "returns/approvals.html",
@@ -287,14 +278,14 @@ def ledger(request: Request, session: SessionDep, _: CurrentUser, by: str = "age
     if by not in ("agent", "sku", "reason"):
         raise InvalidInputError("by", "只能按 agent / sku / reason 统计")
     conversion = repository.conversion_report(session, by=by)
-    recent = list(session.scalars(repository.ledger().limit(50)))
+    recent = repository.recent_payouts(session)
     agent_ids = {r["agent_id"] for r in totals} | {r.agent_id for r in recent}
     if by == "agent":
         agent_ids |= {r["key"] for r in conversion}
     skus = {}
     if by == "sku":
         ids = [r["key"] for r in conversion if r["key"] is not None]
-        skus = {s.id: s for s in session.scalars(select(Sku).where(Sku.id.in_(ids)))}
+        skus = catalog_repository.skus_by_id(session, ids)
     return render(
         request,
         "returns/ledger.html",
@@ -303,7 +294,7 @@ def ledger(request: Request, session: SessionDep, _: CurrentUser, by: str = "age
         conversion=conversion,
         by=by,
         recent=recent,
-        names=_names(session, agent_ids),
+        names=auth_repository.display_names(session, agent_ids),
         skus=skus,
         **_labels(),
     )
@@ -312,10 +303,7 @@ def ledger(request: Request, session: SessionDep, _: CurrentUser, by: str = "age
 @router.get("/reshipments", response_class=HTMLResponse)
 def reshipment_list(request: Request, session: SessionDep, _: CurrentUser) -> Response:
     rows = reshipments.list_with_sync(session)
-    orders = {
-        o.id: o
-        for o in session.scalars(select(Order).where(Order.id.in_([r["reshipment"].order_id for r in rows])))
-    }
+    orders = order_repository.orders_by_id(session, [r["reshipment"].order_id for r in rows])
     return render(request, "returns/reshipments.html", rows=rows, orders=orders, erp_labels=erp.LABELS)
 
 
@@ -327,15 +315,13 @@ def new_reshipment(request: Request, session: SessionDep, user: RequireAgent, ti
         raise InvalidInputError("ticket_id", "该工单未关联订单,无法补发")
     order = session.get(Order, ticket.order_id)
     assert order is not None
-    lines = session.scalars(
-        select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.line_no)
-    )
+    lines = order_repository.order_lines(session, order.id)
     return render(
         request,
         "returns/reship_form.html",
         ticket=ticket,
         order=order,
-        lines=list(lines),
+        lines=lines,
         receiver=order.receiver_name if user.may_see_pii else mask_name(order.receiver_name),
         phone=order.receiver_phone if user.may_see_pii else mask_phone(order.receiver_phone),
     )
@@ -352,9 +338,7 @@ def create_reshipment(
     ticket = tickets_service.get_ticket(session, ticket_id)
     if ticket.order_id is None:
         raise InvalidInputError("ticket_id", "该工单未关联订单,无法补发")
-    chosen = session.scalars(
-        select(OrderItem).where(OrderItem.order_id == ticket.order_id, OrderItem.line_no.in_(line))
-    ).all()
+    chosen = order_repository.order_lines(session, ticket.order_id, line)
     if not chosen:
         raise InvalidInputError("line", "请选择要补发的商品")
     items = [ReshipItem(sku_code=i.sku_code, title=i.title, quantity=i.quantity) for i in chosen]
@@ -389,14 +373,15 @@ def choose(
     accepted: Annotated[str, Form()],
 ) -> Response:
     choice = OfferKind(accepted) if accepted != "declined" else None
-    try:
-        service.record_choice(session, request_id=return_id, accepted=choice, actor=user)
-    except BeyondAuthorityError as exc:
-        session.rollback()
-        return _detail(
+    return act_or_rerender(
+        session,
+        lambda: service.record_choice(session, request_id=return_id, accepted=choice, actor=user),
+        failed=BeyondAuthorityError,
+        rerender=lambda exc: _detail(
             request, session, user, return_id, error=exc.message, approval_offered=exc.approval_available
-        )
-    return _back(return_id)
+        ),
+        done=lambda _: _back(return_id),
+    )
 
 
 @router.post("/{return_id}/compensate")
@@ -411,8 +396,9 @@ def compensate(
 ) -> Response:
     item = service.get_request(session, return_id)
     fen = _fen(amount)
-    try:
-        payouts.pay_compensation(
+    return act_or_rerender(
+        session,
+        lambda: payouts.pay_compensation(
             session,
             order_id=item.order_id,
             amount_fen=fen,
@@ -421,10 +407,9 @@ def compensate(
             request_id=item.id,
             note=note,
             idempotency_key=form_key or None,
-        )
-    except BeyondAuthorityError as exc:
-        session.rollback()
-        return _detail(
+        ),
+        failed=BeyondAuthorityError,
+        rerender=lambda exc: _detail(
             request,
             session,
             user,
@@ -434,8 +419,9 @@ def compensate(
             approval_offered=exc.approval_available,
             approval_amount=amount,
             approval_note=note or "",
-        )
-    return _back(return_id)
+        ),
+        done=lambda _: _back(return_id),
+    )
 
 
 @router.post("/{return_id}/approval")

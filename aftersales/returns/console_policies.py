@@ -5,10 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from aftersales.auth.deps import RequireAdmin, SessionDep
-from aftersales.catalog.models import Shop
+from aftersales.catalog import repository as catalog_repository
 from aftersales.kit.cells import CellError, money_fen
 from aftersales.kit.errors import InvalidInputError
 from aftersales.returns import repository, service
@@ -31,7 +30,7 @@ def fen(value: str) -> int:
 
 @router.get("/policies", response_class=HTMLResponse)
 def policies(request: Request, session: SessionDep, _: RequireAdmin) -> Response:
-    shops = list(session.scalars(select(Shop).order_by(Shop.id)))
+    shops = catalog_repository.shops(session)
     rows = []
     for shop in shops:
         policy = service.get_policy(session, shop.id)

@@ -209,6 +209,12 @@ def approvals(*, status: ApprovalStatus | None = ApprovalStatus.PENDING) -> Sele
     return statement
 
 
+def approvals_of(session: Session, request_id: int) -> list[CompensationApproval]:
+    """Every approval asked for one request, whatever its state, oldest first."""
+    statement = approvals(status=None).where(CompensationApproval.request_id == request_id)
+    return list(session.scalars(statement))
+
+
 def recent_decisions(session: Session, *, limit: int) -> list[CompensationApproval]:
     statement = (
         select(CompensationApproval)
@@ -222,6 +228,10 @@ def recent_decisions(session: Session, *, limit: int) -> list[CompensationApprov
 def ledger(*, since: datetime | None = None, until: datetime | None = None) -> Select[Any]:
     statement = select(Compensation).order_by(Compensation.paid_at.desc(), Compensation.id.desc())
     return _paid_between(statement, since, until)
+
+
+def recent_payouts(session: Session, *, limit: int = 50) -> list[Compensation]:
+    return list(session.scalars(ledger().limit(limit)))
 
 
 def _paid_between(statement: Any, since: datetime | None, until: datetime | None) -> Any:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from aftersales.auth.models import User
 from aftersales.catalog.models import Shop, Sku
 from aftersales.kit.errors import InvalidInputError
-from aftersales.kit.events import publish
+from aftersales.kit.events import RefundRequested, publish
 from aftersales.kit.time import utcnow
 from aftersales.orders.models import Order, OrderItem
 from aftersales.orders.service import lock_order
@@ -221,13 +221,7 @@ def create_request(session: Session, *, data: ReturnRequestIn, actor_id: int | N
             shipped_at=requested_at,
         )
     if request.kind != RequestKind.EXCHANGE:
-        publish(
-            session,
-            "returns.refund_requested",
-            order_id=order.id,
-            request_id=request.id,
-            requested_at=requested_at.isoformat(),
-        )
+        publish(session, RefundRequested(order_id=order.id, request_id=request.id, requested_at=requested_at))
     return request
 
 

@@ -5,10 +5,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
 from aftersales.auth.models import Role
+from aftersales.catalog import repository as catalog_repository
 from aftersales.catalog.models import Shop, Sku
 from aftersales.kit.pagination import PageDep, paginate
 from aftersales.kit.time import utcnow
@@ -17,7 +17,7 @@ from aftersales.reviews import voc as voc_joined
 from aftersales.reviews.console_import import router as import_router
 from aftersales.reviews.models import TRIAGE_LABELS, RecoveryStatus, Triage
 from aftersales.reviews.schemas import ReviewRead
-from aftersales.web.export import MAX_ROWS, xlsx_response
+from aftersales.web.export import export_objects, xlsx_response
 from aftersales.web.render import NavItem, render
 
 router = APIRouter(prefix="/console/reviews", include_in_schema=False)
@@ -54,11 +54,10 @@ def inbox(
         replied=replied,
         order_no=q,
     )
-    shops = {s.id: s for s in session.scalars(select(Shop).order_by(Shop.id))}
+    shops = catalog_repository.shops_by_id(session)
     if export:
         found = [
-            ReviewRead.for_reader(r, reveal=user.may_see_pii)
-            for r in session.scalars(statement.limit(MAX_ROWS))
+            ReviewRead.for_reader(r, reveal=user.may_see_pii) for r in export_objects(session, statement)
         ]
         return xlsx_response(
             "评价",
@@ -114,7 +113,7 @@ def inbox(
             "q": q or "",
         },
         shops=shops,
-        skus=list(session.scalars(select(Sku).order_by(Sku.shop_id, Sku.code))),
+        skus=catalog_repository.skus(session),
         triages=TRIAGE_LABELS,
     )
 
@@ -135,7 +134,7 @@ def funnel(
         by=by,
         days=days,
         recoveries=ratings.open_recoveries(session, status=RecoveryStatus.OPEN),
-        shops={s.id: s.name for s in session.scalars(select(Shop))},
+        shops=catalog_repository.shop_names(session),
     )
 
 
@@ -164,7 +163,7 @@ def voc(
         rows=voc_joined.board(session, sku_id=sku_id, since=since),
         days=days,
         sku_id=sku_id,
-        skus=list(session.scalars(select(Sku).order_by(Sku.shop_id, Sku.code))),
+        skus=catalog_repository.skus(session),
     )
 
 

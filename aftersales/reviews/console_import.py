@@ -6,7 +6,7 @@ reviews happen on import); the page itself is ``web.imports``.
 
 from sqlalchemy.orm import Session
 
-from aftersales.catalog.service import list_shops
+from aftersales.catalog import repository as catalog_repository
 from aftersales.reviews.importer import REQUIRED, ReviewImporter, load_mapping
 from aftersales.web import imports
 from aftersales.web.uploads import KeptFile
@@ -50,7 +50,7 @@ PAGE = imports.ImportPage(
     shop_note="表格里有「店铺编码」列时按列识别店铺;没有时请选择店铺",
     run=_run,
     matches=_matches,
-    shops=list_shops,
+    shops=catalog_repository.shops,
 )
 
 router = imports.import_router(PAGE)

@@ -121,7 +121,7 @@ def _buyer_destination(session: Session, invitation: RatingInvitation) -> str | 
 
 
 def invite_after_ticket(session: Session, *, ticket_id: int) -> RatingInvitation:
-    """The ``tickets.resolved`` reaction: the ticket's shop, customer, assignee and group."""
+    """The ``TicketResolved`` reaction: the ticket's shop, customer, assignee and group."""
     from aftersales.tickets.models import Ticket, TicketGroup
 
     ticket = session.get_one(Ticket, ticket_id)

@@ -5,11 +5,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from aftersales.auth.deps import CurrentUser, RequireSupervisor, SessionDep
 from aftersales.auth.models import Role
-from aftersales.catalog.models import Shop
+from aftersales.catalog import repository as catalog_repository
 from aftersales.kit.errors import NotFoundError
 from aftersales.kit.pagination import PageParams, paginate
 from aftersales.orders.couriers import COURIERS
@@ -107,7 +106,7 @@ def faq_page(
         request,
         "selfservice/faq.html",
         answers=faq.shop_faq(session, shop_id=shop),
-        shops=list(session.scalars(select(Shop).order_by(Shop.id))),
+        shops=catalog_repository.shops(session),
         shop_id=shop,
     )
 

@@ -2,11 +2,12 @@
 
 from sqlalchemy.orm import Session
 
-from aftersales.kit.events import DomainEvent, subscribe
+from aftersales.kit.events import subscribe
 from aftersales.selfservice import service
+from aftersales.tickets.events import TicketResolved
 
 
-@subscribe("tickets.resolved")
-def close_portal_requests(session: Session, event: DomainEvent) -> None:
+@subscribe(TicketResolved)
+def close_portal_requests(session: Session, event: TicketResolved) -> None:
     """A resolved ticket completes the portal requests behind it; the customer is messaged."""
-    service.complete_for_ticket(session, ticket_id=int(event.payload["ticket_id"]))
+    service.complete_for_ticket(session, ticket_id=event.ticket_id)

@@ -43,6 +43,7 @@ from aftersales.selfservice.schemas import (
 from aftersales.selfservice.settings import get_selfservice_settings
 from aftersales.web import csrf
 from aftersales.web.csrf import client_address
+from aftersales.web.forms import act_or_rerender
 from aftersales.web.render import render_page
 
 router = APIRouter(include_in_schema=False)
@@ -241,14 +242,22 @@ def apply(call: Call) -> Response:
         values["line_nos"] = [int(str(v)) for v in call.form.getlist("line_nos") if str(v).isdigit()]
     try:
         data = schema.model_validate(values)
-        request = _submit(call, flow, data)
     except ValidationError as exc:
         return page(call.request, template, status_code=422, values=values, errors=_errors(exc), **context)
-    except InvalidInputError as exc:
-        call.session.rollback()
-        errors = {exc.field: exc.message.split(": ", 1)[-1]}
-        return page(call.request, template, status_code=422, values=values, errors=errors, **context)
-    return RedirectResponse(f"/portal/requests/{request.id}?new=1", status_code=303)
+    return act_or_rerender(
+        call.session,
+        lambda: _submit(call, flow, data),
+        failed=InvalidInputError,
+        rerender=lambda exc: page(
+            call.request,
+            template,
+            status_code=422,
+            values=values,
+            errors={exc.field: exc.message.split(": ", 1)[-1]},
+            **context,
+        ),
+        done=lambda request: RedirectResponse(f"/portal/requests/{request.id}?new=1", status_code=303),
+    )
 
 
 def _photos(call: Call) -> list[tuple[bytes, str | None]]:

@@ -6,18 +6,20 @@ Agents work tickets; supervisors change policies, shifts and rules; admins manag
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from sqlalchemy import func, select
 
 from aftersales.auth.deps import RequireAdmin, RequireAgent, RequireSupervisor, SessionDep
 from aftersales.kit.errors import NotFoundError
-from aftersales.kit.pagination import Page, PageDep
+from aftersales.kit.pagination import Page, PageDep, paginate_rows
 from aftersales.kit.time import SHANGHAI, utcnow
-from aftersales.tickets import feedback, repository, schemas, service, shifts
-from aftersales.tickets import settings_service as config
+from aftersales.tickets import feedback, repository, schemas, service
 from aftersales.tickets.collab_api import router as collab_router
+from aftersales.tickets.config import repository as config_repository
+from aftersales.tickets.config import service as config
 from aftersales.tickets.history import customer_history
-from aftersales.tickets.models import Shift, TicketStatus
+from aftersales.tickets.models import TicketStatus
 from aftersales.tickets.repository import QueueFilter, QueueSort, SlaState
+from aftersales.tickets.shifts import handoff as handoffs
+from aftersales.tickets.shifts import repository as shift_repository
 
 router = APIRouter(tags=["tickets"])
 router.include_router(collab_router)  # group robots' callbacks and photo links (collab_api.py)
@@ -63,8 +65,7 @@ def list_tickets(
         descending=desc,
     )
     statement = repository.queue(filters, now=utcnow())
-    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
-    rows = session.execute(statement.offset(page.offset).limit(page.size)).all()
+    rows, total = paginate_rows(session, statement, page)
     items = [
         schemas.QueueRow.model_validate(
             {**schemas.TicketRead.model_validate(t).model_dump(), "sla_state": state}
@@ -76,7 +77,6 @@ def list_tickets(
 
 @router.post("/api/tickets", response_model=schemas.TicketRead, status_code=201)
 def create_ticket(session: SessionDep, user: RequireAgent, data: schemas.TicketCreate) -> schemas.TicketRead:
-    service.check_taxonomy(session, category=data.category, subcategory=data.subcategory, detail=data.detail)
     ticket = service.create_ticket(session, **data.model_dump(), actor_id=user.id)
     return schemas.TicketRead.model_validate(ticket)
 
@@ -95,14 +95,6 @@ def update_ticket(
     session: SessionDep, user: RequireAgent, ticket_id: int, data: schemas.TicketUpdate
 ) -> schemas.TicketRead:
     changes = data.model_dump(exclude_unset=True)
-    if "category" in changes or "subcategory" in changes:
-        current = service.get_ticket(session, ticket_id)
-        service.check_taxonomy(
-            session,
-            category=changes.get("category") or current.category,
-            subcategory=changes.get("subcategory", current.subcategory),
-            detail=changes.get("detail"),
-        )
     ticket = service.update_fields(session, ticket_id=ticket_id, actor_id=user.id, **changes)
     return schemas.TicketRead.model_validate(ticket)
 
@@ -222,7 +214,7 @@ def my_handoffs(session: SessionDep, user: RequireAgent) -> list[schemas.Handoff
 
 @router.post("/api/ticket-handoffs/{handoff_id}/ack", response_model=schemas.HandoffRead)
 def acknowledge_handoff(session: SessionDep, user: RequireAgent, handoff_id: int) -> schemas.HandoffRead:
-    handoff = shifts.acknowledge(session, handoff_id=handoff_id, user_id=user.id)
+    handoff = handoffs.acknowledge(session, handoff_id=handoff_id, user_id=user.id)
     if handoff is None:
         raise NotFoundError(f"交接记录不存在: {handoff_id}")
     return schemas.HandoffRead.model_validate(handoff)
@@ -231,11 +223,11 @@ def acknowledge_handoff(session: SessionDep, user: RequireAgent, handoff_id: int
 @router.post("/api/ticket-handoffs/run", response_model=dict[str, int])
 def run_handoff(session: SessionDep, user: RequireSupervisor, data: schemas.HandoffRun) -> dict[str, int]:
     """交班 now: the supervisor closes a shift early (the job does it at the shift's end)."""
-    shift = session.scalar(select(Shift).where(Shift.code == data.shift_code))
+    shift = shift_repository.shift_by_code(session, data.shift_code)
     if shift is None:
         raise NotFoundError(f"班次不存在: {data.shift_code}")
     day = utcnow().astimezone(SHANGHAI).date()
-    return {"handed_off": shifts.hand_off(session, shift_id=shift.id, day=day)}
+    return {"handed_off": handoffs.hand_off(session, shift_id=shift.id, day=day)}
 
 
 # ---- taxonomy -------------------------------------------------------------------------------
@@ -243,7 +235,7 @@ def run_handoff(session: SessionDep, user: RequireSupervisor, data: schemas.Hand
 
 @router.get("/api/ticket-taxonomy", response_model=list[schemas.TaxonomyRead])
 def list_taxonomy(session: SessionDep, user: RequireAgent) -> list[schemas.TaxonomyRead]:
-    return [schemas.TaxonomyRead.model_validate(n) for n in config.taxonomy(session)]
+    return [schemas.TaxonomyRead.model_validate(n) for n in config_repository.taxonomy(session)]
 
 
 @router.post("/api/ticket-taxonomy", response_model=schemas.TaxonomyRead, status_code=201)
@@ -273,7 +265,7 @@ def delete_taxonomy(session: SessionDep, user: RequireSupervisor, node_id: int) 
 
 @router.get("/api/sla-policies", response_model=list[schemas.SlaPolicyRead])
 def list_policies(session: SessionDep, user: RequireAgent) -> list[schemas.SlaPolicyRead]:
-    return [schemas.SlaPolicyRead.model_validate(p) for p in config.sla_policies(session)]
+    return [schemas.SlaPolicyRead.model_validate(p) for p in config_repository.sla_policies(session)]
 
 
 @router.post("/api/sla-policies", response_model=schemas.SlaPolicyRead, status_code=201)
@@ -303,7 +295,7 @@ def delete_policy(session: SessionDep, user: RequireSupervisor, policy_id: int) 
 
 @router.get("/api/shifts", response_model=list[schemas.ShiftRead])
 def list_shifts(session: SessionDep, user: RequireAgent) -> list[schemas.ShiftRead]:
-    return [schemas.ShiftRead.model_validate(s) for s in shifts.all_shifts(session)]
+    return [schemas.ShiftRead.model_validate(s) for s in shift_repository.all_shifts(session)]
 
 
 @router.post("/api/shifts", response_model=schemas.ShiftRead, status_code=201)
@@ -326,7 +318,7 @@ def delete_shift(session: SessionDep, user: RequireSupervisor, shift_id: int) ->
 
 @router.get("/api/shifts/roster", response_model=list[schemas.RosterRead])
 def list_roster(session: SessionDep, user: RequireAgent) -> list[schemas.RosterRead]:
-    return [schemas.RosterRead.model_validate(e) for e in config.roster(session)]
+    return [schemas.RosterRead.model_validate(e) for e in config_repository.roster(session)]
 
 
 @router.put("/api/shifts/roster/{user_id}", status_code=204)
@@ -342,7 +334,7 @@ def put_roster(
 
 @router.get("/api/routing-rules", response_model=list[schemas.RoutingRuleRead])
 def list_rules(session: SessionDep, user: RequireAgent) -> list[schemas.RoutingRuleRead]:
-    return [schemas.RoutingRuleRead.model_validate(r) for r in config.routing_rules(session)]
+    return [schemas.RoutingRuleRead.model_validate(r) for r in config_repository.routing_rules(session)]
 
 
 @router.post("/api/routing-rules", response_model=schemas.RoutingRuleRead, status_code=201)
@@ -382,7 +374,7 @@ def put_vip_rule(session: SessionDep, user: RequireSupervisor, data: schemas.Vip
 
 @router.get("/api/ticket-groups", response_model=list[schemas.GroupRead])
 def list_groups(session: SessionDep, user: RequireAgent) -> list[schemas.GroupRead]:
-    return [schemas.GroupRead.model_validate(g) for g in config.groups(session)]
+    return [schemas.GroupRead.model_validate(g) for g in config_repository.groups(session)]
 
 
 @router.post("/api/ticket-groups", response_model=schemas.GroupRead, status_code=201)

@@ -10,37 +10,41 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from aftersales.auth import repository as auth_repository
 from aftersales.auth.deps import CurrentUser, RequireSupervisor, SessionDep
 from aftersales.auth.models import Role, User
+from aftersales.catalog import repository as catalog_repository
 from aftersales.catalog.models import Shop
 from aftersales.kit.errors import InvalidInputError
-from aftersales.kit.pagination import PageDep
+from aftersales.kit.pagination import PageDep, count_rows, paginate_rows
 from aftersales.kit.pii import mask_address, mask_name, mask_phone
 from aftersales.kit.time import SHANGHAI, utcnow
 from aftersales.orders import repository as order_repository
 from aftersales.orders import service as order_service
 from aftersales.orders.models import Order
 from aftersales.orders.schemas import OrderDetail
-from aftersales.tickets import feedback, repository, service, shifts
-from aftersales.tickets import settings_service as config
-from aftersales.tickets.defaults import DEPARTMENTS
+from aftersales.tickets import feedback, repository, service
+from aftersales.tickets.config import repository as config_repository
+from aftersales.tickets.config import service as config
+from aftersales.tickets.config.defaults import DEPARTMENTS
 from aftersales.tickets.history import customer_history
 from aftersales.tickets.models import (
     FEEDBACK_LABELS,
     SEVERITY_LABELS,
     STATUS_LABELS,
     TYPE_LABELS,
-    Shift,
     Ticket,
     TicketGroup,
     TicketStatus,
     TicketType,
 )
 from aftersales.tickets.repository import SLA_LABELS, QueueFilter, QueueSort, SlaState
-from aftersales.web.export import MAX_ROWS, xlsx_response
+from aftersales.tickets.shifts import handoff as handoffs
+from aftersales.tickets.shifts import repository as shift_repository
+from aftersales.tickets.shifts import service as shifts
+from aftersales.web.export import export_rows, xlsx_response
 from aftersales.web.home import AGENT_HOME, EVERYONE, LEAD_HOME, Tile, register_tile
 from aftersales.web.render import NavItem, render
 
@@ -98,13 +102,6 @@ def _labels() -> dict[str, Any]:
     }
 
 
-def _names(session: Session, model: Any, ids: set[int | None], attr: str) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return {row.id: getattr(row, attr) for row in session.scalars(select(model).where(model.id.in_(wanted)))}
-
-
 def countdown(due: datetime | None, now: datetime) -> str:
     """``剩 1:05`` / ``超 0:12`` (hours:minutes) for the SLA column."""
     if due is None:
@@ -121,7 +118,7 @@ def _queue_count(**filters: Any) -> Callable[[Session, User], int]:
     def count(session: Session, user: User) -> int:
         mine = {key: user.id for key, value in filters.items() if value == ME}
         statement = repository.queue(QueueFilter(**{**filters, **mine}), now=utcnow()).order_by(None)
-        return session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+        return count_rows(session, statement)
 
     return count
 
@@ -200,8 +197,7 @@ def queue(
     statement = repository.queue(filters, now=now)
     if export:
         return _export_queue(session, statement)
-    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
-    rows = session.execute(statement.offset(page.offset).limit(page.size)).all()
+    rows, total = paginate_rows(session, statement, page)
     handed = _handed_to_me(session, user.id)
     tickets = [t for t, _ in rows] + [t for _, t in handed]
     return render(
@@ -214,9 +210,9 @@ def queue(
         now=now,
         countdown=countdown,
         counts=repository.sla_counts(session, now=now),
-        users=_names(session, User, {t.assignee_id for t in tickets}, "display_name"),
-        groups={g.id: g for g in config.groups(session)},
-        shifts={s.id: s for s in shifts.all_shifts(session)},
+        users=auth_repository.display_names(session, {t.assignee_id for t in tickets}),
+        groups={g.id: g for g in config_repository.groups(session)},
+        shifts={s.id: s for s in shift_repository.all_shifts(session)},
         filters=filters,
         sorts=SORT_LABELS,
         **_labels(),
@@ -224,10 +220,10 @@ def queue(
 
 
 def _export_queue(session: Session, statement: Any) -> Response:
-    rows = session.execute(statement.limit(MAX_ROWS)).all()
+    rows = export_rows(session, statement)
     tickets = [t for t, _ in rows]
-    users = _names(session, User, {t.assignee_id for t in tickets}, "display_name")
-    groups = {g.id: g.name for g in config.groups(session)}
+    users = auth_repository.display_names(session, {t.assignee_id for t in tickets})
+    groups = {g.id: g.name for g in config_repository.groups(session)}
     return xlsx_response(
         "工单",
         ["工单号", "标题", "类型", "分类", "状态", "SLA", "优先级", "处理组", "处理人", "创建时间"],
@@ -251,9 +247,7 @@ def _export_queue(session: Session, statement: Any) -> Response:
 
 def _handed_to_me(session: Session, user_id: int) -> list[tuple[Any, Ticket]]:
     pending = repository.pending_handoffs(session, user_id=user_id)
-    tickets = {
-        t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_([h.ticket_id for h in pending])))
-    }
+    tickets = repository.tickets_by_id(session, [h.ticket_id for h in pending])
     return [(h, tickets[h.ticket_id]) for h in pending if h.ticket_id in tickets]
 
 
@@ -276,8 +270,8 @@ def new_ticket(
         order_no = orders[0].source_id
     elif order_no:
         text = order_no.strip()
-        orders = list(session.scalars(select(Order).where(Order.source_id == text).limit(5)))
-    shops = {s.id: s for s in session.scalars(select(Shop).order_by(Shop.id))}
+        orders = order_repository.orders_numbered(session, text)
+    shops = catalog_repository.shops_by_id(session)
     return render(
         request,
         "tickets/new.html",
@@ -314,7 +308,6 @@ def create_ticket(
     severity: Annotated[str, Form()] = "medium",
 ) -> Response:
     subcategory = subcategory or None
-    service.check_taxonomy(session, category=category, subcategory=subcategory, detail=None)
     label = TYPE_LABELS[type] + (f"·{subcategory}" if subcategory else "")
     order = session.get(Order, order_id) if order_id else None
     ticket = service.create_ticket(
@@ -341,14 +334,14 @@ def handoff_board(request: Request, session: SessionDep, user: CurrentUser) -> R
     now = utcnow()
     rows = repository.handoff_board(session, since=now - timedelta(hours=48))
     user_ids = {h.from_user_id for h, _ in rows} | {h.to_user_id for h, _ in rows}
-    all_shifts = shifts.all_shifts(session)
+    all_shifts = shift_repository.all_shifts(session)
     current = shifts.current_shift(all_shifts, now)
-    roster = _roster(session)
+    roster = shift_repository.roster_names(session)
     return render(
         request,
         "tickets/handoffs.html",
         rows=rows,
-        users=_names(session, User, user_ids, "display_name"),
+        users=auth_repository.display_names(session, user_ids),
         shifts={s.id: s for s in all_shifts},
         current=current,
         roster=roster,
@@ -357,26 +350,12 @@ def handoff_board(request: Request, session: SessionDep, user: CurrentUser) -> R
     )
 
 
-def _roster(session: Session) -> dict[int, list[str]]:
-    from aftersales.tickets.models import RosterEntry
-
-    rows = session.execute(
-        select(RosterEntry.shift_id, User.display_name)
-        .join(User, User.id == RosterEntry.user_id)
-        .order_by(User.id)
-    )
-    roster: dict[int, list[str]] = {}
-    for shift_id, name in rows:
-        roster.setdefault(shift_id, []).append(name)
-    return roster
-
-
 @router.post("/handoffs/run")
 def run_handoff(session: SessionDep, user: RequireSupervisor, shift_code: Annotated[str, Form()]) -> Response:
-    shift = session.scalar(select(Shift).where(Shift.code == shift_code))
+    shift = shift_repository.shift_by_code(session, shift_code)
     if shift is None:
         raise InvalidInputError("shift_code", f"班次不存在: {shift_code}")
-    shifts.hand_off(session, shift_id=shift.id, day=utcnow().astimezone(SHANGHAI).date())
+    handoffs.hand_off(session, shift_id=shift.id, day=utcnow().astimezone(SHANGHAI).date())
     return RedirectResponse("/console/tickets/handoffs", status_code=303)
 
 
@@ -384,7 +363,7 @@ def run_handoff(session: SessionDep, user: RequireSupervisor, shift_code: Annota
 def ack_handoff(
     session: SessionDep, user: CurrentUser, handoff_id: int, back: Annotated[str, Form()] = ""
 ) -> Response:
-    handoff = shifts.acknowledge(session, handoff_id=handoff_id, user_id=user.id)
+    handoff = handoffs.acknowledge(session, handoff_id=handoff_id, user_id=user.id)
     target = (
         f"/console/tickets/{handoff.ticket_id}"
         if handoff and back == "ticket"
@@ -436,9 +415,7 @@ def close_feedback(session: SessionDep, user: CurrentUser, feedback_id: int) -> 
 def detail(request: Request, session: SessionDep, user: CurrentUser, ticket_id: int) -> Response:
     ticket = service.get_ticket(session, ticket_id)
     now = utcnow()
-    state = session.execute(
-        select(repository.sla_state(now)).select_from(Ticket).where(Ticket.id == ticket_id)
-    ).scalar_one()
+    state = repository.sla_state_of(session, ticket_id, now=now)
     order = None
     if ticket.order_id is not None:
         row = order_repository.order_with_items(session, ticket.order_id)
@@ -447,7 +424,7 @@ def detail(request: Request, session: SessionDep, user: CurrentUser, ticket_id: 
             order = OrderDetail.for_order(row, parcels, reveal=user.may_see_pii)
     timeline = repository.timeline(session, ticket_id)
     actor_ids = {e.actor_id for e in timeline} | {ticket.assignee_id}
-    agents = list(session.scalars(select(User).where(User.is_active.is_(True)).order_by(User.id)))
+    agents = auth_repository.active_users(session)
     return render(
         request,
         "tickets/detail.html",
@@ -458,10 +435,10 @@ def detail(request: Request, session: SessionDep, user: CurrentUser, ticket_id: 
         order=order,
         shop=session.get(Shop, ticket.shop_id),
         timeline=timeline,
-        users=_names(session, User, actor_ids, "display_name"),
+        users=auth_repository.display_names(session, actor_ids),
         agents=agents,
         group=session.get(TicketGroup, ticket.group_id) if ticket.group_id else None,
-        groups=config.groups(session),
+        groups=config_repository.groups(session),
         targets=sorted(service.TRANSITIONS[ticket.status], key=list(TicketStatus).index),
         history=customer_history(session, ticket=ticket, reveal=user.may_see_pii),
         requested_address=requested_address(ticket, reveal=user.may_see_pii),

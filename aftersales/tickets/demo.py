@@ -20,8 +20,11 @@ from aftersales.auth.service import create_user
 from aftersales.demo.context import DemoContext
 from aftersales.demo.users import DEMO_USERS
 from aftersales.orders.models import Order
-from aftersales.tickets import feedback, service, shifts
+from aftersales.tickets import feedback, service
 from aftersales.tickets.models import RoutingRule, Shift, Ticket, TicketStatus
+from aftersales.tickets.shifts import handoff as handoffs
+from aftersales.tickets.shifts import repository as shift_repository
+from aftersales.tickets.shifts import service as shifts
 
 SHARE = 0.035
 MAX_TICKETS = 240
@@ -130,7 +133,7 @@ def _opened_at(rng: random.Random, order: Order, as_of: datetime) -> datetime:
 
 
 def _agent_on_duty(agents: dict[str, User], at: datetime, session: Session) -> User | None:
-    shift = shifts.current_shift(shifts.all_shifts(session), at)
+    shift = shifts.current_shift(shift_repository.all_shifts(session), at)
     name = next((n for n, code in ROSTER.items() if shift is not None and code == shift.code), None)
     return agents.get(name) if name else None
 
@@ -235,13 +238,13 @@ def _resolve(
 
 def _hand_off_last_shifts(session: Session, as_of: datetime) -> None:
     """The shift ends of the last day leave their unresolved tickets to the next shift."""
-    all_shifts = shifts.all_shifts(session)
+    all_shifts = shift_repository.all_shifts(session)
     ends = sorted(
-        (shifts.last_end(s, as_of - timedelta(days=back)) for s in all_shifts for back in (0, 1)),
+        (handoffs.last_end(s, as_of - timedelta(days=back)) for s in all_shifts for back in (0, 1)),
         key=lambda e: e.ends_at,
     )
     for end in ends:
         if as_of - end.ends_at < timedelta(hours=24):
-            shifts.hand_off(
+            handoffs.hand_off(
                 session, shift_id=end.shift_id, day=end.day, now=end.ends_at + timedelta(minutes=1)
             )

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.kit.errors import InvalidInputError, NotFoundError
 from aftersales.kit.time import utcnow
-from aftersales.tickets.defaults import DEPARTMENTS
+from aftersales.tickets.config.defaults import DEPARTMENTS
 from aftersales.tickets.errors import FeedbackAlreadyAnsweredError, FeedbackClosedError
 from aftersales.tickets.groups import notify_group
 from aftersales.tickets.models import FeedbackItem, FeedbackStatus, TicketGroup

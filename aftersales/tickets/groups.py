@@ -10,7 +10,7 @@ from aftersales.messaging.bots import BOT_CHANNELS, text_payload, with_secret
 from aftersales.messaging.channels import register_secret_lookup, signed_by
 from aftersales.messaging.models import Priority
 from aftersales.messaging.service import queue_message
-from aftersales.tickets import defaults
+from aftersales.tickets.config import defaults
 from aftersales.tickets.errors import GroupNotFoundError
 from aftersales.tickets.models import GroupBot, TicketGroup, bump_config_version
 

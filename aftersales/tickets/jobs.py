@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session
 
 from aftersales.jobs import job
 from aftersales.kit.time import utcnow
-from aftersales.tickets import collab, shifts
+from aftersales.tickets import collab
 from aftersales.tickets.groups import notify_group
 from aftersales.tickets.models import RANK_FOLLOW_UP_DUE, RANK_NORMAL, Ticket, TicketGroup, TimelineEntry
 from aftersales.tickets.repository import ACTIVE_CLOCK
+from aftersales.tickets.shifts import handoff as handoffs
 
 ALERT_LIST_LIMIT = 10
 
@@ -126,8 +127,8 @@ def shift_handoff(session: Session, now: str | None = None) -> dict[str, Any]:
     """At each shift's end, register its unresolved tickets for the next shift (rerun-safe)."""
     at = datetime.fromisoformat(now) if now else utcnow()
     handed = {}
-    for end in shifts.due_shift_ends(session, at):
-        handed[f"{end.shift_id}@{end.day.isoformat()}"] = shifts.hand_off(
+    for end in handoffs.due_shift_ends(session, at):
+        handed[f"{end.shift_id}@{end.day.isoformat()}"] = handoffs.hand_off(
             session, shift_id=end.shift_id, day=end.day, now=at
         )
     return {"handed_off": handed}

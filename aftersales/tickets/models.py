@@ -418,7 +418,7 @@ class FeedbackItem(Base):
 class TicketConfigVersion(Base):
     """One row whose random token changes with every flush that touches the configuration
     ticket creation reads (``CONFIG_MODELS``); each process keeps that configuration in memory
-    and re-reads it only when the token differs (``tickets/snapshot.py``)."""
+    and re-reads it only when the token differs (``tickets/config/snapshot.py``)."""
 
     __tablename__ = "ticket_config_version"
 

@@ -5,6 +5,7 @@ whole page; SLA filters are range conditions on ``(status, sla_due_at)``, which 
 """
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -193,6 +194,17 @@ def sla_counts(session: Session, *, now: datetime, group_id: int | None = None) 
     }
     counts[SlaState.OK.value] = count() - sum(counts.values())
     return counts
+
+
+def sla_state_of(session: Session, ticket_id: int, *, now: datetime) -> str:
+    """One ticket's SLA state, by the same ``CASE`` the queue uses."""
+    return session.execute(
+        select(sla_state(now)).select_from(Ticket).where(Ticket.id == ticket_id)
+    ).scalar_one()
+
+
+def tickets_by_id(session: Session, ids: Iterable[int]) -> dict[int, Ticket]:
+    return {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(set(ids))))}
 
 
 def timeline(session: Session, ticket_id: int) -> list[TimelineEntry]:

@@ -16,12 +16,14 @@ from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.events import publish
 from aftersales.kit.time import format_local, utcnow
 from aftersales.orders.models import Order, OrderItem
-from aftersales.tickets import clock, routing, shifts, snapshot
+from aftersales.tickets import routing
+from aftersales.tickets.config import snapshot
 from aftersales.tickets.errors import (
     InvalidTransitionError,
     TicketNotFoundError,
     UnknownCategoryError,
 )
+from aftersales.tickets.events import TicketCreated, TicketResolved
 from aftersales.tickets.groups import ensure_default_groups as ensure_default_groups
 from aftersales.tickets.groups import ensure_defaults as ensure_defaults
 from aftersales.tickets.groups import group_by_code as group_by_code
@@ -36,6 +38,8 @@ from aftersales.tickets.models import (
     TicketType,
     TimelineEntry,
 )
+from aftersales.tickets.shifts import service as shifts
+from aftersales.tickets.sla import service as clock
 
 S = TicketStatus
 TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
@@ -68,7 +72,8 @@ def settings(session: Session) -> TicketSettings:
 
 
 def check_taxonomy(session: Session, *, category: str, subcategory: str | None, detail: str | None) -> None:
-    """Category, subcategory and detail must be active nodes of the taxonomy."""
+    """Category, subcategory and detail must be active nodes of the taxonomy: every ticket, from
+    an agent, the API or another domain (``open_system_ticket``), is filed where reports count it."""
     paths = [("category", category)]
     if subcategory:
         paths.append(("subcategory", f"{category}/{subcategory}"))
@@ -110,6 +115,7 @@ def create_ticket(
     """
     now = now or utcnow()
     ticket_type, level = _enum(TicketType, type, "type"), _enum(Severity, severity, "severity")
+    check_taxonomy(session, category=category, subcategory=subcategory, detail=detail)
     order = session.get(Order, order_id) if order_id is not None else None
     if order_id is not None and order is None:
         raise InvalidInputError("order_id", f"订单不存在: {order_id}")
@@ -155,7 +161,7 @@ def create_ticket(
             idempotency_key=f"ticket:{ticket.id}:cc:{code}",
             subject=("ticket", ticket.id),
         )
-    publish(session, "tickets.created", ticket_id=ticket.id)
+    publish(session, TicketCreated(ticket_id=ticket.id))
     return ticket
 
 
@@ -344,7 +350,7 @@ def transition(
         at=now,
     )
     if target == S.RESOLVED:
-        publish(session, "tickets.resolved", ticket_id=ticket.id)
+        publish(session, TicketResolved(ticket_id=ticket.id))
     return ticket
 
 
@@ -472,8 +478,16 @@ def _assign_message(session: Session, ticket: Ticket) -> str:
 
 
 def update_fields(session: Session, *, ticket_id: int, actor_id: int, **changes: Any) -> Ticket:
-    """Edit category, severity, priority, title…; each change is recorded old → new."""
+    """Edit category, severity, priority, title…; each change is recorded old → new. A new
+    category or subcategory must be in the taxonomy (with the detail, when one is given)."""
     ticket = get_ticket(session, ticket_id)
+    if "category" in changes or "subcategory" in changes:
+        check_taxonomy(
+            session,
+            category=changes.get("category") or ticket.category,
+            subcategory=changes.get("subcategory", ticket.subcategory),
+            detail=changes.get("detail"),
+        )
     diff = {}
     for name, value in changes.items():
         if value is None or getattr(ticket, name) == value:

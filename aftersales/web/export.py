@@ -11,12 +11,24 @@ from urllib.parse import quote
 from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from sqlalchemy.orm import Session
 
 from aftersales.kit.cells import export_cell
+from aftersales.kit.pagination import AnySelect
 from aftersales.kit.time import format_local
 
 MAX_ROWS = 50_000  # a list page's export; bigger extracts go through the CLI
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def export_rows(session: Session, statement: AnySelect) -> list[Any]:
+    """The rows a list page's filters select, as exported: at most ``MAX_ROWS``, whole rows."""
+    return list(session.execute(statement.limit(MAX_ROWS)).all())
+
+
+def export_objects(session: Session, statement: AnySelect) -> list[Any]:
+    """Like ``export_rows``, for a statement of one entity: the objects themselves."""
+    return list(session.scalars(statement.limit(MAX_ROWS)))
 
 
 def money(fen: int | None) -> Decimal | None:

@@ -12,7 +12,7 @@ from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
 import aftersales.kit.types
-from aftersales.tickets.defaults import seed_defaults
+from aftersales.tickets.config.defaults import seed_defaults
 
 revision: str = "0100"
 down_revision: str | Sequence[str] | None = "0001"

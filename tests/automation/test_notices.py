@@ -169,7 +169,7 @@ class TestNeverBroken:
         send_customer_messages(
             session, template_code="restricted_notice", sends=[CustomerSend(order.id, "k")]
         )
-        assert deliver_outbox(session)["claimed"] == 0
+        assert deliver_outbox(session, checkpoint=session.commit)["claimed"] == 0
         assert messages(session)[0].status == OutboxStatus.HELD
 
 

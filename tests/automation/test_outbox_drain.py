@@ -64,7 +64,7 @@ class TestPriorities:
             ],
         )
         session.commit()
-        deliver_outbox(session, batch=100, budget_seconds=0)
+        deliver_outbox(session, checkpoint=session.commit, batch=100, budget_seconds=0)
         sent = outbound.records("platform_im")
         assert (len(sent), sent[0]["text"]) == (100, "工单超时告警")
 
@@ -73,7 +73,11 @@ class TestPriorities:
     ) -> None:
         queue_messages(session, bulk(2500))
         session.commit()
-        assert deliver_outbox(session, batch=1000) == {"claimed": 2500, "sent": 2500, "expired": 0}
+        assert deliver_outbox(session, checkpoint=session.commit, batch=1000) == {
+            "claimed": 2500,
+            "sent": 2500,
+            "expired": 0,
+        }
         assert status_counts(session) == {OutboxStatus.SENT: 2500}
 
 
@@ -86,7 +90,7 @@ class TestValidity:
             session, [{**bulk(1)[0], "idempotency_key": "fresh", "expires_at": utcnow() + timedelta(days=1)}]
         )
         session.commit()
-        assert deliver_outbox(session) == {"claimed": 1, "sent": 1, "expired": 3}
+        assert deliver_outbox(session, checkpoint=session.commit) == {"claimed": 1, "sent": 1, "expired": 3}
         assert [r["idempotency_key"] for r in outbound.records("platform_im")] == ["fresh"]
 
     def test_care_steps_weeks_overdue_after_downtime_are_expired_not_queued(self, session: Session) -> None:

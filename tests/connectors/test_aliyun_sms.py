@@ -68,7 +68,7 @@ def queue_sms(
 
 def deliver(session: Session) -> None:
     session.commit()
-    deliver_outbox(session)
+    deliver_outbox(session, checkpoint=session.commit)
 
 
 class TestSignature:

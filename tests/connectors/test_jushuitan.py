@@ -61,7 +61,7 @@ class TestPush:
         reshipment = reshipment_for(session, shop)
         assert outbox_row(session, reshipment).channel == "erp"
         session.commit()
-        deliver_outbox(session)
+        deliver_outbox(session, checkpoint=session.commit)
         uploaded = fake.orders[f"RS{reshipment.id}"]["upload"]
         assert (uploaded["shop_id"], uploaded["items"][0]["sku_id"], uploaded["items"][0]["qty"]) == (
             10086,
@@ -86,7 +86,7 @@ class TestPush:
         fake.token = "another"
         reshipment = reshipment_for(session, shop)
         session.commit()
-        deliver_outbox(session)
+        deliver_outbox(session, checkpoint=session.commit)
         assert outbox_row(session, reshipment).status != OutboxStatus.SENT
         assert "access_token" in (account.last_error or "")
         assert fake.orders == {}
@@ -98,7 +98,7 @@ class TestPull:
     ) -> None:
         reshipment = reshipment_for(session, shop)
         session.commit()
-        deliver_outbox(session)
+        deliver_outbox(session, checkpoint=session.commit)
         assert jushuitan.pull_shipped(session) == {"shipped": 0, "waiting": 1, "failed": 0}
         fake.ship(f"RS{reshipment.id}", waybill="73100000999")
         assert jushuitan.pull_shipped(session) == {"shipped": 1, "waiting": 0, "failed": 0}
@@ -114,7 +114,7 @@ class TestPull:
     ) -> None:
         reshipment = reshipment_for(session, shop)
         session.commit()
-        deliver_outbox(session)
+        deliver_outbox(session, checkpoint=session.commit)
         fake.ship(f"RS{reshipment.id}", waybill="X0000001", company="不存在的快递")
         assert jushuitan.pull_shipped(session)["failed"] == 1
         assert f"RS{reshipment.id}" in (account.last_error or "")

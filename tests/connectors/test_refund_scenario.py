@@ -127,7 +127,7 @@ def test_a_taobao_refund_is_intercepted_released_and_told_by_sms(
         session.refresh(request)
         assert request.refund_state == RefundState.RELEASED
         session.commit()
-        deliver_outbox(session)
+        deliver_outbox(session, checkpoint=session.commit)
     assert_refund_sms(sms_gateway, TID, "13912345678")
 
 
@@ -159,5 +159,5 @@ def test_a_douyin_after_sale_is_intercepted_at_sf_released_and_told_by_sms(
         session.refresh(request)
         assert request.refund_state == RefundState.RELEASED
         session.commit()
-        deliver_outbox(session)
+        deliver_outbox(session, checkpoint=session.commit)
     assert_refund_sms(sms_gateway, "6900000000000777", "13812345678")

@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from aftersales.auth.models import Role
 from aftersales.kit.time import utcnow
-from aftersales.tickets import service, shifts
+from aftersales.tickets import service
 from aftersales.tickets.jobs import shift_handoff
 from aftersales.tickets.models import Shift
+from aftersales.tickets.shifts import handoff as handoffs
+from aftersales.tickets.shifts import service as shifts
 from tests.builders import make_order, make_user
 from tests.builders.auth import PASSWORD
 from tests.e2e.conftest import LiveServer
@@ -128,7 +130,7 @@ def seed_shift_work(session: Session) -> dict[str, Any]:
 
 def run_shift_end_job(session: Session, shift_id: int) -> None:
     """The periodic job, run for the instant the morning shift last ended (as the worker would)."""
-    ended = shifts.last_end(session.get_one(Shift, shift_id), utcnow()).ends_at
+    ended = handoffs.last_end(session.get_one(Shift, shift_id), utcnow()).ends_at
     shift_handoff(session, now=ended.isoformat())
 
 

@@ -107,7 +107,7 @@ def test_concurrent_deliveries_send_each_outbox_message_once(engine: Engine) -> 
         def deliver(worker: int) -> None:
             while True:
                 with factory() as session:
-                    if not deliver_outbox(session, batch=10)["claimed"]:
+                    if not deliver_outbox(session, checkpoint=session.commit, batch=10)["claimed"]:
                         return
 
         in_parallel(deliver, WORKERS)

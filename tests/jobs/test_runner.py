@@ -5,10 +5,12 @@ import time_machine
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from aftersales.jobs import enqueue, job
+from aftersales.catalog.models import Shop
+from aftersales.jobs import Checkpoint, enqueue, job
 from aftersales.jobs.models import Job, JobStatus
 from aftersales.jobs.runner import LEASE, claim, drain, run_job, run_pending, schedule_periodic
 from aftersales.kit.time import utcnow
+from tests.builders import make_shop
 
 calls: list[dict[str, Any]] = []
 
@@ -22,6 +24,22 @@ def record(session: Session, **payload: Any) -> dict[str, Any]:
 @job("test.explode", max_attempts=2)
 def explode(session: Session) -> None:
     raise RuntimeError("boom")
+
+
+@job("test.two_batches", max_attempts=2, checkpoints=True)
+def two_batches(session: Session, *, checkpoint: Checkpoint, fail: bool) -> dict[str, int]:
+    """Two batches of shops with a checkpoint between them; ``fail`` breaks the second batch."""
+    make_shop(session, code="batch-1")
+    checkpoint()
+    make_shop(session, code="batch-2")
+    if fail:
+        raise RuntimeError("second batch failed")
+    return {"batches": 2}
+
+
+def shop_codes(session: Session) -> set[str]:
+    session.expire_all()
+    return set(session.scalars(select(Shop.code).where(Shop.code.like("batch-%"))))
 
 
 clock: list[time_machine.Traveller] = []
@@ -108,6 +126,32 @@ def reclaimed_from_a_slow_worker(session: Session) -> int:
         claim(session, limit=1, worker_id="fast")
         session.commit()
     return job_id
+
+
+class TestCheckpoints:
+    def test_failure_after_a_checkpoint_keeps_the_batches_before_it(
+        self, session: Session, session_factory: sessionmaker[Session]
+    ) -> None:
+        enqueue(session, "test.two_batches", fail=True)
+        session.commit()
+        assert run_pending(session_factory)["failed"] == 1
+        assert shop_codes(session) == {"batch-1"}
+
+    def test_failed_job_is_retried_after_its_kept_batches(
+        self, session: Session, session_factory: sessionmaker[Session]
+    ) -> None:
+        enqueue(session, "test.two_batches", fail=True)
+        session.commit()
+        run_pending(session_factory)
+        assert (jobs(session)[0].status, jobs(session)[0].attempts) == (JobStatus.QUEUED, 1)
+
+    def test_job_without_failure_commits_every_batch_with_its_done_mark(
+        self, session: Session, session_factory: sessionmaker[Session]
+    ) -> None:
+        enqueue(session, "test.two_batches", fail=False)
+        session.commit()
+        run_pending(session_factory)
+        assert (shop_codes(session), jobs(session)[0].result) == ({"batch-1", "batch-2"}, {"batches": 2})
 
 
 class TestLeases:

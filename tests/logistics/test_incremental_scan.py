@@ -8,6 +8,7 @@ from aftersales.kit.events import publish
 from aftersales.logistics import service
 from aftersales.logistics.models import Anomaly, AnomalyKind, AnomalyStatus, ScanMark
 from aftersales.logistics.rules import save_rule
+from aftersales.orders.events import OrdersIngested
 from aftersales.orders.models import Shipment
 from aftersales.orders.schemas import TrackingEventIn
 from aftersales.orders.service import ingest_tracking_events
@@ -195,7 +196,7 @@ class TestRegionHolds:
         make_region(session, province="西藏自治区", valid_from=before_t0(48))
         service.periodic_scan(session, now=T0)
         order = make_order(session, province="西藏自治区", city="拉萨市", district="城关区", status="paid")
-        publish(session, "orders.ingested", order_ids=[order.id])
+        publish(session, OrdersIngested(order_ids=(order.id,)))
         counts = service.periodic_scan(session, now=T1)
         assert (counts["incremental"], counts["region_holds"]) == (1, 1)
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.jobs.models import Job
 from aftersales.kit import events
-from aftersales.kit.events import DomainEvent, publish
+from aftersales.kit.events import RefundRequested, publish
 from aftersales.logistics import intercepts
 from aftersales.logistics.couriers import (
     InterceptReply,
@@ -15,6 +15,7 @@ from aftersales.logistics.couriers import (
     register_courier,
     unregister_courier,
 )
+from aftersales.logistics.events import InterceptResolved
 from aftersales.logistics.models import Intercept, InterceptStatus
 from aftersales.orders.models import Shipment, TrackingStatus
 from tests.builders import make_order, make_parcel
@@ -43,15 +44,15 @@ class ScriptedCourier:
 
 
 @pytest.fixture
-def resolved_events() -> Iterator[list[DomainEvent]]:
-    seen: list[DomainEvent] = []
+def resolved_events() -> Iterator[list[InterceptResolved]]:
+    seen: list[InterceptResolved] = []
 
-    def record(_session: Session, event: DomainEvent) -> None:
+    def record(_session: Session, event: InterceptResolved) -> None:
         seen.append(event)
 
-    events.subscribe("logistics.intercept_resolved")(record)
+    events.subscribe(InterceptResolved)(record)
     yield seen
-    events._handlers["logistics.intercept_resolved"].remove(record)
+    events._handlers[InterceptResolved].remove(record)
 
 
 @pytest.fixture
@@ -105,13 +106,7 @@ class TestRequest:
 
     def test_the_refund_event_queues_the_courier_call_as_a_job(self, session: Session) -> None:
         parcel = in_transit(session)
-        publish(
-            session,
-            "returns.refund_requested",
-            order_id=parcel.order_id,
-            request_id=77,
-            requested_at=NOW.isoformat(),
-        )
+        publish(session, RefundRequested(order_id=parcel.order_id, request_id=77, requested_at=NOW))
         intercept = session.scalar(select(Intercept).where(Intercept.shipment_id == parcel.id))
         assert intercept is not None
         job = session.scalar(select(Job).where(Job.dedupe_key == f"intercept:{intercept.id}"))
@@ -127,18 +122,15 @@ class TestRequest:
 
 class TestLifecycle:
     def test_an_accepted_intercept_is_published_for_the_refund(
-        self, session: Session, courier: ScriptedCourier, resolved_events: list[DomainEvent]
+        self, session: Session, courier: ScriptedCourier, resolved_events: list[InterceptResolved]
     ) -> None:
         [intercept] = refund(session, in_transit(session).order_id)
         intercepts.submit(session, intercept_id=intercept.id, now=NOW + timedelta(minutes=1))
         assert intercept.status == InterceptStatus.ACCEPTED
-        assert [e.payload for e in resolved_events] == [
-            {
-                "order_id": intercept.order_id,
-                "request_id": 501,
-                "intercept_id": intercept.id,
-                "status": "accepted",
-            }
+        assert resolved_events == [
+            InterceptResolved(
+                order_id=intercept.order_id, request_id=501, intercept_id=intercept.id, status="accepted"
+            )
         ]
 
     def test_a_rejected_intercept_fails(self, session: Session, courier: ScriptedCourier) -> None:
@@ -156,14 +148,14 @@ class TestLifecycle:
         assert len(courier.calls) == 1
 
     def test_polling_marks_it_returned_when_the_courier_confirms(
-        self, session: Session, courier: ScriptedCourier, resolved_events: list[DomainEvent]
+        self, session: Session, courier: ScriptedCourier, resolved_events: list[InterceptResolved]
     ) -> None:
         [intercept] = refund(session, in_transit(session).order_id)
         intercepts.submit(session, intercept_id=intercept.id, now=NOW)
         courier.status = "returned"
         intercepts.poll(session, now=NOW + timedelta(days=2))
         assert intercept.status == InterceptStatus.RETURNED
-        assert [e.payload["status"] for e in resolved_events] == ["accepted", "returned"]
+        assert [e.status for e in resolved_events] == ["accepted", "returned"]
 
     def test_tracking_showing_a_signature_fails_an_accepted_intercept(
         self, session: Session, courier: ScriptedCourier

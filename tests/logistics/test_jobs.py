@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.jobs.models import Job, JobStatus
 from aftersales.jobs.runner import drain
-from aftersales.kit.events import publish
+from aftersales.kit.events import RefundRequested, publish
 from aftersales.logistics import jobs
 from aftersales.logistics.couriers import InterceptReply, register_courier, unregister_courier
 from aftersales.logistics.models import Anomaly, Intercept, InterceptStatus
@@ -69,7 +69,7 @@ def test_a_refund_event_is_intercepted_by_the_job_without_anyone_at_work(
 ) -> None:
     parcel = make_parcel(session, shipped_at=FROZEN - timedelta(hours=10), courier="jt")
     night = FROZEN - timedelta(hours=8)  # 03:00 in Shanghai
-    publish(session, "returns.refund_requested", order_id=parcel.order_id, request_id=3, requested_at=night)
+    publish(session, RefundRequested(order_id=parcel.order_id, request_id=3, requested_at=night))
     session.commit()
     drain(session_factory)
     session.expire_all()

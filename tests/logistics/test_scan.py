@@ -1,8 +1,10 @@
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from aftersales.logistics import scan as scan_module
 from aftersales.logistics.models import Anomaly, AnomalyKind, AnomalyStatus
 from aftersales.logistics.rules import save_rule
 from aftersales.logistics.scan import run_scan
@@ -255,3 +257,36 @@ class TestReturnParcels:
         parcel = make_parcel(session, shipped_at=hours_ago(72))
         scan(session)
         assert kinds_of(session, parcel) == {AnomalyKind.NO_FIRST_SCAN}
+
+
+class TestOffIndexEqualsPlainColumn:
+    """``scan.off_index`` is a planner hint over ``scan.plain_column``: the same findings."""
+
+    def test_the_scan_finds_the_same_parcels_with_the_plain_column(
+        self, session: Session, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        for hours in (10, 30, 70, 21 * 24):  # new, uncollected, stuck, outside the scope
+            make_parcel(session, shipped_at=hours_ago(hours))
+        make_parcel(
+            session,
+            shipped_at=hours_ago(70),
+            timeline=[
+                collected(hours_ago(68)),
+                arrived(hours_ago(50), "郑州"),
+                arrived(hours_ago(20), "郑州"),
+            ],
+        )
+        with session.begin_nested() as reference:
+            monkeypatch.setattr(scan_module, "off_index", scan_module.plain_column)
+            plain = open_findings(session, scan(session))
+            reference.rollback()
+        monkeypatch.undo()
+        kinds = {kind for _, kind in plain}
+        assert (kinds, open_findings(session, scan(session))) == ({"no_first_scan", "stuck_at_hub"}, plain)
+
+
+def open_findings(session: Session, _counts: dict[str, int]) -> set[tuple[int, str]]:
+    rows = session.execute(
+        select(Anomaly.shipment_id, Anomaly.kind).where(Anomaly.status == AnomalyStatus.OPEN)
+    )
+    return {(shipment_id, str(kind)) for shipment_id, kind in rows}

@@ -24,7 +24,7 @@ SECRET = "SEC0123456789abcdef"
 
 def deliver(session: Session) -> None:
     session.commit()
-    deliver_outbox(session)
+    deliver_outbox(session, checkpoint=session.commit)
 
 
 class TestPayloads:

@@ -91,7 +91,7 @@ class TestRecordedChannels:
         self, session: Session, recorded: OutboundRecorder
     ) -> None:
         queue(session, "platform_im", "tmall:cup-tmall:小王", "im1")
-        deliver_outbox(session)
+        deliver_outbox(session, checkpoint=session.commit)
         [entry] = recorded.records("platform_im")
         assert (entry["destination"], entry["text"], entry["idempotency_key"]) == (
             "tmall:cup-tmall:小王",
@@ -102,7 +102,7 @@ class TestRecordedChannels:
 
     def test_sms_records_digits_only_numbers(self, session: Session, recorded: OutboundRecorder) -> None:
         queue(session, "sms", "138-1234-5678", "sms1")
-        deliver_outbox(session)
+        deliver_outbox(session, checkpoint=session.commit)
         assert [r["destination"] for r in recorded.records("sms")] == ["13812345678"]
 
     def test_a_redelivery_with_the_same_key_is_recorded_once(self, recorded: OutboundRecorder) -> None:
@@ -114,7 +114,7 @@ class TestRecordedChannels:
         self, session: Session, recorded: OutboundRecorder
     ) -> None:
         queue(session, "platform_im", "no-colons", "im2")
-        deliver_outbox(session)
+        deliver_outbox(session, checkpoint=session.commit)
         assert "bad platform IM destination" in (stored(session, "im2").last_error or "")
 
 
@@ -125,7 +125,7 @@ class TestEmail:
         inbox, port = smtp_server
         monkeypatch.setattr(get_settings(), "smtp_port", port)
         queue(session, "email", "buyer@example.com", "mail1", subject="订单已发货")
-        deliver_outbox(session)
+        deliver_outbox(session, checkpoint=session.commit)
         [mail] = inbox.messages
         assert (mail["To"], mail["Subject"], mail["Idempotency-Key"]) == (
             "buyer@example.com",
@@ -139,7 +139,7 @@ class TestEmail:
     ) -> None:
         monkeypatch.setattr(get_settings(), "smtp_port", 1)
         queue(session, "email", "buyer@example.com", "mail2")
-        deliver_outbox(session)
+        deliver_outbox(session, checkpoint=session.commit)
         message = stored(session, "mail2")
         assert (message.status, message.attempts) == (OutboxStatus.PENDING, 1)
         assert message.next_attempt_at > utcnow()
@@ -154,7 +154,7 @@ class TestFailingChannel:
             message.next_attempt_at = utcnow()
             session.commit()
             started = utcnow()
-            deliver_outbox(session)
+            deliver_outbox(session, checkpoint=session.commit)
             delays.append((stored(session, "down1").next_attempt_at - started).total_seconds())
         assert delays[0] < delays[1] < delays[2]
 
@@ -167,7 +167,7 @@ class TestFailingChannel:
         for _ in range(2):
             stored(session, "down2").next_attempt_at = utcnow()
             session.commit()
-            deliver_outbox(session)
+            deliver_outbox(session, checkpoint=session.commit)
         assert [m.idempotency_key for m in dead_letters(session, channels=["sms"])] == ["down2"]
         assert stored(session, "down2").last_error == "gateway returned 503"
 
@@ -180,6 +180,6 @@ class TestFailingChannel:
         session.commit()
         retry_dead(session, message_id=message.id)
         session.commit()
-        deliver_outbox(session)
+        deliver_outbox(session, checkpoint=session.commit)
         assert stored(session, "down3").status == OutboxStatus.SENT
         assert [r["idempotency_key"] for r in recorded.records("sms")] == ["down3"]

@@ -48,7 +48,7 @@ class TestOutbox:
                 idempotency_key="k1",
             )
             session.commit()
-            deliver_outbox(session)
+            deliver_outbox(session, checkpoint=session.commit)
         got = receiver.received[0]
         timestamp, signature = (
             part.split("=", 1)[1] for part in got.headers["X-Aftersales-Signature"].split(",")
@@ -71,11 +71,11 @@ class TestOutbox:
                 session, channel="webhook", destination=receiver.url, payload={"n": 1}, idempotency_key="k2"
             )
             session.commit()
-            deliver_outbox(session)
+            deliver_outbox(session, checkpoint=session.commit)
             assert (message(session).status, message(session).attempts) == (OutboxStatus.PENDING, 1)
             make_due(session)
-            deliver_outbox(session)
-            deliver_outbox(session)
+            deliver_outbox(session, checkpoint=session.commit)
+            deliver_outbox(session, checkpoint=session.commit)
         assert [r.body for r in receiver.received] == [{"n": 1}]
         assert message(session).status == OutboxStatus.SENT
 
@@ -87,7 +87,7 @@ class TestOutbox:
             )
             message(session).max_attempts = 2
             session.commit()
-            deliver_outbox(session)
+            deliver_outbox(session, checkpoint=session.commit)
             make_due(session)
-            deliver_outbox(session)
+            deliver_outbox(session, checkpoint=session.commit)
         assert message(session).status == OutboxStatus.DEAD

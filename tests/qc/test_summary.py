@@ -15,7 +15,7 @@ from aftersales.kit.time import utcnow
 from aftersales.qc import alerts, repository
 from aftersales.qc.models import QcAlert
 from aftersales.tickets.models import Shift
-from aftersales.tickets.shifts import set_roster
+from aftersales.tickets.shifts.service import set_roster
 from tests.builders import make_chat, make_shop, make_user
 
 SLOW = [("customer", 0, "在吗"), ("agent", 40, "您好")]

@@ -6,8 +6,9 @@ from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Shop
 from aftersales.kit.errors import InvalidInputError
-from aftersales.kit.events import DomainEvent, publish, subscribe
+from aftersales.kit.events import RefundRequested, publish, subscribe
 from aftersales.kit.time import utcnow
+from aftersales.logistics.events import InterceptResolved
 from aftersales.orders.models import Customer, TrackingStatus
 from aftersales.returns.models import (
     Compensation,
@@ -131,11 +132,11 @@ class TestSops:
 
 class TestInterception:
     def test_refund_request_on_a_parcel_in_transit_is_published_and_held(self, session: Session) -> None:
-        seen: list[dict[str, object]] = []
+        seen: list[RefundRequested] = []
 
-        @subscribe("returns.refund_requested")
-        def _spy(_: Session, event: DomainEvent) -> None:
-            seen.append(event.payload)
+        @subscribe(RefundRequested)
+        def _spy(_: Session, event: RefundRequested) -> None:
+            seen.append(event)
 
         order = make_order(session)
         make_shipment(session, order=order, status=TrackingStatus.IN_TRANSIT)
@@ -143,7 +144,7 @@ class TestInterception:
             session, order=order, kind=RequestKind.REFUND_ONLY, reason_code="changed_mind"
         )
         assert request.refund_state == RefundState.HELD_FOR_INTERCEPT
-        assert {"order_id": order.id, "request_id": request.id}.items() <= seen[-1].items()
+        assert (seen[-1].order_id, seen[-1].request_id) == (order.id, request.id)
 
     def test_accepted_interception_releases_the_refund_under_the_default_rule(self, session: Session) -> None:
         order = make_order(session)
@@ -153,11 +154,12 @@ class TestInterception:
         )
         publish(
             session,
-            "logistics.intercept_resolved",
-            order_id=order.id,
-            request_id=request.id,
-            intercept_id=intercept_of(session, request.id),
-            status="accepted",
+            InterceptResolved(
+                order_id=order.id,
+                request_id=request.id,
+                intercept_id=intercept_of(session, request.id),
+                status="accepted",
+            ),
         )
         assert request.refund_state == RefundState.RELEASED
         payout = session.scalar(select(Compensation).where(Compensation.request_id == request.id))
@@ -173,20 +175,22 @@ class TestInterception:
         )
         publish(
             session,
-            "logistics.intercept_resolved",
-            order_id=order.id,
-            request_id=request.id,
-            intercept_id=intercept_of(session, request.id),
-            status="accepted",
+            InterceptResolved(
+                order_id=order.id,
+                request_id=request.id,
+                intercept_id=intercept_of(session, request.id),
+                status="accepted",
+            ),
         )
         assert request.refund_state == RefundState.HELD_FOR_INTERCEPT
         publish(
             session,
-            "logistics.intercept_resolved",
-            order_id=order.id,
-            request_id=request.id,
-            intercept_id=intercept_of(session, request.id),
-            status="returned",
+            InterceptResolved(
+                order_id=order.id,
+                request_id=request.id,
+                intercept_id=intercept_of(session, request.id),
+                status="returned",
+            ),
         )
         assert request.refund_state == RefundState.RELEASED
 
@@ -198,11 +202,12 @@ class TestInterception:
         )
         publish(
             session,
-            "logistics.intercept_resolved",
-            order_id=order.id,
-            request_id=request.id,
-            intercept_id=intercept_of(session, request.id),
-            status="failed",
+            InterceptResolved(
+                order_id=order.id,
+                request_id=request.id,
+                intercept_id=intercept_of(session, request.id),
+                status="failed",
+            ),
         )
         assert request.refund_state == RefundState.INTERCEPT_FAILED
         assert any("拦截失败" in m for m in timeline(session, request.ticket_id))
@@ -217,11 +222,12 @@ class TestInterception:
         )
         publish(
             session,
-            "logistics.intercept_resolved",
-            order_id=order.id,
-            request_id=request.id,
-            intercept_id=intercept_of(session, request.id),
-            status="returned",
+            InterceptResolved(
+                order_id=order.id,
+                request_id=request.id,
+                intercept_id=intercept_of(session, request.id),
+                status="returned",
+            ),
         )
         notice = session.scalar(
             select(OutboxMessage).where(

@@ -103,13 +103,13 @@ class TestPushRetry:
         reshipment = _reshipment(session, url=erp.url + "/erp")
         session.commit()
         erp.fail_next = 1
-        deliver_outbox(session)
+        deliver_outbox(session, checkpoint=session.commit)
         message = _push(session, reshipment)
         assert message.status == OutboxStatus.PENDING
         assert "重试中" in reshipments.sync_state(reshipment, message)
         message.next_attempt_at = message.created_at
         session.commit()
-        deliver_outbox(session)
+        deliver_outbox(session, checkpoint=session.commit)
         assert message.status == OutboxStatus.SENT
         assert reshipments.sync_state(reshipment, message) == "已推送,待 ERP 发货"
         assert erp.received[0].body["out_order_no"] == f"RS{reshipment.id}"

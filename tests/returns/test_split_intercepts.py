@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Shop
 from aftersales.kit.events import publish
+from aftersales.logistics.events import InterceptResolved
 from aftersales.logistics.models import Intercept, InterceptStatus
 from aftersales.messaging.models import OutboxMessage
 from aftersales.orders.models import TrackingStatus
@@ -34,11 +35,12 @@ def settle(session: Session, intercept: Intercept, status: InterceptStatus) -> N
     session.flush()
     publish(
         session,
-        "logistics.intercept_resolved",
-        order_id=intercept.order_id,
-        request_id=intercept.refund_request_id,
-        intercept_id=intercept.id,
-        status=status.value,
+        InterceptResolved(
+            order_id=intercept.order_id,
+            request_id=intercept.refund_request_id,
+            intercept_id=intercept.id,
+            status=status.value,
+        ),
     )
 
 

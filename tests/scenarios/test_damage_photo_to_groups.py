@@ -50,7 +50,7 @@ def test_damaged_parcel_photo_to_warehouse_reply_and_refund(
         )
         session.commit()
         drain(session_factory)
-        deliver_outbox(session)
+        deliver_outbox(session, checkpoint=session.commit)
     card = next(r.body["actionCard"] for r in warehouse.received if r.body["msgtype"] == "actionCard")
     assert f"【售后工单 #{portal.ticket_id}】" in card["title"]
     assert "/api/tickets/group-photos/" in card["text"]

@@ -66,12 +66,12 @@ def test_split_order_with_one_late_parcel(session: Session, outbound: OutboundRe
     session.commit()
     with time_machine.travel(NOW, tick=False):
         logistics_jobs.scan(session)
-        logistics_jobs.follow_up(session)
-        deliver_outbox(session)
+        logistics_jobs.follow_up(session, checkpoint=session.commit)
+        deliver_outbox(session, checkpoint=session.commit)
     with time_machine.travel(NOW + timedelta(minutes=10), tick=False):  # the next run says nothing new
         logistics_jobs.scan(session)
-        logistics_jobs.follow_up(session)
-        deliver_outbox(session)
+        logistics_jobs.follow_up(session, checkpoint=session.commit)
+        deliver_outbox(session, checkpoint=session.commit)
     assert sent(outbound) == [
         (
             NOW.isoformat(),
@@ -105,6 +105,6 @@ def test_stale_care_after_two_weeks_of_downtime_sends_nothing(
         logistics_jobs.care_sequence(session)  # steps scheduled, then the server goes down
     with time_machine.travel(NOW + timedelta(days=15), tick=False):  # back up, 10:00 Shanghai
         result = logistics_jobs.care_sequence(session)
-        delivered = deliver_outbox(session)
+        delivered = deliver_outbox(session, checkpoint=session.commit)
     assert (result["expired"], result["queued"], delivered["sent"]) == (3, 0, 0)
     assert sent(outbound) == []

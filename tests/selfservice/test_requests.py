@@ -17,6 +17,7 @@ from aftersales.selfservice import access, service
 from aftersales.selfservice.errors import RequestNotAllowedError, UploadRejectedError
 from aftersales.selfservice.models import PortalUpload, RequestStatus, ReturnMethod, ReturnTask
 from aftersales.selfservice.schemas import AddressChange, InvoiceRegistration, ReturnApply, valid_tax_id
+from aftersales.tickets.events import TicketResolved
 from aftersales.tickets.models import Ticket
 from tests.builders import make_order, make_shipment
 from tests.builders.selfservice import JPEG, PNG
@@ -251,7 +252,7 @@ class TestProgress:
     ) -> None:
         order = make_order(session, status=OrderStatus.PAID)
         request = service.submit_address_change(session, order_id=order.id, data=NEW_ADDRESS)
-        publish(session, "tickets.resolved", ticket_id=request.ticket_id)
+        publish(session, TicketResolved(ticket_id=request.ticket_id))
         session.refresh(request)
         assert request.status == RequestStatus.COMPLETED
         texts = [m.payload["text"] for m in session.scalars(select(OutboxMessage))]

@@ -27,7 +27,7 @@ def deliver_to_webhook_bot(session: Session, secret: str | None) -> Received:
         make_bot(session, channel="webhook", url=f"{receiver.url}/hook", secret=secret)
         notify_group(session, group_code="aftersales", text="【测试】", idempotency_key="test:webhook")
         session.commit()
-        deliver_outbox(session)
+        deliver_outbox(session, checkpoint=session.commit)
     return receiver.received[0]
 
 

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from aftersales.auth.models import Role
-from aftersales.tickets import shifts
+from aftersales.tickets.shifts import service as shifts
 from tests.builders import make_user
 from tests.builders.tickets import make_bot, make_ticket
 

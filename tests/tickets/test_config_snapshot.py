@@ -7,8 +7,8 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.catalog.models import Shop
-from aftersales.tickets import snapshot
-from aftersales.tickets.models import RoutingRule, TicketGroup
+from aftersales.tickets.config import snapshot
+from aftersales.tickets.models import RoutingRule, Shift, TaxonomyNode, TicketGroup
 from tests.builders import make_shop
 from tests.builders.tickets import make_rule, make_ticket
 
@@ -77,3 +77,31 @@ def test_a_rule_changed_within_the_transaction_applies_at_once(session: Session)
 
 def test_the_configuration_is_read_once_per_transaction(session: Session) -> None:
     assert snapshot.current(session) is snapshot.current(session)
+
+
+class TestCachedEqualsFresh:
+    """``snapshot.current`` is a speed trick over ``snapshot.read_fresh``: always the same values."""
+
+    def test_after_committed_changes_of_every_kind(self, session_factory: sessionmaker[Session]) -> None:
+        with session_factory() as session:
+            snapshot.current(session)  # warm the cache
+            session.commit()
+        with session_factory() as session:
+            make_rule(session, conditions={"types": ["complaint"]}, set_group_code="supervisors")
+            make_shop(session)
+            session.get_one(Shift, shift_id(session, "morning")).start_minute = 7 * 60
+            session.add(TaxonomyNode(parent_id=None, level=1, name="新分类", path="新分类", position=9))
+            session.commit()
+        with session_factory() as session:
+            assert snapshot.current(session).values() == snapshot.read_fresh(session).values()
+
+    def test_within_a_transaction_that_changed_them(self, session: Session) -> None:
+        snapshot.current(session)
+        make_rule(session, conditions={"types": ["complaint"]}, set_group_code="vip")
+        session.get_one(Shift, shift_id(session, "evening")).end_minute = 23 * 60
+        session.flush()
+        assert snapshot.current(session).values() == snapshot.read_fresh(session).values()
+
+
+def shift_id(session: Session, code: str) -> int:
+    return session.scalars(select(Shift.id).where(Shift.code == code)).one()

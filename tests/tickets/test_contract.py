@@ -1,13 +1,16 @@
 """The cross-domain contract other packages build on (docs/contracts.md, tickets section)."""
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from aftersales.kit.events import DomainEvent, subscribe
+from aftersales.kit.events import subscribe
 from aftersales.messaging.models import OutboxMessage
 from aftersales.tickets import service
+from aftersales.tickets.errors import UnknownCategoryError
+from aftersales.tickets.events import TicketCreated, TicketResolved
 from aftersales.tickets.models import TicketGroup, TicketStatus, TimelineEntry
-from tests.builders import make_order, make_shop
+from tests.builders import make_order, make_shop, make_user
 from tests.builders.tickets import make_bot, make_ticket
 
 
@@ -31,6 +34,11 @@ class TestOpenSystemTicket:
         ticket, created = _open(session, make_shop(session).id)
         group = session.get(TicketGroup, ticket.group_id)  # type: ignore[attr-defined]
         assert (created, ticket.status, group.code) == (True, TicketStatus.NEW, "aftersales")  # type: ignore
+
+    def test_rejects_a_subcategory_outside_the_taxonomy(self, session: Session) -> None:
+        with pytest.raises(UnknownCategoryError) as refused:
+            _open(session, make_shop(session).id, subcategory="不存在")
+        assert refused.value.field == "subcategory"
 
     def test_repeat_returns_the_same_ticket_without_a_duplicate(self, session: Session) -> None:
         shop = make_shop(session)
@@ -59,16 +67,16 @@ class TestEvents:
     def test_created_and_resolved_events_carry_the_ticket_id(self, session: Session) -> None:
         seen: list[tuple[str, int]] = []
 
-        @subscribe("tickets.created")
-        @subscribe("tickets.resolved")
-        def _record(_: Session, event: DomainEvent) -> None:
-            seen.append((event.name, event.payload["ticket_id"]))
+        @subscribe(TicketCreated)
+        @subscribe(TicketResolved)
+        def _record(_: Session, event: TicketCreated | TicketResolved) -> None:
+            seen.append((type(event).__name__, event.ticket_id))
 
         ticket = make_ticket(session)
         service.transition(session, ticket_id=ticket.id, to="resolved", actor_id=None)
         assert [s for s in seen if s[1] == ticket.id] == [
-            ("tickets.created", ticket.id),
-            ("tickets.resolved", ticket.id),
+            ("TicketCreated", ticket.id),
+            ("TicketResolved", ticket.id),
         ]
 
 
@@ -132,3 +140,13 @@ class TestBadInput:
 
         with pytest.raises(InvalidInputError, match="^type:"):
             _open(session, make_shop(session).id, type="warranty")
+
+
+class TestUpdateFields:
+    def test_rejects_a_category_outside_the_taxonomy(self, session: Session) -> None:
+        ticket = make_ticket(session)
+        with pytest.raises(UnknownCategoryError) as refused:
+            service.update_fields(
+                session, ticket_id=ticket.id, actor_id=make_user(session).id, category="不存在"
+            )
+        assert refused.value.field == "category"

@@ -26,7 +26,7 @@ from tests.receiver import Receiver, receiving_server
 
 def deliver(session: Session) -> None:
     session.commit()
-    deliver_outbox(session)
+    deliver_outbox(session, checkpoint=session.commit)
 
 
 def damaged_ticket(session: Session, tracking_no: str = "73500000012345") -> Ticket:

@@ -6,10 +6,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.kit.time import SHANGHAI
-from aftersales.tickets import repository, service, shifts
+from aftersales.tickets import repository, service
 from aftersales.tickets.jobs import shift_handoff
 from aftersales.tickets.models import Handoff, Shift, Ticket, TicketStatus
 from aftersales.tickets.repository import QueueFilter
+from aftersales.tickets.shifts import handoff as handoffs
+from aftersales.tickets.shifts import repository as shift_repository
+from aftersales.tickets.shifts import service as shifts
 from tests.builders import make_user
 from tests.builders.tickets import make_ticket
 
@@ -30,7 +33,7 @@ def rostered(session: Session, code: str, name: str):  # type: ignore[no-untyped
 
 class TestNextShift:
     def test_default_shifts_hand_over_in_order(self, session: Session) -> None:
-        all_shifts = shifts.all_shifts(session)
+        all_shifts = shift_repository.all_shifts(session)
         pairs = {s.code: shifts.next_shift(all_shifts, s).code for s in all_shifts}  # type: ignore[union-attr]
         assert pairs == {"morning": "evening", "middle": "evening", "evening": "morning"}
 
@@ -96,7 +99,7 @@ class TestHandoffAtShiftEnd:
         make_ticket(session, assignee_id=early.id, now=local(10))
         shift_handoff(session, now=local(16, 2).isoformat())
         handoff = repository.pending_handoffs(session, user_id=late.id)[0]
-        shifts.acknowledge(session, handoff_id=handoff.id, user_id=late.id)
+        handoffs.acknowledge(session, handoff_id=handoff.id, user_id=late.id)
         assert repository.pending_handoffs(session, user_id=late.id) == []
 
     def test_several_agents_on_the_next_shift_share_the_tickets(self, session: Session) -> None:

@@ -13,7 +13,12 @@ from aftersales.tickets import repository, service
 from aftersales.tickets.jobs import sla_scan
 from aftersales.tickets.models import TicketStatus, TimelineEntry
 from aftersales.tickets.repository import QueueFilter, SlaState
-from aftersales.tickets.sla import Hours, add_business_seconds, business_seconds_between, end_of_business_day
+from aftersales.tickets.sla.hours import (
+    Hours,
+    add_business_seconds,
+    business_seconds_between,
+    end_of_business_day,
+)
 from tests.builders.auth import make_user
 from tests.builders.tickets import make_bot, make_ticket
 

@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from aftersales.kit.time import utcnow
-from aftersales.tickets import snapshot
+from aftersales.tickets.config import snapshot
 from aftersales.tickets.models import OPEN_STATUSES, QUEUE_END, SlaPolicy, Ticket, TicketStatus
-from aftersales.tickets.sla import (
+from aftersales.tickets.sla.hours import (
     ALWAYS,
     Hours,
     add_business_seconds,

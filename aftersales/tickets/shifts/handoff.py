@@ -1,4 +1,4 @@
-"""Shifts, the roster, and the handoff register (交接登记) written at each shift's end.
+"""The handoff register (交接登记) written at each shift's end.
 
 The handoff is set-based: one ``INSERT … SELECT`` registers every unresolved ticket of the shift
 (with its last note) for the next shift, one ``UPDATE`` moves them over. The register's unique
@@ -13,8 +13,9 @@ from sqlalchemy import CursorResult, and_, case, exists, func, insert, literal, 
 from sqlalchemy.orm import Session
 
 from aftersales.kit.time import SHANGHAI, utcnow
-from aftersales.tickets import snapshot
-from aftersales.tickets.models import OPEN_STATUSES, Handoff, RosterEntry, Shift, Ticket, TimelineEntry
+from aftersales.tickets.models import OPEN_STATUSES, Handoff, Shift, Ticket, TimelineEntry
+from aftersales.tickets.shifts import repository
+from aftersales.tickets.shifts.service import next_shift
 
 HANDOFF_LOOKBACK = timedelta(hours=6)
 # The handoff's "last note" is what an agent last wrote, never the system's own handoff entries.
@@ -26,71 +27,6 @@ class ShiftEnd:
     shift_id: int
     day: date
     ends_at: datetime
-
-
-def all_shifts(session: Session) -> list[Shift]:
-    return list(session.scalars(select(Shift).order_by(Shift.start_minute, Shift.id)))
-
-
-def _minute_of_day(at: datetime) -> int:
-    local = at.astimezone(SHANGHAI)
-    return local.hour * 60 + local.minute
-
-
-def on_duty(shifts: list[Shift], at: datetime) -> list[Shift]:
-    minute = _minute_of_day(at)
-    return [s for s in shifts if s.start_minute <= minute < s.end_minute]
-
-
-def current_shift(shifts: list[Shift], at: datetime) -> Shift | None:
-    """The shift on duty that stays longest; off hours, the next one to start."""
-    working = on_duty(shifts, at)
-    if working:
-        return max(working, key=lambda s: (s.end_minute, s.start_minute))
-    minute = _minute_of_day(at)
-    upcoming = sorted(shifts, key=lambda s: ((s.start_minute - minute) % 1440, s.id))
-    return upcoming[0] if upcoming else None
-
-
-def next_shift(shifts: list[Shift], shift: Shift) -> Shift | None:
-    """Who takes over at ``shift``'s end: the shift on duty right then that stays longest."""
-    others = [s for s in shifts if s.id != shift.id]
-    end = shift.end_minute % 1440
-    working = [s for s in others if s.start_minute <= end < s.end_minute]
-    if working:
-        return max(working, key=lambda s: (s.end_minute, s.start_minute))
-    upcoming = sorted(others, key=lambda s: ((s.start_minute - end) % 1440, s.id))
-    return upcoming[0] if upcoming else None
-
-
-def shift_for(session: Session, *, user_id: int | None, at: datetime) -> int | None:
-    """The assignee's rostered shift, else the shift on duty at ``at``."""
-    config = snapshot.current(session)
-    if user_id is not None and user_id in config.roster:
-        return config.roster[user_id]
-    shift = current_shift(config.shifts, at)
-    return shift.id if shift else None
-
-
-def set_roster(session: Session, *, user_id: int, shift_id: int | None) -> None:
-    """Put an agent on a shift (or take them off the roster with ``None``)."""
-    entry = session.scalar(select(RosterEntry).where(RosterEntry.user_id == user_id))
-    if shift_id is None:
-        if entry is not None:
-            session.delete(entry)
-    elif entry is None:
-        session.add(RosterEntry(user_id=user_id, shift_id=shift_id))
-    else:
-        entry.shift_id = shift_id
-    session.flush()
-
-
-def roster_user_ids(session: Session, shift_id: int) -> list[int]:
-    return list(
-        session.scalars(
-            select(RosterEntry.user_id).where(RosterEntry.shift_id == shift_id).order_by(RosterEntry.user_id)
-        )
-    )
 
 
 def last_end(shift: Shift, now: datetime) -> ShiftEnd:
@@ -106,19 +42,19 @@ def last_end(shift: Shift, now: datetime) -> ShiftEnd:
 
 def due_shift_ends(session: Session, now: datetime) -> list[ShiftEnd]:
     """Shift ends in the last few hours (a worker that was down catches up, old ones are left)."""
-    ends = [last_end(shift, now) for shift in all_shifts(session)]
+    ends = [last_end(shift, now) for shift in repository.all_shifts(session)]
     return [end for end in ends if now - end.ends_at <= HANDOFF_LOOKBACK]
 
 
 def hand_off(session: Session, *, shift_id: int, day: date, now: datetime | None = None) -> int:
     """Register every unresolved ticket of the shift for the next one; returns how many were new."""
     now = now or utcnow()
-    shifts = all_shifts(session)
+    shifts = repository.all_shifts(session)
     shift = next(s for s in shifts if s.id == shift_id)
     successor = next_shift(shifts, shift)
     if successor is None:
         return 0
-    receiver = _receiver_expression(roster_user_ids(session, successor.id))
+    receiver = _receiver_expression(repository.roster_user_ids(session, successor.id))
     day_text = day.isoformat()
     last_note = (
         select(TimelineEntry.message)

@@ -9,6 +9,10 @@ the configuration again only when it differs. A change is therefore seen by ever
 its commit on, never later, and a transaction sees its own uncommitted changes.
 
 The cached rows are detached ORM instances that nobody writes to; they are shared by threads.
+
+This is a speed trick: ``current`` (cached per process, checked by token) must always equal
+``read_fresh`` (the plain reference: read every table now, in the caller's transaction);
+``tests/tickets/test_config_snapshot.py`` compares the two after each kind of change.
 """
 
 from dataclasses import dataclass
@@ -45,6 +49,20 @@ class TicketConfig:
     taxonomy: frozenset[str]
     vip_rule: TicketSettings | None
 
+    def values(self) -> dict[str, Any]:
+        """The configuration as plain values (ids and settings), to compare two snapshots."""
+        vip = self.vip_rule
+        return {
+            "platforms": self.platforms,
+            "rules": [(r.id, r.conditions, r.set_group_code, r.cc_group_code) for r in self.rules],
+            "group_ids": self.group_ids,
+            "policies": sorted((p.id, p.first_response_minutes, p.resolution_minutes) for p in self.policies),
+            "shifts": [(s.id, s.start_minute, s.end_minute) for s in self.shifts],
+            "roster": self.roster,
+            "taxonomy": self.taxonomy,
+            "vip_rule": vip and (vip.vip_min_tickets, vip.vip_window_days, vip.vip_min_paid_fen),
+        }
+
     def policy_for(self, shop_id: int, ticket_type: TicketType) -> SlaPolicy | None:
         """Most specific policy: shop+type, shop, type, then the global default."""
         fitting = [
@@ -58,7 +76,8 @@ _cache: dict[str, tuple[str, TicketConfig]] = {}
 
 def current(session: Session) -> TicketConfig:
     """This database's configuration as the session's transaction sees it (the token is read
-    once per transaction, and again after the transaction changes the configuration)."""
+    once per transaction, and again after the transaction changes the configuration); equal to
+    ``read_fresh(session)``, without reading the tables again while nothing changed."""
     config: TicketConfig | None = session.info.get(CONFIG_SESSION_KEY)
     if config is None:
         config = session.info[CONFIG_SESSION_KEY] = _current(session)
@@ -76,7 +95,7 @@ def _current(session: Session) -> TicketConfig:
     cached = _cache.get(database)
     if token is not None and cached is not None and cached[0] == token:
         return cached[1]
-    config = _load(session)
+    config = read_fresh(session)
     if token is not None:
         _cache.pop(database, None)
         _cache[database] = (token, config)
@@ -85,9 +104,10 @@ def _current(session: Session) -> TicketConfig:
     return config
 
 
-def _load(session: Session) -> TicketConfig:
-    """Read on the caller's connection (its transaction) by a session of its own, so the cached
-    instances never join the caller's identity map."""
+def read_fresh(session: Session) -> TicketConfig:
+    """The reference: every configuration table read now. On the caller's connection (its
+    transaction) by a session of its own, so the cached instances never join the caller's
+    identity map."""
     with Session(bind=session.connection()) as reader:
 
         def rows(query: Any) -> list[Any]:

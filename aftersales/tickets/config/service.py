@@ -6,13 +6,13 @@ deadlines they were given (an agent's countdown never jumps under their feet).
 
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aftersales.kit.errors import ConflictError, InvalidInputError, NotFoundError
-from aftersales.tickets import schemas, shifts
-from aftersales.tickets.defaults import GROUPS
+from aftersales.tickets import schemas
+from aftersales.tickets.config import repository
+from aftersales.tickets.config.defaults import GROUPS
 from aftersales.tickets.models import (
     OPEN_STATUSES,
     GroupBot,
@@ -27,6 +27,7 @@ from aftersales.tickets.models import (
     TicketSettings,
 )
 from aftersales.tickets.service import group_by_code, settings
+from aftersales.tickets.shifts import service as shift_service
 
 
 def _get(session: Session, model: Any, row_id: int, label: str) -> Any:
@@ -34,10 +35,6 @@ def _get(session: Session, model: Any, row_id: int, label: str) -> Any:
     if row is None:
         raise NotFoundError(f"{label}不存在: {row_id}")
     return row
-
-
-def _count(session: Session, model: Any, *conditions: Any) -> int:
-    return session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
 
 
 def _refuse_in_use(label: str, uses: dict[str, int], hint: str = "") -> None:
@@ -57,13 +54,6 @@ def _flush_unique(session: Session, message: str) -> None:
 
 
 # ---- taxonomy -------------------------------------------------------------------------------
-
-
-def taxonomy(session: Session, *, active_only: bool = False) -> list[TaxonomyNode]:
-    query = select(TaxonomyNode).order_by(TaxonomyNode.level, TaxonomyNode.position, TaxonomyNode.id)
-    if active_only:
-        query = query.where(TaxonomyNode.is_active.is_(True))
-    return list(session.scalars(query))
 
 
 def add_taxonomy_node(session: Session, *, data: schemas.TaxonomyCreate) -> TaxonomyNode:
@@ -94,9 +84,7 @@ def update_taxonomy_node(session: Session, *, node_id: int, data: schemas.Taxono
         old_path = node.path
         node.name = data.name
         node.path = old_path.rsplit("/", 1)[0] + "/" + data.name if "/" in old_path else data.name
-        for child in session.scalars(
-            select(TaxonomyNode).where(TaxonomyNode.path.startswith(old_path + "/"))
-        ):
+        for child in repository.taxonomy_below(session, old_path):
             child.path = node.path + child.path[len(old_path) :]
     _flush_unique(session, f"分类已存在: {node.path}")
     return node
@@ -108,8 +96,8 @@ def delete_taxonomy_node(session: Session, *, node_id: int) -> None:
     columns = (Ticket.category, Ticket.subcategory, Ticket.detail)
     filed = [column == part for column, part in zip(columns, node.path.split("/"), strict=False)]
     uses = {
-        "下级分类": _count(session, TaxonomyNode, TaxonomyNode.parent_id == node.id),
-        "工单": _count(session, Ticket, *filed),
+        "下级分类": repository.count(session, TaxonomyNode, TaxonomyNode.parent_id == node.id),
+        "工单": repository.count(session, Ticket, *filed),
     }
     _refuse_in_use("分类", uses, ",可改为停用")
     session.delete(node)
@@ -119,7 +107,7 @@ def delete_taxonomy_node(session: Session, *, node_id: int) -> None:
 def taxonomy_tree(session: Session) -> dict[str, dict[str, list[str]]]:
     """Active categories → subcategories → details, for the create form."""
     tree: dict[str, dict[str, list[str]]] = {}
-    for node in taxonomy(session, active_only=True):
+    for node in repository.taxonomy(session, active_only=True):
         parts = node.path.split("/")
         if node.level == 1:
             tree.setdefault(parts[0], {})
@@ -131,10 +119,6 @@ def taxonomy_tree(session: Session) -> dict[str, dict[str, list[str]]]:
 
 
 # ---- SLA policies ---------------------------------------------------------------------------
-
-
-def sla_policies(session: Session) -> list[SlaPolicy]:
-    return list(session.scalars(select(SlaPolicy).order_by(SlaPolicy.shop_id.is_not(None), SlaPolicy.id)))
 
 
 def save_sla_policy(
@@ -179,9 +163,11 @@ def save_shift(session: Session, *, data: schemas.ShiftIn, shift_id: int | None 
 def delete_shift(session: Session, *, shift_id: int) -> None:
     shift: Shift = _get(session, Shift, shift_id, "班次")
     uses = {
-        "排班": _count(session, RosterEntry, RosterEntry.shift_id == shift.id),
-        "未结工单": _count(session, Ticket, Ticket.shift_id == shift.id, Ticket.status.in_(OPEN_STATUSES)),
-        "交接记录": _count(
+        "排班": repository.count(session, RosterEntry, RosterEntry.shift_id == shift.id),
+        "未结工单": repository.count(
+            session, Ticket, Ticket.shift_id == shift.id, Ticket.status.in_(OPEN_STATUSES)
+        ),
+        "交接记录": repository.count(
             session, Handoff, (Handoff.from_shift_id == shift.id) | (Handoff.to_shift_id == shift.id)
         ),
     }
@@ -190,24 +176,16 @@ def delete_shift(session: Session, *, shift_id: int) -> None:
     session.flush()
 
 
-def roster(session: Session) -> list[RosterEntry]:
-    return list(session.scalars(select(RosterEntry).order_by(RosterEntry.shift_id, RosterEntry.user_id)))
-
-
 def set_roster(session: Session, *, user_id: int, shift_id: int | None) -> None:
     from aftersales.auth.models import User
 
     _get(session, User, user_id, "用户")
     if shift_id is not None:
         _get(session, Shift, shift_id, "班次")
-    shifts.set_roster(session, user_id=user_id, shift_id=shift_id)
+    shift_service.set_roster(session, user_id=user_id, shift_id=shift_id)
 
 
 # ---- routing rules --------------------------------------------------------------------------
-
-
-def routing_rules(session: Session) -> list[RoutingRule]:
-    return list(session.scalars(select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)))
 
 
 def save_routing_rule(
@@ -215,7 +193,7 @@ def save_routing_rule(
 ) -> RoutingRule:
     for field in ("set_group_code", "cc_group_code"):
         code = getattr(data, field)
-        if code and session.scalar(select(TicketGroup.id).where(TicketGroup.code == code)) is None:
+        if code and repository.group_id_of(session, code) is None:
             raise InvalidInputError(field, f"处理组不存在: {code}")
     rule = _get(session, RoutingRule, rule_id, "分派规则") if rule_id else RoutingRule()
     for name, value in data.model_dump().items():
@@ -231,10 +209,6 @@ def delete_routing_rule(session: Session, *, rule_id: int) -> None:
 
 
 # ---- groups and bots ------------------------------------------------------------------------
-
-
-def groups(session: Session) -> list[TicketGroup]:
-    return list(session.scalars(select(TicketGroup).order_by(TicketGroup.id)))
 
 
 def create_group(session: Session, *, data: schemas.GroupIn) -> TicketGroup:
@@ -262,9 +236,11 @@ def delete_group(session: Session, *, group_code: str) -> None:
         raise ConflictError(f"内置处理组不能删除: {group.code}")
     rules = (RoutingRule.set_group_code == group.code) | (RoutingRule.cc_group_code == group.code)
     uses = {
-        "工单": _count(session, Ticket, Ticket.group_id == group.id),
-        "机器人": _count(session, GroupBot, GroupBot.group_id == group.id, GroupBot.is_active.is_(True)),
-        "分派规则": _count(session, RoutingRule, rules),
+        "工单": repository.count(session, Ticket, Ticket.group_id == group.id),
+        "机器人": repository.count(
+            session, GroupBot, GroupBot.group_id == group.id, GroupBot.is_active.is_(True)
+        ),
+        "分派规则": repository.count(session, RoutingRule, rules),
     }
     _refuse_in_use("处理组", uses)
     session.delete(group)
@@ -272,8 +248,7 @@ def delete_group(session: Session, *, group_code: str) -> None:
 
 
 def bots(session: Session, *, group_code: str) -> list[GroupBot]:
-    group = group_by_code(session, group_code)
-    return list(session.scalars(select(GroupBot).where(GroupBot.group_id == group.id).order_by(GroupBot.id)))
+    return repository.bots_of(session, group_by_code(session, group_code).id)
 
 
 def _check_bot_url(channel: str, url: str) -> None:
@@ -325,14 +300,3 @@ def save_vip_rule(session: Session, *, data: schemas.VipRuleIn) -> TicketSetting
         setattr(row, name, value)
     session.flush()
     return row
-
-
-def group_counts(session: Session) -> dict[int, int]:
-    from aftersales.tickets.models import OPEN_STATUSES, Ticket
-
-    rows = session.execute(
-        select(Ticket.group_id, func.count())
-        .where(Ticket.status.in_(OPEN_STATUSES))
-        .group_by(Ticket.group_id)
-    )
-    return {g: n for g, n in rows if g is not None}

@@ -1,9 +1,11 @@
-"""Default configuration every installation starts with: groups, taxonomy (seed 004), shifts, SLA.
+"""Default configuration every installation starts with: groups, taxonomy (seed 004 and the
+portal's subcategories), shifts, SLA.
 
 Plain data, so both the migration's data step and ``service.ensure_defaults`` (idempotent, for
 databases created otherwise) use the same rows.
 """
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -43,15 +45,21 @@ TAXONOMY: dict[str, dict[str, tuple[str, ...]]] = {
         "派送异常": (),
         "退回": (),
         "其他": (),
+        # What the customer portal files (migration 0105): after 其他, so older positions stay.
+        "修改地址": (),
+        "延迟发货": (),
     },
     "服务问题": {
         "响应慢": (),
         "服务态度": (),
         "承诺未兑现": (),
         "其他": (),
+        "安装": (),
     },
-    "其他": {"其他": ()},
+    "其他": {"其他": (), "发票": ()},
 }
+# The subcategories the customer portal opens tickets under, added by migration 0105.
+PORTAL_SUBCATEGORIES = ("物流问题/修改地址", "物流问题/延迟发货", "服务问题/安装", "其他/发票")
 
 # code, name, start minute, end minute (local time; 1440 = midnight)
 SHIFTS: tuple[tuple[str, str, int, int], ...] = (
@@ -143,7 +151,7 @@ def seed_defaults(connection: sa.Connection) -> int:
         {"code": c, "name": n, "start_minute": s, "end_minute": e} for c, n, s, e in SHIFTS if c not in have
     ]
     added += _insert(connection, _shifts, rows)
-    added += _seed_taxonomy(connection)
+    added += seed_taxonomy(connection)
     added += _seed_policies(connection, now)
     if connection.scalar(sa.select(sa.func.count()).select_from(_settings)) == 0:
         added += _insert(
@@ -154,7 +162,8 @@ def seed_defaults(connection: sa.Connection) -> int:
     return added
 
 
-def _seed_taxonomy(connection: sa.Connection) -> int:
+def seed_taxonomy(connection: sa.Connection, *, only: Collection[str] | None = None) -> int:
+    """Insert the missing default taxonomy nodes (those of ``only`` paths, when given)."""
     added = 0
     for level, nodes in enumerate(taxonomy_levels(), start=1):
         ids = dict(connection.execute(sa.select(_taxonomy.c.path, _taxonomy.c.id)).all())
@@ -168,7 +177,7 @@ def _seed_taxonomy(connection: sa.Connection) -> int:
                 "is_active": True,
             }
             for path, name, position in nodes
-            if path not in ids
+            if path not in ids and (only is None or path in only)
         ]
         added += _insert(connection, _taxonomy, rows)
     return added
