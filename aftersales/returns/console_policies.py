@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from aftersales.auth.deps import RequireAdmin, SessionDep
 from aftersales.catalog import repository as catalog_repository
+from aftersales.catalog.models import Shop
 from aftersales.kit.cells import CellError, money_fen
 from aftersales.kit.errors import InvalidInputError
 from aftersales.returns import repository, service
