@@ -57,4 +57,3 @@ def update_sku(session: Session, *, sku_id: int, data: SkuUpdate) -> Sku:
         setattr(sku, field, value)
     session.flush()
     return sku
-
