@@ -22,9 +22,10 @@ from aftersales.kit.pagination import PageDep, paginate
 from aftersales.kit.pii import mask_name, mask_phone
 from aftersales.orders.models import Customer, Order, OrderItem, Shipment
 from aftersales.returns import payouts, refunds, repository, reshipments, service
+from aftersales.returns.console_customer import router as customer_router
 from aftersales.returns.console_policies import fen as _fen
 from aftersales.returns.console_policies import router as policies_router
-from aftersales.returns.errors import BeyondAuthorityError
+from aftersales.returns.errors import BeyondAuthorityError, CustomerCapError
 from aftersales.returns.models import (
     ApprovalStatus,
     CompensationApproval,
@@ -43,6 +44,7 @@ from aftersales.web.render import NavItem, render
 
 router = APIRouter(prefix="/console/returns", include_in_schema=False)
 router.include_router(policies_router)  # before "/{return_id}", which would shadow "/policies"
+router.include_router(customer_router)
 
 NAV = [
     NavItem("退换货", "/console/returns", group="售后"),
@@ -388,7 +390,7 @@ def choose(
     choice = OfferKind(accepted) if accepted != "declined" else None
     try:
         service.record_choice(session, request_id=return_id, accepted=choice, actor=user)
-    except BeyondAuthorityError as exc:
+    except (BeyondAuthorityError, CustomerCapError) as exc:
         session.rollback()
         return _detail(
             request, session, user, return_id, error=exc.message, approval_offered=exc.approval_available
@@ -419,14 +421,14 @@ def compensate(
             note=note,
             idempotency_key=form_key or None,
         )
-    except BeyondAuthorityError as exc:
+    except (BeyondAuthorityError, CustomerCapError) as exc:
         session.rollback()
         return _detail(
             request,
             session,
             user,
             return_id,
-            status_code=403,
+            status_code=exc.status_code,
             error=exc.message,
             approval_offered=exc.approval_available,
             approval_amount=amount,

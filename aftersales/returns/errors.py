@@ -57,3 +57,10 @@ class InvalidSignatureError(AftersalesError):
 
 class RefundExceedsPaidError(ConflictError):
     """Refunds of an order, paid and asked for, would exceed what the customer paid."""
+
+
+class CustomerCapError(ConflictError):
+    """A payout or gift would take one customer past the shop's 30/90-day cap; a supervisor's
+    approval may still allow it."""
+
+    approval_available = True
