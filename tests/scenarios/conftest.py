@@ -11,10 +11,11 @@ import pytest
 import time_machine
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.auth.models import Role
 from aftersales.catalog.models import Shop
+from aftersales.jobs.runner import drain
 from aftersales.logistics import jobs as logistics_jobs
 from aftersales.logistics.defaults import ensure_defaults
 from aftersales.messaging import customer_channels
@@ -49,8 +50,10 @@ class Story:
         headers: Callable[..., dict[str, str]],
         outbound: OutboundRecorder,
         start: datetime,
+        factory: sessionmaker[Session],
     ) -> None:
         self.session, self.client, self.headers, self.outbound = session, client, headers, outbound
+        self.factory = factory
         self.now = start
         self.shop: Shop = make_shop(session, code="digital", name="数码旗舰店")
         ensure_defaults(session)
@@ -70,6 +73,13 @@ class Story:
             response = self.client.request(method, path, json=body, headers=self.headers(role))
         assert response.status_code == expect, response.text
         return response.json()
+
+    def page(self, path: str) -> str:
+        """A console page as an agent reads it."""
+        with time_machine.travel(self.now, tick=False):
+            response = self.client.get(path, headers=self.headers(Role.AGENT))
+        assert response.status_code == 200, response.text
+        return response.text
 
     def post(self, path: str, body: Any = None, *, role: Role = Role.AGENT, expect: int = 200) -> Any:
         return self.call("POST", path, body, role=role, expect=expect)
@@ -124,6 +134,14 @@ class Story:
         self.session.commit()
         return results
 
+    def worker(self) -> int:
+        """The queued jobs (the courier calls, the ERP pushes), as the worker runs them now."""
+        with time_machine.travel(self.now, tick=False):
+            done = drain(self.factory)
+            deliver_outbox(self.session)
+        self.session.commit()
+        return done
+
     def logistics(self) -> None:
         self.run(logistics_jobs.scan, logistics_jobs.follow_up)
 
@@ -138,8 +156,9 @@ class Story:
 @pytest.fixture
 def story_at(
     session: Session,
+    session_factory: sessionmaker[Session],
     client: TestClient,
     auth_headers: Callable[..., dict[str, str]],
     outbound: OutboundRecorder,
 ) -> Callable[[datetime], Story]:
-    return lambda start: Story(session, client, auth_headers, outbound, start)
+    return lambda start: Story(session, client, auth_headers, outbound, start, session_factory)

@@ -13,13 +13,21 @@ BUYER = "tmall:digital:buyer_wang"
 
 def test_restricted_region_then_lifted(story_at: Callable[[datetime], Story]) -> None:
     story = story_at(NOW)
-    order = story.order("R2001", "buyer_wang", status="paid", province="西藏自治区", city="拉萨市", district="城关区")
-    region = {"province": "西藏自治区", "reason": "大雪封路", "valid_until": (NOW + timedelta(days=2)).isoformat()}
+    order = story.order(
+        "R2001", "buyer_wang", status="paid", province="西藏自治区", city="拉萨市", district="城关区"
+    )
+    region = {
+        "province": "西藏自治区",
+        "reason": "大雪封路",
+        "valid_until": (NOW + timedelta(days=2)).isoformat(),
+    }
     story.post("/api/logistics/restricted-regions", region, role=Role.SUPERVISOR, expect=201)
     story.logistics()
     story.later(hours=6).logistics()  # the next runs say nothing new
     story.at(NOW + timedelta(days=3)).logistics()  # lifted: nothing more to say about the hold
-    bot = story.post("/api/selfservice/bot/ask", {"text": "什么时候发货", "session_key": "s1", "order_id": order.id})
+    bot = story.post(
+        "/api/selfservice/bot/ask", {"text": "什么时候发货", "session_key": "s1", "order_id": order.id}
+    )
     assert story.sent() == [
         (
             BUYER,
@@ -33,8 +41,14 @@ def test_restricted_region_then_lifted(story_at: Callable[[datetime], Story]) ->
 
 def test_bot_asked_about_a_held_order(story_at: Callable[[datetime], Story]) -> None:
     story = story_at(NOW)
-    order = story.order("R2002", "buyer_wang", status="paid", province="西藏自治区", city="拉萨市", district="城关区")
-    region = {"province": "西藏自治区", "reason": "大雪封路", "valid_until": (NOW + timedelta(days=2)).isoformat()}
+    order = story.order(
+        "R2002", "buyer_wang", status="paid", province="西藏自治区", city="拉萨市", district="城关区"
+    )
+    region = {
+        "province": "西藏自治区",
+        "reason": "大雪封路",
+        "valid_until": (NOW + timedelta(days=2)).isoformat(),
+    }
     story.post("/api/logistics/restricted-regions", region, role=Role.SUPERVISOR, expect=201)
     asked = {"text": "快点发货吧,什么时候发", "session_key": "s2", "order_id": order.id}
     answer = story.later(minutes=5).post("/api/selfservice/bot/ask", asked)["answer"]
@@ -47,7 +61,9 @@ def test_bot_asked_about_a_held_order(story_at: Callable[[datetime], Story]) -> 
 
 def test_address_change_on_a_held_order(story_at: Callable[[datetime], Story]) -> None:
     story = story_at(NOW)
-    order = story.order("R2003", "buyer_wang", status="paid", province="西藏自治区", city="拉萨市", district="城关区")
+    order = story.order(
+        "R2003", "buyer_wang", status="paid", province="西藏自治区", city="拉萨市", district="城关区"
+    )
     region = {"province": "西藏自治区", "reason": "大雪封路"}
     story.post("/api/logistics/restricted-regions", region, role=Role.SUPERVISOR, expect=201)
     link = story.later(minutes=1).post(f"/api/selfservice/orders/{order.id}/portal-link")["url"]
