@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from aftersales.auth.models import Role
 from aftersales.catalog.models import Shop
 from aftersales.jobs.runner import drain
+from aftersales.kit.time import format_local
 from aftersales.logistics import jobs as logistics_jobs
 from aftersales.logistics.defaults import ensure_defaults
 from aftersales.messaging import customer_channels
@@ -145,8 +146,12 @@ class Story:
     def logistics(self) -> None:
         self.run(logistics_jobs.scan, logistics_jobs.follow_up)
 
-    def sent(self, channel: str = "platform_im") -> list[tuple[str, str]]:
-        return [(r["destination"], r["text"]) for r in self.outbound.records(channel)]
+    def sent(self, channel: str = "platform_im") -> list[tuple[str, str, str]]:
+        """What reached ``channel``'s provider: (when, Shanghai time; to whom; the text)."""
+        return [
+            (format_local(datetime.fromisoformat(r["at"]), "%m-%d %H:%M"), r["destination"], r["text"])
+            for r in self.outbound.records(channel)
+        ]
 
     def tickets(self, order: Order) -> list[str]:
         statement = select(Ticket.title).where(Ticket.order_id == order.id).order_by(Ticket.id)

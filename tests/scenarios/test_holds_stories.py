@@ -30,6 +30,7 @@ def test_restricted_region_then_lifted(story_at: Callable[[datetime], Story]) ->
     )
     assert story.sent() == [
         (
+            "12-07 10:00",
             BUYER,
             "亲,因大雪封路,快递暂时无法派送到西藏自治区 拉萨市 城关区,您的订单 R2001 将在恢复派送后"
             "(12月09日)第一时间为您发出/派送。如需改地址或取消订单,直接回复我们就好~",
@@ -108,6 +109,6 @@ def test_gift_parcel_sends_the_gift_tracking(story_at: Callable[[datetime], Stor
     story.later(hours=1).ship("R2005", "yto", "YT0005", item_lines=[1])  # the platform sends it again
     story.run()
     assert story.sent() == [
-        (BUYER, "亲,您订单 R2005 的赠品已单独寄出:圆通速递 YT0005,和商品分开到达,请留意查收~")
+        ("12-07 14:00", BUYER, "亲,您订单 R2005 的赠品已单独寄出:圆通速递 YT0005,和商品分开到达,请留意查收~")
     ]
     assert story.tickets(order) == []

@@ -36,7 +36,7 @@ def test_refund_while_in_transit_intercepts_then_refunds(story_at: Callable[[dat
     assert request is not None
     assert request.refund_state == RefundState.RELEASED
     assert story.sent() == [
-        (BUYER, "亲,订单 M3001 的退款 299.00 元已于 2026-12-08 06:01 原路退回,请注意查收~"),
+        ("12-08 06:01", BUYER, "亲,订单 M3001 的退款 299.00 元已于 2026-12-08 06:01 原路退回,请注意查收~"),
     ]
     assert story.tickets(order) == ["仅退款:拍错/不想要了 · 订单 M3001"]
 
@@ -87,7 +87,7 @@ def test_reshipment_of_a_refunded_order_is_refused(
     assert refused["detail"] == "该订单已全额退款,不能补发"
     assert [r.path for r in receiver.received] == []
     assert story.sent() == [
-        (BUYER, "亲,订单 M3201 的退款 299.00 元已于 2026-12-07 10:30 原路退回,请注意查收~"),
+        ("12-07 10:35", BUYER, "亲,订单 M3201 的退款 299.00 元已于 2026-12-07 10:30 原路退回,请注意查收~"),
     ]
     assert story.tickets(order) == ["仅退款:漏发/少件 · 订单 M3201"]
 
@@ -107,11 +107,12 @@ def test_invoice_request_gets_a_working_link(story_at: Callable[[datetime], Stor
     story.run()
     rating, notice = story.sent()
     assert rating == (
+        "12-07 13:00",
         BUYER,
         "亲,本次服务已处理完毕,您对售后客服的服务满意吗?回复 1-5 为我们打分(5 分最满意),感谢您的支持!",
     )
-    assert notice[0] == BUYER
-    text, link = notice[1].split("点击查看: ", 1)
+    assert notice[:2] == ("12-07 13:00", BUYER)
+    text, link = notice[2].split("点击查看: ", 1)
     assert text == "亲,订单 M3301 的电子发票(抬头:杭州某某科技有限公司)已开具,"
     assert link.startswith("http://127.0.0.1:8000/portal/l/")
     assert link.endswith("/invoice")
