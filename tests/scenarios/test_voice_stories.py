@@ -11,6 +11,7 @@ from aftersales.auth.models import Role
 from aftersales.messaging.jobs import deliver_outbox
 from aftersales.messaging.models import Priority
 from aftersales.messaging.service import queue_messages
+from aftersales.reviews.drafts import AFTERSALES_PATH, APOLOGIES
 from aftersales.reviews.models import Review
 from aftersales.tickets import jobs as tickets_jobs
 from aftersales.tickets.models import Ticket
@@ -40,6 +41,12 @@ def review(story: Story, review_id: str, stars: int, text: str) -> Review:
     return story.session.scalars(select(Review).where(Review.source_id == review_id)).one()
 
 
+def rotated(variants: tuple[str, ...], found: Review) -> str:
+    """The sentence variant a draft uses: replies under one product rotate by the review's id, so
+    neighbouring replies never read the same (the first draft of a SKU starts at ``id % n``)."""
+    return variants[found.id % len(variants)]
+
+
 def posted(story: Story, found: Review) -> list[tuple[str, str, str]]:
     """The reply as the supervisor posts it, delivered to the platform's review-reply channel."""
     story.later(minutes=30).post(f"/api/reviews/{found.id}/reply/post", role=Role.SUPERVISOR)
@@ -54,9 +61,9 @@ def test_product_fault_one_star_review(story_at: Callable[[datetime], Story]) ->
         (
             "12-07 10:30",
             "tmall:digital:RV1",
-            "看到您的评价我们很难过,给您添麻烦了,真的很抱歉。关于您提到的「坏点」,这是商品本身的问题,"
-            "是我们的责任,非常抱歉!请联系客服或在订单页申请售后,我们为您换新或维修,来回运费由我们承担。"
-            "麻烦您联系在线客服或直接在订单页点击申请售后,我们会优先为您处理退换或维修。",
+            rotated(APOLOGIES, found) + "关于您提到的「坏点」,这是商品本身的问题,是我们的责任,非常抱歉!"
+            "请联系客服或在订单页申请售后,我们为您换新或维修,来回运费由我们承担。"
+            + rotated(AFTERSALES_PATH, found),
         )
     ]
     ticket = story.session.get_one(Ticket, found.ticket_id)
@@ -71,8 +78,7 @@ def test_five_star_review_with_negative_text(story_at: Callable[[datetime], Stor
             "12-07 10:30",
             "tmall:digital:RV2",
             "感谢您给出的好评,不过从您的文字看这次体验还有不满意的地方,我们一一说明。关于您提到的「少件」,"
-            "我们已核对发货记录,确认后第一时间为您补发。麻烦您联系在线客服或直接在订单页点击申请售后,"
-            "我们会优先为您处理退换或维修。",
+            "我们已核对发货记录,确认后第一时间为您补发。" + rotated(AFTERSALES_PATH, found),
         )
     ]
     ticket = story.session.get_one(Ticket, found.ticket_id)
@@ -90,7 +96,7 @@ def test_price_protection_question(story_at: Callable[[datetime], Story]) -> Non
         (
             "12-07 10:30",
             "tmall:digital:RV3",
-            "看到您的评价我们很难过,给您添麻烦了,真的很抱歉。关于您问的保价/退差价:在活动页写明的保价期内降价的,"
+            rotated(APOLOGIES, found) + "关于您问的保价/退差价:在活动页写明的保价期内降价的,"
             "联系在线客服报上订单号,核实后差价原路退回,无需退货,商品您继续放心使用。",
         )
     ]
