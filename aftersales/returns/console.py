@@ -262,6 +262,7 @@ def approvals(request: Request, session: SessionDep, _: RequireSupervisor, page:
         orders=orders,
         names=names,
         recent=decided,
+        gifts=repository.pending_gifts(session),
         **_labels(),
     )
 

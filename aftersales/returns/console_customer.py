@@ -1,12 +1,15 @@
 """The 售后记录 card on the order and ticket pages: what the customer asked for and received in the
-last 30/90 days, with the serial-returner flag agents must see before offering a gift or money."""
+last 30/90 days, with the serial-returner flag agents must see before offering a gift or money;
+and the supervisors' decision on a gift the caps held (listed on the 补偿审批 page)."""
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from typing import Annotated
 
-from aftersales.auth.deps import CurrentUser, SessionDep
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from aftersales.auth.deps import CurrentUser, RequireSupervisor, SessionDep
 from aftersales.orders.models import Order
-from aftersales.returns import limits, service
+from aftersales.returns import limits, reshipments, service
 from aftersales.web.panels import Panel, no_panel, register_panel, render_panel
 
 router = APIRouter()
@@ -33,3 +36,17 @@ def customer_panel(request: Request, session: SessionDep, _: CurrentUser, order_
         record=record,
         policy=policy,
     )
+
+
+@router.post("/gifts/{upgrade_id}")
+def decide_gift(
+    session: SessionDep,
+    user: RequireSupervisor,
+    upgrade_id: int,
+    decision: Annotated[str, Form()],
+    note: Annotated[str | None, Form()] = None,
+) -> Response:
+    reshipments.decide_gift(
+        session, upgrade_id=upgrade_id, approve=decision == "approve", actor=user, note=note
+    )
+    return RedirectResponse("/console/returns/approvals", status_code=303)

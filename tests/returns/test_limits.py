@@ -61,6 +61,19 @@ class TestGiftCaps:
         assert upgrade.status == GiftStatus.APPROVED
         assert upgrade.reshipment_id is not None
 
+    def test_a_supervisor_approves_a_held_gift_from_the_approval_inbox(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        third = requests_of_one_customer(session, 3)[2]
+        upgrade = gift_of(session, third)
+        headers = auth_headers(Role.SUPERVISOR)
+        inbox = client.get("/console/returns/approvals", headers=headers).text
+        assert f"/console/returns/gifts/{upgrade.id}" in inbox
+        client.post(f"/console/returns/gifts/{upgrade.id}", data={"decision": "approve"}, headers=headers)
+        session.refresh(upgrade)
+        assert upgrade.status == GiftStatus.APPROVED
+        assert upgrade.reshipment_id is not None
+
     def test_a_serial_returner_gets_no_automatic_gift_even_with_generous_caps(self, session: Session) -> None:
         last = requests_of_one_customer(session, 6, gift_cap_30d=10, gift_cap_90d=10)[5]
         assert gift_of(session, last).status == GiftStatus.PENDING
