@@ -101,11 +101,11 @@ def verify(
     expected = _digest(body, secret or source_secret(source), timestamp)
     if not any(hmac.compare_digest(expected, digest) for digest in digests):
         raise WebhookSignatureError("签名校验失败")
-    if not _record_receipt(session, source=source, signature=expected, signed_at=signed_at, now=now):
+    if not record_receipt(session, source=source, signature=expected, signed_at=signed_at, now=now):
         raise WebhookReplayError("重复的请求(重放)已拒绝:该签名已被接收过")
 
 
-def _record_receipt(
+def record_receipt(
     session: Session, *, source: str, signature: str, signed_at: datetime, now: datetime
 ) -> bool:
     """True when this signature is new; the unique constraint decides between concurrent replays."""

@@ -1,7 +1,8 @@
 """Default message templates and rule rows, added when missing (never overwriting a shop's edits).
 
-Only templates something sends are seeded: an invoice or gift-parcel notice had no sender (and the
-invoice link no page), so they are not offered as if they worked.
+Only templates something sends are seeded: the gift-parcel notice goes when a parcel holding only
+gift lines is shipped (``gifts.py``), the invoice notice when the portal's invoice registration is
+completed, with the link to the portal's invoice page.
 """
 
 from sqlalchemy.orm import Session
@@ -54,6 +55,19 @@ TEMPLATES: tuple[tuple[str, str, str, str], ...] = (
         "platform_im",
         "亲,给您补发的商品已通过{{ reshipment_courier }}寄出,"
         "运单号 {{ reshipment_tracking_no }},给您添麻烦了!",
+    ),
+    (
+        "gift_notice",
+        "赠品发货通知",
+        "platform_im",
+        "亲,您订单 {{ order_no }} 的赠品已单独寄出:{{ courier_name }} {{ tracking_no }},"
+        "和商品分开到达,请留意查收~",
+    ),
+    (
+        "invoice_notice",
+        "发票开具通知",
+        "platform_im",
+        "亲,订单 {{ order_no }} 的电子发票(抬头:{{ invoice_title }})已开具,点击查看: {{ invoice_link }}",
     ),
     (
         "refund_completed",

@@ -1,11 +1,12 @@
 """Domain-event subscriptions: a refund request on a parcel in transit triggers interception; a
 buyer's chat message after a care step was sent is that step's reply; parcels whose tracking,
-shipment or order changed are marked for the next incremental anomaly scan."""
+shipment or order changed are marked for the next incremental anomaly scan; a shipped gift parcel
+is announced."""
 
 from sqlalchemy.orm import Session
 
 from aftersales.kit.events import CustomerMessagesArrived, RefundRequested, subscribe
-from aftersales.logistics import care, incremental, intercepts
+from aftersales.logistics import care, gifts, incremental, intercepts
 from aftersales.orders.events import OrdersIngested, ShipmentsIngested, TrackingUpdated
 
 
@@ -30,6 +31,12 @@ def mark_tracked_parcels(session: Session, event: TrackingUpdated) -> None:
 @subscribe(ShipmentsIngested)
 def mark_shipped_orders(session: Session, event: ShipmentsIngested) -> None:
     incremental.mark_orders(session, list(event.order_ids))
+
+
+@subscribe(ShipmentsIngested)
+def announce_gift_parcels(session: Session, event: ShipmentsIngested) -> None:
+    """In the ingesting transaction: the notice commits with the parcel it names."""
+    gifts.notify_gift_parcels(session, list(event.order_ids))
 
 
 @subscribe(OrdersIngested)

@@ -16,6 +16,7 @@ from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.time import utcnow
 from aftersales.kit.upsert import insert_ignore
 from aftersales.messaging.channels import DeliveryError, get_channel
+from aftersales.messaging.links import LINK_VARIABLES, link
 from aftersales.messaging.models import OutboxMessage, OutboxStatus, Priority
 
 if TYPE_CHECKING:
@@ -253,13 +254,16 @@ def render_customer_messages(
     target = channel or template.channel
     # SMS gateways send registered templates filled with variables, not free text (阿里云短信's
     # TemplateParam): the variables travel beside the rendered text.
-    sms_variables = sorted(validate_template(template.body)) if target == "sms" else []
+    used = validate_template(template.body)
+    sms_variables = sorted(used) if target == "sms" else []
+    links = [name for name in LINK_VARIABLES if name in used]  # signing costs: only when printed
     loaded = load_order_rows(session, sorted({send.order_id for send in sends}))
     expires_at = utcnow() + DEFAULT_VALIDITY
     rows = []
     for send in sends:
         order_rows = loaded[send.order_id]
         context = {**order_rows.context(parcel_id=send.parcel_id), **(send.extra or {})}
+        context.update((name, link(name, send.order_id)) for name in links)
         text, blanks = render_checked(template.body, context)
         subject, subject_blanks = (
             render_checked(template.subject, context) if template.subject else (None, [])

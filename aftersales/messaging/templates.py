@@ -47,8 +47,9 @@ ORDER_VARIABLES: dict[str, str] = {
     "eta_date": "预计送达日期,如 11月15日(消息所指的包裹,否则整单)",
     "eta_days": "预计还需几天送达",
     "invoice_title": "发票抬头",
-    "invoice_link": "电子发票下载链接(门户尚无发票页面: 用到它的消息会暂缓为待处理,不发死链接)",
-    "gift_tracking_no": "赠品包裹运单号",
+    "invoice_link": "电子发票查看链接(自助门户的发票页面)",
+    "survey_link": "服务评价问卷链接(自助门户的问卷页面)",
+    "gift_tracking_no": "赠品包裹运单号(只含赠品的包裹)",
     "reshipment_courier": "补发包裹快递公司",
     "reshipment_tracking_no": "补发包裹运单号",
     "region": "收货地区(省 市 区)",
@@ -61,7 +62,6 @@ EXTRA_VARIABLES: dict[str, str] = {
     "restricted_until": "预计恢复发货日期",
     "delay_days": "预计延误天数",
     "new_eta_date": "新的预计送达日期",
-    "survey_link": "评价/回访链接",
 }
 VARIABLES: dict[str, str] = {**ORDER_VARIABLES, **EXTRA_VARIABLES}
 
@@ -224,10 +224,11 @@ def _eta(order: Any, shipments: list[Any], now: datetime) -> tuple[str, int | st
     return _local_date(due), days
 
 
-def invoice_link(order: Any) -> str:
-    """Empty until the portal serves invoices: the old ``/portal/orders/<no>/invoice`` was a 404,
-    and an empty link holds the message (``render_checked``) instead of sending a dead one."""
-    return ""
+def gift_parcels(items: list[Any], shipments: list[Any]) -> list[Any]:
+    """Parcels carrying only the order's gift lines (the item's gift flag, never a word in a
+    description): the platform tells which item lines each parcel holds."""
+    gift_lines = {i.line_no for i in items if i.is_gift}
+    return [s for s in shipments if s.item_lines and gift_lines.issuperset(s.item_lines)]
 
 
 def build_context(
@@ -246,7 +247,7 @@ def build_context(
     """
     regular = [s for s in shipments if not s.is_reshipment]
     reshipped = [s for s in shipments if s.is_reshipment]
-    gifts = [s for s in shipments if s.item_summary and "赠品" in s.item_summary]
+    gifts = gift_parcels(items, shipments)
     about = [s for s in shipments if s.id == parcel_id]
     first = about[0] if about else regular[0] if regular else None
     eta_date, eta_days = _eta(order, about or regular, now or utcnow())
@@ -267,7 +268,8 @@ def build_context(
         "eta_date": eta_date,
         "eta_days": eta_days,
         "invoice_title": order.invoice_title or "",
-        "invoice_link": invoice_link(order),
+        "invoice_link": "",  # links are built only for a template that prints them (render_customer_messages)
+        "survey_link": "",
         "gift_tracking_no": gifts[0].tracking_no if gifts else "",
         "reshipment_courier": courier_name(reshipped[-1].courier) if reshipped else "",
         "reshipment_tracking_no": reshipped[-1].tracking_no if reshipped else "",
@@ -292,13 +294,14 @@ ORDER_COLUMNS = (
     Customer.source_id.label("buyer"),
     Customer.phone.label("buyer_phone"),
 )
-ITEM_COLUMNS = (OrderItem.order_id, OrderItem.title, OrderItem.quantity)
+ITEM_COLUMNS = (OrderItem.order_id, OrderItem.line_no, OrderItem.title, OrderItem.quantity, OrderItem.is_gift)
 SHIPMENT_COLUMNS = (
     Shipment.id,
     Shipment.order_id,
     Shipment.courier,
     Shipment.tracking_no,
     Shipment.item_summary,
+    Shipment.item_lines,
     Shipment.status,
     Shipment.is_reshipment,
     Shipment.delivered_at,

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from aftersales.audit.webhooks import SIGNATURE_HEADER, signed_body
 from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
 from aftersales.kit.pagination import Page, PageDep, paginate
-from aftersales.orders import repository, service
+from aftersales.orders import customers, repository, service
 from aftersales.orders.models import OrderStatus
 from aftersales.orders.schemas import (
     IngestResult,
@@ -16,6 +16,7 @@ from aftersales.orders.schemas import (
     RevealRequest,
     ShipmentIn,
     TrackingEventIn,
+    VipRuleIn,
 )
 
 router = APIRouter(prefix="/api", tags=["orders"])
@@ -105,3 +106,10 @@ def tracking_events_webhook(
     body: Annotated[list[TrackingEventIn], Body(max_length=WEBHOOK_BATCH_LIMIT)],
 ) -> IngestResult:
     return service.ingest_tracking_events(session, body)
+
+
+@router.put("/shops/{shop_code}/vip-rule", response_model=VipRuleIn)
+def put_vip_rule(session: SessionDep, _: RequireSupervisor, shop_code: str, body: VipRuleIn) -> VipRuleIn:
+    """Who is VIP in this shop: paid amount or orders in the window, or platform membership."""
+    customers.save_rule(session, shop_code=shop_code, rule=customers.ValueRule(**body.model_dump()))
+    return body

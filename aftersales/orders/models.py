@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from aftersales.catalog.models import Platform, platform_enum
 from aftersales.db import Base
 from aftersales.kit.time import utcnow
-from aftersales.kit.types import UTCDateTime
+from aftersales.kit.types import JSONType, UTCDateTime
 
 
 def _str_enum(cls: type[enum.StrEnum]) -> Enum:
@@ -50,7 +50,7 @@ class Customer(Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     province: Mapped[str | None] = mapped_column(String(32))
     city: Mapped[str | None] = mapped_column(String(32))
-    is_vip: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_vip: Mapped[bool] = mapped_column(Boolean, default=False)  # platform membership (88VIP, PLUS)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -106,6 +106,9 @@ class OrderItem(Base):
     title: Mapped[str] = mapped_column(String(255))
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price_fen: Mapped[int] = mapped_column(Integer)
+    is_gift: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false"), comment="a free gift line (赠品)"
+    )
 
 
 class Shipment(Base):
@@ -152,6 +155,9 @@ class Shipment(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     item_summary: Mapped[str | None] = mapped_column(String(255), comment="what this parcel holds")
     is_reshipment: Mapped[bool] = mapped_column(Boolean, default=False)
+    item_lines: Mapped[list[int] | None] = mapped_column(
+        JSONType, comment="line_no of the order items this parcel carries, when the platform says"
+    )
     direction: Mapped[ShipmentDirection] = mapped_column(
         _str_enum(ShipmentDirection), default=ShipmentDirection.OUTBOUND, server_default="outbound"
     )
@@ -175,6 +181,21 @@ class TrackingEvent(Base):
     status: Mapped[TrackingStatus] = mapped_column(_str_enum(TrackingStatus))
     location: Mapped[str | None] = mapped_column(String(128))
     raw_text: Mapped[str] = mapped_column(Text)
+
+
+class CustomerValueRule(Base):
+    """One shop's VIP rule: who counts as a valuable customer (seed 004: VIP专属通道 by the
+    customer's history). A shop without a row uses ``customers.DEFAULT_RULE``."""
+
+    __tablename__ = "customer_value_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), unique=True)
+    window_days: Mapped[int] = mapped_column(Integer, comment="look-back for paid amount and orders")
+    min_paid_fen: Mapped[int] = mapped_column(Integer, comment="paid within the window, fen")
+    min_orders: Mapped[int] = mapped_column(Integer, comment="paid orders within the window")
+    membership_counts: Mapped[bool] = mapped_column(Boolean, comment="platform membership makes VIP")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class OrderRequestKey(Base):

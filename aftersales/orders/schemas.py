@@ -20,6 +20,7 @@ class OrderItemIn(BaseModel):
     title: str = Field(min_length=1, max_length=255)
     quantity: Quantity = 1
     unit_price_fen: Fen
+    is_gift: bool = Field(default=False, description="a free gift line (赠品)")
 
 
 class OrderIn(BaseModel):
@@ -28,6 +29,9 @@ class OrderIn(BaseModel):
     shop_code: str = Field(min_length=1, max_length=64)
     order_no: str = Field(min_length=1, max_length=64, description="the platform's order number")
     buyer_nick: str = Field(min_length=1, max_length=128)
+    buyer_is_member: bool = Field(
+        default=False, description="the buyer holds the platform's membership (88VIP, PLUS) as of this order"
+    )
     status: OrderStatus
     total_fen: Fen
     paid_fen: Fen
@@ -61,6 +65,9 @@ class ShipmentIn(BaseModel):
     )
     item_summary: str | None = Field(default=None, max_length=255)
     is_reshipment: bool = False
+    item_lines: list[int] | None = Field(
+        default=None, max_length=500, description="line_no of the order's items in this parcel"
+    )
     direction: ShipmentDirection = ShipmentDirection.OUTBOUND
 
     _times = field_validator("shipped_at", "estimated_delivery_at", "delivered_at")(_utc)
@@ -213,6 +220,15 @@ class OrderDetail(OrderRead):
                 "shipments": [ShipmentDetail.model_validate(s) for s in shipments],
             }
         )
+
+
+class VipRuleIn(BaseModel):
+    """A shop's VIP rule: the customer's value within ``window_days``, never ticket counts."""
+
+    window_days: int = Field(default=365, ge=1, le=3650, description="统计窗口(天)")
+    min_paid_fen: int = Field(default=200_000, ge=0, description="窗口内实付满(分)")
+    min_orders: int = Field(default=5, ge=1, le=10_000, description="窗口内下单满(笔)")
+    membership_counts: bool = Field(default=True, description="平台会员直接视为 VIP")
 
 
 class RevealRequest(BaseModel):

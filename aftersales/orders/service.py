@@ -35,18 +35,19 @@ from aftersales.orders.models import (
 from aftersales.orders.schemas import IngestResult, OrderIn, OrderPii, ShipmentIn, TrackingEventIn
 from aftersales.orders.tracking import classify, event_source_id
 
-CUSTOMER_UPDATES = ("name", "phone", "province", "city")
+CUSTOMER_UPDATES = ("name", "phone", "province", "city", "is_vip")
 ORDER_UPDATES = (
     "shop_id customer_id status total_fen paid_fen postage_fen receiver_name receiver_phone province city "
     "district address buyer_message seller_note invoice_title ordered_at paid_at promised_delivery_at"
 ).split()
-ITEM_UPDATES = ("sku_id", "sku_code", "title", "quantity", "unit_price_fen")
-_NOT_ORDER_COLUMNS = frozenset({"shop_code", "order_no", "buyer_nick", "items"})
+ITEM_UPDATES = ("sku_id", "sku_code", "title", "quantity", "unit_price_fen", "is_gift")
+_NOT_ORDER_COLUMNS = frozenset({"shop_code", "order_no", "buyer_nick", "buyer_is_member", "items"})
 SHIPMENT_UPDATES = (
     "order_id",
     "shipped_at",
     "estimated_delivery_at",
     "item_summary",
+    "item_lines",
     "is_reshipment",
     "direction",
 )
@@ -111,7 +112,7 @@ def _upsert_customers(session: Session, accepted: list[tuple[OrderIn, Shop]]) ->
             "phone": order.receiver_phone,
             "province": order.province,
             "city": order.city,
-            "is_vip": False,
+            "is_vip": order.buyer_is_member,
             "created_at": utcnow(),
         }
     existing = repository.ids_by_source(session, Customer, list(rows))

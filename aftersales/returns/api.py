@@ -19,7 +19,7 @@ from aftersales.kit.idempotency import IdempotencyKey
 from aftersales.kit.pagination import Page, PageDep, paginate
 from aftersales.kit.time import as_utc
 from aftersales.returns import payouts, photo_refunds, refunds, repository, reshipments, service
-from aftersales.returns.errors import BeyondAuthorityError
+from aftersales.returns.errors import BeyondAuthorityError, CustomerCapError
 from aftersales.returns.models import ApprovalStatus, RequestKind, RequestStatus
 from aftersales.returns.schemas import (
     ApprovalIn,
@@ -49,7 +49,7 @@ Model = TypeVar("Model", bound=BaseModel)
 BATCH_LIMIT = 1000
 
 
-def _beyond(exc: BeyondAuthorityError) -> JSONResponse:
+def _beyond(exc: BeyondAuthorityError | CustomerCapError) -> JSONResponse:
     return JSONResponse(
         {
             "error": type(exc).__name__,
@@ -125,7 +125,7 @@ def offer(
 def choose(session: SessionDep, user: RequireAgent, request_id: int, body: ChoiceIn) -> Any:
     try:
         request = service.record_choice(session, request_id=request_id, accepted=body.accepted, actor=user)
-    except BeyondAuthorityError as exc:
+    except (BeyondAuthorityError, CustomerCapError) as exc:
         return _beyond(exc)
     return ReturnRequestRead.model_validate(request)
 
@@ -198,8 +198,9 @@ def compensate(
             ticket_id=body.ticket_id,
             note=body.note,
             idempotency_key=key,
+            score_risk=body.score_risk,
         )
-    except BeyondAuthorityError as exc:
+    except (BeyondAuthorityError, CustomerCapError) as exc:
         return _beyond(exc)
     return CompensationRead.model_validate(payout)
 
@@ -262,10 +263,22 @@ def request_approval(
             request_id=body.request_id,
             ticket_id=body.ticket_id,
             idempotency_key=key,
+            score_risk=body.score_risk,
         )
-    except BeyondAuthorityError as exc:
+    except (BeyondAuthorityError, CustomerCapError) as exc:
         return _beyond(exc)
     return ApprovalRead.model_validate(approval)
+
+
+@router.post("/gifts/{upgrade_id}/decision")
+def decide_gift(
+    session: SessionDep, user: RequireSupervisor, upgrade_id: int, body: DecisionIn
+) -> dict[str, Any]:
+    """A gift held by the customer's caps: approved, it is pushed to the ERP at once."""
+    upgrade = reshipments.decide_gift(
+        session, upgrade_id=upgrade_id, approve=body.approve, actor=user, note=body.note
+    )
+    return {"id": upgrade.id, "status": str(upgrade.status), "reshipment_id": upgrade.reshipment_id}
 
 
 @router.get("/approvals", response_model=Page[ApprovalRead])

@@ -24,9 +24,10 @@ from aftersales.kit.pii import mask_name, mask_phone
 from aftersales.orders import repository as order_repository
 from aftersales.orders.models import Customer, Order, Shipment
 from aftersales.returns import erp, payouts, refunds, repository, reshipments, service
+from aftersales.returns.console_customer import router as customer_router
 from aftersales.returns.console_policies import fen as _fen
 from aftersales.returns.console_policies import router as policies_router
-from aftersales.returns.errors import BeyondAuthorityError
+from aftersales.returns.errors import ApprovalMayAllowError
 from aftersales.returns.group_console import router as group_router
 from aftersales.returns.models import (
     ApprovalStatus,
@@ -47,6 +48,7 @@ from aftersales.web.render import NavItem, render
 router = APIRouter(prefix="/console/returns", include_in_schema=False)
 router.include_router(policies_router)  # before "/{return_id}", which would shadow "/policies"
 router.include_router(group_router)  # 群协作: the ticket page's group card and the supervisors' inbox
+router.include_router(customer_router)
 
 NAV = [
     NavItem("退换货", "/console/returns", group="售后"),
@@ -254,6 +256,7 @@ def approvals(request: Request, session: SessionDep, _: RequireSupervisor, page:
         orders=orders,
         names=names,
         recent=decided,
+        gifts=repository.pending_gifts(session),
         **_labels(),
     )
 
@@ -376,7 +379,7 @@ def choose(
     return act_or_rerender(
         session,
         lambda: service.record_choice(session, request_id=return_id, accepted=choice, actor=user),
-        failed=BeyondAuthorityError,
+        failed=ApprovalMayAllowError,
         rerender=lambda exc: _detail(
             request, session, user, return_id, error=exc.message, approval_offered=exc.approval_available
         ),
@@ -408,13 +411,13 @@ def compensate(
             note=note,
             idempotency_key=form_key or None,
         ),
-        failed=BeyondAuthorityError,
+        failed=ApprovalMayAllowError,
         rerender=lambda exc: _detail(
             request,
             session,
             user,
             return_id,
-            status_code=403,
+            status_code=exc.status_code,
             error=exc.message,
             approval_offered=exc.approval_available,
             approval_amount=amount,

@@ -22,7 +22,7 @@ from aftersales.orders.models import Order, Shipment, TrackingStatus
 from aftersales.orders.schemas import TrackingEventIn
 from aftersales.orders.service import ingest_tracking_events
 from aftersales.returns import payouts, refunds, reshipments, service
-from aftersales.returns.errors import BeyondAuthorityError
+from aftersales.returns.errors import BeyondAuthorityError, CustomerCapError
 from aftersales.returns.models import OfferKind, RequestKind, RequestStatus, ReturnRequest
 from aftersales.returns.schemas import ErpCallbackIn, ReshipItem, ReshipmentIn, ReturnRequestIn
 
@@ -240,7 +240,7 @@ def _compensate(
             note="质量问题,补偿留用",
         )
         return "paid"
-    except BeyondAuthorityError:
+    except (BeyondAuthorityError, CustomerCapError):
         approval = payouts.request_approval(
             session,
             order_id=order.id,

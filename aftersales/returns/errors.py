@@ -18,7 +18,13 @@ class ReshipmentNotFoundError(NotFoundError):
         super().__init__(f"补发单不存在: {reshipment_id}")
 
 
-class BeyondAuthorityError(PermissionDeniedError):
+class ApprovalMayAllowError(AftersalesError):
+    """A refusal a supervisor's approval may lift: the console offers the approval instead."""
+
+    approval_available: bool
+
+
+class BeyondAuthorityError(PermissionDeniedError, ApprovalMayAllowError):
     """The payout exceeds what this user may do alone; ``approval_available`` says whether a
     supervisor's approval could allow it, so the console and API can offer that instead."""
 
@@ -57,3 +63,10 @@ class InvalidSignatureError(AftersalesError):
 
 class RefundExceedsPaidError(ConflictError):
     """Refunds of an order, paid and asked for, would exceed what the customer paid."""
+
+
+class CustomerCapError(ConflictError, ApprovalMayAllowError):
+    """A payout or gift would take one customer past the shop's 30/90-day cap; a supervisor's
+    approval may still allow it."""
+
+    approval_available = True

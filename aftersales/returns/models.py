@@ -9,7 +9,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 import aftersales.tickets.models  # noqa: F401  (tickets.id, the target of ticket_id)
@@ -82,6 +82,24 @@ class ReturnPolicy(Base):
     erp_url: Mapped[str | None] = mapped_column(String(500))
     erp_shop_no: Mapped[str | None] = mapped_column(String(64), comment="shop code in the ERP")
     gift_sku_code: Mapped[str | None] = mapped_column(String(64), comment="SOP gift: SKU sent")
+    standard_ratio_bp: Mapped[int] = mapped_column(
+        Integer, server_default="10000", comment="ceiling without a product fault or score risk, bp"
+    )
+    gift_cap_30d: Mapped[int] = mapped_column(
+        Integer, server_default="1", comment="automatic gifts per customer"
+    )
+    gift_cap_90d: Mapped[int] = mapped_column(
+        Integer, server_default="2", comment="automatic gifts per customer"
+    )
+    compensation_cap_30d_fen: Mapped[int] = mapped_column(
+        Integer, server_default="30000", comment="agent compensation per customer in 30 days"
+    )
+    compensation_cap_90d_fen: Mapped[int] = mapped_column(
+        Integer, server_default="60000", comment="agent compensation per customer in 90 days"
+    )
+    serial_returner_requests: Mapped[int] = mapped_column(
+        Integer, server_default="5", comment="after-sales requests in 30 days that flag a serial returner"
+    )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -231,6 +249,9 @@ class CompensationApproval(Base):
     amount_fen: Mapped[int] = mapped_column(Integer)
     reason_code: Mapped[str] = mapped_column(String(32))
     note: Mapped[str] = mapped_column(Text)
+    score_risk: Mapped[bool] = mapped_column(
+        Boolean, server_default=text("false"), comment="the shop's score is at risk (seed 004: 300 % tier)"
+    )
     status: Mapped[ApprovalStatus] = mapped_column(_str_enum(ApprovalStatus))
     requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -254,6 +275,19 @@ class WindowExtension(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class GiftStatus(enum.StrEnum):
+    """Whether an SOP gift may go out: within the customer's caps it does at once (``auto``);
+    beyond them it waits for a supervisor (``pending``) who approves or rejects it."""
+
+    AUTO = "auto"
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+SENDABLE_GIFTS = (GiftStatus.AUTO, GiftStatus.APPROVED)
+
+
 class SopUpgrade(Base):
     """A higher-standard SOP that fired for a request (e.g. SF reshipment for a high-value defect)."""
 
@@ -269,6 +303,11 @@ class SopUpgrade(Base):
     reshipment_id: Mapped[int | None] = mapped_column(
         ForeignKey("reshipments.id", ondelete="SET NULL"), comment="the reshipment that carried the gift"
     )
+    status: Mapped[GiftStatus] = mapped_column(
+        _str_enum(GiftStatus, 16), default=GiftStatus.AUTO, server_default="auto"
+    )
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ReshipmentStatus(enum.StrEnum):

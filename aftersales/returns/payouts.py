@@ -13,7 +13,7 @@ from aftersales.kit.time import utcnow
 from aftersales.orders.errors import OrderNotFoundError
 from aftersales.orders.models import Order, Shipment
 from aftersales.orders.service import keyed_result, lock_order, remember_key
-from aftersales.returns import repository, ticketing
+from aftersales.returns import limits, repository, ticketing
 from aftersales.returns.errors import (
     ApprovalAlreadyDecidedError,
     ApprovalNotFoundError,
@@ -31,7 +31,7 @@ from aftersales.returns.models import (
     WindowExtension,
 )
 from aftersales.returns.policy import authorize_compensation, check_early_refund, yuan
-from aftersales.returns.reasons import label
+from aftersales.returns.reasons import is_product_fault, label
 from aftersales.returns.refunds import release_refund
 from aftersales.returns.service import get_policy, get_request, lock_request
 from aftersales.tickets.models import Ticket
@@ -83,11 +83,13 @@ def pay_compensation(
     note: str | None = None,
     approval: CompensationApproval | None = None,
     idempotency_key: str | None = None,
+    score_risk: bool = False,
 ) -> Compensation:
     """Pay within the actor's authority or raise ``BeyondAuthorityError`` (which offers approval).
 
     Under the order's lock the running total is read afresh, so parallel payouts add up to no more
     than the authority allows; a repeat with the same ``idempotency_key`` returns the first payout.
+    An agent acting alone also stays within the customer's 30/90-day caps (``CustomerCapError``).
     """
     if amount_fen <= 0:
         raise InvalidInputError("amount_fen", "补偿金额必须大于 0")
@@ -106,7 +108,11 @@ def pay_compensation(
         order_paid_fen=order.paid_fen,
         policy=policy,
         approved=approval is not None,
+        fault_or_risk=is_product_fault(reason_code) or score_risk or bool(approval and approval.score_risk),
     )
+    if authority == Authority.AGENT:
+        record = limits.customer_record(session, order.customer_id, policy)
+        limits.check_compensation_cap(record, policy, amount_fen)
     ticket = _ticket_for(session, order, request_id=request_id, ticket_id=ticket_id, reason_code=reason_code)
     payout = Compensation(
         shop_id=order.shop_id,
@@ -162,6 +168,7 @@ def request_approval(
     request_id: int | None = None,
     ticket_id: int | None = None,
     idempotency_key: str | None = None,
+    score_risk: bool = False,
 ) -> CompensationApproval:
     """Ask a supervisor for a payout beyond the agent's authority (up to the supervisor ratio).
 
@@ -182,6 +189,7 @@ def request_approval(
         + repository.pending_approval_fen(session, order.id),
         order_paid_fen=order.paid_fen,
         policy=policy,
+        fault_or_risk=is_product_fault(reason_code) or score_risk,
     )
     ticket = _ticket_for(session, order, request_id=request_id, ticket_id=ticket_id, reason_code=reason_code)
     approval = CompensationApproval(
@@ -192,6 +200,7 @@ def request_approval(
         amount_fen=amount_fen,
         reason_code=reason_code,
         note=note,
+        score_risk=score_risk,
         status=ApprovalStatus.PENDING,
         requested_by=actor.id,
         created_at=utcnow(),

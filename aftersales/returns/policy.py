@@ -9,6 +9,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from aftersales.auth.models import Role
+from aftersales.kit.errors import InvalidInputError
 from aftersales.returns.errors import BeyondAuthorityError, EarlyRefundNotAllowedError
 from aftersales.returns.models import Authority, OfferKind, ReturnPolicy
 
@@ -35,6 +36,12 @@ class Policy:
     erp_url: str | None = None
     erp_shop_no: str | None = None
     gift_sku_code: str | None = None
+    standard_ratio_bp: int = 10_000
+    gift_cap_30d: int = 1
+    gift_cap_90d: int = 2
+    compensation_cap_30d_fen: int = 30_000
+    compensation_cap_90d_fen: int = 60_000
+    serial_returner_requests: int = 5
 
     @classmethod
     def from_row(cls, row: ReturnPolicy | None) -> "Policy":
@@ -78,11 +85,13 @@ def authorize_compensation(
     order_paid_fen: int,
     policy: Policy,
     approved: bool = False,
+    fault_or_risk: bool = False,
 ) -> Authority:
     """Which rule allows this payout, or ``BeyondAuthorityError`` saying what would.
 
     Agents act alone within the agent limit; supervisors (and an agent holding an approved
-    request) up to the supervisor ratio; nobody beyond it.
+    request) up to the standard ratio, and up to the supervisor ratio (the 300 % tier of seed 004)
+    only for a product fault or a risk to the shop's score (``fault_or_risk``); nobody beyond it.
     """
     total = already_paid_fen + amount_fen
     ceiling = ratio_limit_fen(order_paid_fen, policy.supervisor_ratio_bp)
@@ -91,6 +100,14 @@ def authorize_compensation(
             f"超出最高补偿额度:累计补偿不得超过订单实付的{policy.supervisor_ratio_bp / 100:g}%"
             f"(本单最多 {yuan(ceiling)},已补偿 {yuan(already_paid_fen)})",
             approval_available=False,
+        )
+    if not fault_or_risk and not within_ratio(total, order_paid_fen, policy.standard_ratio_bp):
+        raise InvalidInputError(
+            "reason_code",
+            f"累计补偿超过订单实付的{policy.standard_ratio_bp / 100:g}%"
+            f"(本单最多 {yuan(ratio_limit_fen(order_paid_fen, policy.standard_ratio_bp))},"
+            f"已补偿 {yuan(already_paid_fen)}):更高的补偿档(最高"
+            f"{policy.supervisor_ratio_bp / 100:g}%)仅用于产品质量问题或店铺评分风险",
         )
     if approved:
         return Authority.SUPERVISOR_APPROVAL

@@ -45,3 +45,9 @@ def reason(code: str) -> Reason:
 def label(code: str) -> str:
     found = REASONS.get(code)
     return found.label if found else code
+
+
+def is_product_fault(code: str) -> bool:
+    """A fault of the product itself (seed 004: 确实是产品问题), where the 300 % tier may apply."""
+    found = REASONS.get(code)
+    return found is not None and found.subcategory in ("质量问题", "描述不符")

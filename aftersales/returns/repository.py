@@ -13,6 +13,7 @@ from aftersales.returns.models import (
     ApprovalStatus,
     Compensation,
     CompensationApproval,
+    GiftStatus,
     Outcome,
     PayoutKind,
     RefundState,
@@ -169,6 +170,19 @@ def upgrades_of(session: Session, request_id: int) -> list[SopUpgrade]:
     return list(
         session.scalars(select(SopUpgrade).where(SopUpgrade.request_id == request_id).order_by(SopUpgrade.id))
     )
+
+
+def pending_gifts(session: Session, *, limit: int = 100) -> list[tuple[SopUpgrade, str]]:
+    """Gifts held by the customer's caps, oldest first, with their order numbers."""
+    rows = session.execute(
+        select(SopUpgrade, Order.source_id)
+        .join(ReturnRequest, ReturnRequest.id == SopUpgrade.request_id)
+        .join(Order, Order.id == ReturnRequest.order_id)
+        .where(SopUpgrade.action == "gift", SopUpgrade.status == GiftStatus.PENDING)
+        .order_by(SopUpgrade.id)
+        .limit(limit)
+    )
+    return [(upgrade, order_no) for upgrade, order_no in rows]
 
 
 def payouts_of(session: Session, order_id: int) -> list[Compensation]:

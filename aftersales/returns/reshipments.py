@@ -13,9 +13,9 @@ from uuid import uuid4
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from aftersales.auth.models import User
+from aftersales.auth.models import Role, User
 from aftersales.catalog.models import Shop, Sku
-from aftersales.kit.errors import ConflictError, InvalidInputError, NotFoundError
+from aftersales.kit.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from aftersales.kit.time import utcnow
 from aftersales.logistics import regions
 from aftersales.messaging.models import OutboxMessage, OutboxStatus
@@ -28,6 +28,8 @@ from aftersales.orders.service import ingest_shipments, lock_order
 from aftersales.returns import erp, repository, ticketing
 from aftersales.returns.errors import NoReplacementError, ReshipmentNotFoundError, WarehouseCheckRequiredError
 from aftersales.returns.models import (
+    SENDABLE_GIFTS,
+    GiftStatus,
     Outcome,
     RequestKind,
     Reshipment,
@@ -60,7 +62,7 @@ def create_reshipment(session: Session, *, data: ReshipmentIn, actor_id: int | N
     if data.request_id is not None:
         ticket_id = ticket_id or get_request(session, data.request_id).ticket_id
         upgrades = repository.upgrades_of(session, data.request_id)
-    gift = next((u for u in upgrades if u.action == "gift" and u.reshipment_id is None), None)
+    gift = next((u for u in upgrades if _gift_due(u)), None)
     items = list(data.items)
     if gift is not None and (line := gift_line(session, order.shop_id)) not in items:
         items.append(line)
@@ -154,8 +156,8 @@ def gift_line(session: Session, shop_id: int) -> ReshipItem:
 def send_sop_gift(session: Session, *, request: ReturnRequest) -> Reshipment | None:
     """A gift upgrade at intake: an exchange carries it in its coming reshipment; a return or refund
     gets none, so the gift goes out now as a reshipment of its own, pushed to the ERP like any other."""
-    gift = next((u for u in repository.upgrades_of(session, request.id) if u.action == "gift"), None)
-    if gift is None or gift.reshipment_id is not None or request.kind == RequestKind.EXCHANGE:
+    gift = next((u for u in repository.upgrades_of(session, request.id) if _gift_due(u)), None)
+    if gift is None or request.kind == RequestKind.EXCHANGE:
         return None
     gift_policy = get_policy(session, request.shop_id)
     if not gift_policy.erp_url and gift_policy.erp_format not in erp.CONNECTED:
@@ -175,6 +177,42 @@ def send_sop_gift(session: Session, *, request: ReturnRequest) -> Reshipment | N
         reason=f"SOP 升级赠品:{gift.detail}",
     )
     return create_reshipment(session, data=data, actor_id=None)
+
+
+def _gift_due(upgrade: SopUpgrade) -> bool:
+    """A gift not yet sent, within the caps or approved by a supervisor."""
+    return upgrade.action == "gift" and upgrade.reshipment_id is None and upgrade.status in SENDABLE_GIFTS
+
+
+def decide_gift(
+    session: Session, *, upgrade_id: int, approve: bool, actor: User, note: str | None = None
+) -> SopUpgrade:
+    """A supervisor lets a capped gift go out (sent at once, as any SOP gift) or refuses it."""
+    if not actor.role.at_least(Role.SUPERVISOR):
+        raise PermissionDeniedError("只有主管可以审批赠品")
+    upgrade = session.get(SopUpgrade, upgrade_id)
+    if upgrade is None or upgrade.action != "gift":
+        raise NotFoundError(f"赠品不存在: {upgrade_id}")
+    request = get_request(session, upgrade.request_id)
+    lock_order(session, request.order_id)
+    session.refresh(upgrade)
+    if upgrade.status != GiftStatus.PENDING:
+        raise ConflictError("该赠品已处理,不能重复审批")
+    upgrade.status = GiftStatus.APPROVED if approve else GiftStatus.REJECTED
+    upgrade.decided_by, upgrade.decided_at = actor.id, utcnow()
+    session.flush()
+    verdict = "主管批准赠品" if approve else "主管驳回赠品"
+    ticketing.note(
+        session,
+        request.ticket_id,
+        actor_id=actor.id,
+        kind="returns.sop",
+        message=verdict + (f":{note}" if note else ""),
+        data={"sop_upgrade_id": upgrade.id},
+    )
+    if approve:
+        send_sop_gift(session, request=request)
+    return upgrade
 
 
 def replacement_for(session: Session, sku: Sku) -> Sku | None:

@@ -141,6 +141,10 @@ class CompensationIn(BaseModel):
     request_id: int | None = None
     ticket_id: int | None = None
     note: str | None = Field(default=None, max_length=2000)
+    score_risk: bool = Field(
+        default=False,
+        description="the shop's score is at risk (complaint, bad review): allows the 300 % tier",
+    )
 
     _reason = field_validator("reason_code")(_known_reason)
 
@@ -183,6 +187,7 @@ class ApprovalRead(BaseModel):
     amount_fen: int
     reason_code: str
     note: str
+    score_risk: bool
     status: ApprovalStatus
     requested_by: int
     decided_by: int | None
@@ -280,6 +285,16 @@ class PolicyIn(BaseModel):
         default=None,
         max_length=64,
         description="SKU sent as the repeated-problem SOP gift; none = a gift line",
+    )
+    standard_ratio_bp: int = Field(
+        default=10_000, ge=0, le=100_000, description="ceiling without a product fault or score risk"
+    )
+    gift_cap_30d: int = Field(default=1, ge=0, le=100, description="automatic gifts per customer in 30 days")
+    gift_cap_90d: int = Field(default=2, ge=0, le=100, description="automatic gifts per customer in 90 days")
+    compensation_cap_30d_fen: int = Field(default=30_000, ge=0, description="agent payouts per customer, 30d")
+    compensation_cap_90d_fen: int = Field(default=60_000, ge=0, description="agent payouts per customer, 90d")
+    serial_returner_requests: int = Field(
+        default=5, ge=0, le=1000, description="requests in 30 days that flag a serial returner (0 = off)"
     )
 
 

@@ -19,9 +19,10 @@ from aftersales.kit.events import RefundRequested, publish
 from aftersales.kit.time import utcnow
 from aftersales.orders.models import Order, OrderItem
 from aftersales.orders.service import lock_order
-from aftersales.returns import repository, ticketing
+from aftersales.returns import limits, repository, ticketing
 from aftersales.returns.errors import RefundExceedsPaidError, RequestClosedError, ReturnRequestNotFoundError
 from aftersales.returns.models import (
+    GiftStatus,
     OfferKind,
     OfferStatus,
     Outcome,
@@ -292,12 +293,37 @@ def _apply_sops(session: Session, request: ReturnRequest, order: Order, policy: 
                     f"客户 {policy.repeat_window_days} 天内第 {earlier + 1} 次售后:赠送礼品并由专人跟进",
                 )
             )
+    # read before this request's own gift exists: the caps count the gifts already given
+    capped = limits.gift_cap_reason(limits.customer_record(session, request.customer_id, policy), policy)
     for rule, action, detail in fired:
-        session.add(SopUpgrade(request_id=request.id, rule=rule, action=action, detail=detail))
+        upgrade = SopUpgrade(request_id=request.id, rule=rule, action=action, detail=detail)
+        session.add(upgrade)
         ticketing.note(
             session, request.ticket_id, actor_id=None, kind="returns.sop", message=detail, data={"rule": rule}
         )
+        if action == "gift" and capped is not None:
+            _hold_gift(session, request, order, upgrade, capped)
     session.flush()
+
+
+def _hold_gift(session: Session, request: ReturnRequest, order: Order, upgrade: SopUpgrade, why: str) -> None:
+    """Beyond the customer's gift caps, or for a serial returner, the gift waits for a supervisor."""
+    upgrade.status = GiftStatus.PENDING
+    session.flush()
+    ticketing.note(
+        session,
+        request.ticket_id,
+        actor_id=None,
+        kind="returns.sop",
+        message=f"赠品暂缓,需主管审批:{why}",
+        data={"rule": upgrade.rule, "sop_upgrade_id": upgrade.id},
+    )
+    ticketing.notify_supervisors(
+        session,
+        text=f"【赠品审批】订单 {order.source_id} 的售后关怀赠品超出上限({why}),"
+        f"请到 售后工作台 处理(赠品 #{upgrade.id})",
+        idempotency_key=f"returns:gift-approval:{upgrade.id}",
+    )
 
 
 def retention_offers(session: Session, *, request_id: int) -> list[Offer]:
@@ -325,7 +351,12 @@ def _propose(
             return None
         return kind, OFFER_LABELS[kind], 0, "换货比退货更省事:寄回有揽收即可优先换出,运费由店铺承担"
     if kind == OfferKind.PARTIAL_COMPENSATION:
-        room = agent_limit_fen(policy, order.paid_fen) - repository.compensated_fen(session, order.id)
+        record = limits.customer_record(session, request.customer_id, policy)
+        room = min(
+            agent_limit_fen(policy, order.paid_fen) - repository.compensated_fen(session, order.id),
+            policy.compensation_cap_30d_fen - record.compensation_fen[30],
+            policy.compensation_cap_90d_fen - record.compensation_fen[90],
+        )
         amount = min(ratio_limit_fen(order.paid_fen, policy.retention_compensation_bp), room)
         if amount <= 0:
             return None

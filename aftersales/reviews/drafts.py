@@ -118,6 +118,19 @@ def named_fault(text: str) -> str | None:
     return next((word for word in FAULT_WORDS if word in text), None)
 
 
+# A question about price protection (保价 / 退差价) is answered as one: the difference is refunded
+# and the buyer keeps the goods, so return or repair instructions would be the wrong answer.
+PRICE_WORDS = ("保价", "价保", "退差价", "补差价", "差价", "降价", "买贵了", "买亏了")
+PRICE_PROTECTION = (
+    "关于您问的保价/退差价:在活动页写明的保价期内降价的,联系在线客服报上订单号,"
+    "核实后差价原路退回,无需退货,商品您继续放心使用。"
+)
+
+
+def asks_price_protection(text: str) -> bool:
+    return any(word in text for word in PRICE_WORDS)
+
+
 AFTERSALES_PATH = (
     "如仍有问题,请在订单页申请售后或联系在线客服,退换货、维修都可以为您安排,一定给您满意的处理。",
     "麻烦您联系在线客服或直接在订单页点击申请售后,我们会优先为您处理退换或维修。",
@@ -149,6 +162,8 @@ class ReviewFacts:
     variant: int = 0
     fault: str | None = None
     """A product fault the review names (``named_fault``): the draft owns it, never denies it."""
+    price_question: bool = False
+    """The review asks about 保价/退差价 (``asks_price_protection``): answered as price protection."""
     """Where each slot starts rotating (the review id), so neighbouring SKUs' replies differ too."""
 
 
@@ -192,6 +207,8 @@ def _praise_draft(facts: ReviewFacts, sku: SkuInfo | None, last_keys: frozenset[
         add(*_pick(f"praise:{topic}", PRAISE[topic], previous, facts.variant))
     if not praised:
         add(*_pick("praise", GENERAL_PRAISE, previous, facts.variant))
+    if facts.price_question:
+        add("address:price_protection", PRICE_PROTECTION)
     point = _selling_point(sku, praised, last_keys)
     if point is not None and sku is not None:
         key, template = _pick("point", POINT_SENTENCES, previous, facts.variant)
@@ -247,6 +264,10 @@ def _complaint_draft(facts: ReviewFacts, previous: frozenset[str]) -> Draft:
     if facts.fault is not None:
         keys.append("address:fault")
         parts.append(FAULT_ADDRESS.format(fault=facts.fault))
+    if facts.price_question:
+        keys.append("address:price_protection")
+        parts.append(PRICE_PROTECTION)
+        terms = {topic: term for topic, term in terms.items() if topic != "价格"}
     for topic, term in terms.items():
         action, not_our_fault = ADDRESS[topic]
         if facts.fault is not None and not_our_fault:
@@ -255,14 +276,21 @@ def _complaint_draft(facts: ReviewFacts, previous: frozenset[str]) -> Draft:
         parts.append(action.format(term=term))
         if not_our_fault:
             parts.append(not_our_fault)
-    if not terms and facts.fault is None:
+    if not terms and facts.fault is None and not facts.price_question:
         keys.append("address:general")
         parts.append(GENERAL_ADDRESS)
-    if facts.professional:
-        keys.append("path:professional")
-        parts.append(PROFESSIONAL_PATH)
-    else:
-        key, sentence = _pick("path", AFTERSALES_PATH, previous, facts.variant)
-        keys.append(key)
-        parts.append(sentence)
+    path = _path(facts, previous)
+    if path is not None:
+        keys.append(path[0])
+        parts.append(path[1])
     return Draft("".join(parts), tuple(keys), None)
+
+
+def _path(facts: ReviewFacts, previous: frozenset[str]) -> tuple[str, str] | None:
+    """The after-sales path; none after a price-protection answer (it is the path: a refund of
+    the difference, no return or repair) unless the review also names a fault."""
+    if facts.price_question and facts.fault is None:
+        return None
+    if facts.professional:
+        return "path:professional", PROFESSIONAL_PATH
+    return _pick("path", AFTERSALES_PATH, previous, facts.variant)

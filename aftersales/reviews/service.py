@@ -22,7 +22,7 @@ from aftersales.kit.upsert import insert_ignore, upsert
 from aftersales.messaging.service import queue_message
 from aftersales.reviews import channels, repository, sentiment
 from aftersales.reviews.aspects import Analysis, analyse
-from aftersales.reviews.drafts import ReviewFacts, SkuInfo, compose, named_fault
+from aftersales.reviews.drafts import ReviewFacts, SkuInfo, asks_price_protection, compose, named_fault
 from aftersales.reviews.errors import (
     ReplyAlreadyPostedError,
     ReplyApprovalRequiredError,
@@ -147,6 +147,7 @@ class TriagedReview:
         "id",
         "is_mismatch",
         "platform",
+        "price_question",
         "sku_id",
         "stars",
         "triage",
@@ -159,6 +160,7 @@ class TriagedReview:
         self.sku_id: int | None = row.sku_id
         self.stars: int = row.stars
         self.fault = named_fault(row.text or "")
+        self.price_question = asks_price_protection(row.text or "")
         self.analysis = analysis
         self.emotion_label = emotion.label if emotion else None
         self.is_mismatch = sentiment.is_mismatch(
@@ -343,6 +345,7 @@ def draft_replies(session: Session, reviews: list[TriagedReview]) -> None:
             emotion_label=review.emotion_label,
             variant=review.id,
             fault=review.fault,
+            price_question=review.price_question,
         )
         previous = last_keys.get(review.sku_id, frozenset()) if review.sku_id else frozenset()
         draft = compose(facts, skus.get(review.sku_id) if review.sku_id else None, previous)

@@ -17,12 +17,11 @@ from sqlalchemy.orm import Session
 from aftersales.catalog.models import Shop
 from aftersales.kit.refs import require_refs
 from aftersales.kit.time import format_local, utcnow
-from aftersales.logistics import regions
 from aftersales.orders.couriers import courier_name
 from aftersales.orders.models import Order, OrderStatus
 from aftersales.orders.tracking import STATUS_LABELS as TRACKING_LABELS
 from aftersales.selfservice import faq as faq_answers
-from aftersales.selfservice import integrations, repository
+from aftersales.selfservice import holds, integrations, repository
 from aftersales.selfservice.intents import Prediction, get_intents, get_model
 from aftersales.selfservice.models import BotExchange, PortalRequest, RequestKind
 from aftersales.selfservice.settings import get_selfservice_settings
@@ -51,7 +50,6 @@ HANDOVER_TEXT = {
     "emotion": "非常抱歉让您不愉快了,已为您转接人工客服,马上为您处理。",
     "low_confidence": "这个问题我还不太确定,已为您转接人工客服,请稍候。",
 }
-TYPICAL_TRANSIT_DAYS = 3
 # The dissatisfaction cause each intent is about: reporting it is the question itself, not anger.
 INTENT_TOPICS = {
     "missing_item": "少件",
@@ -267,19 +265,10 @@ def _parcels_text(session: Session, order: Order, _faq: str) -> str:
     for number, parcel in enumerate(parcels, start=1):
         status = TRACKING_LABELS[parcel.status] if parcel.status else "已发货"
         where = f",最新位置 {parcel.last_location}" if parcel.last_location else ""
-        if parcel.delivered_at:
-            eta = f",已于 {format_local(parcel.delivered_at, '%m月%d日 %H:%M')} 签收"
-        else:
-            expected = parcel.estimated_delivery_at or parcel.shipped_at + timedelta(
-                days=TYPICAL_TRANSIT_DAYS
-            )
-            eta = f",预计 {format_local(expected, '%m月%d日')} 送达"
-            if expected < now:
-                eta = f",原预计 {format_local(expected, '%m月%d日')} 送达,已延误,我们正在催促快递"
         contents = f"({parcel.item_summary})" if parcel.item_summary else ""
         carrier = f"{courier_name(parcel.courier)} {parcel.tracking_no}"
-        lines.append(f"包裹{number}{contents}: {carrier},{status}{where}{eta}")
-    restriction = regions.order_restriction(session, order=order, now=now)
+        lines.append(f"包裹{number}{contents}: {carrier},{status}{where},{holds.eta_text(parcel, now)}")
+    restriction = holds.restriction(session, order)
     if restriction is not None and any(p.delivered_at is None for p in parcels):
         lines.append(restriction.text() + "。")
     return "\n".join(lines)
@@ -290,7 +279,7 @@ def _shipping_text(session: Session, order: Order, faq: str) -> str:
         return _parcels_text(session, order, faq)
     if order.status != OrderStatus.PAID:
         return faq
-    restriction = regions.order_restriction(session, order=order)
+    restriction = holds.restriction(session, order)
     if restriction is not None:  # a deadline here would be a promise the hold breaks
         return f"您的订单已付款,暂未发货:{restriction.text()}。"
     promised = order.promised_delivery_at or (order.paid_at or order.ordered_at) + timedelta(hours=48)
@@ -299,12 +288,7 @@ def _shipping_text(session: Session, order: Order, faq: str) -> str:
 
 
 def _latest_request(session: Session, order: Order, kinds: tuple[RequestKind, ...]) -> PortalRequest | None:
-    return session.scalars(
-        select(PortalRequest)
-        .where(PortalRequest.order_id == order.id, PortalRequest.kind.in_(kinds))
-        .order_by(PortalRequest.created_at.desc(), PortalRequest.id.desc())
-        .limit(1)
-    ).first()
+    return repository.latest_request(session, order.id, *kinds)
 
 
 def _refund_text(session: Session, order: Order, faq: str) -> str:
@@ -323,10 +307,18 @@ def _refund_text(session: Session, order: Order, faq: str) -> str:
 
 def _address_text(session: Session, order: Order, faq: str) -> str:
     if order.status == OrderStatus.PAID and not repository.parcels(session, order.id):
-        restriction = regions.order_restriction(session, order=order)
+        restriction = holds.restriction(session, order)
         held = f"(当前{restriction.text()})" if restriction is not None else ""
         return f"您的订单还未发货{held},可以在自助售后「修改收货地址」直接提交新地址,仓库会在发货前更新。"
     return "您的订单已发货,无法自助修改地址;已为您记录,如需拦截改派请联系人工客服。"
+
+
+def _delay_text(session: Session, order: Order, faq: str) -> str:
+    """A held order is not shipping anyway: say why, and that a later date can still be asked for."""
+    restriction = holds.restriction(session, order)
+    if order.status != OrderStatus.PAID or restriction is None:
+        return faq
+    return f"您的订单目前暂未发出:{restriction.text()}。如需指定更晚的发货日期,可在自助售后「延迟发货」提交。"
 
 
 def _invoice_text(session: Session, order: Order, faq: str) -> str:
@@ -349,6 +341,7 @@ LIVE_ANSWERS = {
     "urge_shipping": _shipping_text,
     "refund_status": _refund_text,
     "change_address": _address_text,
+    "delay_shipping": _delay_text,
     "invoice": _invoice_text,
     "how_to_return": _return_text,
 }

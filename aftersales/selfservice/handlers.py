@@ -1,10 +1,27 @@
-"""Reactions to other domains' events."""
+"""Reactions to other domains' events, and the portal pages messages may link to."""
+
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
 from aftersales.kit.events import subscribe
-from aftersales.selfservice import service
+from aftersales.messaging.links import register_link
+from aftersales.selfservice import access, service
+from aftersales.selfservice.settings import get_selfservice_settings
 from aftersales.tickets.events import TicketResolved
+
+
+def _page_link(target: str) -> Callable[[int], str]:
+    """The signed portal link to one of the order's pages, as a message prints it."""
+
+    def build(order_id: int) -> str:
+        return f"{get_selfservice_settings().public_base_url}{access.portal_path(order_id)}/{target}"
+
+    return build
+
+
+register_link("invoice_link", _page_link("invoice"))
+register_link("survey_link", _page_link("survey"))
 
 
 @subscribe(TicketResolved)

@@ -22,7 +22,7 @@ from starlette.datastructures import FormData, UploadFile
 from aftersales import db
 from aftersales.kit.errors import AftersalesError, InvalidInputError
 from aftersales.kit.time import SHANGHAI, utcnow
-from aftersales.selfservice import access, bot, integrations, repository, service
+from aftersales.selfservice import access, bot, holds, integrations, repository, service, surveys
 from aftersales.selfservice.errors import (
     CodeThrottledError,
     PortalLinkInvalidError,
@@ -39,6 +39,7 @@ from aftersales.selfservice.schemas import (
     InvoiceRegistration,
     MissingItem,
     ReturnApply,
+    SurveyAnswer,
 )
 from aftersales.selfservice.settings import get_selfservice_settings
 from aftersales.web import csrf
@@ -60,7 +61,8 @@ class Call:
 Handler = Callable[[Call], Response]
 
 # Entry points anyone may open; every other portal route needs the session cookie.
-PUBLIC_PATHS = {"/portal/login", "/portal/l/{token}"}
+PUBLIC_PATHS = {"/portal/login", "/portal/l/{token}", "/portal/l/{token}/{target}"}
+LINK_TARGETS = {"invoice": "/portal/invoice", "survey": "/portal/survey"}
 
 
 def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -153,6 +155,52 @@ def open_link(call: Call) -> Response:
     return _set_session(RedirectResponse("/portal/", status_code=303), order_id)
 
 
+@route("/portal/l/{token}/{target}")
+def open_link_to(call: Call) -> Response:
+    """A signed link to one page of the order (the invoice, the survey), as a message carries it."""
+    target = LINK_TARGETS.get(call.request.path_params["target"])
+    if target is None:
+        return page(call.request, "error.html", status_code=404, detail="没有这个页面")
+    try:
+        order_id = access.read_link(call.request.path_params["token"])
+    except PortalLinkInvalidError as exc:
+        return page(call.request, "login.html", status_code=401, error=exc.message, values={})
+    service.get_order(call.session, order_id)
+    return _set_session(RedirectResponse(target, status_code=303), order_id)
+
+
+@route("/portal/invoice")
+def invoice(call: Call) -> Response:
+    """The order's invoice as registered and its state: what the invoice notice links to."""
+    order = service.get_order(call.session, call.order_id)
+    registered = repository.latest_request(call.session, order.id, RequestKind.INVOICE)
+    return page(call.request, "invoice_view.html", order=order, registered=registered)
+
+
+@route("/portal/survey", methods=("GET", "POST"))
+def survey(call: Call) -> Response:
+    """The after-delivery survey the care message links to: stars and a comment, once per order
+    (answering again replaces the answer)."""
+    order = service.get_order(call.session, call.order_id)
+    if call.request.method == "GET":
+        answer = surveys.answer_of(call.session, order.id)
+        return page(call.request, "survey.html", order=order, answer=answer, errors={}, thanks=False)
+    values = _fields(call.form)
+    try:
+        answer = surveys.record(call.session, order_id=order.id, data=SurveyAnswer.model_validate(values))
+    except ValidationError as exc:
+        return page(
+            call.request,
+            "survey.html",
+            status_code=422,
+            order=order,
+            answer=None,
+            errors=_errors(exc),
+            thanks=False,
+        )
+    return page(call.request, "survey.html", order=order, answer=answer, errors={}, thanks=True)
+
+
 @route("/portal/login", methods=("GET", "POST"))
 def login(call: Call) -> Response:
     """Order number + phone -> code by SMS -> code. Failures are committed (they count)."""
@@ -190,11 +238,14 @@ def home(call: Call) -> Response:
     """Step 1: the order at a glance and the services it allows."""
     order = service.get_order(call.session, call.order_id)
     parcels = repository.parcels(call.session, order.id)
+    now = utcnow()
     return page(
         call.request,
         "home.html",
         order=order,
         parcels=parcels,
+        etas={p.id: holds.eta_text(p, now) for p in parcels},
+        hold=holds.restriction(call.session, order),
         kinds=service.allowed_kinds(order),
         requests=repository.requests_of_order(call.session, order.id),
     )

@@ -12,6 +12,7 @@ from aftersales.selfservice.models import (
     PortalRequest,
     PortalUpload,
     QuickReply,
+    RequestKind,
     RequestStatus,
     ReturnMethod,
     ReturnTask,
@@ -38,6 +39,15 @@ def item_lines(session: Session, order_id: int) -> list[OrderItem]:
 
 def parcels(session: Session, order_id: int) -> list[Shipment]:
     return list(session.scalars(select(Shipment).where(Shipment.order_id == order_id).order_by(Shipment.id)))
+
+
+def latest_request(session: Session, order_id: int, *kinds: RequestKind) -> PortalRequest | None:
+    return session.scalars(
+        select(PortalRequest)
+        .where(PortalRequest.order_id == order_id, PortalRequest.kind.in_(kinds))
+        .order_by(PortalRequest.created_at.desc(), PortalRequest.id.desc())
+        .limit(1)
+    ).first()
 
 
 def requests_of_order(session: Session, order_id: int) -> list[PortalRequest]:

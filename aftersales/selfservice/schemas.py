@@ -86,6 +86,11 @@ class AddressChange(BaseModel):
     _phone = field_validator("receiver_phone")(_mobile)
 
 
+class SurveyAnswer(BaseModel):
+    stars: int = Field(ge=1, le=5, description="1-5 星")
+    comment: str | None = Field(default=None, max_length=500)
+
+
 class InvoiceRegistration(BaseModel):
     invoice_type: Literal["personal", "company"]
     title: str = Field(min_length=2, max_length=100, description="发票抬头")

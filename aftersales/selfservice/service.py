@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 
 from aftersales.kit.errors import InvalidInputError, NotFoundError
 from aftersales.kit.time import SHANGHAI, utcnow
+from aftersales.messaging.service import send_customer_message
+from aftersales.messaging.templates import TemplateNotFoundError
 from aftersales.orders.models import Order, OrderStatus
 from aftersales.orders.service import lock_order
-from aftersales.selfservice import access, integrations, repository, returntasks
+from aftersales.selfservice import access, holds, integrations, repository, returntasks
 from aftersales.selfservice.errors import PortalRequestNotFoundError, RequestNotAllowedError
 from aftersales.selfservice.models import (
     PortalRequest,
@@ -165,8 +167,13 @@ def submit_address_change(session: Session, *, order_id: int, data: AddressChang
     order = get_order(session, order_id)
     _ensure_allowed(session, order, RequestKind.ADDRESS_CHANGE)
     old = " ".join(filter(None, [order.province, order.city, order.district, order.address]))
+    if (blocked := holds.restriction(session, order, address=data)) is not None:
+        raise InvalidInputError("province", f"新地址所在地区暂停派送:{blocked.text()},请换一个地址")
     details = {"new": data.model_dump(), "old_address": old}
     text = f"新地址在{data.province}{data.city}{data.district}(完整地址见工单「新收货地址」,按权限脱敏)"
+    if (held := holds.restriction(session, order)) is not None:
+        details["old_hold"] = held.text()
+        text += f";原地址{held.text()},改址后可正常发货"
     return _submit(session, order, Draft(RequestKind.ADDRESS_CHANGE, details, description=text), [])
 
 
@@ -193,6 +200,8 @@ def submit_delay(session: Session, *, order_id: int, data: DelayShipping) -> Por
     if not _local_today() < data.ship_after <= _local_today() + timedelta(days=30):
         raise InvalidInputError("ship_after", "延迟发货最多 30 天,请选择明天起 30 天内的日期")
     text = f"希望 {data.ship_after.isoformat()} 之后发货" + (f";{data.note}" if data.note else "")
+    if (held := holds.restriction(session, order)) is not None:
+        text += f";注意:订单当前{held.text()}"
     draft = Draft(RequestKind.DELAY_SHIPPING, data.model_dump(mode="json"), description=text)
     return _submit(session, order, draft, [])
 
@@ -206,6 +215,7 @@ def submit_missing_item(
     unknown = [n for n in data.line_nos if n not in lines]
     if unknown:
         raise InvalidInputError("line_nos", "请选择本订单中的商品")
+    holds.refuse_missing_in_transit(lines, data.line_nos, repository.parcels(session, order.id), utcnow())
     titles = [f"{lines[n].title} x{lines[n].quantity}" for n in data.line_nos]
     details = {"line_nos": data.line_nos, "titles": titles}
     text = "少收: " + "、".join(titles) + (f";{data.description}" if data.description else "")
@@ -371,12 +381,30 @@ def advance(
     _notify(
         session, order, request, f"您的{request.kind.label}申请{status.label}: {message}", key=str(step.id)
     )
+    if request.kind == RequestKind.INVOICE and status == RequestStatus.COMPLETED:
+        _invoice_notice(session, request)
     if ticket_note and request.ticket_id is not None:
         integrations.add_ticket_note(
             session, ticket_id=request.ticket_id, message=f"自助申请{status.label}: {message}", data={}
         )
     session.flush()
     return request
+
+
+def _invoice_notice(session: Session, request: PortalRequest) -> None:
+    """The invoice is issued: the buyer gets the shop's invoice notice with the link to its page
+    (once per registration). A shop that switched the template off sends none."""
+    try:
+        send_customer_message(
+            session,
+            order_id=request.order_id,
+            template_code="invoice_notice",
+            idempotency_key=f"selfservice:invoice-notice:{request.id}",
+            extra={"invoice_title": request.details.get("title", "")},
+            why={"rule": "发票开具通知", "finding": f"发票登记 编号 {request.id} 已开具"},
+        )
+    except TemplateNotFoundError:
+        return
 
 
 def complete_for_ticket(session: Session, *, ticket_id: int) -> int:

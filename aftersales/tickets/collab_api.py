@@ -15,12 +15,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
-from aftersales.audit.models import WebhookReceipt
-from aftersales.audit.webhooks import WebhookReplayError
+from aftersales.audit.webhooks import WebhookReplayError, record_receipt
 from aftersales.auth.deps import RequireAdmin, SessionDep
 from aftersales.kit.errors import NotAuthenticatedError
 from aftersales.kit.time import utcnow
-from aftersales.kit.upsert import conflict_insert
 from aftersales.messaging.callbacks import (
     CallbackRejected,
     Verified,
@@ -54,12 +52,8 @@ def _remember(session: Session, channel: str, signature: str, body: bytes) -> No
     timestamp, so two messages of one millisecond share a signature but not a body.) The unique
     (source, signature) decides between concurrent copies."""
     digest = hashlib.sha256(signature.encode() + b"\n" + body).hexdigest()
-    statement = (
-        conflict_insert(session, WebhookReceipt)
-        .values(source=f"group-{channel}", signature=digest, signed_at=utcnow(), received_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["source", "signature"])
-    )
-    if session.execute(statement.returning(WebhookReceipt.id)).first() is None:
+    now = utcnow()
+    if not record_receipt(session, source=f"group-{channel}", signature=digest, signed_at=now, now=now):
         raise WebhookReplayError("重复的请求(重放)已拒绝:该签名已被接收过")
 
 

@@ -26,7 +26,7 @@ def customer_history(session: Session, *, ticket: Ticket, reveal: bool) -> Custo
     )
     return CustomerHistory(
         customer_id=customer_id,
-        is_vip=ticket.is_vip or is_vip_customer(session, customer_id, counting_new=False),
+        is_vip=ticket.is_vip or is_vip_customer(session, customer_id),
         ticket_count=count,
         paid_fen=int(paid or 0),
         orders=[OrderRead.for_reader(o, reveal=reveal).model_dump(mode="json") for o in orders],

@@ -5,16 +5,17 @@ Plain functions taking a session and keyword-only arguments; they flush, never c
 cross-domain contract (docs/contracts.md).
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Shop
 from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.events import publish
 from aftersales.kit.time import format_local, utcnow
+from aftersales.orders import customers
 from aftersales.orders.models import Order, OrderItem
 from aftersales.tickets import routing
 from aftersales.tickets.config import snapshot
@@ -291,24 +292,9 @@ def open_system_ticket(
 # ---- VIP ------------------------------------------------------------------------------------
 
 
-def is_vip_customer(
-    session: Session, customer_id: int | None, *, now: datetime | None = None, counting_new: bool = True
-) -> bool:
-    """Repeated issues (tickets within the window, counting the one being opened) or high
-    lifetime spend, per the settings row."""
-    if customer_id is None:
-        return False
-    rule = snapshot.current(session).vip_rule or settings(session)
-    since = (now or utcnow()) - timedelta(days=rule.vip_window_days)
-    recent = session.scalar(
-        select(func.count(Ticket.id)).where(Ticket.customer_id == customer_id, Ticket.created_at >= since)
-    )
-    if (recent or 0) + int(counting_new) >= rule.vip_min_tickets:
-        return True
-    paid = session.scalar(
-        select(func.coalesce(func.sum(Order.paid_fen), 0)).where(Order.customer_id == customer_id)
-    )
-    return int(paid or 0) >= rule.vip_min_paid_fen
+def is_vip_customer(session: Session, customer_id: int | None, *, now: datetime | None = None) -> bool:
+    """The customer's value by the shop's rule (orders.customers), never the ticket count."""
+    return customers.is_vip(session, customer_id, now=now)
 
 
 # ---- status machine -------------------------------------------------------------------------

@@ -3,6 +3,7 @@ that switched automation on (wrong parcel, two notices for one hold, "亲,因,�
 
 from datetime import UTC, datetime, timedelta
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -173,10 +174,13 @@ class TestNeverBroken:
         assert messages(session)[0].status == OutboxStatus.HELD
 
 
-def test_an_invoice_message_is_held_rather_than_sent_with_a_dead_link(session: Session) -> None:
+def test_an_invoice_message_links_to_the_portals_invoice_page(session: Session, client: TestClient) -> None:
     make_template(session, code="invoice_tpl", body="亲,电子发票已开好: {{ invoice_link }}")
     order = make_order(session, invoice_title="杭州某某科技有限公司")
     send_customer_messages(session, template_code="invoice_tpl", sends=[CustomerSend(order.id, "k-inv")])
     [message] = messages(session)
-    assert message.status == OutboxStatus.HELD
-    assert "invoice_link" in (message.last_error or "")
+    assert message.status == OutboxStatus.PENDING
+    link = message.payload["text"].split(": ", 1)[1]
+    page = client.get(link.removeprefix("http://127.0.0.1:8000"))
+    assert page.status_code == 200
+    assert f"电子发票 · 订单 {order.source_id}" in page.text

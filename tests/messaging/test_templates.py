@@ -19,7 +19,7 @@ from aftersales.messaging.templates import (
     save_template,
     validate_template,
 )
-from aftersales.orders.models import Customer
+from aftersales.orders.models import Customer, OrderItem
 from tests.builders import make_order, make_shipment, make_template
 
 NOW = datetime(2026, 11, 13, 2, 0, tzinfo=UTC)
@@ -68,11 +68,26 @@ class TestRender:
 
     def test_keeps_reshipment_and_gift_parcels_apart_from_the_order_parcels(self, session: Session) -> None:
         order = make_order(session)
-        make_shipment(session, order=order, tracking_no="MAIN1")
-        make_shipment(session, order=order, tracking_no="GIFT1", item_summary="赠品:杯刷x1")
+        session.add_all(
+            [
+                OrderItem(order_id=order.id, line_no=0, title="保温杯", quantity=1, unit_price_fen=9900),
+                OrderItem(
+                    order_id=order.id, line_no=1, title="杯刷", quantity=1, unit_price_fen=0, is_gift=True
+                ),
+            ]
+        )
+        make_shipment(session, order=order, tracking_no="MAIN1", item_lines=[0])
+        make_shipment(session, order=order, tracking_no="GIFT1", item_lines=[1])
         make_shipment(session, order=order, tracking_no="RE1", is_reshipment=True)
         context = order_context(session, order.id)
         assert (context["gift_tracking_no"], context["reshipment_tracking_no"]) == ("GIFT1", "RE1")
+
+    def test_a_parcel_described_as_a_gift_is_not_a_gift_parcel_without_the_items_flag(
+        self, session: Session
+    ) -> None:
+        order = make_order(session)
+        make_shipment(session, order=order, tracking_no="GIFT2", item_summary="赠品:杯刷x1")
+        assert order_context(session, order.id)["gift_tracking_no"] == ""
 
     def test_a_known_variable_without_a_value_renders_empty(self) -> None:
         assert render("退款{{ refund_amount }}元", {}) == "退款元"

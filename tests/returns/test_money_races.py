@@ -150,7 +150,7 @@ def seed_approval(session: Session, order_id: int, requester_id: int) -> int:
         shop_id=order.shop_id,
         order_id=order_id,
         amount_fen=15_000,
-        reason_code="quality",
+        reason_code="defective",
         note="质量问题",
         status=ApprovalStatus.PENDING,
         requested_by=requester_id,

@@ -128,7 +128,7 @@ class TestOwnership:
             session,
             order_id=order.id,
             amount_fen=20_000,
-            reason_code="quality",
+            reason_code="defective",
             note="质量问题",
             actor=supervisor,
         )
@@ -148,14 +148,19 @@ class TestCumulativeLimits:
         order = make_order(session, paid_fen=10_000)
         agent = make_user(session)
         payouts.request_approval(
-            session, order_id=order.id, amount_fen=30_000, reason_code="quality", note="质量问题", actor=agent
+            session,
+            order_id=order.id,
+            amount_fen=30_000,
+            reason_code="defective",
+            note="质量问题",
+            actor=agent,
         )
         with pytest.raises(BeyondAuthorityError, match="超出最高补偿额度"):
             payouts.request_approval(
                 session,
                 order_id=order.id,
                 amount_fen=100,
-                reason_code="quality",
+                reason_code="defective",
                 note="质量问题",
                 actor=agent,
             )

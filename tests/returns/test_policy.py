@@ -3,6 +3,7 @@
 import pytest
 
 from aftersales.auth.models import Role
+from aftersales.kit.errors import InvalidInputError
 from aftersales.returns.errors import BeyondAuthorityError, EarlyRefundNotAllowedError
 from aftersales.returns.models import Authority
 from aftersales.returns.policy import DEFAULTS, authorize_compensation, check_early_refund
@@ -10,7 +11,9 @@ from aftersales.returns.policy import DEFAULTS, authorize_compensation, check_ea
 ORDER = 10_000  # ¥100.00
 
 
-def agent_pays(amount: int, *, order: int = ORDER, already: int = 0, approved: bool = False) -> Authority:
+def agent_pays(
+    amount: int, *, order: int = ORDER, already: int = 0, approved: bool = False, fault: bool = True
+) -> Authority:
     return authorize_compensation(
         role=Role.AGENT,
         amount_fen=amount,
@@ -18,6 +21,7 @@ def agent_pays(amount: int, *, order: int = ORDER, already: int = 0, approved: b
         order_paid_fen=order,
         policy=DEFAULTS,
         approved=approved,
+        fault_or_risk=fault,
     )
 
 
@@ -72,9 +76,28 @@ class TestSupervisorCeiling:
 
     def test_a_supervisor_may_pay_300_percent_directly(self) -> None:
         authority = authorize_compensation(
-            role=Role.SUPERVISOR, amount_fen=30_000, already_paid_fen=0, order_paid_fen=ORDER, policy=DEFAULTS
+            role=Role.SUPERVISOR,
+            amount_fen=30_000,
+            already_paid_fen=0,
+            order_paid_fen=ORDER,
+            policy=DEFAULTS,
+            fault_or_risk=True,
         )
         assert authority == Authority.SUPERVISOR
+
+
+class TestThreeHundredPercentTier:
+    """Seed 004 reserves 300 % for a product fault or a risk to the shop's score."""
+
+    def test_100_percent_without_a_fault_is_allowed_with_an_approval(self) -> None:
+        assert agent_pays(10_000, approved=True, fault=False) == Authority.SUPERVISOR_APPROVAL
+
+    def test_one_fen_over_100_percent_without_a_fault_is_a_422_on_the_reason(self) -> None:
+        with pytest.raises(InvalidInputError) as caught:
+            agent_pays(10_001, approved=True, fault=False)
+        assert caught.value.field == "reason_code"
+        assert caught.value.status_code == 422
+        assert "产品质量问题或店铺评分风险" in caught.value.message
 
 
 class TestEarlyRefund:

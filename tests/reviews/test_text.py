@@ -3,7 +3,7 @@
 import re
 
 from aftersales.reviews.aspects import analyse
-from aftersales.reviews.drafts import ReviewFacts, SkuInfo, compose
+from aftersales.reviews.drafts import ReviewFacts, SkuInfo, asks_price_protection, compose, named_fault
 
 CAMERA = SkuInfo("家用监控摄像头", ["1080P高清画质", "红外夜视", "双向语音"])
 
@@ -78,3 +78,33 @@ class TestComplaintDraft:
     def test_a_professional_bad_reviewer_gets_a_firm_draft_without_apology(self) -> None:
         draft = compose(_facts("垃圾,赔钱", stars=1, professional=True), CAMERA, frozenset())
         assert ("抱歉" in draft.text, "平台规则" in draft.text) == (False, True)
+
+
+class TestPriceProtection:
+    """A question about 保价/退差价 is answered as price protection, never with return steps."""
+
+    def test_a_complaint_asking_for_the_difference_gets_the_price_protection_answer(self) -> None:
+        text = "刚买三天就降价了,能退差价吗"
+        draft = compose(
+            _facts(text, stars=2, price_question=asks_price_protection(text)), CAMERA, frozenset()
+        )
+        assert "差价原路退回,无需退货" in draft.text
+        assert "退换货" not in draft.text
+        assert "申请售后" not in draft.text
+
+    def test_a_five_star_review_asking_about_保价_gets_the_answer_beside_the_thanks(self) -> None:
+        text = "很好用,请问能保价吗"
+        draft = compose(_facts(text, price_question=asks_price_protection(text)), CAMERA, frozenset())
+        assert "关于您问的保价/退差价" in draft.text
+
+    def test_a_review_without_a_price_question_is_not_answered_as_one(self) -> None:
+        assert asks_price_protection("画面很清晰,物流很快") is False
+
+
+class TestNamedFault:
+    def test_a_dead_pixel_review_is_owned_and_never_blamed_on_wifi(self) -> None:
+        text = "屏幕坏点,画面模糊"
+        draft = compose(_facts(text, stars=1, fault=named_fault(text)), CAMERA, frozenset())
+        assert "这是商品本身的问题,是我们的责任" in draft.text
+        assert "2.4G" not in draft.text
+        assert "不属于产品故障" not in draft.text

@@ -1,30 +1,19 @@
 """Golden stories: a shop's automation driven through its jobs on a moving clock, asserting the
 exact texts the buyer receives (to whom, when, on which channel) and the tickets opened."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 import time_machine
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.logistics import jobs as logistics_jobs
-from aftersales.messaging import customer_channels
-from aftersales.messaging.customer_channels import OutboundRecorder, use_recorder
+from aftersales.messaging.customer_channels import OutboundRecorder
 from aftersales.messaging.jobs import deliver_outbox
 from aftersales.tickets.models import Ticket
 from tests.builders import make_customer, make_order, make_parcel, make_shop
 
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
-
-
-@pytest.fixture
-def outbound(tmp_path: Path) -> Iterator[OutboundRecorder]:
-    previous = customer_channels.recorder()
-    yield use_recorder(tmp_path / "outbound")
-    customer_channels._recorder = previous
 
 
 def sent(outbound: OutboundRecorder) -> list[tuple[str, str, str]]:

@@ -28,9 +28,9 @@ def _login(client: TestClient, order: Order) -> None:
     client.cookies.set(access.SESSION_COOKIE, access.issue_session(order.id), path="/portal")
 
 
-def _shipped_and_logged_in(session: Session, client: TestClient) -> Order:
+def _shipped_and_logged_in(session: Session, client: TestClient, *, delivered: bool = False) -> Order:
     order = make_order(session)
-    make_shipment(session, order=order)
+    make_shipment(session, order=order, delivered_at=utcnow() if delivered else None)
     _login(client, order)
     return order
 
@@ -106,7 +106,7 @@ class TestMissingItem:
     def test_report_names_the_missing_lines_and_keeps_the_photo(
         self, session: Session, client: TestClient
     ) -> None:
-        order = _shipped_and_logged_in(session, client)
+        order = _shipped_and_logged_in(session, client, delivered=True)
         line = make_item(session, order=order, title="替换滤芯")
         response = _post(
             client,

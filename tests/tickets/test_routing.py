@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aftersales.catalog.models import Shop
 from aftersales.messaging.models import OutboxMessage
 from aftersales.orders.models import OrderItem
 from aftersales.tickets.models import TicketGroup
@@ -106,13 +107,13 @@ class TestRoutingOnCreate:
 
 
 class TestVip:
-    def test_customer_with_repeated_issues_is_vip_and_goes_to_the_vip_group(self, session: Session) -> None:
+    def test_repeated_tickets_never_make_a_customer_vip(self, session: Session) -> None:
         shop = make_shop(session)
         customer = make_customer(session, shop=shop)
         order = make_order(session, shop=shop, customer=customer, paid_fen=1000)
         tickets = [make_ticket(session, order=order) for _ in range(3)]
-        assert [t.is_vip for t in tickets] == [False, False, True]
-        assert group_code(session, tickets[-1].group_id) == "vip"
+        assert [t.is_vip for t in tickets] == [False, False, False]
+        assert group_code(session, tickets[-1].group_id) != "vip"
 
     def test_high_value_customer_is_vip_from_the_first_ticket(self, session: Session) -> None:
         order = make_order(session, paid_fen=300_000, total_fen=300_000)
@@ -120,8 +121,10 @@ class TestVip:
         assert (ticket.is_vip, group_code(session, ticket.group_id)) == (True, "vip")
 
     def test_vip_rule_is_configurable(self, session: Session) -> None:
-        from aftersales.tickets.service import settings
+        from aftersales.orders.customers import ValueRule, save_rule
 
-        settings(session).vip_min_paid_fen = 1_000_000
         order = make_order(session, paid_fen=300_000, total_fen=300_000)
+        shop = session.get(Shop, order.shop_id)
+        assert shop is not None
+        save_rule(session, shop_code=shop.code, rule=ValueRule(min_paid_fen=1_000_000))
         assert make_ticket(session, order=order).is_vip is False
