@@ -19,6 +19,7 @@ from aftersales.demo.buyers import receiver
 from aftersales.demo.context import DemoConfig, DemoContext
 from aftersales.demo.history import generate_history
 from aftersales.demo.parcels import ParcelPlan, plan_parcel
+from aftersales.demo.settle import settle_system_tickets
 from aftersales.kit.time import SHANGHAI
 from aftersales.orders.models import Order, OrderStatus
 from aftersales.orders.schemas import OrderIn, OrderItemIn, ShipmentIn, TrackingEventIn
@@ -48,6 +49,7 @@ def generate(config: DemoConfig) -> dict[str, Any]:
         for module in import_domain_modules("demo"):
             if hasattr(module, "extend"):
                 module.extend(session, ctx)
+        ctx.summary["system_tickets_worked"] = settle_system_tickets(session, ctx)
         return ctx.summary
 
 

@@ -21,13 +21,15 @@ from aftersales.demo.context import DemoContext
 from aftersales.demo.users import DEMO_USERS
 from aftersales.orders.models import Order
 from aftersales.tickets import feedback, service
-from aftersales.tickets.models import RoutingRule, Shift, Ticket, TicketStatus
+from aftersales.tickets.models import RoutingRule, Shift, Ticket, TicketStatus, TimelineEntry
 from aftersales.tickets.shifts import handoff as handoffs
 from aftersales.tickets.shifts import repository as shift_repository
 from aftersales.tickets.shifts import service as shifts
+from aftersales.tickets.sla.service import start_sla
 
 SHARE = 0.035
 MAX_TICKETS = 240
+SETTLE_MARGIN = timedelta(minutes=5)  # a settled ticket is at least this much older than the as-of time
 ROSTER = {"agent1": "morning", "agent2": "middle", "agent3": "evening"}
 
 # (weight, type, category, subcategory, detail, title, severity)
@@ -165,16 +167,56 @@ def _work(
         source_key=f"demo:{order.id}",
         now=opened,
     )
+    _handle(session, rng, ticket, agent or rng.choice(list(agents.values())), opened, as_of)
+    return ticket
+
+
+def _handle(
+    session: Session, rng: random.Random, ticket: Ticket, actor: User, opened: datetime, as_of: datetime
+) -> None:
+    """The first reply a few minutes after opening, then the ticket's course (see ``_progress``)."""
     age = as_of - opened
-    actor = agent or rng.choice(list(agents.values()))
     reply_at = opened + timedelta(minutes=rng.choice([3, 6, 9, 14, 18, 35, 90]))
     if reply_at >= as_of or (age < timedelta(hours=2) and rng.random() < 0.4):
-        return ticket  # still new: some of these are the queue's breaches
+        return  # still new: some of these are the queue's breaches
     service.add_comment(
         session, ticket_id=ticket.id, actor_id=actor.id, text=rng.choice(REPLIES), now=reply_at
     )
     _progress(session, rng, ticket, actor, reply_at, as_of, age)
-    return ticket
+
+
+def work_system_tickets(session: Session, ctx: DemoContext, opened: dict[int, datetime]) -> int:
+    """Tickets the other domains opened while the demo loaded, moved to when their cause arose
+    (``opened``: a parcel's finding, a refund request, a review) and worked by the roster like
+    the demo's own. The demo loads a fortnight at once, so without this every such ticket is of
+    the same minute, unassigned, and breaches its SLA in the same minute; a team that ran the
+    product all along met each problem when it came. Returns how many were moved."""
+    rng = ctx.rng("system-tickets")
+    agents, _lead = _agents(session)
+    as_of = ctx.config.as_of
+    latest = as_of - SETTLE_MARGIN
+    # Only tickets of this load (stamped at or after the as-of time): a rerun leaves worked ones be.
+    # One whose cause has no time of its own is taken as the load's last minutes.
+    loaded = select(Ticket).where(Ticket.source != "demo", Ticket.created_at > latest).order_by(Ticket.id)
+    tickets = list(session.scalars(loaded))
+    for ticket in tickets:
+        at = min(opened.get(ticket.id, latest), latest)
+        _backdate(session, ticket, at)
+        agent = _agent_on_duty(agents, at, session)
+        if agent is None:
+            continue  # came in at night: waits in its group's queue for the morning shift
+        service.assign(session, ticket_id=ticket.id, assignee_id=agent.id, actor_id=agent.id, now=at)
+        _handle(session, rng, ticket, agent, at, as_of)
+    return len(tickets)
+
+
+def _backdate(session: Session, ticket: Ticket, at: datetime) -> None:
+    """The ticket and its opening entries as of ``at``, with its SLA clock started then."""
+    ticket.created_at = at
+    for entry in session.scalars(select(TimelineEntry).where(TimelineEntry.ticket_id == ticket.id)):
+        entry.created_at = at
+    start_sla(session, ticket, now=at)
+    session.flush()
 
 
 def _progress(

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.demo.generator import DemoConfig, generate
 from aftersales.orders.models import Order, Shipment, TrackingEvent, TrackingStatus
+from aftersales.tickets.models import Ticket
 
 CONFIG = DemoConfig.build(
     seed=7, orders=300, peak_day=date(2026, 11, 11), as_of=datetime(2026, 11, 25, 12, 0)
@@ -96,3 +97,13 @@ def test_every_order_has_a_receiver_and_an_address(session: Session) -> None:
         select(func.count(Order.id)).where((Order.province.is_(None)) | (Order.receiver_phone.is_(None)))
     )
     assert missing == 0
+
+
+def test_system_tickets_open_when_their_cause_arose_not_in_the_loads_minute(session: Session) -> None:
+    generate(CONFIG)
+    opened = list(
+        session.scalars(select(Ticket.created_at).where(Ticket.source.in_(("logistics", "returns"))))
+    )
+    days = {at.date() for at in opened}
+    assert len(days) > 3
+    assert max(opened) <= CONFIG.as_of
