@@ -148,3 +148,83 @@ def export_cell(value: Any) -> Any:
     if isinstance(value, str) and looks_like_formula(value):
         return "'" + value
     return value
+
+
+# Parsing a column at a time: each parser has a quick form for the plain cell (digits, ordinary
+# text, the usual time format) that answers ``_UNSURE`` for anything else, which then goes through
+# the full parser above, so every cell gets exactly the same value or reason either way.
+_UNSURE: Any = object()
+_FORMULA_FIRST = frozenset("=+-@")
+_MONEY_DIGITS = len(str(MAX_MONEY_FEN // 100)) - 1  # whole yuan that are surely within the cap
+_QUANTITY_DIGITS = len(str(MAX_QUANTITY)) - 1
+
+
+def _quick_text(value: Any) -> Any:
+    if value.__class__ is not str:
+        return None if value is None else _UNSURE
+    result = value.strip()
+    if not result:
+        return None
+    return result if result[0] not in _FORMULA_FIRST and len(result) <= MAX_CELL_CHARS else _UNSURE
+
+
+def _quick_required_text(value: Any) -> Any:
+    result = _quick_text(value)
+    return _UNSURE if result is None else result
+
+
+def _quick_money_fen(value: Any) -> Any:
+    if value.__class__ is not str:
+        return 0 if value is None else _UNSURE
+    raw = value.strip()
+    whole, point, cents = raw.partition(".")
+    if not (whole.isascii() and whole.isdigit() and len(whole) <= _MONEY_DIGITS):
+        return 0 if not raw else _UNSURE
+    if not point:
+        return int(whole) * 100
+    if cents.isascii() and cents.isdigit() and len(cents) <= 2:
+        return int(whole) * 100 + int(cents.ljust(2, "0"))
+    return _UNSURE
+
+
+def _quick_integer(value: Any) -> Any:
+    if value.__class__ is not str:
+        return _UNSURE
+    raw = value.strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= _QUANTITY_DIGITS else _UNSURE
+
+
+def _quick_timestamp(value: Any) -> Any:
+    if value.__class__ is not str:
+        return value if isinstance(value, datetime) else None if value is None else _UNSURE
+    raw = value.strip()
+    if len(raw) == 19 and raw[4] + raw[10] + raw[13] + raw[16] == "- ::":
+        try:
+            return datetime.fromisoformat(raw)
+        except ValueError:
+            return _UNSURE
+    return None if not raw else _UNSURE
+
+
+_QUICK = {
+    text: _quick_text,
+    required_text: _quick_required_text,
+    money_fen: _quick_money_fen,
+    integer: _quick_integer,
+    timestamp: _quick_timestamp,
+}
+
+
+def column(values: list[Any], parse: Any = text) -> tuple[list[Any], dict[int, str]]:
+    """Parse a whole column with ``parse``: the values (``None`` where a cell is bad) and the
+    reason of each bad cell by its index."""
+    quick = _QUICK.get(parse)
+    parsed = list(map(quick, values)) if quick else [_UNSURE] * len(values)
+    errors: dict[int, str] = {}
+    for index in [i for i, result in enumerate(parsed) if result is _UNSURE]:
+        try:
+            parsed[index] = parse(values[index])
+        except CellError as exc:
+            parsed[index] = None
+            errors[index] = str(exc)
+    return parsed, errors

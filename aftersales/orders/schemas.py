@@ -5,7 +5,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from aftersales.kit.pii import mask_address, mask_name, mask_phone
 from aftersales.kit.time import as_utc
-from aftersales.kit.types import Fen, LongText, Quantity
+from aftersales.kit.types import LONG_TEXT_CHARS, Fen, LongText, Quantity
 from aftersales.orders.couriers import courier_code, courier_name
 from aftersales.orders.models import Order, OrderStatus, Shipment, ShipmentDirection, TrackingStatus
 from aftersales.orders.tracking import STATUS_LABELS
@@ -231,3 +231,55 @@ class OrderPii(BaseModel):
     address: str | None
     customer_phone: str | None
     audit_entry_id: int
+
+
+Limits = tuple[list[tuple[str, int, int]], list[tuple[str, int | None, int | None]], list[str]]
+
+
+def _limits(model: type[BaseModel]) -> Limits:
+    """The lengths (shortest, longest) and bounds (lowest, highest) the model declares per field,
+    and the fields without either (free text, if text: ``LongText`` at most)."""
+    lengths, bounds, others = [], [], []
+    for name, info in model.model_fields.items():
+        found: dict[str, Any] = {}
+        for item in info.metadata:
+            for key in ("min_length", "max_length", "ge", "le"):
+                if getattr(item, key, None) is not None:
+                    found[key] = getattr(item, key)
+        if "min_length" in found or "max_length" in found:
+            lengths.append((name, found.get("min_length", 0), found.get("max_length", 1 << 62)))
+        if "ge" in found or "le" in found:
+            bounds.append((name, found.get("ge"), found.get("le")))
+        if not found:
+            others.append(name)
+    return lengths, bounds, others
+
+
+_LIMITS: dict[type[BaseModel], Limits] = {}
+
+
+def plainly_valid(model: type[BaseModel], values: dict[str, Any]) -> bool:
+    """A cheap check that ``model(**values)`` would accept ``values``, for bulk imports that
+    validate plain rows without building the model: the lengths and bounds the model declares, no
+    NUL and nothing beyond ``LONG_TEXT_CHARS`` in free text. It may refuse what the model accepts
+    (the caller then asks the model, which also names the reason); it never accepts what the model
+    refuses, given values of the types the model expects (required ones present)."""
+    limits = _LIMITS.get(model)
+    if limits is None:
+        limits = _LIMITS[model] = _limits(model)
+    lengths, bounds, others = limits
+    for name, shortest, longest in lengths:
+        value = values.get(name)
+        if value is not None and not shortest <= len(value) <= longest:
+            return False
+    for name, lowest, highest in bounds:
+        value = values.get(name)
+        if value is not None and (
+            (lowest is not None and value < lowest) or (highest is not None and value > highest)
+        ):
+            return False
+    for name in others:
+        value = values.get(name)
+        if value.__class__ is str and (len(value) > LONG_TEXT_CHARS or "\x00" in value):
+            return False
+    return True
