@@ -67,7 +67,10 @@ class Chunk:
         index = self.positions.get(name)
         if index is None:
             return [None] * len(self.records)
-        return [values[index] if index < len(values) else None for values in self.records]
+        try:
+            return [values[index] for values in self.records]
+        except IndexError:  # a short record
+            return [values[index] if index < len(values) else None for values in self.records]
 
 
 def _decode(data: bytes) -> str:

@@ -62,23 +62,13 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def _remembering_last(convert: Converter) -> Converter:
-    """The converter, answering a repeat of the previous value without converting it again (a
-    batch's rows share their ``created_at``/``updated_at``)."""
-    last: list[Any] = [object(), None]
-
-    def converted(value: Any) -> Any:
-        if value is not last[0]:
-            last[0], last[1] = value, convert(value)
-        return last[1]
-
-    return converted
-
-
 def _converter(column_type: Any, dialect: Dialect) -> Converter | None:
     on_sqlite = dialect.name == "sqlite"
     if isinstance(column_type, UTCDateTime):
-        return _remembering_last(_sqlite_datetime) if on_sqlite else None
+        return _sqlite_datetime if on_sqlite else None
+    if isinstance(column_type, Enum) and column_type.enum_class is not None:
+        # a member (or its value, which hashes and compares equal) to its value, at C speed
+        return {member: member.value for member in column_type.enum_class}.get
     if isinstance(column_type, Enum):
         return lambda v: None if v is None else getattr(v, "value", v)
     if isinstance(column_type, Boolean) and on_sqlite:
@@ -134,10 +124,18 @@ def _prepare(
     if not converted:
         return [getter(row) for row in rows]
     prepared = []
+    last: dict[int, tuple[Any, Any]] = {index: (None, None) for index, _ in converted}
     for row in rows:
         values = list(getter(row))
         for index, convert in converted:
-            values[index] = convert(values[index])
+            value = values[index]
+            if value is None:
+                continue
+            seen, result = last[index]
+            if value is not seen:  # a batch's rows share their created_at/updated_at object
+                result = convert(value)
+                last[index] = (value, result)
+            values[index] = result
         prepared.append(tuple(values))
     return prepared
 

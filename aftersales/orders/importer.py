@@ -22,11 +22,12 @@ from sqlalchemy.orm import Session
 from aftersales.catalog.models import Shop
 from aftersales.kit import cells
 from aftersales.kit.cells import CellError
-from aftersales.kit.tables import Chunk, FileFormatError, read_table, require_columns
-from aftersales.kit.time import as_utc
+from aftersales.kit.memory import paused_collector
+from aftersales.kit.tables import Chunk, FileFormatError, Table, read_table, require_columns
+from aftersales.kit.time import all_as_utc
 from aftersales.orders.couriers import courier_code
 from aftersales.orders.models import OrderStatus
-from aftersales.orders.schemas import OrderIn, OrderItemIn, ShipmentIn, plainly_valid
+from aftersales.orders.schemas import OrderIn, OrderItemIn, ShipmentIn, plainly_invalid
 from aftersales.orders.service import store_orders
 
 MAPPINGS_DIR = Path(__file__).parent / "mappings"
@@ -110,6 +111,8 @@ class ParsedChunk:
 
     size: int
     errors: dict[int, tuple[str, str]] = field(default_factory=dict)
+    suspects: set[int] = field(default_factory=set)
+    """Rows whose order or parcel the schemas might refuse (``plainly_invalid``)."""
     values: dict[str, list[Any]] = field(default_factory=dict)
     items: list[dict[str, Any] | None] = field(default_factory=list)
     shipments: list[dict[str, Any] | None] = field(default_factory=list)
@@ -187,14 +190,15 @@ class ChunkParser:
         values["postage_fen"] = self.read(parsed, chunk, "postage", cells.money_fen)
         for name in ("receiver_name", "receiver_phone"):
             values[name] = self.read(parsed, chunk, name)
-        values["ordered_at"] = self.read(parsed, chunk, "ordered_at", cells.timestamp)
-        values["paid_at"] = self.optional(parsed, chunk, "paid_at", cells.timestamp)
+        values["ordered_at"] = all_as_utc(self.read(parsed, chunk, "ordered_at", cells.timestamp))
+        values["paid_at"] = all_as_utc(self.optional(parsed, chunk, "paid_at", cells.timestamp))
         for name in ("buyer_message", "seller_note", "invoice_title"):
             values[name] = self.read(parsed, chunk, name)
         self._address(parsed, chunk)
         for index, ordered_at in enumerate(values["ordered_at"]):
             if ordered_at is None:
                 parsed.fail(index, self.columns["ordered_at"][0], "不能为空")
+        parsed.suspects = plainly_invalid(OrderIn, values)
         parsed.items = self._items(parsed, chunk)
         parsed.shipments = self._shipments(parsed, chunk)
         return parsed
@@ -234,18 +238,20 @@ class ChunkParser:
                 for i in range(parsed.size)
             ]
         skus = self.read(parsed, chunk, "item_sku", cells.text, listed)
+        lines = {
+            "sku_code": skus,
+            "title": titles,
+            "quantity": [max(1, q or 1) for q in quantities],
+            "unit_price_fen": prices,
+        }
+        suspects = plainly_invalid(OrderItemIn, lines)
         items: list[dict[str, Any] | None] = []
-        for index, title in enumerate(titles):
+        for index, row in enumerate(zip(*lines.values(), strict=True)):
             if not listed[index] or index in parsed.errors:
                 items.append(None)
                 continue
-            item = {
-                "sku_code": skus[index],
-                "title": title,
-                "quantity": max(1, quantities[index]),
-                "unit_price_fen": prices[index],
-            }
-            if not plainly_valid(OrderItemIn, item):
+            item = dict(zip(lines, row, strict=True))
+            if index in suspects:
                 self._refuse_item(parsed, index, item)
             items.append(item)
         return items
@@ -261,7 +267,7 @@ class ChunkParser:
 
     def _shipments(self, parsed: ParsedChunk, chunk: Chunk) -> list[dict[str, Any] | None]:
         """Each row's parcel, with the ship, estimated and delivery times the export has."""
-        shipped = self.optional(parsed, chunk, "shipped_at", cells.timestamp)
+        shipped = all_as_utc(self.optional(parsed, chunk, "shipped_at", cells.timestamp))
         tracking = self.read(parsed, chunk, "tracking_no")
         couriers = self.read(parsed, chunk, "courier")
         values = parsed.values
@@ -285,8 +291,10 @@ class ChunkParser:
                 else None
             )
         shipping = [parcel is not None for parcel in parcels]
+        numbers = [parcel and parcel["tracking_no"] for parcel in parcels]
+        parsed.suspects |= plainly_invalid(ShipmentIn, {"tracking_no": numbers})
         for name in ("estimated_delivery_at", "delivered_at"):
-            times = self.optional(parsed, chunk, name, cells.timestamp, shipping)
+            times = all_as_utc(self.optional(parsed, chunk, name, cells.timestamp, shipping))
             for parcel, at in zip(parcels, times, strict=True):
                 if parcel is not None:
                     parcel[name] = at
@@ -309,6 +317,8 @@ class PendingOrder:
     items: list[dict[str, Any]] = field(default_factory=list)
     shipments: dict[str, dict[str, Any]] = field(default_factory=dict)
     failed: bool = False
+    suspect: bool = False
+    """A line the schemas might refuse: they are asked before the order is stored."""
 
 
 class OrderImporter:
@@ -329,6 +339,7 @@ class OrderImporter:
         self.report = ImportReport()
         self.shop_codes_by_name = {name: code for code, name in session.execute(select(Shop.code, Shop.name))}
         self.batch: dict[str, PendingOrder] = {}
+        self.tracking_column = (mapping.fields.get("tracking_no") or ["tracking_no"])[0]
 
     def run(self, path: Path) -> ImportReport:
         table = read_table(path)
@@ -338,6 +349,11 @@ class OrderImporter:
         elif not self.shop_code:
             raise FileFormatError("该映射没有店铺列,请用 --shop 指定店铺编码")
         require_columns(table.headers, needed)
+        with paused_collector():
+            self._import(table)
+        return self.report
+
+    def _import(self, table: Table) -> None:
         columns = self.mapping.resolve(table.headers)
         parser = ChunkParser(self.mapping, columns)
         last_no: str | None = None
@@ -357,7 +373,6 @@ class OrderImporter:
             self.on_progress(len(chunk.numbers))
         if self.batch:
             self._store()
-        return self.report
 
     def _shops(self, parsed: ParsedChunk, chunk: Chunk) -> list[str]:
         """Each row's shop code: the one given, or the shop named in the row (checked last)."""
@@ -396,6 +411,7 @@ class OrderImporter:
         if pending is None:
             pending = self.batch[key] = PendingOrder(number, fields, shop)
         item, parcel = parsed.items[index], parsed.shipments[index]
+        pending.suspect |= index in parsed.suspects
         if item:
             pending.items.append(item)
         if parcel:
@@ -403,7 +419,11 @@ class OrderImporter:
 
     def _store(self) -> None:
         orders, shipments = [], []
-        for pending in self.batch.values():
+        batch = list(self.batch.values())
+        odd = plainly_invalid(
+            OrderIn, {"shop_code": [p.shop_code for p in batch], "items": [p.items for p in batch]}
+        )
+        for position, pending in enumerate(batch):
             if pending.failed:
                 continue
             order = {
@@ -416,14 +436,14 @@ class OrderImporter:
                 {**p, "shop_code": pending.shop_code, "order_no": order["order_no"]}
                 for p in pending.shipments.values()
             ]
-            refusal = _refusal(order, parcels)
+            refusal = (
+                _refusal(order, parcels, self.tracking_column) if pending.suspect or position in odd else None
+            )
             if refusal:
                 self.report.errors.append(RowError(pending.first_row, *refusal))
                 continue
-            for name in ("ordered_at", "paid_at"):
-                order[name] = as_utc(order[name]) if order[name] is not None else None
             orders.append(order)
-            shipments += [_parcel_in_utc(p) for p in parcels]
+            shipments += parcels
         self.batch = {}
         stored = store_orders(self.session, orders, shipments)
         self.report.orders += len(orders) - len(stored.result.rejected)
@@ -431,25 +451,17 @@ class OrderImporter:
         self.report.shipments += stored.shipments_created
 
 
-def _refusal(order: dict[str, Any], parcels: list[dict[str, Any]]) -> tuple[str, str] | None:
+def _refusal(
+    order: dict[str, Any], parcels: list[dict[str, Any]], tracking_column: str
+) -> tuple[str, str] | None:
     """Why the schemas refuse an order or one of its parcels (column and reason), if they do."""
-    if not plainly_valid(OrderIn, order):
-        try:
-            OrderIn(**{**order, "items": [OrderItemIn(**item) for item in order["items"]]})
-        except ValueError as exc:
-            return "-", str(exc).splitlines()[0]
+    try:
+        OrderIn(**{**order, "items": [OrderItemIn(**item) for item in order["items"]]})
+    except ValueError as exc:
+        return "-", str(exc).splitlines()[0]
     for parcel in parcels:
-        if not plainly_valid(ShipmentIn, parcel):
-            try:
-                ShipmentIn(**parcel)
-            except ValidationError as exc:
-                error = exc.errors()[0]
-                return str(error["loc"][0]), str(error["msg"])
+        try:
+            ShipmentIn(**parcel)
+        except ValidationError as exc:
+            return tracking_column, str(exc.errors()[0]["msg"])  # the one limit a parcel can break
     return None
-
-
-def _parcel_in_utc(parcel: dict[str, Any]) -> dict[str, Any]:
-    for name in ("shipped_at", "estimated_delivery_at", "delivered_at"):
-        if parcel.get(name) is not None:
-            parcel[name] = as_utc(parcel[name])
-    return parcel

@@ -1,3 +1,4 @@
+import math
 from datetime import datetime
 from typing import Any
 
@@ -258,28 +259,32 @@ def _limits(model: type[BaseModel]) -> Limits:
 _LIMITS: dict[type[BaseModel], Limits] = {}
 
 
-def plainly_valid(model: type[BaseModel], values: dict[str, Any]) -> bool:
-    """A cheap check that ``model(**values)`` would accept ``values``, for bulk imports that
-    validate plain rows without building the model: the lengths and bounds the model declares, no
-    NUL and nothing beyond ``LONG_TEXT_CHARS`` in free text. It may refuse what the model accepts
-    (the caller then asks the model, which also names the reason); it never accepts what the model
-    refuses, given values of the types the model expects (required ones present)."""
+def plainly_invalid(model: type[BaseModel], columns: dict[str, list[Any]]) -> set[int]:
+    """The rows (indexes into the columns) that ``model`` might refuse, checked a column at a time
+    for bulk imports that do not build a model per row: the lengths and bounds the model declares,
+    NUL or more than ``LONG_TEXT_CHARS`` in free text. A row it names may still be valid (ask the
+    model, which also names the reason); a row it does not name is valid, given values of the
+    types the model expects (required ones present)."""
     limits = _LIMITS.get(model)
     if limits is None:
         limits = _LIMITS[model] = _limits(model)
     lengths, bounds, others = limits
+    suspects: set[int] = set()
     for name, shortest, longest in lengths:
-        value = values.get(name)
-        if value is not None and not shortest <= len(value) <= longest:
-            return False
+        if name in columns:
+            suspects.update(
+                i for i, v in enumerate(columns[name]) if v is not None and not shortest <= len(v) <= longest
+            )
     for name, lowest, highest in bounds:
-        value = values.get(name)
-        if value is not None and (
-            (lowest is not None and value < lowest) or (highest is not None and value > highest)
-        ):
-            return False
+        if name in columns:
+            low = -math.inf if lowest is None else lowest
+            high = math.inf if highest is None else highest
+            suspects.update(i for i, v in enumerate(columns[name]) if v is not None and not low <= v <= high)
     for name in others:
-        value = values.get(name)
-        if value.__class__ is str and (len(value) > LONG_TEXT_CHARS or "\x00" in value):
-            return False
-    return True
+        if name in columns:
+            suspects.update(
+                i
+                for i, v in enumerate(columns[name])
+                if v.__class__ is str and (len(v) > LONG_TEXT_CHARS or "\x00" in v)
+            )
+    return suspects

@@ -21,6 +21,7 @@ from aftersales.auth.models import Role, User
 from aftersales.catalog.models import Platform, Shop, Sku
 from aftersales.kit.errors import InvalidInputError, PermissionDeniedError
 from aftersales.kit.events import publish
+from aftersales.kit.memory import paused_collector
 from aftersales.kit.time import utcnow
 from aftersales.kit.upsert import upsert
 from aftersales.orders import repository
@@ -94,16 +95,23 @@ class StoredOrders:
 
 def ingest_orders(session: Session, orders: Sequence[OrderIn]) -> IngestResult:
     """Upsert customers, orders and their item lines in a handful of bulk statements."""
-    plain = [{**o.__dict__, "items": [item.__dict__ for item in o.items]} for o in orders]
-    return store_orders(session, plain).result
+    return store_orders(session, [o.__dict__ for o in orders]).result
 
 
 def store_orders(
     session: Session, orders: Sequence[dict[str, Any]], shipments: Sequence[dict[str, Any]] = ()
 ) -> StoredOrders:
-    """Store validated plain orders (``OrderIn``'s fields, items as dicts, times in UTC) and the
+    """Store validated plain orders (``OrderIn``'s fields, times in UTC, items as dicts or
+    ``OrderItemIn``) and the
     parcels of those orders (``ShipmentIn``'s fields, courier as its code): one bulk statement per
     table and batch, so a spreadsheet import does not build a model per row."""
+    with paused_collector():
+        return _store_orders(session, orders, shipments)
+
+
+def _store_orders(
+    session: Session, orders: Sequence[dict[str, Any]], shipments: Sequence[dict[str, Any]]
+) -> StoredOrders:
     rejections = Rejections()
     shops = {
         s.code: (s.id, s.platform, str(s.platform))
@@ -223,18 +231,18 @@ def _replace_items(
 ) -> None:
     """Item lines are keyed by position; lines an update no longer lists are removed (an order
     that did not exist before this batch has no such lines)."""
-    with_items = [(o, shop) for o, shop in accepted if o["items"]]
+    with_items = [([dict(i) for i in o["items"]], o, shop) for o, shop in accepted if o["items"]]
     sku_ids = _sku_ids(
-        session, {(shop[0], i["sku_code"]) for o, shop in with_items for i in o["items"] if i["sku_code"]}
+        session, {(shop[0], i["sku_code"]) for items, _, shop in with_items for i in items if i["sku_code"]}
     )
     rows = []
     counts: dict[int, int] = {}
-    for order, (shop_id, _, platform) in with_items:
+    for items, order, (shop_id, _, platform) in with_items:
         key = (platform, order["order_no"])
         order_id = order_ids[key]
         if key in existing:
-            counts[order_id] = len(order["items"])
-        for line_no, item in enumerate(order["items"]):
+            counts[order_id] = len(items)
+        for line_no, item in enumerate(items):
             sku_id = sku_ids.get((shop_id, item["sku_code"])) if item["sku_code"] else None
             rows.append({"order_id": order_id, "line_no": line_no, "sku_id": sku_id, **item})
     upsert(session, OrderItem, rows, conflict_columns=("order_id", "line_no"), update_columns=ITEM_UPDATES)
