@@ -6,7 +6,7 @@ per-row parameter processing (about ten times slower on SQLite).
 """
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any, cast
@@ -185,7 +185,7 @@ def insert_ignore(
     upsert(session, model, rows, conflict_columns=conflict_columns, update_columns=())
 
 
-def in_values(session: Session, column: Any, values: Sequence[Any]) -> Any:
+def in_values(session: Session, column: Any, values: Iterable[Any]) -> Any:
     """``column IN values`` with the values bound as one parameter: PostgreSQL ``= ANY(array)``,
     SQLite ``IN (SELECT value FROM json_each(…))``. A plain ``IN`` of a bulk batch's 2,000 keys
     takes SQLAlchemy longer to render (a named parameter per value, every time) than the database
