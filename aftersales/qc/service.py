@@ -17,7 +17,7 @@ from aftersales.auth.models import User
 from aftersales.conversations.models import ChatMessage, ChatSession, Sender
 from aftersales.kit.time import utcnow
 from aftersales.kit.upsert import insert_ignore, upsert
-from aftersales.qc import alerts, chat_emotion, emotion, repository, risk, voc
+from aftersales.qc import alerts, repository, risk, voc
 from aftersales.qc.checkpoints import Configured, MessageView, SessionView, evaluate, score
 from aftersales.qc.errors import FindingNotFoundError, NotOverruledError
 from aftersales.qc.models import (
@@ -115,6 +115,8 @@ def _inspect_one(
 def analyse_messages(session: Session, message_ids: Sequence[int]) -> None:
     """Emotion (read with the turn before it), risk and VOC of customer messages not analysed yet,
     in one batch."""
+    from aftersales.qc import chat_emotion  # jieba and scikit-learn: loaded by the first inspection
+
     rows = repository.unanalysed_customer_messages(session, message_ids)
     if not rows:
         return
@@ -258,7 +260,9 @@ def _session_emotion(messages: list[MessageView]) -> tuple[str, str, int]:
     positive = [m.label for m in messages if m.polarity == "positive" and m.label]
     if positive:
         return "positive", Counter(reversed(positive)).most_common(1)[0][0], 0
-    return "neutral", emotion.NEUTRAL_LABEL, 0
+    from aftersales.qc.emotion import NEUTRAL_LABEL  # loaded with the model, by then
+
+    return "neutral", NEUTRAL_LABEL, 0
 
 
 def _fill_result(
