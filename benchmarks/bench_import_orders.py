@@ -248,15 +248,10 @@ def _against_raw(
     ]
 
 
-def run(full: bool) -> list[Figure]:
-    count = 1_000_000 if full else 100_000
+def _core_figures(count: int) -> list[Figure]:
     orders = _orders(count)
     ours, raw = _turns(lambda url: _ours(url, orders), lambda url: _raw(url, orders))
-    del orders
-    with TemporaryDirectory() as scratch:
-        csv_figures = _file_figures(count if full else count // 5, Path(scratch), "csv")
-        xlsx_figures = _file_figures(count, Path(scratch), "xlsx")
-    core = _against_raw(
+    return _against_raw(
         f"import {count:,} orders (SQLite)",
         "ingest_orders core, no items",
         ("raw executemany of the same rows", "ours / raw time"),
@@ -264,4 +259,12 @@ def run(full: bool) -> list[Figure]:
         count / raw,
         ratio_goal="≤ 2x",
     )
+
+
+def run(full: bool) -> list[Figure]:
+    count = 1_000_000 if full else 100_000
+    core = _core_figures(count)
+    with TemporaryDirectory() as scratch:
+        csv_figures = _file_figures(count if full else count // 5, Path(scratch), "csv")
+        xlsx_figures = _file_figures(count, Path(scratch), "xlsx")
     return [*core, *csv_figures, *xlsx_figures]
