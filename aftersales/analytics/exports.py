@@ -3,9 +3,6 @@
 import io
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from aftersales.analytics.report import Report
 from aftersales.kit.cells import export_cell
 from aftersales.web.render import templates
@@ -54,6 +51,9 @@ def _cell_value(value: Any) -> Any:
 
 def to_excel(report: Report) -> bytes:
     """One sheet per table of every section, plus a first sheet with the scope and missing inputs."""
+    from openpyxl import Workbook  # imported when a workbook is made, not when the console starts
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     summary = workbook.active
     assert summary is not None

@@ -26,13 +26,13 @@ LONGEST_LOCK = timedelta(minutes=15)
 FAILURE_WINDOW = timedelta(minutes=30)
 
 
-
 @cache
 def _dummy_hash() -> str:
     """Verifying against a dummy hash for unknown users keeps login timing the same either way.
     Made on first use: an argon2 hash costs half a second of CPU, which every command paid at
     import (the server makes it while warming up)."""
     return _hasher.hash("timing-equaliser")
+
 
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
