@@ -84,28 +84,29 @@ def message_views(session: Session, session_id: int) -> list[MessageView]:
 def message_views_for(session: Session, session_ids: Sequence[int]) -> dict[int, list[MessageView]]:
     """Every message of the sessions with its analysis, per session in sending order (one query)."""
     rows = session.execute(
-        select(ChatMessage, QcMessageAnalysis)
+        select(
+            ChatMessage.session_id,
+            ChatMessage.id,
+            ChatMessage.sender,
+            ChatMessage.text,
+            ChatMessage.sent_at,
+            ChatMessage.response_seconds,
+            QcMessageAnalysis.polarity,
+            QcMessageAnalysis.label,
+            QcMessageAnalysis.risks,
+        )
         .outerjoin(QcMessageAnalysis, QcMessageAnalysis.message_id == ChatMessage.id)
         .where(in_values(session, ChatMessage.session_id, session_ids))
         .order_by(ChatMessage.session_id, ChatMessage.sent_at, ChatMessage.id)
     )
+    # columns, not entities: an import inspects thousands of messages, and an ORM object each
+    # (identity map, state) cost as much as the checkpoints
     views: dict[int, list[MessageView]] = {sid: [] for sid in session_ids}
-    for message, analysis in rows:
-        views[message.session_id].append(_view(message, analysis))
+    for session_id, message_id, sender, text, sent_at, response, polarity, label, risks in rows:
+        views[session_id].append(
+            MessageView(message_id, sender.value, text, sent_at, response, polarity, label, list(risks or []))
+        )
     return views
-
-
-def _view(message: ChatMessage, analysis: QcMessageAnalysis | None) -> MessageView:
-    return MessageView(
-        id=message.id,
-        sender=message.sender.value,
-        text=message.text,
-        sent_at=message.sent_at,
-        response_seconds=message.response_seconds,
-        polarity=analysis.polarity if analysis else None,
-        label=analysis.label if analysis else None,
-        risks=list(analysis.risks) if analysis else [],
-    )
 
 
 def orders_with_tickets(session: Session, order_ids: set[int]) -> set[int]:
