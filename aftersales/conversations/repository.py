@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Platform
 from aftersales.conversations.models import ChatMessage, ChatSession, Sender
-from aftersales.kit.upsert import in_values
+from aftersales.kit.upsert import in_pairs, in_values
 from aftersales.orders.models import Order
 
 
@@ -47,7 +47,7 @@ def existing_message_keys(session: Session, keys: list[tuple[int, str]]) -> set[
         return set()
     rows = session.execute(
         select(ChatMessage.session_id, ChatMessage.source_id).where(
-            tuple_(ChatMessage.session_id, ChatMessage.source_id).in_(keys)
+            in_pairs(session, ChatMessage.session_id, ChatMessage.source_id, keys)
         )
     )
     return {(session_id, source_id) for session_id, source_id in rows}

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select, tuple_, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Platform, Shop
@@ -24,7 +24,7 @@ from aftersales.conversations.schemas import IngestResult, MessageIn
 from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.events import publish
 from aftersales.kit.time import as_utc, utcnow
-from aftersales.kit.upsert import in_values, insert_ignore
+from aftersales.kit.upsert import in_pairs, in_values, insert_ignore
 from aftersales.orders.models import Customer, Order
 
 MESSAGES_APPENDED = "conversations.messages_appended"
@@ -286,7 +286,7 @@ def _insert_messages(
     if not fresh:
         return []
     found = session.execute(
-        select(ChatMessage.id).where(tuple_(ChatMessage.session_id, ChatMessage.source_id).in_(fresh))
+        select(ChatMessage.id).where(in_pairs(session, ChatMessage.session_id, ChatMessage.source_id, fresh))
     )
     return sorted(found.scalars())
 

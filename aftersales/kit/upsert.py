@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import JSON, Boolean, Dialect, Enum, Table, and_, any_, bindparam, func, or_, select
+from sqlalchemy import JSON, Boolean, Dialect, Enum, Table, and_, any_, bindparam, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -196,3 +196,23 @@ def in_values(session: Session, column: Any, values: Iterable[Any]) -> Any:
         "value"
     )
     return column.in_(select(listed.c.value))
+
+
+def in_pairs(session: Session, first: Any, second: Any, pairs: Iterable[tuple[Any, Any]]) -> Any:
+    """``(first, second) IN pairs`` with the pairs bound as two (PostgreSQL: ``unnest`` of two
+    arrays) or one parameter (SQLite: a JSON array of pairs), for the same reason as ``in_values``."""
+    listed = list(pairs)
+    if is_postgres(session):
+        rows = select(
+            func.unnest(
+                bindparam(None, [a for a, _ in listed], type_=postgresql.ARRAY(first.type)),
+                bindparam(None, [b for _, b in listed], type_=postgresql.ARRAY(second.type)),
+            )
+            .table_valued("a", "b")
+            .render_derived()
+        )
+        return tuple_(first, second).in_(rows)
+    each = func.json_each(bindparam(None, json.dumps(listed, ensure_ascii=False))).table_valued("value")
+    return tuple_(first, second).in_(
+        select(func.json_extract(each.c.value, "$[0]"), func.json_extract(each.c.value, "$[1]"))
+    )
