@@ -5,7 +5,6 @@ named. Console pages (``/console``) render the same errors as HTML.
 """
 
 import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -153,24 +152,11 @@ def _document_error_contract(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Once the worker has imported and built everything, keep it out of the collector's way;
-    then load the text models in the background while the worker already answers."""
+    """Once the worker has imported and built everything, keep it out of the collector's way.
+    The text models (jieba, scikit-learn) are not part of that: they load with the first request
+    that needs them, so a worker answers sooner."""
     freeze_long_lived()
-    threading.Thread(target=_load_models, name="load-models", daemon=True).start()
     yield
-
-
-def _load_models() -> None:
-    """The models a chat, bot or review request needs (seconds of imports and unpickling: jieba,
-    scikit-learn). They are not imported with the app, so a worker is ready in about a second;
-    loading them here keeps that wait out of the first such requests too."""
-    from aftersales.qc.chat_emotion import load_model as chat_model
-    from aftersales.reviews.aspects import warm_up as aspect_words
-    from aftersales.reviews.polarity import load_model as review_model
-    from aftersales.selfservice.intents import get_model as intent_model
-
-    for load in (chat_model, review_model, aspect_words, intent_model):
-        load()
 
 
 def create_app() -> FastAPI:
