@@ -152,7 +152,9 @@ def _document_error_contract(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Once the worker has imported and built everything, keep it out of the collector's way."""
+    """Once the worker has imported and built everything, keep it out of the collector's way.
+    The text models (jieba, scikit-learn) are not part of that: they load with the first request
+    that needs them, so a worker answers sooner."""
     freeze_long_lived()
     yield
 

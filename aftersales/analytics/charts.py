@@ -7,22 +7,27 @@ labels with the installed Noto Sans CJK; no JavaScript charting library and no C
 import io
 from collections.abc import Mapping, Sequence
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "SimHei", "DejaVu Sans")
 PALETTE = ("#2563eb", "#f97316", "#16a34a", "#dc2626", "#7c3aed", "#0891b2")
 
 
 @cache
-def _configure() -> None:
-    """Register the Noto CJK faces once; without them Chinese labels render as boxes."""
+def _pyplot() -> Any:
+    """pyplot on the Agg backend with the Noto CJK faces registered (without them Chinese labels
+    render as boxes). Imported with the first chart: matplotlib costs every process half a second
+    at start otherwise."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
     for path in font_manager.findSystemFonts():
         if "NotoSansCJK" in path or "wqy" in path.lower():
             font_manager.fontManager.addfont(path)
@@ -30,19 +35,19 @@ def _configure() -> None:
     plt.rcParams["font.family"] = "sans-serif"
     plt.rcParams["axes.unicode_minus"] = False
     plt.rcParams["svg.fonttype"] = "none"
+    return plt
 
 
-def _svg(figure: Figure) -> str:
+def _svg(figure: "Figure") -> str:
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", bbox_inches="tight")
-    plt.close(figure)
+    _pyplot().close(figure)
     text = buffer.getvalue()
     return text[text.index("<svg") :]
 
 
-def _figure(title: str) -> tuple[Figure, plt.Axes]:
-    _configure()
-    figure, axes = plt.subplots(figsize=(8, 3.2), dpi=100)
+def _figure(title: str) -> tuple["Figure", "Axes"]:
+    figure, axes = _pyplot().subplots(figsize=(8, 3.2), dpi=100)
     axes.set_title(title, fontsize=11)
     axes.grid(axis="y", alpha=0.3)
     axes.spines[["top", "right"]].set_visible(False)
@@ -100,7 +105,7 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[float], *, hor
     return _svg(figure)
 
 
-def _ticks(axes: plt.Axes, labels: Sequence[str], most: int = 14) -> None:
+def _ticks(axes: "Axes", labels: Sequence[str], most: int = 14) -> None:
     step = max(1, len(labels) // most)
     axes.set_xticks(range(0, len(labels), step))
     axes.set_xticklabels(

@@ -1,6 +1,7 @@
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from pwdlib import PasswordHash
 from sqlalchemy import delete, func, select
@@ -17,14 +18,20 @@ from aftersales.config import get_settings
 from aftersales.kit.time import utcnow
 
 _hasher = PasswordHash.recommended()
-# Verifying against a dummy hash for unknown users keeps login timing the same either way.
-_DUMMY_HASH = _hasher.hash("timing-equaliser")
 # Login throttling per user name and client address: a few free mistakes, then a lock that doubles
 # with each further failure (30 s, 1 min, 2 min … at most 15 min). Counted over the last half hour.
 FREE_FAILURES = 5
 FIRST_LOCK = timedelta(seconds=30)
 LONGEST_LOCK = timedelta(minutes=15)
 FAILURE_WINDOW = timedelta(minutes=30)
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against a dummy hash for unknown users keeps login timing the same either way.
+    Made on first use: an argon2 hash costs half a second of CPU, which every command paid at
+    import (the server makes it while warming up)."""
+    return _hasher.hash("timing-equaliser")
 
 
 def hash_token(raw: str) -> str:
@@ -63,7 +70,7 @@ def _ensure_not_throttled(session: Session, *, username: str, client: str, now: 
 def _check_password(session: Session, username: str, password: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.is_active:
-        _hasher.verify(password, _DUMMY_HASH)
+        _hasher.verify(password, _dummy_hash())
         raise InvalidCredentialsError()
     if not _hasher.verify(password, user.password_hash):
         raise InvalidCredentialsError()

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Platform
 from aftersales.conversations.models import ChatMessage, ChatSession, Sender
+from aftersales.kit.upsert import in_pairs, in_values
 from aftersales.orders.models import Order
 
 
@@ -29,7 +30,7 @@ def lock_sessions(session: Session, session_ids: list[int], order_ids: set[int])
     another transaction after these locks is about a locked order, so it waits instead of
     deadlocking. ``FOR NO KEY UPDATE`` on orders does not block their foreign-key checks.
     SQLite serialises writers anyway (the clauses render to nothing there)."""
-    of_chats = select(ChatSession.order_id).where(ChatSession.id.in_(session_ids))
+    of_chats = select(ChatSession.order_id).where(in_values(session, ChatSession.id, session_ids))
     orders = or_(Order.id.in_(of_chats), Order.id.in_(order_ids))
     session.execute(select(Order.id).where(orders).order_by(Order.id).with_for_update(key_share=True)).all()
     about_orders = or_(ChatSession.order_id.in_(of_chats), ChatSession.order_id.in_(order_ids))
@@ -46,7 +47,7 @@ def existing_message_keys(session: Session, keys: list[tuple[int, str]]) -> set[
         return set()
     rows = session.execute(
         select(ChatMessage.session_id, ChatMessage.source_id).where(
-            tuple_(ChatMessage.session_id, ChatMessage.source_id).in_(keys)
+            in_pairs(session, ChatMessage.session_id, ChatMessage.source_id, keys)
         )
     )
     return {(session_id, source_id) for session_id, source_id in rows}
@@ -56,7 +57,7 @@ def turns(session: Session, session_ids: Sequence[int]) -> list[tuple[int, int, 
     """(message id, session id, sender, sent at) of the sessions, in sending order."""
     rows = session.execute(
         select(ChatMessage.id, ChatMessage.session_id, ChatMessage.sender, ChatMessage.sent_at)
-        .where(ChatMessage.session_id.in_(session_ids))
+        .where(in_values(session, ChatMessage.session_id, session_ids))
         .order_by(ChatMessage.session_id, ChatMessage.sent_at, ChatMessage.id)
     )
     return [(row[0], row[1], row[2], row[3]) for row in rows]
@@ -66,7 +67,9 @@ def untimed_sessions(session: Session, session_ids: Sequence[int]) -> set[int]:
     """Sessions imported with only the order of their messages (no real times)."""
     return set(
         session.scalars(
-            select(ChatSession.id).where(ChatSession.id.in_(session_ids), ChatSession.times_known.is_(False))
+            select(ChatSession.id).where(
+                in_values(session, ChatSession.id, session_ids), ChatSession.times_known.is_(False)
+            )
         )
     )
 
@@ -85,7 +88,7 @@ def handover_times(session: Session, session_ids: Sequence[int]) -> dict[int, da
     """The bot's transfer markers of the sessions that have one."""
     rows = session.execute(
         select(ChatSession.id, ChatSession.handed_over_at).where(
-            ChatSession.id.in_(session_ids), ChatSession.handed_over_at.is_not(None)
+            in_values(session, ChatSession.id, session_ids), ChatSession.handed_over_at.is_not(None)
         )
     )
     return {row[0]: row[1] for row in rows if row[1] is not None}
@@ -94,7 +97,7 @@ def handover_times(session: Session, session_ids: Sequence[int]) -> dict[int, da
 def order_ids_of(session: Session, session_ids: Sequence[int]) -> list[int]:
     rows = session.scalars(
         select(ChatSession.order_id)
-        .where(ChatSession.id.in_(session_ids), ChatSession.order_id.is_not(None))
+        .where(in_values(session, ChatSession.id, session_ids), ChatSession.order_id.is_not(None))
         .distinct()
     )
     return [order_id for order_id in rows if order_id is not None]
@@ -103,7 +106,7 @@ def order_ids_of(session: Session, session_ids: Sequence[int]) -> list[int]:
 def sessions_of_orders(session: Session, order_ids: list[int]) -> list[tuple[int, int, datetime, datetime]]:
     rows = session.execute(
         select(ChatSession.id, ChatSession.order_id, ChatSession.started_at, ChatSession.ended_at)
-        .where(ChatSession.order_id.in_(order_ids))
+        .where(in_values(session, ChatSession.order_id, order_ids))
         .order_by(ChatSession.order_id, ChatSession.started_at, ChatSession.id)
     )
     return [(row[0], row[1] or 0, row[2], row[3]) for row in rows]
@@ -159,7 +162,7 @@ def customer_messages(
             ChatMessage.sent_at,
         )
         .join(ChatSession, ChatSession.id == ChatMessage.session_id)
-        .where(ChatMessage.id.in_(message_ids), ChatMessage.sender == Sender.CUSTOMER)
+        .where(in_values(session, ChatMessage.id, message_ids), ChatMessage.sender == Sender.CUSTOMER)
         .order_by(ChatMessage.sent_at, ChatMessage.id)
     )
     return list(session.execute(query))

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select, tuple_, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Platform, Shop
@@ -25,7 +25,7 @@ from aftersales.conversations.schemas import IngestResult, MessageIn
 from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.events import CustomerMessage, CustomerMessagesArrived, publish
 from aftersales.kit.time import as_utc, utcnow
-from aftersales.kit.upsert import insert_ignore
+from aftersales.kit.upsert import in_pairs, in_values, insert_ignore
 from aftersales.orders.models import Customer, Order
 
 REPEAT_WINDOW = timedelta(hours=24)
@@ -96,7 +96,7 @@ def ingest_messages(session: Session, rows: Sequence[MessageIn]) -> IngestResult
     if untimed:
         session.execute(
             update(ChatSession)
-            .where(ChatSession.id.in_([session_ids[k] for k in untimed]))
+            .where(in_values(session, ChatSession.id, [session_ids[k] for k in untimed]))
             .values(times_known=False)
         )
     new_ids = _insert_messages(session, rows, session_ids)
@@ -231,7 +231,7 @@ def _fill_missing(session: Session, session_id: int, values: dict[str, Any]) -> 
 def _link_customers(session: Session, session_ids: list[int]) -> None:
     """Fill each session's buyer once: its order's customer, else the customer of its platform account
     (the buyer nick, created as a customer when not seen before), so funnels can reach the buyer."""
-    unknown = and_(ChatSession.id.in_(session_ids), ChatSession.customer_id.is_(None))
+    unknown = and_(in_values(session, ChatSession.id, session_ids), ChatSession.customer_id.is_(None))
     of_order = select(Order.customer_id).where(Order.id == ChatSession.order_id).scalar_subquery()
     session.execute(
         update(ChatSession)
@@ -285,7 +285,7 @@ def _insert_messages(
     if not fresh:
         return []
     found = session.execute(
-        select(ChatMessage.id).where(tuple_(ChatMessage.session_id, ChatMessage.source_id).in_(fresh))
+        select(ChatMessage.id).where(in_pairs(session, ChatMessage.session_id, ChatMessage.source_id, fresh))
     )
     return sorted(found.scalars())
 

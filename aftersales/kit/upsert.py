@@ -6,12 +6,12 @@ per-row parameter processing (about ten times slower on SQLite).
 """
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import JSON, Boolean, Dialect, Enum, Table, and_, bindparam, or_
+from sqlalchemy import JSON, Boolean, Dialect, Enum, Table, and_, any_, bindparam, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -57,6 +57,8 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
     """SQLAlchemy's own SQLite storage format, so fast-path and ORM rows compare equal."""
     if value is None:
         return None
+    if value.tzinfo is UTC:
+        return value.isoformat(" ", "microseconds")[:-6]  # without "+00:00"
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
@@ -64,6 +66,9 @@ def _converter(column_type: Any, dialect: Dialect) -> Converter | None:
     on_sqlite = dialect.name == "sqlite"
     if isinstance(column_type, UTCDateTime):
         return _sqlite_datetime if on_sqlite else None
+    if isinstance(column_type, Enum) and column_type.enum_class is not None:
+        # a member (or its value, which hashes and compares equal) to its value, at C speed
+        return {member: member.value for member in column_type.enum_class}.get
     if isinstance(column_type, Enum):
         return lambda v: None if v is None else getattr(v, "value", v)
     if isinstance(column_type, Boolean) and on_sqlite:
@@ -119,10 +124,18 @@ def _prepare(
     if not converted:
         return [getter(row) for row in rows]
     prepared = []
+    last: dict[int, tuple[Any, Any]] = {index: (None, None) for index, _ in converted}
     for row in rows:
         values = list(getter(row))
         for index, convert in converted:
-            values[index] = convert(values[index])
+            value = values[index]
+            if value is None:
+                continue
+            seen, result = last[index]
+            if value is not seen:  # a batch's rows share their created_at/updated_at object
+                result = convert(value)
+                last[index] = (value, result)
+            values[index] = result
         prepared.append(tuple(values))
     return prepared
 
@@ -170,3 +183,36 @@ def insert_ignore(
     conflict_columns: Sequence[str],
 ) -> None:
     upsert(session, model, rows, conflict_columns=conflict_columns, update_columns=())
+
+
+def in_values(session: Session, column: Any, values: Iterable[Any]) -> Any:
+    """``column IN values`` with the values bound as one parameter: PostgreSQL ``= ANY(array)``,
+    SQLite ``IN (SELECT value FROM json_each(…))``. A plain ``IN`` of a bulk batch's 2,000 keys
+    takes SQLAlchemy longer to render (a named parameter per value, every time) than the database
+    takes to answer it."""
+    if is_postgres(session):
+        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+    listed = func.json_each(bindparam(None, json.dumps(list(values), ensure_ascii=False))).table_valued(
+        "value"
+    )
+    return column.in_(select(listed.c.value))
+
+
+def in_pairs(session: Session, first: Any, second: Any, pairs: Iterable[tuple[Any, Any]]) -> Any:
+    """``(first, second) IN pairs`` with the pairs bound as two (PostgreSQL: ``unnest`` of two
+    arrays) or one parameter (SQLite: a JSON array of pairs), for the same reason as ``in_values``."""
+    listed = list(pairs)
+    if is_postgres(session):
+        rows = select(
+            func.unnest(
+                bindparam(None, [a for a, _ in listed], type_=postgresql.ARRAY(first.type)),
+                bindparam(None, [b for _, b in listed], type_=postgresql.ARRAY(second.type)),
+            )
+            .table_valued("a", "b")
+            .render_derived()
+        )
+        return tuple_(first, second).in_(rows)
+    each = func.json_each(bindparam(None, json.dumps(listed, ensure_ascii=False))).table_valued("value")
+    return tuple_(first, second).in_(
+        select(func.json_extract(each.c.value, "$[0]"), func.json_extract(each.c.value, "$[1]"))
+    )

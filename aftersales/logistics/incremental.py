@@ -29,7 +29,7 @@ from sqlalchemy import Select, delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from aftersales.db import is_postgres, tune_for_large_reads
-from aftersales.kit.upsert import conflict_insert, insert_ignore
+from aftersales.kit.upsert import conflict_insert, in_values, insert_ignore
 from aftersales.logistics.models import AnomalyKind, RestrictedRegion, ScanMark, ScanOrderMark, ScanRun
 from aftersales.logistics.rules import EffectiveRule, effective_rules
 from aftersales.logistics.scan import (
@@ -58,7 +58,7 @@ def mark_parcels(session: Session, shipment_ids: list[int], *, with_siblings: bo
     siblings) for the next incremental scan; in the caller's transaction."""
     for chunk in chunks(sorted(set(shipment_ids))):
         if with_siblings:
-            orders = select(Shipment.order_id).where(Shipment.id.in_(chunk))
+            orders = select(Shipment.order_id).where(in_values(session, Shipment.id, chunk))
             ids = select(Shipment.id).where(Shipment.order_id.in_(orders))
             _insert_marks(session, ids)
         else:
@@ -71,7 +71,7 @@ def mark_orders(session: Session, order_ids: list[int]) -> None:
     """Mark these orders (region holds) and every parcel of them (their shipments or the order
     itself changed)."""
     for chunk in chunks(sorted(set(order_ids))):
-        _insert_marks(session, select(Shipment.id).where(Shipment.order_id.in_(chunk)))
+        _insert_marks(session, select(Shipment.id).where(in_values(session, Shipment.order_id, chunk)))
         rows = [{"order_id": i} for i in chunk]
         insert_ignore(session, ScanOrderMark, rows, conflict_columns=["order_id"])
 

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -115,6 +114,8 @@ def _write_csv(path: Path, rows: Iterator[list[Any]]) -> int:
 
 
 def _write_xlsx(path: Path, rows: Iterator[list[Any]]) -> int:
+    from openpyxl import Workbook  # half a second to import: only when a workbook is written
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("订单")
     sheet.append(COLUMNS)

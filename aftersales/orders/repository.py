@@ -3,10 +3,11 @@
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, tuple_, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, selectinload
 
+from aftersales.kit.upsert import in_values
 from aftersales.orders.models import (
     Customer,
     Order,
@@ -38,7 +39,7 @@ def ids_by_source(
         for chunk in chunks(source_ids, LOOKUP_CHUNK):
             rows = session.execute(
                 select(model.source_id, model.id).where(
-                    model.platform == platform, model.source_id.in_(chunk)
+                    model.platform == platform, in_values(session, model.source_id, chunk)
                 )
             )
             found.update({(platform, source_id): row_id for source_id, row_id in rows})
@@ -46,14 +47,19 @@ def ids_by_source(
 
 
 def shipment_ids(session: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """``(courier, tracking_no) -> id`` for parcels that exist: one lookup per courier and chunk."""
+    by_courier: dict[str, list[str]] = {}
+    for courier, tracking_no in keys:
+        by_courier.setdefault(courier, []).append(tracking_no)
     found: dict[tuple[str, str], int] = {}
-    for chunk in chunks(list(keys)):
-        rows = session.execute(
-            select(Shipment.courier, Shipment.tracking_no, Shipment.id).where(
-                tuple_(Shipment.courier, Shipment.tracking_no).in_(chunk)
+    for courier, numbers in by_courier.items():
+        for chunk in chunks(numbers):
+            rows = session.execute(
+                select(Shipment.tracking_no, Shipment.id).where(
+                    Shipment.courier == courier, in_values(session, Shipment.tracking_no, chunk)
+                )
             )
-        )
-        found.update({(c, t): i for c, t, i in rows})
+            found.update({(courier, t): i for t, i in rows})
     return found
 
 

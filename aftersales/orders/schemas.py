@@ -1,3 +1,4 @@
+import math
 from datetime import datetime
 from typing import Any
 
@@ -5,7 +6,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from aftersales.kit.pii import mask_address, mask_name, mask_phone
 from aftersales.kit.time import as_utc
-from aftersales.kit.types import Fen, LongText, Quantity
+from aftersales.kit.types import LONG_TEXT_CHARS, Fen, LongText, Quantity
 from aftersales.orders.couriers import courier_code, courier_name
 from aftersales.orders.models import Order, OrderStatus, Shipment, ShipmentDirection, TrackingStatus
 from aftersales.orders.tracking import STATUS_LABELS
@@ -247,3 +248,59 @@ class OrderPii(BaseModel):
     address: str | None
     customer_phone: str | None
     audit_entry_id: int
+
+
+Limits = tuple[list[tuple[str, int, int]], list[tuple[str, int | None, int | None]], list[str]]
+
+
+def _limits(model: type[BaseModel]) -> Limits:
+    """The lengths (shortest, longest) and bounds (lowest, highest) the model declares per field,
+    and the fields without either (free text, if text: ``LongText`` at most)."""
+    lengths, bounds, others = [], [], []
+    for name, info in model.model_fields.items():
+        found: dict[str, Any] = {}
+        for item in info.metadata:
+            for key in ("min_length", "max_length", "ge", "le"):
+                if getattr(item, key, None) is not None:
+                    found[key] = getattr(item, key)
+        if "min_length" in found or "max_length" in found:
+            lengths.append((name, found.get("min_length", 0), found.get("max_length", 1 << 62)))
+        if "ge" in found or "le" in found:
+            bounds.append((name, found.get("ge"), found.get("le")))
+        if not found:
+            others.append(name)
+    return lengths, bounds, others
+
+
+_LIMITS: dict[type[BaseModel], Limits] = {}
+
+
+def plainly_invalid(model: type[BaseModel], columns: dict[str, list[Any]]) -> set[int]:
+    """The rows (indexes into the columns) that ``model`` might refuse, checked a column at a time
+    for bulk imports that do not build a model per row: the lengths and bounds the model declares,
+    NUL or more than ``LONG_TEXT_CHARS`` in free text. A row it names may still be valid (ask the
+    model, which also names the reason); a row it does not name is valid, given values of the
+    types the model expects (required ones present)."""
+    limits = _LIMITS.get(model)
+    if limits is None:
+        limits = _LIMITS[model] = _limits(model)
+    lengths, bounds, others = limits
+    suspects: set[int] = set()
+    for name, shortest, longest in lengths:
+        if name in columns:
+            suspects.update(
+                i for i, v in enumerate(columns[name]) if v is not None and not shortest <= len(v) <= longest
+            )
+    for name, lowest, highest in bounds:
+        if name in columns:
+            low = -math.inf if lowest is None else lowest
+            high = math.inf if highest is None else highest
+            suspects.update(i for i, v in enumerate(columns[name]) if v is not None and not low <= v <= high)
+    for name in others:
+        if name in columns:
+            suspects.update(
+                i
+                for i, v in enumerate(columns[name])
+                if v.__class__ is str and (len(v) > LONG_TEXT_CHARS or "\x00" in v)
+            )
+    return suspects

@@ -7,6 +7,9 @@ parcel + event id), so a repeat delivery updates in place and never duplicates.
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import delete, select, tuple_
@@ -15,9 +18,10 @@ from sqlalchemy.orm import Session
 from aftersales.audit import service as audit
 from aftersales.audit.models import AuditAction
 from aftersales.auth.models import Role, User
-from aftersales.catalog.models import Shop, Sku
+from aftersales.catalog.models import Platform, Shop, Sku
 from aftersales.kit.errors import InvalidInputError, PermissionDeniedError
 from aftersales.kit.events import publish
+from aftersales.kit.memory import paused_collector
 from aftersales.kit.time import utcnow
 from aftersales.kit.upsert import upsert
 from aftersales.orders import repository
@@ -29,6 +33,7 @@ from aftersales.orders.models import (
     OrderItem,
     OrderRequestKey,
     Shipment,
+    ShipmentDirection,
     TrackingEvent,
     TrackingStatus,
 )
@@ -41,7 +46,16 @@ ORDER_UPDATES = (
     "district address buyer_message seller_note invoice_title ordered_at paid_at promised_delivery_at"
 ).split()
 ITEM_UPDATES = ("sku_id", "sku_code", "title", "quantity", "unit_price_fen", "is_gift")
-_NOT_ORDER_COLUMNS = frozenset({"shop_code", "order_no", "buyer_nick", "buyer_is_member", "items"})
+# The columns an order's own fields fill (shop, buyer and key are looked up).
+ORDER_FIELDS = ORDER_UPDATES[2:]
+SHIPMENT_DEFAULTS = {
+    "estimated_delivery_at": None,
+    "delivered_at": None,
+    "item_summary": None,
+    "item_lines": None,
+    "is_reshipment": False,
+    "direction": ShipmentDirection.OUTBOUND,
+}
 SHIPMENT_UPDATES = (
     "order_id",
     "shipped_at",
@@ -76,46 +90,82 @@ def _sku_ids(session: Session, pairs: set[tuple[int, str]]) -> dict[tuple[int, s
     return {(shop_id, code): sku_id for shop_id, code, sku_id in rows}
 
 
+@dataclass
+class StoredOrders:
+    result: IngestResult
+    shipments_created: int = 0
+
+
 def ingest_orders(session: Session, orders: Sequence[OrderIn]) -> IngestResult:
     """Upsert customers, orders and their item lines in a handful of bulk statements."""
+    return store_orders(session, [o.__dict__ for o in orders]).result
+
+
+def store_orders(
+    session: Session, orders: Sequence[dict[str, Any]], shipments: Sequence[dict[str, Any]] = ()
+) -> StoredOrders:
+    """Store validated plain orders (``OrderIn``'s fields, times in UTC, items as dicts or
+    ``OrderItemIn``) and the
+    parcels of those orders (``ShipmentIn``'s fields, courier as its code): one bulk statement per
+    table and batch, so a spreadsheet import does not build a model per row."""
+    with paused_collector():
+        return _store_orders(session, orders, shipments)
+
+
+def _store_orders(
+    session: Session, orders: Sequence[dict[str, Any]], shipments: Sequence[dict[str, Any]]
+) -> StoredOrders:
     rejections = Rejections()
-    shops = _shops_by_code(session, {o.shop_code for o in orders})
-    accepted: list[tuple[OrderIn, Shop]] = []
+    shops = {
+        s.code: (s.id, s.platform, str(s.platform))
+        for s in _shops_by_code(session, {o["shop_code"] for o in orders}).values()
+    }
+    accepted: list[tuple[dict[str, Any], tuple[int, Platform, str]]] = []
     for index, order in enumerate(orders):
-        shop = shops.get(order.shop_code)
+        shop = shops.get(order["shop_code"])
         if shop is None:
-            rejections.add(index, "shop_code", f"店铺不存在: {order.shop_code}")
+            rejections.add(index, "shop_code", f"店铺不存在: {order['shop_code']}")
         else:
             accepted.append((order, shop))
-    keys = [(str(shop.platform), o.order_no) for o, shop in accepted]
+    keys = [(platform, o["order_no"]) for o, (_, _, platform) in accepted]
     existing = repository.ids_by_source(session, Order, keys)
-    customer_ids = _upsert_customers(session, accepted)
-    order_ids = _upsert_orders(session, accepted, customer_ids, existing)
-    _replace_items(session, accepted, order_ids)
+    now = utcnow()
+    customer_ids = _upsert_customers(session, accepted, now)
+    order_ids = _upsert_orders(session, accepted, customer_ids, existing, now)
+    _replace_items(session, accepted, order_ids, existing)
     created = len(set(keys) - set(existing))
     publish(session, OrdersIngested(order_ids=tuple(sorted(set(order_ids.values())))))
-    return IngestResult(
+    result = IngestResult(
         received=len(orders),
         created=created,
         updated_or_unchanged=len(accepted) - created,
         rejected=rejections.items,
     )
+    if not shipments:
+        return StoredOrders(result)
+    rows = []
+    for shipment in shipments:
+        platform = shops[shipment["shop_code"]][2]
+        fields = {k: v for k, v in shipment.items() if k not in ("shop_code", "order_no")}
+        rows.append({**SHIPMENT_DEFAULTS, **fields, "order_id": order_ids[(platform, shipment["order_no"])]})
+    return StoredOrders(result, _store_shipments(session, rows))
 
 
-def _upsert_customers(session: Session, accepted: list[tuple[OrderIn, Shop]]) -> dict[tuple[str, str], int]:
+def _upsert_customers(
+    session: Session, accepted: list[tuple[dict[str, Any], tuple[int, Platform, str]]], now: datetime
+) -> dict[tuple[str, str], int]:
     rows: dict[tuple[str, str], dict[str, Any]] = {}
-    for order, shop in accepted:
-        rows[(str(shop.platform), order.buyer_nick)] = {
-            "platform": shop.platform,
-            "source_id": order.buyer_nick,
-            "name": order.receiver_name,
-            "phone": order.receiver_phone,
-            "province": order.province,
-            "city": order.city,
-            "is_vip": order.buyer_is_member,
-            "created_at": utcnow(),
+    for order, (_, platform_enum_value, platform) in accepted:
+        rows[(platform, order["buyer_nick"])] = {
+            "platform": platform_enum_value,
+            "source_id": order["buyer_nick"],
+            "name": order["receiver_name"],
+            "phone": order["receiver_phone"],
+            "province": order["province"],
+            "city": order["city"],
+            "is_vip": order.get("buyer_is_member", False),
+            "created_at": now,
         }
-    existing = repository.ids_by_source(session, Customer, list(rows))
     changed = upsert(
         session,
         Customer,
@@ -124,30 +174,28 @@ def _upsert_customers(session: Session, accepted: list[tuple[OrderIn, Shop]]) ->
         update_columns=CUSTOMER_UPDATES,
         returning=("platform", "source_id", "id"),
     )
-    return _with_concurrent_rows(session, Customer, list(rows), existing | _ids(changed))
+    return _with_unchanged_rows(session, Customer, list(rows), _ids(changed))
 
 
 def _upsert_orders(
     session: Session,
-    accepted: list[tuple[OrderIn, Shop]],
+    accepted: list[tuple[dict[str, Any], tuple[int, Platform, str]]],
     customer_ids: dict[tuple[str, str], int],
     existing: dict[tuple[str, str], int],
+    now: datetime,
 ) -> dict[tuple[str, str], int]:
-    now = utcnow()
     rows = []
-    for order, shop in accepted:
-        platform = str(shop.platform)
-        fields = {k: v for k, v in order.__dict__.items() if k not in _NOT_ORDER_COLUMNS}
-        rows.append(
-            {
-                **fields,
-                "shop_id": shop.id,
-                "customer_id": customer_ids[(platform, order.buyer_nick)],
-                "platform": shop.platform,
-                "source_id": order.order_no,
-                "updated_at": now,
-            }
+    order_fields = itemgetter(*ORDER_FIELDS)
+    for order, (shop_id, platform_enum_value, platform) in accepted:
+        row = dict(zip(ORDER_FIELDS, order_fields(order), strict=True))
+        row.update(
+            shop_id=shop_id,
+            customer_id=customer_ids[(platform, order["buyer_nick"])],
+            platform=platform_enum_value,
+            source_id=order["order_no"],
+            updated_at=now,
         )
+        rows.append(row)
     changed = upsert(
         session,
         Order,
@@ -156,61 +204,66 @@ def _upsert_orders(
         update_columns=ORDER_UPDATES,
         returning=("platform", "source_id", "id"),
     )
-    keys = [(str(shop.platform), order.order_no) for order, shop in accepted]
-    return _with_concurrent_rows(session, Order, keys, existing | _ids(changed))
+    keys = [(platform, order["order_no"]) for order, (_, _, platform) in accepted]
+    return _with_unchanged_rows(session, Order, keys, existing | _ids(changed))
 
 
-def _with_concurrent_rows(
+def _with_unchanged_rows(
     session: Session, model: Any, keys: list[tuple[str, str]], ids: dict[tuple[str, str], int]
 ) -> dict[tuple[str, str], int]:
-    """Add the ids of rows another transaction committed between our read and our upsert.
+    """Add the ids of the rows the upsert left as they were, which it does not return.
 
-    The upsert waits for that transaction, then finds the row unchanged and returns nothing, and
-    our earlier read did not see it: without this lookup two concurrent requests for the same
-    buyer (or order) made one of them fail with a KeyError (HTTP 500).
+    Looked up after the upsert, not before: a row another transaction committed in between is
+    found too (the upsert waited for it). Before, two concurrent requests for the same buyer (or
+    order) made one of them fail with a KeyError (HTTP 500).
     """
     missing = [key for key in keys if key not in ids]
     return ids | repository.ids_by_source(session, model, missing) if missing else ids
 
 
 def _ids(rows: Sequence[Any]) -> dict[tuple[str, str], int]:
-    """Ids of the rows an upsert inserted or changed (``existing`` covers the unchanged ones)."""
+    """Ids of the rows an upsert inserted or changed."""
     return {(str(platform), source_id): row_id for platform, source_id, row_id in rows}
 
 
 def _replace_items(
-    session: Session, accepted: list[tuple[OrderIn, Shop]], order_ids: dict[tuple[str, str], int]
+    session: Session,
+    accepted: list[tuple[dict[str, Any], tuple[int, Platform, str]]],
+    order_ids: dict[tuple[str, str], int],
+    existing: dict[tuple[str, str], int],
 ) -> None:
-    """Item lines are keyed by position; lines an update no longer lists are removed."""
-    with_items = [(o, s) for o, s in accepted if o.items]
-    sku_ids = _sku_ids(session, {(s.id, i.sku_code) for o, s in with_items for i in o.items if i.sku_code})
+    """Item lines are keyed by position; lines an update no longer lists are removed (an order
+    that did not exist before this batch has no such lines)."""
+    with_items = [([dict(i) for i in o["items"]], o, shop) for o, shop in accepted if o["items"]]
+    sku_ids = _sku_ids(
+        session, {(shop[0], i["sku_code"]) for items, _, shop in with_items for i in items if i["sku_code"]}
+    )
     rows = []
     counts: dict[int, int] = {}
-    for order, shop in with_items:
-        order_id = order_ids[(str(shop.platform), order.order_no)]
-        counts[order_id] = len(order.items)
-        for line_no, item in enumerate(order.items):
-            sku_id = sku_ids.get((shop.id, item.sku_code)) if item.sku_code else None
-            rows.append({"order_id": order_id, "line_no": line_no, "sku_id": sku_id, **item.model_dump()})
-    upsert(
-        session,
-        OrderItem,
-        rows,
-        conflict_columns=("order_id", "line_no"),
-        update_columns=ITEM_UPDATES,
-    )
+    for items, order, (shop_id, _, platform) in with_items:
+        key = (platform, order["order_no"])
+        order_id = order_ids[key]
+        if key in existing:
+            counts[order_id] = len(items)
+        for line_no, item in enumerate(items):
+            sku_id = sku_ids.get((shop_id, item["sku_code"])) if item["sku_code"] else None
+            line = {"order_id": order_id, "line_no": line_no, "sku_id": sku_id, "is_gift": False}
+            rows.append({**line, **item})
+    upsert(session, OrderItem, rows, conflict_columns=("order_id", "line_no"), update_columns=ITEM_UPDATES)
     for count in set(counts.values()):
         ids = [order_id for order_id, n in counts.items() if n == count]
-        session.execute(delete(OrderItem).where(OrderItem.order_id.in_(ids), OrderItem.line_no >= count))
+        for chunk in repository.chunks(ids):
+            session.execute(
+                delete(OrderItem).where(OrderItem.order_id.in_(chunk), OrderItem.line_no >= count)
+            )
 
 
 def _upsert_shipments(session: Session, rows: list[dict[str, Any]]) -> None:
     """Parcels an export reports delivered get their delivery time and status; the others keep
-    whatever tracking has recorded (an export without the time never clears it)."""
+    whatever tracking has recorded (an export without the time never clears it: their
+    ``delivered_at`` of ``None`` is inserted but never updated)."""
     delivered = [{**r, "status": TrackingStatus.DELIVERED} for r in rows if r["delivered_at"] is not None]
-    underway = [
-        {k: v for k, v in r.items() if k != "delivered_at"} for r in rows if r["delivered_at"] is None
-    ]
+    underway = [r for r in rows if r["delivered_at"] is None]
     for part, updates in (
         (delivered, (*SHIPMENT_UPDATES, "delivered_at", "status")),
         (underway, SHIPMENT_UPDATES),
@@ -232,16 +285,21 @@ def ingest_shipments(session: Session, shipments: Sequence[ShipmentIn]) -> Inges
             continue
         fields = shipment.model_dump(exclude={"shop_code", "order_no"})
         rows.append({**fields, "order_id": order_id})
-    existing = repository.shipment_ids(session, [(r["courier"], r["tracking_no"]) for r in rows])
-    _upsert_shipments(session, rows)
-    created = len({(r["courier"], r["tracking_no"]) for r in rows} - set(existing))
-    publish(session, ShipmentsIngested(order_ids=tuple(sorted({r["order_id"] for r in rows}))))
+    created = _store_shipments(session, rows)
     return IngestResult(
         received=len(shipments),
         created=created,
         updated_or_unchanged=len(rows) - created,
         rejected=rejections.items,
     )
+
+
+def _store_shipments(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Upsert parcels (with their ``order_id``); the number of new ones."""
+    existing = repository.shipment_ids(session, [(r["courier"], r["tracking_no"]) for r in rows])
+    _upsert_shipments(session, rows)
+    publish(session, ShipmentsIngested(order_ids=tuple(sorted({r["order_id"] for r in rows}))))
+    return len({(r["courier"], r["tracking_no"]) for r in rows} - set(existing))
 
 
 def ingest_tracking_events(session: Session, events: Sequence[TrackingEventIn]) -> IngestResult:

@@ -10,7 +10,7 @@ from aftersales.conversations.service import get_session
 from aftersales.jobs import enqueue
 from aftersales.kit.pagination import Page, PageDep, paginate
 from aftersales.kit.time import as_utc, utcnow
-from aftersales.qc import alerts, emotion, repository, risk, service, settings
+from aftersales.qc import alerts, repository, risk, service, settings
 from aftersales.qc.checkpoints import CHECKPOINTS
 from aftersales.qc.models import QcSessionResult
 from aftersales.qc.schemas import (
@@ -213,6 +213,8 @@ def voc(
 
 @router.post("/analyse", response_model=list[TextAnalysis], summary="Emotion and risk of free texts")
 def analyse(_: CurrentUser, body: ClassifyIn) -> list[TextAnalysis]:
+    from aftersales.qc import emotion  # the model's libraries load on first use
+
     return [
         TextAnalysis(
             text=text,

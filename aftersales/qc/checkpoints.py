@@ -10,9 +10,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from aftersales.qc.emotion import CAUSE_RULES
 from aftersales.qc.models import Area
 
 
@@ -224,7 +224,13 @@ def _explained_policy(view: SessionView, _p: dict[str, Any]) -> Outcome | None:
     return Outcome("explained_policy", False, question.id, detail="顾客询问退换政策,客服未作说明")
 
 
-TICKET_ISSUES = tuple(pattern for cause, pattern in CAUSE_RULES if cause in ("产品", "少件"))
+@cache
+def _ticket_issues() -> tuple[re.Pattern[str], ...]:
+    """The emotion model's product-fault and missing-item cues (its module loads scikit-learn,
+    so on first use rather than at import)."""
+    from aftersales.qc.emotion import CAUSE_RULES
+
+    return tuple(pattern for cause, pattern in CAUSE_RULES if cause in ("产品", "少件"))
 
 
 def _ticket_when_needed(view: SessionView, _p: dict[str, Any]) -> Outcome | None:
@@ -234,7 +240,7 @@ def _ticket_when_needed(view: SessionView, _p: dict[str, Any]) -> Outcome | None
         m
         for m in view.customer_messages
         if m.label in ("产品", "少件")
-        or any(p.search(m.text) for p in TICKET_ISSUES)
+        or any(p.search(m.text) for p in _ticket_issues())
         or any(r["level"] in ("medium", "high") for r in m.risks)
     ]
     if not needs or not view.agent_messages:

@@ -5,20 +5,26 @@ from typing import Annotated, Any
 
 import typer
 
-from aftersales.qc.chat_emotion import MODEL_PATH as CHAT_MODEL_PATH
-from aftersales.qc.emotion import MODEL_PATH
-
 app = typer.Typer(name="qc", help="质检: 情绪模型训练、重新质检", no_args_is_help=True)
 
 
 @app.command("train")
 def train(
-    output: Annotated[Path, typer.Option(help="评论/通用情绪模型文件输出路径")] = MODEL_PATH,
-    chat_output: Annotated[Path, typer.Option(help="对话情绪模型文件输出路径")] = CHAT_MODEL_PATH,
+    output: Annotated[
+        Path | None, typer.Option(help="评论/通用情绪模型文件输出路径(默认: 随包发布的模型文件)")
+    ] = None,
+    chat_output: Annotated[
+        Path | None, typer.Option(help="对话情绪模型文件输出路径(默认: 随包发布的模型文件)")
+    ] = None,
 ) -> None:
     """训练两个情绪模型(评论/通用; 真实京东客服对话),打印留出集指标并保存版本化模型文件。"""
+    from aftersales.qc.chat_emotion import MODEL_PATH as CHAT_MODEL_PATH
     from aftersales.qc.chat_training import train as fit_chat
+    from aftersales.qc.emotion import MODEL_PATH
     from aftersales.qc.training import train as fit
+
+    output = output or MODEL_PATH
+    chat_output = chat_output or CHAT_MODEL_PATH
 
     typer.echo("训练中(jieba 分词 + TF-IDF 词/字 n-gram + 逻辑回归)……")
     metrics = fit(output)

@@ -24,7 +24,6 @@ from aftersales.qc import alerts, repository, service
 from aftersales.qc import settings as qc_settings
 from aftersales.qc.checkpoints import BY_CODE, CHECKPOINTS, MessageView
 from aftersales.qc.console_import import router as import_router
-from aftersales.qc.emotion import LABEL_NAMES
 from aftersales.qc.models import AREA_LABELS, AlertStatus, QcFinding, QcSessionResult
 from aftersales.qc.risk import RISK_KINDS
 from aftersales.web.home import LEAD_HOME, Tile, register_tile
@@ -44,6 +43,13 @@ NAV = [
 LEVEL_LABELS = {"low": "初级", "medium": "中级", "high": "高级"}
 POLARITY_LABELS = {"positive": "正面", "negative": "负面", "neutral": "中性"}
 DIMENSIONS = {"platform": "平台", "shop": "店铺", "group": "班组", "agent": "客服"}
+
+
+def _label_names() -> dict[str, str]:
+    """The emotion labels' Chinese names (their module loads scikit-learn: on first use)."""
+    from aftersales.qc.emotion import LABEL_NAMES
+
+    return LABEL_NAMES
 
 
 def _risk_alerts(session: Session, _user: User) -> int:
@@ -104,7 +110,7 @@ def sessions(
         shops=shops,
         users=users,
         agents={u.id: u.display_name for u in auth_repository.users_with_role(session, Role.AGENT)},
-        emotions=LABEL_NAMES,
+        emotions=_label_names(),
         polarities=POLARITY_LABELS,
         levels=LEVEL_LABELS,
         platforms=PLATFORM_LABELS,
@@ -155,7 +161,7 @@ def session_view(request: Request, session: SessionDep, user: CurrentUser, sessi
         users=users,
         checkpoints=BY_CODE,
         areas=AREA_LABELS,
-        emotions=LABEL_NAMES,
+        emotions=_label_names(),
         polarities=POLARITY_LABELS,
         levels=LEVEL_LABELS,
         may_overrule=user.role.at_least(Role.SUPERVISOR),
@@ -310,7 +316,7 @@ def _emotion_rows(
         (
             label(r["key"]),
             r["polarity"],
-            LABEL_NAMES.get(r["label"], r["label"]),
+            _label_names().get(r["label"], r["label"]),
             r["messages"],
             r["messages"] / rated[r["key"]],
         )

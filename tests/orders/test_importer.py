@@ -174,3 +174,12 @@ def test_taobao_order_report_sample_imports_with_shops_resolved_by_name(
         OrderStatus.COMPLETED,
     )
     assert session.scalar(select(Shipment.courier).where(Shipment.tracking_no == "YT8899001122334")) == "yto"
+
+
+@pytest.mark.usefixtures("shop")
+def test_a_tracking_number_too_short_for_a_parcel_is_a_row_error_and_its_order_waits(
+    session: Session, tmp_path: Path
+) -> None:
+    report = run(session, write_csv(tmp_path / "orders.csv", [row("1"), row("2", tracking_no="ZT1")]))
+    assert [(e.row, e.column) for e in report.errors] == [(3, "tracking_no")]
+    assert list(session.scalars(select(Order.source_id))) == ["1"]

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
 SEASON = 24
 MIN_SEASONS = 2
@@ -59,6 +58,9 @@ def _check_history(series: pd.Series, season: int) -> None:
 
 def _fit(series: pd.Series, season: int) -> object:
     """Additive ETS on the square root: counts vary more at the peak, the root steadies the variance."""
+    # statsmodels (and the SciPy it loads) take over a second to import: when a forecast is made
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
     model = ETSModel(
         pd.Series(np.sqrt(series.astype(float).clip(lower=0)).to_numpy()),
         error="add",

@@ -7,10 +7,9 @@ minimum, and the total agent-hours are as few as possible.
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-from pyworkforce.queuing import ErlangC
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 
 @dataclass(frozen=True)
@@ -64,16 +63,23 @@ class ShiftPlan:
         return f"共需 {self.total_agents} 名客服,{self.agent_hours} 人时:{parts}"
 
 
+def _erlang_c(**parameters: float) -> Any:
+    """pyworkforce's Erlang C (it loads OR-Tools and SciPy, over a second: on first use)."""
+    from pyworkforce.queuing import ErlangC
+
+    return ErlangC(**parameters)
+
+
 def erlang_c_wait_probability(*, arrivals_per_hour: float, handle_seconds: float, agents: int) -> float:
     """Probability that a contact has to wait (Erlang C), for checking against published tables."""
-    model = ErlangC(transactions=arrivals_per_hour, aht=handle_seconds / 60, asa=1, interval=60)
+    model = _erlang_c(transactions=arrivals_per_hour, aht=handle_seconds / 60, asa=1, interval=60)
     return float(model.waiting_probability(agents))
 
 
 def service_level(
     *, arrivals_per_hour: float, handle_seconds: float, answer_seconds: float, agents: int
 ) -> float:
-    model = ErlangC(
+    model = _erlang_c(
         transactions=arrivals_per_hour, aht=handle_seconds / 60, asa=answer_seconds / 60, interval=60
     )
     return float(model.service_level(agents))
@@ -83,7 +89,7 @@ def agents_needed(arrivals_per_hour: float, target: ServiceTarget = ServiceTarge
     """Agents on line for one hour of ``arrivals_per_hour`` contacts; an hour without contacts needs none."""
     if arrivals_per_hour <= 0:
         return 0
-    model = ErlangC(
+    model = _erlang_c(
         transactions=arrivals_per_hour,
         aht=target.handle_seconds / 60,
         asa=target.answer_seconds / 60,
@@ -116,6 +122,8 @@ def plan_shifts(
     uncovered = [h for h in range(24) if need[h] > 0 and h not in open_hours]
     if uncovered:
         raise ValueError(f"这些小时有需求但没有班次覆盖: {uncovered}")
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     matrix = np.array([[1 if s.covers(h) else 0 for s in shifts] for h in open_hours])
     cost = np.array([s.hours for s in shifts], dtype=float)
     result = milp(

@@ -3,9 +3,6 @@
 import io
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from aftersales.analytics.report.service import Report
 from aftersales.kit.cells import export_cell
 from aftersales.web.render import templates
@@ -55,6 +52,9 @@ def _cell_value(value: Any) -> Any:
 def to_excel(report: Report) -> bytes:
     """One sheet per table of every section, after a sheet with the scope and missing inputs and
     one with every section's 归因及提升 (causes and the proposed action as the lead left it)."""
+    from openpyxl import Workbook  # imported when a workbook is made, not when the console starts
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     summary = workbook.active
     assert summary is not None
