@@ -116,7 +116,7 @@ def test_sla_breach_alert_during_a_bulk_send(
     with time_machine.travel(NOW + timedelta(days=3), tick=False):
         tickets_jobs.sla_scan(story.session)
         story.session.commit()
-        deliver_outbox(story.session, batch=100, budget_seconds=0)
+        deliver_outbox(story.session, checkpoint=story.session.commit, batch=100, budget_seconds=0)
     alert = f"【SLA 已超时】1 张工单\n#{ticket['id']} 催退款,买家很生气"
     assert [r.body["text"]["content"] for r in receiver.received] == [alert]
     assert len(story.sent()) == 99  # the rest of the first batch: buyer notices wait their turn
