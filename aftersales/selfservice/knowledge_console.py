@@ -1,0 +1,127 @@
+"""知识库 pages: agents search policies and answers; supervisors write, edit, see the history,
+restore an older version and publish an article as a quick reply."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aftersales.auth.deps import CurrentUser, RequireSupervisor, SessionDep
+from aftersales.auth.models import Role, User
+from aftersales.catalog.models import Shop
+from aftersales.selfservice import knowledge
+from aftersales.selfservice.intents import get_intents
+from aftersales.selfservice.knowledge_models import KnowledgeArticle
+from aftersales.web.render import NavItem, render
+
+router = APIRouter(prefix="/console/selfservice/knowledge", include_in_schema=False)
+
+NAV = [NavItem("知识库", "/console/selfservice/knowledge", Role.AGENT, group="工单")]
+
+
+def _shops(session: Session) -> dict[int, str]:
+    return {row.id: row.name for row in session.execute(select(Shop.id, Shop.name).order_by(Shop.name))}
+
+
+def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    query = select(User.id, User.display_name).where(User.id.in_(wanted))
+    return {row.id: row.display_name for row in session.execute(query)} if wanted else {}
+
+
+def _shop_id(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.strip().isdigit() else None
+
+
+@router.get("", response_class=HTMLResponse)
+def knowledge_page(
+    request: Request, session: SessionDep, user: CurrentUser, q: str | None = None, shop_id: str | None = None
+) -> Response:
+    """Search results for ``q`` (title and body), else every article the shop sees."""
+    shop = _shop_id(shop_id)
+    query = (q or "").strip()
+    rows: list[tuple[KnowledgeArticle, int | None]]
+    if query:
+        rows = [(hit.article, hit.score) for hit in knowledge.search(session, query=query, shop_id=shop)]
+    else:
+        rows = [(article, None) for article in knowledge.articles(session, shop_id=shop)]
+    return render(
+        request,
+        "selfservice/knowledge.html",
+        rows=rows,
+        q=query,
+        shop_id=shop,
+        shops=_shops(session),
+        kinds=knowledge.KINDS,
+        intents={code: intent.label for code, intent in get_intents().items()},
+        can_edit=user.role.at_least(Role.SUPERVISOR),
+    )
+
+
+@router.post("")
+def create_article(
+    session: SessionDep,
+    user: RequireSupervisor,
+    kind: Annotated[str, Form()],
+    title: Annotated[str, Form(max_length=120)],
+    body: Annotated[str, Form(max_length=5000)],
+    shop_id: Annotated[str | None, Form()] = None,
+) -> Response:
+    article = knowledge.create(
+        session, shop_id=_shop_id(shop_id), kind=kind, title=title, body=body, author_id=user.id
+    )
+    return RedirectResponse(f"/console/selfservice/knowledge/{article.id}", status_code=303)
+
+
+@router.get("/{article_id}", response_class=HTMLResponse)
+def article_page(request: Request, session: SessionDep, user: CurrentUser, article_id: int) -> Response:
+    """The current text; for supervisors also the edit form, every version and 恢复."""
+    article = knowledge.get(session, article_id)
+    versions = knowledge.history(session, article_id)
+    return render(
+        request,
+        "selfservice/knowledge_article.html",
+        article=article,
+        versions=versions,
+        authors=_names(session, {v.author_id for v in versions}),
+        shops=_shops(session),
+        kinds=knowledge.KINDS,
+        intents={code: intent.label for code, intent in get_intents().items()},
+        can_edit=user.role.at_least(Role.SUPERVISOR),
+    )
+
+
+@router.post("/{article_id}/edit")
+def edit_article(
+    session: SessionDep,
+    user: RequireSupervisor,
+    article_id: int,
+    title: Annotated[str, Form(max_length=120)],
+    body: Annotated[str, Form(max_length=5000)],
+    base_version: Annotated[int, Form()],
+) -> Response:
+    knowledge.edit(
+        session, article_id=article_id, title=title, body=body, author_id=user.id, base_version=base_version
+    )
+    return RedirectResponse(f"/console/selfservice/knowledge/{article_id}", status_code=303)
+
+
+@router.post("/{article_id}/restore")
+def restore_article(
+    session: SessionDep, user: RequireSupervisor, article_id: int, version: Annotated[int, Form()]
+) -> Response:
+    knowledge.restore(session, article_id=article_id, version=version, author_id=user.id)
+    return RedirectResponse(f"/console/selfservice/knowledge/{article_id}", status_code=303)
+
+
+@router.post("/{article_id}/publish")
+def publish_article(
+    session: SessionDep,
+    user: RequireSupervisor,
+    article_id: int,
+    shortcut: Annotated[str, Form(pattern=r"^[a-z0-9_]{1,32}$")],
+) -> Response:
+    knowledge.publish_as_quick_reply(session, article_id=article_id, shortcut=shortcut)
+    return RedirectResponse(f"/console/selfservice/knowledge/{article_id}", status_code=303)
