@@ -50,7 +50,10 @@ def _create_tables() -> tuple[sa.Table, sa.Table]:
             ["shop_id"], ["shops.id"], name=op.f("fk_knowledge_articles_shop_id_shops"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
-            ["updated_by"], ["users.id"], name=op.f("fk_knowledge_articles_updated_by_users"), ondelete="SET NULL"
+            ["updated_by"],
+            ["users.id"],
+            name=op.f("fk_knowledge_articles_updated_by_users"),
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_knowledge_articles")),
     )
@@ -72,7 +75,10 @@ def _create_tables() -> tuple[sa.Table, sa.Table]:
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["author_id"], ["users.id"], name=op.f("fk_knowledge_versions_author_id_users"), ondelete="SET NULL"
+            ["author_id"],
+            ["users.id"],
+            name=op.f("fk_knowledge_versions_author_id_users"),
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_knowledge_versions")),
         sa.UniqueConstraint("article_id", "version", name=op.f("uq_knowledge_versions_article_id_version")),
@@ -82,10 +88,16 @@ def _create_tables() -> tuple[sa.Table, sa.Table]:
 
 def _seed(articles: sa.Table, versions: sa.Table) -> None:
     """One answer article per FAQ row, with its first version."""
-    labels = {code: spec["label"] for code, spec in yaml.safe_load(DATASET.read_text("utf-8"))["intents"].items()}
+    labels = {
+        code: spec["label"] for code, spec in yaml.safe_load(DATASET.read_text("utf-8"))["intents"].items()
+    }
     bind = op.get_bind()
     faq = sa.table(
-        "bot_faq_entries", sa.column("shop_id"), sa.column("intent"), sa.column("answer"), sa.column("updated_by")
+        "bot_faq_entries",
+        sa.column("shop_id"),
+        sa.column("intent"),
+        sa.column("answer"),
+        sa.column("updated_by"),
     )
     now = datetime.now(UTC)
     for shop_id, intent, answer, author in bind.execute(sa.select(faq).order_by(faq.c.intent)).all():
@@ -109,7 +121,13 @@ def _seed(articles: sa.Table, versions: sa.Table) -> None:
         ).scalar_one()
         bind.execute(
             versions.insert().values(
-                article_id=article_id, version=1, title=title, body=answer, note="新建", author_id=author, created_at=now
+                article_id=article_id,
+                version=1,
+                title=title,
+                body=answer,
+                note="新建",
+                author_id=author,
+                created_at=now,
             )
         )
 
