@@ -196,4 +196,5 @@ def _optional_id(raw: str | None) -> int | None:
 
 router.include_router(console)
 router.include_router(knowledge_console.router)
+router.include_router(knowledge_console.stars)
 router.include_router(portal.router)

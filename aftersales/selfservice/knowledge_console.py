@@ -1,6 +1,8 @@
 """知识库 pages: agents search policies and answers; supervisors write, edit, see the history,
-restore an older version and publish an article as a quick reply."""
+restore an older version and publish an article as a quick reply. 明星话术: supervisors review the
+best-rated agent replies per scene and accept one as a quick reply."""
 
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -11,14 +13,19 @@ from sqlalchemy.orm import Session
 from aftersales.auth.deps import CurrentUser, RequireSupervisor, SessionDep
 from aftersales.auth.models import Role, User
 from aftersales.catalog.models import Shop
-from aftersales.selfservice import knowledge
+from aftersales.kit.time import local_day_bounds, to_local, utcnow
+from aftersales.selfservice import knowledge, star_replies
 from aftersales.selfservice.intents import get_intents
 from aftersales.selfservice.knowledge_models import KnowledgeArticle
 from aftersales.web.render import NavItem, render
 
 router = APIRouter(prefix="/console/selfservice/knowledge", include_in_schema=False)
+stars = APIRouter(prefix="/console/selfservice/star-replies", include_in_schema=False)
 
-NAV = [NavItem("知识库", "/console/selfservice/knowledge", Role.AGENT, group="工单")]
+NAV = [
+    NavItem("知识库", "/console/selfservice/knowledge", Role.AGENT, group="工单"),
+    NavItem("明星话术", "/console/selfservice/star-replies", Role.SUPERVISOR, group="质检"),
+]
 
 
 def _shops(session: Session) -> dict[int, str]:
@@ -125,3 +132,30 @@ def publish_article(
 ) -> Response:
     knowledge.publish_as_quick_reply(session, article_id=article_id, shortcut=shortcut)
     return RedirectResponse(f"/console/selfservice/knowledge/{article_id}", status_code=303)
+
+
+@stars.get("", response_class=HTMLResponse)
+def star_replies_page(
+    request: Request,
+    session: SessionDep,
+    _: RequireSupervisor,
+    since: date | None = None,
+    until: date | None = None,
+) -> Response:
+    """The best-rated replies per scene over the Shanghai days ``since``..``until`` (default: 30 days)."""
+    today = (to_local(utcnow()) or utcnow()).date()
+    first, last = since or today - timedelta(days=29), until or today
+    found = star_replies.proposals(session, since=local_day_bounds(first)[0], until=local_day_bounds(last)[1])
+    return render(request, "selfservice/star_replies.html", proposals=found, since=first, until=last)
+
+
+@stars.post("")
+def accept_star_reply(
+    session: SessionDep,
+    _: RequireSupervisor,
+    message_id: Annotated[int, Form()],
+    scene: Annotated[str, Form()],
+    shortcut: Annotated[str, Form(pattern=r"^[a-z0-9_]{1,32}$")],
+) -> Response:
+    reply = star_replies.accept(session, message_id=message_id, scene=scene, shortcut=shortcut)
+    return RedirectResponse(f"/console/selfservice/quick-replies?q=/{reply.shortcut}", status_code=303)
