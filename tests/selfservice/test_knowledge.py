@@ -171,3 +171,36 @@ class TestKnowledgeConsole:
         page = client.get(url, headers=headers)
         assert "当前第 3 版" in page.text
         assert "恢复自第 1 版" in page.text
+
+
+class TestKnowledgeApi:
+    def test_agent_searches_over_the_api(self, session: Session, client: TestClient, auth_headers) -> None:  # type: ignore[no-untyped-def]
+        article = make_article(session, title="保价规则", body="降价后十五天内可申请退差价。")
+        response = client.get(
+            "/api/selfservice/knowledge", params={"q": "退差价"}, headers=auth_headers(Role.AGENT)
+        )
+        assert response.status_code == 200
+        assert article.id in [row["id"] for row in response.json()]
+
+    def test_stale_edit_is_a_409(self, session: Session, client: TestClient, auth_headers) -> None:  # type: ignore[no-untyped-def]
+        article = make_article(session)
+        headers = auth_headers(Role.SUPERVISOR)
+        url = f"/api/selfservice/knowledge/{article.id}"
+        first = client.put(
+            url, json={"title": "退货政策", "body": NEW_POLICY, "base_version": 1}, headers=headers
+        )
+        second = client.put(
+            url, json={"title": "退货政策", "body": "另一个版本", "base_version": 1}, headers=headers
+        )
+        assert (first.status_code, second.status_code) == (200, 409)
+
+    def test_supervisor_restores_over_the_api(
+        self, session: Session, client: TestClient, auth_headers
+    ) -> None:  # type: ignore[no-untyped-def]
+        article = make_article(session)
+        headers = auth_headers(Role.SUPERVISOR)
+        url = f"/api/selfservice/knowledge/{article.id}"
+        client.put(url, json={"title": "退货政策", "body": NEW_POLICY, "base_version": 1}, headers=headers)
+        restored = client.post(f"{url}/restore", json={"version": 1}, headers=headers).json()
+        assert restored["version"] == 3
+        assert restored["title"] == "七天无理由退货政策"
