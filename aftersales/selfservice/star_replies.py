@@ -9,6 +9,7 @@ out. Accepting one writes it as a quick reply; the text is read again from the m
 taken from the form.
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,8 @@ MIN_SCORE = 90
 MIN_LENGTH = 12
 MAX_LENGTH = 2000  # a quick reply's longest body
 SESSIONS_READ = 300
+# Exports write pictures, stickers and links as "[图片]"-style placeholders: no scene to read there.
+PLACEHOLDER = re.compile(r"\[[^\]]{1,8}\]")
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,7 @@ def _answered(session: Session, session_ids: list[int]) -> list[tuple[ChatMessag
         if message.session_id != current:
             current, last_question = message.session_id, ""
         if message.sender == Sender.CUSTOMER:
-            last_question = message.text
+            last_question = PLACEHOLDER.sub("", message.text).strip() or last_question
         elif (
             message.sender == Sender.AGENT
             and last_question

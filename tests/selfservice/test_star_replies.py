@@ -37,6 +37,13 @@ class TestProposals:
         found = star_replies.proposals(session, since=since, until=until)
         assert [(p.scene, p.text) for p in found] == [("where_is_parcel", STAR_TEXT)]
 
+    def test_a_picture_placeholder_does_not_set_the_scene(self, session: Session) -> None:
+        make_chat(session, [*STAR[:1], ("customer", 2, "[图片]"), STAR[1]])
+        since, until = period()
+        assert [p.question for p in star_replies.proposals(session, since=since, until=until)] == [
+            "我的快递到哪了"
+        ]
+
     def test_failed_sessions_are_not_read(self, session: Session) -> None:
         make_chat(session, SLOW)
         since, until = period()
