@@ -24,6 +24,8 @@ from aftersales.qc import alerts, repository, service
 from aftersales.qc import settings as qc_settings
 from aftersales.qc.checkpoints import BY_CODE, CHECKPOINTS, MessageView
 from aftersales.qc.console_import import router as import_router
+from aftersales.qc.console_training import NAV as TRAINING_NAV
+from aftersales.qc.console_training import router as training_router
 from aftersales.qc.models import AREA_LABELS, AlertStatus, QcFinding, QcSessionResult
 from aftersales.qc.risk import RISK_KINDS
 from aftersales.web.home import LEAD_HOME, Tile, register_tile
@@ -31,6 +33,7 @@ from aftersales.web.render import NavItem, render
 
 router = APIRouter(prefix="/console/qc", include_in_schema=False)
 router.include_router(import_router)
+router.include_router(training_router)
 
 NAV = [
     NavItem("质检会话", "/console/qc/sessions", group="质检"),
@@ -38,6 +41,7 @@ NAV = [
     NavItem("质检看板", "/console/qc/dashboard", Role.SUPERVISOR, group="质检"),
     NavItem("质检设置", "/console/qc/settings", Role.SUPERVISOR, group="设置"),
     NavItem("导入聊天", "/console/qc/import", Role.SUPERVISOR, group="设置"),
+    *TRAINING_NAV,
 ]
 
 LEVEL_LABELS = {"low": "初级", "medium": "中级", "high": "高级"}

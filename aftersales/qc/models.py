@@ -220,3 +220,7 @@ class VocMention(Base):
     topic: Mapped[str] = mapped_column(String(16))
     keyword: Mapped[str] = mapped_column(String(32))
     mentioned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# Coaching's tables live in their own module; importing it registers them with the models.
+from aftersales.qc.training_models import TrainingCourse, TrainingPlan, TrainingTopic  # noqa: E402, F401

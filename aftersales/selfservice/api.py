@@ -7,7 +7,16 @@ from pydantic import BaseModel
 
 from aftersales.auth.deps import RequireAgent, RequireSupervisor, SessionDep
 from aftersales.kit.pagination import Page, PageDep, paginate
-from aftersales.selfservice import access, bot, faq, integrations, quickreplies, repository, service
+from aftersales.selfservice import (
+    access,
+    bot,
+    faq,
+    integrations,
+    knowledge_api,
+    quickreplies,
+    repository,
+    service,
+)
 from aftersales.selfservice.schemas import (
     BotAnswerRead,
     BotQuestion,
@@ -134,3 +143,6 @@ def portal_link(session: SessionDep, _: RequireAgent, order_id: int, send: bool 
             idempotency_key=f"selfservice:portal-link:{order.id}:{url[-16:]}",
         )
     return PortalLinkRead(url=url, expires_in_hours=settings.link_ttl_hours, sent=send)
+
+
+router.include_router(knowledge_api.router)

@@ -41,13 +41,15 @@ def seed_replies() -> None:
 
 @app.command("seed-faq")
 def seed_faq() -> None:
-    """为随包数据中尚无默认回答的问题类型写入默认 FAQ 回答(已有的回答保持不变)。"""
+    """为随包数据中尚无默认回答的问题类型写入默认 FAQ 回答,并为没有知识库条目的回答建条目(已有的保持不变)。"""
     from aftersales.db import unit_of_work
     from aftersales.selfservice.faq import seed_defaults
+    from aftersales.selfservice.knowledge import seed_from_faq
 
     with unit_of_work() as session:
         added = seed_defaults(session)
-    typer.echo(f"新增 {added} 条默认回答")
+        articles = seed_from_faq(session)
+    typer.echo(f"新增 {added} 条默认回答,{articles} 条知识库条目")
 
 
 @app.command("link")

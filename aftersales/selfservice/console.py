@@ -12,7 +12,15 @@ from aftersales.catalog import repository as catalog_repository
 from aftersales.kit.errors import NotFoundError
 from aftersales.kit.pagination import PageParams, paginate
 from aftersales.orders.couriers import COURIERS
-from aftersales.selfservice import faq, portal, quickreplies, repository, service, suggestions
+from aftersales.selfservice import (
+    faq,
+    knowledge_console,
+    portal,
+    quickreplies,
+    repository,
+    service,
+    suggestions,
+)
 from aftersales.selfservice.intents import get_intents
 from aftersales.selfservice.models import PortalUpload, RequestStatus
 from aftersales.selfservice.uploads import upload_path
@@ -26,6 +34,7 @@ NAV = [
     NavItem("自助申请", "/console/selfservice/requests", group="售后"),
     NavItem("快捷话术", "/console/selfservice/quick-replies", group="工单"),
     NavItem("机器人问答", "/console/selfservice/faq", Role.SUPERVISOR, group="设置"),
+    *knowledge_console.NAV,
 ]
 TICKET_PANEL = Panel("推荐话术", "/console/selfservice/panels/ticket/{ticket_id}")
 CHAT_PANEL = Panel("推荐话术", "/console/selfservice/panels/chat/{session_id}")
@@ -185,4 +194,6 @@ def _optional_id(raw: str | None) -> int | None:
 
 
 router.include_router(console)
+router.include_router(knowledge_console.router)
+router.include_router(knowledge_console.stars)
 router.include_router(portal.router)

@@ -17,7 +17,7 @@ from aftersales.demo.context import DemoContext
 from aftersales.kit.errors import AftersalesError
 from aftersales.kit.time import SHANGHAI, utcnow
 from aftersales.orders.models import Order, OrderStatus
-from aftersales.selfservice import bot, quickreplies, service
+from aftersales.selfservice import bot, knowledge, quickreplies, service
 from aftersales.selfservice.models import PortalRequest, QuickReply, RequestStatus, ReturnMethod
 from aftersales.selfservice.schemas import AddressChange, InvoiceRegistration, ReturnApply
 
@@ -36,6 +36,13 @@ QUESTIONS = (
     "你们客服几点下班",
     "垃圾东西,气死我了",
     "再不处理我就去12315投诉",
+)
+
+# Seed 004's 权限下放 as the team's written policies (知识库).
+POLICIES = (
+    ("补偿权限", "为提高接待效率,客服可自行补偿订单金额的 50%(500 元以内);超出的报主管审批。"),
+    ("提前退换", "订单金额 150 元以内,客户寄回的退货/换货有揽收记录即可提前处理退款或换出。"),
+    ("七天无理由退货", "签收后七天内商品完好可申请无理由退货,退货运费由买家承担;质量问题运费由我们承担。"),
 )
 
 
@@ -65,6 +72,8 @@ def extend(session: Session, ctx: DemoContext) -> None:
                 session, reply_id=reply.id, user_id=None, order_id=rng.choice(shipped), ticket_id=None
             )
     ctx.summary["selfservice_requests"] = made
+    for title, body in POLICIES:
+        knowledge.create(session, shop_id=None, kind="policy", title=title, body=body, author_id=None)
 
 
 def _try(session: Session, action: Callable[[], object]) -> int:

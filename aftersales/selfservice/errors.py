@@ -43,3 +43,15 @@ class QuickReplyNotFoundError(NotFoundError):
 class ShortcutTakenError(ConflictError):
     def __init__(self, shortcut: str) -> None:
         super().__init__(f"快捷键 /{shortcut} 已被占用")
+
+
+class KnowledgeNotFoundError(NotFoundError):
+    def __init__(self) -> None:
+        super().__init__("知识条目不存在")
+
+
+class KnowledgeEditConflictError(ConflictError):
+    """Someone saved the article after this editor opened it: saving would silently drop their text."""
+
+    def __init__(self, current: int) -> None:
+        super().__init__(f"该条目已被他人修改(当前为第 {current} 版),请刷新后再保存")

@@ -15,6 +15,7 @@ from aftersales.catalog.models import Shop
 from aftersales.kit.errors import NotFoundError
 from aftersales.kit.refs import require_refs
 from aftersales.kit.time import utcnow
+from aftersales.selfservice import knowledge
 from aftersales.selfservice.intents import get_intents
 from aftersales.selfservice.models import BotFaqEntry
 
@@ -36,18 +37,19 @@ def _entries(session: Session, shop_id: int | None) -> dict[tuple[int | None, st
 
 
 def shop_faq(session: Session, *, shop_id: int | None) -> list[FaqAnswer]:
-    """Every intent's answer as the shop's customers get it, with where it comes from."""
-    entries = _entries(session, shop_id)
+    """Every intent's answer as the shop's customers get it, with where it comes from.
+
+    The knowledge base's current version comes before the FAQ row of the same owner."""
+    entries = {key: row.answer for key, row in _entries(session, shop_id).items()}
+    articles = knowledge.answers(session, shop_id=shop_id)
     answers = []
     for code, intent in get_intents().items():
-        own, default = (
-            entries.get((shop_id, code)) if shop_id is not None else None,
-            entries.get((None, code)),
-        )
+        own = (articles.get((shop_id, code)) or entries.get((shop_id, code))) if shop_id is not None else None
+        default = articles.get((None, code)) or entries.get((None, code))
         if own is not None:
-            answers.append(FaqAnswer(code, intent.label, own.answer, "shop"))
+            answers.append(FaqAnswer(code, intent.label, own, "shop"))
         elif default is not None:
-            answers.append(FaqAnswer(code, intent.label, default.answer, "default"))
+            answers.append(FaqAnswer(code, intent.label, default, "default"))
         else:
             answers.append(FaqAnswer(code, intent.label, intent.answer, "packaged"))
     return answers
@@ -77,6 +79,7 @@ def save_answer(
     entry.answer = answer
     entry.updated_by = user_id
     entry.updated_at = utcnow()
+    knowledge.record_answer(session, shop_id=shop_id, intent=intent, answer=answer, author_id=user_id)
     session.flush()
     return entry
 
@@ -85,6 +88,7 @@ def reset_answer(session: Session, *, shop_id: int, intent: str) -> None:
     """Drop the shop's own answer: its customers get the default one again."""
     _require_intent(intent)
     entry = _entries(session, shop_id).get((shop_id, intent))
+    knowledge.drop_answer(session, shop_id=shop_id, intent=intent)
     if entry is not None:
         session.delete(entry)
         session.flush()

@@ -285,3 +285,7 @@ class QuickReplyUse(Base):
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
     ticket_id: Mapped[int | None] = mapped_column(Integer)
     used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The knowledge base's tables live in their own module; importing it registers them with the models.
+from aftersales.selfservice.knowledge_models import KnowledgeArticle, KnowledgeVersion  # noqa: E402, F401

@@ -79,6 +79,15 @@ def use(
     return reply, text
 
 
+def update_text(session: Session, *, reply_id: int, title: str, body: str) -> QuickReply:
+    """New title and body for a snippet (the knowledge base keeps its published articles' replies current)."""
+    integrations.template_validate(body)
+    reply = get(session, reply_id)
+    reply.title, reply.body, reply.updated_at = title, body, utcnow()
+    session.flush()
+    return reply
+
+
 def deactivate(session: Session, *, reply_id: int) -> QuickReply:
     reply = get(session, reply_id)
     reply.is_active = False

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from aftersales.kit.types import MAX_ROW_ID, RowId
 from aftersales.selfservice.models import RequestKind, RequestStatus, ReturnMethod
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -231,3 +232,45 @@ class QuickReplyRendered(BaseModel):
     id: int
     text: str
     usage_count: int
+
+
+class KnowledgeArticleIn(BaseModel):
+    kind: Literal["policy", "answer"]
+    title: str = Field(min_length=1, max_length=120)
+    body: str = Field(min_length=1, max_length=5000)
+    shop_id: RowId | None = None
+
+
+class KnowledgeEdit(BaseModel):
+    title: str = Field(min_length=1, max_length=120)
+    body: str = Field(min_length=1, max_length=5000)
+    base_version: int = Field(ge=1, le=MAX_ROW_ID, description="the version the editor started from")
+
+
+class KnowledgeRestore(BaseModel):
+    version: int = Field(ge=1, le=MAX_ROW_ID)
+
+
+class KnowledgeArticleRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    shop_id: int | None
+    kind: str
+    intent: str | None
+    title: str
+    body: str
+    version: int
+    quick_reply_id: int | None
+    updated_at: datetime
+
+
+class KnowledgeVersionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int
+    title: str
+    body: str
+    note: str
+    author_id: int | None
+    created_at: datetime

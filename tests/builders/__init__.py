@@ -18,7 +18,7 @@ from tests.builders.logistics import make_care_step, make_parcel, make_region, m
 from tests.builders.orders import make_customer, make_event, make_order, make_shipment
 from tests.builders.returns import make_return_policy, make_return_request
 from tests.builders.reviews import make_review, review_in
-from tests.builders.selfservice import make_quick_reply
+from tests.builders.selfservice import make_article, make_quick_reply
 from tests.builders.tickets import make_bot, make_rule, make_ticket
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "make_order_item",
     "make_parcel",
     "make_qc_row",
+    "make_article",
     "make_quick_reply",
     "make_region",
     "make_return_policy",

@@ -4,6 +4,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.orders.models import Order, OrderItem
+from aftersales.selfservice import knowledge
+from aftersales.selfservice.knowledge_models import KnowledgeArticle
 from aftersales.selfservice.models import QuickReply
 from aftersales.selfservice.quickreplies import create
 from aftersales.selfservice.schemas import QuickReplyIn
@@ -37,3 +39,16 @@ def make_item(session: Session, *, order: Order, **overrides: Any) -> OrderItem:
     session.add(item)
     session.flush()
     return item
+
+
+def make_article(session: Session, **overrides: Any) -> KnowledgeArticle:
+    """A knowledge-base article at version 1 (a default policy unless told otherwise)."""
+    fields: dict[str, Any] = {
+        "shop_id": None,
+        "kind": "policy",
+        "title": "七天无理由退货政策",
+        "body": "签收后七天内商品完好可申请无理由退货,退货运费由买家承担,质量问题运费由我们承担。",
+        "author_id": None,
+        **overrides,
+    }
+    return knowledge.create(session, **fields)
