@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from aftersales.catalog.models import Shop
+from aftersales.catalog.models import PLATFORM_LABELS, Platform, Shop
 from aftersales.kit import cells
 from aftersales.kit.cells import CellError
 from aftersales.kit.memory import paused_collector
@@ -337,7 +337,10 @@ class OrderImporter:
         self.batch_size = batch_size
         self.on_progress = on_progress or (lambda _n: None)
         self.report = ImportReport()
-        self.shop_codes_by_name = {name: code for code, name in session.execute(select(Shop.code, Shop.name))}
+        self.shops_by_name = {
+            name: (code, platform)
+            for code, name, platform in session.execute(select(Shop.code, Shop.name, Shop.platform))
+        }
         self.batch: dict[str, PendingOrder] = {}
         self.tracking_column = (mapping.fields.get("tracking_no") or ["tracking_no"])[0]
 
@@ -348,6 +351,8 @@ class OrderImporter:
             needed["shop"] = [self.mapping.shop_name_column]
         elif not self.shop_code:
             raise FileFormatError("该映射没有店铺列,请用 --shop 指定店铺编码")
+        if self.shop_code:
+            self._check_given_shop()
         require_columns(table.headers, needed)
         with paused_collector():
             self._import(table)
@@ -385,11 +390,33 @@ class OrderImporter:
             parsed.fail(index, column, reason)
         codes = []
         for index, name in enumerate(names):
-            code = self.shop_codes_by_name.get(name or "")
-            if code is None and index not in errors:
+            code, platform = self.shops_by_name.get(name or "", ("", None))
+            if index in errors:
+                codes.append(code)
+                continue
+            if platform is None:
                 parsed.fail(index, column, f"店铺不存在: {name or ''}")
-            codes.append(code or "")
+            elif not self._platform_fits(platform):
+                parsed.fail(index, column, self._wrong_platform(name or "", platform))
+                code = ""
+            codes.append(code)
         return codes
+
+    def _platform_fits(self, platform: Platform) -> bool:
+        """A platform's export only fills that platform's shops (淘宝 reports serve 天猫 shops too):
+        a 淘宝 row whose shop name matches a 京东 shop must not become a 京东 order."""
+        expected = self.mapping.platform
+        return expected is None or platform == expected or {expected, platform} == {"taobao", "tmall"}
+
+    def _wrong_platform(self, name: str, platform: Platform) -> str:
+        expected = PLATFORM_LABELS[Platform(self.mapping.platform or "")]
+        return f"店铺「{name}」是{PLATFORM_LABELS[platform]}店铺,与{expected}订单报表不符"
+
+    def _check_given_shop(self) -> None:
+        """``--shop`` of another platform than the mapping's: refused before anything is read."""
+        shop = self.session.scalar(select(Shop).where(Shop.code == self.shop_code))
+        if shop is not None and not self._platform_fits(shop.platform):
+            raise FileFormatError(self._wrong_platform(shop.name, shop.platform))
 
     def _add_row(
         self,

@@ -183,3 +183,35 @@ def test_a_tracking_number_too_short_for_a_parcel_is_a_row_error_and_its_order_w
     report = run(session, write_csv(tmp_path / "orders.csv", [row("1"), row("2", tracking_no="ZT1")]))
     assert [(e.row, e.column) for e in report.errors] == [(3, "tracking_no")]
     assert list(session.scalars(select(Order.source_id))) == ["1"]
+
+
+class TestPlatformOfTheShop:
+    """A platform's report fills only that platform's shops (a 淘宝 row naming a 京东 shop was
+    stored as a 京东 order without a word)."""
+
+    def report(self, session: Session, shared_data: Path, platform: Platform):  # type: ignore[no-untyped-def]
+        for name in ("示例家纺旗舰店", "示例数码专营店", "示例母婴店"):
+            make_shop(session, name=name, platform=platform)
+        return run(
+            session,
+            shared_data / "formats" / "taobao_order_report_sample.csv",
+            mapping="taobao",
+            shop_code=None,
+        )
+
+    def test_a_taobao_row_naming_a_jd_shop_is_a_row_error(self, session: Session, shared_data: Path) -> None:
+        report = self.report(session, shared_data, Platform.JD)
+        assert report.orders == 0
+        assert report.errors[0].column == "店铺名称"
+        assert "是京东店铺,与淘宝订单报表不符" in report.errors[0].reason
+
+    def test_a_taobao_report_fills_tmall_shops(self, session: Session, shared_data: Path) -> None:
+        assert self.report(session, shared_data, Platform.TMALL).errors == []
+
+    def test_a_given_shop_of_another_platform_is_refused_before_anything_is_stored(
+        self, session: Session, tmp_path: Path
+    ) -> None:
+        make_shop(session, code="jd-shop", platform=Platform.JD)
+        with pytest.raises(FileFormatError, match="京东店铺"):
+            run(session, write_csv(tmp_path / "o.csv", [row("1")]), mapping="taobao", shop_code="jd-shop")
+        assert count(session, Order) == 0
