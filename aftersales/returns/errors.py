@@ -57,3 +57,12 @@ class InvalidSignatureError(AftersalesError):
 
 class RefundExceedsPaidError(ConflictError):
     """Refunds of an order, paid and asked for, would exceed what the customer paid."""
+
+
+class AppealNotFoundError(NotFoundError):
+    def __init__(self, appeal_id: int) -> None:
+        super().__init__(f"申诉不存在: {appeal_id}")
+
+
+class AppealStateError(ConflictError):
+    """The appeal is not in the state this step needs (e.g. an outcome for a draft)."""
