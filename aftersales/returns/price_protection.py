@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aftersales.auth.models import User
+from aftersales.catalog.models import Sku
 from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.time import utcnow
 from aftersales.orders.errors import OrderNotFoundError
@@ -306,3 +307,23 @@ def protections_of(session: Session, order_id: int) -> list[PriceProtection]:
             select(PriceProtection).where(PriceProtection.order_id == order_id).order_by(PriceProtection.id)
         )
     )
+
+
+def catalog_quotes(session: Session, order: Order) -> list[Quote]:
+    """Each SKU line of the order against its catalogue price now (the bot's 保价 answer): what a
+    buyer asking "降价了能保价吗" would be refunded, before anyone pays it."""
+    items = session.scalars(
+        select(OrderItem)
+        .where(OrderItem.order_id == order.id, OrderItem.sku_code.is_not(None))
+        .order_by(OrderItem.line_no)
+    )
+    codes = [i.sku_code for i in items]
+    prices = dict(
+        session.execute(
+            select(Sku.code, Sku.price_fen).where(Sku.shop_id == order.shop_id, Sku.code.in_(codes))
+        ).all()
+    )
+    return [
+        quote(session, order=order, sku_code=code, new_unit_fen=prices[code])
+        for code in dict.fromkeys(c for c in codes if c in prices)
+    ]
