@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import Select, case, select
 from sqlalchemy.orm import Session
 
 from aftersales.auth.models import User
@@ -198,7 +198,7 @@ def is_overdue(appeal: Appeal, now: datetime) -> bool:
     return appeal.status == AppealStatus.DRAFT and appeal.deadline_at < now
 
 
-def listing(*, status: AppealStatus | None = None) -> Any:
+def listing(*, status: AppealStatus | None = None) -> Select[Appeal]:
     """Open appeals first, nearest deadline first; decided ones after."""
     query = select(Appeal).order_by(
         case((Appeal.status.in_(OPEN_STATUSES), 0), else_=1), Appeal.deadline_at, Appeal.id

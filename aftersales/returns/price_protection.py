@@ -158,17 +158,14 @@ def _refusal(
     now: datetime,
 ) -> tuple[str | None, str | None]:
     window = _window_refusal(rule, order, now)
+    if window is not None or rule is None:
+        return window, "order_id"
     checks = (
-        (window is not None, window, "order_id"),
-        (
-            bool(rule and rule.sku_codes) and item.sku_code not in (rule.sku_codes if rule else []),
-            "该商品不参加保价",
-            "sku_code",
-        ),
+        (bool(rule.sku_codes) and item.sku_code not in rule.sku_codes, "该商品不参加保价", "sku_code"),
         (difference <= 0, f"现价不低于购买单价 {yuan(item.unit_price_fen)},没有差价可退", "new_unit_fen"),
         (_refunded(session, item), "该商品已退款,不能再保价", "sku_code"),
         (_already(session, item), "该商品已经保价退过差价", "sku_code"),
-        (left <= 0, f"本单保价已达上限 {yuan(rule.max_per_order_fen if rule else 0)}", "order_id"),
+        (left <= 0, f"本单保价已达上限 {yuan(rule.max_per_order_fen)}", "order_id"),
     )
     for failed, reason, field in checks:
         if failed:
