@@ -19,6 +19,7 @@ from aftersales.kit.idempotency import IdempotencyKey
 from aftersales.kit.pagination import Page, PageDep, paginate
 from aftersales.kit.time import as_utc
 from aftersales.returns import payouts, photo_refunds, refunds, repository, reshipments, service
+from aftersales.returns.aftercare_api import router as aftercare_router
 from aftersales.returns.errors import BeyondAuthorityError, CustomerCapError
 from aftersales.returns.models import ApprovalStatus, RequestKind, RequestStatus
 from aftersales.returns.schemas import (
@@ -44,6 +45,7 @@ from aftersales.returns.schemas import (
 )
 
 router = APIRouter(prefix="/api/returns", tags=["returns"])
+router.include_router(aftercare_router)  # 保价 and 申诉
 Model = TypeVar("Model", bound=BaseModel)
 
 BATCH_LIMIT = 1000

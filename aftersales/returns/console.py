@@ -24,6 +24,7 @@ from aftersales.kit.pii import mask_name, mask_phone
 from aftersales.orders import repository as order_repository
 from aftersales.orders.models import Customer, Order, Shipment
 from aftersales.returns import erp, payouts, refunds, repository, reshipments, service
+from aftersales.returns.aftercare_console import router as aftercare_router
 from aftersales.returns.console_customer import router as customer_router
 from aftersales.returns.console_policies import fen as _fen
 from aftersales.returns.console_policies import router as policies_router
@@ -49,12 +50,14 @@ router = APIRouter(prefix="/console/returns", include_in_schema=False)
 router.include_router(policies_router)  # before "/{return_id}", which would shadow "/policies"
 router.include_router(group_router)  # 群协作: the ticket page's group card and the supervisors' inbox
 router.include_router(customer_router)
+router.include_router(aftercare_router)  # 保价退差价 on the order page, 申诉 list/detail
 
 NAV = [
     NavItem("退换货", "/console/returns", group="售后"),
     NavItem("补偿审批", "/console/returns/approvals", Role.SUPERVISOR, group="售后"),
     NavItem("补偿台账", "/console/returns/ledger", group="售后"),
     NavItem("补发", "/console/returns/reshipments", group="售后"),
+    NavItem("申诉", "/console/returns/appeals", group="售后"),
     NavItem("群协作待办", "/console/returns/groups/inbox", Role.SUPERVISOR, group="工单"),
     NavItem("售后规则", "/console/returns/policies", Role.ADMIN, group="设置"),
 ]
@@ -86,7 +89,12 @@ AUTHORITY_LABELS = {
     "supervisor": "主管",
     "shop_rule": "店铺规则",
 }
-PAYOUT_LABELS = {"compensation": "补偿", "early_refund": "提前退款", "refund": "退款"}
+PAYOUT_LABELS = {
+    "compensation": "补偿",
+    "early_refund": "提前退款",
+    "refund": "退款",
+    "price_protection": "保价退差价",
+}
 APPROVAL_LABELS = {
     ApprovalStatus.PENDING: "待主管审批",
     ApprovalStatus.APPROVED: "主管已同意",

@@ -21,7 +21,7 @@ from aftersales.messaging.models import OutboxMessage, OutboxStatus
 from aftersales.orders.models import Order, Shipment, TrackingStatus
 from aftersales.orders.schemas import TrackingEventIn
 from aftersales.orders.service import ingest_tracking_events
-from aftersales.returns import payouts, refunds, reshipments, service
+from aftersales.returns import aftercare_demo, payouts, refunds, reshipments, service
 from aftersales.returns.errors import BeyondAuthorityError, CustomerCapError
 from aftersales.returns.models import OfferKind, RequestKind, RequestStatus, ReturnRequest
 from aftersales.returns.schemas import ErpCallbackIn, ReshipItem, ReshipmentIn, ReturnRequestIn
@@ -91,6 +91,7 @@ def extend(session: Session, ctx: DemoContext) -> None:
     counts = _work(session, rng, requests, agents, lead, ctx)
     counts["intercepts"] = play_intercepts(session, ctx)
     _disconnect_the_demo_erp(session, list(ctx.shops.values()))
+    counts["appeals"] = aftercare_demo.extend(session, list(ctx.shops.values()), agents[0])
     ctx.summary["returns"] = {"requests": len(requests), **counts}
 
 

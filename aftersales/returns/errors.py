@@ -70,3 +70,12 @@ class CustomerCapError(ConflictError, ApprovalMayAllowError):
     approval may still allow it."""
 
     approval_available = True
+
+
+class AppealNotFoundError(NotFoundError):
+    def __init__(self, appeal_id: int) -> None:
+        super().__init__(f"申诉不存在: {appeal_id}")
+
+
+class AppealStateError(ConflictError):
+    """The appeal is not in the state this step needs (e.g. an outcome for a draft)."""

@@ -191,6 +191,7 @@ class PayoutKind(enum.StrEnum):
     COMPENSATION = "compensation"
     EARLY_REFUND = "early_refund"
     REFUND = "refund"
+    PRICE_PROTECTION = "price_protection"
 
 
 class Authority(enum.StrEnum):
@@ -366,3 +367,6 @@ class PhotoRefundRule(Base):
         Integer, default=3, comment="earlier requests that bar it"
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+import aftersales.returns.aftercare_models  # noqa: E402,F401  (保价 and 申诉 tables join this metadata)

@@ -79,11 +79,13 @@ def compensated_fen(session: Session, order_id: int) -> int:
     return int(total or 0)
 
 
-REFUND_KINDS = (PayoutKind.REFUND, PayoutKind.EARLY_REFUND)
+# Money handed back out of what the buyer paid: a price difference refunded (保价) leaves that much
+# less to refund for the goods, so refunds and differences together never exceed the paid amount.
+REFUND_KINDS = (PayoutKind.REFUND, PayoutKind.EARLY_REFUND, PayoutKind.PRICE_PROTECTION)
 
 
 def refunded_fen(session: Session, order_id: int) -> int:
-    """Refunds of the goods already paid on the order (early refunds included)."""
+    """Money already handed back on the order: refunds, early refunds and price differences."""
     total = session.scalar(
         select(func.coalesce(func.sum(Compensation.amount_fen), 0)).where(
             Compensation.order_id == order_id, Compensation.kind.in_(REFUND_KINDS)

@@ -336,6 +336,26 @@ def _return_text(session: Session, order: Order, faq: str) -> str:
     return faq
 
 
+def _price_text(session: Session, order: Order, faq: str) -> str:
+    """The 保价 answer quotes the difference computed on the server; paying it stays with an agent."""
+    quotes = integrations.price_protection_quotes(session, order=order)
+    payable = [q for q in quotes if q.eligible]
+    if payable:
+        lines = [
+            f"{q.title}:购买单价 ¥{q.paid_unit_fen / 100:.2f},现价 ¥{q.new_unit_fen / 100:.2f},"
+            f"{q.quantity} 件,可退差价 ¥{q.amount_fen / 100:.2f}"
+            for q in payable
+        ]
+        total = sum(q.amount_fen for q in payable)
+        return (
+            "您的订单在保价期内:\n"
+            + "\n".join(lines)
+            + f"\n合计可退差价 ¥{total / 100:.2f},客服核实后为您退回。"
+        )
+    refusals = [q.refusal for q in quotes if q.refusal]
+    return f"{refusals[0]}。{faq}" if refusals else faq
+
+
 LIVE_ANSWERS = {
     "where_is_parcel": _parcels_text,
     "urge_shipping": _shipping_text,
@@ -344,4 +364,5 @@ LIVE_ANSWERS = {
     "delay_shipping": _delay_text,
     "invoice": _invoice_text,
     "how_to_return": _return_text,
+    "price_protection": _price_text,
 }

@@ -16,7 +16,7 @@ from aftersales.messaging import templates
 from aftersales.messaging.service import queue_message
 from aftersales.orders.models import Order
 from aftersales.qc import risk
-from aftersales.returns import photo_refunds
+from aftersales.returns import photo_refunds, price_protection
 from aftersales.returns import service as returns
 from aftersales.returns.models import RequestKind as ReturnKind
 from aftersales.returns.models import ReturnRequest
@@ -189,3 +189,8 @@ def refund_progress(session: Session, *, return_request_id: int) -> tuple[str, i
         return None
     state = str(row.refund_state.value)
     return REFUND_STATE_LABELS.get(state, state), row.refund_fen
+
+
+def price_protection_quotes(session: Session, *, order: Order) -> list[price_protection.Quote]:
+    """The order's lines at today's catalogue price, as returns' 保价 rule would refund them."""
+    return price_protection.catalog_quotes(session, order)

@@ -9,8 +9,6 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi.responses import Response
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
 from aftersales.kit.cells import export_cell
@@ -45,6 +43,9 @@ def cell(value: Any) -> Any:
 
 
 def xlsx_response(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
+    from openpyxl import Workbook  # loaded by the first export, not when the console starts
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None

@@ -58,10 +58,11 @@ def make_ticket_row(
     return row
 
 
-def make_order_item(session: Session, *, order: Order, sku_code: str, line_no: int = 1) -> OrderItem:
-    row = OrderItem(
-        order_id=order.id, line_no=line_no, sku_code=sku_code, title=sku_code, quantity=1, unit_price_fen=9900
-    )
+def make_order_item(
+    session: Session, *, order: Order, sku_code: str, line_no: int = 1, **overrides: Any
+) -> OrderItem:
+    fields = {"title": sku_code, "quantity": 1, "unit_price_fen": 9900, **overrides}
+    row = OrderItem(order_id=order.id, line_no=line_no, sku_code=sku_code, **fields)
     session.add(row)
     session.flush()
     return row

@@ -262,3 +262,37 @@ class TestWritersBesideJobs:
         body = {"text": "已联系快递催件"}
         calls = [post(f"{shop.url}/api/tickets/{ticket}/comments", agent, body) for ticket in tickets]
         assert statuses(in_parallel(calls)) == {201: PARALLEL}
+
+
+class TestPriceProtection:
+    def test_parallel_price_protections_pay_each_line_once_within_the_cap(self, shop: Shop) -> None:
+        """Two lines whose drops are worth ¥60 each under a ¥100 cap: ¥60 + ¥40, once each."""
+        order = shop.seed(build_price_dropped)
+        agents = [shop.token(Role.AGENT), shop.token(Role.AGENT)]
+        url = f"{shop.url}/api/returns/price-protection"
+        calls = [
+            post(
+                url,
+                agents[n % 2],
+                {"order_id": order.id, "sku_code": ("A", "B")[n % 2], "new_unit_fen": 13_900},
+            )
+            for n in range(PARALLEL)
+        ]
+        responses = in_parallel(calls)
+        assert statuses(responses) == {201: 2, 422: PARALLEL - 2}
+        assert paid(shop, order.id, PayoutKind.PRICE_PROTECTION) == 10_000
+
+
+def build_price_dropped(session: Session) -> Any:
+    from aftersales.returns import price_protection
+    from tests.builders import make_order_item
+
+    order = make_order(session, paid_fen=39_800)
+    for line_no, code in enumerate(("A", "B"), start=1):
+        make_order_item(session, order=order, sku_code=code, line_no=line_no, unit_price_fen=19_900)
+    price_protection.save_rule(
+        session,
+        shop_id=order.shop_id,
+        values={"window_days": 15, "sku_codes": [], "max_per_order_fen": 10_000},
+    )
+    return order

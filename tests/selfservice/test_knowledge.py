@@ -86,9 +86,9 @@ class TestSearch:
 
     def test_a_shop_does_not_see_another_shops_articles(self, session: Session) -> None:
         mine, other = make_shop(session), make_shop(session)
-        make_article(session, shop_id=other.id, title="保价规则", body="双12 前后十五天内降价可申请退差价。")
-        assert knowledge.search(session, query="保价", shop_id=mine.id) == []
-        assert len(knowledge.search(session, query="保价", shop_id=other.id)) == 1
+        make_article(session, shop_id=other.id, title="以旧换新规则", body="旧床垫可抵扣 200 元。")
+        assert knowledge.search(session, query="以旧换新", shop_id=mine.id) == []
+        assert len(knowledge.search(session, query="以旧换新", shop_id=other.id)) == 1
 
     def test_query_of_punctuation_only_finds_nothing(self, session: Session) -> None:
         make_article(session)
@@ -141,10 +141,10 @@ class TestKnowledgeConsole:
     def test_agent_searches_and_sees_the_match(
         self, session: Session, client: TestClient, auth_headers
     ) -> None:  # type: ignore[no-untyped-def]
-        make_article(session, title="保价规则", body="降价后十五天内可申请退差价。")
-        page = client.get("/console/selfservice/knowledge?q=退差价", headers=auth_headers(Role.AGENT))
+        make_article(session, title="以旧换新规则", body="旧床垫可抵扣 200 元。")
+        page = client.get("/console/selfservice/knowledge?q=以旧换新", headers=auth_headers(Role.AGENT))
         assert page.status_code == 200
-        assert "保价规则" in page.text
+        assert "以旧换新规则" in page.text
         assert "找到 1 条" in page.text
 
     def test_agent_cannot_edit(self, session: Session, client: TestClient, auth_headers) -> None:  # type: ignore[no-untyped-def]

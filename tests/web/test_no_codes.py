@@ -20,6 +20,7 @@ from aftersales.auth.models import Role
 from aftersales.conversations.models import ChatSession
 from aftersales.demo.generator import DemoConfig, generate
 from aftersales.orders.models import Order
+from aftersales.returns.aftercare_models import Appeal
 from aftersales.returns.models import ReturnRequest
 from aftersales.reviews.models import Review
 from aftersales.tickets.models import Ticket, TicketStatus
@@ -91,6 +92,7 @@ def page_paths(app: FastAPI, session: Session) -> list[str]:
             .order_by(Ticket.id)
         ),
         "return_id": session.scalar(select(ReturnRequest.id).order_by(ReturnRequest.id)),
+        "appeal_id": session.scalar(select(Appeal.id).order_by(Appeal.id)),
         "review_id": session.scalar(select(Review.id).order_by(Review.id)),
         "session_id": session.scalar(select(ChatSession.id).order_by(ChatSession.id)),
     }
