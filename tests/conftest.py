@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from aftersales import db
 from aftersales.api import create_app
 from aftersales.auth import deps as auth_deps
-from aftersales.auth.deps import get_session
 from aftersales.auth.models import Role
 from aftersales.auth.service import issue_token
 from aftersales.config import get_settings
@@ -75,21 +74,9 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 @pytest.fixture
 def app(session_factory: sessionmaker[Session]) -> FastAPI:
-    app = create_app()
-
-    def request_session() -> Iterator[Session]:
-        session = session_factory()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
-
-    app.dependency_overrides[get_session] = request_session
-    return app
+    """The application as served: its requests open their units of work through
+    ``db.unit_of_work`` (the API and console dependency), from the test's session factory."""
+    return create_app()
 
 
 def post_like_a_page(request: httpx.Request) -> None:

@@ -42,6 +42,17 @@ def test_usernames_are_unique(session: Session) -> None:
         make_user(session, username="xiaowang")
 
 
-def test_only_admins_may_see_pii(session: Session) -> None:
+def test_no_role_sees_whole_numbers_by_default(session: Session) -> None:
     roles = {role: make_user(session, role=role).may_see_pii for role in Role}
+    assert roles == {Role.AGENT: False, Role.SUPERVISOR: False, Role.ADMIN: False}
+
+
+@pytest.mark.usefixtures("unmasked_admins")
+def test_a_shop_may_unmask_a_role(session: Session) -> None:
+    roles = {role: make_user(session, role=role).may_see_pii for role in Role}
+    assert roles == {Role.AGENT: False, Role.SUPERVISOR: False, Role.ADMIN: True}
+
+
+def test_only_admins_may_export_whole_numbers(session: Session) -> None:
+    roles = {role: make_user(session, role=role).may_export_pii for role in Role}
     assert roles == {Role.AGENT: False, Role.SUPERVISOR: False, Role.ADMIN: True}
