@@ -359,16 +359,6 @@ def delete_rule(session: SessionDep, user: RequireSupervisor, rule_id: int) -> R
     return Response(status_code=204)
 
 
-@router.put("/api/ticket-settings/vip", response_model=schemas.VipRuleIn)
-def put_vip_rule(session: SessionDep, user: RequireSupervisor, data: schemas.VipRuleIn) -> schemas.VipRuleIn:
-    row = config.save_vip_rule(session, data=data)
-    return schemas.VipRuleIn(
-        vip_min_tickets=row.vip_min_tickets,
-        vip_window_days=row.vip_window_days,
-        vip_min_paid_fen=row.vip_min_paid_fen,
-    )
-
-
 # ---- groups and bots ------------------------------------------------------------------------
 
 

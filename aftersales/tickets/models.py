@@ -251,17 +251,6 @@ class RoutingRule(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class TicketSettings(Base):
-    """One row of tunables: the VIP rule."""
-
-    __tablename__ = "ticket_settings"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    vip_min_tickets: Mapped[int] = mapped_column(Integer, default=3, comment="tickets within the window")
-    vip_window_days: Mapped[int] = mapped_column(Integer, default=90)
-    vip_min_paid_fen: Mapped[int] = mapped_column(Integer, default=200_000, comment="lifetime paid")
-
-
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
@@ -427,7 +416,7 @@ class TicketConfigVersion(Base):
 
 
 CONFIG_SESSION_KEY = "tickets.config"
-CONFIG_MODELS = (Shop, TaxonomyNode, TicketGroup, SlaPolicy, Shift, RosterEntry, RoutingRule, TicketSettings)
+CONFIG_MODELS = (Shop, TaxonomyNode, TicketGroup, SlaPolicy, Shift, RosterEntry, RoutingRule)
 
 
 def bump_config_version(connection: Connection) -> None:

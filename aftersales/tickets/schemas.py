@@ -350,12 +350,6 @@ class BotRead(BaseModel):
     has_secret: bool = False
 
 
-class VipRuleIn(BaseModel):
-    vip_min_tickets: int = Field(ge=1, le=100)
-    vip_window_days: int = Field(ge=1, le=3650)
-    vip_min_paid_fen: int = Field(ge=0)
-
-
 class CustomerHistory(BaseModel):
     customer_id: int | None
     is_vip: bool

@@ -34,7 +34,6 @@ from aftersales.tickets.models import (
     Severity,
     Ticket,
     TicketGroup,
-    TicketSettings,
     TicketStatus,
     TicketType,
     TimelineEntry,
@@ -61,15 +60,6 @@ def get_ticket(session: Session, ticket_id: int) -> Ticket:
     if ticket is None:
         raise TicketNotFoundError(ticket_id)
     return ticket
-
-
-def settings(session: Session) -> TicketSettings:
-    row = session.get(TicketSettings, 1)
-    if row is None:
-        ensure_defaults(session)
-        row = session.get(TicketSettings, 1)
-    assert row is not None
-    return row
 
 
 def check_taxonomy(session: Session, *, category: str, subcategory: str | None, detail: str | None) -> None:

@@ -169,7 +169,6 @@ MIN_ROLE: dict[tuple[str, str], Role] = {
     ("GET", "/api/ticket-handoffs"): A,
     ("POST", "/api/ticket-handoffs/run"): S,
     ("POST", "/api/ticket-handoffs/{handoff_id}/ack"): A,
-    ("PUT", "/api/ticket-settings/vip"): S,
     ("GET", "/api/ticket-taxonomy"): A,
     ("POST", "/api/ticket-taxonomy"): S,
     ("PATCH", "/api/ticket-taxonomy/{node_id}"): S,

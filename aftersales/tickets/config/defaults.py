@@ -126,13 +126,6 @@ _policies = sa.table(
     sa.column("warn_percent", sa.Integer),
     sa.column("created_at", UTCDateTime),
 )
-_settings = sa.table(
-    "ticket_settings",
-    sa.column("id", sa.Integer),
-    sa.column("vip_min_tickets", sa.Integer),
-    sa.column("vip_window_days", sa.Integer),
-    sa.column("vip_min_paid_fen", sa.Integer),
-)
 
 
 def seed_defaults(connection: sa.Connection) -> int:
@@ -153,12 +146,6 @@ def seed_defaults(connection: sa.Connection) -> int:
     added += _insert(connection, _shifts, rows)
     added += seed_taxonomy(connection)
     added += _seed_policies(connection, now)
-    if connection.scalar(sa.select(sa.func.count()).select_from(_settings)) == 0:
-        added += _insert(
-            connection,
-            _settings,
-            [{"id": 1, "vip_min_tickets": 3, "vip_window_days": 90, "vip_min_paid_fen": 200_000}],
-        )
     return added
 
 

@@ -1,4 +1,4 @@
-"""Configuration rules: taxonomy, SLA policies, shifts and roster, routing rules, groups and bots, VIP.
+"""Configuration rules: taxonomy, SLA policies, shifts and roster, routing rules, groups and bots.
 
 Changes to policies apply to tickets whose clock starts afterwards; running clocks keep the
 deadlines they were given (an agent's countdown never jumps under their feet).
@@ -24,9 +24,8 @@ from aftersales.tickets.models import (
     TaxonomyNode,
     Ticket,
     TicketGroup,
-    TicketSettings,
 )
-from aftersales.tickets.service import group_by_code, settings
+from aftersales.tickets.service import group_by_code
 from aftersales.tickets.shifts import service as shift_service
 
 
@@ -289,14 +288,3 @@ def bot_read(bot: GroupBot) -> schemas.BotRead:
             "has_secret": bool(bot.secret),
         }
     )
-
-
-# ---- VIP rule -------------------------------------------------------------------------------
-
-
-def save_vip_rule(session: Session, *, data: schemas.VipRuleIn) -> TicketSettings:
-    row = settings(session)
-    for name, value in data.model_dump().items():
-        setattr(row, name, value)
-    session.flush()
-    return row

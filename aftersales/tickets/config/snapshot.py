@@ -31,7 +31,6 @@ from aftersales.tickets.models import (
     TaxonomyNode,
     TicketConfigVersion,
     TicketGroup,
-    TicketSettings,
     TicketType,
 )
 
@@ -47,11 +46,9 @@ class TicketConfig:
     shifts: list[Shift]
     roster: dict[int, int]
     taxonomy: frozenset[str]
-    vip_rule: TicketSettings | None
 
     def values(self) -> dict[str, Any]:
         """The configuration as plain values (ids and settings), to compare two snapshots."""
-        vip = self.vip_rule
         return {
             "platforms": self.platforms,
             "rules": [(r.id, r.conditions, r.set_group_code, r.cc_group_code) for r in self.rules],
@@ -60,7 +57,6 @@ class TicketConfig:
             "shifts": [(s.id, s.start_minute, s.end_minute) for s in self.shifts],
             "roster": self.roster,
             "taxonomy": self.taxonomy,
-            "vip_rule": vip and (vip.vip_min_tickets, vip.vip_window_days, vip.vip_min_paid_fen),
         }
 
     def policy_for(self, shop_id: int, ticket_type: TicketType) -> SlaPolicy | None:
@@ -125,6 +121,5 @@ def read_fresh(session: Session) -> TicketConfig:
             shifts=rows(select(Shift).order_by(Shift.start_minute, Shift.id)),
             roster={entry.user_id: entry.shift_id for entry in rows(select(RosterEntry))},
             taxonomy=frozenset(rows(select(TaxonomyNode.path).where(TaxonomyNode.is_active.is_(True)))),
-            vip_rule=reader.get(TicketSettings, 1),
         )
     return config
