@@ -1,12 +1,15 @@
 """Exporting orders in the ``generic`` layout (one row per item line), CSV or XLSX.
 
-Phone numbers, addresses and names are masked unless the caller may see them; a revealed
-export re-imports with ``--mapping generic`` to the same orders. Every cell goes through
+Headers, statuses and couriers are in Chinese and the workbook's amounts are numbers, as a shop's
+staff read them; the ``generic`` mapping reads these headers (and the English field names), so a
+revealed export re-imports with ``--mapping generic`` to the same orders. Phone numbers,
+addresses and names are masked unless the caller may see them. Every cell goes through
 ``cells.export_cell`` last, after masking, so no buyer-typed text opens as a formula.
 """
 
 import csv
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,25 +20,56 @@ from aftersales.kit.cells import export_cell
 from aftersales.kit.pii import mask_address, mask_name, mask_phone
 from aftersales.kit.tables import FileFormatError
 from aftersales.kit.time import format_local
-from aftersales.orders.models import Customer, Order, OrderItem, Shipment
+from aftersales.orders.couriers import courier_name
+from aftersales.orders.models import Customer, Order, OrderItem, OrderStatus, Shipment
 
 COLUMNS = (
     "order_no buyer_nick status total_yuan paid_yuan postage_yuan receiver_name receiver_phone province city "
     "district address ordered_at paid_at item_title sku_code quantity unit_price_yuan tracking_no courier"
 ).split()
+HEADERS = {
+    "order_no": "订单号",
+    "buyer_nick": "买家账号",
+    "status": "订单状态",
+    "total_yuan": "订单金额(元)",
+    "paid_yuan": "实付金额(元)",
+    "postage_yuan": "邮费(元)",
+    "receiver_name": "收货人",
+    "receiver_phone": "收货手机",
+    "province": "省份",
+    "city": "城市",
+    "district": "区县",
+    "address": "详细地址",
+    "ordered_at": "下单时间",
+    "paid_at": "付款时间",
+    "item_title": "商品名称",
+    "sku_code": "商品编码",
+    "quantity": "数量",
+    "unit_price_yuan": "单价(元)",
+    "tracking_no": "运单号",
+    "courier": "快递公司",
+}
+STATUS_NAMES = {
+    OrderStatus.PENDING_PAYMENT: "待付款",
+    OrderStatus.PAID: "待发货",
+    OrderStatus.SHIPPED: "已发货",
+    OrderStatus.COMPLETED: "交易成功",
+    OrderStatus.CLOSED: "交易关闭",
+}
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 PAGE = 2000
 
 
-def _yuan(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
+def _yuan(fen: int) -> Decimal:
+    """A number with two decimals: the workbook keeps it a number, the CSV writes ``199.00``."""
+    return Decimal(fen).scaleb(-2)
 
 
 def _order_cells(order: Order, buyer: str, reveal: bool) -> dict[str, Any]:
     return {
         "order_no": order.source_id,
         "buyer_nick": buyer,
-        "status": order.status.value,
+        "status": STATUS_NAMES[order.status],
         "total_yuan": _yuan(order.total_fen),
         "paid_yuan": _yuan(order.paid_fen),
         "postage_yuan": _yuan(order.postage_fen),
@@ -62,7 +96,7 @@ def _line_cells(order: Order) -> Iterator[dict[str, Any]]:
             "quantity": item.quantity if item else None,
             "unit_price_yuan": _yuan(item.unit_price_fen) if item else None,
             "tracking_no": parcel.tracking_no if parcel else None,
-            "courier": parcel.courier if parcel else None,
+            "courier": courier_name(parcel.courier) if parcel else None,
         }
 
 
@@ -106,7 +140,7 @@ def _write_csv(path: Path, rows: Iterator[list[Any]]) -> int:
     count = 0
     with path.open("w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
-        writer.writerow(COLUMNS)
+        writer.writerow([HEADERS[c] for c in COLUMNS])
         for row in rows:
             writer.writerow(["" if v is None else export_cell(v) for v in row])
             count += 1
@@ -118,7 +152,7 @@ def _write_xlsx(path: Path, rows: Iterator[list[Any]]) -> int:
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("订单")
-    sheet.append(COLUMNS)
+    sheet.append([HEADERS[c] for c in COLUMNS])
     count = 0
     for row in rows:
         sheet.append([export_cell(v) for v in row])

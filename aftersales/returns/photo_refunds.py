@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from aftersales.catalog.models import Sku
 from aftersales.orders.models import OrderItem
 from aftersales.orders.service import keyed_result, remember_key
-from aftersales.returns import repository, ticketing
+from aftersales.returns import repository, shop_rules, ticketing
 from aftersales.returns.models import (
     Authority,
     PayoutKind,
@@ -51,18 +51,11 @@ class PhotoRefundOutcome:
 
 
 def rule_for(session: Session, shop_id: int) -> PhotoRefundRule | None:
-    return session.scalar(select(PhotoRefundRule).where(PhotoRefundRule.shop_id == shop_id))
+    return shop_rules.rule_for(session, PhotoRefundRule, shop_id)
 
 
 def save_rule(session: Session, *, shop_id: int, values: dict[str, Any]) -> PhotoRefundRule:
-    """Create or replace the shop's rule (values already validated by the schema)."""
-    rule = rule_for(session, shop_id) or PhotoRefundRule(shop_id=shop_id)
-    for name in RULE_FIELDS:
-        if name in values:
-            setattr(rule, name, values[name])
-    session.add(rule)
-    session.flush()
-    return rule
+    return shop_rules.save_rule(session, PhotoRefundRule, shop_id=shop_id, values=values, fields=RULE_FIELDS)
 
 
 def refund_on_photos(session: Session, *, request_id: int, photo_ids: list[int]) -> PhotoRefundOutcome | None:

@@ -27,7 +27,7 @@ from aftersales.kit.time import utcnow
 from aftersales.orders.errors import OrderNotFoundError
 from aftersales.orders.models import Order, OrderItem
 from aftersales.orders.service import keyed_result, lock_order, remember_key
-from aftersales.returns import ticketing
+from aftersales.returns import shop_rules, ticketing
 from aftersales.returns.aftercare_models import PriceProtection, PriceProtectionRule
 from aftersales.returns.errors import BeyondAuthorityError, RefundExceedsPaidError
 from aftersales.returns.models import Authority, Compensation, PayoutKind, RefundState, ReturnRequest
@@ -60,18 +60,13 @@ class Quote:
 
 
 def rule_for(session: Session, shop_id: int) -> PriceProtectionRule | None:
-    return session.scalar(select(PriceProtectionRule).where(PriceProtectionRule.shop_id == shop_id))
+    return shop_rules.rule_for(session, PriceProtectionRule, shop_id)
 
 
 def save_rule(session: Session, *, shop_id: int, values: dict[str, Any]) -> PriceProtectionRule:
-    """Create or replace the shop's rule (values validated by the schema)."""
-    rule = rule_for(session, shop_id) or PriceProtectionRule(shop_id=shop_id)
-    for name in RULE_FIELDS:
-        if name in values:
-            setattr(rule, name, values[name])
-    session.add(rule)
-    session.flush()
-    return rule
+    return shop_rules.save_rule(
+        session, PriceProtectionRule, shop_id=shop_id, values=values, fields=RULE_FIELDS
+    )
 
 
 def protected_fen(session: Session, order_id: int) -> int:

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.orders.exporter import COLUMNS, export_orders
 from aftersales.orders.importer import ColumnMapping, OrderImporter
-from aftersales.orders.models import Order, OrderItem
+from aftersales.orders.models import Order, OrderItem, OrderStatus
 from tests.builders import make_order, make_shipment, make_shop
 
 
@@ -20,21 +20,35 @@ def test_export_masks_phone_and_address_by_default(session: Session, tmp_path: P
     make_order(session, receiver_phone="13812345678", address="文三路 100号")
     export_orders(session, tmp_path / "o.csv", reveal=False)
     row = read_csv(tmp_path / "o.csv")[0]
-    assert (row["receiver_phone"], row["address"]) == ("138****5678", "文三路****")
+    assert (row["收货手机"], row["详细地址"]) == ("138****5678", "文三路****")
 
 
 def test_revealed_export_writes_whole_numbers(session: Session, tmp_path: Path) -> None:
     make_order(session, receiver_phone="13812345678")
     export_orders(session, tmp_path / "o.csv", reveal=True)
-    assert read_csv(tmp_path / "o.csv")[0]["receiver_phone"] == "13812345678"
+    assert read_csv(tmp_path / "o.csv")[0]["收货手机"] == "13812345678"
 
 
-def test_xlsx_export_has_the_generic_header(session: Session, tmp_path: Path) -> None:
+def test_xlsx_export_has_chinese_headers(session: Session, tmp_path: Path) -> None:
     make_order(session)
     export_orders(session, tmp_path / "o.xlsx", reveal=False)
     sheet = load_workbook(tmp_path / "o.xlsx").active
     assert sheet is not None
-    assert [c.value for c in next(sheet.iter_rows(max_row=1))] == COLUMNS
+    assert [c.value for c in next(sheet.iter_rows(max_row=1))][:4] == [
+        "订单号",
+        "买家账号",
+        "订单状态",
+        "订单金额(元)",
+    ]
+
+
+def test_xlsx_amounts_are_numbers_and_statuses_chinese(session: Session, tmp_path: Path) -> None:
+    make_order(session, paid_fen=15990, total_fen=15990, status=OrderStatus.COMPLETED)
+    export_orders(session, tmp_path / "o.xlsx", reveal=False)
+    sheet = load_workbook(tmp_path / "o.xlsx").active
+    assert sheet is not None
+    row = dict(zip(COLUMNS, (c.value for c in next(sheet.iter_rows(min_row=2, max_row=2))), strict=True))
+    assert (row["paid_yuan"], row["status"]) == (159.9, "交易成功")
 
 
 def test_revealed_export_reimports_into_the_same_orders(session: Session, tmp_path: Path) -> None:

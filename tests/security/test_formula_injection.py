@@ -58,7 +58,7 @@ class TestOrderExport:
         export_orders(session, tmp_path / "o.csv", reveal=reveal)
         with (tmp_path / "o.csv").open(encoding="utf-8-sig") as handle:
             data = next(csv.DictReader(handle))
-        assert data["buyer_nick"] == '\'=HYPERLINK("http://evil")'
+        assert data["买家账号"] == '\'=HYPERLINK("http://evil")'
         assert not any(cells.looks_like_formula(v) for v in data.values())
 
     def test_a_masked_formula_is_not_left_as_equals_stars(self, session: Session, tmp_path: Path) -> None:
@@ -66,7 +66,7 @@ class TestOrderExport:
         export_orders(session, tmp_path / "o.csv", reveal=False)
         with (tmp_path / "o.csv").open(encoding="utf-8-sig") as handle:
             data = next(csv.DictReader(handle))
-        assert data["receiver_name"] == "'=***"
+        assert data["收货人"] == "'=***"
 
     def test_no_xlsx_cell_is_a_formula(self, session: Session, tmp_path: Path) -> None:
         hostile_order(session)

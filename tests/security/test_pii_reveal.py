@@ -168,7 +168,7 @@ def cli_export(path: Path, *extra: str) -> tuple[int, str]:
 
 def exported_phone(path: Path) -> str:
     with path.open(encoding="utf-8-sig") as handle:
-        return next(csv.DictReader(handle))["receiver_phone"]
+        return next(csv.DictReader(handle))["收货手机"]
 
 
 class TestRevealedExport:
