@@ -3,7 +3,7 @@
 from datetime import datetime, time, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Path, Request, UploadFile
+from fastapi import APIRouter, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -49,6 +49,7 @@ from aftersales.web.forms import act_or_rerender
 from aftersales.web.home import LEAD_HOME, Tile, register_tile
 from aftersales.web.panels import Panel, no_panel, register_panel, render_panel
 from aftersales.web.render import NavItem, render
+from aftersales.web.sorting import sorted_by
 
 router = APIRouter(include_in_schema=False)
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
@@ -92,9 +93,11 @@ def anomalies(
     kind: AnomalyKind | None = None,
     courier: str | None = None,
     q: str | None = None,
+    sort: Annotated[str | None, Query(max_length=32)] = None,
     export: Literal["xlsx"] | None = None,
 ) -> Response:
     query = service.list_anomalies(status=status, kind=kind, courier=courier, number=q)
+    query = sorted_by(query, repository.ANOMALY_SORTS, sort)
     if export:
         found = [AnomalyRead.of(*row) for row in export_rows(session, query)]
         return xlsx_response(
@@ -129,6 +132,8 @@ def anomalies(
         kind=kind,
         courier=courier or "",
         q=q or "",
+        sorts=repository.ANOMALY_SORTS,
+        sort=sort,
         rules=repository.anomaly_rules(session),
         template_names=template_names(session),
         supervisor=user.role.at_least(Role.SUPERVISOR),
@@ -310,9 +315,10 @@ def intercept_list(
     page: PageDep,
     status: InterceptStatus | None = None,
     q: str | None = None,
+    sort: Annotated[str | None, Query(max_length=32)] = None,
     export: Literal["xlsx"] | None = None,
 ) -> Response:
-    query = repository.intercepts_query(status=status, number=q)
+    query = sorted_by(repository.intercepts_query(status=status, number=q), repository.INTERCEPT_SORTS, sort)
     if export:
         found = [InterceptRead.of(*row) for row in export_rows(session, query)]
         return xlsx_response(
@@ -344,6 +350,8 @@ def intercept_list(
         statuses={s: s.label for s in InterceptStatus},
         status=status,
         q=q or "",
+        sorts=repository.INTERCEPT_SORTS,
+        sort=sort,
     )
 
 

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 from aftersales.kit.errors import NotFoundError
 from aftersales.logistics.models import Anomaly, AnomalyRule, Intercept, InterceptStatus
 from aftersales.orders.models import Order, Shipment
+from aftersales.web.sorting import SortChoice
 
 
 def anomaly_row(session: Session, anomaly_id: int) -> Row[Anomaly, Shipment, Order]:
@@ -18,6 +19,18 @@ def anomaly_row(session: Session, anomaly_id: int) -> Row[Anomaly, Shipment, Ord
     if row is None:
         raise NotFoundError(f"物流异常不存在: {anomaly_id}")
     return row
+
+
+# The orders the intercept list offers besides its default (newest first).
+INTERCEPT_SORTS = {
+    "refund_asc": SortChoice("退款申请(早→晚)", (Intercept.refund_requested_at, Intercept.id)),
+    "value_desc": SortChoice("货值(高→低)", (Intercept.goods_value_fen.desc(), Intercept.id)),
+}
+# The orders the anomaly list offers besides its default (last seen first).
+ANOMALY_SORTS = {
+    "observed_asc": SortChoice("异常起始(早→晚)", (Anomaly.observed_at, Anomaly.id)),
+    "first_seen_desc": SortChoice("发现时间(新→旧)", (Anomaly.first_seen_at.desc(), Anomaly.id.desc())),
+}
 
 
 def intercepts_query(

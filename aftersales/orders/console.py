@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from aftersales.auth.deps import CurrentUser, RequireSupervisor, SessionDep
@@ -16,6 +16,7 @@ from aftersales.orders.models import OrderStatus
 from aftersales.orders.schemas import OrderDetail, OrderPii, OrderRead
 from aftersales.web.export import export_objects, money, xlsx_response
 from aftersales.web.render import NavItem, render
+from aftersales.web.sorting import sorted_by
 
 router = APIRouter(prefix="/console/orders", include_in_schema=False)
 router.include_router(import_router)  # before "/{order_id}", which would shadow "/import"
@@ -43,9 +44,12 @@ def search(
     q: str | None = None,
     shop_id: int | None = None,
     status: OrderStatus | None = None,
+    sort: Annotated[str | None, Query(max_length=32)] = None,
     export: Literal["xlsx"] | None = None,
 ) -> Response:
-    statement = repository.order_search(query=q, shop_id=shop_id, status=status)
+    statement = sorted_by(
+        repository.order_search(query=q, shop_id=shop_id, status=status), repository.SORTS, sort
+    )
     shops = catalog_repository.shops_by_id(session)
     if export:
         found = (OrderRead.for_reader(o, reveal=user.may_see_pii) for o in export_objects(session, statement))
@@ -80,6 +84,8 @@ def search(
         status=status,
         shops=shops,
         statuses=STATUS_LABELS,
+        sorts=repository.SORTS,
+        sort=sort,
     )
 
 

@@ -18,6 +18,7 @@ from aftersales.orders.models import (
     TrackingEvent,
     TrackingStatus,
 )
+from aftersales.web.sorting import SortChoice
 
 LOOKUP_CHUNK = 2000
 
@@ -61,6 +62,13 @@ def shipment_ids(session: Session, keys: Sequence[tuple[str, str]]) -> dict[tupl
             )
             found.update({(courier, t): i for t, i in rows})
     return found
+
+
+# The orders an order list offers besides its default (newest first).
+SORTS = {
+    "ordered_asc": SortChoice("下单时间(早→晚)", (Order.ordered_at, Order.id)),
+    "paid_desc": SortChoice("实付金额(高→低)", (Order.paid_fen.desc(), Order.id.desc())),
+}
 
 
 def order_search(

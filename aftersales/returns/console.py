@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 from uuid import uuid4
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -45,6 +45,7 @@ from aftersales.web.export import export_objects, money, xlsx_response
 from aftersales.web.forms import act_or_rerender
 from aftersales.web.home import LEAD_HOME, Tile, register_tile
 from aftersales.web.render import NavItem, render
+from aftersales.web.sorting import sorted_by
 
 router = APIRouter(prefix="/console/returns", include_in_schema=False)
 router.include_router(policies_router)  # before "/{return_id}", which would shadow "/policies"
@@ -135,9 +136,11 @@ def queue(
     shop_id: int | None = None,
     kind: RequestKind | None = None,
     q: str | None = None,
+    sort: Annotated[str | None, Query(max_length=32)] = None,
     export: Literal["xlsx"] | None = None,
 ) -> Response:
     statement = repository.queue(status=status, shop_id=shop_id, kind=kind, order_no=q)
+    statement = sorted_by(statement, repository.SORTS, sort)
     if export:
         return _export_queue(session, export_objects(session, statement))
     rows, total = paginate(session, statement, page)
@@ -154,6 +157,8 @@ def queue(
         kind=kind,
         q=q or "",
         shops=catalog_repository.shops_by_id(session),
+        sorts=repository.SORTS,
+        sort=sort,
         **_labels(),
     )
 

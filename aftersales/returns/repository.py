@@ -26,6 +26,7 @@ from aftersales.returns.models import (
     SopUpgrade,
     WindowExtension,
 )
+from aftersales.web.sorting import SortChoice
 
 SETTLED_PARCEL = (TrackingStatus.DELIVERED, TrackingStatus.RETURNED)
 
@@ -190,6 +191,15 @@ def pending_gifts(session: Session, *, limit: int = 100) -> list[tuple[SopUpgrad
 def payouts_of(session: Session, order_id: int) -> list[Compensation]:
     statement = select(Compensation).where(Compensation.order_id == order_id).order_by(Compensation.id)
     return list(session.scalars(statement))
+
+
+# The orders the return queue offers besides its default (oldest request first).
+SORTS = {
+    "requested_desc": SortChoice(
+        "申请时间(新→旧)", (ReturnRequest.requested_at.desc(), ReturnRequest.id.desc())
+    ),
+    "refund_desc": SortChoice("退款金额(高→低)", (ReturnRequest.refund_fen.desc(), ReturnRequest.id)),
+}
 
 
 def queue(

@@ -3,7 +3,7 @@
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
@@ -19,6 +19,7 @@ from aftersales.reviews.models import TRIAGE_LABELS, RecoveryStatus, Triage
 from aftersales.reviews.schemas import ReviewRead
 from aftersales.web.export import export_objects, xlsx_response
 from aftersales.web.render import NavItem, render
+from aftersales.web.sorting import sorted_by
 
 router = APIRouter(prefix="/console/reviews", include_in_schema=False)
 router.include_router(import_router)  # before "/{review_id}", which would shadow "/import"
@@ -43,6 +44,7 @@ def inbox(
     sku_id: int | None = None,
     replied: bool | None = None,
     q: str | None = None,
+    sort: Annotated[str | None, Query(max_length=32)] = None,
     export: Literal["xlsx"] | None = None,
 ) -> Response:
     statement = repository.inbox(
@@ -54,6 +56,7 @@ def inbox(
         replied=replied,
         order_no=q,
     )
+    statement = sorted_by(statement, repository.SORTS, sort)
     shops = catalog_repository.shops_by_id(session)
     if export:
         found = [
@@ -115,6 +118,8 @@ def inbox(
         shops=shops,
         skus=catalog_repository.skus(session),
         triages=TRIAGE_LABELS,
+        sorts=repository.SORTS,
+        sort=sort,
     )
 
 

@@ -19,6 +19,7 @@ from aftersales.reviews.models import (
     ReviewTopic,
     Triage,
 )
+from aftersales.web.sorting import SortChoice
 
 CHUNK = 2000
 
@@ -140,6 +141,13 @@ def bad_review_stats(session: Session, keys: set[tuple[str, str]]) -> list[tuple
         )
         rows += [(str(p), b, int(n), int(o), int(c or 0)) for p, b, n, o, c in session.execute(statement)]
     return rows
+
+
+# The orders the review inbox offers besides its default (newest first).
+SORTS = {
+    "reviewed_asc": SortChoice("评价时间(早→晚)", (Review.reviewed_at, Review.id)),
+    "stars_asc": SortChoice("星级(低→高)", (Review.stars, Review.reviewed_at.desc(), Review.id)),
+}
 
 
 def inbox(

@@ -96,6 +96,26 @@ def test_order_search_and_filters(live_server: LiveServer, browser_page: Any) ->
     orders.shows([paid, shipped], [])
 
 
+def test_order_list_sorts_by_paid_amount_and_keeps_the_order(
+    live_server: LiveServer, browser_page: Any
+) -> None:
+    def seed(session: Session) -> dict[str, Any]:
+        small = make_order(session, paid_fen=1_000, total_fen=1_000, ordered_at=utcnow())
+        large = make_order(
+            session, paid_fen=90_000, total_fen=90_000, ordered_at=utcnow() - timedelta(days=1)
+        )
+        return {"agent": make_user(session).username, "small": small.id, "large": large.id}
+
+    seeded = live_server.seed(seed)
+    orders = ListPage(browser_page, live_server, "/console/orders", submit="查询").open(seeded["agent"])
+    orders.choose("排序", "实付金额(高→低)")
+    expect(browser_page).to_have_url(re.compile("sort=paid_desc"))
+    first = browser_page.locator("#order-rows table a[href^='/console/orders/']").first
+    expect(first).to_have_attribute("href", f"/console/orders/{seeded['large']}")
+    browser_page.reload()
+    expect(first).to_have_attribute("href", f"/console/orders/{seeded['large']}")
+
+
 def test_ticket_queue_search_and_filters(live_server: LiveServer, browser_page: Any) -> None:
     def seed(session: Session) -> dict[str, Any]:
         agent = make_user(session, role=Role.AGENT)
