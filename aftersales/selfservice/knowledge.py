@@ -15,7 +15,9 @@
 """
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
@@ -35,13 +37,19 @@ KINDS = {"policy": "政策", "answer": "答案"}
 _WORD = re.compile(r"\w")
 
 
-def tokens(text: str) -> list[str]:
-    """The distinct search tokens of a text: jieba's search-mode words, punctuation dropped."""
-    import jieba  # loaded on the first save or search, not when the console starts
+@cache
+def _cut_for_search() -> Callable[[str], Iterable[str]]:
+    """jieba, loaded (and quietened) once, on the first save or search, not when the console starts."""
+    import jieba
 
     jieba.setLogLevel(60)
+    return jieba.cut_for_search
+
+
+def tokens(text: str) -> list[str]:
+    """The distinct search tokens of a text: jieba's search-mode words, punctuation dropped."""
     seen: dict[str, None] = {}
-    for word in jieba.cut_for_search(text.lower()):
+    for word in _cut_for_search()(text.lower()):
         word = word.strip()
         if word and _WORD.search(word):
             seen.setdefault(word, None)
