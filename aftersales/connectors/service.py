@@ -102,6 +102,24 @@ SPECS: dict[str, ProviderSpec] = {
             sandbox_url="https://sfapi-sbox.sf-express.com/std/service",
             settings=("monthly_card", "return_contact", "return_phone", "return_address"),
         ),
+        ProviderSpec(
+            name=Provider.WANGDIANTONG,
+            label="旺店通 ERP",
+            purpose="补发单推送与回传运单号",
+            credentials=("sid", "appkey", "appsecret"),
+            production_url="https://openapi.huice.com/openapi",
+            sandbox_url="https://openapi.ali.huice.cc/openapi",
+            settings=("shop_no",),
+        ),
+        ProviderSpec(
+            name=Provider.ZTO,
+            label="中通快递",
+            purpose="快件拦截退回",
+            credentials=("app_key", "app_secret"),
+            production_url="https://japi.zto.com",
+            sandbox_url="https://japi-test.zto.com",
+            settings=("return_contact", "return_phone", "return_address"),
+        ),
     )
 }
 

@@ -71,9 +71,11 @@ def test_every_connector_has_its_form_with_a_chinese_name_and_purpose(
         "拼多多 连接(订单与售后增量同步)",
         "聚水潭 ERP 连接(补发单推送与回传运单号)",
         "顺丰丰桥 连接(快件拦截退回与上门取件)",
+        "旺店通 ERP 连接(补发单推送与回传运单号)",
+        "中通快递 连接(快件拦截退回)",
     ):
         assert heading in page
-    for provider in ("douyin", "pdd", "jushuitan", "sf_express"):
+    for provider in ("douyin", "pdd", "jushuitan", "sf_express", "wangdiantong", "zto"):
         assert f'data-testid="form-{provider}"' in page
 
 
