@@ -39,11 +39,18 @@ from aftersales.kit.errors import InvalidInputError, NotAuthenticatedError
 from aftersales.kit.time import utcnow
 
 ACCEPTED = {"code": 0, "msg": "success"}
+PUSH_PATH = "/api/connectors/douyin/{account_id}/push"
 MSG_ID_LIMIT = 64  # the receipts' signature column
 
 
 class PushSignatureError(NotAuthenticatedError):
     """The push's ``app-id`` is not this account's app or its ``event-sign`` does not match."""
+
+
+def push_url(account: ConnectorAccount) -> str | None:
+    """The address to enter as the app's 消息推送 URL; None until ``callback_base`` is set."""
+    base = str(account.settings.get("callback_base") or "").rstrip("/")
+    return base + PUSH_PATH.format(account_id=account.id) if base else None
 
 
 def event_sign(*, app_key: str, body: bytes, secret: str) -> str:
