@@ -1,12 +1,22 @@
 """Connector jobs: 快递100 subscriptions and the real-time query fallback; platform order and
-refund sync; 聚水潭 and 旺店通 reshipment waybills."""
+refund sync, and the targeted fetch of what a platform message names; 聚水潭 and 旺店通 reshipment
+waybills."""
 
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from aftersales.connectors import jushuitan, platform_sync, registered, tracking, wangdiantong  # noqa: F401
+from aftersales.connectors import (  # noqa: F401  (registered)
+    jushuitan,
+    platform_sync,
+    registered,
+    service,
+    tracking,
+    wangdiantong,
+)
+from aftersales.connectors.errors import ProviderError
+from aftersales.connectors.models import ConnectorAccount
 from aftersales.jobs import job
 
 
@@ -23,6 +33,24 @@ def kuaidi100_query(session: Session, limit: int = 50) -> dict[str, Any]:
 @job("connectors.platform_sync", every=timedelta(minutes=5))
 def platform_sync_due(session: Session) -> dict[str, Any]:
     return platform_sync.sync_due(session)
+
+
+@job("connectors.platform_fetch", max_attempts=8)
+def platform_fetch(
+    session: Session, account_id: int, trades: list[str], refunds: list[str]
+) -> dict[str, Any]:
+    """What a pushed message named, read and stored now. A throttled or failing platform raises,
+    so the runner tries again later; refused credentials are the account's error and end it."""
+    account = session.get(ConnectorAccount, account_id)
+    if account is None or not account.enabled:
+        return {"skipped": 1}
+    try:
+        return platform_sync.fetch_named(session, account=account, trades=trades, refunds=refunds)
+    except ProviderError as exc:
+        if exc.retry:
+            raise
+        service.record_failure(account, exc.message)
+        return {"failed": 1}
 
 
 @job("connectors.jushuitan_pull", every=timedelta(minutes=10))

@@ -60,7 +60,7 @@ SPECS: dict[str, ProviderSpec] = {
         ProviderSpec(
             name=Provider.TAOBAO,
             label="淘宝/天猫",
-            purpose="订单与退款增量同步",
+            purpose="订单、退款与评价增量同步,评价解释",
             credentials=("app_key", "app_secret", "session"),
             production_url="https://gw.api.taobao.com/router/rest",
             sandbox_url="https://gw.api.tbsandbox.com/router/rest",
@@ -70,10 +70,10 @@ SPECS: dict[str, ProviderSpec] = {
         ProviderSpec(
             name=Provider.DOUYIN,
             label="抖店",
-            purpose="订单与售后增量同步",
+            purpose="订单与售后增量同步,消息推送",
             credentials=("app_key", "app_secret", "access_token"),
             production_url="https://openapi-fxg.jinritemai.com",
-            settings=("sign_method",),
+            settings=("sign_method", "callback_base"),
             per_shop=True,
         ),
         ProviderSpec(
