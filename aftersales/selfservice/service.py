@@ -40,13 +40,15 @@ from aftersales.selfservice.schemas import (
 )
 from aftersales.selfservice.settings import get_selfservice_settings
 from aftersales.selfservice.uploads import check_batch, store_upload
+from aftersales.tickets.config.defaults import GIFT_CATEGORY
 
 OPEN_STATUSES = (RequestStatus.SUBMITTED, RequestStatus.PROCESSING)
 # The SMS channel refuses texts over 500 characters; the link takes about 100.
 SMS_TEXT_CHARS = 300
 SHIPPED = (OrderStatus.SHIPPED, OrderStatus.COMPLETED)
 
-# kind -> (ticket type, category, subcategory, group code), per the taxonomy of seed 004.
+# kind -> (ticket type, category, subcategory, group code), per the taxonomy of seed 004; a
+# missing-item claim about gift lines alone goes under 赠品漏发 instead (seed 001's gifts).
 TICKET_SHAPE: dict[RequestKind, tuple[str, str, str | None, str]] = {
     RequestKind.RETURN: ("return", "商品问题", None, "aftersales"),
     RequestKind.EXCHANGE: ("exchange", "商品问题", None, "aftersales"),
@@ -217,8 +219,10 @@ def submit_missing_item(
         raise InvalidInputError("line_nos", "请选择本订单中的商品")
     holds.refuse_missing_in_transit(lines, data.line_nos, repository.parcels(session, order.id), utcnow())
     titles = [f"{lines[n].title} x{lines[n].quantity}" for n in data.line_nos]
-    details = {"line_nos": data.line_nos, "titles": titles}
-    text = "少收: " + "、".join(titles) + (f";{data.description}" if data.description else "")
+    gifts_only = all(lines[n].is_gift for n in data.line_nos)
+    details = {"line_nos": data.line_nos, "titles": titles, "gifts_only": gifts_only}
+    text = ("少收赠品: " if gifts_only else "少收: ") + "、".join(titles)
+    text += f";{data.description}" if data.description else ""
     return _submit(session, order, Draft(RequestKind.MISSING_ITEM, details, "wrong_item", text), list(photos))
 
 
@@ -281,6 +285,8 @@ def _share_photos(session: Session, request: PortalRequest, photos: list[tuple[b
 
 def _open_ticket(session: Session, order: Order, request: PortalRequest, uploads: list[PortalUpload]) -> None:
     ticket_type, category, subcategory, group = TICKET_SHAPE[request.kind]
+    if request.details.get("gifts_only"):
+        category, subcategory = GIFT_CATEGORY
     if request.reason in REASON_SUBCATEGORY and subcategory is None:
         subcategory = REASON_SUBCATEGORY[request.reason]
         category = "其他" if subcategory == "其他" else category

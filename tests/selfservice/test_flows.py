@@ -119,6 +119,32 @@ class TestMissingItem:
         assert request.details["line_nos"] == [line.line_no]
         assert line.title in _ticket(session, request).description
 
+    def test_a_missing_gift_lands_under_the_gift_category(self, session: Session, client: TestClient) -> None:
+        order = _shipped_and_logged_in(session, client, delivered=True)
+        make_item(session, order=order, title="乳胶枕")
+        gift = make_item(session, order=order, title="真丝眼罩", unit_price_fen=0, is_gift=True)
+        assert _post(client, "missing", {"line_nos": [str(gift.line_no)]}).status_code == 303
+        ticket = _ticket(session, _only_request(session, order))
+        assert (ticket.category, ticket.subcategory, ticket.type) == ("商品问题", "赠品漏发", "reshipment")
+        assert "少收赠品: 真丝眼罩 x1" in ticket.description
+
+    def test_a_missing_product_beside_a_gift_stays_a_missing_product(
+        self, session: Session, client: TestClient
+    ) -> None:
+        order = _shipped_and_logged_in(session, client, delivered=True)
+        product = make_item(session, order=order, title="乳胶枕")
+        gift = make_item(session, order=order, title="真丝眼罩", unit_price_fen=0, is_gift=True)
+        assert (
+            _post(client, "missing", {"line_nos": [str(product.line_no), str(gift.line_no)]}).status_code
+            == 303
+        )
+        assert _ticket(session, _only_request(session, order)).subcategory == "错发漏发"
+
+    def test_the_form_marks_gift_lines(self, session: Session, client: TestClient) -> None:
+        order = _shipped_and_logged_in(session, client, delivered=True)
+        make_item(session, order=order, title="真丝眼罩", unit_price_fen=0, is_gift=True)
+        assert "【赠品】真丝眼罩" in client.get("/portal/apply/missing").text
+
     def test_a_line_of_another_order_is_refused(self, session: Session, client: TestClient) -> None:
         _shipped_and_logged_in(session, client)
         response = _post(client, "missing", {"line_nos": ["99"]})
