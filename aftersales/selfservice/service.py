@@ -14,13 +14,12 @@ from sqlalchemy.orm import Session
 
 from aftersales.kit.errors import InvalidInputError, NotFoundError
 from aftersales.kit.time import SHANGHAI, utcnow
-from aftersales.messaging.service import send_customer_message
-from aftersales.messaging.templates import TemplateNotFoundError
 from aftersales.orders.models import Order, OrderStatus
 from aftersales.orders.service import lock_order
-from aftersales.selfservice import access, holds, integrations, repository, returntasks
+from aftersales.selfservice import access, holds, integrations, invoices, repository, returntasks
 from aftersales.selfservice.errors import PortalRequestNotFoundError, RequestNotAllowedError
 from aftersales.selfservice.models import (
+    Invoice,
     PortalRequest,
     PortalRequestStep,
     PortalUpload,
@@ -368,9 +367,16 @@ def _notify(session: Session, order: Order, request: PortalRequest, text: str, *
 
 
 def advance(
-    session: Session, *, request_id: int, status: RequestStatus, message: str, ticket_note: bool = True
+    session: Session,
+    *,
+    request_id: int,
+    status: RequestStatus,
+    message: str,
+    ticket_note: bool = True,
+    actor_id: int | None = None,
 ) -> PortalRequest:
-    """Move a request on and tell the customer; the progress page shows the new step at once."""
+    """Move a request on and tell the customer; the progress page shows the new step at once.
+    A completed invoice registration is issued (``invoices.issue``) and its notice sent."""
     request = get_request(session, request_id=request_id)
     if request.status in (RequestStatus.COMPLETED, RequestStatus.REJECTED):
         raise RequestNotAllowedError("该申请已结束,不能再变更")
@@ -388,7 +394,7 @@ def advance(
         session, order, request, f"您的{request.kind.label}申请{status.label}: {message}", key=str(step.id)
     )
     if request.kind == RequestKind.INVOICE and status == RequestStatus.COMPLETED:
-        _invoice_notice(session, request)
+        invoices.tell_buyer(session, request, invoices.issue(session, request=request, actor_id=actor_id))
     if ticket_note and request.ticket_id is not None:
         integrations.add_ticket_note(
             session, ticket_id=request.ticket_id, message=f"自助申请{status.label}: {message}", data={}
@@ -397,20 +403,23 @@ def advance(
     return request
 
 
-def _invoice_notice(session: Session, request: PortalRequest) -> None:
-    """The invoice is issued: the buyer gets the shop's invoice notice with the link to its page
-    (once per registration). A shop that switched the template off sends none."""
-    try:
-        send_customer_message(
-            session,
-            order_id=request.order_id,
-            template_code="invoice_notice",
-            idempotency_key=f"selfservice:invoice-notice:{request.id}",
-            extra={"invoice_title": request.details.get("title", "")},
-            why={"rule": "发票开具通知", "finding": f"发票登记 编号 {request.id} 已开具"},
+def issue_invoice(session: Session, *, request_id: int, actor_id: int | None) -> Invoice:
+    """开具: the registration's invoice is issued and the request completed; the buyer gets the
+    progress message and the invoice notice with its link. A repeat returns the same invoice."""
+    request = get_request(session, request_id=request_id)
+    if request.kind != RequestKind.INVOICE:
+        raise RequestNotAllowedError("只有发票登记可以开具发票")
+    if request.status in OPEN_STATUSES:
+        invoice = invoices.issue(session, request=request, actor_id=actor_id)
+        message = f"电子发票已开具,发票号码 {invoice.number}"
+        advance(
+            session, request_id=request.id, status=RequestStatus.COMPLETED, message=message, actor_id=actor_id
         )
-    except TemplateNotFoundError:
-        return
+        return invoice
+    live = invoices.live_invoice(session, request.id)
+    if live is None:
+        raise RequestNotAllowedError("该发票登记已结束,不能再开具")
+    return live
 
 
 def complete_for_ticket(session: Session, *, ticket_id: int) -> int:
