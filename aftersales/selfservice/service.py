@@ -405,21 +405,22 @@ def advance(
 
 def issue_invoice(session: Session, *, request_id: int, actor_id: int | None) -> Invoice:
     """开具: the registration's invoice is issued and the request completed; the buyer gets the
-    progress message and the invoice notice with its link. A repeat returns the same invoice."""
+    progress message and the invoice notice with its link. A repeat returns the same invoice; a
+    registration completed before invoices were issued here gets its invoice now."""
     request = get_request(session, request_id=request_id)
     if request.kind != RequestKind.INVOICE:
         raise RequestNotAllowedError("只有发票登记可以开具发票")
+    if request.status == RequestStatus.REJECTED:
+        raise RequestNotAllowedError("该发票登记未通过,不能开具")
+    invoice = invoices.issue(session, request=request, actor_id=actor_id)
     if request.status in OPEN_STATUSES:
-        invoice = invoices.issue(session, request=request, actor_id=actor_id)
         message = f"电子发票已开具,发票号码 {invoice.number}"
         advance(
             session, request_id=request.id, status=RequestStatus.COMPLETED, message=message, actor_id=actor_id
         )
-        return invoice
-    live = invoices.live_invoice(session, request.id)
-    if live is None:
-        raise RequestNotAllowedError("该发票登记已结束,不能再开具")
-    return live
+    else:
+        invoices.tell_buyer(session, request, invoice)
+    return invoice
 
 
 def complete_for_ticket(session: Session, *, ticket_id: int) -> int:

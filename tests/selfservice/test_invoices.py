@@ -92,6 +92,23 @@ class TestIssue:
         assert again.id == invoice.id
         assert len(_notices(session, request.order_id)) == 1
 
+    def test_a_registration_completed_without_an_invoice_gets_one_and_a_notice(
+        self, session: Session
+    ) -> None:
+        seed_templates(session)
+        request = make_invoice_registration(session, order=_bought(session))
+        request.status = RequestStatus.COMPLETED  # completed before invoices were issued here
+        invoice = service.issue_invoice(session, request_id=request.id, actor_id=None)
+        assert invoice.number in _text(invoice.pdf)
+        assert len(_notices(session, request.order_id)) == 1
+
+    def test_a_rejected_registration_is_not_issued(self, session: Session) -> None:
+        request = make_invoice_registration(session, order=_bought(session))
+        service.advance(session, request_id=request.id, status=RequestStatus.REJECTED, message="抬头不符")
+        with pytest.raises(RequestNotAllowedError):
+            service.issue_invoice(session, request_id=request.id, actor_id=None)
+        assert invoices.live_invoice(session, request.id) is None
+
     def test_a_resolved_ticket_issues_the_invoice(self, session: Session) -> None:
         request = make_invoice_registration(session, order=_bought(session))
         assert request.ticket_id is not None
