@@ -21,7 +21,7 @@ from aftersales.orders.couriers import courier_name
 from aftersales.orders.models import Order, OrderStatus
 from aftersales.orders.tracking import STATUS_LABELS as TRACKING_LABELS
 from aftersales.selfservice import faq as faq_answers
-from aftersales.selfservice import holds, integrations, repository
+from aftersales.selfservice import holds, integrations, invoices, repository
 from aftersales.selfservice.intents import Prediction, get_intents, get_model
 from aftersales.selfservice.models import BotExchange, PortalRequest, RequestKind
 from aftersales.selfservice.settings import get_selfservice_settings
@@ -323,11 +323,17 @@ def _delay_text(session: Session, order: Order, faq: str) -> str:
 
 def _invoice_text(session: Session, order: Order, faq: str) -> str:
     request = _latest_request(session, order, (RequestKind.INVOICE,))
-    if request is not None:
-        title = request.details.get("title", "")
-        status = request.status.label
-        return f"您已登记发票(抬头: {title}),当前状态: {status}。电子发票开具后发送到您登记的邮箱。"
-    return faq
+    if request is None:
+        return faq
+    issued = invoices.live_invoice(session, request.id)
+    if issued is not None:
+        return (
+            f"您的电子发票已开具(抬头: {issued.title},发票号码 {issued.number}),可在自助售后「查看电子发票」"
+            "查看和下载;抬头或税号有误,可在该页面修改后重开。"
+        )
+    title = request.details.get("title", "")
+    status = request.status.label
+    return f"您已登记发票(抬头: {title}),当前状态: {status}。电子发票开具后会通知您。"
 
 
 def _return_text(session: Session, order: Order, faq: str) -> str:

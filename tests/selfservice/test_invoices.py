@@ -18,7 +18,7 @@ from aftersales.kit.events import publish
 from aftersales.logistics.defaults import seed_templates
 from aftersales.messaging.models import OutboxMessage
 from aftersales.orders.models import Order
-from aftersales.selfservice import access, invoices, service
+from aftersales.selfservice import access, bot, invoices, service
 from aftersales.selfservice.errors import RequestNotAllowedError
 from aftersales.selfservice.invoice_models import Invoice, InvoiceStatus
 from aftersales.selfservice.models import PortalRequest, RequestStatus
@@ -114,6 +114,13 @@ class TestIssue:
         assert request.ticket_id is not None
         publish(session, TicketResolved(ticket_id=request.ticket_id))
         assert invoices.live_invoice(session, request.id) is not None
+
+
+class TestBot:
+    def test_the_invoice_answer_names_the_issued_number(self, session: Session) -> None:
+        request, invoice = _issued(session)
+        reply = bot.ask(session, text="可以开发票吗", session_key="bot-invoice", order_id=request.order_id)
+        assert (reply.intent, invoice.number in reply.answer) == ("invoice", True)
 
 
 class TestReissue:
