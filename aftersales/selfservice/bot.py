@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from aftersales.catalog.models import Shop
 from aftersales.kit.refs import require_refs
 from aftersales.kit.time import format_local, utcnow
+from aftersales.messaging.templates import gift_parcels
 from aftersales.orders.couriers import courier_name
 from aftersales.orders.models import Order, OrderStatus
 from aftersales.orders.tracking import STATUS_LABELS as TRACKING_LABELS
@@ -362,6 +363,23 @@ def _price_text(session: Session, order: Order, faq: str) -> str:
     return f"{refusals[0]}。{faq}" if refusals else faq
 
 
+def _missing_text(session: Session, order: Order, faq: str) -> str:
+    """Seed 001: a gift shipped in its own parcel is often taken for a missing one, so the answer
+    names that parcel's tracking number first; a gift truly missing is claimed on the portal's
+    少件/漏发 form, which files it under 赠品漏发."""
+    items = repository.item_lines(session, order.id)
+    gifts = "、".join(i.title for i in items if i.is_gift)
+    if not gifts:
+        return faq
+    claim = f"如赠品({gifts})确实没收到,在自助售后「少件/漏发」勾选【赠品】提交,核实后为您补发。"
+    parcels = gift_parcels(items, repository.parcels(session, order.id))
+    if not parcels:
+        return f"{faq}{claim}"
+    parcel = parcels[0]
+    shipped = f"{courier_name(parcel.courier)} {parcel.tracking_no}"
+    return f"您订单的赠品是单独寄出的:{shipped},和商品分开到达,请留意查收。{claim}"
+
+
 LIVE_ANSWERS = {
     "where_is_parcel": _parcels_text,
     "urge_shipping": _shipping_text,
@@ -369,6 +387,7 @@ LIVE_ANSWERS = {
     "change_address": _address_text,
     "delay_shipping": _delay_text,
     "invoice": _invoice_text,
+    "missing_item": _missing_text,
     "how_to_return": _return_text,
     "price_protection": _price_text,
 }

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from aftersales.kit.time import SHANGHAI, utcnow
 from aftersales.orders.models import Order, OrderStatus
 from aftersales.returns.service import OFFER_LABELS
-from aftersales.selfservice import access
+from aftersales.selfservice import access, bot
 from aftersales.selfservice.models import PortalRequest, RequestKind, ReturnMethod, ReturnTask
 from aftersales.tickets.models import Ticket
 from tests.builders import make_order, make_shipment
@@ -150,6 +150,25 @@ class TestMissingItem:
         response = _post(client, "missing", {"line_nos": ["99"]})
         assert response.status_code == 422
         assert "请选择本订单中的商品" in response.text
+
+
+class TestMissingGiftAnswer:
+    def test_the_bot_names_the_separate_gift_parcel(self, session: Session) -> None:
+        order = make_order(session)
+        make_item(session, order=order, title="乳胶枕")
+        gift = make_item(session, order=order, title="真丝眼罩", unit_price_fen=0, is_gift=True)
+        make_shipment(
+            session, order=order, courier="yto", tracking_no="YT0000000001", item_lines=[gift.line_no]
+        )
+        reply = bot.ask(session, text="赠品没收到", session_key="gift-1", order_id=order.id)
+        assert reply.intent == "missing_item"
+        assert "赠品是单独寄出的:圆通速递 YT0000000001" in reply.answer
+
+    def test_without_a_gift_parcel_the_bot_says_how_to_claim_it(self, session: Session) -> None:
+        order = make_order(session)
+        make_item(session, order=order, title="真丝眼罩", unit_price_fen=0, is_gift=True)
+        reply = bot.ask(session, text="赠品没收到", session_key="gift-2", order_id=order.id)
+        assert "如赠品(真丝眼罩)确实没收到,在自助售后「少件/漏发」勾选【赠品】提交" in reply.answer
 
 
 class TestRunnerChoice:
