@@ -241,6 +241,8 @@ class TestStaff:
         assert invoice is not None
         assert f'/console/selfservice/requests/{request.id}/invoice"' in before
         assert f"已开具 {invoice.number}" in after
+        pdf = client.get(f"/console/selfservice/invoices/{invoice.id}.pdf", headers=headers)
+        assert invoice.number in _text(pdf.content)
         assert "红冲并重开" in after
 
     def test_the_console_reissue_refuses_a_bad_tax_id_naming_the_field(
