@@ -120,10 +120,13 @@ def list_requests(
 
 @router.post("/requests/{request_id}/advance", response_model=PortalRequestRead)
 def advance_request(
-    session: SessionDep, _: RequireAgent, request_id: int, body: RequestAdvance
+    session: SessionDep, user: RequireAgent, request_id: int, body: RequestAdvance
 ) -> PortalRequestRead:
-    """Record a step the customer sees on the progress page (and is messaged about)."""
-    request = service.advance(session, request_id=request_id, status=body.status, message=body.message)
+    """Record a step the customer sees on the progress page (and is messaged about); completing
+    an invoice registration issues its invoice."""
+    request = service.advance(
+        session, request_id=request_id, status=body.status, message=body.message, actor_id=user.id
+    )
     return PortalRequestRead.model_validate(request)
 
 

@@ -180,7 +180,7 @@ def advance_request(
     status: Annotated[RequestStatus, Form()],
     message: Annotated[str, Form(min_length=1, max_length=500)],
 ) -> Response:
-    service.advance(session, request_id=request_id, status=status, message=message)
+    service.advance(session, request_id=request_id, status=status, message=message, actor_id=user.id)
     return RedirectResponse("/console/selfservice/requests", status_code=303)
 
 
