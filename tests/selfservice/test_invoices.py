@@ -73,6 +73,12 @@ class TestIssue:
         for printed in (invoice.number, "杭州某某科技有限公司", COMPANY_TAX_ID, "¥248.00", "记忆棉坐垫"):
             assert printed in text
 
+    def test_the_chinese_text_is_set_in_an_embedded_cjk_font(self, session: Session) -> None:
+        _, invoice = _issued(session)
+        page = PdfReader(io.BytesIO(invoice.pdf)).pages[0]
+        fonts = [str(font.get_object()["/BaseFont"]) for font in page["/Resources"]["/Font"].values()]
+        assert any("CJK" in name for name in fonts), fonts
+
     def test_the_lines_leave_out_gifts_and_add_up_to_what_was_paid(self, session: Session) -> None:
         _, invoice = _issued(session)
         assert [(line["title"], line["amount_fen"]) for line in invoice.lines] == [
