@@ -2,7 +2,8 @@
 
 Only templates something sends are seeded: the gift-parcel notice goes when a parcel holding only
 gift lines is shipped (``gifts.py``), the invoice notice when the portal's invoice registration is
-completed, with the link to the portal's invoice page.
+completed, with the link to the portal's invoice page; the returns domain's refund and price
+protection notices use theirs when present.
 """
 
 from sqlalchemy.orm import Session
@@ -75,6 +76,13 @@ TEMPLATES: tuple[tuple[str, str, str, str], ...] = (
         "platform_im",
         "亲,订单 {{ order_no }} 的退款 {{ refund_amount }} 元已于 {{ refund_completed_at }} 原路退回,"
         "请注意查收~",
+    ),
+    (
+        "price_protection_refunded",
+        "保价退差价到账",
+        "platform_im",
+        "亲,订单 {{ order_no }} 中「{{ protected_item }}」降价了,"
+        "按保价规则已为您退回差价 {{ refund_amount }} 元,请注意查收~",
     ),
     (
         "care_care",

@@ -58,6 +58,7 @@ ORDER_VARIABLES: dict[str, str] = {
 EXTRA_VARIABLES: dict[str, str] = {
     "refund_amount": "退款金额(元)",
     "refund_completed_at": "退款完成时间",
+    "protected_item": "保价退差价的商品名称",
     "restricted_reason": "停发原因",
     "restricted_until": "预计恢复发货日期",
     "delay_days": "预计延误天数",

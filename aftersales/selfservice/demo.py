@@ -18,7 +18,7 @@ from aftersales.kit.errors import AftersalesError
 from aftersales.kit.time import SHANGHAI, utcnow
 from aftersales.orders.models import Order, OrderStatus
 from aftersales.selfservice import bot, knowledge, quickreplies, service
-from aftersales.selfservice.models import PortalRequest, QuickReply, RequestStatus, ReturnMethod
+from aftersales.selfservice.models import PortalRequest, QuickReply, RequestKind, RequestStatus, ReturnMethod
 from aftersales.selfservice.schemas import AddressChange, InvoiceRegistration, ReturnApply
 
 PER_KIND = 6
@@ -63,6 +63,7 @@ def extend(session: Session, ctx: DemoContext) -> None:
     for order_id in rng.sample(shipped, min(3 * PER_KIND, len(shipped))):
         made += _try(session, partial(_one_of, session, rng, order_id))
     _advance_some(session, rng)
+    _issue_some(session)
     for order_id in rng.sample(shipped, min(40, len(shipped))):
         text = rng.choice(QUESTIONS)
         bot.ask(session, text=text, session_key=f"demo-portal:{order_id}", order_id=order_id)
@@ -122,3 +123,15 @@ def _advance_some(session: Session, rng: random.Random) -> None:
             service.advance(
                 session, request_id=request.id, status=RequestStatus.PROCESSING, message="客服已受理"
             )
+
+
+def _issue_some(session: Session) -> None:
+    """Two registrations issued, so the requests page shows invoices with their PDF and 重开."""
+    pending = session.scalars(
+        select(PortalRequest.id)
+        .where(PortalRequest.kind == RequestKind.INVOICE, PortalRequest.status != RequestStatus.COMPLETED)
+        .order_by(PortalRequest.id)
+        .limit(2)
+    )
+    for request_id in pending.all():
+        service.issue_invoice(session, request_id=request_id, actor_id=None)

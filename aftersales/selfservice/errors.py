@@ -35,6 +35,11 @@ class PortalRequestNotFoundError(NotFoundError):
         super().__init__("售后申请不存在")
 
 
+class InvoiceNotFoundError(NotFoundError):
+    def __init__(self) -> None:
+        super().__init__("发票不存在")
+
+
 class QuickReplyNotFoundError(NotFoundError):
     def __init__(self) -> None:
         super().__init__("快捷话术不存在")

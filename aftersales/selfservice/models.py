@@ -287,5 +287,7 @@ class QuickReplyUse(Base):
     used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-# The knowledge base's tables live in their own module; importing it registers them with the models.
+# The knowledge base's and the invoices' tables live in their own modules; importing them registers
+# them with the models.
+from aftersales.selfservice.invoice_models import Invoice  # noqa: E402, F401
 from aftersales.selfservice.knowledge_models import KnowledgeArticle, KnowledgeVersion  # noqa: E402, F401

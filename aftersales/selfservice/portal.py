@@ -22,14 +22,15 @@ from starlette.datastructures import FormData, UploadFile
 from aftersales import db
 from aftersales.kit.errors import AftersalesError, InvalidInputError
 from aftersales.kit.time import SHANGHAI, utcnow
-from aftersales.selfservice import access, bot, holds, integrations, repository, service, surveys
+from aftersales.orders.models import Order
+from aftersales.selfservice import access, bot, holds, integrations, invoices, repository, service, surveys
 from aftersales.selfservice.errors import (
     CodeThrottledError,
     PortalLinkInvalidError,
     PortalLockedError,
     PortalLoginError,
 )
-from aftersales.selfservice.models import KIND_LABELS, METHOD_LABELS, RequestKind
+from aftersales.selfservice.models import KIND_LABELS, METHOD_LABELS, PortalRequest, RequestKind
 from aftersales.selfservice.schemas import (
     PICKUP_SLOTS,
     RETURN_REASONS,
@@ -120,7 +121,7 @@ def _fields(form: FormData | None) -> dict[str, Any]:
     return fields
 
 
-def _errors(exc: ValidationError) -> dict[str, str]:
+def field_errors(exc: ValidationError) -> dict[str, str]:
     """Field name -> Chinese reason; model-level errors name their field as ``field: reason``."""
     result: dict[str, str] = {}
     for error in exc.errors():
@@ -169,12 +170,76 @@ def open_link_to(call: Call) -> Response:
     return _set_session(RedirectResponse(target, status_code=303), order_id)
 
 
-@route("/portal/invoice")
+@route("/portal/invoice", methods=("GET", "POST"))
 def invoice(call: Call) -> Response:
-    """The order's invoice as registered and its state: what the invoice notice links to."""
+    """The order's invoice as registered, its state and PDF: what the invoice notice links to.
+    Posting corrects the title or tax id (红冲/重开) and shows the page with the new invoice."""
     order = service.get_order(call.session, call.order_id)
     registered = repository.latest_request(call.session, order.id, RequestKind.INVOICE)
-    return page(call.request, "invoice_view.html", order=order, registered=registered)
+    if call.request.method == "GET" or registered is None:
+        return _invoice_page(call, order, registered, values={}, errors={})
+    values, request_id = _fields(call.form), registered.id
+    try:
+        data = InvoiceRegistration.model_validate(values)
+    except ValidationError as exc:
+        return _invoice_page(
+            call, order, registered, values=values, errors=field_errors(exc), status_code=422
+        )
+    return act_or_rerender(
+        call.session,
+        lambda: invoices.reissue(
+            call.session, request_id=request_id, data=data, actor_id=None, order_id=order.id
+        ),
+        failed=InvalidInputError,
+        rerender=lambda exc: _invoice_page(
+            call,
+            order,
+            registered,
+            values=values,
+            errors={exc.field: exc.message.split(": ", 1)[-1]},
+            status_code=422,
+        ),
+        done=lambda _: RedirectResponse("/portal/invoice?reissued=1", status_code=303),
+    )
+
+
+def _invoice_page(
+    call: Call,
+    order: Order,
+    registered: PortalRequest | None,
+    *,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    state = invoices.state_of(call.session, [registered.id]).get(registered.id) if registered else None
+    return page(
+        call.request,
+        "invoice_view.html",
+        status_code=status_code,
+        order=order,
+        registered=registered,
+        state=state,
+        values=values,
+        errors=errors,
+        reissued=call.request.query_params.get("reissued") == "1",
+    )
+
+
+@route("/portal/invoices/{invoice_id:int}.pdf")
+def invoice_pdf(call: Call) -> Response:
+    """The invoice's PDF, for the order of the portal session only (the signed link's order)."""
+    found = invoices.invoice_of_order(
+        call.session, invoice_id=call.request.path_params["invoice_id"], order_id=call.order_id
+    )
+    return Response(
+        found.pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="invoice-{found.number}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @route("/portal/survey", methods=("GET", "POST"))
@@ -195,7 +260,7 @@ def survey(call: Call) -> Response:
             status_code=422,
             order=order,
             answer=None,
-            errors=_errors(exc),
+            errors=field_errors(exc),
             thanks=False,
         )
     return page(call.request, "survey.html", order=order, answer=answer, errors={}, thanks=True)
@@ -294,7 +359,9 @@ def apply(call: Call) -> Response:
     try:
         data = schema.model_validate(values)
     except ValidationError as exc:
-        return page(call.request, template, status_code=422, values=values, errors=_errors(exc), **context)
+        return page(
+            call.request, template, status_code=422, values=values, errors=field_errors(exc), **context
+        )
     return act_or_rerender(
         call.session,
         lambda: _submit(call, flow, data),

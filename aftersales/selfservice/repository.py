@@ -4,11 +4,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from aftersales.orders.models import Customer, Order, OrderItem, Shipment
 from aftersales.selfservice.models import (
+    Invoice,
     PortalRequest,
     PortalUpload,
     QuickReply,
@@ -156,3 +157,19 @@ def order_numbers(session: Session, order_ids: Sequence[int]) -> dict[int, str]:
         return {}
     query = select(Order.id, Order.source_id).where(Order.id.in_(list(set(order_ids))))
     return {int(row.id): str(row.source_id) for row in session.execute(query)}
+
+
+def invoices_of_requests(session: Session, request_ids: Sequence[int]) -> list[Invoice]:
+    """The invoices of these registrations, newest first (the live one before those it replaced)."""
+    if not request_ids:
+        return []
+    return list(
+        session.scalars(
+            select(Invoice).where(Invoice.request_id.in_(request_ids)).order_by(Invoice.id.desc())
+        )
+    )
+
+
+def invoice_count(session: Session, request_id: int) -> int:
+    found = session.scalar(select(func.count(Invoice.id)).where(Invoice.request_id == request_id))
+    return int(found or 0)

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from aftersales.kit.types import MAX_ROW_ID, RowId
+from aftersales.selfservice.invoice_models import InvoiceStatus
 from aftersales.selfservice.models import RequestKind, RequestStatus, ReturnMethod
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -155,6 +156,23 @@ class PortalRequestRead(BaseModel):
     return_request_id: int | None
     expected_by: datetime | None
     created_at: datetime
+
+
+class InvoiceRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    request_id: int
+    order_id: int
+    number: str
+    status: InvoiceStatus
+    invoice_type: str
+    title: str
+    tax_id: str | None
+    amount_fen: int
+    issued_at: datetime
+    voided_at: datetime | None
+    replaced_by_id: int | None
 
 
 class RequestAdvance(BaseModel):

@@ -29,6 +29,7 @@ class SelfServiceSettings(BaseSettings):
     default_expected_hours: int = 24
     public_base_url: str = "http://127.0.0.1:8000"
     return_courier: str = "sf"
+    invoice_provider: str = "local"
     return_address: str = "浙江省杭州市余杭区仓前街道良睦路 1399 号 售后仓(收件人: 售后组 0571-88880000)"
 
 

@@ -4,11 +4,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.orders.models import Order, OrderItem
-from aftersales.selfservice import knowledge
+from aftersales.selfservice import knowledge, service
 from aftersales.selfservice.knowledge_models import KnowledgeArticle
-from aftersales.selfservice.models import QuickReply
+from aftersales.selfservice.models import PortalRequest, QuickReply
 from aftersales.selfservice.quickreplies import create
-from aftersales.selfservice.schemas import QuickReplyIn
+from aftersales.selfservice.schemas import InvoiceRegistration, QuickReplyIn
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
@@ -52,3 +52,17 @@ def make_article(session: Session, **overrides: Any) -> KnowledgeArticle:
         **overrides,
     }
     return knowledge.create(session, **fields)
+
+
+COMPANY_TAX_ID = "91350100M000100Y43"
+
+
+def make_invoice_registration(session: Session, *, order: Order, **overrides: Any) -> PortalRequest:
+    """A company invoice registration of ``order`` made through the portal's service."""
+    fields: dict[str, Any] = {
+        "invoice_type": "company",
+        "title": "杭州某某科技有限公司",
+        "tax_id": COMPANY_TAX_ID,
+    }
+    data = InvoiceRegistration(**{**fields, **overrides})
+    return service.submit_invoice(session, order_id=order.id, data=data)
