@@ -16,6 +16,7 @@ from aftersales.selfservice import (
     quickreplies,
     repository,
     service,
+    survey_api,
 )
 from aftersales.selfservice.schemas import (
     BotAnswerRead,
@@ -146,3 +147,4 @@ def portal_link(session: SessionDep, _: RequireAgent, order_id: int, send: bool 
 
 
 router.include_router(knowledge_api.router)
+router.include_router(survey_api.router)
