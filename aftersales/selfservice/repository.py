@@ -1,7 +1,7 @@
 """Every query of the self-service domain."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, String, cast, delete, func, literal, select
@@ -204,10 +204,12 @@ def delete_survey_answers(session: Session, invitation_id: int) -> None:
     session.execute(delete(SurveyAnswer).where(SurveyAnswer.invitation_id == invitation_id))
 
 
-def surveyed_recently(session: Session, *, customer_id: int, since: datetime) -> bool:
-    """Whether the buyer was sent a survey since ``since`` (one a day at most)."""
+def surveyed_recently(session: Session, *, customer_id: int, around: datetime, window: timedelta) -> bool:
+    """Whether the buyer was sent a survey within ``window`` either side of ``around``."""
     statement = select(SurveyInvitation.id).where(
-        SurveyInvitation.customer_id == customer_id, SurveyInvitation.invited_at >= since
+        SurveyInvitation.customer_id == customer_id,
+        SurveyInvitation.invited_at > around - window,
+        SurveyInvitation.invited_at < around + window,
     )
     return session.scalar(statement.limit(1)) is not None
 

@@ -67,23 +67,24 @@ def _register(session: Session, kind: SubjectKind, subject_id: int, **row: Any) 
     return invitation
 
 
-def _send(session: Session, invitation: SurveyInvitation, buyer: tuple[str, str] | None) -> None:
-    """``buyer``: (platform, account) to write to; at most one survey a day per buyer."""
+def _send(
+    session: Session, invitation: SurveyInvitation, buyer: tuple[str, str] | None, at: datetime
+) -> None:
+    """``buyer``: (platform, account) to write to; at most one survey a day per buyer. ``at``:
+    when the service ended, so a backfilled ticket or chat (an import, the demo) keeps its time."""
     if invitation.invited_at is not None or invitation.skip_reason is not None:
         return
-    now = utcnow()
     if buyer is None:
         invitation.skip_reason = "无买家账号"
         return
     if invitation.customer_id is not None and repository.surveyed_recently(
-        session, customer_id=invitation.customer_id, since=now - INVITE_COOLDOWN
+        session, customer_id=invitation.customer_id, around=at, window=INVITE_COOLDOWN
     ):
         invitation.skip_reason = "24小时内已发过问卷"
         return
     shop = session.get_one(Shop, invitation.shop_id)
-    text = INVITE_TEXT.format(
-        shop=shop.name, what=WHAT[SubjectKind(invitation.subject_kind)], link=survey_url(invitation.id)
-    )
+    subject, subject_id = SubjectKind(invitation.subject_kind), invitation.subject_key.split(":")[1]
+    text = INVITE_TEXT.format(shop=shop.name, what=WHAT[subject], link=survey_url(invitation.id))
     queue_message(
         session,
         channel="platform_im",
@@ -91,9 +92,9 @@ def _send(session: Session, invitation: SurveyInvitation, buyer: tuple[str, str]
         payload={"text": text, "kind": "survey_invitation", "invitation_id": invitation.id},
         idempotency_key=f"selfservice:survey:{invitation.id}",
         subject=("survey_invitation", invitation.id),
-        reason={"rule": "survey", "subject": invitation.subject_key},
+        reason={"rule": "满意度问卷", "finding": f"{subject.label} {subject_id} 已处理完毕"},
     )
-    invitation.invited_at = now
+    invitation.invited_at = at
 
 
 def _customer_account(session: Session, customer_id: int | None) -> tuple[str, str] | None:
@@ -117,7 +118,8 @@ def invite_for_ticket(session: Session, *, ticket_id: int) -> SurveyInvitation:
         agent_id=ticket.assignee_id,
         customer_id=customer_id,
     )
-    _send(session, invitation, _customer_account(session, customer_id))
+    at = min(utcnow(), ticket.resolved_at or utcnow())
+    _send(session, invitation, _customer_account(session, customer_id), at)
     session.flush()
     return invitation
 
@@ -138,7 +140,7 @@ def invite_for_chat(session: Session, chat: ChatSession) -> SurveyInvitation:
     buyer = _customer_account(session, chat.customer_id)
     if buyer is None and chat.customer_account:
         buyer = (str(chat.platform), chat.customer_account)
-    _send(session, invitation, buyer)
+    _send(session, invitation, buyer, min(utcnow(), chat.ended_at))
     session.flush()
     return invitation
 
@@ -218,8 +220,11 @@ def parse_answers(questions: Sequence[SurveyQuestion], raw: Mapping[str, str]) -
     return parsed
 
 
-def record(session: Session, *, invitation_id: int, raw: Mapping[str, str]) -> SurveyInvitation:
-    """Answer (or answer again) the invitation's questionnaire; a low answer reaches the team."""
+def record(
+    session: Session, *, invitation_id: int, raw: Mapping[str, str], at: datetime | None = None
+) -> SurveyInvitation:
+    """Answer (or answer again) the invitation's questionnaire; a low answer reaches the team.
+    ``at``: when it was answered, for answers imported or generated after the fact."""
     invitation = get_invitation(session, invitation_id)
     parsed = parse_answers(questions_for(session, invitation), raw)
     repository.delete_survey_answers(session, invitation.id)
@@ -236,7 +241,7 @@ def record(session: Session, *, invitation_id: int, raw: Mapping[str, str]) -> S
                 text=p.text,
             )
         )
-    invitation.answered_at = utcnow()
+    invitation.answered_at = at or utcnow()
     invitation.overall_stars = next(p.stars for p in parsed if p.question.kind == QuestionKind.OVERALL)
     session.flush()
     _follow_up_low(session, invitation, parsed)

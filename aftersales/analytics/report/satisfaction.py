@@ -349,7 +349,7 @@ def survey_results(session: Session, scope: Scope) -> Analysis:
         _totals(_question_rows(session, scope, "platform")),
         _totals(_question_rows(session, previous(scope), "platform")),
     )
-    questions = sorted(now, key=lambda q: (-now[q][1], q))
+    questions = sorted(now, key=lambda q: (now[q][0] != "overall", -now[q][1], q))
     table = DataTable(
         "survey_questions", "各问题结果", ["问题", "回答数", "本期结果", "满意/是占比", "上期占比", "变化"]
     )
