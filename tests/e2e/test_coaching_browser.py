@@ -1,4 +1,5 @@
-"""The knowledge base search, an agent's training plan and the course catalogue, in headless Chromium."""
+"""The knowledge base search, an agent's training plan, the course catalogue and a shop's
+satisfaction questionnaire, in headless Chromium."""
 
 from datetime import timedelta
 from typing import Any
@@ -92,3 +93,20 @@ def test_supervisor_adds_edits_and_retires_a_shop_course(live_server: LiveServer
     row = page.locator("#course-table tr", has_text="双12 保价话术")
     row.get_by_role("button", name="停用").click()
     expect(page.locator("#course-table tr", has_text="双12 保价话术")).to_contain_text("已停用")
+
+
+def test_supervisor_edits_a_shops_questionnaire(live_server: LiveServer, browser_page: Any) -> None:
+    from playwright.sync_api import expect
+
+    username = live_server.seed(seed_supervisor_and_shop)
+    page = browser_page
+    log_in(page, f"{live_server.url}/console/selfservice/surveys", username)
+    expect(page.locator("h2").first).to_contain_text("使用默认问卷")
+    page.get_by_label("第 4 题", exact=True).fill("处理速度是否满意")
+    page.get_by_label("第 6 题", exact=True).fill("是否愿意再次购买")
+    page.get_by_label("第 6 题类型").select_option("yes_no")
+    page.get_by_role("button", name="保存为新版本").click()
+    expect(page.locator("h2").first).to_contain_text("第 1 版")
+    expect(page.get_by_label("第 6 题", exact=True)).to_have_value("是否愿意再次购买")
+    page.get_by_role("button", name="恢复默认问卷").click()
+    expect(page.locator("h2").first).to_contain_text("使用默认问卷")
