@@ -1,5 +1,6 @@
 """Drill-down: the rows behind a number on a dashboard (orders, problem parcels, tickets, chats,
-rating invitations, QC results), narrowed by the filters the number was counted with."""
+rating invitations, QC results, answered surveys), narrowed by the filters the number was counted
+with."""
 
 from collections.abc import Callable, Mapping
 from datetime import date
@@ -9,7 +10,14 @@ from sqlalchemy import ColumnElement, Select, Table, and_, func, select
 from sqlalchemy.orm import Session
 
 from aftersales.analytics import repository
-from aftersales.analytics.dimensions import CHATS, INVITATIONS, QC_RESULTS, TICKETS, subject_condition
+from aftersales.analytics.dimensions import (
+    CHATS,
+    INVITATIONS,
+    QC_RESULTS,
+    SURVEYS,
+    TICKETS,
+    subject_condition,
+)
 from aftersales.analytics.repository import ORDERS, SHIPMENTS
 from aftersales.analytics.scope import Scope
 from aftersales.auth.models import User
@@ -31,6 +39,7 @@ KINDS = {
     "chats": "会话明细",
     "invitations": "邀评明细",
     "qc_results": "质检明细",
+    "surveys": "问卷明细",
 }
 # Query parameters a drill-down understands; each kind applies those its rows carry.
 FILTERS = {
@@ -213,6 +222,11 @@ AGENT_SOURCES: dict[str, tuple[tuple[Table, str], tuple[str, ...], list[str]]] =
         ("session_id", "session_id", "score", "passed", "emotion_label", "started_at"),
         ["会话", "质检分", "合格", "情绪", "会话开始"],
     ),
+    "surveys": (
+        (SURVEYS, "answered_at"),
+        ("id", "subject_key", "overall_stars", "invited_at", "answered_at"),
+        ["评价对象", "整体满意度", "邀请时间", "回答时间"],
+    ),
 }
 
 
@@ -241,6 +255,7 @@ LINKS = {
     "chats": "/console/qc/sessions/{}",
     "invitations": "",
     "qc_results": "/console/qc/sessions/{}",
+    "surveys": "",
 }
 
 
@@ -263,6 +278,8 @@ def _cell(value: Any, column: str) -> Any:
         return "是" if value else "否"
     if column == "实付":
         return yuan(value)
+    if column == "整体满意度":
+        return f"{value} 星"
     if hasattr(value, "tzinfo"):
         return format_local(value)
     if column in CODE_LABELS:

@@ -17,6 +17,7 @@ from aftersales.selfservice import (
     quickreplies,
     repository,
     service,
+    survey_api,
 )
 from aftersales.selfservice.errors import InvoiceNotFoundError
 from aftersales.selfservice.models import Invoice
@@ -177,3 +178,4 @@ def portal_link(session: SessionDep, _: RequireAgent, order_id: int, send: bool 
 
 
 router.include_router(knowledge_api.router)
+router.include_router(survey_api.router)

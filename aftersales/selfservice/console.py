@@ -22,6 +22,7 @@ from aftersales.selfservice import (
     repository,
     service,
     suggestions,
+    survey_console,
 )
 from aftersales.selfservice.errors import InvoiceNotFoundError
 from aftersales.selfservice.intents import get_intents
@@ -39,6 +40,7 @@ NAV = [
     NavItem("快捷话术", "/console/selfservice/quick-replies", group="工单"),
     NavItem("机器人问答", "/console/selfservice/faq", Role.SUPERVISOR, group="设置"),
     *knowledge_console.NAV,
+    *survey_console.NAV,
 ]
 TICKET_PANEL = Panel("推荐话术", "/console/selfservice/panels/ticket/{ticket_id}")
 CHAT_PANEL = Panel("推荐话术", "/console/selfservice/panels/chat/{session_id}")
@@ -237,4 +239,5 @@ def _optional_id(raw: str | None) -> int | None:
 router.include_router(console)
 router.include_router(knowledge_console.router)
 router.include_router(knowledge_console.stars)
+router.include_router(survey_console.router)
 router.include_router(portal.router)

@@ -88,9 +88,28 @@ class AddressChange(BaseModel):
     _phone = field_validator("receiver_phone")(_mobile)
 
 
-class SurveyAnswer(BaseModel):
-    stars: int = Field(ge=1, le=5, description="1-5 星")
-    comment: str | None = Field(default=None, max_length=500)
+class QuestionIn(BaseModel):
+    """One question of a shop's questionnaire; the service checks the whole list (one 整体满意度)."""
+
+    kind: Literal["overall", "stars", "yes_no", "text"]
+    text: str = Field(min_length=1, max_length=100)
+    required: bool = True
+
+
+class QuestionnaireIn(BaseModel):
+    questions: list[QuestionIn] = Field(min_length=1, max_length=10)
+
+
+class QuestionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    shop_id: int | None
+    version: int
+    position: int
+    kind: str
+    text: str
+    required: bool
 
 
 class InvoiceRegistration(BaseModel):

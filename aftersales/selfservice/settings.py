@@ -17,6 +17,7 @@ class SelfServiceSettings(BaseSettings):
     upload_max_bytes: int = 5 * 1024 * 1024
     upload_max_files: int = 6
     link_ttl_hours: int = 72
+    survey_ttl_days: int = 14
     session_ttl_hours: int = 12
     code_ttl_minutes: int = 10
     code_resend_seconds: int = 60

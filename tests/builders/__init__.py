@@ -18,7 +18,7 @@ from tests.builders.logistics import make_care_step, make_parcel, make_region, m
 from tests.builders.orders import make_customer, make_event, make_order, make_shipment
 from tests.builders.returns import make_return_policy, make_return_request
 from tests.builders.reviews import make_review, review_in
-from tests.builders.selfservice import make_article, make_quick_reply
+from tests.builders.selfservice import make_article, make_quick_reply, make_survey
 from tests.builders.tickets import make_bot, make_rule, make_ticket
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "make_shipment",
     "make_shop",
     "make_sku",
+    "make_survey",
     "make_template",
     "make_ticket",
     "make_ticket_row",

@@ -39,7 +39,12 @@ from aftersales.analytics.report.quality import (
     qc_risks,
     qc_scenes,
 )
-from aftersales.analytics.report.satisfaction import rating_sources, satisfaction_goals, unhappy_scenes
+from aftersales.analytics.report.satisfaction import (
+    rating_sources,
+    satisfaction_goals,
+    survey_results,
+    unhappy_scenes,
+)
 from aftersales.analytics.results import Analysis, DataTable, number, percent, rate
 from aftersales.analytics.scope import Scope
 from aftersales.analytics.service import targets_for
@@ -409,6 +414,7 @@ SECTIONS = (
     satisfaction_vs_target,
     satisfaction_goals,
     rating_sources,
+    survey_results,
     unhappy_scenes,
     forecast_vs_actual,
     forecast_and_staffing,
@@ -426,6 +432,7 @@ EDITABLE = frozenset(
         "complaints",
         "satisfaction_goals",
         "rating_sources",
+        "survey_results",
         "unhappy_scenes",
         "reception",
         "conversions",
