@@ -13,10 +13,10 @@ intercept it exactly as a spreadsheet import does.
 
 Two more ways in share that path. A platform that pushes messages (抖店's push, 淘宝's TMC)
 names the orders and after-sales that changed; ``fetch_named`` reads each of them with the
-platform's targeted query and stores it exactly as a synced row. A platform that lists the reviews a shop received (淘宝)
-has a third stream, ``reviews``, whose rows (in ``ReviewIn``'s field names) go to the intake the
-reviews domain registers with ``register_review_intake`` — it sits above this package, so it
-plugs in as a courier or a channel does.
+platform's targeted query and stores it exactly as a synced row. A platform that lists the
+reviews a shop received (淘宝) has a third stream, ``reviews``, whose rows (in ``ReviewIn``'s
+field names) go to the intake the reviews domain registers with ``register_review_intake`` — it
+sits above this package, so it plugs in as a courier or a channel does.
 """
 
 from collections.abc import Callable
