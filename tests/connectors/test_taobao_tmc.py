@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from websockets.sync.client import connect
 
 from aftersales.catalog.models import Shop
@@ -19,9 +19,10 @@ from aftersales.connectors import jobs, platform_sync, taobao_tmc
 from aftersales.connectors.errors import ProviderError
 from aftersales.connectors.models import ConnectorAccount
 from aftersales.connectors.taobao_tmc import Frame, FrameError, Group, Kind, MessageType
+from aftersales.jobs import enqueue, runner
 from aftersales.jobs.models import Job
 from aftersales.jobs.registry import get_spec
-from aftersales.logistics.models import Intercept
+from aftersales.logistics.models import Intercept, InterceptStatus
 from aftersales.returns.models import RefundState, ReturnRequest
 from tests.builders import make_shop
 from tests.builders.connectors import TOP_CREDENTIALS, make_taobao_account
@@ -296,10 +297,26 @@ class TestJob:
         spec = get_spec("connectors.taobao_tmc")
         assert (spec.every, spec.checkpoints) == (timedelta(minutes=1), True)
 
-    def test_the_job_drains_through_the_runner_signature(
-        self, session: Session, tmc: FakeTmc, account: ConnectorAccount
+    def test_the_runner_drains_tmc_then_intercepts_and_releases_the_refund(
+        self,
+        session: Session,
+        session_factory: sessionmaker[Session],
+        fake: FakeTop,
+        tmc: FakeTmc,
+        account: ConnectorAccount,
     ) -> None:
-        tmc.queue = [trade_message(7200)]
-        result = jobs.taobao_tmc_drain(session, checkpoint=session.commit, seconds=3)
-        assert (result["connections"], result["confirmed"]) == (1, 1)
-        assert len(queued(session)) == 1
+        """The path of the embedded loop and of the Celery task (both call ``run_job``): the TMC
+        job, the fetch it queued, the interception at the simulated courier, the release."""
+        fake.trades = [trade(TID, shipped=True, hours_ago=20)]
+        platform_sync.sync_account(session, account=account, now=NOW)
+        fake.refunds = [refund("88000201", TID)]
+        tmc.queue = [refund_message(7200, "88000201", TID)]
+        enqueue(session, "connectors.taobao_tmc", seconds=3)
+        session.commit()
+        runner.drain(session_factory)
+        request = session.scalar(select(ReturnRequest).where(ReturnRequest.source_id == "88000201"))
+        assert request is not None
+        intercept = session.scalar(select(Intercept).where(Intercept.refund_request_id == request.id))
+        assert intercept is not None
+        assert (intercept.status, request.refund_state) == (InterceptStatus.ACCEPTED, RefundState.RELEASED)
+        assert tmc.confirmed == [7200]
