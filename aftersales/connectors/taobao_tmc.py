@@ -253,7 +253,7 @@ class Message:
         fields = frame.content
         try:
             content = json.loads(fields.get("content") or "{}")
-        except ValueError:
+        except (ValueError, TypeError):
             content = {}
         published = fields.get("time")
         return cls(
@@ -283,11 +283,8 @@ def _handshake(ws: ClientConnection, group: Group, secret: str) -> str:
     """Send the signed CONNECT; the token of the CONNECTACK, or a ``ProviderError`` (no retry)
     with TMC's status code and phrase when it refuses the sign, the app or the group."""
     now_ms = int(time.time() * 1000)
-    ws.send(
-        encode(
-            connect_frame(app_key=group.app_key, secret=secret, group_name=group.group_name, now_ms=now_ms)
-        )
-    )
+    hello = connect_frame(app_key=group.app_key, secret=secret, group_name=group.group_name, now_ms=now_ms)
+    ws.send(encode(hello))
     ack = decode(_bytes(ws.recv(timeout=CONNECT_SECONDS)))
     if ack.message_type != MessageType.CONNECTACK or ack.status_code > 0 or not ack.token:
         reason = f"{ack.status_code} {ack.status_phrase or ''}".strip()
@@ -311,8 +308,8 @@ def _read(ws: ClientConnection, token: str, handle: Handle, seconds: float, idle
             frame = decode(_bytes(ws.recv(timeout=min(left, idle))))
         except TimeoutError:
             break
-        if frame.message_type != MessageType.SEND or "topic" not in frame.content:
-            continue
+        if frame.message_type != MessageType.SEND or not {"id", "topic"} <= frame.content.keys():
+            continue  # not a data message (an acknowledgement, a frame of another kind)
         counts["received"] += 1
         if handle(Message.of(frame)):
             ws.send(encode(confirm_frame(token, int(frame.content["id"]))))
