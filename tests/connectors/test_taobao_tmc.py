@@ -253,6 +253,24 @@ class TestMessages:
         [job] = queued(session)
         assert job.payload["account_id"] == second.id
 
+    def test_a_message_for_a_seller_without_a_connection_is_confirmed_and_recorded(
+        self, session: Session, tmc: FakeTmc, server: ProviderServer, tmc_url: str
+    ) -> None:
+        settings: dict[str, Any] = {"tmc_group": "default", "tmc_endpoint": tmc_url}
+        endpoint = server.url + "/router/rest"
+        first = make_taobao_account(
+            session, endpoint=endpoint, shop=make_shop(session), seller_nick="甲店", **settings
+        )
+        make_taobao_account(
+            session, endpoint=endpoint, shop=make_shop(session), seller_nick="乙店", **settings
+        )
+        tmc.queue = [data_message(7006, "taobao_trade_TradeCreate", {"tid": int(TID)}, nick="丙店")]
+        drain(session)
+        assert queued(session) == []
+        assert tmc.confirmed == [7006]
+        assert first.last_error is not None
+        assert "丙店" in first.last_error
+
 
 class TestPushedRefund:
     def test_a_refund_message_on_a_parcel_in_transit_is_held_for_interception(
