@@ -1,6 +1,6 @@
 """Connector jobs: 快递100 subscriptions and the real-time query fallback; platform order and
-refund sync, and the targeted fetch of what a platform message names; 聚水潭 and 旺店通 reshipment
-waybills."""
+refund sync, 淘宝's message service (TMC) and the targeted fetch of what a platform message names;
+聚水潭 and 旺店通 reshipment waybills."""
 
 from datetime import timedelta
 from typing import Any
@@ -12,12 +12,13 @@ from aftersales.connectors import (  # noqa: F401  (registered)
     platform_sync,
     registered,
     service,
+    taobao_tmc,
     tracking,
     wangdiantong,
 )
 from aftersales.connectors.errors import ProviderError
 from aftersales.connectors.models import ConnectorAccount
-from aftersales.jobs import job
+from aftersales.jobs import Checkpoint, job
 
 
 @job("connectors.kuaidi100_subscribe", every=timedelta(minutes=1))
@@ -51,6 +52,16 @@ def platform_fetch(
             raise
         service.record_failure(account, exc.message)
         return {"failed": 1}
+
+
+@job("connectors.taobao_tmc", every=timedelta(minutes=1), max_attempts=1, checkpoints=True)
+def taobao_tmc_drain(
+    session: Session, checkpoint: Checkpoint, seconds: float = taobao_tmc.DRAIN_SECONDS
+) -> dict[str, Any]:
+    """One short TMC connection per app key and group each minute (see ``taobao_tmc``): each
+    message's fetch is committed before it is confirmed. Not retried: the next minute's run is
+    the retry, and a message never confirmed is delivered again then."""
+    return taobao_tmc.drain_due(session, checkpoint=checkpoint, seconds=seconds)
 
 
 @job("connectors.jushuitan_pull", every=timedelta(minutes=10))

@@ -11,12 +11,12 @@ window has been read; a failure keeps it, so nothing is skipped. Orders and parc
 same path as ``aftersales import returns``, so a refund on a parcel in transit asks logistics to
 intercept it exactly as a spreadsheet import does.
 
-Two more ways in share that path. A platform that pushes messages (抖店) names the orders and
-after-sales that changed; ``fetch_named`` reads each of them with the platform's targeted query
-and stores it exactly as a synced row. A platform that lists the reviews a shop received (淘宝)
-has a third stream, ``reviews``, whose rows (in ``ReviewIn``'s field names) go to the intake the
-reviews domain registers with ``register_review_intake`` — it sits above this package, so it
-plugs in as a courier or a channel does.
+Two more ways in share that path. A platform that pushes messages (抖店's push, 淘宝's TMC)
+names the orders and after-sales that changed; ``fetch_named`` reads each of them with the
+platform's targeted query and stores it exactly as a synced row. A platform that lists the
+reviews a shop received (淘宝) has a third stream, ``reviews``, whose rows (in ``ReviewIn``'s
+field names) go to the intake the reviews domain registers with ``register_review_intake`` — it
+sits above this package, so it plugs in as a courier or a channel does.
 """
 
 from collections.abc import Callable

@@ -60,11 +60,11 @@ SPECS: dict[str, ProviderSpec] = {
         ProviderSpec(
             name=Provider.TAOBAO,
             label="淘宝/天猫",
-            purpose="订单、退款与评价增量同步,评价解释",
+            purpose="订单、退款与评价增量同步,消息服务(TMC),评价解释",
             credentials=("app_key", "app_secret", "session"),
             production_url="https://gw.api.taobao.com/router/rest",
             sandbox_url="https://gw.api.tbsandbox.com/router/rest",
-            settings=("sign_method",),
+            settings=("sign_method", "tmc_group", "seller_nick", "tmc_endpoint"),
             per_shop=True,
         ),
         ProviderSpec(

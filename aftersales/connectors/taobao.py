@@ -3,8 +3,8 @@ the reviews the shop received and the seller's explanation of one.
 
 Built to TOP's published protocol, "API调用方法详解" (open.taobao.com / api.1688.com
 doc2 articleId=101617) and the API references of ``taobao.trades.sold.increment.get``,
-``taobao.refunds.receive.get``, ``taobao.user.seller.get``, ``taobao.traderates.get`` and
-``taobao.traderate.explain.add``:
+``taobao.refunds.receive.get``, ``taobao.trade.fullinfo.get``, ``taobao.refund.get``,
+``taobao.user.seller.get``, ``taobao.traderates.get`` and ``taobao.traderate.explain.add``:
 
 - ``POST https://gw.api.taobao.com/router/rest`` (沙箱 ``https://gw.api.tbsandbox.com/router/rest``),
   form with the common parameters ``method``, ``app_key``, ``session`` (the shop's 授权 session
@@ -21,6 +21,9 @@ doc2 articleId=101617) and the API references of ``taobao.trades.sold.increment.
   later, 25 (Invalid signature), 26/27 (session missing/invalid), 28/29 (app key) are not.
 - The increment APIs take ``start_modified``/``end_modified`` no more than one day apart and page
   with ``page_no``, ``page_size`` (≤ 100) and ``use_has_next=true`` (the answer's ``has_next``).
+- ``taobao.trade.fullinfo.get`` (``tid``) and ``taobao.refund.get`` (``refund_id``) read one trade or
+  one refund with the same ``fields`` (answers ``trade`` / ``refund``): what a 消息服务 (TMC)
+  message names is read in full with them (``taobao_tmc.py``).
 - ``taobao.traderates.get`` (搜索评价信息, the last 180 days): ``rate_type=get`` + ``role=buyer`` is
   what the seller received from buyers; ``start_date``/``end_date`` bound ``created``, ``page_size``
   ≤ 150, ``page_no`` ≤ 200, ``use_has_next=true``; answers ``trade_rates.trade_rate`` with ``tid``,
@@ -51,6 +54,8 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 TRADES = "taobao.trades.sold.increment.get"
 REFUNDS = "taobao.refunds.receive.get"
+TRADE = "taobao.trade.fullinfo.get"
+REFUND = "taobao.refund.get"
 SELLER = "taobao.user.seller.get"
 RATES = "taobao.traderates.get"
 EXPLAIN = "taobao.traderate.explain.add"
@@ -250,6 +255,18 @@ def _fetcher(method: str, fields: str, outer: str, inner: str) -> Fetch:
     return fetch
 
 
+def trade_by_id(account: ConnectorAccount, tid: str) -> list[dict[str, Any]]:
+    """One trade by its number, for a message that named it."""
+    body = call(account, TRADE, {"fields": TRADE_FIELDS, "tid": tid})
+    return [body["trade"]] if isinstance(body.get("trade"), dict) else []
+
+
+def refund_by_id(account: ConnectorAccount, refund_id: str) -> list[dict[str, Any]]:
+    """One refund by its number, for a message that named it."""
+    body = call(account, REFUND, {"fields": REFUND_FIELDS, "refund_id": refund_id})
+    return [body["refund"]] if isinstance(body.get("refund"), dict) else []
+
+
 def fetch_rates(account: ConnectorAccount, start: datetime, end: datetime, page_no: int) -> Page:
     """One page of the rates buyers gave the shop, created in the window."""
     params = {
@@ -308,6 +325,8 @@ register_platform(
         shipments=trade_shipments,
         refund_row=refund_row,
         check=check,
+        trade_by_id=trade_by_id,
+        refund_by_id=refund_by_id,
         reviews=fetch_rates,
         review_row=rate_review,
     )

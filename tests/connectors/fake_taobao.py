@@ -1,8 +1,10 @@
 """淘宝开放平台 (TOP) gateway as its published protocol behaves, for contract tests: it checks
 the common parameters, the app key and the shop's session, the md5/hmac signature, the 10-minute
 timestamp tolerance and the increment APIs' one-day window, then pages the shop's trades and
-refunds by ``modified``, pages the rates buyers gave the shop (``taobao.traderates.get``: get/buyer,
-``page_size`` ≤ 150, ``page_no`` ≤ 200) by ``created``, takes a seller's explanation of one
+refunds by ``modified``, reads one trade (``taobao.trade.fullinfo.get`` by ``tid``) or one
+refund (``taobao.refund.get`` by ``refund_id``; code 15 ``isv.*-not-exist`` for an unknown one),
+pages the rates buyers gave the shop (``taobao.traderates.get``: get/buyer, ``page_size`` ≤ 150,
+``page_no`` ≤ 200) by ``created``, takes a seller's explanation of one
 (``taobao.traderate.explain.add``: a known ``oid``, a reply of at most 500 characters, once) and
 answers ``<method>_response`` or ``error_response`` (code 7 App Call Limited when throttled, 25
 Invalid signature, 27 Invalid session, 15 with an ``isv.*`` sub-code for refused parameters)."""
@@ -95,11 +97,23 @@ class FakeTop:
             return self.page(form, self.trades, "trades", "trade")
         if form["method"] == "taobao.refunds.receive.get":
             return self.page(form, self.refunds, "refunds", "refund")
+        if form["method"] == "taobao.trade.fullinfo.get":
+            return self.one(form, self.trades, "tid", "trade")
+        if form["method"] == "taobao.refund.get":
+            return self.one(form, self.refunds, "refund_id", "refund")
         if form["method"] == "taobao.traderates.get":
             return self.rate_page(form)
         if form["method"] == "taobao.traderate.explain.add":
             return self.explain(form)
         return _error(22, "Invalid method")
+
+    def one(self, form: dict[str, str], rows: list[dict[str, Any]], key: str, name: str) -> Answer:
+        if not form.get("fields") or not form.get(key):
+            return _error(40, f"Missing required arguments:{key}")
+        found = [row for row in rows if str(row[key]) == form[key]]
+        if not found:
+            return _error(15, "Remote service error", f"isv.{name}-not-exist", f"{key} 不存在")
+        return _ok(form["method"], {name: found[0]})
 
     def rate_page(self, form: dict[str, str]) -> Answer:
         if not form.get("fields") or (form.get("rate_type"), form.get("role")) != ("get", "buyer"):
