@@ -1,0 +1,146 @@
+"""商品推荐 (seed 001 §多种转化方式): which catalogue SKUs agents recommended to which buyer.
+
+Found at chat ingest: every new agent message of a batch is matched against the active SKUs of its
+shop, loaded once per batch, by one regular expression per shop (the SKU codes, standing alone so
+``DG-MOUSE`` does not match ``DG-MOUSE2``, and the SKU names of at least ``MIN_NAME_CHARS``
+characters, longest first). A product link counts when it carries the code (``…?id=CODE``). A
+SKU of the chat's own order is not a recommendation: the agent is talking about what the buyer
+already bought. The recommendations of a batch go in with one insert; a chat recommends a SKU
+once (its first mention). Agents can also record one by hand (``recommend``, 推荐商品).
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aftersales.catalog.models import Sku
+from aftersales.conversations import repository
+from aftersales.conversations.errors import SkuNotInShopError
+from aftersales.conversations.models import ChatSession, ProductRecommendation, RecommendationSource
+from aftersales.kit.time import as_utc, utcnow
+from aftersales.kit.upsert import insert_ignore
+
+MIN_NAME_CHARS = 4
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """One shop's SKUs as a single pattern; ``skus`` maps each matched text (lower case) to its SKU."""
+
+    pattern: re.Pattern[str]
+    skus: dict[str, Sku]
+
+    def find(self, text: str) -> list[Sku]:
+        found = {
+            self.skus[m.group(0).lower()].id: self.skus[m.group(0).lower()]
+            for m in self.pattern.finditer(text)
+        }
+        return list(found.values())
+
+
+def matcher(skus: Sequence[Sku]) -> Matcher | None:
+    by_text: dict[str, Sku] = {}
+    for sku in skus:
+        by_text.setdefault(sku.code.lower(), sku)
+        if len(sku.name) >= MIN_NAME_CHARS:
+            by_text.setdefault(sku.name.lower(), sku)
+    if not by_text:
+        return None
+    codes = {sku.code.lower() for sku in skus}
+    parts = [
+        rf"(?<![0-9a-z]){re.escape(text)}(?![0-9a-z])" if text in codes else re.escape(text)
+        for text in sorted(by_text, key=lambda t: (-len(t), t))
+    ]
+    return Matcher(re.compile("|".join(parts), re.IGNORECASE), by_text)
+
+
+def detect(session: Session, message_ids: Sequence[int]) -> int:
+    """Record the SKUs the new agent messages recommend; returns how many rows were offered."""
+    messages = repository.agent_messages(session, message_ids)
+    if not messages:
+        return 0
+    matchers = _matchers(session, {shop_id for _m, _s, shop_id, *_rest in messages})
+    bought = repository.order_sku_codes(session, {m[5] for m in messages if m[5] is not None})
+    found: dict[tuple[int, int], dict[str, Any]] = {}
+    now = utcnow()
+    for message_id, session_id, shop_id, agent_id, customer_id, order_id, text, sent_at in messages:
+        shop_matcher = matchers.get(shop_id)
+        for sku in shop_matcher.find(text) if shop_matcher else []:
+            if (order_id, sku.code) in bought:
+                continue
+            found.setdefault(
+                (session_id, sku.id),
+                _row(session_id, shop_id, agent_id, customer_id, sku, sent_at, now, message_id=message_id),
+            )
+    insert_ignore(
+        session, ProductRecommendation, list(found.values()), conflict_columns=["session_id", "sku_id"]
+    )
+    return len(found)
+
+
+def _matchers(session: Session, shop_ids: set[int]) -> dict[int, Matcher]:
+    by_shop: dict[int, list[Sku]] = defaultdict(list)
+    for sku in repository.active_skus(session, shop_ids):
+        by_shop[sku.shop_id].append(sku)
+    return {shop_id: m for shop_id, skus in by_shop.items() if (m := matcher(skus)) is not None}
+
+
+def _row(
+    session_id: int,
+    shop_id: int,
+    agent_id: int | None,
+    customer_id: int | None,
+    sku: Sku,
+    at: datetime,
+    now: datetime,
+    *,
+    message_id: int | None = None,
+    source: RecommendationSource = RecommendationSource.DETECTED,
+) -> dict[str, Any]:
+    return {
+        "session_id": session_id,
+        "message_id": message_id,
+        "shop_id": shop_id,
+        "agent_id": agent_id,
+        "customer_id": customer_id,
+        "sku_id": sku.id,
+        "sku_code": sku.code,
+        "recommended_at": as_utc(at),
+        "source": source,
+        "created_at": now,
+    }
+
+
+def recommend(
+    session: Session, *, chat: ChatSession, sku_code: str, agent_id: int, at: datetime | None = None
+) -> ProductRecommendation:
+    """推荐商品 on a chat by hand (a card or a picture the export does not carry as text); a SKU
+    the chat already recommends stays as first recorded."""
+    sku = session.scalar(select(Sku).where(Sku.shop_id == chat.shop_id, Sku.code == sku_code))
+    if sku is None:
+        raise SkuNotInShopError(sku_code)
+    now = utcnow()
+    row = _row(
+        chat.id,
+        chat.shop_id,
+        agent_id,
+        chat.customer_id,
+        sku,
+        at or now,
+        now,
+        source=RecommendationSource.MANUAL,
+    )
+    insert_ignore(session, ProductRecommendation, [row], conflict_columns=["session_id", "sku_id"])
+    found = session.scalar(
+        select(ProductRecommendation).where(
+            ProductRecommendation.session_id == chat.id, ProductRecommendation.sku_id == sku.id
+        )
+    )
+    assert found is not None
+    return found
