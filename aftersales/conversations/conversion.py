@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Shop
 from aftersales.conversations.models import ConversionSettings
+from aftersales.conversations.schemas import WindowsIn
 from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.sqltime import seconds_between
 from aftersales.orders.models import Order, OrderItem
@@ -36,7 +37,6 @@ class Windows:
 
 
 DEFAULTS = Windows()
-LIMITS = {"recommendation_days": (1, 30), "unpaid_after_minutes": (1, 1440), "follow_up_hours": (1, 168)}
 LABELS = {
     "recommendation_days": "推荐转化窗口(天)",
     "unpaid_after_minutes": "未付款多久后进入跟单(分钟)",
@@ -75,13 +75,11 @@ def windows_by_shop(session: Session) -> dict[int, Windows]:
     }
 
 
-def save_windows(session: Session, *, shop_id: int, values: dict[str, int]) -> Windows:
+def save_windows(session: Session, *, shop_id: int, values: WindowsIn) -> Windows:
+    """A shop's own windows (``WindowsIn`` holds them within their bounds)."""
     if session.get(Shop, shop_id) is None:
         raise InvalidInputError("shop_id", f"店铺不存在: {shop_id}")
-    for name, (low, high) in LIMITS.items():
-        if not low <= values[name] <= high:
-            raise InvalidInputError(name, f"{LABELS[name]}应在 {low} 到 {high} 之间")
-    windows = Windows(**{name: int(values[name]) for name in LIMITS})
+    windows = Windows(**values.model_dump())
     row = session.scalar(select(ConversionSettings).where(ConversionSettings.shop_id == shop_id))
     if row is None:
         session.add(ConversionSettings(shop_id=shop_id, **asdict(windows)))

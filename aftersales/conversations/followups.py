@@ -12,7 +12,7 @@ Whether it converted is ``conversion.follow_up_converted``.
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, literal, select
+from sqlalchemy import ColumnElement, Select, Table, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from aftersales.auth.models import User
@@ -63,13 +63,14 @@ def due(session: Session, *, now: datetime, shop_id: int | None = None) -> Selec
     return query.where(Order.shop_id == shop_id) if shop_id else query
 
 
-def done(session: Session, *, shop_id: int | None = None) -> Select[Any]:
-    """(follow-up, order, agent name, converted) of the follow-ups made, newest first."""
+def done(session: Session, *, since: datetime, shop_id: int | None = None) -> Select[Any]:
+    """(follow-up, order, agent name, converted) of the follow-ups made since ``since``, newest first."""
     converted = conversion.follow_up_converted(session, FOLLOW_UPS, ORDERS)
     query = (
         select(OrderFollowUp, Order, User.display_name, converted.label("converted"))
         .join(Order, Order.id == OrderFollowUp.order_id)
         .outerjoin(User, User.id == OrderFollowUp.agent_id)
+        .where(OrderFollowUp.followed_at >= since)
         .order_by(OrderFollowUp.followed_at.desc(), OrderFollowUp.id.desc())
     )
     return query.where(OrderFollowUp.shop_id == shop_id) if shop_id else query
@@ -125,3 +126,22 @@ def _send_reminder(session: Session, order: Order, at: datetime) -> None:
         expires_at=at + MESSAGE_VALIDITY,
     )
     send_customer_messages(session, template_code=TEMPLATE[0], sends=[send])
+
+
+def summary(session: Session, *, since: datetime, shop_id: int | None = None) -> tuple[int, int, int]:
+    """(follow-ups since ``since``, those converted, the paid fen they recovered): the 跟单 page's
+    figures, counted by ``conversion.follow_up_converted`` like the 复盘."""
+    converted = conversion.follow_up_converted(session, FOLLOW_UPS, ORDERS)
+    query = (
+        select(
+            func.count(),
+            func.count(case((converted, 1))),
+            func.coalesce(func.sum(case((converted, ORDERS.c.paid_fen), else_=0)), 0),
+        )
+        .select_from(FOLLOW_UPS.join(ORDERS, ORDERS.c.id == FOLLOW_UPS.c.order_id))
+        .where(FOLLOW_UPS.c.followed_at >= since)
+    )
+    if shop_id:
+        query = query.where(FOLLOW_UPS.c.shop_id == shop_id)
+    total, won, fen = session.execute(query).one()
+    return int(total), int(won), int(fen)

@@ -14,13 +14,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from aftersales.catalog import repository as catalog_repository
 from aftersales.catalog.models import Sku
-from aftersales.conversations import repository
+from aftersales.conversations import conversion, repository
 from aftersales.conversations.errors import SkuNotInShopError
 from aftersales.conversations.models import ChatSession, ProductRecommendation, RecommendationSource
 from aftersales.kit.time import as_utc, utcnow
@@ -86,7 +87,7 @@ def detect(session: Session, message_ids: Sequence[int]) -> int:
 
 def _matchers(session: Session, shop_ids: set[int]) -> dict[int, Matcher]:
     by_shop: dict[int, list[Sku]] = defaultdict(list)
-    for sku in repository.active_skus(session, shop_ids):
+    for sku in catalog_repository.active_skus(session, shop_ids):
         by_shop[sku.shop_id].append(sku)
     return {shop_id: m for shop_id, skus in by_shop.items() if (m := matcher(skus)) is not None}
 
@@ -144,3 +145,20 @@ def recommend(
     )
     assert found is not None
     return found
+
+
+def of_chat(session: Session, session_id: int) -> list[tuple[ProductRecommendation, str, bool, int]]:
+    """(recommendation, SKU name, bought in the window, fen bought) of one chat, in order."""
+    table = cast(Table, ProductRecommendation.__table__)
+    query = (
+        select(
+            ProductRecommendation,
+            Sku.name,
+            conversion.recommendation_converted(session, table),
+            conversion.recommendation_amount(session, table),
+        )
+        .join(Sku, Sku.id == ProductRecommendation.sku_id)
+        .where(ProductRecommendation.session_id == session_id)
+        .order_by(ProductRecommendation.recommended_at, ProductRecommendation.id)
+    )
+    return [(row, name, bool(won), int(fen or 0)) for row, name, won, fen in session.execute(query)]

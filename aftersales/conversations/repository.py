@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Row, Select, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from aftersales.catalog.models import Platform, Sku
+from aftersales.catalog.models import Platform
 from aftersales.conversations.models import ChatMessage, ChatSession, Sender
 from aftersales.kit.upsert import in_pairs, in_values
 from aftersales.orders.models import Order, OrderItem
@@ -201,16 +201,6 @@ def agent_messages(
         .order_by(ChatMessage.sent_at, ChatMessage.id)
     )
     return list(session.execute(query))
-
-
-def active_skus(session: Session, shop_ids: Iterable[int]) -> list[Sku]:
-    return list(
-        session.scalars(
-            select(Sku)
-            .where(Sku.shop_id.in_(sorted(set(shop_ids))), Sku.is_active.is_(True))
-            .order_by(Sku.id)
-        )
-    )
 
 
 def order_sku_codes(session: Session, order_ids: Iterable[int]) -> set[tuple[int, str]]:
