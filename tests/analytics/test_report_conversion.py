@@ -1,12 +1,15 @@
 """The 复盘's 商品推荐转化 and 跟单挽回转化 per shop and agent, counted by hand, and the cells that
 open the rows behind them."""
 
+import io
 from datetime import timedelta
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from aftersales.analytics.drill import drill
+from aftersales.analytics.report.exports import to_excel
 from aftersales.analytics.report.service import build_report, conversions
 from aftersales.analytics.results import DataTable
 from aftersales.analytics.scope import Scope
@@ -125,3 +128,11 @@ class TestFollowUps:
     def test_the_report_carries_both_sections_in_its_tables(self, session: Session, counted: Shop) -> None:
         keys = {t.key for _section, t in build_report(session, Scope(PEAK, PEAK)).tables()}
         assert {"recommendation_agent", "follow_up_shop"} <= keys
+
+
+class TestExcel:
+    def test_the_sheet_ends_with_the_definition(self, session: Session, shop: Shop) -> None:
+        workbook = load_workbook(io.BytesIO(to_excel(build_report(session, Scope(PEAK, PEAK)))))
+        rows = list(workbook["按店铺的跟单挽回转化"].values)
+        assert rows[-1][0] == "口径"
+        assert str(rows[-1][1]).startswith("跟单挽回转化率")
