@@ -376,7 +376,7 @@ def drill(
     statement, columns = BUILDERS[kind](session, _narrow(scope, day), filters)
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
     rows = [
-        (LINKS[kind].format(row[0]), [_cell(v, c) for v, c in zip(row[1:], columns, strict=True)])
+        (LINKS[kind].format(row[0]), [_cell(v, c) for v, c in zip(list(row)[1:], columns, strict=True)])
         for row in session.execute(statement.limit(LIMIT))
     ]
     described = "".join(f" · {FILTERS[k]} {_filter_value(session, k, v)}" for k, v in filters.items())

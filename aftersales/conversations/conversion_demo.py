@@ -117,6 +117,7 @@ def _presale_follow_ups(session: Session, ctx: DemoContext, rng: random.Random, 
     rows: list[dict[str, Any]] = []
     for index in chosen:
         order_id, shop_id, ordered_at, paid_at = waited[index]
+        assert paid_at is not None  # the query keeps paid orders only
         if rng.random() < 0.75:
             followed_at = peak + (paid_at - peak) * rng.uniform(0.1, 0.9)
         else:

@@ -10,7 +10,7 @@ Whether it converted is ``conversion.follow_up_converted``.
 """
 
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import ColumnElement, Select, Table, case, func, literal, select
 from sqlalchemy.orm import Session
@@ -45,9 +45,9 @@ def _unpaid() -> ColumnElement[bool]:
     return (Order.status == OrderStatus.PENDING_PAYMENT) & Order.paid_at.is_(None)
 
 
-def due(session: Session, *, now: datetime, shop_id: int | None = None) -> Select[Any]:
+def due(session: Session, *, now: datetime, shop_id: int | None = None) -> Select[Order, str]:
     """(order, buyer account) of the unpaid orders waiting for a follow-up, oldest first."""
-    waited = seconds_between(session, literal(now), Order.ordered_at)
+    waited = seconds_between(session, literal(now), ORDERS.c.ordered_at)
     followed = select(OrderFollowUp.id).where(OrderFollowUp.order_id == Order.id).exists()
     query = (
         select(Order, Customer.source_id)
@@ -55,7 +55,7 @@ def due(session: Session, *, now: datetime, shop_id: int | None = None) -> Selec
         .where(
             _unpaid(),
             Order.ordered_at <= now,
-            waited >= conversion.window(Order.shop_id, "unpaid_after_minutes") * 60,
+            waited >= conversion.window(ORDERS.c.shop_id, "unpaid_after_minutes") * 60,
             ~followed,
         )
         .order_by(Order.ordered_at, Order.id)
@@ -63,7 +63,9 @@ def due(session: Session, *, now: datetime, shop_id: int | None = None) -> Selec
     return query.where(Order.shop_id == shop_id) if shop_id else query
 
 
-def done(session: Session, *, since: datetime, shop_id: int | None = None) -> Select[Any]:
+def done(
+    session: Session, *, since: datetime, shop_id: int | None = None
+) -> Select[OrderFollowUp, Order, str, bool]:
     """(follow-up, order, agent name, converted) of the follow-ups made since ``since``, newest first."""
     converted = conversion.follow_up_converted(session, FOLLOW_UPS, ORDERS)
     query = (
