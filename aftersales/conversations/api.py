@@ -1,4 +1,5 @@
-"""Chat ingestion in real time (one message or a batch) and session reads."""
+"""Chat ingestion in real time (one message or a batch), session reads, 推荐商品 on a chat, 跟单 of
+unpaid orders and the shops' conversion windows."""
 
 from dataclasses import asdict
 from typing import Annotated
