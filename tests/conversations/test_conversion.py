@@ -1,5 +1,6 @@
 """商品推荐 found at ingest and 跟单 of unpaid orders, and what counts as converted: hand-counted."""
 
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -297,3 +298,35 @@ class TestFollowUpConversion:
         order.status, order.paid_at = OrderStatus.PAID, T0 - timedelta(minutes=1)
         session.flush()
         assert followups.summary(session, since=T0 - timedelta(days=1), shop_id=shop.id) == (1, 0, 0)
+
+
+class TestIndexedMatcherEqualsPattern:
+    """``recommendations.Matcher`` (indexed) finds what the plain alternation finds, on texts made
+    of codes that contain each other, names that start alike, links, and filler."""
+
+    def test_both_find_the_same_skus(self) -> None:
+        rng = random.Random(22)
+        codes = ["A1", "A12", "DG-MOUSE", "DG-MOUSE-2", "8812345", "ht_blanket", "SKU-0001", "SKU-00012"]
+        names = ["珊瑚绒毛毯", "珊瑚绒毛毯加厚款", "无线静音鼠标", "鼠标", "婴儿湿巾80抽"]
+        skus = [
+            Sku(id=n, code=code, name=name)
+            for n, (code, name) in enumerate(zip(codes, names + ["短"] * len(codes), strict=False))
+        ]
+        pieces = [
+            *codes,
+            *names,
+            "dg-mouse",
+            "https://detail.tmall.com/item.htm?id=",
+            "x",
+            "9",
+            "-",
+            " ",
+            "亲,",
+            "推荐",
+        ]
+        fast, plain = recommendations.matcher(skus), recommendations.pattern_matcher(skus)
+        assert fast is not None
+        assert plain is not None
+        for _ in range(3000):
+            text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 8)))
+            assert [s.id for s in fast.find(text)] == [s.id for s in plain.find(text)], text

@@ -133,3 +133,14 @@ class TestConsole:
         card = client.get(f"/console/conversations/panels/chat/{chat.id}").text
         assert "珊瑚绒毛毯(HT-1)" in card
         assert "客服登记" in card
+
+
+class TestConsoleRefusals:
+    def test_a_window_out_of_bounds_is_a_chinese_422(self, client: TestClient, session: Session) -> None:
+        shop = make_shop(session)
+        lead = make_user(session, role=Role.SUPERVISOR)
+        client.post("/console/login", data={"username": lead.username, "password": PASSWORD})
+        form = {"recommendation_days": "0", "unpaid_after_minutes": "15", "follow_up_hours": "48"}
+        response = client.post(f"/console/follow-ups/settings/{shop.id}", data=form)
+        assert response.status_code == 422
+        assert "推荐转化窗口(天)「0」" in response.text
