@@ -1,12 +1,13 @@
 """跟单催付 (seed 001 §跟单挽回转化): unpaid orders worth a reminder, and the follow-up made.
 
 An order is on the list while it waits for payment (``pending_payment``: 淘宝 等待买家付款, 京东
-等待付款, 拼多多/抖店 待支付 …), longer than the shop's ``unpaid_after_minutes``, and has no
-follow-up yet. An agent either sends the 催付 message (template ``payment_reminder``, through the
-outbox) or records a follow-up made by hand. There is one follow-up per order (the table's unique
-order): a second click, a retried request or a colleague's click at the same moment returns the
-first one and sends nothing more; the outbox key ``follow_up:{order}`` guards the message too.
-Whether it converted is ``conversion.follow_up_converted``.
+等待付款, 拼多多/抖店 待支付 …), longer than the shop's ``unpaid_after_minutes`` and less than
+``MAX_AGE``, and has no follow-up yet. An agent either sends the 催付 message (template
+``payment_reminder``, through the outbox) or records a follow-up made by hand. There is one
+follow-up per order (the table's unique order): a second click, a retried request or a
+colleague's click at the same moment returns the first one and sends nothing more; the outbox
+key ``follow_up:{order}`` guards the message too. Whether it converted is
+``conversion.follow_up_converted``.
 """
 
 from datetime import datetime, timedelta
@@ -34,6 +35,9 @@ TEMPLATE = (
     "亲,您在{{ shop_name }}拍下的{{ item_titles }}(订单 {{ order_no }})还没有付款哦,"
     "付款后我们会尽快为您发货~有任何疑问随时找我们",
 )
+# Platforms close an order left unpaid within days (淘宝/天猫 after at most 72 hours): an older one
+# is nobody's to remind, whatever status an import last gave it.
+MAX_AGE = timedelta(hours=72)
 # A reminder read hours later, after the buyer paid or the platform closed the order, is wrong:
 # it goes out within this time or not at all.
 MESSAGE_VALIDITY = timedelta(hours=2)
@@ -55,6 +59,7 @@ def due(session: Session, *, now: datetime, shop_id: int | None = None) -> Selec
         .where(
             _unpaid(),
             Order.ordered_at <= now,
+            Order.ordered_at > now - MAX_AGE,
             waited >= conversion.window(ORDERS.c.shop_id, "unpaid_after_minutes") * 60,
             ~followed,
         )

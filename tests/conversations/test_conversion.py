@@ -240,12 +240,13 @@ def _unpaid(session: Session, shop: Shop, at: datetime) -> Order:
 
 
 class TestFollowUpList:
-    def test_unpaid_orders_older_than_the_shops_minutes_and_not_followed_are_due(
+    def test_unpaid_orders_older_than_the_shops_minutes_younger_than_three_days_and_not_followed_are_due(
         self, session: Session
     ) -> None:
         shop = make_shop(session)
         old = _unpaid(session, shop, T0 - timedelta(minutes=31))
         _unpaid(session, shop, T0 - timedelta(minutes=29))
+        _unpaid(session, shop, T0 - timedelta(hours=72))  # the platform has closed it by now
         followed = _unpaid(session, shop, T0 - timedelta(hours=2))
         make_order(session, shop=shop, ordered_at=T0 - timedelta(hours=3))  # paid
         followups.follow_up(session, order_id=followed.id, agent_id=None, mode=FollowUpMode.MANUAL, now=T0)
