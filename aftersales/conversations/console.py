@@ -6,15 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
-from aftersales.auth.models import Role
+from aftersales.auth.models import Role, User
 from aftersales.catalog import repository as catalog_repository
 from aftersales.conversations import conversion, followups, recommendations, service
 from aftersales.conversations.models import FollowUpMode
 from aftersales.conversations.schemas import WindowsIn
-from aftersales.kit.pagination import PageDep, paginate_rows
+from aftersales.kit.pagination import PageDep, count_rows, paginate_rows
 from aftersales.kit.time import utcnow
+from aftersales.web.home import EVERYONE, Tile, register_tile
 from aftersales.web.panels import Panel, register_panel, render_panel
 from aftersales.web.render import NavItem, render
 
@@ -25,6 +27,13 @@ NAV = [NavItem("跟单催付", BASE, group="工单")]
 RECOMMENDATIONS_PANEL = Panel("商品推荐", "/console/conversations/panels/chat/{session_id}")
 register_panel("qc_session", RECOMMENDATIONS_PANEL)
 DONE_LIMIT = 100
+
+
+def _due_orders(session: Session, _user: User) -> int:
+    return count_rows(session, followups.due(session, now=utcnow()))
+
+
+register_tile(Tile("待跟单(待付款订单)", BASE, _due_orders, EVERYONE, "warn", 60))
 
 
 @router.get(BASE, response_class=HTMLResponse)

@@ -14,6 +14,7 @@ from aftersales.messaging.models import OutboxMessage
 from aftersales.orders.models import Order, OrderStatus
 from tests.builders import make_chat, make_order, make_order_item, make_shop, make_sku, make_user
 from tests.builders.auth import PASSWORD
+from tests.web.test_home import tile
 
 Headers = Callable[..., dict[str, str]]
 
@@ -144,3 +145,12 @@ class TestConsoleRefusals:
         response = client.post(f"/console/follow-ups/settings/{shop.id}", data=form)
         assert response.status_code == 422
         assert "推荐转化窗口(天)「0」" in response.text
+
+
+class TestHomeTile:
+    def test_the_home_tile_counts_the_due_orders(self, client: TestClient, session: Session) -> None:
+        _unpaid(session)
+        _unpaid(session, minutes=5)  # not yet due
+        agent = make_user(session)
+        client.post("/console/login", data={"username": agent.username, "password": PASSWORD})
+        assert tile(client.get("/console").text, "/console/follow-ups") == "1"
