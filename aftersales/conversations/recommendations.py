@@ -59,7 +59,8 @@ class Matcher:
     heads: frozenset[str]  # the first two characters of each text (the whole of a shorter one)
 
     def find(self, text: str) -> list[Sku]:
-        lowered, found, i = text.lower(), {}, 0
+        lowered, i = text.lower(), 0
+        found: dict[int, Sku] = {}
         while i < len(lowered):
             length = (
                 self._longest_at(lowered, i)
@@ -103,7 +104,7 @@ class PatternMatcher:
     skus: dict[str, Sku]
 
     def find(self, text: str) -> list[Sku]:
-        found = {}
+        found: dict[int, Sku] = {}
         for match in self.pattern.finditer(text):
             sku = self.skus[match.group(0).lower()]
             found.setdefault(sku.id, sku)
