@@ -8,10 +8,8 @@ protection notices use theirs when present.
 
 from sqlalchemy.orm import Session
 
-from aftersales.kit.time import utcnow
-from aftersales.kit.upsert import insert_ignore
 from aftersales.logistics.rules import seed_default_rules
-from aftersales.messaging.templates import MessageTemplate, validate_template
+from aftersales.messaging.templates import add_missing
 
 # code, name, channel, body
 TEMPLATES: tuple[tuple[str, str, str, str], ...] = (
@@ -107,24 +105,7 @@ TEMPLATES: tuple[tuple[str, str, str, str], ...] = (
 
 
 def seed_templates(session: Session) -> None:
-    rows = []
-    now = utcnow()
-    for code, name, channel, body in TEMPLATES:
-        validate_template(body)
-        rows.append(
-            {
-                "code": code,
-                "name": name,
-                "channel": channel,
-                "subject": None,
-                "body": body,
-                "is_active": True,
-                "version": 1,
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
-    insert_ignore(session, MessageTemplate, rows, conflict_columns=["code"])
+    add_missing(session, TEMPLATES)
 
 
 def ensure_defaults(session: Session) -> None:

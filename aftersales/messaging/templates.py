@@ -25,6 +25,7 @@ from aftersales.db import Base
 from aftersales.kit.errors import InvalidInputError, NotFoundError
 from aftersales.kit.time import SHANGHAI, utcnow
 from aftersales.kit.types import UTCDateTime
+from aftersales.kit.upsert import insert_ignore
 from aftersales.orders.couriers import courier_name
 from aftersales.orders.models import Customer, Order, OrderItem, Shipment
 from aftersales.orders.tracking import STATUS_LABELS
@@ -380,6 +381,29 @@ def get_template(session: Session, code: str) -> MessageTemplate:
     if template is None or not template.is_active:
         raise TemplateNotFoundError(code)
     return template
+
+
+def add_missing(session: Session, templates: Sequence[tuple[str, str, str, str]]) -> None:
+    """Default templates (code, name, channel, body) that a sender needs, added when their code is
+    missing; a shop's edited text is never overwritten."""
+    now = utcnow()
+    rows = []
+    for code, name, channel, body in templates:
+        validate_template(body)
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "channel": channel,
+                "subject": None,
+                "body": body,
+                "is_active": True,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    insert_ignore(session, MessageTemplate, rows, conflict_columns=["code"])
 
 
 def save_template(

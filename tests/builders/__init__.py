@@ -13,7 +13,7 @@ from tests.builders.analytics import (
 )
 from tests.builders.auth import make_user
 from tests.builders.catalog import make_shop, make_sku
-from tests.builders.conversations import make_chat
+from tests.builders.conversations import make_chat, make_follow_up, make_recommendation
 from tests.builders.logistics import make_care_step, make_parcel, make_region, make_template
 from tests.builders.orders import make_customer, make_event, make_order, make_shipment
 from tests.builders.returns import make_return_policy, make_return_request
@@ -31,6 +31,7 @@ __all__ = [
     "make_chat_row",
     "make_customer",
     "make_event",
+    "make_follow_up",
     "make_intercept_row",
     "make_invitation_row",
     "make_order",
@@ -39,6 +40,7 @@ __all__ = [
     "make_qc_row",
     "make_article",
     "make_quick_reply",
+    "make_recommendation",
     "make_region",
     "make_return_policy",
     "make_return_request",
