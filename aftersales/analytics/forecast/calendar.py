@@ -3,10 +3,10 @@
 Festivals (Shanghai calendar days of the peak): 618, 双11, 双12, and 年货节, whose peak falls about
 three weeks before the Spring Festival (a lunar date, listed per year). A shop's own promotions
 (店庆, a live-stream day) are not in any calendar: they are the days whose paid orders reach
-``OWN_PEAK_FACTOR`` times the median day and that are not near a festival. A festival the shop's
-orders show it sat out (its day under ``FESTIVAL_FACTOR`` times the median) is left out: otherwise
-the shop's own sale a few days after it would be read as that festival's tail, and the forecast
-would be built around a quiet day.
+``OWN_PEAK_FACTOR`` times the median day and that are not a festival's pre-sale wave or tail. A
+busy day within two weeks after a festival that outsells every day of the festival's pre-sale and
+peak is not its tail but a sale of the shop's own: read as the tail, the forecast of that sale
+would be built around the festival's quiet day.
 """
 
 from collections.abc import Mapping
@@ -27,7 +27,6 @@ SPRING_FESTIVAL = {
 }
 NEW_YEAR_GOODS_LEAD = timedelta(days=21)
 OWN_PEAK_FACTOR = 3.0
-FESTIVAL_FACTOR = 2.0  # a festival the shop takes part in at least doubles its ordinary day
 NEAR_FESTIVAL = timedelta(days=14)  # a festival's pre-sale waves come within two weeks of it
 
 
@@ -56,15 +55,15 @@ def festivals(start: date, end: date) -> list[Promotion]:
 
 
 def own_peaks(daily_orders: Mapping[date, float], known: list[Promotion]) -> list[Promotion]:
-    """Days of at least ``OWN_PEAK_FACTOR`` times the median day's orders, away from the festivals;
-    of neighbouring such days the busiest is the peak."""
+    """Days of at least ``OWN_PEAK_FACTOR`` times the median day's orders that belong to no
+    festival; of neighbouring such days the busiest is the peak."""
     if not daily_orders:
         return []
     typical = median(daily_orders.values()) or 1.0
     busy = sorted(d for d, n in daily_orders.items() if n >= OWN_PEAK_FACTOR * typical)
     peaks: list[date] = []
     for day in busy:
-        if any(abs(day - p.peak) <= NEAR_FESTIVAL for p in known):
+        if any(_belongs_to(day, p, daily_orders) for p in known):
             continue
         if peaks and day - peaks[-1] <= NEAR_FESTIVAL:
             if daily_orders[day] > daily_orders[peaks[-1]]:
@@ -74,17 +73,19 @@ def own_peaks(daily_orders: Mapping[date, float], known: list[Promotion]) -> lis
     return [Promotion(day, "店铺自有大促") for day in peaks]
 
 
+def _belongs_to(day: date, festival: Promotion, daily_orders: Mapping[date, float]) -> bool:
+    """A busy day is the festival's pre-sale wave, or its tail unless it outsells every day of the
+    festival's pre-sale and peak."""
+    if abs(day - festival.peak) > NEAR_FESTIVAL:
+        return False
+    if day <= festival.peak:
+        return True
+    lead = [n for d, n in daily_orders.items() if festival.peak - NEAR_FESTIVAL <= d <= festival.peak]
+    return daily_orders[day] <= max(lead, default=0.0)
+
+
 def calendar(start: date, end: date, daily_orders: Mapping[date, float]) -> list[Promotion]:
     """Festivals and the shop's own peaks between ``start`` and ``end``, in date order."""
+    known = festivals(start, end)
     inside = {d: n for d, n in daily_orders.items() if start <= d <= end}
-    typical = (median(inside.values()) if inside else 0.0) or 1.0
-    known = [p for p in festivals(start, end) if _taken_part(p, inside, typical)]
     return sorted(known + own_peaks(inside, known))
-
-
-def _taken_part(festival: Promotion, daily_orders: Mapping[date, float], typical: float) -> bool:
-    """Whether the shop's orders show it took part; a festival beyond the orders (still to come,
-    or before them) is assumed to be taken part in."""
-    if festival.peak not in daily_orders:
-        return True
-    return daily_orders[festival.peak] >= FESTIVAL_FACTOR * typical
