@@ -21,7 +21,7 @@ from aftersales import __version__
 from aftersales.config import get_settings
 from aftersales.kit.errors import AftersalesError, NotAuthenticatedError
 from aftersales.kit.integrity import foreign_key_field, is_foreign_key_violation
-from aftersales.kit.memory import freeze_long_lived
+from aftersales.kit.memory import freeze_long_lived, paused_collector
 from aftersales.registry import import_domain_modules, load_all_models
 from aftersales.web.filters import DropEmptyQueryValues, describe_invalid
 
@@ -160,6 +160,17 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
+    """The application, built with the cyclic collector paused.
+
+    Building it imports every domain and declares its models and routes: a few hundred thousand
+    objects that live as long as the worker, and each collection on the way walked all of them
+    again (a fifth of the start-up CPU). The lifespan collects once and freezes them.
+    """
+    with paused_collector():
+        return _build_app()
+
+
+def _build_app() -> FastAPI:
     from aftersales.kit.logmask import install as mask_phone_numbers_in_logs
     from aftersales.web.csrf import require_csrf
     from aftersales.web.middleware import (
