@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from fastapi.routing import APIRoute
+from starlette.routing import Route
+
 from aftersales.api import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,3 +31,9 @@ def test_building_the_app_imports_no_model_or_dataframe_library() -> None:
 def test_the_collector_runs_again_once_the_app_is_built() -> None:
     create_app()
     assert gc.isenabled()
+
+
+def test_the_health_check_is_matched_before_the_domains_routes() -> None:
+    routes = create_app().router.routes
+    ahead = routes[: [getattr(route, "path", None) for route in routes].index("/healthz")]
+    assert [route for route in ahead if not isinstance(route, APIRoute | Route)] == []
