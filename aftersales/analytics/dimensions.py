@@ -1,6 +1,7 @@
 """Dimensions an analysis can be broken down by, as SQL key expressions per source table.
 
-The sources are the owning domains' tables: chats, tickets, rating invitations, QC results. Each
+The sources are the owning domains' tables: chats, tickets, rating invitations, QC results,
+satisfaction surveys. Each
 names its agent column (tickets are assigned, the others carry the agent who served) and its group
 (tickets by id, invitations by code, the others through the agent's group).
 """
@@ -14,6 +15,7 @@ from aftersales.catalog.models import Shop
 from aftersales.conversations.models import ChatSession
 from aftersales.qc.models import QcSessionResult
 from aftersales.reviews.models import RatingInvitation
+from aftersales.selfservice.survey_models import SurveyAnswer, SurveyInvitation
 from aftersales.tickets.models import Ticket, TicketGroup
 
 DIMENSIONS = {"platform": "平台", "shop": "店铺", "group": "客服组", "agent": "客服", "category": "问题分类"}
@@ -24,6 +26,8 @@ TICKETS = cast(Table, Ticket.__table__)
 INVITATIONS = cast(Table, RatingInvitation.__table__)
 CHATS = cast(Table, ChatSession.__table__)
 QC_RESULTS = cast(Table, QcSessionResult.__table__)
+SURVEYS = cast(Table, SurveyInvitation.__table__)
+SURVEY_ANSWERS = cast(Table, SurveyAnswer.__table__)
 
 
 def agent_column(table: Table) -> Column[Any]:

@@ -1,20 +1,34 @@
 """Drill-down: the rows behind a number on a dashboard (orders, problem parcels, tickets, chats,
-rating invitations, QC results), narrowed by the filters the number was counted with."""
+rating invitations, QC results, answered surveys), narrowed by the filters the number was counted
+with."""
 
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, func, select
+from sqlalchemy import ColumnElement, Select, Table, and_, func, not_, select
 from sqlalchemy.orm import Session
 
 from aftersales.analytics import repository
-from aftersales.analytics.dimensions import CHATS, INVITATIONS, QC_RESULTS, TICKETS, subject_condition
+from aftersales.analytics.dimensions import (
+    CHATS,
+    INVITATIONS,
+    QC_RESULTS,
+    SURVEYS,
+    TICKETS,
+    subject_condition,
+)
+from aftersales.analytics.report.conversion import FOLLOW_UPS, RECOMMENDATIONS, in_scope
 from aftersales.analytics.repository import ORDERS, SHIPMENTS
 from aftersales.analytics.scope import Scope
 from aftersales.auth.models import User
 from aftersales.catalog.models import PLATFORM_LABELS, Platform
-from aftersales.conversations.models import Handling
+from aftersales.conversations.conversion import (
+    follow_up_converted,
+    recommendation_amount,
+    recommendation_converted,
+)
+from aftersales.conversations.models import FollowUpMode, Handling, RecommendationSource
 from aftersales.kit.errors import InvalidInputError, NotFoundError
 from aftersales.kit.time import format_local, utcnow
 from aftersales.orders.couriers import COURIERS
@@ -31,6 +45,9 @@ KINDS = {
     "chats": "会话明细",
     "invitations": "邀评明细",
     "qc_results": "质检明细",
+    "surveys": "问卷明细",
+    "recommendations": "商品推荐明细",
+    "follow_ups": "跟单明细",
 }
 # Query parameters a drill-down understands; each kind applies those its rows carry.
 FILTERS = {
@@ -45,6 +62,7 @@ FILTERS = {
     "province": "地区",
     "outcome": "物流结果",
     "checkpoint": "未通过质检点",
+    "converted": "已转化",
 }
 Filters = Mapping[str, str]
 
@@ -86,7 +104,7 @@ def _narrowed(conditions: list[ColumnElement[bool]], pairs: list[tuple[Any, str 
     return and_(*conditions, *(column == value for column, value in pairs if value is not None))
 
 
-def _orders(scope: Scope, _filters: Filters) -> tuple[Select[Any], list[str]]:
+def _orders(_session: Session, scope: Scope, _filters: Filters) -> tuple[Select[Any], list[str]]:
     orders = ORDERS
     statement = (
         select(
@@ -103,7 +121,7 @@ def _orders(scope: Scope, _filters: Filters) -> tuple[Select[Any], list[str]]:
     return statement, ["订单号", "平台", "省份", "实付", "下单时间"]
 
 
-def _parcels(scope: Scope, filters: Filters) -> tuple[Select[Any], list[str]]:
+def _parcels(_session: Session, scope: Scope, filters: Filters) -> tuple[Select[Any], list[str]]:
     orders, shipments = ORDERS, SHIPMENTS
     statement = (
         select(
@@ -139,7 +157,7 @@ def _ticket_sku(tickets: Table) -> ColumnElement[Any]:
     return func.coalesce(tickets.c.sku_code, repository.order_sku(tickets.c.order_id))
 
 
-def _tickets(scope: Scope, filters: Filters) -> tuple[Select[Any], list[str]]:
+def _tickets(_session: Session, scope: Scope, filters: Filters) -> tuple[Select[Any], list[str]]:
     tickets = TICKETS
     condition = _narrowed(
         [
@@ -213,13 +231,21 @@ AGENT_SOURCES: dict[str, tuple[tuple[Table, str], tuple[str, ...], list[str]]] =
         ("session_id", "session_id", "score", "passed", "emotion_label", "started_at"),
         ["会话", "质检分", "合格", "情绪", "会话开始"],
     ),
+    "surveys": (
+        (SURVEYS, "answered_at"),
+        ("id", "subject_key", "overall_stars", "invited_at", "answered_at"),
+        ["评价对象", "整体满意度", "邀请时间", "回答时间"],
+    ),
 }
 
 
-def _per_agent(kind: str) -> Callable[[Scope, Filters], tuple[Select[Any], list[str]]]:
+Builder = Callable[[Session, Scope, Filters], tuple[Select[Any], list[str]]]
+
+
+def _per_agent(kind: str) -> Builder:
     source, columns, titles = AGENT_SOURCES[kind]
 
-    def build(scope: Scope, filters: Filters) -> tuple[Select[Any], list[str]]:
+    def build(_session: Session, scope: Scope, filters: Filters) -> tuple[Select[Any], list[str]]:
         answered = kind == "chats" and filters.get("answered")
         required = "first_response_seconds" if answered else None
         statement = _agent_rows(scope, filters, source=source, columns=columns, required=required)
@@ -228,11 +254,79 @@ def _per_agent(kind: str) -> Callable[[Scope, Filters], tuple[Select[Any], list[
     return build
 
 
-BUILDERS = {
+def _converted(filters: Filters, condition: ColumnElement[bool]) -> list[ColumnElement[bool]]:
+    """``converted=1`` keeps the converted rows, ``converted=0`` the others."""
+    value = filters.get("converted")
+    if value is None:
+        return []
+    if value not in ("0", "1"):
+        raise InvalidInputError("converted", "已转化应为 1 或 0")
+    return [condition if value == "1" else not_(condition)]
+
+
+def _recommendations(session: Session, scope: Scope, filters: Filters) -> tuple[Select[Any], list[str]]:
+    """商品推荐 of the 复盘's conversion tables, with whether the buyer bought the SKU in time."""
+    table = RECOMMENDATIONS
+    converted = recommendation_converted(session, table)
+    condition = _narrowed(
+        [
+            in_scope(scope, table, table.c.recommended_at),
+            *_subjects(table, filters),
+            *_converted(filters, converted),
+        ],
+        [(table.c.agent_id, _agent(filters)), (table.c.sku_code, filters.get("sku"))],
+    )
+    statement = (
+        select(
+            table.c.session_id,
+            table.c.sku_code,
+            table.c.source,
+            table.c.recommended_at,
+            converted,
+            recommendation_amount(session, table),
+        )
+        .where(condition)
+        .order_by(table.c.recommended_at, table.c.id)
+    )
+    return statement, ["商品", "来源", "推荐时间", "已成交", "成交金额"]
+
+
+def _follow_ups(session: Session, scope: Scope, filters: Filters) -> tuple[Select[Any], list[str]]:
+    """跟单 of the 复盘's conversion tables, with whether the order was paid in time."""
+    table, orders = FOLLOW_UPS, ORDERS
+    converted = follow_up_converted(session, table, orders)
+    condition = _narrowed(
+        [
+            in_scope(scope, table, table.c.followed_at),
+            *_subjects(table, filters),
+            *_converted(filters, converted),
+        ],
+        [(table.c.agent_id, _agent(filters))],
+    )
+    statement = (
+        select(
+            table.c.order_id,
+            orders.c.source_id,
+            table.c.mode,
+            table.c.followed_at,
+            orders.c.paid_at,
+            converted,
+            orders.c.paid_fen,
+        )
+        .select_from(table.join(orders, orders.c.id == table.c.order_id))
+        .where(condition)
+        .order_by(table.c.followed_at, table.c.id)
+    )
+    return statement, ["订单号", "跟单方式", "跟单时间", "付款时间", "已挽回", "实付"]
+
+
+BUILDERS: dict[str, Builder] = {
     "orders": _orders,
     "parcel_problems": _parcels,
     "tickets": _tickets,
     **{kind: _per_agent(kind) for kind in AGENT_SOURCES},
+    "recommendations": _recommendations,
+    "follow_ups": _follow_ups,
 }
 LINKS = {
     "orders": "/console/orders/{}",
@@ -241,6 +335,9 @@ LINKS = {
     "chats": "/console/qc/sessions/{}",
     "invitations": "",
     "qc_results": "/console/qc/sessions/{}",
+    "surveys": "",
+    "recommendations": "/console/qc/sessions/{}",
+    "follow_ups": "/console/orders/{}",
 }
 
 
@@ -251,6 +348,8 @@ CODE_LABELS: dict[str, Mapping[str, str]] = {
     "类型": {str(t): label for t, label in TYPE_LABELS.items()},
     "状态": {str(s): label for s, label in STATUS_LABELS.items()},
     "接待方式": {str(h): h.label for h in Handling},
+    "来源": {str(s): s.label for s in RecommendationSource},
+    "跟单方式": {str(m): m.label for m in FollowUpMode},
 }
 SUBJECT_KINDS = {"chat": "会话", "order": "订单", "ticket": "工单"}
 
@@ -261,8 +360,10 @@ def _cell(value: Any, column: str) -> Any:
         return "—"
     if isinstance(value, bool):
         return "是" if value else "否"
-    if column == "实付":
+    if column in ("实付", "成交金额"):
         return yuan(value)
+    if column == "整体满意度":
+        return f"{value} 星"
     if hasattr(value, "tzinfo"):
         return format_local(value)
     if column in CODE_LABELS:
@@ -289,10 +390,10 @@ def drill(
     if kind not in BUILDERS:
         raise NotFoundError(f"没有这种明细: {kind}")
     filters = {k: v for k, v in (filters or {}).items() if k in FILTERS and v}
-    statement, columns = BUILDERS[kind](_narrow(scope, day), filters)
+    statement, columns = BUILDERS[kind](session, _narrow(scope, day), filters)
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
     rows = [
-        (LINKS[kind].format(row[0]), [_cell(v, c) for v, c in zip(row[1:], columns, strict=True)])
+        (LINKS[kind].format(row[0]), [_cell(v, c) for v, c in zip(list(row)[1:], columns, strict=True)])
         for row in session.execute(statement.limit(LIMIT))
     ]
     described = "".join(f" · {FILTERS[k]} {_filter_value(session, k, v)}" for k, v in filters.items())

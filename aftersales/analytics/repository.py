@@ -11,10 +11,11 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from aftersales.analytics.dimensions import GROUPS, TICKETS, USERS, agent_groups
-from aftersales.analytics.scope import Scope, local_day, local_hour, seconds_between
+from aftersales.analytics.scope import Scope, local_day, local_hour
 from aftersales.catalog.models import Sku
 from aftersales.conversations.models import ChatSession
 from aftersales.db import tune_for_large_reads
+from aftersales.kit.sqltime import seconds_between
 from aftersales.kit.time import utcnow
 from aftersales.orders.models import Order, OrderItem, OrderStatus, Shipment, ShipmentDirection
 from aftersales.returns.models import ReturnRequest

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Float, Integer, Table, and_, cast, func, literal_column, true
+from sqlalchemy import ColumnElement, Date, Integer, Table, and_, cast, func, literal_column, true
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Platform
@@ -92,11 +92,3 @@ def local_day_key(session: Session, column: ColumnElement[object]) -> ColumnElem
         return cast(func.timezone("Asia/Shanghai", column), Date)
     milliseconds = cast(func.julianday(column) * MS_PER_DAY + 0.5, Integer)
     return (milliseconds + JULIAN_MS_TO_LOCAL_DAY) // MS_PER_DAY
-
-
-def seconds_between(
-    session: Session, later: ColumnElement[object], earlier: ColumnElement[object]
-) -> ColumnElement[float]:
-    if is_postgres(session):
-        return func.extract("epoch", later - earlier).cast(Float)
-    return (func.julianday(later) - func.julianday(earlier)) * 86400.0

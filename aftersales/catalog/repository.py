@@ -32,5 +32,11 @@ def skus(session: Session, shop_id: int | None = None) -> list[Sku]:
     return list(session.scalars(query))
 
 
+def active_skus(session: Session, shop_ids: Iterable[int]) -> list[Sku]:
+    """The SKUs on sale in these shops, by shop and code."""
+    query = select(Sku).where(Sku.shop_id.in_(sorted(set(shop_ids))), Sku.is_active.is_(True))
+    return list(session.scalars(query.order_by(Sku.shop_id, Sku.code)))
+
+
 def skus_by_id(session: Session, ids: Iterable[int]) -> dict[int, Sku]:
     return {sku.id: sku for sku in session.scalars(select(Sku).where(Sku.id.in_(set(ids))))}

@@ -2,10 +2,10 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Header, Path, Request
 
 from aftersales.auth.deps import SessionDep
-from aftersales.connectors import sms, tracking
+from aftersales.connectors import douyin_push, sms, tracking
 from aftersales.connectors.models import ConnectorAccount
 
 router = APIRouter(prefix="/api/connectors", tags=["connectors"])
@@ -44,6 +44,43 @@ def _aliyun_receipt_token(
 
 
 _aliyun_receipt_token.webhook_source_param = "account_id"  # type: ignore[attr-defined]
+
+
+async def _raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+def _douyin_push(
+    session: SessionDep,
+    account_id: AccountId,
+    body: Annotated[bytes, Depends(_raw_body)],
+    app_id: Annotated[str, Header(alias="app-id", max_length=64)] = "",
+    event_sign: Annotated[str, Header(alias="event-sign", max_length=64)] = "",
+) -> tuple[ConnectorAccount, bytes]:
+    """Sync, so its queries run in the thread pool; checked over the raw body, as signed."""
+    if not app_id or not event_sign:
+        raise douyin_push.PushSignatureError("抖店推送缺少 app-id 或 event-sign")
+    account = douyin_push.verified_account(
+        session, account_id=account_id, app_id=app_id, sign=event_sign, body=body
+    )
+    return account, body
+
+
+_douyin_push.webhook_source_param = "account_id"  # type: ignore[attr-defined]
+
+
+@router.post(
+    "/douyin/{account_id}/push",
+    summary="抖店消息推送 (headers app-id + event-sign = MD5(app_key + body + app_secret))",
+    description="A JSON array of 抖店 messages; each order or after-sale message is fetched in full "
+    'and stored as the sync stores it. The answer is the documented `{"code": 0, "msg": "success"}`; '
+    "a missing or wrong signature is 401.",
+)
+def douyin_push_messages(
+    session: SessionDep, verified: Annotated[tuple[ConnectorAccount, bytes], Depends(_douyin_push)]
+) -> dict[str, Any]:
+    account, body = verified
+    return douyin_push.handle_push(session, account=account, body=body)
 
 
 @router.post(

@@ -20,7 +20,7 @@ from aftersales.kit.time import format_local
 
 app = typer.Typer(
     name="connect",
-    help="接入外部服务: 快递100、阿里云短信、淘宝/天猫、抖店、拼多多、聚水潭、顺丰丰桥",
+    help="接入外部服务: 快递100、阿里云短信、淘宝/天猫、抖店、拼多多、聚水潭、旺店通、顺丰丰桥、中通",
     no_args_is_help=True,
 )
 console = Console()

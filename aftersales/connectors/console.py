@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from aftersales.auth.deps import RequireAdmin, SessionDep
 from aftersales.auth.models import Role
 from aftersales.catalog import repository as catalog_repository
-from aftersales.connectors import platform_sync, registered, repository, service, sms, tracking  # noqa: F401
+from aftersales.connectors import douyin_push, platform_sync, registered, repository, service, sms, tracking  # noqa: F401
 from aftersales.connectors.errors import ProviderError
 from aftersales.connectors.models import ConnectorAccount, Provider
 from aftersales.kit.errors import AftersalesError, InvalidInputError
@@ -37,6 +37,9 @@ def _callbacks(account: ConnectorAccount) -> list[tuple[str, str]]:
             return [("订阅推送 callbackurl", tracking.callback_url(account))]
     except InvalidInputError:
         return []
+    if account.provider == Provider.DOUYIN:
+        url = douyin_push.push_url(account)
+        return [("消息推送地址", url)] if url else []
     url = sms.receipt_url(account) if account.provider == Provider.ALIYUN_SMS else None
     return [("短信回执 HTTP 推送地址", url)] if url else []
 

@@ -22,6 +22,9 @@ client (as in github.com/cnJun/sdk4-jinritemai ``DefaultDoudianClient``):
   ``size`` ≤ 100, ``order_by=update_time``; answers ``shop_order_list`` and ``total``. Amounts are
   in fen. ``afterSale.List``: ``update_start_time``/``update_end_time``, ``page`` from 0, ``size``;
   answers ``items`` (``aftersale_info`` + ``order_info``) and ``has_more``.
+- Targeted reads for pushed messages (``douyin_push.py``): ``order.orderDetail`` with
+  ``shop_order_id`` answers ``shop_order_detail``, a row of ``order.searchList``'s shape;
+  ``afterSale.List`` filtered by ``aftersale_id`` answers the one after-sale in the sync's shape.
 - Receiver fields arrive encrypted (``#...#`` ciphertext, to be decrypted with
   ``order.batchDecrypt`` under the platform's data-security rules); we keep none of them then.
 
@@ -43,6 +46,7 @@ from aftersales.orders.models import OrderStatus
 from aftersales.orders.schemas import OrderIn, OrderItemIn, ShipmentIn
 
 ORDERS = "order.searchList"
+ORDER_DETAIL = "order.orderDetail"
 AFTERSALES = "afterSale.List"
 PAGE_SIZE = 100
 WINDOW = timedelta(days=1)
@@ -149,6 +153,16 @@ def fetch_orders(account: ConnectorAccount, start: datetime, end: datetime, page
     return Page(rows, (page + 1) * PAGE_SIZE < int(data.get("total") or 0))
 
 
+def _aftersale_page(account: ConnectorAccount, params: dict[str, Any]) -> Page:
+    data = call(account, AFTERSALES, params)
+    rows = [
+        {**(item.get("aftersale_info") or {}), "order_info": item.get("order_info") or {}}
+        for item in data.get("items") or []
+        if isinstance(item, dict)
+    ]
+    return Page(rows, bool(data.get("has_more")))
+
+
 def fetch_aftersales(account: ConnectorAccount, start: datetime, end: datetime, page: int) -> Page:
     params = {
         "update_start_time": _epoch(start),
@@ -157,13 +171,18 @@ def fetch_aftersales(account: ConnectorAccount, start: datetime, end: datetime, 
         "size": PAGE_SIZE,
         "order_by": ["update_time asc"],
     }
-    data = call(account, AFTERSALES, params)
-    rows = [
-        {**(item.get("aftersale_info") or {}), "order_info": item.get("order_info") or {}}
-        for item in data.get("items") or []
-        if isinstance(item, dict)
-    ]
-    return Page(rows, bool(data.get("has_more")))
+    return _aftersale_page(account, params)
+
+
+def fetch_order(account: ConnectorAccount, order_id: str) -> list[Row]:
+    """One order by its 店铺单号, for a pushed order message; none when 抖店 has no such order."""
+    detail = call(account, ORDER_DETAIL, {"shop_order_id": order_id}).get("shop_order_detail")
+    return [detail] if isinstance(detail, dict) and detail.get("order_id") else []
+
+
+def fetch_aftersale(account: ConnectorAccount, aftersale_id: str) -> list[Row]:
+    """One after-sale by its id, for a pushed after-sale message."""
+    return _aftersale_page(account, {"aftersale_id": aftersale_id, "page": 0, "size": 1}).rows
 
 
 def _plain(value: Any) -> str | None:
@@ -265,5 +284,7 @@ register_platform(
         refund_row=to_refund_row,
         check=check,
         first_page=0,
+        trade_by_id=fetch_order,
+        refund_by_id=fetch_aftersale,
     )
 )

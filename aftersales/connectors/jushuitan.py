@@ -21,7 +21,7 @@ and "订单查询" ``/open/orders/single/query``):
   ``send_date``.
 
 The reshipment itself is created by ``returns.reshipments`` and queued on the outbox's ``erp``
-channel (``returns.erp.CONNECTED``); ``JushuitanChannel`` delivers it, and
+channel (``returns.erp.CONNECTED``); ``connectors.erp_sync`` hands it to ``push`` here, and
 ``pull_shipped`` turns a shipped ERP order into the same ``erp_callback`` a webhook ERP sends.
 """
 
@@ -29,21 +29,14 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
-from aftersales.connectors import service, signing, wire
+from aftersales.connectors import erp_sync, service, signing, wire
 from aftersales.connectors.errors import ProviderError
 from aftersales.connectors.models import ConnectorAccount, Provider
-from aftersales.kit.errors import AftersalesError
 from aftersales.kit.time import format_local, utcnow
-from aftersales.messaging.channels import DeliveryError, register_channel
-from aftersales.messaging.models import OutboxMessage, OutboxStatus
-from aftersales.orders.couriers import courier_code
 from aftersales.returns import erp
-from aftersales.returns.models import Reshipment, ReshipmentStatus
-from aftersales.returns.reshipments import erp_callback
-from aftersales.returns.schemas import ErpCallbackIn
+from aftersales.returns.models import Reshipment
 from aftersales.returns.service import get_policy
 
 UPLOAD = "/open/jushuitan/orders/upload"
@@ -133,75 +126,42 @@ def upload_order(payload: dict[str, Any], shop_id: int, created_at: datetime) ->
     }
 
 
-def push(session: Session, *, reshipment: Reshipment, payload: dict[str, Any]) -> None:
-    account = service.account_for(session, provider=Provider.JUSHUITAN, shop_id=reshipment.shop_id)
-    if account is None:
-        raise DeliveryError("店铺没有聚水潭连接,请在 连接 页录入凭证")
-    try:
-        shop_id = erp_shop_id(account, payload.get("shop_code"))
-        data = call(account, UPLOAD, [upload_order(payload, shop_id, reshipment.created_at)])
-        row: dict[str, Any] = next(iter(data.get("datas") or []), {})
-        if not row.get("issuccess"):
-            raise ProviderError(f"聚水潭未接收补发单 {payload['out_order_no']}: {row.get('msg') or '无说明'}")
-    except ProviderError as exc:
-        service.record_failure(account, exc.message)
-        raise DeliveryError(exc.message) from exc
-    service.record_success(account)
+def push(account: ConnectorAccount, payload: dict[str, Any], reshipment: Reshipment) -> None:
+    """One order upload; a refused row (``issuccess: false``) is a failure like an error code."""
+    shop_id = erp_shop_id(account, payload.get("shop_code"))
+    data = call(account, UPLOAD, [upload_order(payload, shop_id, reshipment.created_at)])
+    row: dict[str, Any] = next(iter(data.get("datas") or []), {})
+    if not row.get("issuccess"):
+        raise ProviderError(f"聚水潭未接收补发单 {payload['out_order_no']}: {row.get('msg') or '无说明'}")
 
 
-class JushuitanChannel:
-    """The outbox's ``erp`` channel for 聚水潭: the reshipment is found by its ``RS<id>``."""
-
-    def send(self, message: OutboxMessage) -> None:
-        session = object_session(message)
-        reshipment_id = erp.parse_out_order_no(str(message.payload.get("out_order_no") or ""))
-        reshipment = session.get(Reshipment, reshipment_id) if session is not None and reshipment_id else None
-        if session is None or reshipment is None:
-            raise DeliveryError(f"补发单不存在: {message.payload.get('out_order_no')}")
-        push(session, reshipment=reshipment, payload=message.payload)
-
-
-channel = JushuitanChannel()
-register_channel(erp.ERP_CHANNEL, channel)
-
-
-def _awaiting(session: Session, limit: int) -> list[Reshipment]:
-    """Pushed (the outbox delivered it) and not shipped yet."""
-    query = (
-        select(Reshipment)
-        .join(OutboxMessage, OutboxMessage.idempotency_key == Reshipment.outbox_key)
-        .where(
-            Reshipment.erp_format == Provider.JUSHUITAN,
-            Reshipment.status == ReshipmentStatus.PUSHING,
-            OutboxMessage.status == OutboxStatus.SENT,
-        )
-        .order_by(Reshipment.id)
-        .limit(limit)
-    )
-    return list(session.scalars(query))
+erp_sync.register_erp(Provider.JUSHUITAN, provider=Provider.JUSHUITAN, push=push)
 
 
 def pull_shipped(session: Session, *, limit: int = 200) -> dict[str, int]:
     """Ask 聚水潭 about pushed reshipments, by shop, in batches; a shipped one gets its waybill."""
     counts = {"shipped": 0, "waiting": 0, "failed": 0}
-    by_shop: dict[int, list[Reshipment]] = {}
-    for reshipment in _awaiting(session, limit):
-        by_shop.setdefault(reshipment.shop_id, []).append(reshipment)
-    for shop, rows in by_shop.items():
-        account = service.account_for(session, provider=Provider.JUSHUITAN, shop_id=shop)
-        if account is None:
-            continue
-        for start in range(0, len(rows), QUERY_BATCH):
-            _pull_batch(session, account, rows[start : start + QUERY_BATCH], counts)
+    batches = erp_sync.awaiting(
+        session, erp_format=Provider.JUSHUITAN, provider=Provider.JUSHUITAN, limit=limit
+    )
+    for batch in batches:
+        shop_no = get_policy(session, batch.shop_id).erp_shop_no
+        for start in range(0, len(batch.reshipments), QUERY_BATCH):
+            rows = batch.reshipments[start : start + QUERY_BATCH]
+            _pull_batch(session, batch.account, shop_no, rows, counts)
     return counts
 
 
 def _pull_batch(
-    session: Session, account: ConnectorAccount, rows: list[Reshipment], counts: dict[str, int]
+    session: Session,
+    account: ConnectorAccount,
+    shop_no: str | None,
+    rows: list[Reshipment],
+    counts: dict[str, int],
 ) -> None:
     so_ids = [erp.out_order_no(reshipment) for reshipment in rows]
     try:
-        shop_id = erp_shop_id(account, get_policy(session, rows[0].shop_id).erp_shop_no)
+        shop_id = erp_shop_id(account, shop_no)
         biz = {"shop_id": shop_id, "so_ids": so_ids, "page_index": 1, "page_size": QUERY_BATCH}
         orders = call(account, QUERY, biz).get("orders") or []
     except ProviderError as exc:
@@ -215,23 +175,13 @@ def _pull_batch(
         if order.get("status") != SENT or not order.get("l_id"):
             counts["waiting"] += 1
             continue
-        counts["shipped" if _shipped(session, account, order) else "failed"] += 1
-
-
-def _shipped(session: Session, account: ConnectorAccount, order: dict[str, Any]) -> bool:
-    try:
-        data = ErpCallbackIn(
+        shipped = erp_sync.Shipped(
             out_order_no=str(order["so_id"]),
-            courier=courier_code(str(order.get("logistics_company") or "")),
+            courier=str(order.get("logistics_company") or ""),
             tracking_no=str(order["l_id"]),
             shipped_at=wire.parse_local(order.get("send_date")),
         )
-        with session.begin_nested():
-            erp_callback(session, data=data)
-    except (KeyError, ValueError, AftersalesError) as exc:
-        service.record_failure(account, f"补发单 {order.get('so_id')} 的发货信息无法读取: {str(exc)[:200]}")
-        return False
-    return True
+        counts["failed" if erp_sync.record_shipped(session, account, shipped) else "shipped"] += 1
 
 
 def check_connection(session: Session, account: ConnectorAccount) -> str:

@@ -20,6 +20,8 @@ class Provider(enum.StrEnum):
     PDD = "pdd"
     JUSHUITAN = "jushuitan"
     SF_EXPRESS = "sf_express"
+    WANGDIANTONG = "wangdiantong"
+    ZTO = "zto"
 
 
 GLOBAL_SCOPE = "all"

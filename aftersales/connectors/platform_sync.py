@@ -10,6 +10,13 @@ window has been read; a failure keeps it, so nothing is skipped. Orders and parc
 退款 export and go through the returns importer's ``parse_row`` and ``create_request`` — the
 same path as ``aftersales import returns``, so a refund on a parcel in transit asks logistics to
 intercept it exactly as a spreadsheet import does.
+
+Two more ways in share that path. A platform that pushes messages (抖店's push, 淘宝's TMC)
+names the orders and after-sales that changed; ``fetch_named`` reads each of them with the
+platform's targeted query and stores it exactly as a synced row. A platform that lists the
+reviews a shop received (淘宝) has a third stream, ``reviews``, whose rows (in ``ReviewIn``'s
+field names) go to the intake the reviews domain registers with ``register_review_intake`` — it
+sits above this package, so it plugs in as a courier or a channel does.
 """
 
 from collections.abc import Callable
@@ -38,6 +45,7 @@ FIRST_WINDOW = timedelta(days=1)  # a new connection starts this far back (backf
 MAX_PAGES = 200
 MAX_WINDOWS = 200  # per stream and run: a 90-day backfill in 30-minute windows takes several runs
 STREAMS = ("trades", "refunds")
+REVIEWS = "reviews"
 Row = dict[str, Any]
 
 
@@ -48,6 +56,9 @@ class Page:
 
 
 Fetch = Callable[[ConnectorAccount, datetime, datetime, int], Page]
+FetchOne = Callable[[ConnectorAccount, str], list[Row]]
+# The reviews domain's intake: review rows of one account's shop in, how many were stored out.
+ReviewIntake = Callable[[Session, ConnectorAccount, list[Row]], int]
 
 
 @dataclass(frozen=True)
@@ -65,9 +76,20 @@ class Platform:
     refund_row: Callable[[Row, str], Row | None]
     check: Callable[[ConnectorAccount], str]
     first_page: int = 1
+    # Targeted reads by the platform's own id, for pushed messages (None: the platform pushes nothing).
+    trade_by_id: FetchOne | None = None
+    refund_by_id: FetchOne | None = None
+    # Reviews the shop received, in windows like the other streams, as ``ReviewIn`` fields.
+    reviews: Fetch | None = None
+    review_row: Callable[[Row], Row | None] | None = None
 
 
 _platforms: dict[str, Platform] = {}
+_review_intake: list[ReviewIntake] = []
+
+
+def register_review_intake(intake: ReviewIntake) -> None:
+    _review_intake[:] = [intake]
 
 
 def register_platform(platform: Platform) -> None:
@@ -79,7 +101,7 @@ def is_platform(provider: str) -> bool:
     return provider in _platforms
 
 
-def _store_trades(session: Session, account: ConnectorAccount, platform: Platform, rows: list[Row]) -> int:
+def store_trades(session: Session, account: ConnectorAccount, platform: Platform, rows: list[Row]) -> int:
     """Orders and their parcels in bulk; a row our schemas refuse is reported and skipped."""
     shop_code = _shop_code(session, account)
     orders, parcels = [], []
@@ -95,7 +117,7 @@ def _store_trades(session: Session, account: ConnectorAccount, platform: Platfor
     return len(orders)
 
 
-def _store_refunds(session: Session, account: ConnectorAccount, platform: Platform, rows: list[Row]) -> int:
+def store_refunds(session: Session, account: ConnectorAccount, platform: Platform, rows: list[Row]) -> int:
     """Each refund in its own savepoint, as the importer does: one the returns intake refuses (its
     reason cannot be read, its order is unknown) goes into the health record and the rest are kept."""
     shop_code = _shop_code(session, account)
@@ -126,6 +148,32 @@ def _cursor(account: ConnectorAccount, stream: str, now: datetime) -> datetime:
     return datetime.fromisoformat(value) if value else now - FIRST_WINDOW
 
 
+def store_reviews(session: Session, account: ConnectorAccount, platform: Platform, rows: list[Row]) -> int:
+    """Reviews the platform listed, through the reviews domain's intake (idempotent by review id)."""
+    assert platform.review_row is not None
+    reviews = [review for review in map(platform.review_row, rows) if review is not None]
+    return _review_intake[0](session, account, reviews) if reviews else 0
+
+
+Store = Callable[[Session, ConnectorAccount, Platform, list[Row]], int]
+
+
+def _stream(platform: Platform, stream: str) -> tuple[Fetch, Store]:
+    if stream == "trades":
+        return platform.trades, store_trades
+    if stream == "refunds":
+        return platform.refunds, store_refunds
+    assert platform.reviews is not None
+    return platform.reviews, store_reviews
+
+
+def streams(platform: Platform) -> tuple[str, ...]:
+    """The trades and refunds of every platform; reviews where the platform lists them and the
+    reviews domain has registered its intake."""
+    has_reviews = platform.reviews is not None and bool(_review_intake)
+    return (*STREAMS, REVIEWS) if has_reviews else STREAMS
+
+
 def _read_window(
     session: Session,
     account: ConnectorAccount,
@@ -133,9 +181,7 @@ def _read_window(
     stream: str,
     span: tuple[datetime, datetime],
 ) -> int:
-    fetch, store = (
-        (platform.trades, _store_trades) if stream == "trades" else (platform.refunds, _store_refunds)
-    )
+    fetch, store = _stream(platform, stream)
     stored = 0
     for page_no in range(platform.first_page, platform.first_page + MAX_PAGES):
         page = fetch(account, span[0], span[1], page_no)
@@ -151,9 +197,9 @@ def sync_account(
     """Read every stream from its cursor up to now (minus the lag), one window at a time."""
     now = now or utcnow()
     platform = _platforms[account.provider]
-    counts = dict.fromkeys(STREAMS, 0)
+    counts = dict.fromkeys(streams(platform), 0)
     try:
-        for stream in STREAMS:
+        for stream in counts:
             counts[stream] += _sync_stream(session, account, platform, stream, now)
     except ProviderError as exc:
         _back_off(account, exc.message, now=now)
@@ -194,13 +240,33 @@ def backfill(session: Session, *, account: ConnectorAccount, days: int, now: dat
         raise InvalidInputError("days", "补拉天数应在 1–90 之间")
     start = (now or utcnow()) - timedelta(days=days)
     cursors = dict(account.cursor or {})
-    for stream in STREAMS:
+    for stream in streams(_platforms[account.provider]):
         current = cursors.get(stream)
         if current is None or datetime.fromisoformat(current) > start:
             cursors[stream] = start.isoformat()
     account.cursor = cursors
     account.next_sync_at = None
     session.flush()
+
+
+def fetch_named(
+    session: Session, *, account: ConnectorAccount, trades: list[str], refunds: list[str]
+) -> dict[str, int]:
+    """The orders and after-sales a platform message named, read one by one with the platform's
+    targeted query and stored as the sync stores them (so a repeat changes nothing and a refund
+    on a parcel in transit asks for interception). A ``ProviderError`` propagates: the caller
+    (a job) retries later."""
+    platform = _platforms[account.provider]
+    if platform.trade_by_id is None or platform.refund_by_id is None:
+        raise InvalidInputError("provider", f"{service.provider_spec(account.provider).label}没有消息推送")
+    counts = {"trades": 0, "refunds": 0}
+    for number in trades:
+        counts["trades"] += store_trades(session, account, platform, platform.trade_by_id(account, number))
+    for number in refunds:
+        counts["refunds"] += store_refunds(session, account, platform, platform.refund_by_id(account, number))
+    service.record_success(account)
+    session.flush()
+    return counts
 
 
 def due_accounts(session: Session, *, now: datetime) -> list[ConnectorAccount]:

@@ -28,7 +28,6 @@ import base64
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,13 +35,12 @@ from urllib.parse import quote_plus
 
 from sqlalchemy.orm import Session
 
-from aftersales.connectors import service, wire
+from aftersales.connectors import courier_accounts, service, wire
 from aftersales.connectors.errors import ProviderError
 from aftersales.connectors.models import ConnectorAccount, Provider
 from aftersales.kit.time import format_local, utcnow
 from aftersales.logistics.couriers import (
     CourierContext,
-    CourierUnavailableError,
     InterceptReply,
     PickupReply,
     register_courier,
@@ -112,22 +110,6 @@ def call(account: ConnectorAccount, service_code: str, data: dict[str, Any]) -> 
     return read_reply(reply)
 
 
-def return_address(account: ConnectorAccount) -> dict[str, str]:
-    """``return_address`` is ``省,市,区,详细地址``, where intercepted parcels and pickups go."""
-    parts = [part.strip() for part in str(account.settings.get("return_address") or "").split(",")]
-    if len(parts) != 4 or not all(parts):
-        raise ProviderError("顺丰连接需要设置 return_address(省,市,区,详细地址)", retry=False)
-    province, city, county, address = parts
-    return {
-        "province": province,
-        "city": city,
-        "county": county,
-        "address": address,
-        "contact": str(account.settings.get("return_contact") or ""),
-        "phone": str(account.settings.get("return_phone") or ""),
-    }
-
-
 def intercept_data(account: ConnectorAccount, tracking_no: str) -> dict[str, Any]:
     return {
         "waybillNo": tracking_no,
@@ -135,14 +117,14 @@ def intercept_data(account: ConnectorAccount, tracking_no: str) -> dict[str, Any
         "role": "1",
         "payMode": "3",
         "monthlyCardNo": str(account.settings.get("monthly_card") or ""),
-        "newDestAddress": return_address(account),
+        "newDestAddress": courier_accounts.return_address(account),
     }
 
 
 def pickup_data(
     account: ConnectorAccount, context: CourierContext, address: str, slot_start: datetime
 ) -> dict[str, Any]:
-    shop = return_address(account)
+    shop = courier_accounts.return_address(account)
     return {
         "orderId": context.reference,
         "language": "zh-CN",
@@ -175,11 +157,6 @@ def pickup_data(
 class SfExpressCourier:
     """The ``sf`` courier adapter: 丰桥 for shops with an account, the simulated courier otherwise."""
 
-    def _account(self, context: CourierContext | None) -> ConnectorAccount | None:
-        if context is None:
-            return None
-        return service.account_for(context.session, provider=Provider.SF_EXPRESS, shop_id=context.shop_id)
-
     def request_intercept(
         self,
         *,
@@ -189,7 +166,7 @@ class SfExpressCourier:
         now: datetime,
         context: CourierContext | None = None,
     ) -> InterceptReply:
-        account = self._account(context)
+        account = courier_accounts.account_for(context, Provider.SF_EXPRESS)
         if account is None:
             return simulated_courier().request_intercept(
                 courier=courier,
@@ -198,7 +175,9 @@ class SfExpressCourier:
                 now=now,
                 context=context,
             )
-        result = _guarded(account, lambda: call(account, INTERCEPT, intercept_data(account, tracking_no)))
+        result = courier_accounts.guarded(
+            account, lambda: call(account, INTERCEPT, intercept_data(account, tracking_no))
+        )
         if result is None:
             return InterceptReply(
                 "rejected", None, f"顺丰接口拒绝了本店的凭证或权限,请人工拦截: {account.last_error}"
@@ -208,9 +187,27 @@ class SfExpressCourier:
         return InterceptReply("accepted", tracking_no, "顺丰已受理截单退回,快件将退回寄件人")
 
     def intercept_status(
-        self, *, courier: str, tracking_no: str, courier_ref: str, accepted_at: datetime, now: datetime
+        self,
+        *,
+        courier: str,
+        tracking_no: str,
+        courier_ref: str,
+        accepted_at: datetime,
+        now: datetime,
+        context: CourierContext | None = None,
     ) -> InterceptReply:
-        return InterceptReply("pending", courier_ref)
+        """丰桥 publishes no progress query: tracking settles a real interception; a shop without
+        an account had the simulated courier, which answers for its own."""
+        if courier_accounts.account_for(context, Provider.SF_EXPRESS) is not None:
+            return InterceptReply("pending", courier_ref)
+        return simulated_courier().intercept_status(
+            courier=courier,
+            tracking_no=tracking_no,
+            courier_ref=courier_ref,
+            accepted_at=accepted_at,
+            now=now,
+            context=context,
+        )
 
     def book_pickup(
         self,
@@ -222,7 +219,7 @@ class SfExpressCourier:
         now: datetime,
         context: CourierContext | None = None,
     ) -> PickupReply:
-        account = self._account(context)
+        account = courier_accounts.account_for(context, Provider.SF_EXPRESS)
         if account is None or context is None:
             return simulated_courier().book_pickup(
                 courier=courier,
@@ -233,7 +230,7 @@ class SfExpressCourier:
                 context=context,
             )
         data = pickup_data(account, context, address, slot_start)
-        result = _guarded(account, lambda: call(account, CREATE_ORDER, data))
+        result = courier_accounts.guarded(account, lambda: call(account, CREATE_ORDER, data))
         if result is None or not result.success:
             reason = result.message if result is not None else "顺丰接口不可用"
             return PickupReply("refused", detail=f"顺丰未接单: {reason}")
@@ -244,20 +241,6 @@ class SfExpressCourier:
         if int(body.get("filterResult") or 2) == NOT_SERVICEABLE or waybill is None:
             return PickupReply("refused", detail=f"顺丰不可收派: {body.get('remark') or '地址不在收派范围'}")
         return PickupReply("booked", None, waybill, "顺丰已接单,快递员将按时上门")
-
-
-def _guarded(account: ConnectorAccount, send: Callable[[], Result]) -> Result | None:
-    """The call, with the health record kept: a passing failure asks the job to try again later;
-    a refusal no retry fixes (signature, permission) is recorded and answered as None."""
-    try:
-        result: Result = send()
-    except ProviderError as exc:
-        service.record_failure(account, exc.message)
-        if exc.retry:
-            raise CourierUnavailableError(exc.message) from exc
-        return None
-    service.record_success(account)
-    return result
 
 
 def check_connection(session: Session, account: ConnectorAccount) -> str:

@@ -1,8 +1,10 @@
-"""淘宝/天猫 开放平台 (TOP) REST API: request signing, trades sold incrementally, refunds received.
+"""淘宝/天猫 开放平台 (TOP) REST API: request signing, trades sold incrementally, refunds received,
+the reviews the shop received and the seller's explanation of one.
 
 Built to TOP's published protocol, "API调用方法详解" (open.taobao.com / api.1688.com
 doc2 articleId=101617) and the API references of ``taobao.trades.sold.increment.get``,
-``taobao.refunds.receive.get`` and ``taobao.user.seller.get``:
+``taobao.refunds.receive.get``, ``taobao.trade.fullinfo.get``, ``taobao.refund.get``,
+``taobao.user.seller.get``, ``taobao.traderates.get`` and ``taobao.traderate.explain.add``:
 
 - ``POST https://gw.api.taobao.com/router/rest`` (沙箱 ``https://gw.api.tbsandbox.com/router/rest``),
   form with the common parameters ``method``, ``app_key``, ``session`` (the shop's 授权 session
@@ -19,6 +21,17 @@ doc2 articleId=101617) and the API references of ``taobao.trades.sold.increment.
   later, 25 (Invalid signature), 26/27 (session missing/invalid), 28/29 (app key) are not.
 - The increment APIs take ``start_modified``/``end_modified`` no more than one day apart and page
   with ``page_no``, ``page_size`` (≤ 100) and ``use_has_next=true`` (the answer's ``has_next``).
+- ``taobao.trade.fullinfo.get`` (``tid``) and ``taobao.refund.get`` (``refund_id``) read one trade or
+  one refund with the same ``fields`` (answers ``trade`` / ``refund``): what a 消息服务 (TMC)
+  message names is read in full with them (``taobao_tmc.py``).
+- ``taobao.traderates.get`` (搜索评价信息, the last 180 days): ``rate_type=get`` + ``role=buyer`` is
+  what the seller received from buyers; ``start_date``/``end_date`` bound ``created``, ``page_size``
+  ≤ 150, ``page_no`` ≤ 200, ``use_has_next=true``; answers ``trade_rates.trade_rate`` with ``tid``,
+  ``oid`` (the sub-order: one buyer rate per sub-order, so it is the review's id), ``result``
+  (good/neutral/bad), ``content``, ``created``, ``nick``. A rate has no stars: good is 5, neutral
+  3, bad 1, which is how the reviews domain triages 好评/中评/差评.
+- ``taobao.traderate.explain.add`` (评价解释): ``oid`` and ``reply`` (at most 500 characters);
+  answers ``is_success``. TOP refuses it after the buyer's follow-up review or after 30 days.
 """
 
 from datetime import datetime, timedelta
@@ -41,7 +54,15 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 TRADES = "taobao.trades.sold.increment.get"
 REFUNDS = "taobao.refunds.receive.get"
+TRADE = "taobao.trade.fullinfo.get"
+REFUND = "taobao.refund.get"
 SELLER = "taobao.user.seller.get"
+RATES = "taobao.traderates.get"
+EXPLAIN = "taobao.traderate.explain.add"
+RATE_FIELDS = "tid,oid,role,nick,result,created,rated_nick,item_title,content,reply"
+RATE_PAGE_SIZE = 150
+RATE_STARS = {"good": 5, "neutral": 3, "bad": 1}
+EXPLAIN_LIMIT = 500
 TRADE_FIELDS = (
     "tid,status,buyer_nick,payment,total_fee,post_fee,created,pay_time,consign_time,receiver_name,"
     "receiver_mobile,receiver_state,receiver_city,receiver_district,receiver_address,buyer_message,"
@@ -234,6 +255,58 @@ def _fetcher(method: str, fields: str, outer: str, inner: str) -> Fetch:
     return fetch
 
 
+def trade_by_id(account: ConnectorAccount, tid: str) -> list[dict[str, Any]]:
+    """One trade by its number, for a message that named it."""
+    body = call(account, TRADE, {"fields": TRADE_FIELDS, "tid": tid})
+    return [body["trade"]] if isinstance(body.get("trade"), dict) else []
+
+
+def refund_by_id(account: ConnectorAccount, refund_id: str) -> list[dict[str, Any]]:
+    """One refund by its number, for a message that named it."""
+    body = call(account, REFUND, {"fields": REFUND_FIELDS, "refund_id": refund_id})
+    return [body["refund"]] if isinstance(body.get("refund"), dict) else []
+
+
+def fetch_rates(account: ConnectorAccount, start: datetime, end: datetime, page_no: int) -> Page:
+    """One page of the rates buyers gave the shop, created in the window."""
+    params = {
+        "fields": RATE_FIELDS,
+        "rate_type": "get",
+        "role": "buyer",
+        "start_date": local_time(start),
+        "end_date": local_time(end),
+        "page_no": str(page_no),
+        "page_size": str(RATE_PAGE_SIZE),
+        "use_has_next": "true",
+    }
+    body = call(account, RATES, params)
+    return Page(listed(body, "trade_rates", "trade_rate"), str(body.get("has_next")).lower() == "true")
+
+
+def rate_review(rate: dict[str, Any]) -> dict[str, Any] | None:
+    """A buyer's rate in ``ReviewIn``'s field names; None for one without a sub-order or a result."""
+    stars, created = RATE_STARS.get(str(rate.get("result"))), wire.parse_local(rate.get("created"))
+    if not rate.get("oid") or stars is None or created is None:
+        return None
+    return {
+        "review_id": str(rate["oid"]),
+        "order_no": str(rate.get("tid") or "") or None,
+        "buyer": rate.get("nick") or None,
+        "stars": stars,
+        "text": str(rate.get("content") or ""),
+        "reviewed_at": created,
+    }
+
+
+def explain_rate(account: ConnectorAccount, *, oid: str, text: str) -> None:
+    """The seller's explanation (评价解释) under a buyer's rate; TOP's refusal is a ``ProviderError``."""
+    if len(text) > EXPLAIN_LIMIT:
+        raise ProviderError(f"评价解释超过 {EXPLAIN_LIMIT} 字,淘宝不接受", retry=False)
+    body = call(account, EXPLAIN, {"oid": oid, "reply": text})
+    if str(body.get("is_success")).lower() != "true":
+        raise ProviderError(f"淘宝 {EXPLAIN} 未成功", retry=False)
+
+
 def check(account: ConnectorAccount) -> str:
     """测试连接: ``taobao.user.seller.get`` with the shop's session proves key, secret and session."""
     body = call(account, SELLER, {"fields": "nick,user_id"})
@@ -252,5 +325,9 @@ register_platform(
         shipments=trade_shipments,
         refund_row=refund_row,
         check=check,
+        trade_by_id=trade_by_id,
+        refund_by_id=refund_by_id,
+        reviews=fetch_rates,
+        review_row=rate_review,
     )
 )

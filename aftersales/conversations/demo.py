@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.auth.models import User
 from aftersales.catalog.models import Shop, Sku
+from aftersales.conversations import conversion_demo
 from aftersales.conversations.schemas import MessageIn
 from aftersales.conversations.service import ingest_messages
 from aftersales.demo.context import DemoContext
@@ -212,6 +213,7 @@ def extend(session: Session, ctx: DemoContext) -> None:
     result = ingest_messages(session, messages)
     ctx.summary["chat_sessions"] = result.sessions
     ctx.summary["chat_messages"] = result.created
+    ctx.summary["conversion"] = conversion_demo.extend(session, ctx, agents)
 
 
 def _orders(session: Session, ctx: DemoContext, rng: random.Random) -> list[OrderFacts]:

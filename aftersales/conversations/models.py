@@ -129,3 +129,89 @@ class ChatMessage(Base):
     response_seconds: Mapped[int | None] = mapped_column(
         Integer, comment="for agent replies: the wait answered"
     )
+
+
+class RecommendationSource(enum.StrEnum):
+    """How a recommendation was recorded: found in an agent's message at ingest, or by the agent's
+    own 推荐商品 action on the chat."""
+
+    DETECTED = "detected"
+    MANUAL = "manual"
+
+    @property
+    def label(self) -> str:
+        return {"detected": "聊天识别", "manual": "客服登记"}[self.value]
+
+
+class ProductRecommendation(Base):
+    """An agent recommended a catalogue SKU to the buyer of a chat (商品推荐). One per chat and
+    SKU: naming the same product three times in one chat is one recommendation."""
+
+    __tablename__ = "product_recommendations"
+    __table_args__ = (
+        UniqueConstraint("session_id", "sku_id"),
+        Index("ix_product_recommendations_recommended_at", "recommended_at"),
+        Index("ix_product_recommendations_customer_id", "customer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("chat_sessions.id", ondelete="CASCADE"))
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("chat_messages.id", ondelete="SET NULL"), comment="the agent message that named it"
+    )
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), comment="the buyer")
+    sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id"))
+    sku_code: Mapped[str] = mapped_column(String(64))
+    recommended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    source: Mapped[RecommendationSource] = mapped_column(_enum(RecommendationSource))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FollowUpMode(enum.StrEnum):
+    """催付 through the outbox with the template, or a follow-up the agent made by hand (phone, IM
+    outside the platform) and only records."""
+
+    MESSAGE = "message"
+    MANUAL = "manual"
+
+    @property
+    def label(self) -> str:
+        return {"message": "催付消息", "manual": "人工跟单"}[self.value]
+
+
+class OrderFollowUp(Base):
+    """跟单 of an unpaid order: at most one per order, so a second click or a retried request
+    sends nothing twice."""
+
+    __tablename__ = "order_follow_ups"
+    __table_args__ = (Index("ix_order_follow_ups_followed_at", "followed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    mode: Mapped[FollowUpMode] = mapped_column(_enum(FollowUpMode))
+    template_code: Mapped[str | None] = mapped_column(String(64), comment="the 催付 template sent")
+    note: Mapped[str | None] = mapped_column(String(200))
+    followed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ConversionSettings(Base):
+    """One shop's conversion windows; a shop without a row uses ``conversion.DEFAULTS``."""
+
+    __tablename__ = "conversion_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), unique=True)
+    recommendation_days: Mapped[int] = mapped_column(
+        Integer, comment="a recommended SKU bought within this many days converts"
+    )
+    unpaid_after_minutes: Mapped[int] = mapped_column(
+        Integer, comment="an unpaid order joins the 跟单 list after this many minutes"
+    )
+    follow_up_hours: Mapped[int] = mapped_column(
+        Integer, comment="a followed-up order paid within this many hours converts"
+    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,16 +1,16 @@
 """Every query of the conversations domain."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, or_, select, tuple_
+from sqlalchemy import Row, Select, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Platform
 from aftersales.conversations.models import ChatMessage, ChatSession, Sender
 from aftersales.kit.upsert import in_pairs, in_values
-from aftersales.orders.models import Order
+from aftersales.orders.models import Order, OrderItem
 
 
 def session_ids(session: Session, keys: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
@@ -178,3 +178,36 @@ def unlinked_accounts(session: Session, session_ids: Sequence[int]) -> set[tuple
         )
     )
     return {(platform, account) for platform, account in rows if account}
+
+
+def agent_messages(
+    session: Session, message_ids: Sequence[int]
+) -> list[Row[int, int, int, int | None, int | None, int | None, str, datetime]]:
+    """(id, session, shop, agent, buyer, chat's order, text, time) of the agents' messages among
+    ``message_ids``, oldest first; the agent is the message's, else the chat's first agent."""
+    query = (
+        select(
+            ChatMessage.id,
+            ChatMessage.session_id,
+            ChatSession.shop_id,
+            func.coalesce(ChatMessage.agent_id, ChatSession.agent_id),
+            ChatSession.customer_id,
+            ChatSession.order_id,
+            ChatMessage.text,
+            ChatMessage.sent_at,
+        )
+        .join(ChatSession, ChatSession.id == ChatMessage.session_id)
+        .where(in_values(session, ChatMessage.id, message_ids), ChatMessage.sender == Sender.AGENT)
+        .order_by(ChatMessage.sent_at, ChatMessage.id)
+    )
+    return list(session.execute(query))
+
+
+def order_sku_codes(session: Session, order_ids: Iterable[int]) -> set[tuple[int, str]]:
+    """(order, SKU code) of the orders' lines."""
+    rows = session.execute(
+        select(OrderItem.order_id, OrderItem.sku_code).where(
+            OrderItem.order_id.in_(sorted(set(order_ids))), OrderItem.sku_code.is_not(None)
+        )
+    )
+    return {(order_id, code) for order_id, code in rows if code}

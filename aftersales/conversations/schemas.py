@@ -4,7 +4,13 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from aftersales.catalog.models import Platform
-from aftersales.conversations.models import ChatMessage, Handling, Sender
+from aftersales.conversations.models import (
+    ChatMessage,
+    FollowUpMode,
+    Handling,
+    RecommendationSource,
+    Sender,
+)
 from aftersales.kit.pii import mask_phone
 from aftersales.kit.time import as_utc
 
@@ -103,3 +109,56 @@ class SessionDetail(SessionRead):
 
 class TicketLink(BaseModel):
     ticket_id: int = Field(gt=0)
+
+
+class RecommendationIn(BaseModel):
+    """推荐商品 on a chat: the shop's SKU code."""
+
+    sku_code: str = Field(min_length=1, max_length=64)
+
+
+class RecommendationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    session_id: int
+    agent_id: int | None
+    customer_id: int | None
+    sku_code: str
+    recommended_at: datetime
+    source: RecommendationSource
+
+
+class FollowUpIn(BaseModel):
+    order_id: int
+    mode: FollowUpMode = FollowUpMode.MESSAGE
+    note: str | None = Field(default=None, max_length=200)
+
+
+class FollowUpRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    order_id: int
+    agent_id: int | None
+    mode: FollowUpMode
+    template_code: str | None
+    note: str | None
+    followed_at: datetime
+
+
+class DueOrderRead(BaseModel):
+    """An unpaid order waiting for its 跟单."""
+
+    order_id: int
+    order_no: str
+    shop_id: int
+    buyer: str
+    total_fen: int
+    ordered_at: datetime
+
+
+class WindowsIn(BaseModel):
+    recommendation_days: int = Field(ge=1, le=30)
+    unpaid_after_minutes: int = Field(ge=1, le=1440)
+    follow_up_hours: int = Field(ge=1, le=168)

@@ -2,8 +2,9 @@
 
 Messages are keyed by session + source id (the platform's message id, or a hash of time, sender
 and text), so a repeat delivery is a no-op. After new messages land, the touched sessions'
-metrics are recomputed and ``MessagesAppended`` is published in the same
-transaction; quality inspection subscribes to it, so inspection happens on ingest.
+metrics are recomputed, the products agents recommended are recorded (``recommendations``) and
+``MessagesAppended`` is published in the same transaction; quality inspection subscribes to it, so
+inspection happens on ingest.
 """
 
 import hashlib
@@ -17,7 +18,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Platform, Shop
-from aftersales.conversations import metrics, repository
+from aftersales.conversations import metrics, recommendations, repository
 from aftersales.conversations.errors import ChatSessionNotFoundError, ShopPlatformMismatchError
 from aftersales.conversations.events import MessagesAppended
 from aftersales.conversations.models import ChatMessage, ChatSession, Sender
@@ -113,6 +114,7 @@ def _ingest_messages(session: Session, rows: Sequence[MessageIn]) -> IngestResul
     _link_customers(session, touched)
     refresh_sessions(session, touched)
     if new_ids:
+        recommendations.detect(session, new_ids)
         publish(session, MessagesAppended(session_ids=tuple(touched), message_ids=tuple(new_ids)))
         _publish_customer_messages(session, new_ids)
     return IngestResult(received=len(rows), created=len(new_ids), sessions=len(touched))

@@ -3,7 +3,7 @@
 From a year before the peak up to the demo's "now": an ordinary number of paid orders a day (the
 shop's ordinary business goes on during the promotion too), and the promotions of the year before
 (last year's 双12, 年货节, 618, the shop's own 店庆), each with the demo promotion's shape (pre-sale,
-peak day, a decaying tail) at its own size. About one order in twelve brings a chat a few days
+peak day, a decaying tail) at its own size. About one order in ten brings a chat a few days
 after payment, as in the demo promotion (none after "now"). Orders are completed and carry no
 parcels (nothing for the logistics scans to chase a year later); chats are answered by the bot
 (nothing for the rating invitations to send).
@@ -30,7 +30,7 @@ PRESALE_START = timedelta(days=19)  # the demo's pre-sale opens 18 days before i
 ORDINARY_SHARE = 0.004  # ordinary paid orders a day, as a share of the demo promotion's orders
 SIZES = {"双11": 0.8, "618": 0.5, "双12": 0.3, "年货节": 0.25, "店庆": 0.2}
 OWN_PROMOTION_BEFORE = timedelta(days=70)  # the shop's anniversary sale, about ten weeks before 双11
-CHAT_SHARE = 0.08
+CHAT_SHARE = 0.1
 BALANCE_AT_PEAK = 0.6  # pre-sale orders whose balance is paid when the peak opens
 QUESTIONS = ("我的快递到哪了", "什么时候发货", "怎么申请退货", "这个怎么安装", "可以开发票吗")
 BATCH = 1000
@@ -144,7 +144,7 @@ def _order(
 def _chats(
     rng: random.Random, seed: int, made: list[OrderIn], shops: dict[str, Shop], as_of: datetime
 ) -> list[MessageIn]:
-    """A customer question and the bot's answer, days after payment, for one order in twelve."""
+    """A customer question and the bot's answer, days after payment, for one order in ten (the rate of the demo promotion)."""
     messages = []
     for n, order in enumerate(made):
         if rng.random() >= CHAT_SHARE or order.paid_at is None:

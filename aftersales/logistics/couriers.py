@@ -79,7 +79,14 @@ class CourierAdapter(Protocol):
     ) -> InterceptReply: ...
 
     def intercept_status(
-        self, *, courier: str, tracking_no: str, courier_ref: str, accepted_at: datetime, now: datetime
+        self,
+        *,
+        courier: str,
+        tracking_no: str,
+        courier_ref: str,
+        accepted_at: datetime,
+        now: datetime,
+        context: CourierContext | None = None,
     ) -> InterceptReply: ...
 
 
@@ -166,7 +173,14 @@ class SimulatedCourier:
         return rng.uniform(18, 60) if courier in FAST else rng.uniform(24, 96)
 
     def intercept_status(
-        self, *, courier: str, tracking_no: str, courier_ref: str, accepted_at: datetime, now: datetime
+        self,
+        *,
+        courier: str,
+        tracking_no: str,
+        courier_ref: str,
+        accepted_at: datetime,
+        now: datetime,
+        context: CourierContext | None = None,
     ) -> InterceptReply:
         if now < accepted_at + timedelta(hours=self.return_hours(courier, tracking_no)):
             return InterceptReply("pending", courier_ref)

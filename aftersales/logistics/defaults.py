@@ -2,15 +2,14 @@
 
 Only templates something sends are seeded: the gift-parcel notice goes when a parcel holding only
 gift lines is shipped (``gifts.py``), the invoice notice when the portal's invoice registration is
-completed, with the link to the portal's invoice page.
+completed, with the link to the portal's invoice page; the returns domain's refund and price
+protection notices use theirs when present.
 """
 
 from sqlalchemy.orm import Session
 
-from aftersales.kit.time import utcnow
-from aftersales.kit.upsert import insert_ignore
 from aftersales.logistics.rules import seed_default_rules
-from aftersales.messaging.templates import MessageTemplate, validate_template
+from aftersales.messaging.templates import add_missing
 
 # code, name, channel, body
 TEMPLATES: tuple[tuple[str, str, str, str], ...] = (
@@ -77,6 +76,13 @@ TEMPLATES: tuple[tuple[str, str, str, str], ...] = (
         "请注意查收~",
     ),
     (
+        "price_protection_refunded",
+        "保价退差价到账",
+        "platform_im",
+        "亲,订单 {{ order_no }} 中「{{ protected_item }}」降价了,"
+        "按保价规则已为您退回差价 {{ refund_amount }} 元,请注意查收~",
+    ),
+    (
         "care_care",
         "签收关怀",
         "platform_im",
@@ -99,24 +105,7 @@ TEMPLATES: tuple[tuple[str, str, str, str], ...] = (
 
 
 def seed_templates(session: Session) -> None:
-    rows = []
-    now = utcnow()
-    for code, name, channel, body in TEMPLATES:
-        validate_template(body)
-        rows.append(
-            {
-                "code": code,
-                "name": name,
-                "channel": channel,
-                "subject": None,
-                "body": body,
-                "is_active": True,
-                "version": 1,
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
-    insert_ignore(session, MessageTemplate, rows, conflict_columns=["code"])
+    add_missing(session, TEMPLATES)
 
 
 def ensure_defaults(session: Session) -> None:

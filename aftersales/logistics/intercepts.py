@@ -173,14 +173,15 @@ def poll(session: Session, *, now: datetime | None = None, limit: int = 500) -> 
     """Settle accepted intercepts: tracking first (it is what the buyer sees), then the courier."""
     now = now or utcnow()
     rows = session.execute(
-        select(Intercept, Shipment)
+        select(Intercept, Shipment, Order.shop_id)
         .join(Shipment, Shipment.id == Intercept.shipment_id)
+        .join(Order, Order.id == Intercept.order_id)
         .where(Intercept.status == InterceptStatus.ACCEPTED)
         .order_by(Intercept.id)
         .limit(limit)
     ).all()
     counts = {"returned": 0, "failed": 0, "pending": 0}
-    for intercept, parcel in rows:
+    for intercept, parcel, shop_id in rows:
         settled = _from_tracking(parcel)
         if settled is None and intercept.courier_ref and intercept.requested_at:
             reply = courier_adapter(parcel.courier).intercept_status(
@@ -189,6 +190,7 @@ def poll(session: Session, *, now: datetime | None = None, limit: int = 500) -> 
                 courier_ref=intercept.courier_ref,
                 accepted_at=intercept.requested_at,
                 now=now,
+                context=CourierContext(session, shop_id, f"IC{intercept.id}"),
             )
             if reply.outcome in ("returned", "failed"):
                 settled = InterceptStatus(reply.outcome), reply.detail

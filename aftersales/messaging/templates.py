@@ -25,6 +25,7 @@ from aftersales.db import Base
 from aftersales.kit.errors import InvalidInputError, NotFoundError
 from aftersales.kit.time import SHANGHAI, utcnow
 from aftersales.kit.types import UTCDateTime
+from aftersales.kit.upsert import insert_ignore
 from aftersales.orders.couriers import courier_name
 from aftersales.orders.models import Customer, Order, OrderItem, Shipment
 from aftersales.orders.tracking import STATUS_LABELS
@@ -58,6 +59,7 @@ ORDER_VARIABLES: dict[str, str] = {
 EXTRA_VARIABLES: dict[str, str] = {
     "refund_amount": "退款金额(元)",
     "refund_completed_at": "退款完成时间",
+    "protected_item": "保价退差价的商品名称",
     "restricted_reason": "停发原因",
     "restricted_until": "预计恢复发货日期",
     "delay_days": "预计延误天数",
@@ -379,6 +381,29 @@ def get_template(session: Session, code: str) -> MessageTemplate:
     if template is None or not template.is_active:
         raise TemplateNotFoundError(code)
     return template
+
+
+def add_missing(session: Session, templates: Sequence[tuple[str, str, str, str]]) -> None:
+    """Default templates (code, name, channel, body) that a sender needs, added when their code is
+    missing; a shop's edited text is never overwritten."""
+    now = utcnow()
+    rows = []
+    for code, name, channel, body in templates:
+        validate_template(body)
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "channel": channel,
+                "subject": None,
+                "body": body,
+                "is_active": True,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    insert_ignore(session, MessageTemplate, rows, conflict_columns=["code"])
 
 
 def save_template(

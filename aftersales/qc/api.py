@@ -12,6 +12,7 @@ from aftersales.kit.pagination import Page, PageDep, paginate
 from aftersales.kit.time import as_utc, utcnow
 from aftersales.qc import alerts, repository, risk, service, settings
 from aftersales.qc.checkpoints import CHECKPOINTS
+from aftersales.qc.courses_api import router as courses_router
 from aftersales.qc.models import QcSessionResult
 from aftersales.qc.schemas import (
     AlertRead,
@@ -225,3 +226,6 @@ def analyse(_: CurrentUser, body: ClassifyIn) -> list[TextAnalysis]:
         )
         for text, feeling in zip(body.texts, emotion.classify(body.texts), strict=True)
     ]
+
+
+router.include_router(courses_router)

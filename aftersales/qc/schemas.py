@@ -127,3 +127,30 @@ class TextAnalysis(BaseModel):
     label: str
     confidence: float
     risks: list[dict[str, Any]]
+
+
+class CourseIn(BaseModel):
+    """A shop's own course; the service checks the checkpoints and names the field in a 422."""
+
+    title: str = Field(max_length=64)
+    summary: str = Field(default="", max_length=300)
+    checkpoints: list[str] = Field(max_length=20)
+
+
+class CourseCreate(CourseIn):
+    shop_id: int = Field(gt=0)
+
+
+class CourseRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    code: str
+    shop_id: int | None
+    title: str
+    summary: str
+    checkpoints: list[str]
+    retired_at: datetime | None
+    agents: int = 0
+    topics: int = 0
+    completed: int = 0

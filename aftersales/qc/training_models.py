@@ -16,16 +16,24 @@ from aftersales.kit.types import JSONType, UTCDateTime
 
 
 class TrainingCourse(Base):
-    """A course of the catalogue and the checkpoints it teaches (seed 004's 课件 by default)."""
+    """A course of the catalogue and the checkpoints it teaches (seed 004's 课件 by default).
+
+    ``shop_id`` NULL is the shared default catalogue, which nobody edits; a shop's own courses are
+    added, edited and retired by supervisors. A retired course keeps its row: plans made before
+    still name it, new plans no longer pick it.
+    """
 
     __tablename__ = "training_courses"
     __table_args__ = (UniqueConstraint("code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32))
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(64))
     summary: Mapped[str] = mapped_column(String(300), default="")
     checkpoints: Mapped[list[str]] = mapped_column(JSONType, default=list, comment="QC checkpoint codes")
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class TrainingPlan(Base):

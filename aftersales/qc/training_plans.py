@@ -6,7 +6,7 @@
   through with the supervisor.
 * The catalogue defaults to the four 课件 of seed 004 (售后接待流程, 售后话术FAQ及处理逻辑,
   售后客服质检标准, 售后处理流程标准), seeded by migration 0961; each names the checkpoints it
-  teaches.
+  teaches. Shops add their own courses (``courses.py``); retired ones are not picked any more.
 * 带教 after a promotion: agents are ranked by their mean QC score over the period (at least
   ``MIN_SESSIONS`` sessions, so one bad chat does not make a tail agent); the bottom quarter is
   paired with the top quarter, worst with best, and the mentor is written on the tail agent's plan.
@@ -79,9 +79,12 @@ def courses(session: Session) -> list[TrainingCourse]:
 
 
 def course_for(session: Session) -> dict[str, TrainingCourse]:
-    """Checkpoint code → the catalogue course that teaches it (the first one listed wins)."""
+    """Checkpoint code → the catalogue course that teaches it (the first one listed wins); a
+    retired course teaches nothing new."""
     mapping: dict[str, TrainingCourse] = {}
     for course in courses(session):
+        if course.retired_at is not None:
+            continue
         for code in course.checkpoints:
             mapping.setdefault(code, course)
     return mapping

@@ -68,12 +68,9 @@ def extend(session: Session, ctx: DemoContext) -> None:
         return
     rng = ctx.rng("returns")
     agents, lead = _users(session)
-    for code, shop in ctx.shops.items():
-        erp_format = "wangdiantong" if code == "digital-jd" else "generic"
+    for shop in ctx.shops.values():
         service.save_policy(
-            session,
-            shop_id=shop.id,
-            values={"erp_url": DEMO_ERP_URL, "erp_format": erp_format},
+            session, shop_id=shop.id, values={"erp_url": DEMO_ERP_URL, "erp_format": "generic"}
         )
     shops = {shop.id: shop for shop in ctx.shops.values()}
     parcels = _parcels_by_order(session)

@@ -10,7 +10,8 @@ Money moves once: the decision takes ``orders.service.lock_order`` and re-reads 
 protected total under it, pays through the same authority arithmetic as compensation
 (``policy.authorize_compensation``: an agent alone within 50 % / ¥500 of the paid amount, a
 supervisor up to 300 %), writes one ledger row (``compensations``, kind ``price_protection``) and
-accepts an ``Idempotency-Key`` whose repeat returns the first result.
+accepts an ``Idempotency-Key`` whose repeat returns the first result. The buyer is told once per
+refund (template ``price_protection_refunded``, keyed by the protection row), through the outbox.
 """
 
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from aftersales.returns import shop_rules, ticketing
 from aftersales.returns.aftercare_models import PriceProtection, PriceProtectionRule
 from aftersales.returns.errors import BeyondAuthorityError, RefundExceedsPaidError
 from aftersales.returns.models import Authority, Compensation, PayoutKind, RefundState, ReturnRequest
+from aftersales.returns.notices import tell_customer
 from aftersales.returns.policy import authorize_compensation, yuan
 from aftersales.returns.service import get_policy, refundable_fen
 from aftersales.tickets.models import Ticket
@@ -296,7 +298,23 @@ def _pay(session: Session, order: Order, found: Quote, actor: User, ticket_id: i
         message=text,
         data={"compensation_id": payout.id, "price_protection_id": protection.id},
     )
+    _notify(session, order, protection, found.title)
     return protection
+
+
+def _notify(session: Session, order: Order, protection: PriceProtection, title: str) -> None:
+    """The buyer hears that the difference is on its way; the key is the protection row, so a
+    retried or repeated request never tells twice."""
+    amount = yuan(protection.amount_fen).removeprefix("¥")
+    tell_customer(
+        session,
+        order=order,
+        template_code="price_protection_refunded",
+        idempotency_key=f"returns:price-protection:{protection.id}:refunded",
+        extra={"refund_amount": amount, "protected_item": title},
+        fallback_text=f"亲,订单 {order.source_id} 中「{title}」降价了,按保价规则已为您退回差价 {amount} 元,"
+        "请注意查收~",
+    )
 
 
 def protections_of(session: Session, order_id: int) -> list[PriceProtection]:

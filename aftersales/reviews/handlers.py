@@ -1,17 +1,18 @@
 """Reactions of the reviews domain to other domains' events.
 
 ``TicketResolved`` -> the customer is invited to rate the service (the contract in
-docs/contracts.md gives rating invitations to this domain). Importing ``channels`` here registers
-the review-reply platform adapter wherever the models are loaded (app, worker, CLI).
+docs/contracts.md gives rating invitations to this domain). Importing ``channels`` and
+``platform_intake`` here registers the review-reply platform adapter and the intake of the
+platforms' review sync wherever the models are loaded (app, worker, CLI).
 """
 
 from sqlalchemy.orm import Session
 
 from aftersales.kit.events import subscribe
-from aftersales.reviews import channels, ratings
+from aftersales.reviews import channels, platform_intake, ratings
 from aftersales.tickets.events import TicketResolved
 
-__all__ = ["channels", "on_ticket_resolved"]
+__all__ = ["channels", "on_ticket_resolved", "platform_intake"]
 
 
 @subscribe(TicketResolved)

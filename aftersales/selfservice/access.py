@@ -40,6 +40,7 @@ from aftersales.web.csrf import PORTAL_COOKIE
 
 LINK_SALT = "selfservice.portal-link"
 SESSION_SALT = "selfservice.portal-session"
+SURVEY_SALT = "selfservice.survey"
 SESSION_COOKIE = PORTAL_COOKIE
 MISMATCH = "订单号与手机号不匹配,或验证码错误"
 
@@ -57,20 +58,31 @@ def portal_path(order_id: int) -> str:
     return f"/portal/l/{sign_link(order_id)}"
 
 
-def _load(token: str, salt: str, max_age_hours: int) -> int:
+def _load(token: str, salt: str, max_age_hours: int, key: str = "o", expired: str | None = None) -> int:
     try:
         data = _serializer(salt).loads(token, max_age=max_age_hours * 3600)
     except SignatureExpired:
-        raise PortalLinkInvalidError("链接已过期,请用订单号和手机号重新进入") from None
+        raise PortalLinkInvalidError(expired or "链接已过期,请用订单号和手机号重新进入") from None
     except BadSignature:
         raise PortalLinkInvalidError() from None
-    if not isinstance(data, dict) or not isinstance(data.get("o"), int):
+    if not isinstance(data, dict) or not isinstance(data.get(key), int):
         raise PortalLinkInvalidError()
-    return int(data["o"])
+    return int(data[key])
 
 
 def read_link(token: str) -> int:
     return _load(token, LINK_SALT, get_selfservice_settings().link_ttl_hours)
+
+
+def sign_survey(invitation_id: int) -> str:
+    """The token of ``/portal/s/<token>``: it opens one survey invitation and nothing else, so a
+    chat or ticket without an order can be surveyed too."""
+    return _serializer(SURVEY_SALT).dumps({"s": invitation_id})
+
+
+def read_survey(token: str) -> int:
+    hours = get_selfservice_settings().survey_ttl_days * 24
+    return _load(token, SURVEY_SALT, hours, key="s", expired="问卷链接已过期,感谢您的关注")
 
 
 def issue_session(order_id: int) -> str:

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from aftersales.auth.deps import RequireAgent, RequireSupervisor, SessionDep
@@ -12,16 +12,22 @@ from aftersales.selfservice import (
     bot,
     faq,
     integrations,
+    invoices,
     knowledge_api,
     quickreplies,
     repository,
     service,
+    survey_api,
 )
+from aftersales.selfservice.errors import InvoiceNotFoundError
+from aftersales.selfservice.models import Invoice
 from aftersales.selfservice.schemas import (
     BotAnswerRead,
     BotQuestion,
     FaqAnswerIn,
     FaqAnswerRead,
+    InvoiceRead,
+    InvoiceRegistration,
     PortalRequestRead,
     QuickReplyIn,
     QuickReplyRead,
@@ -115,11 +121,37 @@ def list_requests(
 
 @router.post("/requests/{request_id}/advance", response_model=PortalRequestRead)
 def advance_request(
-    session: SessionDep, _: RequireAgent, request_id: int, body: RequestAdvance
+    session: SessionDep, user: RequireAgent, request_id: int, body: RequestAdvance
 ) -> PortalRequestRead:
-    """Record a step the customer sees on the progress page (and is messaged about)."""
-    request = service.advance(session, request_id=request_id, status=body.status, message=body.message)
+    """Record a step the customer sees on the progress page (and is messaged about); completing
+    an invoice registration issues its invoice."""
+    request = service.advance(
+        session, request_id=request_id, status=body.status, message=body.message, actor_id=user.id
+    )
     return PortalRequestRead.model_validate(request)
+
+
+@router.post("/requests/{request_id}/invoice", response_model=InvoiceRead)
+def issue_invoice(session: SessionDep, user: RequireAgent, request_id: int) -> InvoiceRead:
+    """开具: the registration's invoice (issued now, or the one already issued)."""
+    return InvoiceRead.model_validate(service.issue_invoice(session, request_id=request_id, actor_id=user.id))
+
+
+@router.post("/requests/{request_id}/invoice/reissue", response_model=InvoiceRead)
+def reissue_invoice(
+    session: SessionDep, user: RequireAgent, request_id: int, body: InvoiceRegistration
+) -> InvoiceRead:
+    """红冲/重开 with the corrected title or tax id; returns the new invoice."""
+    invoice = invoices.reissue(session, request_id=request_id, data=body, actor_id=user.id)
+    return InvoiceRead.model_validate(invoice)
+
+
+@router.get("/invoices/{invoice_id}/pdf", response_class=Response)
+def invoice_pdf(session: SessionDep, _: RequireAgent, invoice_id: int) -> Response:
+    found = session.get(Invoice, invoice_id)
+    if found is None:
+        raise InvoiceNotFoundError()
+    return Response(found.pdf, media_type="application/pdf")
 
 
 class PortalLinkRead(BaseModel):
@@ -146,3 +178,4 @@ def portal_link(session: SessionDep, _: RequireAgent, order_id: int, send: bool 
 
 
 router.include_router(knowledge_api.router)
+router.include_router(survey_api.router)

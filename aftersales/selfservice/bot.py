@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 from aftersales.catalog.models import Shop
 from aftersales.kit.refs import require_refs
 from aftersales.kit.time import format_local, utcnow
+from aftersales.messaging.templates import gift_parcels
 from aftersales.orders.couriers import courier_name
 from aftersales.orders.models import Order, OrderStatus
 from aftersales.orders.tracking import STATUS_LABELS as TRACKING_LABELS
 from aftersales.selfservice import faq as faq_answers
-from aftersales.selfservice import holds, integrations, repository
+from aftersales.selfservice import holds, integrations, invoices, repository
 from aftersales.selfservice.intents import Prediction, get_intents, get_model
 from aftersales.selfservice.models import BotExchange, PortalRequest, RequestKind
 from aftersales.selfservice.settings import get_selfservice_settings
@@ -323,11 +324,17 @@ def _delay_text(session: Session, order: Order, faq: str) -> str:
 
 def _invoice_text(session: Session, order: Order, faq: str) -> str:
     request = _latest_request(session, order, (RequestKind.INVOICE,))
-    if request is not None:
-        title = request.details.get("title", "")
-        status = request.status.label
-        return f"您已登记发票(抬头: {title}),当前状态: {status}。电子发票开具后发送到您登记的邮箱。"
-    return faq
+    if request is None:
+        return faq
+    issued = invoices.live_invoice(session, request.id)
+    if issued is not None:
+        return (
+            f"您的电子发票已开具(抬头: {issued.title},发票号码 {issued.number}),可在自助售后「查看电子发票」"
+            "查看和下载;抬头或税号有误,可在该页面修改后重开。"
+        )
+    title = request.details.get("title", "")
+    status = request.status.label
+    return f"您已登记发票(抬头: {title}),当前状态: {status}。电子发票开具后会通知您。"
 
 
 def _return_text(session: Session, order: Order, faq: str) -> str:
@@ -356,6 +363,23 @@ def _price_text(session: Session, order: Order, faq: str) -> str:
     return f"{refusals[0]}。{faq}" if refusals else faq
 
 
+def _missing_text(session: Session, order: Order, faq: str) -> str:
+    """Seed 001: a gift shipped in its own parcel is often taken for a missing one, so the answer
+    names that parcel's tracking number first; a gift truly missing is claimed on the portal's
+    少件/漏发 form, which files it under 赠品漏发."""
+    items = repository.item_lines(session, order.id)
+    gifts = "、".join(i.title for i in items if i.is_gift)
+    if not gifts:
+        return faq
+    claim = f"如赠品({gifts})确实没收到,在自助售后「少件/漏发」勾选【赠品】提交,核实后为您补发。"
+    parcels = gift_parcels(items, repository.parcels(session, order.id))
+    if not parcels:
+        return f"{faq}{claim}"
+    parcel = parcels[0]
+    shipped = f"{courier_name(parcel.courier)} {parcel.tracking_no}"
+    return f"您订单的赠品是单独寄出的:{shipped},和商品分开到达,请留意查收。{claim}"
+
+
 LIVE_ANSWERS = {
     "where_is_parcel": _parcels_text,
     "urge_shipping": _shipping_text,
@@ -363,6 +387,7 @@ LIVE_ANSWERS = {
     "change_address": _address_text,
     "delay_shipping": _delay_text,
     "invoice": _invoice_text,
+    "missing_item": _missing_text,
     "how_to_return": _return_text,
     "price_protection": _price_text,
 }

@@ -5,24 +5,29 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
-from aftersales.auth.deps import CurrentUser, RequireSupervisor, SessionDep
+from aftersales.auth.deps import CurrentUser, RequireAgent, RequireSupervisor, SessionDep
 from aftersales.auth.models import Role
 from aftersales.catalog import repository as catalog_repository
-from aftersales.kit.errors import NotFoundError
+from aftersales.kit.errors import InvalidInputError, NotFoundError
 from aftersales.kit.pagination import PageParams, paginate
 from aftersales.orders.couriers import COURIERS
 from aftersales.selfservice import (
     faq,
+    invoices,
     knowledge_console,
     portal,
     quickreplies,
     repository,
     service,
     suggestions,
+    survey_console,
 )
+from aftersales.selfservice.errors import InvoiceNotFoundError
 from aftersales.selfservice.intents import get_intents
-from aftersales.selfservice.models import PortalUpload, RequestStatus
+from aftersales.selfservice.models import Invoice, PortalUpload, RequestKind, RequestStatus
+from aftersales.selfservice.schemas import InvoiceRegistration
 from aftersales.selfservice.uploads import upload_path
 from aftersales.web.panels import Panel, register_panel, render_panel
 from aftersales.web.render import NavItem, render
@@ -35,6 +40,7 @@ NAV = [
     NavItem("快捷话术", "/console/selfservice/quick-replies", group="工单"),
     NavItem("机器人问答", "/console/selfservice/faq", Role.SUPERVISOR, group="设置"),
     *knowledge_console.NAV,
+    *survey_console.NAV,
 ]
 TICKET_PANEL = Panel("推荐话术", "/console/selfservice/panels/ticket/{ticket_id}")
 CHAT_PANEL = Panel("推荐话术", "/console/selfservice/panels/chat/{session_id}")
@@ -163,6 +169,7 @@ def requests_page(
         tasks=repository.open_tasks(session),
         orders=repository.order_numbers(session, [r.order_id for r in rows]),
         couriers=COURIERS,
+        invoices=invoices.state_of(session, [r.id for r in rows if r.kind == RequestKind.INVOICE]),
     )
 
 
@@ -175,8 +182,44 @@ def advance_request(
     status: Annotated[RequestStatus, Form()],
     message: Annotated[str, Form(min_length=1, max_length=500)],
 ) -> Response:
-    service.advance(session, request_id=request_id, status=status, message=message)
+    service.advance(session, request_id=request_id, status=status, message=message, actor_id=user.id)
     return RedirectResponse("/console/selfservice/requests", status_code=303)
+
+
+@console.post("/requests/{request_id}/invoice")
+def issue_invoice(session: SessionDep, user: RequireAgent, request_id: int) -> Response:
+    """开具: issue the registration's invoice and complete the request (the buyer is told)."""
+    service.issue_invoice(session, request_id=request_id, actor_id=user.id)
+    return RedirectResponse("/console/selfservice/requests", status_code=303)
+
+
+@console.post("/requests/{request_id}/invoice/reissue")
+def reissue_invoice(
+    session: SessionDep,
+    user: RequireAgent,
+    request_id: int,
+    invoice_type: Annotated[str, Form()],
+    title: Annotated[str, Form()],
+    tax_id: Annotated[str, Form()] = "",
+) -> Response:
+    """重开: the corrected title or tax id; the live invoice is voided (红冲) and a new one issued."""
+    values = {"invoice_type": invoice_type, "title": title.strip(), "tax_id": tax_id.strip() or None}
+    try:
+        data = InvoiceRegistration.model_validate(values)
+    except ValidationError as exc:
+        field, message = next(iter(portal.field_errors(exc).items()))
+        raise InvalidInputError(field, message) from None
+    invoices.reissue(session, request_id=request_id, data=data, actor_id=user.id)
+    return RedirectResponse("/console/selfservice/requests", status_code=303)
+
+
+@console.get("/invoices/{invoice_id}.pdf")
+def invoice_pdf(session: SessionDep, user: RequireAgent, invoice_id: int) -> Response:
+    """An issued invoice as the buyer received it, for the agent handling the registration."""
+    found = session.get(Invoice, invoice_id)
+    if found is None:
+        raise InvoiceNotFoundError()
+    return Response(found.pdf, media_type="application/pdf")
 
 
 @console.get("/uploads/{upload_id}")
@@ -196,4 +239,5 @@ def _optional_id(raw: str | None) -> int | None:
 router.include_router(console)
 router.include_router(knowledge_console.router)
 router.include_router(knowledge_console.stars)
+router.include_router(survey_console.router)
 router.include_router(portal.router)

@@ -1,5 +1,7 @@
 """Demo self-service: the stock quick-reply library (with usage), portal requests of every kind
-(some already moved on by an agent), and bot conversations including hand-overs.
+(some already moved on by an agent), bot conversations including hand-overs, and satisfaction
+surveys of served chats and resolved tickets, about half of them answered (mostly content buyers,
+some unhappy ones whose answers open follow-up tickets).
 
 Draws come from ``ctx.rng("selfservice")``; everything goes through the services. Runs once per
 database: a second ``aftersales demo`` leaves the portal data as it is.
@@ -7,19 +9,21 @@ database: a second ``aftersales demo`` leaves the portal data as it is.
 
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from aftersales.conversations.models import ChatSession
 from aftersales.demo.context import DemoContext
 from aftersales.kit.errors import AftersalesError
 from aftersales.kit.time import SHANGHAI, utcnow
 from aftersales.orders.models import Order, OrderStatus
-from aftersales.selfservice import bot, knowledge, quickreplies, service
-from aftersales.selfservice.models import PortalRequest, QuickReply, RequestStatus, ReturnMethod
+from aftersales.selfservice import bot, knowledge, quickreplies, service, survey_questions, surveys
+from aftersales.selfservice.models import PortalRequest, QuickReply, RequestKind, RequestStatus, ReturnMethod
 from aftersales.selfservice.schemas import AddressChange, InvoiceRegistration, ReturnApply
+from aftersales.selfservice.survey_models import SurveyInvitation
 
 PER_KIND = 6
 QUESTIONS = (
@@ -63,6 +67,7 @@ def extend(session: Session, ctx: DemoContext) -> None:
     for order_id in rng.sample(shipped, min(3 * PER_KIND, len(shipped))):
         made += _try(session, partial(_one_of, session, rng, order_id))
     _advance_some(session, rng)
+    _issue_some(session)
     for order_id in rng.sample(shipped, min(40, len(shipped))):
         text = rng.choice(QUESTIONS)
         bot.ask(session, text=text, session_key=f"demo-portal:{order_id}", order_id=order_id)
@@ -72,6 +77,7 @@ def extend(session: Session, ctx: DemoContext) -> None:
                 session, reply_id=reply.id, user_id=None, order_id=rng.choice(shipped), ticket_id=None
             )
     ctx.summary["selfservice_requests"] = made
+    ctx.summary["survey_answers"] = _surveys(session, rng, ctx.config.as_of)
     for title, body in POLICIES:
         knowledge.create(session, shop_id=None, kind="policy", title=title, body=body, author_id=None)
 
@@ -122,3 +128,56 @@ def _advance_some(session: Session, rng: random.Random) -> None:
             service.advance(
                 session, request_id=request.id, status=RequestStatus.PROCESSING, message="客服已受理"
             )
+
+
+def _issue_some(session: Session) -> None:
+    """Two registrations issued, so the requests page shows invoices with their PDF and 重开."""
+    pending = session.scalars(
+        select(PortalRequest.id)
+        .where(PortalRequest.kind == RequestKind.INVOICE, PortalRequest.status != RequestStatus.COMPLETED)
+        .order_by(PortalRequest.id)
+        .limit(2)
+    )
+    for request_id in pending.all():
+        service.issue_invoice(session, request_id=request_id, actor_id=None)
+
+
+SURVEYED_CHATS = 120
+ANSWER_SHARE = 0.5
+WORDS = ("回复很快,谢谢", "问题解决了", "希望物流再快一点", "客服态度一般", "等了很久才有人理")
+
+
+def _surveys(session: Session, rng: random.Random, as_of: datetime) -> int:
+    """Survey a sample of served chats (resolved tickets were surveyed as they were resolved) and
+    answer about half of the invitations that went out, a few hours after they did."""
+    chats = session.scalars(
+        select(ChatSession).where(ChatSession.agent_id.is_not(None)).order_by(ChatSession.id)
+    ).all()
+    for chat in rng.sample(list(chats), min(SURVEYED_CHATS, len(chats))):
+        surveys.invite_for_chat(session, chat)
+    invited = session.scalars(
+        select(SurveyInvitation).where(SurveyInvitation.invited_at.is_not(None)).order_by(SurveyInvitation.id)
+    ).all()
+    answered = 0
+    for invitation in invited:
+        at = min(as_of, (invitation.invited_at or as_of) + timedelta(hours=rng.uniform(0.5, 20)))
+        if rng.random() < ANSWER_SHARE:
+            raw = _answers(session, rng, invitation.shop_id)
+            surveys.record(session, invitation_id=invitation.id, raw=raw, at=at)
+            answered += 1
+    return answered
+
+
+def _answers(session: Session, rng: random.Random, shop_id: int) -> dict[str, str]:
+    """Mostly 4-5 stars; one buyer in eight is unhappy throughout."""
+    unhappy = rng.random() < 0.125
+    raw = {}
+    for question in survey_questions.questionnaire(session, shop_id):
+        field = f"q{question.id}"
+        if question.kind in ("overall", "stars"):
+            raw[field] = str(rng.choice((1, 2, 3)) if unhappy else rng.choice((3, 4, 5, 5, 5)))
+        elif question.kind == "yes_no":
+            raw[field] = "no" if unhappy or rng.random() < 0.08 else "yes"
+        elif rng.random() < 0.4:
+            raw[field] = rng.choice(WORDS)
+    return raw

@@ -1,6 +1,12 @@
 """Errors of the portal, the bot and quick replies; each maps to an HTTP status and a Chinese message."""
 
-from aftersales.kit.errors import AftersalesError, ConflictError, NotAuthenticatedError, NotFoundError
+from aftersales.kit.errors import (
+    AftersalesError,
+    ConflictError,
+    InvalidInputError,
+    NotAuthenticatedError,
+    NotFoundError,
+)
 
 
 class PortalLinkInvalidError(NotAuthenticatedError):
@@ -35,6 +41,11 @@ class PortalRequestNotFoundError(NotFoundError):
         super().__init__("售后申请不存在")
 
 
+class InvoiceNotFoundError(NotFoundError):
+    def __init__(self) -> None:
+        super().__init__("发票不存在")
+
+
 class QuickReplyNotFoundError(NotFoundError):
     def __init__(self) -> None:
         super().__init__("快捷话术不存在")
@@ -55,3 +66,18 @@ class KnowledgeEditConflictError(ConflictError):
 
     def __init__(self, current: int) -> None:
         super().__init__(f"该条目已被他人修改(当前为第 {current} 版),请刷新后再保存")
+
+
+class SurveyAnswersInvalidError(InvalidInputError):
+    """Answers that leave a required question open or out of range; ``errors`` maps each form
+    field (``q<question id>``) to a Chinese reason that names the question."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        field = next(iter(errors))
+        super().__init__(field, ";".join(errors.values()))
+        self.errors = errors
+
+
+class SurveyNotFoundError(NotFoundError):
+    def __init__(self) -> None:
+        super().__init__("问卷不存在")

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.kit.events import subscribe
 from aftersales.messaging.links import register_link
-from aftersales.selfservice import access, service
+from aftersales.selfservice import access, service, surveys
 from aftersales.selfservice.settings import get_selfservice_settings
 from aftersales.tickets.events import TicketResolved
 
@@ -28,3 +28,9 @@ register_link("survey_link", _page_link("survey"))
 def close_portal_requests(session: Session, event: TicketResolved) -> None:
     """A resolved ticket completes the portal requests behind it; the customer is messaged."""
     service.complete_for_ticket(session, ticket_id=event.ticket_id)
+
+
+@subscribe(TicketResolved)
+def survey_resolved_ticket(session: Session, event: TicketResolved) -> None:
+    """A resolved ticket's buyer is sent the shop's questionnaire (once per ticket)."""
+    surveys.invite_for_ticket(session, ticket_id=event.ticket_id)

@@ -194,3 +194,8 @@ def refund_progress(session: Session, *, return_request_id: int) -> tuple[str, i
 def price_protection_quotes(session: Session, *, order: Order) -> list[price_protection.Quote]:
     """The order's lines at today's catalogue price, as returns' 保价 rule would refund them."""
     return price_protection.catalog_quotes(session, order)
+
+
+def get_ticket(session: Session, ticket_id: int) -> Ticket:
+    """The ticket a survey is about (its shop, customer, order and assignee)."""
+    return tickets.get_ticket(session, ticket_id)

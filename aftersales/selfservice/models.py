@@ -145,19 +145,6 @@ class PortalRequest(Base):
     )
 
 
-class PortalSurvey(Base):
-    """The buyer's answer to the after-delivery survey (服务评价), one per order."""
-
-    __tablename__ = "portal_surveys"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
-    stars: Mapped[int] = mapped_column(Integer, comment="1-5")
-    comment: Mapped[str | None] = mapped_column(Text)
-    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class PortalRequestStep(Base):
     """One step of a request's progress, as the customer sees it on the progress page."""
 
@@ -287,5 +274,12 @@ class QuickReplyUse(Base):
     used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-# The knowledge base's tables live in their own module; importing it registers them with the models.
+# The knowledge base's, the invoices' and the survey's tables live in their own modules; importing
+# them registers them with the models.
+from aftersales.selfservice.invoice_models import Invoice  # noqa: E402, F401
 from aftersales.selfservice.knowledge_models import KnowledgeArticle, KnowledgeVersion  # noqa: E402, F401
+from aftersales.selfservice.survey_models import (  # noqa: E402, F401
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyQuestion,
+)

@@ -22,14 +22,26 @@ from starlette.datastructures import FormData, UploadFile
 from aftersales import db
 from aftersales.kit.errors import AftersalesError, InvalidInputError
 from aftersales.kit.time import SHANGHAI, utcnow
-from aftersales.selfservice import access, bot, holds, integrations, repository, service, surveys
+from aftersales.orders.models import Order
+from aftersales.selfservice import (
+    access,
+    bot,
+    holds,
+    integrations,
+    invoices,
+    repository,
+    service,
+    survey_questions,
+    surveys,
+)
 from aftersales.selfservice.errors import (
     CodeThrottledError,
     PortalLinkInvalidError,
     PortalLockedError,
     PortalLoginError,
+    SurveyAnswersInvalidError,
 )
-from aftersales.selfservice.models import KIND_LABELS, METHOD_LABELS, RequestKind
+from aftersales.selfservice.models import KIND_LABELS, METHOD_LABELS, PortalRequest, RequestKind
 from aftersales.selfservice.schemas import (
     PICKUP_SLOTS,
     RETURN_REASONS,
@@ -39,9 +51,9 @@ from aftersales.selfservice.schemas import (
     InvoiceRegistration,
     MissingItem,
     ReturnApply,
-    SurveyAnswer,
 )
 from aftersales.selfservice.settings import get_selfservice_settings
+from aftersales.selfservice.survey_models import SurveyInvitation
 from aftersales.web import csrf
 from aftersales.web.csrf import client_address
 from aftersales.web.forms import act_or_rerender
@@ -61,7 +73,7 @@ class Call:
 Handler = Callable[[Call], Response]
 
 # Entry points anyone may open; every other portal route needs the session cookie.
-PUBLIC_PATHS = {"/portal/login", "/portal/l/{token}", "/portal/l/{token}/{target}"}
+PUBLIC_PATHS = {"/portal/login", "/portal/l/{token}", "/portal/l/{token}/{target}", "/portal/s/{token}"}
 LINK_TARGETS = {"invoice": "/portal/invoice", "survey": "/portal/survey"}
 
 
@@ -120,7 +132,7 @@ def _fields(form: FormData | None) -> dict[str, Any]:
     return fields
 
 
-def _errors(exc: ValidationError) -> dict[str, str]:
+def field_errors(exc: ValidationError) -> dict[str, str]:
     """Field name -> Chinese reason; model-level errors name their field as ``field: reason``."""
     result: dict[str, str] = {}
     for error in exc.errors():
@@ -169,36 +181,161 @@ def open_link_to(call: Call) -> Response:
     return _set_session(RedirectResponse(target, status_code=303), order_id)
 
 
-@route("/portal/invoice")
+@route("/portal/invoice", methods=("GET", "POST"))
 def invoice(call: Call) -> Response:
-    """The order's invoice as registered and its state: what the invoice notice links to."""
+    """The order's invoice as registered, its state and PDF: what the invoice notice links to.
+    Posting corrects the title or tax id (红冲/重开) and shows the page with the new invoice."""
     order = service.get_order(call.session, call.order_id)
     registered = repository.latest_request(call.session, order.id, RequestKind.INVOICE)
-    return page(call.request, "invoice_view.html", order=order, registered=registered)
+    if call.request.method == "GET" or registered is None:
+        return _invoice_page(call, order, registered, values={}, errors={})
+    values, request_id = _fields(call.form), registered.id
+    try:
+        data = InvoiceRegistration.model_validate(values)
+    except ValidationError as exc:
+        return _invoice_page(
+            call, order, registered, values=values, errors=field_errors(exc), status_code=422
+        )
+    return act_or_rerender(
+        call.session,
+        lambda: invoices.reissue(
+            call.session, request_id=request_id, data=data, actor_id=None, order_id=order.id
+        ),
+        failed=InvalidInputError,
+        rerender=lambda exc: _invoice_page(
+            call,
+            order,
+            registered,
+            values=values,
+            errors={exc.field: exc.message.split(": ", 1)[-1]},
+            status_code=422,
+        ),
+        done=lambda _: RedirectResponse("/portal/invoice?reissued=1", status_code=303),
+    )
+
+
+def _invoice_page(
+    call: Call,
+    order: Order,
+    registered: PortalRequest | None,
+    *,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    state = invoices.state_of(call.session, [registered.id]).get(registered.id) if registered else None
+    return page(
+        call.request,
+        "invoice_view.html",
+        status_code=status_code,
+        order=order,
+        registered=registered,
+        state=state,
+        values=values,
+        errors=errors,
+        reissued=call.request.query_params.get("reissued") == "1",
+    )
+
+
+@route("/portal/invoices/{invoice_id:int}.pdf")
+def invoice_pdf(call: Call) -> Response:
+    """The invoice's PDF, for the order of the portal session only (the signed link's order)."""
+    found = invoices.invoice_of_order(
+        call.session, invoice_id=call.request.path_params["invoice_id"], order_id=call.order_id
+    )
+    return Response(
+        found.pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="invoice-{found.number}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @route("/portal/survey", methods=("GET", "POST"))
 def survey(call: Call) -> Response:
-    """The after-delivery survey the care message links to: stars and a comment, once per order
-    (answering again replaces the answer)."""
+    """The after-delivery survey the care message links to (the order's invitation, made on the
+    first answer)."""
     order = service.get_order(call.session, call.order_id)
     if call.request.method == "GET":
-        answer = surveys.answer_of(call.session, order.id)
-        return page(call.request, "survey.html", order=order, answer=answer, errors={}, thanks=False)
+        invitation = repository.survey_invitation(call.session, f"order:{order.id}")
+        return _survey_page(call, invitation, shop_id=order.shop_id, about=f"订单 {order.source_id}")
+    invitation = surveys.invitation_for_order(call.session, order)
+    return _answer_survey(call, invitation, about=f"订单 {order.source_id}")
+
+
+@route("/portal/s/{token}", methods=("GET", "POST"))
+def survey_by_link(call: Call) -> Response:
+    """The questionnaire of a resolved ticket or an ended chat, opened from the invitation's link
+    (no order needed: the token names the invitation)."""
+    invitation = surveys.get_invitation(call.session, access.read_survey(call.request.path_params["token"]))
+    about = SURVEY_SUBJECTS[invitation.subject_kind]
+    if call.request.method == "GET":
+        return _survey_page(call, invitation, shop_id=invitation.shop_id, about=about)
+    return _answer_survey(call, invitation, about=about)
+
+
+SURVEY_SUBJECTS = {"ticket": "售后工单", "chat": "咨询服务", "order": "订单服务"}
+
+
+def _survey_page(
+    call: Call,
+    invitation: SurveyInvitation | None,
+    *,
+    shop_id: int,
+    about: str,
+    status_code: int = 200,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    if invitation is None:
+        questions, answers = survey_questions.questionnaire(call.session, shop_id), {}
+    else:
+        questions = surveys.questions_for(call.session, invitation)
+        answers = surveys.answers_of(call.session, invitation.id)
+    if values is None:
+        values = {
+            f"q{qid}": a.text or ("yes" if a.yes else "no" if a.yes is False else str(a.stars))
+            for qid, a in answers.items()
+        }
+    return page(
+        call.request,
+        "survey.html",
+        status_code=status_code,
+        about=about,
+        action=call.request.url.path,
+        questions=questions,
+        values=values,
+        errors=errors or {},
+        thanks=False,
+    )
+
+
+def _answer_survey(call: Call, invitation: SurveyInvitation, *, about: str) -> Response:
     values = _fields(call.form)
-    try:
-        answer = surveys.record(call.session, order_id=order.id, data=SurveyAnswer.model_validate(values))
-    except ValidationError as exc:
-        return page(
+    return act_or_rerender(
+        call.session,
+        lambda: surveys.record(call.session, invitation_id=invitation.id, raw=values),
+        failed=SurveyAnswersInvalidError,
+        rerender=lambda exc: _survey_page(
+            call,
+            invitation,
+            shop_id=invitation.shop_id,
+            about=about,
+            status_code=422,
+            values=values,
+            errors=exc.errors,
+        ),
+        done=lambda answered: page(
             call.request,
             "survey.html",
-            status_code=422,
-            order=order,
-            answer=None,
-            errors=_errors(exc),
-            thanks=False,
-        )
-    return page(call.request, "survey.html", order=order, answer=answer, errors={}, thanks=True)
+            about=about,
+            thanks=True,
+            low=surveys.is_low_answered(call.session, answered),
+            overall=answered.overall_stars,
+        ),
+    )
 
 
 @route("/portal/login", methods=("GET", "POST"))
@@ -294,7 +431,9 @@ def apply(call: Call) -> Response:
     try:
         data = schema.model_validate(values)
     except ValidationError as exc:
-        return page(call.request, template, status_code=422, values=values, errors=_errors(exc), **context)
+        return page(
+            call.request, template, status_code=422, values=values, errors=field_errors(exc), **context
+        )
     return act_or_rerender(
         call.session,
         lambda: _submit(call, flow, data),

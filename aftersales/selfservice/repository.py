@@ -1,14 +1,16 @@
 """Every query of the self-service domain."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, String, cast, delete, func, literal, select
 from sqlalchemy.orm import Session, selectinload
 
+from aftersales.conversations.models import ChatSession
 from aftersales.orders.models import Customer, Order, OrderItem, Shipment
 from aftersales.selfservice.models import (
+    Invoice,
     PortalRequest,
     PortalUpload,
     QuickReply,
@@ -17,6 +19,7 @@ from aftersales.selfservice.models import (
     ReturnMethod,
     ReturnTask,
 )
+from aftersales.selfservice.survey_models import SurveyAnswer, SurveyInvitation, SurveyQuestion
 
 
 def order_for_portal(session: Session, order_id: int) -> Order | None:
@@ -156,3 +159,115 @@ def order_numbers(session: Session, order_ids: Sequence[int]) -> dict[int, str]:
         return {}
     query = select(Order.id, Order.source_id).where(Order.id.in_(list(set(order_ids))))
     return {int(row.id): str(row.source_id) for row in session.execute(query)}
+
+
+def invoices_of_requests(session: Session, request_ids: Sequence[int]) -> list[Invoice]:
+    """The invoices of these registrations, newest first (the live one before those it replaced)."""
+    if not request_ids:
+        return []
+    return list(
+        session.scalars(
+            select(Invoice).where(Invoice.request_id.in_(request_ids)).order_by(Invoice.id.desc())
+        )
+    )
+
+
+def invoice_count(session: Session, request_id: int) -> int:
+    found = session.scalar(select(func.count(Invoice.id)).where(Invoice.request_id == request_id))
+    return int(found or 0)
+
+
+def active_questions(session: Session, shop_id: int | None) -> list[SurveyQuestion]:
+    """A questionnaire's current questions in order; ``shop_id`` None is the default one."""
+    owner = SurveyQuestion.shop_id.is_(None) if shop_id is None else SurveyQuestion.shop_id == shop_id
+    statement = (
+        select(SurveyQuestion)
+        .where(owner, SurveyQuestion.retired_at.is_(None))
+        .order_by(SurveyQuestion.position, SurveyQuestion.id)
+    )
+    return list(session.scalars(statement))
+
+
+def last_question_version(session: Session, shop_id: int) -> int:
+    statement = select(func.max(SurveyQuestion.version)).where(SurveyQuestion.shop_id == shop_id)
+    return int(session.scalar(statement) or 0)
+
+
+def questionnaire_version(session: Session, shop_id: int | None, version: int) -> list[SurveyQuestion]:
+    """The questions of one saved version, retired or not (what an earlier answer was given to)."""
+    owner = SurveyQuestion.shop_id.is_(None) if shop_id is None else SurveyQuestion.shop_id == shop_id
+    statement = (
+        select(SurveyQuestion)
+        .where(owner, SurveyQuestion.version == version)
+        .order_by(SurveyQuestion.position, SurveyQuestion.id)
+    )
+    return list(session.scalars(statement))
+
+
+def survey_invitation(session: Session, subject_key: str) -> SurveyInvitation | None:
+    return session.scalar(select(SurveyInvitation).where(SurveyInvitation.subject_key == subject_key))
+
+
+def survey_answers(session: Session, invitation_id: int) -> list[SurveyAnswer]:
+    statement = (
+        select(SurveyAnswer)
+        .where(SurveyAnswer.invitation_id == invitation_id)
+        .order_by(SurveyAnswer.position, SurveyAnswer.id)
+    )
+    return list(session.scalars(statement))
+
+
+def delete_survey_answers(session: Session, invitation_id: int) -> None:
+    session.execute(delete(SurveyAnswer).where(SurveyAnswer.invitation_id == invitation_id))
+
+
+def surveyed_recently(session: Session, *, customer_id: int, around: datetime, window: timedelta) -> bool:
+    """Whether the buyer was sent a survey within ``window`` either side of ``around``."""
+    statement = select(SurveyInvitation.id).where(
+        SurveyInvitation.customer_id == customer_id,
+        SurveyInvitation.invited_at > around - window,
+        SurveyInvitation.invited_at < around + window,
+    )
+    return session.scalar(statement.limit(1)) is not None
+
+
+def finished_chats_without_survey(
+    session: Session, *, idle_since: datetime, not_before: datetime, limit: int
+) -> list[ChatSession]:
+    """Agent-served chats quiet since ``idle_since`` that have no survey invitation yet."""
+    key = literal("chat:") + cast(ChatSession.id, String)
+    surveyed = select(SurveyInvitation.id).where(SurveyInvitation.subject_key == key)
+    statement = (
+        select(ChatSession)
+        .where(
+            ChatSession.agent_id.is_not(None),
+            ChatSession.ended_at < idle_since,
+            ChatSession.ended_at >= not_before,
+            ~surveyed.exists(),
+        )
+        .order_by(ChatSession.ended_at)
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
+
+
+def recent_survey_answers(
+    session: Session, *, shop_id: int | None, limit: int = 50
+) -> list[SurveyInvitation]:
+    """The latest answered invitations (the questionnaire page shows them under the editor)."""
+    statement = select(SurveyInvitation).where(SurveyInvitation.answered_at.is_not(None))
+    if shop_id is not None:
+        statement = statement.where(SurveyInvitation.shop_id == shop_id)
+    return list(session.scalars(statement.order_by(SurveyInvitation.answered_at.desc()).limit(limit)))
+
+
+def answers_by_invitation(session: Session, invitation_ids: Sequence[int]) -> dict[int, list[SurveyAnswer]]:
+    grouped: dict[int, list[SurveyAnswer]] = {i: [] for i in invitation_ids}
+    statement = (
+        select(SurveyAnswer)
+        .where(SurveyAnswer.invitation_id.in_(invitation_ids))
+        .order_by(SurveyAnswer.position, SurveyAnswer.id)
+    )
+    for answer in session.scalars(statement):
+        grouped[answer.invitation_id].append(answer)
+    return grouped

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from aftersales.kit.types import MAX_ROW_ID, RowId
+from aftersales.selfservice.invoice_models import InvoiceStatus
 from aftersales.selfservice.models import RequestKind, RequestStatus, ReturnMethod
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -87,9 +88,28 @@ class AddressChange(BaseModel):
     _phone = field_validator("receiver_phone")(_mobile)
 
 
-class SurveyAnswer(BaseModel):
-    stars: int = Field(ge=1, le=5, description="1-5 星")
-    comment: str | None = Field(default=None, max_length=500)
+class QuestionIn(BaseModel):
+    """One question of a shop's questionnaire; the service checks the whole list (one 整体满意度)."""
+
+    kind: Literal["overall", "stars", "yes_no", "text"]
+    text: str = Field(min_length=1, max_length=100)
+    required: bool = True
+
+
+class QuestionnaireIn(BaseModel):
+    questions: list[QuestionIn] = Field(min_length=1, max_length=10)
+
+
+class QuestionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    shop_id: int | None
+    version: int
+    position: int
+    kind: str
+    text: str
+    required: bool
 
 
 class InvoiceRegistration(BaseModel):
@@ -155,6 +175,23 @@ class PortalRequestRead(BaseModel):
     return_request_id: int | None
     expected_by: datetime | None
     created_at: datetime
+
+
+class InvoiceRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    request_id: int
+    order_id: int
+    number: str
+    status: InvoiceStatus
+    invoice_type: str
+    title: str
+    tax_id: str | None
+    amount_fen: int
+    issued_at: datetime
+    voided_at: datetime | None
+    replaced_by_id: int | None
 
 
 class RequestAdvance(BaseModel):

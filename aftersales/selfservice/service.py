@@ -14,13 +14,12 @@ from sqlalchemy.orm import Session
 
 from aftersales.kit.errors import InvalidInputError, NotFoundError
 from aftersales.kit.time import SHANGHAI, utcnow
-from aftersales.messaging.service import send_customer_message
-from aftersales.messaging.templates import TemplateNotFoundError
 from aftersales.orders.models import Order, OrderStatus
 from aftersales.orders.service import lock_order
-from aftersales.selfservice import access, holds, integrations, repository, returntasks
+from aftersales.selfservice import access, holds, integrations, invoices, repository, returntasks
 from aftersales.selfservice.errors import PortalRequestNotFoundError, RequestNotAllowedError
 from aftersales.selfservice.models import (
+    Invoice,
     PortalRequest,
     PortalRequestStep,
     PortalUpload,
@@ -40,13 +39,15 @@ from aftersales.selfservice.schemas import (
 )
 from aftersales.selfservice.settings import get_selfservice_settings
 from aftersales.selfservice.uploads import check_batch, store_upload
+from aftersales.tickets.config.defaults import GIFT_CATEGORY
 
 OPEN_STATUSES = (RequestStatus.SUBMITTED, RequestStatus.PROCESSING)
 # The SMS channel refuses texts over 500 characters; the link takes about 100.
 SMS_TEXT_CHARS = 300
 SHIPPED = (OrderStatus.SHIPPED, OrderStatus.COMPLETED)
 
-# kind -> (ticket type, category, subcategory, group code), per the taxonomy of seed 004.
+# kind -> (ticket type, category, subcategory, group code), per the taxonomy of seed 004; a
+# missing-item claim about gift lines alone goes under 赠品漏发 instead (seed 001's gifts).
 TICKET_SHAPE: dict[RequestKind, tuple[str, str, str | None, str]] = {
     RequestKind.RETURN: ("return", "商品问题", None, "aftersales"),
     RequestKind.EXCHANGE: ("exchange", "商品问题", None, "aftersales"),
@@ -217,8 +218,10 @@ def submit_missing_item(
         raise InvalidInputError("line_nos", "请选择本订单中的商品")
     holds.refuse_missing_in_transit(lines, data.line_nos, repository.parcels(session, order.id), utcnow())
     titles = [f"{lines[n].title} x{lines[n].quantity}" for n in data.line_nos]
-    details = {"line_nos": data.line_nos, "titles": titles}
-    text = "少收: " + "、".join(titles) + (f";{data.description}" if data.description else "")
+    gifts_only = all(lines[n].is_gift for n in data.line_nos)
+    details = {"line_nos": data.line_nos, "titles": titles, "gifts_only": gifts_only}
+    text = ("少收赠品: " if gifts_only else "少收: ") + "、".join(titles)
+    text += f";{data.description}" if data.description else ""
     return _submit(session, order, Draft(RequestKind.MISSING_ITEM, details, "wrong_item", text), list(photos))
 
 
@@ -281,6 +284,8 @@ def _share_photos(session: Session, request: PortalRequest, photos: list[tuple[b
 
 def _open_ticket(session: Session, order: Order, request: PortalRequest, uploads: list[PortalUpload]) -> None:
     ticket_type, category, subcategory, group = TICKET_SHAPE[request.kind]
+    if request.details.get("gifts_only"):
+        category, subcategory = GIFT_CATEGORY
     if request.reason in REASON_SUBCATEGORY and subcategory is None:
         subcategory = REASON_SUBCATEGORY[request.reason]
         category = "其他" if subcategory == "其他" else category
@@ -362,9 +367,16 @@ def _notify(session: Session, order: Order, request: PortalRequest, text: str, *
 
 
 def advance(
-    session: Session, *, request_id: int, status: RequestStatus, message: str, ticket_note: bool = True
+    session: Session,
+    *,
+    request_id: int,
+    status: RequestStatus,
+    message: str,
+    ticket_note: bool = True,
+    actor_id: int | None = None,
 ) -> PortalRequest:
-    """Move a request on and tell the customer; the progress page shows the new step at once."""
+    """Move a request on and tell the customer; the progress page shows the new step at once.
+    A completed invoice registration is issued (``invoices.issue``) and its notice sent."""
     request = get_request(session, request_id=request_id)
     if request.status in (RequestStatus.COMPLETED, RequestStatus.REJECTED):
         raise RequestNotAllowedError("该申请已结束,不能再变更")
@@ -382,7 +394,7 @@ def advance(
         session, order, request, f"您的{request.kind.label}申请{status.label}: {message}", key=str(step.id)
     )
     if request.kind == RequestKind.INVOICE and status == RequestStatus.COMPLETED:
-        _invoice_notice(session, request)
+        invoices.tell_buyer(session, request, invoices.issue(session, request=request, actor_id=actor_id))
     if ticket_note and request.ticket_id is not None:
         integrations.add_ticket_note(
             session, ticket_id=request.ticket_id, message=f"自助申请{status.label}: {message}", data={}
@@ -391,20 +403,24 @@ def advance(
     return request
 
 
-def _invoice_notice(session: Session, request: PortalRequest) -> None:
-    """The invoice is issued: the buyer gets the shop's invoice notice with the link to its page
-    (once per registration). A shop that switched the template off sends none."""
-    try:
-        send_customer_message(
-            session,
-            order_id=request.order_id,
-            template_code="invoice_notice",
-            idempotency_key=f"selfservice:invoice-notice:{request.id}",
-            extra={"invoice_title": request.details.get("title", "")},
-            why={"rule": "发票开具通知", "finding": f"发票登记 编号 {request.id} 已开具"},
+def issue_invoice(session: Session, *, request_id: int, actor_id: int | None) -> Invoice:
+    """开具: the registration's invoice is issued and the request completed; the buyer gets the
+    progress message and the invoice notice with its link. A repeat returns the same invoice; a
+    registration completed before invoices were issued here gets its invoice now."""
+    request = get_request(session, request_id=request_id)
+    if request.kind != RequestKind.INVOICE:
+        raise RequestNotAllowedError("只有发票登记可以开具发票")
+    if request.status == RequestStatus.REJECTED:
+        raise RequestNotAllowedError("该发票登记未通过,不能开具")
+    invoice = invoices.issue(session, request=request, actor_id=actor_id)
+    if request.status in OPEN_STATUSES:
+        message = f"电子发票已开具,发票号码 {invoice.number}"
+        advance(
+            session, request_id=request.id, status=RequestStatus.COMPLETED, message=message, actor_id=actor_id
         )
-    except TemplateNotFoundError:
-        return
+    else:
+        invoices.tell_buyer(session, request, invoice)
+    return invoice
 
 
 def complete_for_ticket(session: Session, *, ticket_id: int) -> int:

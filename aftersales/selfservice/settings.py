@@ -17,6 +17,7 @@ class SelfServiceSettings(BaseSettings):
     upload_max_bytes: int = 5 * 1024 * 1024
     upload_max_files: int = 6
     link_ttl_hours: int = 72
+    survey_ttl_days: int = 14
     session_ttl_hours: int = 12
     code_ttl_minutes: int = 10
     code_resend_seconds: int = 60
@@ -29,6 +30,7 @@ class SelfServiceSettings(BaseSettings):
     default_expected_hours: int = 24
     public_base_url: str = "http://127.0.0.1:8000"
     return_courier: str = "sf"
+    invoice_provider: str = "local"
     return_address: str = "浙江省杭州市余杭区仓前街道良睦路 1399 号 售后仓(收件人: 售后组 0571-88880000)"
 
 

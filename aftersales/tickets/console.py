@@ -62,6 +62,7 @@ QUICK_TYPES: list[tuple[str, str, str | None, str]] = [
     ("return", "商品问题", "质量问题", "退货·质量问题"),
     ("exchange", "商品问题", "描述不符", "换货·描述不符"),
     ("reshipment", "商品问题", "错发漏发", "补发·错发漏发"),
+    ("reshipment", "商品问题", "赠品漏发", "补发·赠品漏发"),
     ("refund", "商品问题", "主观不满意", "退款·不满意"),
     ("complaint", "服务问题", "服务态度", "投诉"),
     ("consultation", "物流问题", "物流延迟", "物流咨询"),

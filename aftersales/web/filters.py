@@ -46,6 +46,12 @@ FIELD_LABELS = {
     "passed": "是否合格",
     "max_score": "最高分",
     "level": "级别",
+    "days": "统计天数",
+    "mode": "跟单方式",
+    "sku_code": "商品编码",
+    "recommendation_days": "推荐转化窗口(天)",
+    "unpaid_after_minutes": "进入跟单的分钟数",
+    "follow_up_hours": "跟单转化窗口(小时)",
 }
 
 # pydantic's error types, as a reason a user can act on.

@@ -66,6 +66,19 @@ def test_a_busy_day_beside_a_festival_is_that_festival_not_a_promotion_of_its_ow
     assert [p.name for p in calendar(date(2026, 6, 1), date(2026, 6, 30), orders)] == ["618"]
 
 
+def test_a_shops_own_sale_just_after_a_festival_it_sat_out_is_its_own_promotion() -> None:
+    orders = {date(2026, 10, 15) + timedelta(days=n): 40.0 for n in range(47)}
+    orders[date(2026, 11, 11)] = 50.0
+    orders[date(2026, 11, 24)] = 3000.0
+    found = calendar(date(2026, 10, 15), date(2026, 12, 13), orders)
+    assert found == [Promotion(date(2026, 11, 24), "店铺自有大促"), Promotion(date(2026, 12, 12), "双12")]
+
+
+def test_a_festival_still_to_come_stays_in_the_calendar() -> None:
+    orders = {date(2026, 10, 1) + timedelta(days=n): 40.0 for n in range(30)}
+    assert [p.name for p in calendar(date(2026, 10, 1), date(2026, 11, 30), orders)] == ["双11"]
+
+
 def test_the_model_learns_the_order_profile_of_past_promotions() -> None:
     history = _history(PAST)
     model = fit(history.before(DOUBLE_11.peak), calendar(START, date(2026, 11, 10), {}))

@@ -18,7 +18,12 @@ from aftersales.analytics.report.quality import (
     qc_risks,
     qc_scenes,
 )
-from aftersales.analytics.report.satisfaction import rating_sources, satisfaction_goals, unhappy_scenes
+from aftersales.analytics.report.satisfaction import (
+    rating_sources,
+    satisfaction_goals,
+    survey_results,
+    unhappy_scenes,
+)
 from aftersales.analytics.report.service import (
     alert_completion,
     build_report,
@@ -43,9 +48,12 @@ from tests.builders import (
     make_order,
     make_qc_row,
     make_shop,
+    make_survey,
     make_ticket_row,
     make_user,
 )
+
+OVERALL, RESOLVED, ATTITUDE = "您对本次服务的整体满意度", "您的问题是否已经解决", "客服的服务态度"
 
 
 def table(analysis: Analysis, key: str) -> DataTable:
@@ -242,7 +250,7 @@ class TestSatisfaction:
         session.add(MetricTarget(metric="satisfaction_rate", level="agent", subject="", value=0.9))
         analysis = satisfaction_goals(session, Scope(PEAK, PEAK))
         assert table(analysis, "satisfaction_goals_agent").rows == [
-            ["小孙", 2, "50.0%", "100.0%", "下降 50.0 个百分点", "90.0%", "未达成"]
+            ["小孙", 2, "50.0%", "100.0%", "下降 50.0 个百分点", "90.0%", "未达成", 0, "—"]
         ]
         assert analysis.causes[0] == "整体满意率 50.0%,未达成目标 90.0%,较上期下降 50.0 个百分点"
         assert "小孙" in analysis.action
@@ -265,6 +273,47 @@ class TestSatisfaction:
         )
         analysis = rating_sources(session, Scope(PEAK, PEAK))
         assert analysis.tables[0].rows == [["小周", 2, 1, 1, "50.0%", "100.0%", "0.0%", "50.0%"]]
+
+    def test_survey_results_per_question_hand_counted(self, session: Session, shop: Shop) -> None:
+        """Agent 小郑: 整体 5/4/2, 解决 是/是/否, 态度 5/3/1; 小冯: 5, 是, 4; the day before 小郑 5."""
+        a, b = make_user(session, display_name="小郑"), make_user(session, display_name="小冯")
+        surveys = [(a, 5, True, 5), (a, 4, True, 3), (a, 2, False, 1), (b, 5, True, 4)]
+        for agent, overall, resolved, attitude in surveys:
+            answers = {OVERALL: overall, RESOLVED: resolved, ATTITUDE: attitude}
+            make_survey(session, shop=shop, answered_at=at(10), agent_id=agent.id, answers=answers)
+        make_survey(session, shop=shop, answered_at=at(10, day=10), agent_id=a.id, answers={OVERALL: 5})
+        analysis = survey_results(session, Scope(PEAK, PEAK))
+        rows = {row[0]: row[1:] for row in table(analysis, "survey_questions").rows}
+        assert rows == {
+            OVERALL: [4, "4.00 星", "75.0%", "100.0%", "下降 25.0 个百分点"],
+            RESOLVED: [4, "是 75.0%", "75.0%", "—", "—"],
+            ATTITUDE: [4, "3.25 星", "50.0%", "—", "—"],
+        }
+        agents = table(analysis, "survey_results_agent")
+        assert agents.columns[:3] == ["对象", "问卷数", "整体满意率"]
+        assert [row[:3] for row in agents.rows] == [["小郑", 3, "66.7%"], ["小冯", 1, "100.0%"]]
+        assert analysis.causes[0] == "问卷 4 份,整体满意率 75.0%,较上期下降 25.0 个百分点"
+        assert "「客服的服务态度」(50.0%)" in analysis.causes[1]
+
+    def test_survey_counts_open_as_many_answered_surveys(self, session: Session, shop: Shop) -> None:
+        """The 复盘's numbers match the drill-down: an agent's and a shop's 问卷数."""
+        agent = make_user(session, display_name="小郑")
+        for overall in (5, 2):
+            make_survey(session, shop=shop, answered_at=at(10), agent_id=agent.id, answers={OVERALL: overall})
+        make_survey(session, shop=shop, answered_at=at(11), answers={OVERALL: 4})
+        scope = Scope(PEAK, PEAK)
+        analysis = survey_results(session, scope)
+        for level, expected in (("agent", 2), ("shop", 3)):
+            levels = table(analysis, f"survey_results_{level}")
+            r = next(i for i, row in enumerate(levels.rows) if row[0] in ("小郑", "旗舰店"))
+            query = parse_qs(urlparse(levels.links[(r, 1)]).query)
+            filters = {k: v[0] for k, v in query.items() if k in ("agent_id", "shop_id")}
+            _title, _columns, rows, total = drill(session, kind="surveys", scope=scope, filters=filters)
+            assert levels.rows[r][1] == total == expected
+        goals = table(satisfaction_goals(session, scope), "satisfaction_goals_agent")
+        assert goals.rows[0][0] == "小郑"
+        assert goals.rows[0][7:] == [2, "50.0%"]
+        assert rows[0][1][1] == "5 星"
 
     def test_unhappy_scenes_count_only_negative_chats(self, session: Session, shop: Shop) -> None:
         agent = make_user(session)

@@ -125,3 +125,37 @@ def make_sf_account(session: Session, *, endpoint: str, shop: Shop, **settings: 
             **settings,
         },
     )
+
+
+WDT_CREDENTIALS = {"sid": "wdt-seller", "appkey": "wdt-app-0001", "appsecret": "wdt-secret-0123456789"}
+
+
+def make_wangdiantong_account(
+    session: Session, *, endpoint: str, shop: Shop, **settings: Any
+) -> ConnectorAccount:
+    return service.save_account(
+        session,
+        provider=Provider.WANGDIANTONG,
+        shop_code=shop.code,
+        credentials=dict(WDT_CREDENTIALS),
+        settings={"endpoint": endpoint, "shop_no": "api_test", **settings},
+    )
+
+
+ZTO_CREDENTIALS = {"app_key": "zto-app-0001", "app_secret": "zto-secret-0123456789"}
+
+
+def make_zto_account(session: Session, *, endpoint: str, shop: Shop, **settings: Any) -> ConnectorAccount:
+    return service.save_account(
+        session,
+        provider=Provider.ZTO,
+        shop_code=shop.code,
+        credentials=dict(ZTO_CREDENTIALS),
+        settings={
+            "endpoint": endpoint,
+            "return_contact": "售后仓",
+            "return_phone": "02100000000",
+            "return_address": "上海,上海市,青浦区,华新镇华志路 售后仓",
+            **settings,
+        },
+    )

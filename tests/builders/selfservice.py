@@ -1,14 +1,18 @@
+import itertools
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aftersales.catalog.models import Shop
 from aftersales.orders.models import Order, OrderItem
-from aftersales.selfservice import knowledge
+from aftersales.selfservice import knowledge, service, survey_questions
 from aftersales.selfservice.knowledge_models import KnowledgeArticle
-from aftersales.selfservice.models import QuickReply
+from aftersales.selfservice.models import PortalRequest, QuickReply
 from aftersales.selfservice.quickreplies import create
-from aftersales.selfservice.schemas import QuickReplyIn
+from aftersales.selfservice.schemas import InvoiceRegistration, QuickReplyIn
+from aftersales.selfservice.survey_models import SurveyAnswer, SurveyInvitation
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
@@ -52,3 +56,61 @@ def make_article(session: Session, **overrides: Any) -> KnowledgeArticle:
         **overrides,
     }
     return knowledge.create(session, **fields)
+
+
+COMPANY_TAX_ID = "91350100M000100Y43"
+
+
+def make_invoice_registration(session: Session, *, order: Order, **overrides: Any) -> PortalRequest:
+    """A company invoice registration of ``order`` made through the portal's service."""
+    fields: dict[str, Any] = {
+        "invoice_type": "company",
+        "title": "杭州某某科技有限公司",
+        "tax_id": COMPANY_TAX_ID,
+    }
+    data = InvoiceRegistration(**{**fields, **overrides})
+    return service.submit_invoice(session, order_id=order.id, data=data)
+
+
+_survey_seq = itertools.count(1)
+
+
+def make_survey(
+    session: Session,
+    *,
+    shop: Shop,
+    answered_at: datetime,
+    answers: dict[str, int | bool | str],
+    agent_id: int | None = None,
+    subject: str = "ticket",
+) -> SurveyInvitation:
+    """An answered survey: ``answers`` maps a question of the shop's questionnaire to its answer
+    (stars as an int, 是/否 as a bool, a 留言 as text)."""
+    questions = {q.text: q for q in survey_questions.questionnaire(session, shop.id)}
+    overall = next(v for t, v in answers.items() if questions[t].kind == "overall")
+    invitation = SurveyInvitation(
+        subject_kind=subject,
+        subject_key=f"{subject}:{next(_survey_seq) + 900000}",
+        shop_id=shop.id,
+        agent_id=agent_id,
+        answered_at=answered_at,
+        overall_stars=overall,
+    )
+    session.add(invitation)
+    session.flush()
+    for text, value in answers.items():
+        question = questions[text]
+        session.add(
+            SurveyAnswer(
+                invitation_id=invitation.id,
+                question_id=question.id,
+                position=question.position,
+                kind=question.kind,
+                question_text=text,
+                stars=value if isinstance(value, int) and not isinstance(value, bool) else None,
+                yes=value if isinstance(value, bool) else None,
+                text=value if isinstance(value, str) else None,
+            )
+        )
+    session.flush()
+    return invitation

@@ -2,8 +2,10 @@
 path and the query agree, the common parameters are there, the app key and the shop's
 access_token are right, the signature (hmac-sha256 or md5 over the documented string, with the
 body as ``param_json``) matches, the timestamp is recent; then orders and after-sales are paged
-from 0 by ``update_time``. Errors are the documented ``code``/``sub_code`` answers (30002 token,
-40006 signature, 90000 限流)."""
+from 0 by ``update_time``, an order is read by ``shop_order_id`` (``order.orderDetail``) and an
+after-sale by ``aftersale_id``. ``push_body`` writes 抖店's message push as the guide describes it
+(a JSON array, ``data`` as a JSON string) and ``push_sign`` signs it independently. Errors are
+the documented ``code``/``sub_code`` answers (30002 token, 40006 signature, 90000 限流)."""
 
 import hashlib
 import hmac
@@ -64,11 +66,25 @@ class FakeDoudian:
             self.throttle_next -= 1
             return _answer(90000, "服务限流", sub_code="isv.access-limit")
         params = json.loads(body)
+        if query["method"] == "order.orderDetail":
+            return self.detail(str(params.get("shop_order_id") or ""))
+        if query["method"] == "afterSale.List" and params.get("aftersale_id"):
+            return self.one_aftersale(str(params["aftersale_id"]))
         if query["method"] == "order.searchList":
             return self.page(params, self.orders, "update_time_start", "update_time_end", "shop_order_list")
         if query["method"] == "afterSale.List":
             return self.page(params, self.aftersales, "update_start_time", "update_end_time", "items")
         return _answer(40003, "method 不存在")
+
+    def detail(self, order_id: str) -> Answer:
+        found = next((row for row in self.orders if row["order_id"] == order_id), None)
+        if found is None:
+            return _answer(50002, "订单不存在", sub_code="isv.business-failed:订单不存在")
+        return _answer(10000, "success", {"shop_order_detail": found})
+
+    def one_aftersale(self, aftersale_id: str) -> Answer:
+        hits = [row for row in self.aftersales if row["aftersale_info"]["aftersale_id"] == aftersale_id]
+        return _answer(10000, "success", {"items": hits, "total": len(hits), "has_more": False})
 
     def page(
         self, params: dict[str, Any], rows: list[dict[str, Any]], start: str, end: str, key: str
@@ -145,3 +161,15 @@ def aftersale(aftersale_id: str, order_id: str, *, hours_ago: float = 1, status:
             "related_order_info": [{"aftersale_item_num": 1}],
         },
     }
+
+
+def push_sign(app_key: str, body: bytes, secret: str) -> str:
+    """``event-sign``: MD5 of app_key + the raw body + app_secret (消息推送 guide)."""
+    return hashlib.md5(app_key.encode() + body + secret.encode()).hexdigest()
+
+
+def push_body(*messages: tuple[int, str, dict[str, Any]]) -> bytes:
+    """(tag, msg_id, data) each; 抖店 sends ``data`` as a JSON string inside the array."""
+    return json.dumps(
+        [{"tag": str(tag), "msg_id": msg_id, "data": json.dumps(data)} for tag, msg_id, data in messages]
+    ).encode()

@@ -1,8 +1,13 @@
 """淘宝开放平台 (TOP) gateway as its published protocol behaves, for contract tests: it checks
 the common parameters, the app key and the shop's session, the md5/hmac signature, the 10-minute
 timestamp tolerance and the increment APIs' one-day window, then pages the shop's trades and
-refunds by ``modified`` and answers ``<method>_response`` or ``error_response`` (code 7 App Call
-Limited when throttled, 25 Invalid signature, 27 Invalid session)."""
+refunds by ``modified``, reads one trade (``taobao.trade.fullinfo.get`` by ``tid``) or one
+refund (``taobao.refund.get`` by ``refund_id``; code 15 ``isv.*-not-exist`` for an unknown one),
+pages the rates buyers gave the shop (``taobao.traderates.get``: get/buyer, ``page_size`` ≤ 150,
+``page_no`` ≤ 200) by ``created``, takes a seller's explanation of one
+(``taobao.traderate.explain.add``: a known ``oid``, a reply of at most 500 characters, once) and
+answers ``<method>_response`` or ``error_response`` (code 7 App Call Limited when throttled, 25
+Invalid signature, 27 Invalid session, 15 with an ``isv.*`` sub-code for refused parameters)."""
 
 import hashlib
 import hmac
@@ -57,7 +62,10 @@ class FakeTop:
     nick: str = "好物旗舰店"
     trades: list[dict[str, Any]] = field(default_factory=list)
     refunds: list[dict[str, Any]] = field(default_factory=list)
+    rates: list[dict[str, Any]] = field(default_factory=list)
+    explanations: list[dict[str, str]] = field(default_factory=list)
     throttle_next: int = 0
+    throttle_method: str = ""  # throttle only this method (empty: every method)
     windows: list[tuple[str, str, str]] = field(default_factory=list)
 
     def __call__(self, call: Call) -> Answer:
@@ -75,7 +83,7 @@ class FakeTop:
             return _error(43, "Invalid timestamp", "isv.invalid-timestamp")
         if form["session"] != self.session:
             return _error(27, "Invalid session", "invalid-sessionkey")
-        if self.throttle_next > 0:
+        if self.throttle_next > 0 and self.throttle_method in ("", form["method"]):
             self.throttle_next -= 1
             return _error(
                 7,
@@ -89,7 +97,47 @@ class FakeTop:
             return self.page(form, self.trades, "trades", "trade")
         if form["method"] == "taobao.refunds.receive.get":
             return self.page(form, self.refunds, "refunds", "refund")
+        if form["method"] == "taobao.trade.fullinfo.get":
+            return self.one(form, self.trades, "tid", "trade")
+        if form["method"] == "taobao.refund.get":
+            return self.one(form, self.refunds, "refund_id", "refund")
+        if form["method"] == "taobao.traderates.get":
+            return self.rate_page(form)
+        if form["method"] == "taobao.traderate.explain.add":
+            return self.explain(form)
         return _error(22, "Invalid method")
+
+    def one(self, form: dict[str, str], rows: list[dict[str, Any]], key: str, name: str) -> Answer:
+        if not form.get("fields") or not form.get(key):
+            return _error(40, f"Missing required arguments:{key}")
+        found = [row for row in rows if str(row[key]) == form[key]]
+        if not found:
+            return _error(15, "Remote service error", f"isv.{name}-not-exist", f"{key} 不存在")
+        return _ok(form["method"], {name: found[0]})
+
+    def rate_page(self, form: dict[str, str]) -> Answer:
+        if not form.get("fields") or (form.get("rate_type"), form.get("role")) != ("get", "buyer"):
+            return _error(40, "Missing required arguments:fields/rate_type/role")
+        size, page_no = int(form.get("page_size", "40")), int(form.get("page_no", "1"))
+        if not 1 <= size <= 150 or not 1 <= page_no <= 200:
+            return _error(15, "Remote service error", "isv.invalid-parameter", "page_size/page_no")
+        start, end = _when(form["start_date"]), _when(form["end_date"])
+        self.windows.append((form["method"], form["start_date"], form["end_date"]))
+        hits = [rate for rate in self.rates if start <= _when(rate["created"]) <= end]
+        chunk = hits[(page_no - 1) * size : page_no * size]
+        has_next = page_no * size < len(hits)
+        return _ok(form["method"], {"trade_rates": {"trade_rate": chunk}, "has_next": has_next})
+
+    def explain(self, form: dict[str, str]) -> Answer:
+        oid, reply = form.get("oid", ""), form.get("reply", "")
+        if not any(str(rate["oid"]) == oid for rate in self.rates):
+            return _error(15, "Remote service error", "isv.invalid-parameter:oid", "子订单不存在")
+        if not reply or len(reply) > 500:
+            return _error(15, "Remote service error", "isv.invalid-parameter:reply", "解释内容为空或超长")
+        if any(done["oid"] == oid for done in self.explanations):
+            return _error(15, "Remote service error", "isv.explain-exist", "该评价已解释")
+        self.explanations.append({"oid": oid, "reply": reply})
+        return _ok(form["method"], {"is_success": True})
 
     def page(self, form: dict[str, str], rows: list[dict[str, Any]], outer: str, inner: str) -> Answer:
         start, end = _when(form["start_modified"]), _when(form["end_modified"])
@@ -157,4 +205,22 @@ def refund(refund_id: str, tid: str, *, hours_ago: float = 1, **fields: Any) -> 
         "num": 1,
         "has_good_return": False,
         **fields,
+    }
+
+
+def rate(
+    oid: str, tid: str, *, result: str = "good", content: str = "很好", hours_ago: float = 1
+) -> dict[str, Any]:
+    """A buyer's rate of one sub-order as ``taobao.traderates.get`` returns it."""
+    return {
+        "tid": tid,
+        "oid": oid,
+        "role": "buyer",
+        "nick": "t**买家",
+        "result": result,
+        "created": local(NOW - timedelta(hours=hours_ago)),
+        "rated_nick": "好物旗舰店",
+        "item_title": "无线降噪耳机 黑色",
+        "content": content,
+        "reply": "",
     }

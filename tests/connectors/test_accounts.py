@@ -19,6 +19,8 @@ from tests.builders.connectors import (
     make_kuaidi100_account,
     make_platform_account,
     make_sf_account,
+    make_wangdiantong_account,
+    make_zto_account,
 )
 
 
@@ -88,6 +90,8 @@ class TestEndpoint:
         [
             (make_sf_account, "https://sfapi-sbox.sf-express.com/std/service"),
             (make_jushuitan_account, "https://dev-api.jushuitan.com"),
+            (make_wangdiantong_account, "https://openapi.ali.huice.cc/openapi"),
+            (make_zto_account, "https://japi-test.zto.com"),
         ],
     )
     def test_sandbox_goes_to_the_published_sandbox(self, session: Session, make: Any, sandbox: str) -> None:

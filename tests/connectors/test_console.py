@@ -67,13 +67,15 @@ def test_every_connector_has_its_form_with_a_chinese_name_and_purpose(
 ) -> None:
     page = client.get("/console/connectors", headers=auth_headers(Role.ADMIN)).text
     for heading in (
-        "抖店 连接(订单与售后增量同步)",
+        "抖店 连接(订单与售后增量同步,消息推送)",
         "拼多多 连接(订单与售后增量同步)",
         "聚水潭 ERP 连接(补发单推送与回传运单号)",
         "顺丰丰桥 连接(快件拦截退回与上门取件)",
+        "旺店通 ERP 连接(补发单推送与回传运单号)",
+        "中通快递 连接(快件拦截退回)",
     ):
         assert heading in page
-    for provider in ("douyin", "pdd", "jushuitan", "sf_express"):
+    for provider in ("douyin", "pdd", "jushuitan", "sf_express", "wangdiantong", "zto"):
         assert f'data-testid="form-{provider}"' in page
 
 
@@ -86,3 +88,17 @@ def test_a_platform_account_shows_its_sync_and_backfill(
     page = client.get("/console/connectors", headers=auth_headers(Role.ADMIN)).text
     assert "尚未同步" in page
     assert f"/console/connectors/accounts/{account.id}/backfill" in page
+
+
+def test_a_douyin_account_shows_the_push_address_to_register(
+    session: Session, client: TestClient, auth_headers: Headers
+) -> None:
+    account = make_platform_account(
+        session,
+        provider="douyin",
+        endpoint="http://127.0.0.1:9",
+        shop=make_shop(session),
+        callback_base="https://aftersales.example.com/",
+    )
+    page = client.get("/console/connectors", headers=auth_headers(Role.ADMIN)).text
+    assert f"https://aftersales.example.com/api/connectors/douyin/{account.id}/push" in page

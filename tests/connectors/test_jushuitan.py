@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Shop
-from aftersales.connectors import jushuitan, service
+from aftersales.connectors import erp_sync, jushuitan, service
 from aftersales.connectors.models import ConnectorAccount
 from aftersales.messaging.jobs import deliver_outbox
 from aftersales.messaging.models import OutboxMessage, OutboxStatus
@@ -76,8 +76,8 @@ class TestPush:
     ) -> None:
         reshipment = reshipment_for(session, shop)
         message = outbox_row(session, reshipment)
-        jushuitan.channel.send(message)
-        jushuitan.channel.send(message)
+        erp_sync.channel.send(message)
+        erp_sync.channel.send(message)
         assert (fake.uploads, len(fake.orders)) == (2, 1)
 
     def test_a_refused_token_fails_the_delivery_and_is_recorded(

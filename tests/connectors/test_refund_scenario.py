@@ -1,18 +1,21 @@
 """From a platform refund to the buyer's SMS. A 淘宝 refund from the local TOP gateway: logistics
 asks the (simulated) courier to intercept the parcel in transit, the courier returns it, the
 refund is released and the buyer's notice goes out as an SMS through the local 阿里云 gateway. A
-抖店 after-sale from the local 抖店 gateway on a 顺丰 parcel: the interception is requested for
-real at the local 丰桥, accepted, the refund released and the SMS sent the same way."""
+抖店 after-sale from the local 抖店 gateway on a 顺丰 or a 中通 parcel: the interception is requested
+for real at the local 丰桥 or 中通 gateway, accepted, the refund released and the SMS sent the same way."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Shop
-from aftersales.connectors import douyin, platform_sync, sf_express, sms, taobao  # noqa: F401  (registered)
+from aftersales.connectors import douyin, platform_sync, sf_express, sms, taobao, zto  # noqa: F401  (registered)
+from aftersales.connectors.models import ConnectorAccount
 from aftersales.logistics import intercepts
 from aftersales.logistics.couriers import (
     SimulatedCourier,
@@ -30,16 +33,19 @@ from tests.builders.connectors import (
     DOUYIN_CREDENTIALS,
     SF_CREDENTIALS,
     TOP_CREDENTIALS,
+    ZTO_CREDENTIALS,
     make_aliyun_sms_account,
     make_platform_account,
     make_sf_account,
     make_taobao_account,
+    make_zto_account,
 )
 from tests.builders.logistics import make_template
 from tests.connectors import fake_douyin
 from tests.connectors.fake_aliyun_sms import FakeAliyunSms
 from tests.connectors.fake_sf import FakeSf
 from tests.connectors.fake_taobao import NOW, FakeTop, refund, trade
+from tests.connectors.fake_zto import FakeZto
 from tests.connectors.provider_server import provider_server
 
 TID = "3300000000000777"
@@ -132,30 +138,66 @@ def test_a_taobao_refund_is_intercepted_released_and_told_by_sms(
 
 
 @pytest.fixture
-def sf_courier() -> Iterator[None]:
+def real_couriers() -> Iterator[None]:
     register_courier("sf", sf_express.SfExpressCourier())
+    register_courier("zto", zto.ZtoCourier())
     yield
     unregister_courier("sf")
+    unregister_courier("zto")
 
 
-@pytest.mark.usefixtures("sf_courier")
-def test_a_douyin_after_sale_is_intercepted_at_sf_released_and_told_by_sms(
-    session: Session, sms_gateway: FakeAliyunSms
+@dataclass(frozen=True)
+class RealCourier:
+    """A courier with a published interception API: its name on 抖店, its local server, how to
+    connect the shop to it and what it was asked to stop."""
+
+    company: str
+    gateway: Callable[[], FakeSf | FakeZto]
+    path: str
+    connect: Callable[..., ConnectorAccount]
+    stopped: Callable[[Any], list[str]]
+
+
+REAL_COURIERS = {
+    "sf": RealCourier(
+        "顺丰速运",
+        lambda: FakeSf(*SF_CREDENTIALS.values()),
+        "/std/service",
+        make_sf_account,
+        lambda gateway: [sent["waybillNo"] for sent in gateway.intercepts],
+    ),
+    "zto": RealCourier(
+        "中通快递",
+        lambda: FakeZto(*ZTO_CREDENTIALS.values()),
+        "",
+        make_zto_account,
+        lambda gateway: [sent["billCode"] for sent in gateway.intercepts.values()],
+    ),
+}
+
+
+@pytest.mark.usefixtures("real_couriers")
+@pytest.mark.parametrize("code", REAL_COURIERS)
+def test_a_douyin_after_sale_is_intercepted_at_the_real_courier_released_and_told_by_sms(
+    session: Session, sms_gateway: FakeAliyunSms, code: str
 ) -> None:
+    courier = REAL_COURIERS[code]
     shop: Shop = make_shop(session)
     make_return_policy(session, shop=shop, release_refund_on="accepted")
     doudian = fake_douyin.FakeDoudian(*DOUYIN_CREDENTIALS.values())
-    doudian.orders = [fake_douyin.order("6900000000000777", shipped=True, hours_ago=20, company="顺丰速运")]
+    doudian.orders = [
+        fake_douyin.order("6900000000000777", shipped=True, hours_ago=20, company=courier.company)
+    ]
     doudian.aftersales = [fake_douyin.aftersale("92000777", "6900000000000777")]
-    sf = FakeSf(*SF_CREDENTIALS.values())
-    with provider_server(doudian) as dd_server, provider_server(sf) as sf_server:
+    gateway = courier.gateway()
+    with provider_server(doudian) as dd_server, provider_server(gateway) as courier_server:
         account = make_platform_account(session, provider="douyin", endpoint=dd_server.url, shop=shop)
-        make_sf_account(session, endpoint=sf_server.url + "/std/service", shop=shop)
+        courier.connect(session, endpoint=courier_server.url + courier.path, shop=shop)
         platform_sync.sync_account(session, account=account, now=fake_douyin.NOW)
         request, intercept = held_request(session, "92000777")
         intercepts.submit(session, intercept_id=intercept.id)
         assert intercept.status == InterceptStatus.ACCEPTED
-        assert [sent["waybillNo"] for sent in sf.intercepts] == ["731000000777"]
+        assert courier.stopped(gateway) == ["731000000777"]
         session.refresh(request)
         assert request.refund_state == RefundState.RELEASED
         session.commit()

@@ -1,4 +1,5 @@
-"""The knowledge base search and an agent's training plan, in headless Chromium."""
+"""The knowledge base search, an agent's training plan, the course catalogue and a shop's
+satisfaction questionnaire, in headless Chromium."""
 
 from datetime import timedelta
 from typing import Any
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session
 from aftersales.auth.models import Role
 from aftersales.kit.time import utcnow
 from aftersales.qc import training_plans
-from tests.builders import make_article, make_chat, make_user
+from tests.builders import make_article, make_chat, make_shop, make_user
 from tests.builders.auth import PASSWORD
 from tests.e2e.conftest import LiveServer
 
@@ -65,3 +66,47 @@ def test_agent_completes_a_topic_of_their_plan(live_server: LiveServer, browser_
     expect(plan).to_contain_text("完成 0/2")
     plan.get_by_role("button", name="标记完成").first.click()
     expect(page.locator(".training-plan")).to_contain_text("完成 1/2")
+
+
+def seed_supervisor_and_shop(session: Session) -> str:
+    make_shop(session, name="旗舰店")
+    return make_user(session, role=Role.SUPERVISOR).username
+
+
+def test_supervisor_adds_edits_and_retires_a_shop_course(live_server: LiveServer, browser_page: Any) -> None:
+    from playwright.sync_api import expect
+
+    username = live_server.seed(seed_supervisor_and_shop)
+    page = browser_page
+    log_in(page, f"{live_server.url}/console/qc/training", username)
+    page.get_by_role("link", name="课程目录").first.click()
+    form = page.locator("#course-form")
+    form.get_by_label("课程名称").fill("大促保价话术")
+    form.get_by_label("政策解释正确").check()
+    form.get_by_role("button", name="新增课程").click()
+    row = page.locator("#course-table tr", has_text="大促保价话术")
+    expect(row).to_contain_text("旗舰店")
+    expect(row).to_contain_text("使用中")
+    row.get_by_text("编辑").click()
+    row.get_by_label("课程名称").fill("双12 保价话术")
+    row.get_by_role("button", name="保存修改").click()
+    row = page.locator("#course-table tr", has_text="双12 保价话术")
+    row.get_by_role("button", name="停用").click()
+    expect(page.locator("#course-table tr", has_text="双12 保价话术")).to_contain_text("已停用")
+
+
+def test_supervisor_edits_a_shops_questionnaire(live_server: LiveServer, browser_page: Any) -> None:
+    from playwright.sync_api import expect
+
+    username = live_server.seed(seed_supervisor_and_shop)
+    page = browser_page
+    log_in(page, f"{live_server.url}/console/selfservice/surveys", username)
+    expect(page.locator("h2").first).to_contain_text("使用默认问卷")
+    page.get_by_label("第 4 题", exact=True).fill("处理速度是否满意")
+    page.get_by_label("第 6 题", exact=True).fill("是否愿意再次购买")
+    page.get_by_label("第 6 题类型").select_option("yes_no")
+    page.get_by_role("button", name="保存为新版本").click()
+    expect(page.locator("h2").first).to_contain_text("第 1 版")
+    expect(page.get_by_label("第 6 题", exact=True)).to_have_value("是否愿意再次购买")
+    page.get_by_role("button", name="恢复默认问卷").click()
+    expect(page.locator("h2").first).to_contain_text("使用默认问卷")

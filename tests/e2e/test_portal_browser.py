@@ -1,4 +1,5 @@
-"""The customer portal's three-step flows in headless Chromium at a phone's viewport (390x844)."""
+"""The customer portal's three-step flows and the satisfaction survey in headless Chromium at a
+phone's viewport (390x844)."""
 
 from pathlib import Path
 from typing import Any
@@ -7,8 +8,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from aftersales.orders.models import OrderStatus
-from aftersales.selfservice.access import portal_path
-from tests.builders import make_order, make_shipment
+from aftersales.selfservice import surveys
+from aftersales.selfservice.access import portal_path, sign_survey
+from tests.builders import make_order, make_shipment, make_ticket
 from tests.builders.selfservice import PNG
 from tests.e2e.conftest import LiveServer
 
@@ -116,3 +118,33 @@ def test_photo_that_is_not_an_image_is_refused_in_the_browser(
     _return_with_photo(browser_page, live_server, fake)
     assert "不是有效的图片" in browser_page.get_by_role("alert").inner_text()
     assert _fits_the_screen(browser_page)
+
+
+def _surveyed_ticket(session: Session) -> dict[str, Any]:
+    ticket = make_ticket(session, order=make_order(session))
+    invitation = surveys.invite_for_ticket(session, ticket_id=ticket.id)
+    return {"path": f"/portal/s/{sign_survey(invitation.id)}"}
+
+
+def _answer(page: Any, question: str, choice: str) -> None:
+    page.locator("fieldset", has_text=question).get_by_label(choice, exact=True).check()
+
+
+def test_customer_answers_the_survey_of_a_resolved_ticket(live_server: LiveServer, browser_page: Any) -> None:
+    seeded = live_server.seed(_surveyed_ticket)
+    page = browser_page
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}{seeded['path']}")
+    _answer(page, "整体满意度", "2 星")
+    _answer(page, "是否已经解决", "否")
+    _answer(page, "服务态度", "4 星")
+    page.get_by_role("button", name="提交问卷").click()
+    assert "请回答「处理速度」" in page.get_by_role("alert").last.inner_text()
+    assert page.locator("fieldset", has_text="服务态度").get_by_label("4 星", exact=True).is_checked()
+    _answer(page, "处理速度", "3 星")
+    page.get_by_label("请填写").fill("退款还没到账")
+    assert _fits_the_screen(page)
+    page.get_by_role("button", name="提交问卷").click()
+    thanks = page.get_by_test_id("survey-thanks").inner_text()
+    assert "整体满意度为 2 星" in thanks
+    assert "我们已安排客服跟进" in thanks

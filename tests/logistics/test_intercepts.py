@@ -38,7 +38,14 @@ class ScriptedCourier:
         return InterceptReply(self.request, ref, "网点已受理" if ref else "已派送,无法拦截")
 
     def intercept_status(
-        self, *, courier: str, tracking_no: str, courier_ref: str, accepted_at: datetime, now: datetime
+        self,
+        *,
+        courier: str,
+        tracking_no: str,
+        courier_ref: str,
+        accepted_at: datetime,
+        now: datetime,
+        context: object = None,
     ) -> InterceptReply:
         return InterceptReply(self.status, courier_ref, "快件已退回寄件人")
 

@@ -32,7 +32,14 @@ class AcceptingCourier:
         return InterceptReply("accepted", "REF9", "已受理")
 
     def intercept_status(
-        self, *, courier: str, tracking_no: str, courier_ref: str, accepted_at: datetime, now: datetime
+        self,
+        *,
+        courier: str,
+        tracking_no: str,
+        courier_ref: str,
+        accepted_at: datetime,
+        now: datetime,
+        context: object = None,
     ) -> InterceptReply:
         return InterceptReply("pending", courier_ref)
 

@@ -13,6 +13,8 @@ from aftersales.auth.models import Role
 from aftersales.catalog.models import Shop
 from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.time import utcnow
+from aftersales.logistics.defaults import seed_templates
+from aftersales.messaging.models import OutboxMessage
 from aftersales.orders.models import Order
 from aftersales.returns import price_protection
 from aftersales.returns.errors import BeyondAuthorityError, RefundExceedsPaidError
@@ -138,6 +140,41 @@ class TestProtect:
             protect(session, order, new_unit_fen=30_000)
         supervisor = make_user(session, role=Role.SUPERVISOR)
         assert protect(session, order, new_unit_fen=30_000, actor=supervisor) == 70_000
+
+
+def notices(session: Session, order: Order) -> list[str]:
+    rows = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.subject_id == order.id, OutboxMessage.idempotency_key.like("returns:price%"))
+        .order_by(OutboxMessage.id)
+    )
+    return [row.payload["text"] for row in rows]
+
+
+class TestNotice:
+    def test_the_buyer_is_told_the_difference_in_yuan_with_the_shops_template(self, session: Session) -> None:
+        seed_templates(session)
+        order = bought(session, title="乳胶枕")
+        make_price_rule(session, shop_id=order.shop_id)
+        protect(session, order)
+        assert notices(session, order) == [
+            f"亲,订单 {order.source_id} 中「乳胶枕」降价了,按保价规则已为您退回差价 60.00 元,请注意查收~"
+        ]
+
+    def test_a_repeated_request_tells_the_buyer_once(self, session: Session) -> None:
+        order = bought(session)
+        make_price_rule(session, shop_id=order.shop_id)
+        agent = make_user(session, role=Role.AGENT)
+        for _ in range(2):
+            protect(session, order, actor=agent, idempotency_key="pp-notice")
+        assert len(notices(session, order)) == 1
+
+    def test_a_refused_request_tells_the_buyer_nothing(self, session: Session) -> None:
+        order = bought(session, paid_days_ago=40)
+        make_price_rule(session, shop_id=order.shop_id)
+        with pytest.raises(InvalidInputError):
+            protect(session, order)
+        assert notices(session, order) == []
 
 
 class TestApi:

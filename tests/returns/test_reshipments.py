@@ -26,7 +26,7 @@ def erp() -> Iterator[Receiver]:
 
 
 def _reshipment(
-    session: Session, *, url: str, erp_format: str = "generic", **order_fields: object
+    session: Session, *, url: str | None, erp_format: str = "generic", **order_fields: object
 ) -> Reshipment:
     order = make_order(session, **order_fields)
     make_return_policy(
@@ -62,17 +62,11 @@ class TestPush:
         assert payload["receiver"]["city"] == "杭州市"
         assert payload["items"] == [{"sku_code": "HT-PILLOW", "title": "乳胶枕", "quantity": 1}]
 
-    def test_wangdiantong_shape_carries_raw_trade_and_its_lines(self, session: Session) -> None:
-        reshipment = _reshipment(session, url="http://erp.example/push", erp_format="wangdiantong")
-        payload = _push(session, reshipment).payload
-        assert payload["shop_no"] == "WDT-01"
-        trade = payload["rawTradeList"][0]
-        assert (trade["tid"], trade["order_count"], trade["receiver_area"]) == (
-            f"RS{reshipment.id}",
-            1,
-            "浙江省 杭州市 西湖区",
-        )
-        assert payload["rawTradeOrderList"][0]["spec_no"] == "HT-PILLOW"
+    def test_a_wangdiantong_shop_pushes_through_the_erp_channel_without_a_url(self, session: Session) -> None:
+        reshipment = _reshipment(session, url=None, erp_format="wangdiantong")
+        message = _push(session, reshipment)
+        assert (message.channel, message.destination) == ("erp", "wangdiantong")
+        assert message.payload["out_order_no"] == f"RS{reshipment.id}"
 
     def test_shop_without_an_erp_url_cannot_push(self, session: Session) -> None:
         from aftersales.kit.errors import ConflictError

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from aftersales.kit.time import SHANGHAI, utcnow
 from aftersales.orders.models import Order, OrderStatus
 from aftersales.returns.service import OFFER_LABELS
-from aftersales.selfservice import access
+from aftersales.selfservice import access, bot
 from aftersales.selfservice.models import PortalRequest, RequestKind, ReturnMethod, ReturnTask
 from aftersales.tickets.models import Ticket
 from tests.builders import make_order, make_shipment
@@ -119,11 +119,56 @@ class TestMissingItem:
         assert request.details["line_nos"] == [line.line_no]
         assert line.title in _ticket(session, request).description
 
+    def test_a_missing_gift_lands_under_the_gift_category(self, session: Session, client: TestClient) -> None:
+        order = _shipped_and_logged_in(session, client, delivered=True)
+        make_item(session, order=order, title="乳胶枕")
+        gift = make_item(session, order=order, title="真丝眼罩", unit_price_fen=0, is_gift=True)
+        assert _post(client, "missing", {"line_nos": [str(gift.line_no)]}).status_code == 303
+        ticket = _ticket(session, _only_request(session, order))
+        assert (ticket.category, ticket.subcategory, ticket.type) == ("商品问题", "赠品漏发", "reshipment")
+        assert "少收赠品: 真丝眼罩 x1" in ticket.description
+
+    def test_a_missing_product_beside_a_gift_stays_a_missing_product(
+        self, session: Session, client: TestClient
+    ) -> None:
+        order = _shipped_and_logged_in(session, client, delivered=True)
+        product = make_item(session, order=order, title="乳胶枕")
+        gift = make_item(session, order=order, title="真丝眼罩", unit_price_fen=0, is_gift=True)
+        assert (
+            _post(client, "missing", {"line_nos": [str(product.line_no), str(gift.line_no)]}).status_code
+            == 303
+        )
+        assert _ticket(session, _only_request(session, order)).subcategory == "错发漏发"
+
+    def test_the_form_marks_gift_lines(self, session: Session, client: TestClient) -> None:
+        order = _shipped_and_logged_in(session, client, delivered=True)
+        make_item(session, order=order, title="真丝眼罩", unit_price_fen=0, is_gift=True)
+        assert "【赠品】真丝眼罩" in client.get("/portal/apply/missing").text
+
     def test_a_line_of_another_order_is_refused(self, session: Session, client: TestClient) -> None:
         _shipped_and_logged_in(session, client)
         response = _post(client, "missing", {"line_nos": ["99"]})
         assert response.status_code == 422
         assert "请选择本订单中的商品" in response.text
+
+
+class TestMissingGiftAnswer:
+    def test_the_bot_names_the_separate_gift_parcel(self, session: Session) -> None:
+        order = make_order(session)
+        make_item(session, order=order, title="乳胶枕")
+        gift = make_item(session, order=order, title="真丝眼罩", unit_price_fen=0, is_gift=True)
+        make_shipment(
+            session, order=order, courier="yto", tracking_no="YT0000000001", item_lines=[gift.line_no]
+        )
+        reply = bot.ask(session, text="赠品没收到", session_key="gift-1", order_id=order.id)
+        assert reply.intent == "missing_item"
+        assert "赠品是单独寄出的:圆通速递 YT0000000001" in reply.answer
+
+    def test_without_a_gift_parcel_the_bot_says_how_to_claim_it(self, session: Session) -> None:
+        order = make_order(session)
+        make_item(session, order=order, title="真丝眼罩", unit_price_fen=0, is_gift=True)
+        reply = bot.ask(session, text="赠品没收到", session_key="gift-2", order_id=order.id)
+        assert "如赠品(真丝眼罩)确实没收到,在自助售后「少件/漏发」勾选【赠品】提交" in reply.answer
 
 
 class TestRunnerChoice:

@@ -62,6 +62,24 @@ class TestTicketFlow:
             "detail": "工单状态不能从「新建」变为「已关闭」",
         }
 
+    def test_a_missing_gift_is_filed_under_its_own_category(
+        self, client: TestClient, auth_headers: Headers, session: Session
+    ) -> None:
+        shop_id = make_shop(session).id
+        ticket = create(
+            client,
+            auth_headers(Role.AGENT),
+            shop_id=shop_id,
+            type="reshipment",
+            subcategory="赠品漏发",
+            detail="少发",
+        )
+        assert (ticket["category"], ticket["subcategory"], ticket["detail"]) == (
+            "商品问题",
+            "赠品漏发",
+            "少发",
+        )
+
     def test_unknown_subcategory_is_a_422_naming_the_field(
         self, client: TestClient, auth_headers: Headers, session: Session
     ) -> None:

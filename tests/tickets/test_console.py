@@ -63,6 +63,19 @@ class TestCreateFromOrder:
             True,
         )
 
+    def test_one_click_files_a_missing_gift_under_its_own_category(
+        self, client: TestClient, session: Session, auth_headers: Headers
+    ) -> None:
+        order = make_order(session)
+        headers = auth_headers(Role.AGENT)
+        assert (
+            "补发·赠品漏发" in client.get(f"/console/tickets/new?order_id={order.id}", headers=headers).text
+        )
+        form = {"order_id": order.id, "type": "reshipment", "category": "商品问题", "subcategory": "赠品漏发"}
+        client.post("/console/tickets/new", data=form, headers=headers, follow_redirects=False)
+        ticket = session.scalars(select(Ticket).where(Ticket.order_id == order.id)).one()
+        assert (ticket.subcategory, ticket.title) == ("赠品漏发", f"补发·赠品漏发:订单 {order.source_id}")
+
     def test_order_page_links_to_the_create_form_prefilled_for_that_order(
         self, client: TestClient, session: Session, auth_headers: Headers
     ) -> None:

@@ -3,7 +3,10 @@
 Festivals (Shanghai calendar days of the peak): 618, 双11, 双12, and 年货节, whose peak falls about
 three weeks before the Spring Festival (a lunar date, listed per year). A shop's own promotions
 (店庆, a live-stream day) are not in any calendar: they are the days whose paid orders reach
-``OWN_PEAK_FACTOR`` times the median day and that are not near a festival.
+``OWN_PEAK_FACTOR`` times the median day and that are not near a festival. A festival the shop's
+orders show it sat out (its day under ``FESTIVAL_FACTOR`` times the median) is left out: otherwise
+the shop's own sale a few days after it would be read as that festival's tail, and the forecast
+would be built around a quiet day.
 """
 
 from collections.abc import Mapping
@@ -24,6 +27,7 @@ SPRING_FESTIVAL = {
 }
 NEW_YEAR_GOODS_LEAD = timedelta(days=21)
 OWN_PEAK_FACTOR = 3.0
+FESTIVAL_FACTOR = 2.0  # a festival the shop takes part in at least doubles its ordinary day
 NEAR_FESTIVAL = timedelta(days=14)  # a festival's pre-sale waves come within two weeks of it
 
 
@@ -72,6 +76,15 @@ def own_peaks(daily_orders: Mapping[date, float], known: list[Promotion]) -> lis
 
 def calendar(start: date, end: date, daily_orders: Mapping[date, float]) -> list[Promotion]:
     """Festivals and the shop's own peaks between ``start`` and ``end``, in date order."""
-    known = festivals(start, end)
     inside = {d: n for d, n in daily_orders.items() if start <= d <= end}
+    typical = (median(inside.values()) if inside else 0.0) or 1.0
+    known = [p for p in festivals(start, end) if _taken_part(p, inside, typical)]
     return sorted(known + own_peaks(inside, known))
+
+
+def _taken_part(festival: Promotion, daily_orders: Mapping[date, float], typical: float) -> bool:
+    """Whether the shop's orders show it took part; a festival beyond the orders (still to come,
+    or before them) is assumed to be taken part in."""
+    if festival.peak not in daily_orders:
+        return True
+    return daily_orders[festival.peak] >= FESTIVAL_FACTOR * typical

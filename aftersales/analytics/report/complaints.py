@@ -8,7 +8,8 @@ from aftersales.analytics.dimensions import TICKETS
 from aftersales.analytics.report import repository
 from aftersales.analytics.report.attribution import top_items
 from aftersales.analytics.results import Analysis, DataTable, number, percent, rate
-from aftersales.analytics.scope import Scope, seconds_between
+from aftersales.analytics.scope import Scope
+from aftersales.kit.sqltime import seconds_between
 from aftersales.tickets.models import TicketType
 
 # Where a complaint's category sends it (seed 001: 产品、物流、服务源头问题).

@@ -50,8 +50,9 @@ def _cell_value(value: Any) -> Any:
 
 
 def to_excel(report: Report) -> bytes:
-    """One sheet per table of every section, after a sheet with the scope and missing inputs and
-    one with every section's 归因及提升 (causes and the proposed action as the lead left it)."""
+    """One sheet per table of every section (its rows, then its definition as 口径 when it has
+    one), after a sheet with the scope and missing inputs and one with every section's 归因及提升
+    (causes and the proposed action as the lead left it)."""
     from openpyxl import Workbook  # imported when a workbook is made, not when the console starts
     from openpyxl.styles import Font
 
@@ -79,6 +80,9 @@ def to_excel(report: Report) -> bytes:
             cell.font = Font(bold=True)
         for row in table.rows:
             sheet.append([export_cell(_cell_value(v)) for v in row])
+        if table.note:  # the definition the page prints under the table travels with its numbers
+            sheet.append([])
+            sheet.append(["口径", export_cell(table.note)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -1,5 +1,5 @@
-"""The 复盘 report's own queries: QC results, alerts, ratings and complaints per platform, shop,
-group or agent, aggregated in the database; the lead's saved actions."""
+"""The 复盘 report's own queries: QC results, alerts, ratings, surveys and complaints per platform,
+shop, group or agent, aggregated in the database; the lead's saved actions."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,6 +16,8 @@ from aftersales.analytics.dimensions import (
     INVITATIONS,
     QC_RESULTS,
     SHOPS,
+    SURVEY_ANSWERS,
+    SURVEYS,
     TICKETS,
     USERS,
     joined,
@@ -184,6 +186,24 @@ def invitation_rows(
     rated = (INVITATIONS.c.stars.is_not(None),)
     return per_subject(
         session, scope, INVITATIONS, level, values, time=INVITATIONS.c.eligible_at, where=rated
+    )
+
+
+def survey_rows(
+    session: Session,
+    scope: Scope,
+    level: str,
+    values: Mapping[str, ColumnElement[Any]],
+    *,
+    answers: bool = False,
+    where: tuple[ColumnElement[bool], ...] = (),
+    by: Mapping[str, ColumnElement[Any]] | None = None,
+) -> list[tuple[Subject, dict[str, Any]]]:
+    """Answered satisfaction surveys per subject, by when they were answered (as their drill-down
+    lists them); with ``answers`` one row per answer, so ``by`` may name the question."""
+    join = (SURVEY_ANSWERS, SURVEY_ANSWERS.c.invitation_id == SURVEYS.c.id) if answers else None
+    return per_subject(
+        session, scope, SURVEYS, level, values, time=SURVEYS.c.answered_at, join=join, where=where, by=by
     )
 
 

@@ -1,13 +1,22 @@
 """The 复盘's 客户评价满意度 sections (seed 001 §7): satisfaction against target and against the
-previous period, 系统邀评 vs 自主评价 per agent, and the checkpoints behind unhappy chats."""
+previous period (ratings and the satisfaction survey's 整体满意度 side by side), 系统邀评 vs 自主评价
+per agent, the survey's results per question, and the checkpoints behind unhappy chats."""
 
 from collections import Counter, defaultdict
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from sqlalchemy import ColumnElement, case, exists, func
 from sqlalchemy.orm import Session
 
-from aftersales.analytics.dimensions import DIMENSIONS, INVITATIONS, QC_RESULTS, TICKETS
+from aftersales.analytics.dimensions import (
+    DIMENSIONS,
+    INVITATIONS,
+    QC_RESULTS,
+    SURVEY_ANSWERS,
+    SURVEYS,
+    TICKETS,
+)
 from aftersales.analytics.report import repository
 from aftersales.analytics.report.attribution import (
     Ranked,
@@ -25,6 +34,8 @@ from aftersales.analytics.service import targets_for
 
 SATISFIED = 4
 TARGET = "satisfaction_rate"
+SURVEY_DRILL = "/console/analytics/drill/surveys"
+QUESTION_COLUMNS = 4
 
 
 def previous(scope: Scope) -> Scope:
@@ -42,6 +53,23 @@ def _satisfaction(session: Session, scope: Scope, level: str) -> dict[Subject, t
     values = {"rated": func.count(), "satisfied": func.count(case((stars >= SATISFIED, 1)))}
     rows = repository.invitation_rows(session, scope, level, values)
     return {subject: (int(row["rated"]), int(row["satisfied"])) for subject, row in rows}
+
+
+def _surveyed(session: Session, scope: Scope, level: str) -> dict[Subject, tuple[int, int]]:
+    """Answered surveys and those whose 整体满意度 is 4-5 stars, per subject, by answer time."""
+    values = {
+        "answered": func.count(),
+        "satisfied": func.count(case((SURVEYS.c.overall_stars >= SATISFIED, 1))),
+    }
+    rows = repository.survey_rows(session, scope, level, values)
+    return {subject: (int(row["answered"]), int(row["satisfied"])) for subject, row in rows}
+
+
+def survey_drill(scope: Scope, subject: Subject) -> str | None:
+    """The answered surveys a 问卷数 cell counts (the drill-down shows exactly those)."""
+    if subject.ident is None:
+        return None
+    return f"{SURVEY_DRILL}?" + urlencode({**scope.query(), **subject.drill()})
 
 
 def change_words(now: float | None, before: float | None) -> str:
@@ -66,10 +94,12 @@ def satisfaction_goals(session: Session, scope: Scope) -> Analysis:
         table = DataTable(
             f"satisfaction_goals_{level}",
             f"按{DIMENSIONS[level]}",
-            ["对象", "评价数", "本期满意率", "上期满意率", "变化", "目标", "达成"],
+            ["对象", "评价数", "本期满意率", "上期满意率", "变化", "目标", "达成", "问卷数", "问卷满意率"],
         )
-        for subject in sorted(now, key=lambda s: (-now[s][0], s.name)):
-            rated, satisfied = now[subject]
+        surveyed = _surveyed(session, scope, level)
+        for subject in sorted({*now, *surveyed}, key=lambda s: (-now.get(s, (0, 0))[0], s.name)):
+            rated, satisfied = now.get(subject, (0, 0))
+            answered, pleased = surveyed.get(subject, (0, 0))
             current = rate(satisfied, rated)
             last = rate(then[subject][1], then[subject][0]) if subject in then else None
             target = target_of(
@@ -85,8 +115,12 @@ def satisfaction_goals(session: Session, scope: Scope) -> Analysis:
                     change_words(current, last),
                     percent(target),
                     "—" if reached is None else ("达成" if reached else "未达成"),
+                    answered,
+                    percent(rate(pleased, answered)),
                 ]
             )
+            if answered and (link := survey_drill(scope, subject)):
+                table.links[(len(table.rows) - 1, 7)] = link
             if level == "agent" and reached is False:
                 missed.append(Ranked(subject, current or 0.0, rated))
         analysis.tables.append(table)
@@ -256,3 +290,124 @@ def unhappy_scenes(session: Session, scope: Scope) -> Analysis:
         )
         analysis.action = f"针对{joined_names(top)}发起专项优化,部门内复盘话术,涉及商品或物流的同步相关部门"
     return analysis
+
+
+def _question_rows(
+    session: Session, scope: Scope, level: str
+) -> dict[Subject, dict[str, tuple[str, int, int, int]]]:
+    """Per subject and question (rated and yes/no ones): kind, answers, sum of stars, and the
+    satisfied (4-5 stars) or 是 answers."""
+    stars = SURVEY_ANSWERS.c.stars
+    values = {
+        "n": func.count(),
+        "stars": func.coalesce(func.sum(stars), 0),
+        "ok": func.count(case((stars >= SATISFIED, 1), (SURVEY_ANSWERS.c.yes.is_(True), 1))),
+    }
+    rows = repository.survey_rows(
+        session,
+        scope,
+        level,
+        values,
+        answers=True,
+        where=(SURVEY_ANSWERS.c.kind != "text",),
+        by={"question": SURVEY_ANSWERS.c.question_text, "kind": SURVEY_ANSWERS.c.kind},
+    )
+    result: dict[Subject, dict[str, tuple[str, int, int, int]]] = defaultdict(dict)
+    for subject, row in rows:
+        kind, n, total, ok = str(row["kind"]), int(row["n"]), int(row["stars"]), int(row["ok"])
+        if row["question"] in result[subject]:
+            _k, n0, total0, ok0 = result[subject][row["question"]]
+            n, total, ok = n + n0, total + total0, ok + ok0
+        result[subject][str(row["question"])] = (kind, n, total, ok)
+    return result
+
+
+def _score(kind: str, n: int, total: int, ok: int) -> str:
+    """A rated question's mean stars; a yes/no question's share of 是."""
+    if not n:
+        return "—"
+    return f"是 {percent(rate(ok, n))}" if kind == "yes_no" else f"{total / n:.2f} 星"
+
+
+def _totals(
+    per_subject: dict[Subject, dict[str, tuple[str, int, int, int]]],
+) -> dict[str, tuple[str, int, int, int]]:
+    merged: dict[str, tuple[str, int, int, int]] = {}
+    for questions in per_subject.values():
+        for question, (kind, n, total, ok) in questions.items():
+            _k, n0, total0, ok0 = merged.get(question, (kind, 0, 0, 0))
+            merged[question] = (kind, n + n0, total + total0, ok + ok0)
+    return merged
+
+
+def survey_results(session: Session, scope: Scope) -> Analysis:
+    """满意度问卷: each question's result against the previous period, then each platform, shop,
+    group and agent with its surveys, 整体满意率 and its most answered questions."""
+    analysis = Analysis("survey_results", "满意度问卷结果(按问题)")
+    analysis.findings.append("问卷在工单解决、会话结束和签收回访后发出;按顾客提交问卷的时间统计")
+    now, then = (
+        _totals(_question_rows(session, scope, "platform")),
+        _totals(_question_rows(session, previous(scope), "platform")),
+    )
+    questions = sorted(now, key=lambda q: (now[q][0] != "overall", -now[q][1], q))
+    table = DataTable(
+        "survey_questions", "各问题结果", ["问题", "回答数", "本期结果", "满意/是占比", "上期占比", "变化"]
+    )
+    for question in questions:
+        kind, n, total, ok = now[question]
+        before = then.get(question)
+        last = rate(before[3], before[1]) if before else None
+        table.rows.append(
+            [
+                question,
+                n,
+                _score(kind, n, total, ok),
+                percent(rate(ok, n)),
+                percent(last),
+                change_words(rate(ok, n), last),
+            ]
+        )
+    analysis.tables.append(table)
+    for level in LEVELS:
+        analysis.tables.append(_survey_level(session, scope, level, questions[:QUESTION_COLUMNS]))
+    _survey_causes(session, scope, analysis, now)
+    return analysis
+
+
+def _survey_level(session: Session, scope: Scope, level: str, questions: list[str]) -> DataTable:
+    surveyed = _surveyed(session, scope, level)
+    answers = _question_rows(session, scope, level)
+    table = DataTable(
+        f"survey_results_{level}", f"按{DIMENSIONS[level]}", ["对象", "问卷数", "整体满意率", *questions]
+    )
+    for subject in sorted(surveyed, key=lambda s: (-surveyed[s][0], s.name)):
+        answered, pleased = surveyed[subject]
+        cells = [_score(*answers[subject][q]) if q in answers[subject] else "—" for q in questions]
+        table.rows.append([subject.name, answered, percent(rate(pleased, answered)), *cells])
+        if link := survey_drill(scope, subject):
+            table.links[(len(table.rows) - 1, 1)] = link
+    return table
+
+
+def _survey_causes(
+    session: Session, scope: Scope, analysis: Analysis, questions: dict[str, tuple[str, int, int, int]]
+) -> None:
+    counts = _surveyed(session, scope, "platform").values()
+    answered, pleased = sum(a for a, _p in counts), sum(p for _a, p in counts)
+    if not answered:
+        return
+    last = _surveyed(session, previous(scope), "platform").values()
+    before = rate(sum(p for _a, p in last), sum(a for a, _p in last))
+    current = rate(pleased, answered)
+    analysis.causes.append(
+        f"问卷 {answered} 份,整体满意率 {percent(current)},较上期{change_words(current, before)}"
+    )
+    scored = [(rate(ok, n) or 0.0, q) for q, (_k, n, _t, ok) in questions.items() if n]
+    if scored:
+        share, worst = min(scored)
+        analysis.causes.append(f"满意/肯定占比最低的问题是「{worst}」({percent(share)})")
+        analysis.action = f"围绕「{worst}」复盘低分问卷对应的工单和会话,纳入培训计划;低分问卷已自动建工单跟进"
+    agents = _surveyed(session, scope, "agent")
+    ranked = [Ranked(s, rate(p, a) or 0.0, a) for s, (a, p) in agents.items() if s.ident is not None]
+    if sentence := compare_sentence(ranked, "问卷满意率"):
+        analysis.causes.append(sentence)

@@ -26,7 +26,10 @@ from aftersales.analytics.report.conversion import (
     DEFINITION,
     agent_reception,
     conversion_table,
+    definitions,
     handling_causes,
+    outcome_table,
+    ranked,
     seconds,
 )
 from aftersales.analytics.report.quality import (
@@ -37,7 +40,12 @@ from aftersales.analytics.report.quality import (
     qc_risks,
     qc_scenes,
 )
-from aftersales.analytics.report.satisfaction import rating_sources, satisfaction_goals, unhappy_scenes
+from aftersales.analytics.report.satisfaction import (
+    rating_sources,
+    satisfaction_goals,
+    survey_results,
+    unhappy_scenes,
+)
 from aftersales.analytics.results import Analysis, DataTable, number, percent, rate
 from aftersales.analytics.scope import Scope
 from aftersales.analytics.service import targets_for
@@ -145,24 +153,37 @@ def reception_overview(session: Session, scope: Scope) -> Analysis:
 
 
 def conversions(session: Session, scope: Scope) -> Analysis:
-    """询单转化率 and 客单价 per shop and agent (buyers who ordered within days of asking), and
-    差评挽回转化 (negative ratings recovered)."""
+    """询单转化率 and 客单价 per shop and agent (buyers who ordered within days of asking),
+    商品推荐转化 and 跟单挽回转化 per shop and agent, and 差评挽回转化 (negative ratings recovered)."""
     analysis = Analysis("conversions", "转化分析")
     table = DataTable("conversions", "转化", ["指标", "分子", "分母", "转化率"])
     by_shop, _shops = conversion_table(session, scope, "shop")
     by_agent, agents = conversion_table(session, scope, "agent")
     won, total = sum(int(r[2]) for r in by_shop.rows), sum(int(r[1]) for r in by_shop.rows)
     table.rows.append(["询单转化率", won, total, percent(rate(won, total))])
+    recommended, followed = definitions(session, scope)
+    outcome_tables, outcome_rows = [], {}
+    for kind, definition in (("recommendation", recommended), ("follow_up", followed)):
+        for level in ("shop", "agent"):
+            outcome, outcome_rows[(kind, level)] = outcome_table(session, scope, kind, level, definition)
+            outcome_tables.append(outcome)
+        shops = outcome_rows[(kind, "shop")]
+        won, total = sum(o.won for o in shops), sum(o.total for o in shops)
+        label = "商品推荐转化率" if kind == "recommendation" else "跟单挽回转化率"
+        table.rows.append([label, won, total, percent(rate(won, total))])
     recoveries = RECOVERIES
     statement = select(func.count(), func.sum(case((recoveries.c.status == "recovered", 1), else_=0))).where(
         scope.within(recoveries.c.created_at)
     )
     total, won = session.execute(statement).one()
     table.rows.append(["差评挽回转化率", int(won or 0), int(total or 0), percent(rate(won, total))])
-    table.note = DEFINITION
-    analysis.tables += [table, by_shop, by_agent]
+    table.note = ";".join((DEFINITION, recommended, followed))
+    analysis.tables += [table, by_shop, by_agent, *outcome_tables]
     if sentence := compare_sentence(agents, "询单转化率"):
         analysis.causes.append(sentence)
+    for kind, measure in (("recommendation", "商品推荐转化率"), ("follow_up", "跟单挽回率")):
+        if sentence := compare_sentence(ranked(outcome_rows[(kind, "agent")]), measure):
+            analysis.causes.append(sentence)
     if pair := extremes(agents):
         low, high = pair
         analysis.action = f"萃取「{high.subject.name}」的询单接待话术,带教「{low.subject.name}」"
@@ -413,6 +434,7 @@ SECTIONS = (
     satisfaction_vs_target,
     satisfaction_goals,
     rating_sources,
+    survey_results,
     unhappy_scenes,
     forecast_vs_actual,
     forecast_and_staffing,
@@ -430,6 +452,7 @@ EDITABLE = frozenset(
         "complaints",
         "satisfaction_goals",
         "rating_sources",
+        "survey_results",
         "unhappy_scenes",
         "reception",
         "conversions",

@@ -36,6 +36,8 @@ TAXONOMY: dict[str, dict[str, tuple[str, ...]]] = {
         "错发漏发": ("错发", "漏发"),
         "主观不满意": ("效果不符预期", "不合适"),
         "其他": (),
+        # Seed 001's gifts followed through (migration 2201): after 其他, so older positions stay.
+        "赠品漏发": ("漏发", "少发"),
     },
     "物流问题": {
         "物流延迟": (),
@@ -60,6 +62,9 @@ TAXONOMY: dict[str, dict[str, tuple[str, ...]]] = {
 }
 # The subcategories the customer portal opens tickets under, added by migration 0105.
 PORTAL_SUBCATEGORIES = ("物流问题/修改地址", "物流问题/延迟发货", "服务问题/安装", "其他/发票")
+# A gift (赠品) line missing from the delivery: its own subcategory, added by migration 2201.
+GIFT_CATEGORY = ("商品问题", "赠品漏发")
+GIFT_PATHS = ("商品问题/赠品漏发", "商品问题/赠品漏发/漏发", "商品问题/赠品漏发/少发")
 
 # code, name, start minute, end minute (local time; 1440 = midnight)
 SHIFTS: tuple[tuple[str, str, int, int], ...] = (
