@@ -144,7 +144,8 @@ def _order(
 def _chats(
     rng: random.Random, seed: int, made: list[OrderIn], shops: dict[str, Shop], as_of: datetime
 ) -> list[MessageIn]:
-    """A customer question and the bot's answer, days after payment, for one order in ten (the rate of the demo promotion)."""
+    """A customer question and the bot's answer, days after payment, for one order in ten (the
+    demo promotion's rate)."""
     messages = []
     for n, order in enumerate(made):
         if rng.random() >= CHAT_SHARE or order.paid_at is None:
