@@ -1,33 +1,91 @@
 """``aftersales`` command line: init, demo, serve, worker, import, user, jobs.
 
 Domains add their own groups through ``aftersales.<domain>.cli`` (an ``app`` Typer) or by adding
-commands to the shared groups in ``cli_groups``.
+commands to the shared groups in ``cli_groups``. ``aftersales --help`` must answer in well under a
+second, so the root lists the domains' groups from ``DOMAIN_GROUPS`` and imports the domains'
+commands (with SQLAlchemy, the models and the services behind them) only when one of them runs
+(``LazyRoot``); ``eager_app`` builds the same command line the plain way, and
+``tests/test_cli_lazy.py`` checks that every help page of the two is the same.
 """
 
 import threading
 import time
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer import _click as click  # Typer's own copy of click: its groups take its contexts
+from typer.core import TyperGroup
+from typer.models import TyperInfo
 
 from aftersales.cli_groups import export_app, import_app
-from aftersales.config import (
-    PUBLIC_DEFAULT_SECRET_KEY,
-    InsecureSecretKeyError,
-    generate_secret_key_file,
-    get_settings,
-)
 from aftersales.registry import import_domain_modules
 
-app = typer.Typer(help="aftersales 售后运营平台", no_args_is_help=True, pretty_exceptions_enable=False)
-app.add_typer(import_app, name="import")
-app.add_typer(export_app, name="export")
-for _module in import_domain_modules("cli"):
-    if hasattr(_module, "app"):
-        app.add_typer(_module.app)
-# imports (orders, tracking, refunds) react like the API does: interceptions, scan marks
-import_domain_modules("handlers")
+# name → help of the groups whose commands live in the domains: what `aftersales --help` shows
+# before any domain is imported (each domain's own Typer keeps the same text; the test compares)
+DOMAIN_GROUPS: dict[str, str] = {
+    "import": "导入平台导出的表格 (CSV/XLSX)",
+    "export": "导出为 Excel/CSV",
+    "user": "用户与角色",
+    "webhooks": "入站 webhook(平台、快递、ERP)签名配置",
+    "shop": "店铺: 新建店铺(导入订单、聊天记录前需要)",
+    "logistics": "物流跟单: 异常巡检、停发地区、退款拦截",
+    "connect": "接入外部服务: 快递100、阿里云短信、淘宝/天猫、抖店、拼多多、聚水潭、旺店通、顺丰丰桥、中通",
+    "qc": "质检: 情绪模型训练、重新质检",
+    "reviews": "评价: 情感模型训练",
+    "selfservice": "自助售后、机器人应答与快捷话术",
+    "analytics": "数据分析:复盘报告、预测与排班、考核提醒",
+}
+
+
+def domain_typers() -> dict[str, typer.Typer]:
+    """Every group of ``DOMAIN_GROUPS`` by name, importing every domain's commands."""
+    typers = {"import": import_app, "export": export_app}
+    for module in import_domain_modules("cli"):
+        if hasattr(module, "app"):
+            typers[module.app.info.name] = module.app
+    return typers
+
+
+class LazyRoot(TyperGroup):
+    """The root group: the domains' groups are listed by name and help, and built when one runs.
+
+    Listing (``--help``, shell completion) sees a bare group carrying the help of
+    ``DOMAIN_GROUPS``; resolving a command to run it swaps in the domain's real group. Every
+    domain's event handlers are subscribed before any command runs (imports react like the API:
+    interceptions, scan marks).
+    """
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        for name, help_text in DOMAIN_GROUPS.items():
+            self.add_command(TyperGroup(name=name, help=help_text), name)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if name in DOMAIN_GROUPS:
+            command = typer.main.get_group(domain_typers()[name])
+        return name, command, rest
+
+    def invoke(self, ctx: click.Context) -> Any:
+        import_domain_modules("handlers")
+        return super().invoke(ctx)
+
+
+app = typer.Typer(
+    help="aftersales 售后运营平台", no_args_is_help=True, pretty_exceptions_enable=False, cls=LazyRoot
+)
+
+
+def eager_app() -> typer.Typer:
+    """The same command line built the plain way, every domain imported: the reference listing."""
+    plain = typer.Typer(help=app.info.help, no_args_is_help=True, pretty_exceptions_enable=False)
+    plain.registered_commands = list(app.registered_commands)
+    plain.registered_groups = list(app.registered_groups)
+    plain.registered_groups += [TyperInfo(sub, name=name) for name, sub in domain_typers().items()]
+    return plain
 
 
 @app.command()
@@ -42,6 +100,8 @@ def init() -> None:
 @app.command("secret-key")
 def secret_key() -> None:
     """生成本机密钥文件(只生成一次;设置了 AFTERSALES_SECRET_KEY 时不需要)。"""
+    from aftersales.config import PUBLIC_DEFAULT_SECRET_KEY, generate_secret_key_file, get_settings
+
     settings = get_settings()
     if settings.secret_key != PUBLIC_DEFAULT_SECRET_KEY:
         typer.echo("已配置密钥,未改动")
@@ -52,6 +112,8 @@ def secret_key() -> None:
 
 
 def _require_private_key() -> None:
+    from aftersales.config import InsecureSecretKeyError, get_settings
+
     try:
         get_settings().require_private_key()
     except InsecureSecretKeyError as exc:
@@ -104,6 +166,8 @@ def serve(
     """启动 API 与控制台 (http://127.0.0.1:8000)。"""
     import uvicorn
 
+    from aftersales.config import get_settings
+
     _require_private_key()
     if jobs and get_settings().job_backend == "inline":
         from aftersales.jobs.worker import run_inline
@@ -149,6 +213,8 @@ def run_jobs(periodic: Annotated[bool, typer.Option(help="先排入到期的周�
 
 
 def _safe_url() -> str:
+    from aftersales.config import get_settings
+
     url = get_settings().database_url
     return url.split("@")[-1] if "@" in url else url
 

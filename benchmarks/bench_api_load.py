@@ -32,7 +32,15 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from benchmarks.figures import Figure, free_port, percentile, scratch_postgres, scratch_sqlite, wait_healthy
+from benchmarks.figures import (
+    Figure,
+    free_port,
+    percentile,
+    process_tree_cpu,
+    scratch_postgres,
+    scratch_sqlite,
+    wait_healthy,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -42,6 +50,8 @@ SERVER_WORKERS = 2
 COURIER = "zto"
 COMMENT = "已联系快递催件"
 KINDS = ("orders", "shipments", "events", "chats", "comments")
+WARM_UP_SECONDS = 3.0
+CPU_REQUESTS = 100
 
 
 @contextmanager
@@ -81,7 +91,7 @@ def _seed(url: str) -> tuple[str, str, int]:
 
 
 @contextmanager
-def api_server(url: str) -> Iterator[str]:
+def api_server(url: str) -> Iterator[tuple[str, int]]:
     port = free_port()
     env = {**os.environ, "AFTERSALES_DATABASE_URL": url, "AFTERSALES_LOG_LEVEL": "WARNING"}
     env.setdefault("AFTERSALES_SECRET_KEY", secrets.token_urlsafe(32))  # a server refuses the public one
@@ -105,7 +115,7 @@ def api_server(url: str) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(base, process)
-        yield base
+        yield base, process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -294,6 +304,30 @@ def _phase(clients: list[LoadClient], seconds: float, rate: float | None) -> flo
     return time.perf_counter() - started
 
 
+def _cpu_per_request(client: LoadClient, pid: int, requests: int) -> dict[str, float]:
+    """Server CPU milliseconds per request of each kind, one kind at a time from one client, and
+    of an empty request (``/healthz``) as the floor of the framework and the server."""
+    steps = {
+        "empty": lambda: client.http.get("/healthz"),
+        "order": client.new_order,
+        "shipment": client.new_parcel,
+        "event": client.new_event,
+        "chat": client.chat_message,
+        "read": client.read_orders,
+        **({"comment": client.comment} if client.ticket_id is not None else {}),
+    }
+    spent = {}
+    for kind, step in steps.items():
+        if kind == "shipment":  # each parcel needs an order of its own
+            for _ in range(requests - len(client.orders)):
+                client.new_order()
+        before = process_tree_cpu(pid)
+        for _ in range(requests):
+            step()
+        spent[kind] = (process_tree_cpu(pid) - before) / requests * 1000
+    return spent
+
+
 def _stored(url: str, run_id: str, ticket_id: int | None) -> tuple[int, ...]:
     """What the database holds of this run, in the order of ``KINDS``."""
     from aftersales.db import make_engine
@@ -329,21 +363,30 @@ def run(full: bool) -> list[Figure]:
     with scratch_database() as url:
         token, shop_code, shop_id = _seed(url)
         backend = make_url(url).get_backend_name()
-        with api_server(url) as base:
+        with api_server(url) as (base, pid):
             ticket_id = _open_ticket(base, token, shop_id)
-            paced, flat = Tally(), Tally()
+            paced, flat, warm_up = Tally(), Tally(), Tally()
             clients = [
-                LoadClient(base, token, (shop_code, shop_id), paced, f"{run_id}{n}", ticket_id)
+                LoadClient(base, token, (shop_code, shop_id), warm_up, f"{run_id}{n}", ticket_id)
                 for n in range(THREADS)
             ]
+            # a serving worker has loaded its text models: the first chat message of each worker
+            # waits for them (seconds), which is a start-up cost, not the load's
+            _phase(clients, WARM_UP_SECONDS, None)
+            for client in clients:
+                client.tally = paced
             paced_time = _phase(clients, seconds, RATE)
             for client in clients:
                 client.tally = flat
             flat_time = _phase(clients, seconds, None)
+            clients[0].tally = Tally()
+            cpu = _cpu_per_request(clients[0], pid, CPU_REQUESTS)
             for client in clients:
                 client.http.close()  # no idle keep-alive connection delays the server's shutdown
         stored = _stored(url, run_id, ticket_id)
-    acknowledged = tuple(getattr(paced, kind) + getattr(flat, kind) for kind in KINDS)
+    acknowledged = tuple(
+        sum(getattr(tally, kind) for tally in (warm_up, paced, flat, clients[0].tally)) for kind in KINDS
+    )
     lost = sum(a - s for a, s in zip(acknowledged, stored, strict=True))
     errors = {**paced.errors, **{k: v + paced.errors.get(k, 0) for k, v in flat.errors.items()}}
     mix = f"{THREADS} client threads, {SERVER_WORKERS} uvicorn workers, {backend}; " + (
@@ -357,7 +400,8 @@ def run(full: bool) -> list[Figure]:
             percentile(times, 99) * 1000,
             "ms",
             "",
-            f"p50 {percentile(times, 50) * 1000:.1f} ms, {len(times)} requests",
+            f"p50 {percentile(times, 50) * 1000:.1f} ms, {len(times)} requests; server CPU "
+            f"{cpu.get(kind, float('nan')):.1f} ms/request",
         )
         for kind, times in sorted(paced.by_kind.items())
     ]
@@ -371,6 +415,13 @@ def run(full: bool) -> list[Figure]:
         ),
         Figure("API p50 at the same rate", percentile(paced.latencies, 50) * 1000, "ms"),
         *per_kind,
+        Figure(
+            "  baseline: server CPU of an empty request (/healthz)",
+            cpu["empty"],
+            "ms",
+            "",
+            f"{CPU_REQUESTS} requests of each kind, one client; the server's processes' CPU",
+        ),
         Figure(
             "API throughput, unpaced mixed load",
             len(flat.latencies) / flat_time,

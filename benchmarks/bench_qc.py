@@ -84,6 +84,12 @@ def _end_to_end(url: str, texts: list[str]) -> tuple[float, float]:
             for n, text in enumerate(texts)
         ]
         chat_emotion.load_model()  # loaded when a server starts (aftersales.api), not per batch
+        # a running server has built its statements before: one small batch of other chats first,
+        # as the model's figure above is taken after a warm-up call
+        ingest_messages(
+            session, [r.model_copy(update={"session_key": f"warm-{r.session_key}"}) for r in rows[:16]]
+        )
+        session.commit()
         started, cpu = time.perf_counter(), time.process_time()
         for i in range(0, len(rows), 2000):
             ingest_messages(session, rows[i : i + 2000])

@@ -26,12 +26,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psutil
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from aftersales.kit.memory import freeze_long_lived
-from benchmarks.figures import Figure, free_port, percentile, scratch_postgres, scratch_sqlite
+from benchmarks.figures import (
+    Figure,
+    free_port,
+    percentile,
+    process_tree_cpu,
+    scratch_postgres,
+    scratch_sqlite,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get(
@@ -297,27 +303,21 @@ def _paced_load(
     return latencies, errors, achieved
 
 
-def _tree_cpu_seconds(process: subprocess.Popen[bytes]) -> float:
-    root = psutil.Process(process.pid)
-    tree = [root, *root.children(recursive=True)]
-    return sum(sum(p.cpu_times()[:2]) for p in tree)
-
-
 def _cpu_per_request(base: str, token: str, shop_id: int, server: subprocess.Popen[bytes]) -> Figure:
     """One request at a time: the CPU a create+read pair costs the server and this client, and
     the cores a 200 req/s load (100 pairs/s) therefore needs, against the machine's."""
     client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=10)
     body = {"shop_id": shop_id, "type": "consultation", "category": "其他", "title": "逐个压测"}
-    server_cpu, client_cpu = _tree_cpu_seconds(server), time.process_time()
+    server_cpu, client_cpu = process_tree_cpu(server.pid), time.process_time()
     for _ in range(SEQUENTIAL_PAIRS):
         created = client.post("/api/tickets", json=body).json()["id"]
         client.get(f"/api/tickets/{created}").raise_for_status()
-    server_ms = (_tree_cpu_seconds(server) - server_cpu) / SEQUENTIAL_PAIRS * 1000
+    server_ms = (process_tree_cpu(server.pid) - server_cpu) / SEQUENTIAL_PAIRS * 1000
     client_ms = (time.process_time() - client_cpu) / SEQUENTIAL_PAIRS * 1000
-    floor_cpu = _tree_cpu_seconds(server)
+    floor_cpu = process_tree_cpu(server.pid)
     for _ in range(SEQUENTIAL_PAIRS):
         client.get("/healthz")
-    floor_ms = (_tree_cpu_seconds(server) - floor_cpu) / SEQUENTIAL_PAIRS * 1000
+    floor_ms = (process_tree_cpu(server.pid) - floor_cpu) / SEQUENTIAL_PAIRS * 1000
     client.close()
     cores = (server_ms + client_ms) * RATE / 2 / 1000
     note = f"server {server_ms:.1f} ms + client {client_ms:.1f} ms CPU per pair"

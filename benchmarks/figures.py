@@ -105,3 +105,12 @@ def wait_healthy(base: str, process: subprocess.Popen[bytes], *, timeout: float 
         except httpx.HTTPError:
             time.sleep(0.2)
     raise RuntimeError(f"the server did not answer within {timeout:.0f} s")
+
+
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its children: a server's
+    supervisor and its workers."""
+    import psutil
+
+    root = psutil.Process(pid)
+    return sum(sum(p.cpu_times()[:2]) for p in [root, *root.children(recursive=True)])

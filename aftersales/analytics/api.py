@@ -8,7 +8,7 @@ from aftersales.analytics import scorecards, service
 from aftersales.analytics.association_analysis import associations
 from aftersales.analytics.console import ScopeDep
 from aftersales.analytics.dimensions import DIMENSIONS
-from aftersales.analytics.forecast.service import forecast_and_staffing
+from aftersales.analytics.forecast import forecast_and_staffing
 from aftersales.analytics.funnel import funnel
 from aftersales.analytics.report.service import build_report
 from aftersales.analytics.schemas import AlertCheckIn, AlertRead, AnalysisRead, TargetIn, TargetRead

@@ -4,17 +4,18 @@ Each case (a ticket, or a parcel) is a basket of items ``"维度=值"``; one dim
 (the problem category). mlxtend's FP-growth finds frequent itemsets, ``association_rules`` scores
 them, and we keep rules whose consequent is an outcome and whose antecedent holds no outcome:
 "圆通 + 新疆 → 物流延误,提升度 4.2". Cross-tab ratios give the plain per-value rates beside them.
+NumPy, pandas and mlxtend are imported by the mining itself: the pages and the report that import
+this module load them with the first analysis, not with every server worker.
 """
 
 import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-from mlxtend.frequent_patterns import association_rules, fpgrowth
+if TYPE_CHECKING:
+    import pandas as pd
 
 SEP = "="
 
@@ -80,12 +81,15 @@ def scale(counts: Sequence[int], *, cap: int) -> list[int]:
     return scaled
 
 
-def _matrix(groups: Sequence[Group], weights: Sequence[int], *, min_weight: float = 0) -> pd.DataFrame:
+def _matrix(groups: Sequence[Group], weights: Sequence[int], *, min_weight: float = 0) -> "pd.DataFrame":
     """One-hot matrix of ``维度=值`` items: each distinct case encoded once, repeated by its weight.
 
     Items carried by fewer than ``min_weight`` cases are left out: no frequent itemset can hold
     them, and a real export's thousands of SKUs would otherwise make the matrix huge.
     """
+    import numpy as np
+    import pandas as pd
+
     rows = [[item(k, v) for k, v in case.items() if v not in (None, "")] for case, _n in groups]
     carried: Counter[str] = Counter()
     for row, weight in zip(rows, weights, strict=True):
@@ -123,6 +127,8 @@ def mine_group_rules(
     rules are estimated on the real total. ``min_count`` drops rules seen in fewer cases: a lift
     of 10 from two tickets is noise.
     """
+    from mlxtend.frequent_patterns import association_rules, fpgrowth
+
     total = sum(n for _case, n in groups)
     if not total:
         return []

@@ -17,7 +17,7 @@ from aftersales.analytics import drill as drill_module
 from aftersales.analytics import scorecards, service
 from aftersales.analytics.association_analysis import associations
 from aftersales.analytics.dimensions import DIMENSIONS
-from aftersales.analytics.forecast.service import forecast_and_staffing
+from aftersales.analytics.forecast import forecast_and_staffing
 from aftersales.analytics.funnel import funnel
 from aftersales.analytics.report import exports
 from aftersales.analytics.report.service import EDITABLE, build_report, save_action

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from aftersales.analytics import charts, repository
 from aftersales.analytics.dimensions import CHATS, INVITATIONS, TICKETS
-from aftersales.analytics.forecast.repository import INQUIRY_LABEL
 from aftersales.analytics.repository import ORDERS, SHIPMENTS
 from aftersales.analytics.results import Analysis, DataTable, number, percent
 from aftersales.analytics.scope import Scope, local_day, local_hour
@@ -23,6 +22,8 @@ from aftersales.reviews.models import Review
 REVIEWS = cast(Table, Review.__table__)
 ANOMALIES = cast(Table, Anomaly.__table__)
 INTERCEPTS = cast(Table, Intercept.__table__)
+# the inquiries series' title, in the trends and in the forecasts
+INQUIRY_LABEL = "咨询量(会话)"
 
 
 def series_by(session: Session, scope: Scope, *, by: str = "day") -> dict[str, Mapping[str, float]]:

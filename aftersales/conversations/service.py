@@ -25,6 +25,7 @@ from aftersales.conversations.models import ChatMessage, ChatSession, Sender
 from aftersales.conversations.schemas import IngestResult, MessageIn
 from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.events import CustomerMessage, CustomerMessagesArrived, publish
+from aftersales.kit.memory import paused_collector
 from aftersales.kit.time import as_utc, utcnow
 from aftersales.kit.upsert import in_pairs, in_values, insert_ignore
 from aftersales.orders.models import Customer, Order
@@ -88,7 +89,15 @@ def append_message(
 
 
 def ingest_messages(session: Session, rows: Sequence[MessageIn]) -> IngestResult:
-    """Store a batch of messages across any number of sessions in a few bulk statements."""
+    """Store a batch of messages across any number of sessions in a few bulk statements, and
+    inspect them (QC reacts to the event), with the cyclic collector paused: a batch's rows,
+    features and findings are short-lived, and every collection they set off walked the whole
+    process (the models, the segmenter's dictionary), a quarter of the batch's time."""
+    with paused_collector():
+        return _ingest_messages(session, rows)
+
+
+def _ingest_messages(session: Session, rows: Sequence[MessageIn]) -> IngestResult:
     if not rows:
         return IngestResult(received=0, created=0, sessions=0)
     _check_shops(session, rows)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aftersales.kit.upsert import in_values
 from aftersales.messaging.service import CustomerSend, send_customer_messages
 from aftersales.messaging.templates import TemplateNotFoundError, gift_parcels
 from aftersales.orders.models import OrderItem, Shipment, ShipmentDirection
@@ -37,7 +38,9 @@ def notify_gift_parcels(session: Session, order_ids: Sequence[int]) -> int:
 def _gift_parcels(session: Session, order_ids: Sequence[int]) -> list[Shipment]:
     gift_orders = set(
         session.scalars(
-            select(OrderItem.order_id).where(OrderItem.order_id.in_(order_ids), OrderItem.is_gift)
+            select(OrderItem.order_id).where(
+                in_values(session, OrderItem.order_id, order_ids), OrderItem.is_gift
+            )
         )
     )
     if not gift_orders:

@@ -1,11 +1,14 @@
+import gc
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Shop
 from aftersales.conversations import service
 from aftersales.conversations.models import ChatMessage, ChatSession, Handling
+from aftersales.kit.errors import AftersalesError
 from aftersales.kit.time import utcnow
 from aftersales.orders.models import Customer, Order
 from tests.builders import make_chat, make_customer, make_order, make_shop
@@ -141,3 +144,23 @@ class TestHandOverMarker:
         )
         session.refresh(chat)
         assert (chat.handling, chat.transferred_at) == (Handling.TRANSFERRED, marked_at)
+
+
+class TestCollector:
+    def test_runs_again_after_a_batch_is_ingested(self, session: Session) -> None:
+        make_chat(session, [("customer", 0, "在吗"), ("agent", 5, "您好")])
+        assert gc.isenabled()
+
+    def test_runs_again_after_a_refused_batch(self, session: Session) -> None:
+        shop = make_shop(session)
+        with pytest.raises(AftersalesError):
+            service.append_message(
+                session,
+                shop_id=shop.id + 1000,
+                platform=shop.platform,
+                session_key="s-9",
+                sender="customer",
+                text="在吗",
+                sent_at=utcnow(),
+            )
+        assert gc.isenabled()

@@ -13,7 +13,6 @@ from aftersales.analytics.repository import ORDERS
 from aftersales.analytics.scope import Scope
 from aftersales.kit.time import SHANGHAI, utcnow
 
-INQUIRY_LABEL = "咨询量(会话)"
 HISTORY_DAYS = 400  # a year of promotions before the scope, and the pre-sale of the first
 
 

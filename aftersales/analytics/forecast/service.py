@@ -18,7 +18,7 @@ from aftersales.analytics.forecast.promotion import (
     forecast_window,
     hourly,
 )
-from aftersales.analytics.forecast.repository import INQUIRY_LABEL, daily_history, hourly_inquiries
+from aftersales.analytics.forecast.repository import daily_history, hourly_inquiries
 from aftersales.analytics.forecast.seasonal import NotEnoughHistoryError, backtest, forecast
 from aftersales.analytics.forecast.staffing import (
     THREE_SHIFTS,
@@ -30,6 +30,7 @@ from aftersales.analytics.forecast.staffing import (
 )
 from aftersales.analytics.results import Analysis, DataTable, percent
 from aftersales.analytics.scope import Scope
+from aftersales.analytics.trends import INQUIRY_LABEL
 
 NIGHT_SHIFT = Shift("夜班", 0, 8)
 # Under one contact an hour, an agent on line waits all hour: the bot answers, the next shift follows up.

@@ -9,7 +9,7 @@ same ``Report`` renders to the console page, the PDF and the Excel workbook.
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import ColumnElement, Table, case, func, select
 from sqlalchemy.orm import Session
@@ -17,9 +17,7 @@ from sqlalchemy.orm import Session
 from aftersales.analytics import charts, repository, scorecards
 from aftersales.analytics.association_analysis import associations
 from aftersales.analytics.dimensions import CHATS, QC_RESULTS, TICKETS
-from aftersales.analytics.forecast.repository import INQUIRY_LABEL, hourly_inquiries
-from aftersales.analytics.forecast.seasonal import Backtest, NotEnoughHistoryError, compare, forecast
-from aftersales.analytics.forecast.service import forecast_and_staffing
+from aftersales.analytics.forecast import forecast_and_staffing
 from aftersales.analytics.funnel import funnel
 from aftersales.analytics.report import repository as report_repository
 from aftersales.analytics.report.attribution import compare_sentence, extremes
@@ -51,13 +49,16 @@ from aftersales.analytics.report.satisfaction import (
 from aftersales.analytics.results import Analysis, DataTable, number, percent, rate
 from aftersales.analytics.scope import Scope
 from aftersales.analytics.service import targets_for
-from aftersales.analytics.trends import ANOMALIES, REVIEWS, trends
+from aftersales.analytics.trends import ANOMALIES, INQUIRY_LABEL, REVIEWS, trends
 from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.time import format_local, utcnow
 from aftersales.qc.checkpoints import BY_CODE as CHECKPOINTS
 from aftersales.qc.models import QcFinding, VocMention
 from aftersales.reviews.models import RatingRecovery
 from aftersales.tickets.models import FeedbackItem
+
+if TYPE_CHECKING:
+    from aftersales.analytics.forecast.seasonal import Backtest
 
 HANDLING_LABELS = {
     "bot_only": "纯机器人接待",
@@ -368,6 +369,9 @@ def forecast_vs_actual(session: Session, scope: Scope, *, history_days: int = HI
     Unlike the backtest (inside the data), nothing of the range reaches the fit: this is the
     forecast one would have made the day before the promotion, and its error.
     """
+    from aftersales.analytics.forecast.repository import hourly_inquiries
+    from aftersales.analytics.forecast.seasonal import NotEnoughHistoryError, compare, forecast
+
     analysis = Analysis("forecast_vs_actual", "预测与实际(范围前拟合)")
     before = Scope(
         scope.start - timedelta(days=history_days),
@@ -396,7 +400,7 @@ def forecast_vs_actual(session: Session, scope: Scope, *, history_days: int = HI
     return analysis
 
 
-def _daily_comparison(actual: Any, check: Backtest) -> DataTable:
+def _daily_comparison(actual: Any, check: "Backtest") -> DataTable:
     days: dict[str, list[float]] = {}
     for stamp, observed, predicted in zip(actual.index, check.actual, check.predicted, strict=True):
         totals = days.setdefault(f"{stamp:%Y-%m-%d}", [0.0, 0.0])
