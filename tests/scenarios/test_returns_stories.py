@@ -105,7 +105,10 @@ def test_invoice_request_gets_a_working_link(story_at: Callable[[datetime], Stor
         f"/api/tickets/{ticket_id}/transitions", {"to": "resolved", "note": "发票已开具"}
     )
     story.run()
-    rating, notice = story.sent()
+    rating, survey, notice = story.sent()
+    assert survey[:2] == ("12-07 13:00", BUYER)
+    assert survey[2].startswith("亲,感谢您联系数码旗舰店!您反馈的问题已处理完毕,占用您 1 分钟填写满意度问卷")
+    assert "/portal/s/" in survey[2]
     assert rating == (
         "12-07 13:00",
         BUYER,
