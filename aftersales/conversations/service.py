@@ -27,7 +27,7 @@ from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.events import CustomerMessage, CustomerMessagesArrived, publish
 from aftersales.kit.memory import paused_collector
 from aftersales.kit.time import as_utc, utcnow
-from aftersales.kit.upsert import in_pairs, in_values, insert_ignore
+from aftersales.kit.upsert import in_pairs, in_values, insert_ignore, update_by_key
 from aftersales.orders.models import Customer, Order
 
 REPEAT_WINDOW = timedelta(hours=24)
@@ -317,10 +317,8 @@ def refresh_sessions(session: Session, session_ids: Sequence[int]) -> None:
         )
         sessions.append(session_row)
         replies += reply_rows
-    if replies:
-        session.execute(update(ChatMessage), replies)
-    if sessions:
-        session.execute(update(ChatSession), sessions)
+    update_by_key(session, ChatMessage, replies)
+    update_by_key(session, ChatSession, sessions)
     order_ids = repository.order_ids_of(session, session_ids)
     if order_ids:
         _mark_repeat_contacts(session, order_ids)
@@ -364,7 +362,7 @@ def _mark_repeat_contacts(session: Session, order_ids: list[int]) -> None:
     changes: list[dict[str, Any]] = []
     for sessions in by_order.values():
         changes += _repeat_changes(sessions)
-    session.execute(update(ChatSession), changes)
+    update_by_key(session, ChatSession, changes)
 
 
 def _repeat_changes(sessions: list[tuple[int, datetime, datetime]]) -> list[dict[str, Any]]:

@@ -157,13 +157,6 @@ def findings_for(session: Session, session_ids: Sequence[int]) -> dict[int, dict
     return found
 
 
-def results_for(session: Session, session_ids: Sequence[int]) -> dict[int, QcSessionResult]:
-    rows = session.scalars(
-        select(QcSessionResult).where(in_values(session, QcSessionResult.session_id, session_ids))
-    )
-    return {result.session_id: result for result in rows}
-
-
 def has_ticket(session: Session, chat: ChatSession) -> bool:
     """A ticket linked to the session, or any ticket on its order (tickets domain)."""
     if chat.ticket_id is not None:

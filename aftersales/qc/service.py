@@ -52,7 +52,6 @@ def _inspect_chunk(session: Session, session_ids: list[int]) -> None:
     facts = InspectionInputs(
         messages=repository.message_views_for(session, ids),
         findings=repository.findings_for(session, ids),
-        results=repository.results_for(session, ids),
         voc=repository.voc_topics_for(session, ids),
         ticketed_orders=repository.orders_with_tickets(session, order_ids),
         return_days=repository.return_days_for(session, order_ids),
@@ -61,9 +60,12 @@ def _inspect_chunk(session: Session, session_ids: list[int]) -> None:
     configs = {shop_id: configured_checkpoints(session, shop_id) for shop_id in shops}
     settings = {shop_id: shop_setting(session, shop_id) for shop_id in shops}
     new_findings: list[dict[str, Any]] = []
-    for chat in chats:
+    results = [
         _inspect_one(session, chat, (configs[chat.shop_id], settings[chat.shop_id]), facts, new_findings)
+        for chat in chats
+    ]
     session.flush()
+    _write_results(session, results)
     upsert(
         session,
         QcFinding,
@@ -82,7 +84,6 @@ def _inspect_chunk(session: Session, session_ids: list[int]) -> None:
 class InspectionInputs:
     messages: dict[int, list[MessageView]]
     findings: dict[int, dict[str, QcFinding]]
-    results: dict[int, QcSessionResult]
     voc: dict[int, list[str]]
     ticketed_orders: set[int]
     return_days: dict[int, int]
@@ -94,7 +95,9 @@ def _inspect_one(
     shop: tuple[list[Configured], QcShopSetting],
     facts: InspectionInputs,
     new_findings: list[dict[str, Any]],
-) -> None:
+) -> dict[str, Any]:
+    """The session's findings (changed in place, new ones added to ``new_findings``) and its
+    result row."""
     configured, setting = shop
     messages = facts.messages[chat.id]
     view = SessionView(
@@ -108,8 +111,7 @@ def _inspect_one(
     )
     outcomes = evaluate(view, configured)
     findings = _store_findings(session, chat.id, outcomes, facts.findings[chat.id], new_findings)
-    result = facts.results.get(chat.id) or QcSessionResult(session_id=chat.id)
-    _fill_result(session, result, chat, messages, findings, setting)
+    return _result_row(chat, messages, findings, setting)
 
 
 def analyse_messages(session: Session, message_ids: Sequence[int]) -> None:
@@ -265,31 +267,46 @@ def _session_emotion(messages: list[MessageView]) -> tuple[str, str, int]:
     return "neutral", NEUTRAL_LABEL, 0
 
 
-def _fill_result(
-    session: Session,
-    result: QcSessionResult,
+def _result_row(
     chat: ChatSession,
     messages: list[MessageView],
     findings: Sequence[Scored | QcFinding],
     setting: QcShopSetting,
-) -> None:
+) -> dict[str, Any]:
+    """Every column of the session's ``QcSessionResult``, for ``_write_results``."""
     value = score([(f.weight, f.final_passed) for f in findings])
     polarity, label, negatives = _session_emotion(messages)
     hits = [hit for m in messages for hit in m.risks]
-    result.shop_id = chat.shop_id
-    result.platform = chat.platform.value
-    result.agent_id = chat.agent_id
-    result.started_at = chat.started_at
-    result.score = value
-    result.passed = value >= setting.pass_score
-    result.emotion_polarity = polarity
-    result.emotion_label = label
-    result.negative_messages = negatives
-    result.risk_level = max((h["level"] for h in hits), key=risk.LEVEL_RANK.__getitem__, default=None)
-    result.risk_count = len(hits)
-    result.failed_checkpoints = sorted(f.code for f in findings if f.final_passed is False and f.weight > 0)
-    result.inspected_at = utcnow()
-    session.add(result)
+    return {
+        "session_id": chat.id,
+        "shop_id": chat.shop_id,
+        "platform": chat.platform.value,
+        "agent_id": chat.agent_id,
+        "started_at": chat.started_at,
+        "score": value,
+        "passed": value >= setting.pass_score,
+        "emotion_polarity": polarity,
+        "emotion_label": label,
+        "negative_messages": negatives,
+        "risk_level": max((h["level"] for h in hits), key=risk.LEVEL_RANK.__getitem__, default=None),
+        "risk_count": len(hits),
+        "failed_checkpoints": sorted(f.code for f in findings if f.final_passed is False and f.weight > 0),
+        "inspected_at": utcnow(),
+    }
+
+
+def _write_results(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert or replace the sessions' results in one statement (an ORM object each, loaded,
+    changed and flushed, cost a chat batch more than the reads of its inputs); results a caller
+    already holds are expired, so they show the new values."""
+    if not rows:
+        return
+    columns = [c for c in rows[0] if c != "session_id"]
+    upsert(session, QcSessionResult, rows, conflict_columns=("session_id",), update_columns=columns)
+    written = {row["session_id"] for row in rows}
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, QcSessionResult) and obj.session_id in written:
+            session.expire(obj)
 
 
 def overrule(session: Session, *, finding_id: int, user: User, passed: bool, reason: str) -> QcFinding:
@@ -319,10 +336,8 @@ def overrule(session: Session, *, finding_id: int, user: User, passed: bool, rea
     chat = session.get(ChatSession, finding.session_id)
     assert chat is not None
     findings = list(session.scalars(select(QcFinding).where(QcFinding.session_id == chat.id)))
-    result = session.get(QcSessionResult, chat.id) or QcSessionResult(session_id=chat.id)
     messages = repository.message_views(session, chat.id)
-    _fill_result(session, result, chat, messages, findings, shop_setting(session, chat.shop_id))
-    session.flush()
+    _write_results(session, [_result_row(chat, messages, findings, shop_setting(session, chat.shop_id))])
     return finding
 
 
