@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Platform
 from aftersales.conversations.models import ChatMessage, ChatSession, Sender
-from aftersales.kit.upsert import in_pairs, in_values
+from aftersales.kit.upsert import in_values
 from aftersales.orders.models import Order, OrderItem
 
 
@@ -40,17 +40,6 @@ def lock_sessions(session: Session, session_ids: list[int], order_ids: set[int])
         .order_by(ChatSession.id)
         .with_for_update()
     ).all()
-
-
-def existing_message_keys(session: Session, keys: list[tuple[int, str]]) -> set[tuple[int, str]]:
-    if not keys:
-        return set()
-    rows = session.execute(
-        select(ChatMessage.session_id, ChatMessage.source_id).where(
-            in_pairs(session, ChatMessage.session_id, ChatMessage.source_id, keys)
-        )
-    )
-    return {(session_id, source_id) for session_id, source_id in rows}
 
 
 def turns(session: Session, session_ids: Sequence[int]) -> list[tuple[int, int, Sender, datetime]]:

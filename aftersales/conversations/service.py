@@ -27,7 +27,7 @@ from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.events import CustomerMessage, CustomerMessagesArrived, publish
 from aftersales.kit.memory import paused_collector
 from aftersales.kit.time import as_utc, utcnow
-from aftersales.kit.upsert import in_pairs, in_values, insert_ignore, update_by_key
+from aftersales.kit.upsert import in_values, insert_ignore, update_by_key, upsert
 from aftersales.orders.models import Customer, Order
 
 REPEAT_WINDOW = timedelta(hours=24)
@@ -276,7 +276,8 @@ def _link_customers(session: Session, session_ids: list[int]) -> None:
 def _insert_messages(
     session: Session, rows: Sequence[MessageIn], session_ids: dict[tuple[int, str], int]
 ) -> list[int]:
-    """Insert unseen messages; returns the ids of those that are new."""
+    """Insert unseen messages; returns the ids of those that are new (one statement: the
+    lookups of the keys before and of the new ids after cost as much as the insert)."""
     records = {}
     for row in rows:
         session_id = session_ids[(row.shop_id, row.session_key)]
@@ -290,15 +291,15 @@ def _insert_messages(
             "agent_id": row.agent_id,
             "agent_account": row.agent_account,
         }
-    before = repository.existing_message_keys(session, list(records))
-    insert_ignore(session, ChatMessage, list(records.values()), conflict_columns=["session_id", "source_id"])
-    fresh = [key for key in records if key not in before]
-    if not fresh:
-        return []
-    found = session.execute(
-        select(ChatMessage.id).where(in_pairs(session, ChatMessage.session_id, ChatMessage.source_id, fresh))
+    inserted = upsert(  # a conflicting row is not inserted, so not returned: the rest are new
+        session,
+        ChatMessage,
+        list(records.values()),
+        conflict_columns=["session_id", "source_id"],
+        update_columns=(),
+        returning=["id"],
     )
-    return sorted(found.scalars())
+    return sorted(message_id for (message_id,) in inserted)
 
 
 def refresh_sessions(session: Session, session_ids: Sequence[int]) -> None:

@@ -23,7 +23,6 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -259,23 +258,3 @@ def in_values(session: Session, column: Any, values: Iterable[Any]) -> Any:
         "value"
     )
     return column.in_(select(listed.c.value))
-
-
-def in_pairs(session: Session, first: Any, second: Any, pairs: Iterable[tuple[Any, Any]]) -> Any:
-    """``(first, second) IN pairs`` with the pairs bound as two (PostgreSQL: ``unnest`` of two
-    arrays) or one parameter (SQLite: a JSON array of pairs), for the same reason as ``in_values``."""
-    listed = list(pairs)
-    if is_postgres(session):
-        rows = select(
-            func.unnest(
-                bindparam(None, [a for a, _ in listed], type_=postgresql.ARRAY(first.type)),
-                bindparam(None, [b for _, b in listed], type_=postgresql.ARRAY(second.type)),
-            )
-            .table_valued("a", "b")
-            .render_derived()
-        )
-        return tuple_(first, second).in_(rows)
-    each = func.json_each(bindparam(None, json.dumps(listed, ensure_ascii=False))).table_valued("value")
-    return tuple_(first, second).in_(
-        select(func.json_extract(each.c.value, "$[0]"), func.json_extract(each.c.value, "$[1]"))
-    )
