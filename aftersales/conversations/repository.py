@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Platform
 from aftersales.conversations.models import ChatMessage, ChatSession, Sender
+from aftersales.db import is_postgres
 from aftersales.kit.upsert import in_values
 from aftersales.orders.models import Order, OrderItem
 
@@ -29,7 +30,10 @@ def lock_sessions(session: Session, session_ids: list[int], order_ids: set[int])
     the last overwriting the other's, and chats about one order take turns: a chat created by
     another transaction after these locks is about a locked order, so it waits instead of
     deadlocking. ``FOR NO KEY UPDATE`` on orders does not block their foreign-key checks.
-    SQLite serialises writers anyway (the clauses render to nothing there)."""
+    SQLite serialises writers anyway: the ingest's first insert holds the database's write lock
+    until commit, and there the two reads would lock nothing, so they are not sent."""
+    if not is_postgres(session):
+        return
     of_chats = select(ChatSession.order_id).where(in_values(session, ChatSession.id, session_ids))
     orders = or_(Order.id.in_(of_chats), Order.id.in_(order_ids))
     session.execute(select(Order.id).where(orders).order_by(Order.id).with_for_update(key_share=True)).all()

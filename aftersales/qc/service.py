@@ -7,7 +7,7 @@ many sessions is inspected in one batch (one model call for all new messages).
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -39,18 +39,19 @@ def inspect(session: Session, *, session_ids: Sequence[int], message_ids: Sequen
     Inputs of all sessions are loaded in a handful of queries and the findings and results are
     written in one flush: an import of thousands of sessions costs a few statements per batch.
     """
-    if message_ids:
-        analyse_messages(session, message_ids)
+    analysed = analyse_messages(session, message_ids) if message_ids else {}
     for start in range(0, len(session_ids), INSPECT_CHUNK):
-        _inspect_chunk(session, list(session_ids[start : start + INSPECT_CHUNK]))
+        _inspect_chunk(session, list(session_ids[start : start + INSPECT_CHUNK]), analysed)
 
 
-def _inspect_chunk(session: Session, session_ids: list[int]) -> None:
+def _inspect_chunk(session: Session, session_ids: list[int], analysed: dict[int, list[MessageView]]) -> None:
+    """``analysed``: message views ``analyse_messages`` already holds (read again otherwise)."""
     chats = repository.sessions(session, session_ids)
     ids = [chat.id for chat in chats]
     order_ids = {chat.order_id for chat in chats if chat.order_id is not None}
+    unread = [session_id for session_id in ids if session_id not in analysed]
     facts = InspectionInputs(
-        messages=repository.message_views_for(session, ids),
+        messages={**repository.message_views_for(session, unread), **analysed},
         findings=repository.findings_for(session, ids),
         voc=repository.voc_topics_for(session, ids),
         ticketed_orders=repository.orders_with_tickets(session, order_ids),
@@ -114,38 +115,63 @@ def _inspect_one(
     return _result_row(chat, messages, findings, setting)
 
 
-def analyse_messages(session: Session, message_ids: Sequence[int]) -> None:
+def analyse_messages(session: Session, message_ids: Sequence[int]) -> dict[int, list[MessageView]]:
     """Emotion (read with the turn before it), risk and VOC of customer messages not analysed yet,
-    in one batch."""
+    in one batch. Returns the message views of their sessions with the new analyses in them: one
+    read of the sessions' messages serves the turns before, what is not analysed yet, and the
+    inspection after."""
     from aftersales.qc import chat_emotion  # jieba and scikit-learn: loaded by the first inspection
 
-    rows = repository.unanalysed_customer_messages(session, message_ids)
-    if not rows:
-        return
-    context = repository.turn_context(session, [row[0] for row in rows])
+    views = repository.message_views_of(session, message_ids)
+    turns = _unanalysed_turns(views, set(message_ids))
+    if not turns:
+        return views
     emotions = chat_emotion.classify(
-        [
-            chat_emotion.ChatTurn(text, *context.get(message_id, ("", "")))
-            for message_id, _sid, text, _at in rows
-        ]
+        [chat_emotion.ChatTurn(m.text, reply, said) for _s, m, reply, said in turns]
     )
-    analyses = []
-    for (message_id, session_id, text, _at), feeling in zip(rows, emotions, strict=True):
-        hits = risk.detect(text)
-        analyses.append(
-            {
-                "message_id": message_id,
-                "session_id": session_id,
-                "polarity": feeling.polarity,
-                "label": feeling.label,
-                "confidence": feeling.confidence,
-                "risk_level": risk.highest_level(hits),
-                "risks": [_hit_dict(hit) for hit in hits],
-                "model_version": chat_emotion.MODEL_VERSION,
-            }
-        )
-    insert_ignore(session, QcMessageAnalysis, analyses, conflict_columns=["message_id"])
-    _record_voc(session, rows)
+    analyses: dict[int, dict[str, Any]] = {}
+    for (session_id, message, _reply, _said), feeling in zip(turns, emotions, strict=True):
+        hits = risk.detect(message.text)
+        analyses[message.id] = {
+            "message_id": message.id,
+            "session_id": session_id,
+            "polarity": feeling.polarity,
+            "label": feeling.label,
+            "confidence": feeling.confidence,
+            "risk_level": risk.highest_level(hits),
+            "risks": [_hit_dict(hit) for hit in hits],
+            "model_version": chat_emotion.MODEL_VERSION,
+        }
+    insert_ignore(session, QcMessageAnalysis, list(analyses.values()), conflict_columns=["message_id"])
+    _record_voc(session, [(m.id, session_id, m.text, m.sent_at) for session_id, m, _r, _s in turns])
+    return {
+        session_id: [_with_analysis(m, analyses.get(m.id)) for m in messages]
+        for session_id, messages in views.items()
+    }
+
+
+def _unanalysed_turns(
+    views: dict[int, list[MessageView]], wanted: set[int]
+) -> list[tuple[int, MessageView, str, str]]:
+    """(session id, message, the shop's last reply before it, the customer's previous message) of
+    the wanted customer messages without an analysis (every analysis has a polarity), by id."""
+    turns = []
+    for session_id, messages in views.items():
+        reply, said = "", ""
+        for message in messages:
+            if message.sender != Sender.CUSTOMER.value:
+                reply = message.text
+                continue
+            if message.id in wanted and message.polarity is None:
+                turns.append((session_id, message, reply, said))
+            said = message.text
+    return sorted(turns, key=lambda turn: turn[1].id)
+
+
+def _with_analysis(message: MessageView, analysis: dict[str, Any] | None) -> MessageView:
+    if analysis is None:
+        return message
+    return replace(message, polarity=analysis["polarity"], label=analysis["label"], risks=analysis["risks"])
 
 
 def _hit_dict(hit: risk.RiskHit) -> dict[str, Any]:
