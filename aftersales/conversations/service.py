@@ -310,17 +310,21 @@ def refresh_sessions(session: Session, session_ids: Sequence[int]) -> None:
     replies: list[dict[str, Any]] = []
     sessions: list[dict[str, Any]] = []
     now = utcnow()
-    handovers = repository.handover_times(session, session_ids)
-    untimed = repository.untimed_sessions(session, session_ids)
+    inputs = repository.metric_inputs(session, session_ids)
     for session_id, turns in by_session.items():
+        known = inputs.get(session_id)
         session_row, reply_rows = _metrics_rows(
-            session_id, turns, now, handovers.get(session_id), timed=session_id not in untimed
+            session_id,
+            turns,
+            now,
+            known.handed_over_at if known else None,
+            timed=known is None or known.times_known is not False,
         )
         sessions.append(session_row)
         replies += reply_rows
     update_by_key(session, ChatMessage, replies)
     update_by_key(session, ChatSession, sessions)
-    order_ids = repository.order_ids_of(session, session_ids)
+    order_ids = sorted({known.order_id for known in inputs.values() if known.order_id is not None})
     if order_ids:
         _mark_repeat_contacts(session, order_ids)
     _expire_loaded(session, set(session_ids))

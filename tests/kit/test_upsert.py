@@ -1,12 +1,15 @@
-"""``update_by_key`` (driver executemany) must leave the same rows as the ORM's bulk update."""
+"""The fast paths of ``kit.upsert`` against their plain references."""
 
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.conversations.models import ChatSession, Handling
-from aftersales.kit.upsert import update_by_key, update_by_key_plain
+from aftersales.kit import upsert
+from aftersales.kit.upsert import in_values, update_by_key, update_by_key_plain
 from tests.builders.catalog import make_shop
 from tests.builders.conversations import make_chat
 
@@ -50,3 +53,19 @@ class TestUpdateByKeyEqualsPlain:
         update_by_key_plain(session, ChatSession, [{"id": plain.id, "repeat_contact": True}])
         assert _values(session, fast) == _values(session, plain)
         assert fast.updated_at > before
+
+
+class TestPlainInEqualsJsonEach:
+    def test_a_few_values_select_the_rows_a_json_list_selects(
+        self, session: Session, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        chats = [*_chats(session), *_chats(session)]
+        wanted = [chats[0].id, chats[2].id, -1]
+
+        def selected() -> list[int]:
+            query = select(ChatSession.id).where(in_values(session, ChatSession.id, wanted))
+            return sorted(session.scalars(query))
+
+        plain = selected()
+        monkeypatch.setattr(upsert, "PLAIN_IN_VALUES", 0)
+        assert selected() == plain == sorted([chats[0].id, chats[2].id])
