@@ -7,7 +7,7 @@ many sessions is inspected in one batch (one model call for all new messages).
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -171,7 +171,16 @@ def _unanalysed_turns(
 def _with_analysis(message: MessageView, analysis: dict[str, Any] | None) -> MessageView:
     if analysis is None:
         return message
-    return replace(message, polarity=analysis["polarity"], label=analysis["label"], risks=analysis["risks"])
+    return MessageView(  # not dataclasses.replace, which looks the fields up again for each of thousands
+        message.id,
+        message.sender,
+        message.text,
+        message.sent_at,
+        message.response_seconds,
+        analysis["polarity"],
+        analysis["label"],
+        analysis["risks"],
+    )
 
 
 def _hit_dict(hit: risk.RiskHit) -> dict[str, Any]:
