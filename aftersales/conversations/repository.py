@@ -2,14 +2,15 @@
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Row, Select, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Platform
 from aftersales.conversations.models import ChatMessage, ChatSession, Sender
-from aftersales.kit.upsert import in_pairs, in_values
+from aftersales.db import is_postgres
+from aftersales.kit.upsert import in_values
 from aftersales.orders.models import Order, OrderItem
 
 
@@ -29,7 +30,10 @@ def lock_sessions(session: Session, session_ids: list[int], order_ids: set[int])
     the last overwriting the other's, and chats about one order take turns: a chat created by
     another transaction after these locks is about a locked order, so it waits instead of
     deadlocking. ``FOR NO KEY UPDATE`` on orders does not block their foreign-key checks.
-    SQLite serialises writers anyway (the clauses render to nothing there)."""
+    SQLite serialises writers anyway: the ingest's first insert holds the database's write lock
+    until commit, and there the two reads would lock nothing, so they are not sent."""
+    if not is_postgres(session):
+        return
     of_chats = select(ChatSession.order_id).where(in_values(session, ChatSession.id, session_ids))
     orders = or_(Order.id.in_(of_chats), Order.id.in_(order_ids))
     session.execute(select(Order.id).where(orders).order_by(Order.id).with_for_update(key_share=True)).all()
@@ -42,17 +46,6 @@ def lock_sessions(session: Session, session_ids: list[int], order_ids: set[int])
     ).all()
 
 
-def existing_message_keys(session: Session, keys: list[tuple[int, str]]) -> set[tuple[int, str]]:
-    if not keys:
-        return set()
-    rows = session.execute(
-        select(ChatMessage.session_id, ChatMessage.source_id).where(
-            in_pairs(session, ChatMessage.session_id, ChatMessage.source_id, keys)
-        )
-    )
-    return {(session_id, source_id) for session_id, source_id in rows}
-
-
 def turns(session: Session, session_ids: Sequence[int]) -> list[tuple[int, int, Sender, datetime]]:
     """(message id, session id, sender, sent at) of the sessions, in sending order."""
     rows = session.execute(
@@ -63,15 +56,21 @@ def turns(session: Session, session_ids: Sequence[int]) -> list[tuple[int, int, 
     return [(row[0], row[1], row[2], row[3]) for row in rows]
 
 
-def untimed_sessions(session: Session, session_ids: Sequence[int]) -> set[int]:
-    """Sessions imported with only the order of their messages (no real times)."""
-    return set(
-        session.scalars(
-            select(ChatSession.id).where(
-                in_values(session, ChatSession.id, session_ids), ChatSession.times_known.is_(False)
-            )
-        )
+class MetricInputs(NamedTuple):
+    handed_over_at: datetime | None
+    times_known: bool
+    order_id: int | None
+
+
+def metric_inputs(session: Session, session_ids: Sequence[int]) -> dict[int, MetricInputs]:
+    """What the metrics and repeat flags of the sessions read from their rows (one query: three
+    of one column each cost an ingest more than the metrics)."""
+    rows = session.execute(
+        select(
+            ChatSession.id, ChatSession.handed_over_at, ChatSession.times_known, ChatSession.order_id
+        ).where(in_values(session, ChatSession.id, session_ids))
     )
+    return {row[0]: MetricInputs(row[1], row[2], row[3]) for row in rows}
 
 
 def last_message_times(session: Session, keys: set[tuple[int, str]]) -> dict[tuple[int, str], datetime]:
@@ -82,25 +81,6 @@ def last_message_times(session: Session, keys: set[tuple[int, str]]) -> dict[tup
         )
     )
     return {(shop_id, key): ended_at for shop_id, key, ended_at in rows}
-
-
-def handover_times(session: Session, session_ids: Sequence[int]) -> dict[int, datetime]:
-    """The bot's transfer markers of the sessions that have one."""
-    rows = session.execute(
-        select(ChatSession.id, ChatSession.handed_over_at).where(
-            in_values(session, ChatSession.id, session_ids), ChatSession.handed_over_at.is_not(None)
-        )
-    )
-    return {row[0]: row[1] for row in rows if row[1] is not None}
-
-
-def order_ids_of(session: Session, session_ids: Sequence[int]) -> list[int]:
-    rows = session.scalars(
-        select(ChatSession.order_id)
-        .where(in_values(session, ChatSession.id, session_ids), ChatSession.order_id.is_not(None))
-        .distinct()
-    )
-    return [order_id for order_id in rows if order_id is not None]
 
 
 def sessions_of_orders(session: Session, order_ids: list[int]) -> list[tuple[int, int, datetime, datetime]]:

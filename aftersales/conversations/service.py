@@ -27,7 +27,7 @@ from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.events import CustomerMessage, CustomerMessagesArrived, publish
 from aftersales.kit.memory import paused_collector
 from aftersales.kit.time import as_utc, utcnow
-from aftersales.kit.upsert import in_pairs, in_values, insert_ignore
+from aftersales.kit.upsert import in_values, insert_ignore, update_by_key, upsert
 from aftersales.orders.models import Customer, Order
 
 REPEAT_WINDOW = timedelta(hours=24)
@@ -276,7 +276,8 @@ def _link_customers(session: Session, session_ids: list[int]) -> None:
 def _insert_messages(
     session: Session, rows: Sequence[MessageIn], session_ids: dict[tuple[int, str], int]
 ) -> list[int]:
-    """Insert unseen messages; returns the ids of those that are new."""
+    """Insert unseen messages; returns the ids of those that are new (one statement: the
+    lookups of the keys before and of the new ids after cost as much as the insert)."""
     records = {}
     for row in rows:
         session_id = session_ids[(row.shop_id, row.session_key)]
@@ -290,15 +291,15 @@ def _insert_messages(
             "agent_id": row.agent_id,
             "agent_account": row.agent_account,
         }
-    before = repository.existing_message_keys(session, list(records))
-    insert_ignore(session, ChatMessage, list(records.values()), conflict_columns=["session_id", "source_id"])
-    fresh = [key for key in records if key not in before]
-    if not fresh:
-        return []
-    found = session.execute(
-        select(ChatMessage.id).where(in_pairs(session, ChatMessage.session_id, ChatMessage.source_id, fresh))
+    inserted = upsert(  # a conflicting row is not inserted, so not returned: the rest are new
+        session,
+        ChatMessage,
+        list(records.values()),
+        conflict_columns=["session_id", "source_id"],
+        update_columns=(),
+        returning=["id"],
     )
-    return sorted(found.scalars())
+    return sorted(message_id for (message_id,) in inserted)
 
 
 def refresh_sessions(session: Session, session_ids: Sequence[int]) -> None:
@@ -309,19 +310,21 @@ def refresh_sessions(session: Session, session_ids: Sequence[int]) -> None:
     replies: list[dict[str, Any]] = []
     sessions: list[dict[str, Any]] = []
     now = utcnow()
-    handovers = repository.handover_times(session, session_ids)
-    untimed = repository.untimed_sessions(session, session_ids)
+    inputs = repository.metric_inputs(session, session_ids)
     for session_id, turns in by_session.items():
+        known = inputs.get(session_id)
         session_row, reply_rows = _metrics_rows(
-            session_id, turns, now, handovers.get(session_id), timed=session_id not in untimed
+            session_id,
+            turns,
+            now,
+            known.handed_over_at if known else None,
+            timed=known is None or known.times_known is not False,
         )
         sessions.append(session_row)
         replies += reply_rows
-    if replies:
-        session.execute(update(ChatMessage), replies)
-    if sessions:
-        session.execute(update(ChatSession), sessions)
-    order_ids = repository.order_ids_of(session, session_ids)
+    update_by_key(session, ChatMessage, replies)
+    update_by_key(session, ChatSession, sessions)
+    order_ids = sorted({known.order_id for known in inputs.values() if known.order_id is not None})
     if order_ids:
         _mark_repeat_contacts(session, order_ids)
     _expire_loaded(session, set(session_ids))
@@ -364,7 +367,7 @@ def _mark_repeat_contacts(session: Session, order_ids: list[int]) -> None:
     changes: list[dict[str, Any]] = []
     for sessions in by_order.values():
         changes += _repeat_changes(sessions)
-    session.execute(update(ChatSession), changes)
+    update_by_key(session, ChatSession, changes)
 
 
 def _repeat_changes(sessions: list[tuple[int, datetime, datetime]]) -> list[dict[str, Any]]:

@@ -5,13 +5,28 @@ go to the driver's ``executemany`` with one converter per column type, instead o
 per-row parameter processing (about ten times slower on SQLite).
 """
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import JSON, Boolean, Dialect, Enum, Table, and_, any_, bindparam, func, or_, select, tuple_
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Dialect,
+    Enum,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -20,6 +35,8 @@ from aftersales.kit.types import UTCDateTime
 
 CHUNK_ROWS = 5000
 SQLITE_MAX_VARIABLES = 32766
+PLAIN_IN_VALUES = 8
+COMPILED_STATEMENTS = 256  # per process: (table, columns, dialect) shapes the code uses
 
 Converter = Callable[[Any], Any]
 
@@ -35,13 +52,14 @@ def conflict_insert(session: Session, target: Any) -> Any:
 
 
 def _statement(
-    session: Session,
+    dialect: Dialect,
     table: Table,
     columns: Sequence[str],
     conflict_columns: Sequence[str],
     update_columns: Sequence[str],
 ) -> Any:
-    statement = conflict_insert(session, table).values({c: bindparam(c) for c in columns})
+    insert = (postgresql if dialect.name == "postgresql" else sqlite).insert
+    statement = insert(table).values({c: bindparam(c) for c in columns})
     if not update_columns:
         return statement.on_conflict_do_nothing(index_elements=list(conflict_columns))
     excluded = statement.excluded
@@ -99,18 +117,46 @@ def upsert(
     """
     if not rows:
         return []
-    table = _table(model)
-    dialect = session.get_bind().dialect
-    columns = list(rows[0])
-    statement = _statement(session, table, columns, conflict_columns, update_columns)
+    compiled = _compiled_upsert(
+        _table(model),
+        session.get_bind().dialect,
+        tuple(rows[0]),
+        tuple(conflict_columns),
+        tuple(update_columns),
+        tuple(returning),
+    )
+    prepared = _prepare(rows, compiled.order, compiled.converters)
+    if compiled.positional:
+        return _multi_values(session, compiled.sql, len(compiled.order), prepared)
+    return _named_rows(session, compiled.sql, compiled.order, prepared, bool(returning))
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    positional: bool
+    order: list[str]  # parameter names in statement order
+    converters: list[Converter | None]
+
+
+@functools.lru_cache(maxsize=COMPILED_STATEMENTS)
+def _compiled_upsert(
+    table: Table,
+    dialect: Dialect,
+    columns: tuple[str, ...],
+    conflict_columns: tuple[str, ...],
+    update_columns: tuple[str, ...],
+    returning: tuple[str, ...],
+) -> _Compiled:
+    """The statement of ``upsert``, built and compiled once per shape: for a chat message that
+    arrives alone, building and compiling its half a dozen upserts took longer than running them."""
+    statement = _statement(dialect, table, columns, conflict_columns, update_columns)
     if returning:
         statement = statement.returning(*(table.c[c] for c in returning))
     compiled = statement.compile(dialect=dialect)
-    order = list(compiled.positiontup) if compiled.positional and compiled.positiontup else columns
-    prepared = _prepare(rows, order, [_converter(table.c[name].type, dialect) for name in order])
-    if compiled.positional:
-        return _multi_values(session, compiled.string, len(order), prepared)
-    return _named_rows(session, compiled.string, order, prepared, bool(returning))
+    order = list(compiled.positiontup) if compiled.positional and compiled.positiontup else list(columns)
+    converters = [_converter(table.c[name].type, dialect) for name in order]
+    return _Compiled(compiled.string, compiled.positional, order, converters)
 
 
 def _prepare(
@@ -185,34 +231,68 @@ def insert_ignore(
     upsert(session, model, rows, conflict_columns=conflict_columns, update_columns=())
 
 
+def update_by_key(
+    session: Session, model: type[DeclarativeBase], rows: Sequence[dict[str, Any]], *, key: str = "id"
+) -> None:
+    """``UPDATE … WHERE key = ?`` for every row (each a key and the columns to set, all rows the same
+    keys), one statement compiled once and the rows handed to the driver's ``executemany`` with
+    ``upsert``'s converters. The ORM's bulk update by primary key (``update_by_key_plain``, the
+    reference) processes every row's parameters in Python, a sixth of a chat batch's ingest.
+    Columns with an ``onupdate`` the rows do not set get its value, once for the batch."""
+    if not rows:
+        return
+    session.flush()  # what the ORM's execute would have done first (autoflush)
+    table = _table(model)
+    given = tuple(c for c in rows[0] if c != key)
+    stamped = {
+        c.name: c.onupdate.arg(None)  # type: ignore[attr-defined]
+        for c in table.columns
+        if c.onupdate is not None and c.name not in rows[0] and c.onupdate.is_callable
+    }
+    compiled = _compiled_update(table, session.get_bind().dialect, key, given + tuple(stamped))
+    full = [{**row, **stamped} for row in rows] if stamped else rows
+    names = [key if name == "key_" else name for name in compiled.order]
+    prepared = _prepare(full, names, compiled.converters)
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    if compiled.positional:
+        cursor.executemany(compiled.sql, prepared)
+    else:
+        params = [dict(zip(compiled.order, values, strict=True)) for values in prepared]
+        cursor.executemany(compiled.sql, params)
+    cursor.close()
+
+
+@functools.lru_cache(maxsize=COMPILED_STATEMENTS)
+def _compiled_update(table: Table, dialect: Dialect, key: str, columns: tuple[str, ...]) -> _Compiled:
+    """The statement of ``update_by_key``, compiled once per shape (as ``_compiled_upsert``)."""
+    statement = (
+        update(table).where(table.c[key] == bindparam("key_")).values({c: bindparam(c) for c in columns})
+    )
+    compiled = statement.compile(dialect=dialect)
+    order = list(compiled.positiontup) if compiled.positional and compiled.positiontup else [*columns, "key_"]
+    names = [key if name == "key_" else name for name in order]
+    converters = [_converter(table.c[name].type, dialect) for name in names]
+    return _Compiled(compiled.string, compiled.positional, order, converters)
+
+
+def update_by_key_plain(
+    session: Session, model: type[DeclarativeBase], rows: Sequence[dict[str, Any]]
+) -> None:
+    """The reference of ``update_by_key``: the ORM's bulk update by primary key."""
+    if rows:
+        session.execute(update(model), rows)
+
+
 def in_values(session: Session, column: Any, values: Iterable[Any]) -> Any:
     """``column IN values`` with the values bound as one parameter: PostgreSQL ``= ANY(array)``,
     SQLite ``IN (SELECT value FROM json_each(…))``. A plain ``IN`` of a bulk batch's 2,000 keys
     takes SQLAlchemy longer to render (a named parameter per value, every time) than the database
-    takes to answer it."""
+    takes to answer it. On SQLite a few values (a chat message arriving alone) go in a plain
+    ``IN``: building the ``json_each`` subquery cost more than rendering them."""
+    listed = list(values)
     if is_postgres(session):
-        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
-    listed = func.json_each(bindparam(None, json.dumps(list(values), ensure_ascii=False))).table_valued(
-        "value"
-    )
-    return column.in_(select(listed.c.value))
-
-
-def in_pairs(session: Session, first: Any, second: Any, pairs: Iterable[tuple[Any, Any]]) -> Any:
-    """``(first, second) IN pairs`` with the pairs bound as two (PostgreSQL: ``unnest`` of two
-    arrays) or one parameter (SQLite: a JSON array of pairs), for the same reason as ``in_values``."""
-    listed = list(pairs)
-    if is_postgres(session):
-        rows = select(
-            func.unnest(
-                bindparam(None, [a for a, _ in listed], type_=postgresql.ARRAY(first.type)),
-                bindparam(None, [b for _, b in listed], type_=postgresql.ARRAY(second.type)),
-            )
-            .table_valued("a", "b")
-            .render_derived()
-        )
-        return tuple_(first, second).in_(rows)
+        return column == any_(bindparam(None, listed, type_=postgresql.ARRAY(column.type)))
+    if len(listed) <= PLAIN_IN_VALUES:
+        return column.in_(listed)
     each = func.json_each(bindparam(None, json.dumps(listed, ensure_ascii=False))).table_valued("value")
-    return tuple_(first, second).in_(
-        select(func.json_extract(each.c.value, "$[0]"), func.json_extract(each.c.value, "$[1]"))
-    )
+    return column.in_(select(each.c.value))

@@ -8,7 +8,7 @@ from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Sku
-from aftersales.conversations.models import ChatMessage, ChatSession, Sender
+from aftersales.conversations.models import ChatMessage, ChatSession
 from aftersales.db import is_postgres
 from aftersales.kit.upsert import in_values
 from aftersales.orders.models import OrderItem
@@ -37,52 +37,25 @@ def sessions(session: Session, session_ids: Sequence[int]) -> list[ChatSession]:
     )
 
 
-def unanalysed_customer_messages(
-    session: Session, message_ids: Sequence[int]
-) -> list[tuple[int, int, str, Any]]:
-    rows = session.execute(
-        select(ChatMessage.id, ChatMessage.session_id, ChatMessage.text, ChatMessage.sent_at)
-        .outerjoin(QcMessageAnalysis, QcMessageAnalysis.message_id == ChatMessage.id)
-        .where(
-            in_values(session, ChatMessage.id, message_ids),
-            ChatMessage.sender == Sender.CUSTOMER,
-            QcMessageAnalysis.message_id.is_(None),
-        )
-        .order_by(ChatMessage.id)
-    )
-    return [(row[0], row[1], row[2], row[3]) for row in rows]
-
-
-def turn_context(session: Session, message_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
-    """For each given customer message: the shop's last reply before it and the customer's previous
-    message in the same session ("" when none), read from the sessions' messages in sending order."""
-    wanted = set(message_ids)
-    session_ids = select(ChatMessage.session_id).where(in_values(session, ChatMessage.id, wanted)).distinct()
-    rows = session.execute(
-        select(ChatMessage.id, ChatMessage.session_id, ChatMessage.sender, ChatMessage.text)
-        .where(ChatMessage.session_id.in_(session_ids))
-        .order_by(ChatMessage.session_id, ChatMessage.sent_at, ChatMessage.id)
-    )
-    context: dict[int, tuple[str, str]] = {}
-    current, reply, said = None, "", ""
-    for message_id, session_id, sender, text in rows:
-        if session_id != current:
-            current, reply, said = session_id, "", ""
-        if sender is not Sender.CUSTOMER:
-            reply = text
-            continue
-        if message_id in wanted:
-            context[message_id] = (reply, said)
-        said = text
-    return context
-
-
 def message_views(session: Session, session_id: int) -> list[MessageView]:
     return message_views_for(session, [session_id]).get(session_id, [])
 
 
 def message_views_for(session: Session, session_ids: Sequence[int]) -> dict[int, list[MessageView]]:
     """Every message of the sessions with its analysis, per session in sending order (one query)."""
+    views: dict[int, list[MessageView]] = {sid: [] for sid in session_ids}
+    return _message_views(session, in_values(session, ChatMessage.session_id, session_ids), views)
+
+
+def message_views_of(session: Session, message_ids: Sequence[int]) -> dict[int, list[MessageView]]:
+    """``message_views_for`` the sessions of the given messages."""
+    of_messages = select(ChatMessage.session_id).where(in_values(session, ChatMessage.id, message_ids))
+    return _message_views(session, ChatMessage.session_id.in_(of_messages.distinct()), {})
+
+
+def _message_views(
+    session: Session, sessions: Any, views: dict[int, list[MessageView]]
+) -> dict[int, list[MessageView]]:
     rows = session.execute(
         select(
             ChatMessage.session_id,
@@ -96,14 +69,13 @@ def message_views_for(session: Session, session_ids: Sequence[int]) -> dict[int,
             QcMessageAnalysis.risks,
         )
         .outerjoin(QcMessageAnalysis, QcMessageAnalysis.message_id == ChatMessage.id)
-        .where(in_values(session, ChatMessage.session_id, session_ids))
+        .where(sessions)
         .order_by(ChatMessage.session_id, ChatMessage.sent_at, ChatMessage.id)
     )
     # columns, not entities: an import inspects thousands of messages, and an ORM object each
     # (identity map, state) cost as much as the checkpoints
-    views: dict[int, list[MessageView]] = {sid: [] for sid in session_ids}
     for session_id, message_id, sender, text, sent_at, response, polarity, label, risks in rows:
-        views[session_id].append(
+        views.setdefault(session_id, []).append(
             MessageView(message_id, sender.value, text, sent_at, response, polarity, label, list(risks or []))
         )
     return views
@@ -155,13 +127,6 @@ def findings_for(session: Session, session_ids: Sequence[int]) -> dict[int, dict
     ):
         found[finding.session_id][finding.code] = finding
     return found
-
-
-def results_for(session: Session, session_ids: Sequence[int]) -> dict[int, QcSessionResult]:
-    rows = session.scalars(
-        select(QcSessionResult).where(in_values(session, QcSessionResult.session_id, session_ids))
-    )
-    return {result.session_id: result for result in rows}
 
 
 def has_ticket(session: Session, chat: ChatSession) -> bool:

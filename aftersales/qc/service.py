@@ -39,20 +39,20 @@ def inspect(session: Session, *, session_ids: Sequence[int], message_ids: Sequen
     Inputs of all sessions are loaded in a handful of queries and the findings and results are
     written in one flush: an import of thousands of sessions costs a few statements per batch.
     """
-    if message_ids:
-        analyse_messages(session, message_ids)
+    analysed = analyse_messages(session, message_ids) if message_ids else {}
     for start in range(0, len(session_ids), INSPECT_CHUNK):
-        _inspect_chunk(session, list(session_ids[start : start + INSPECT_CHUNK]))
+        _inspect_chunk(session, list(session_ids[start : start + INSPECT_CHUNK]), analysed)
 
 
-def _inspect_chunk(session: Session, session_ids: list[int]) -> None:
+def _inspect_chunk(session: Session, session_ids: list[int], analysed: dict[int, list[MessageView]]) -> None:
+    """``analysed``: message views ``analyse_messages`` already holds (read again otherwise)."""
     chats = repository.sessions(session, session_ids)
     ids = [chat.id for chat in chats]
     order_ids = {chat.order_id for chat in chats if chat.order_id is not None}
+    unread = [session_id for session_id in ids if session_id not in analysed]
     facts = InspectionInputs(
-        messages=repository.message_views_for(session, ids),
+        messages={**repository.message_views_for(session, unread), **analysed},
         findings=repository.findings_for(session, ids),
-        results=repository.results_for(session, ids),
         voc=repository.voc_topics_for(session, ids),
         ticketed_orders=repository.orders_with_tickets(session, order_ids),
         return_days=repository.return_days_for(session, order_ids),
@@ -61,9 +61,12 @@ def _inspect_chunk(session: Session, session_ids: list[int]) -> None:
     configs = {shop_id: configured_checkpoints(session, shop_id) for shop_id in shops}
     settings = {shop_id: shop_setting(session, shop_id) for shop_id in shops}
     new_findings: list[dict[str, Any]] = []
-    for chat in chats:
+    results = [
         _inspect_one(session, chat, (configs[chat.shop_id], settings[chat.shop_id]), facts, new_findings)
+        for chat in chats
+    ]
     session.flush()
+    _write_results(session, results)
     upsert(
         session,
         QcFinding,
@@ -82,7 +85,6 @@ def _inspect_chunk(session: Session, session_ids: list[int]) -> None:
 class InspectionInputs:
     messages: dict[int, list[MessageView]]
     findings: dict[int, dict[str, QcFinding]]
-    results: dict[int, QcSessionResult]
     voc: dict[int, list[str]]
     ticketed_orders: set[int]
     return_days: dict[int, int]
@@ -94,7 +96,9 @@ def _inspect_one(
     shop: tuple[list[Configured], QcShopSetting],
     facts: InspectionInputs,
     new_findings: list[dict[str, Any]],
-) -> None:
+) -> dict[str, Any]:
+    """The session's findings (changed in place, new ones added to ``new_findings``) and its
+    result row."""
     configured, setting = shop
     messages = facts.messages[chat.id]
     view = SessionView(
@@ -108,42 +112,75 @@ def _inspect_one(
     )
     outcomes = evaluate(view, configured)
     findings = _store_findings(session, chat.id, outcomes, facts.findings[chat.id], new_findings)
-    result = facts.results.get(chat.id) or QcSessionResult(session_id=chat.id)
-    _fill_result(session, result, chat, messages, findings, setting)
+    return _result_row(chat, messages, findings, setting)
 
 
-def analyse_messages(session: Session, message_ids: Sequence[int]) -> None:
+def analyse_messages(session: Session, message_ids: Sequence[int]) -> dict[int, list[MessageView]]:
     """Emotion (read with the turn before it), risk and VOC of customer messages not analysed yet,
-    in one batch."""
+    in one batch. Returns the message views of their sessions with the new analyses in them: one
+    read of the sessions' messages serves the turns before, what is not analysed yet, and the
+    inspection after."""
     from aftersales.qc import chat_emotion  # jieba and scikit-learn: loaded by the first inspection
 
-    rows = repository.unanalysed_customer_messages(session, message_ids)
-    if not rows:
-        return
-    context = repository.turn_context(session, [row[0] for row in rows])
+    views = repository.message_views_of(session, message_ids)
+    turns = _unanalysed_turns(views, set(message_ids))
+    if not turns:
+        return views
     emotions = chat_emotion.classify(
-        [
-            chat_emotion.ChatTurn(text, *context.get(message_id, ("", "")))
-            for message_id, _sid, text, _at in rows
-        ]
+        [chat_emotion.ChatTurn(m.text, reply, said) for _s, m, reply, said in turns]
     )
-    analyses = []
-    for (message_id, session_id, text, _at), feeling in zip(rows, emotions, strict=True):
-        hits = risk.detect(text)
-        analyses.append(
-            {
-                "message_id": message_id,
-                "session_id": session_id,
-                "polarity": feeling.polarity,
-                "label": feeling.label,
-                "confidence": feeling.confidence,
-                "risk_level": risk.highest_level(hits),
-                "risks": [_hit_dict(hit) for hit in hits],
-                "model_version": chat_emotion.MODEL_VERSION,
-            }
-        )
-    insert_ignore(session, QcMessageAnalysis, analyses, conflict_columns=["message_id"])
-    _record_voc(session, rows)
+    analyses: dict[int, dict[str, Any]] = {}
+    for (session_id, message, _reply, _said), feeling in zip(turns, emotions, strict=True):
+        hits = risk.detect(message.text)
+        analyses[message.id] = {
+            "message_id": message.id,
+            "session_id": session_id,
+            "polarity": feeling.polarity,
+            "label": feeling.label,
+            "confidence": feeling.confidence,
+            "risk_level": risk.highest_level(hits),
+            "risks": [_hit_dict(hit) for hit in hits],
+            "model_version": chat_emotion.MODEL_VERSION,
+        }
+    insert_ignore(session, QcMessageAnalysis, list(analyses.values()), conflict_columns=["message_id"])
+    _record_voc(session, [(m.id, session_id, m.text, m.sent_at) for session_id, m, _r, _s in turns])
+    return {
+        session_id: [_with_analysis(m, analyses.get(m.id)) for m in messages]
+        for session_id, messages in views.items()
+    }
+
+
+def _unanalysed_turns(
+    views: dict[int, list[MessageView]], wanted: set[int]
+) -> list[tuple[int, MessageView, str, str]]:
+    """(session id, message, the shop's last reply before it, the customer's previous message) of
+    the wanted customer messages without an analysis (every analysis has a polarity), by id."""
+    turns = []
+    for session_id, messages in views.items():
+        reply, said = "", ""
+        for message in messages:
+            if message.sender != Sender.CUSTOMER.value:
+                reply = message.text
+                continue
+            if message.id in wanted and message.polarity is None:
+                turns.append((session_id, message, reply, said))
+            said = message.text
+    return sorted(turns, key=lambda turn: turn[1].id)
+
+
+def _with_analysis(message: MessageView, analysis: dict[str, Any] | None) -> MessageView:
+    if analysis is None:
+        return message
+    return MessageView(  # not dataclasses.replace, which looks the fields up again for each of thousands
+        message.id,
+        message.sender,
+        message.text,
+        message.sent_at,
+        message.response_seconds,
+        analysis["polarity"],
+        analysis["label"],
+        analysis["risks"],
+    )
 
 
 def _hit_dict(hit: risk.RiskHit) -> dict[str, Any]:
@@ -265,31 +302,46 @@ def _session_emotion(messages: list[MessageView]) -> tuple[str, str, int]:
     return "neutral", NEUTRAL_LABEL, 0
 
 
-def _fill_result(
-    session: Session,
-    result: QcSessionResult,
+def _result_row(
     chat: ChatSession,
     messages: list[MessageView],
     findings: Sequence[Scored | QcFinding],
     setting: QcShopSetting,
-) -> None:
+) -> dict[str, Any]:
+    """Every column of the session's ``QcSessionResult``, for ``_write_results``."""
     value = score([(f.weight, f.final_passed) for f in findings])
     polarity, label, negatives = _session_emotion(messages)
     hits = [hit for m in messages for hit in m.risks]
-    result.shop_id = chat.shop_id
-    result.platform = chat.platform.value
-    result.agent_id = chat.agent_id
-    result.started_at = chat.started_at
-    result.score = value
-    result.passed = value >= setting.pass_score
-    result.emotion_polarity = polarity
-    result.emotion_label = label
-    result.negative_messages = negatives
-    result.risk_level = max((h["level"] for h in hits), key=risk.LEVEL_RANK.__getitem__, default=None)
-    result.risk_count = len(hits)
-    result.failed_checkpoints = sorted(f.code for f in findings if f.final_passed is False and f.weight > 0)
-    result.inspected_at = utcnow()
-    session.add(result)
+    return {
+        "session_id": chat.id,
+        "shop_id": chat.shop_id,
+        "platform": chat.platform.value,
+        "agent_id": chat.agent_id,
+        "started_at": chat.started_at,
+        "score": value,
+        "passed": value >= setting.pass_score,
+        "emotion_polarity": polarity,
+        "emotion_label": label,
+        "negative_messages": negatives,
+        "risk_level": max((h["level"] for h in hits), key=risk.LEVEL_RANK.__getitem__, default=None),
+        "risk_count": len(hits),
+        "failed_checkpoints": sorted(f.code for f in findings if f.final_passed is False and f.weight > 0),
+        "inspected_at": utcnow(),
+    }
+
+
+def _write_results(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert or replace the sessions' results in one statement (an ORM object each, loaded,
+    changed and flushed, cost a chat batch more than the reads of its inputs); results a caller
+    already holds are expired, so they show the new values."""
+    if not rows:
+        return
+    columns = [c for c in rows[0] if c != "session_id"]
+    upsert(session, QcSessionResult, rows, conflict_columns=("session_id",), update_columns=columns)
+    written = {row["session_id"] for row in rows}
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, QcSessionResult) and obj.session_id in written:
+            session.expire(obj)
 
 
 def overrule(session: Session, *, finding_id: int, user: User, passed: bool, reason: str) -> QcFinding:
@@ -319,10 +371,8 @@ def overrule(session: Session, *, finding_id: int, user: User, passed: bool, rea
     chat = session.get(ChatSession, finding.session_id)
     assert chat is not None
     findings = list(session.scalars(select(QcFinding).where(QcFinding.session_id == chat.id)))
-    result = session.get(QcSessionResult, chat.id) or QcSessionResult(session_id=chat.id)
     messages = repository.message_views(session, chat.id)
-    _fill_result(session, result, chat, messages, findings, shop_setting(session, chat.shop_id))
-    session.flush()
+    _write_results(session, [_result_row(chat, messages, findings, shop_setting(session, chat.shop_id))])
     return finding
 
 

@@ -1,0 +1,71 @@
+"""The fast paths of ``kit.upsert`` against their plain references."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aftersales.conversations.models import ChatSession, Handling
+from aftersales.kit import upsert
+from aftersales.kit.upsert import in_values, update_by_key, update_by_key_plain
+from tests.builders.catalog import make_shop
+from tests.builders.conversations import make_chat
+
+SKIPPED = {"id", "session_key", "created_at", "updated_at"}
+
+
+def _chats(session: Session) -> tuple[ChatSession, ChatSession]:
+    shop = make_shop(session)
+    lines = [("customer", 0, "在吗"), ("agent", 30, "在的亲")]
+    start = datetime(2026, 11, 11, 2, tzinfo=UTC)
+    return make_chat(session, lines, shop=shop, start=start), make_chat(
+        session, lines, shop=shop, start=start
+    )
+
+
+def _values(session: Session, chat: ChatSession) -> dict[str, Any]:
+    session.expire(chat)
+    return {c.key: getattr(chat, c.key) for c in ChatSession.__mapper__.column_attrs if c.key not in SKIPPED}
+
+
+class TestUpdateByKeyEqualsPlain:
+    def test_every_kind_of_column_is_stored_alike(self, session: Session) -> None:
+        fast, plain = _chats(session)
+        changes = {
+            "ended_at": datetime(2026, 11, 11, 3, 4, 5, 678, tzinfo=UTC),
+            "first_response_seconds": None,
+            "handling": Handling.TRANSFERRED,
+            "repeat_contact": True,
+            "customer_messages": 7,
+            "updated_at": datetime(2026, 11, 11, 4, tzinfo=UTC),
+        }
+        update_by_key(session, ChatSession, [{"id": fast.id, **changes}])
+        update_by_key_plain(session, ChatSession, [{"id": plain.id, **changes}])
+        assert _values(session, fast) == _values(session, plain)
+        assert fast.updated_at == plain.updated_at == changes["updated_at"]
+
+    def test_an_onupdate_column_the_rows_leave_out_is_stamped(self, session: Session) -> None:
+        fast, plain = _chats(session)
+        before = fast.updated_at
+        update_by_key(session, ChatSession, [{"id": fast.id, "repeat_contact": True}])
+        update_by_key_plain(session, ChatSession, [{"id": plain.id, "repeat_contact": True}])
+        assert _values(session, fast) == _values(session, plain)
+        assert fast.updated_at > before
+
+
+class TestPlainInEqualsJsonEach:
+    def test_a_few_values_select_the_rows_a_json_list_selects(
+        self, session: Session, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        chats = [*_chats(session), *_chats(session)]
+        wanted = [chats[0].id, chats[2].id, -1]
+
+        def selected() -> list[int]:
+            query = select(ChatSession.id).where(in_values(session, ChatSession.id, wanted))
+            return sorted(session.scalars(query))
+
+        plain = selected()
+        monkeypatch.setattr(upsert, "PLAIN_IN_VALUES", 0)
+        assert selected() == plain == sorted([chats[0].id, chats[2].id])
