@@ -71,28 +71,22 @@ def sqlite_datetimes(values: list[Any]) -> list[str | None]:
     """``_sqlite_datetime`` of a whole column, the same text: a bulk import binds three times per
     order, and formatting each through ``isoformat`` took a tenth of the import. UTC values are
     formatted by NumPy from their microseconds since the epoch (exact, as integers); a column of
-    one shared value (a batch's ``created_at``) is formatted once; any other value goes through
-    ``_sqlite_datetime`` itself (``tests/kit/test_upsert.py::TestColumnDatetimesEqualPlain``)."""
+    one shared value (a batch's ``created_at``) is formatted once; a column with any other value
+    goes through ``_sqlite_datetime`` itself (``tests/kit/test_upsert.py::TestColumnDatetimesEqualPlain``)."""
     if not values or values.count(values[0]) == len(values):
         return [_sqlite_datetime(values[0])] * len(values) if values else []
-    result: list[str | None] = [None] * len(values)
-    utc = []
-    for index, value in enumerate(values):
-        if value is None:
-            continue
-        if value.tzinfo is UTC:
-            utc.append(index)
-        else:
-            result[index] = _sqlite_datetime(value)
-    if utc:
-        import numpy as np  # loaded with the first bulk write, not with every command
+    present = [value for value in values if value is not None]
+    if not present or {value.tzinfo for value in present} != {UTC}:
+        return [_sqlite_datetime(value) for value in values]
+    import numpy as np  # loaded with the first bulk write, not with every command
 
-        epoch, microsecond = _EPOCH, _MICROSECOND
-        stamps = np.array([(values[index] - epoch) // microsecond for index in utc], dtype=np.int64)
-        texts = np.datetime_as_string(stamps.astype("datetime64[us]"), unit="us").tolist()
-        for index, text in zip(utc, texts, strict=True):
-            result[index] = text.replace("T", " ")
-    return result
+    epoch, microsecond = _EPOCH, _MICROSECOND
+    stamps = np.array([(value - epoch) // microsecond for value in present], dtype=np.int64)
+    texts = [text.replace("T", " ") for text in np.datetime_as_string(stamps.astype("datetime64[us]")).tolist()]
+    if len(present) == len(values):
+        return texts
+    formatted = iter(texts)
+    return [None if value is None else next(formatted) for value in values]
 
 
 def _column_converter(column_type: Any, dialect: Dialect) -> Converter | None:

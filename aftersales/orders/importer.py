@@ -453,16 +453,12 @@ class OrderImporter:
         for position, pending in enumerate(batch):
             if pending.failed:
                 continue
-            order = {
-                **pending.fields,
-                "promised_delivery_at": None,
-                "shop_code": pending.shop_code,
-                "items": pending.items,
-            }
-            parcels = [
-                {**p, "shop_code": pending.shop_code, "order_no": order["order_no"]}
-                for p in pending.shipments.values()
-            ]
+            # the row's own dicts, completed in place: copying them per order cost more than storing
+            order = pending.fields
+            order.update(promised_delivery_at=None, shop_code=pending.shop_code, items=pending.items)
+            parcels = list(pending.shipments.values())
+            for parcel in parcels:
+                parcel.update(shop_code=pending.shop_code, order_no=order["order_no"])
             refusal = (
                 _refusal(order, parcels, self.tracking_column) if pending.suspect or position in odd else None
             )

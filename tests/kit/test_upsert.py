@@ -27,6 +27,10 @@ class TestColumnDatetimesEqualPlain:
         column = [NOW + timedelta(seconds=n, microseconds=7 * n) for n in range(1000)]
         assert sqlite_datetimes(column) == [_sqlite_datetime(t) for t in column]
 
+    def test_utc_column_with_gaps(self) -> None:
+        column = [t for t in TIMES if t is None or t.tzinfo is UTC]
+        assert sqlite_datetimes(column) == [_sqlite_datetime(t) for t in column]
+
     def test_one_shared_value(self) -> None:
         assert sqlite_datetimes([NOW] * 3) == [_sqlite_datetime(NOW)] * 3
 
