@@ -82,7 +82,8 @@ def sqlite_datetimes(values: list[Any]) -> list[str | None]:
 
     epoch, microsecond = _EPOCH, _MICROSECOND
     stamps = np.array([(value - epoch) // microsecond for value in present], dtype=np.int64)
-    texts = [text.replace("T", " ") for text in np.datetime_as_string(stamps.astype("datetime64[us]")).tolist()]
+    iso = np.datetime_as_string(stamps.astype("datetime64[us]")).tolist()
+    texts = [text.replace("T", " ") for text in iso]
     if len(present) == len(values):
         return texts
     formatted = iter(texts)

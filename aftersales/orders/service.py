@@ -236,7 +236,9 @@ def _replace_items(
     """Item lines are keyed by position; lines an update no longer lists are removed (an order
     that did not exist before this batch has no such lines)."""
     with_items = [
-        ([i if i.__class__ is dict else dict(i) for i in o["items"]], o, shop) for o, shop in accepted if o["items"]
+        ([i if i.__class__ is dict else dict(i) for i in o["items"]], o, shop)
+        for o, shop in accepted
+        if o["items"]
     ]
     sku_ids = _sku_ids(
         session, {(shop[0], i["sku_code"]) for items, _, shop in with_items for i in items if i["sku_code"]}
@@ -250,7 +252,9 @@ def _replace_items(
             counts[order_id] = len(items)
         for line_no, item in enumerate(items):
             sku_id = sku_ids.get((shop_id, item["sku_code"])) if item["sku_code"] else None
-            rows.append({"order_id": order_id, "line_no": line_no, "sku_id": sku_id, "is_gift": False, **item})
+            line = {"order_id": order_id, "line_no": line_no, "sku_id": sku_id, "is_gift": False}
+            line.update(item)
+            rows.append(line)
     upsert(session, OrderItem, rows, conflict_columns=("order_id", "line_no"), update_columns=ITEM_UPDATES)
     for count in set(counts.values()):
         ids = [order_id for order_id, n in counts.items() if n == count]

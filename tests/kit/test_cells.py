@@ -95,7 +95,7 @@ def test_a_column_parses_to_what_each_cell_parses_to(parse: Any) -> None:
 
 
 # Repeated text cells are parsed once each; 1, 1.0 and True are one key to a dict, not one cell.
-REPEATED_CELLS = ODD_CELLS * 3 + ["199.00"] * 50 + [None] * 50 + [1, 1.0, True, "1", "1.0", "True"] * 20
+REPEATED_CELLS = ["199.00"] * 50 + [None] * 50 + [1, 1.0, True, "1", "1.0", "True"] * 20 + ODD_CELLS * 3
 REPEATED_TEXTS = [c for c in REPEATED_CELLS if c is None or isinstance(c, str)]
 
 
