@@ -44,13 +44,15 @@ class Table:
     total: int | None
     cells: Callable[[list[Any]], list[Any]] | None = None
     """What the reader's raw cells become (calamine's ``""`` is an empty cell), applied to a row
-    by ``rows`` and to a whole column by ``Chunk.column``: a column at a time, a 100,000-row
-    workbook spends a tenth of the time it spent converting every cell of every row."""
+    by ``rows`` and to a whole column by ``Chunk.column``: a bulk import converts only the columns
+    it reads, a column at a time, instead of every cell of every row as it is read."""
 
     @property
     def rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """Each record as a dict keyed by the header's names (a later duplicate name wins)."""
-        headers, cells = self.headers, self.cells or list
+        headers, cells = self.headers, self.cells
+        if cells is None:
+            return ((number, dict(zip(headers, values, strict=False))) for number, values in self.records)
         return (
             (number, dict(zip(headers, cells(list(values)), strict=False))) for number, values in self.records
         )

@@ -54,7 +54,7 @@ def _statement(
     )
 
 
-def _sqlite_datetime(value: datetime | None) -> str | None:
+def sqlite_datetime(value: datetime | None) -> str | None:
     """SQLAlchemy's own SQLite storage format, so fast-path and ORM rows compare equal."""
     if value is None:
         return None
@@ -68,16 +68,16 @@ _MICROSECOND = timedelta(microseconds=1)
 
 
 def sqlite_datetimes(values: list[Any]) -> list[str | None]:
-    """``_sqlite_datetime`` of a whole column, the same text: a bulk import binds three times per
+    """``sqlite_datetime`` of a whole column, the same text: a bulk import binds three times per
     order, and formatting each through ``isoformat`` took a tenth of the import. UTC values are
     formatted by NumPy from their microseconds since the epoch (exact, as integers); a column of
     one shared value (a batch's ``created_at``) is formatted once; a column with any other value
-    goes through ``_sqlite_datetime`` itself (``tests/kit/test_upsert.py::TestColumnDatetimesEqualPlain``)."""
+    goes through ``sqlite_datetime`` itself (``tests/kit/test_upsert.py::TestColumnDatetimesEqualPlain``)."""
     if not values or values.count(values[0]) == len(values):
-        return [_sqlite_datetime(values[0])] * len(values) if values else []
+        return [sqlite_datetime(values[0])] * len(values) if values else []
     present = [value for value in values if value is not None]
     if not present or {value.tzinfo for value in present} != {UTC}:
-        return [_sqlite_datetime(value) for value in values]
+        return [sqlite_datetime(value) for value in values]
     import numpy as np  # loaded with the first bulk write, not with every command
 
     epoch, microsecond = _EPOCH, _MICROSECOND
