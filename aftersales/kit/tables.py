@@ -158,7 +158,7 @@ def _xlsx_table(path: Path, *, header: bool) -> Table:
 
     def records() -> Iterator[tuple[int, Sequence[Any]]]:
         for number, values in enumerate(iterator, start=first_row + (2 if header else 1)):
-            if values.count("") + values.count(None) != len(values):  # a blank row is skipped
+            if values.count("") != len(values):  # calamine's empty cell is "": a blank row is skipped
                 yield number, padding + values if padding else values
         workbook.close()
 
