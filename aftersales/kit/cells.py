@@ -213,9 +213,33 @@ _QUICK = {money_fen: _quick_money_fen, integer: _quick_integer, timestamp: _quic
 _QUICK_COLUMN = {text: _quick_texts, required_text: _quick_required_texts}
 
 
+_SAMPLE = 64
+
+
 def column(values: list[Any], parse: Any = text) -> tuple[list[Any], dict[int, str]]:
     """Parse a whole column with ``parse``: the values (``None`` where a cell is bad) and the
-    reason of each bad cell by its index."""
+    reason of each bad cell by its index.
+
+    A column of text cells that repeat (statuses, amounts, shop and courier names, a column the
+    file lacks) is parsed one distinct cell at a time; the parsers are pure, so each cell gets the
+    value and reason it would get on its own. Only text: ``1``, ``1.0`` and ``True`` are equal as
+    keys but not as cells."""
+    if len(set(values[:_SAMPLE])) * 2 > _SAMPLE:  # order numbers, phones, times: seldom repeat
+        return _column(values, parse)
+    distinct = dict.fromkeys(values)
+    if len(distinct) * 2 > len(values) or not all(v.__class__ is str or v is None for v in distinct):
+        return _column(values, parse)
+    cells = list(distinct)
+    parsed, errors = _column(cells, parse)
+    by_cell = dict(zip(cells, parsed, strict=True))
+    result = list(map(by_cell.__getitem__, values))
+    if not errors:
+        return result, {}
+    reasons = {cells[index]: reason for index, reason in errors.items()}
+    return result, {index: reasons[v] for index, v in enumerate(values) if v in reasons}
+
+
+def _column(values: list[Any], parse: Any) -> tuple[list[Any], dict[int, str]]:
     quick, quick_column = _QUICK.get(parse), _QUICK_COLUMN.get(parse)
     if quick_column:
         parsed = quick_column(values)

@@ -9,7 +9,7 @@ anything is stored; problems with single cells are reported per row by the impor
 import csv
 import io
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -42,18 +42,28 @@ class Table:
     headers: list[str]
     records: Iterator[tuple[int, Sequence[Any]]]
     total: int | None
+    cells: Callable[[list[Any]], list[Any]] | None = None
+    """What the reader's raw cells become (calamine's ``""`` is an empty cell), applied to a row
+    by ``rows`` and to a whole column by ``Chunk.column``: a bulk import converts only the columns
+    it reads, a column at a time, instead of every cell of every row as it is read."""
 
     @property
     def rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """Each record as a dict keyed by the header's names (a later duplicate name wins)."""
-        headers = self.headers
-        return ((number, dict(zip(headers, values, strict=False))) for number, values in self.records)
+        headers, cells = self.headers, self.cells
+        if cells is None:
+            return ((number, dict(zip(headers, values, strict=False))) for number, values in self.records)
+        return (
+            (number, dict(zip(headers, cells(list(values)), strict=False))) for number, values in self.records
+        )
 
     def chunks(self, size: int) -> Iterator["Chunk"]:
         """The records ``size`` at a time, for parsing a column at a time."""
         positions = {name: index for index, name in enumerate(self.headers)}
         while batch := list(islice(self.records, size)):
-            yield Chunk(positions, [number for number, _ in batch], [values for _, values in batch])
+            yield Chunk(
+                positions, [number for number, _ in batch], [values for _, values in batch], self.cells
+            )
 
 
 @dataclass
@@ -61,6 +71,7 @@ class Chunk:
     positions: dict[str, int]
     numbers: list[int]
     records: list[Sequence[Any]]
+    cells: Callable[[list[Any]], list[Any]] | None = None
 
     def column(self, name: str) -> list[Any]:
         """The column's cells (``None`` where a record is short or the file lacks the column)."""
@@ -68,9 +79,10 @@ class Chunk:
         if index is None:
             return [None] * len(self.records)
         try:
-            return [values[index] for values in self.records]
+            values = [values[index] for values in self.records]
         except IndexError:  # a short record
-            return [values[index] if index < len(values) else None for values in self.records]
+            values = [values[index] if index < len(values) else None for values in self.records]
+        return self.cells(values) if self.cells else values
 
 
 def _decode(data: bytes) -> str:
@@ -146,12 +158,11 @@ def _xlsx_table(path: Path, *, header: bool) -> Table:
 
     def records() -> Iterator[tuple[int, Sequence[Any]]]:
         for number, values in enumerate(iterator, start=first_row + (2 if header else 1)):
-            cells = padding + _cells(values) if padding else _cells(values)
-            if any(v is not None for v in cells):
-                yield number, cells
+            if values.count("") != len(values):  # calamine's empty cell is "": a blank row is skipped
+                yield number, padding + values if padding else values
         workbook.close()
 
-    return Table(headers, records(), total)
+    return Table(headers, records(), total, _cells)
 
 
 def _cells(values: list[Any]) -> list[Any]:

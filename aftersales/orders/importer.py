@@ -366,8 +366,7 @@ class OrderImporter:
             parsed = parser.parse(chunk)
             shops = self._shops(parsed, chunk)
             orders = parsed.orders()
-            # Lines are grouped by the first order-number column's text (a bad one groups nothing).
-            group_nos = cells.column(chunk.column((columns.get("order_no") or [""])[0]))[0]
+            group_nos = self._group_nos(parsed, chunk, columns.get("order_no") or [""])
             for index, number in enumerate(chunk.numbers):
                 self.report.rows += 1
                 order_no = group_nos[index]
@@ -378,6 +377,14 @@ class OrderImporter:
             self.on_progress(len(chunk.numbers))
         if self.batch:
             self._store()
+
+    @staticmethod
+    def _group_nos(parsed: ParsedChunk, chunk: Chunk, order_columns: list[str]) -> list[str | None]:
+        """Lines are grouped by the first order-number column's text (a bad one groups nothing):
+        the order numbers themselves when the mapping names one column."""
+        if len(order_columns) == 1:
+            return parsed.values["order_no"]
+        return cells.column(chunk.column(order_columns[0]))[0]
 
     def _shops(self, parsed: ParsedChunk, chunk: Chunk) -> list[str]:
         """Each row's shop code: the one given, or the shop named in the row (checked last)."""
@@ -453,16 +460,12 @@ class OrderImporter:
         for position, pending in enumerate(batch):
             if pending.failed:
                 continue
-            order = {
-                **pending.fields,
-                "promised_delivery_at": None,
-                "shop_code": pending.shop_code,
-                "items": pending.items,
-            }
-            parcels = [
-                {**p, "shop_code": pending.shop_code, "order_no": order["order_no"]}
-                for p in pending.shipments.values()
-            ]
+            # the row's own dicts, completed in place: copying them per order cost more than storing
+            order = pending.fields
+            order.update(promised_delivery_at=None, shop_code=pending.shop_code, items=pending.items)
+            parcels = list(pending.shipments.values())
+            for parcel in parcels:
+                parcel.update(shop_code=pending.shop_code, order_no=order["order_no"])
             refusal = (
                 _refusal(order, parcels, self.tracking_column) if pending.suspect or position in odd else None
             )

@@ -275,29 +275,37 @@ def _limits(model: type[BaseModel]) -> Limits:
 _LIMITS: dict[type[BaseModel], Limits] = {}
 
 
+def _present(values: list[Any] | None) -> list[Any]:
+    return [v for v in values if v is not None] if values else []
+
+
 def plainly_invalid(model: type[BaseModel], columns: dict[str, list[Any]]) -> set[int]:
     """The rows (indexes into the columns) that ``model`` might refuse, checked a column at a time
     for bulk imports that do not build a model per row: the lengths and bounds the model declares,
     NUL or more than ``LONG_TEXT_CHARS`` in free text. A row it names may still be valid (ask the
     model, which also names the reason); a row it does not name is valid, given values of the
-    types the model expects (required ones present)."""
+    types the model expects (required ones present). Each column is first checked as a whole
+    (its shortest and longest value), and searched row by row only when it holds an offender."""
     limits = _LIMITS.get(model)
     if limits is None:
         limits = _LIMITS[model] = _limits(model)
     lengths, bounds, others = limits
     suspects: set[int] = set()
     for name, shortest, longest in lengths:
-        if name in columns:
+        present = _present(columns.get(name))
+        if present and not shortest <= min(map(len, present)) <= max(map(len, present)) <= longest:
             suspects.update(
                 i for i, v in enumerate(columns[name]) if v is not None and not shortest <= len(v) <= longest
             )
     for name, lowest, highest in bounds:
-        if name in columns:
-            low = -math.inf if lowest is None else lowest
-            high = math.inf if highest is None else highest
+        present = _present(columns.get(name))
+        low = -math.inf if lowest is None else lowest
+        high = math.inf if highest is None else highest
+        if present and not low <= min(present) <= max(present) <= high:
             suspects.update(i for i, v in enumerate(columns[name]) if v is not None and not low <= v <= high)
     for name in others:
-        if name in columns:
+        texts = [v for v in columns.get(name) or () if v.__class__ is str]
+        if texts and (max(map(len, texts)) > LONG_TEXT_CHARS or "\x00" in "".join(texts)):
             suspects.update(
                 i
                 for i, v in enumerate(columns[name])

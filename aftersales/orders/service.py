@@ -145,9 +145,10 @@ def _store_orders(
         return StoredOrders(result)
     rows = []
     for shipment in shipments:
-        platform = shops[shipment["shop_code"]][2]
-        fields = {k: v for k, v in shipment.items() if k not in ("shop_code", "order_no")}
-        rows.append({**SHIPMENT_DEFAULTS, **fields, "order_id": order_ids[(platform, shipment["order_no"])]})
+        row = {**SHIPMENT_DEFAULTS, **shipment}
+        platform = shops[row.pop("shop_code")][2]
+        row["order_id"] = order_ids[(platform, row.pop("order_no"))]
+        rows.append(row)
     return StoredOrders(result, _store_shipments(session, rows))
 
 
@@ -234,7 +235,11 @@ def _replace_items(
 ) -> None:
     """Item lines are keyed by position; lines an update no longer lists are removed (an order
     that did not exist before this batch has no such lines)."""
-    with_items = [([dict(i) for i in o["items"]], o, shop) for o, shop in accepted if o["items"]]
+    with_items = [
+        ([i if i.__class__ is dict else dict(i) for i in o["items"]], o, shop)
+        for o, shop in accepted
+        if o["items"]
+    ]
     sku_ids = _sku_ids(
         session, {(shop[0], i["sku_code"]) for items, _, shop in with_items for i in items if i["sku_code"]}
     )
@@ -248,7 +253,8 @@ def _replace_items(
         for line_no, item in enumerate(items):
             sku_id = sku_ids.get((shop_id, item["sku_code"])) if item["sku_code"] else None
             line = {"order_id": order_id, "line_no": line_no, "sku_id": sku_id, "is_gift": False}
-            rows.append({**line, **item})
+            line.update(item)
+            rows.append(line)
     upsert(session, OrderItem, rows, conflict_columns=("order_id", "line_no"), update_columns=ITEM_UPDATES)
     for count in set(counts.values()):
         ids = [order_id for order_id, n in counts.items() if n == count]

@@ -92,3 +92,17 @@ def _one_by_one(parse: Any, value: Any) -> tuple[Any, str | None]:
 def test_a_column_parses_to_what_each_cell_parses_to(parse: Any) -> None:
     values, errors = cells.column(ODD_CELLS, parse)
     assert [(v, errors.get(i)) for i, v in enumerate(values)] == [_one_by_one(parse, c) for c in ODD_CELLS]
+
+
+# Repeated text cells are parsed once each; 1, 1.0 and True are one key to a dict, not one cell.
+REPEATED_CELLS = ["199.00"] * 50 + [None] * 50 + [1, 1.0, True, "1", "1.0", "True"] * 20 + ODD_CELLS * 3
+REPEATED_TEXTS = [c for c in REPEATED_CELLS if c is None or isinstance(c, str)]
+
+
+@pytest.mark.parametrize(
+    "parse", [cells.text, cells.required_text, cells.money_fen, cells.integer, cells.timestamp]
+)
+@pytest.mark.parametrize("column", [REPEATED_CELLS, REPEATED_TEXTS])
+def test_a_column_of_repeated_cells_parses_to_what_each_cell_parses_to(parse: Any, column: list[Any]) -> None:
+    values, errors = cells.column(column, parse)
+    assert [(v, errors.get(i)) for i, v in enumerate(values)] == [_one_by_one(parse, c) for c in column]

@@ -1,6 +1,6 @@
 """The fast paths of ``kit.upsert`` against their plain references."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -9,7 +9,14 @@ from sqlalchemy.orm import Session
 
 from aftersales.conversations.models import ChatSession, Handling
 from aftersales.kit import upsert
-from aftersales.kit.upsert import in_values, update_by_key, update_by_key_plain
+from aftersales.kit.time import SHANGHAI
+from aftersales.kit.upsert import (
+    in_values,
+    sqlite_datetime,
+    sqlite_datetimes,
+    update_by_key,
+    update_by_key_plain,
+)
 from tests.builders.catalog import make_shop
 from tests.builders.conversations import make_chat
 
@@ -69,3 +76,37 @@ class TestPlainInEqualsJsonEach:
         plain = selected()
         monkeypatch.setattr(upsert, "PLAIN_IN_VALUES", 0)
         assert selected() == plain == sorted([chats[0].id, chats[2].id])
+
+
+NOW = datetime(2026, 11, 11, 8, 30, 15, 123456, tzinfo=UTC)
+TIMES = [
+    NOW,
+    None,
+    NOW.replace(microsecond=0),
+    datetime(1, 1, 1, tzinfo=UTC),
+    datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    datetime(1969, 12, 31, 23, 59, 59, 1, tzinfo=UTC),
+    datetime(2026, 11, 11, 0, 0, 0, tzinfo=SHANGHAI),
+    datetime(2026, 3, 1, 12, 0, tzinfo=timezone(timedelta(hours=-5))),
+    NOW,
+]
+
+
+class TestColumnDatetimesEqualPlain:
+    def test_mixed_column(self) -> None:
+        assert sqlite_datetimes(TIMES) == [sqlite_datetime(t) for t in TIMES]
+
+    def test_utc_column_without_gaps(self) -> None:
+        column = [NOW + timedelta(seconds=n, microseconds=7 * n) for n in range(1000)]
+        assert sqlite_datetimes(column) == [sqlite_datetime(t) for t in column]
+
+    def test_utc_column_with_gaps(self) -> None:
+        column = [t for t in TIMES if t is None or t.tzinfo is UTC]
+        assert sqlite_datetimes(column) == [sqlite_datetime(t) for t in column]
+
+    def test_one_shared_value(self) -> None:
+        assert sqlite_datetimes([NOW] * 3) == [sqlite_datetime(NOW)] * 3
+
+    def test_empty_and_all_empty_columns(self) -> None:
+        assert sqlite_datetimes([]) == []
+        assert sqlite_datetimes([None, None]) == [None, None]

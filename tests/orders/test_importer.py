@@ -157,6 +157,24 @@ def test_xlsx_file_is_imported_like_csv(session: Session, tmp_path: Path) -> Non
     assert run(session, path).created == 1
 
 
+@pytest.mark.usefixtures("shop")
+def test_a_blank_workbook_row_is_skipped_and_later_rows_keep_their_sheet_numbers(
+    session: Session, tmp_path: Path
+) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(HEADER)
+    sheet.append(list(row("9").values()))
+    sheet.append([])
+    sheet.append(list(row("10", paid_yuan="abc").values()))
+    path = tmp_path / "orders.xlsx"
+    workbook.save(path)
+    report = run(session, path)
+    assert (report.rows, report.created) == (2, 1)
+    assert [(e.row, e.column) for e in report.errors] == [(4, "paid_yuan")]
+
+
 def test_taobao_order_report_sample_imports_with_shops_resolved_by_name(
     session: Session, shared_data: Path
 ) -> None:
