@@ -46,7 +46,6 @@ from aftersales.logistics.couriers import (
     register_courier,
     simulated_courier,
 )
-from aftersales.orders.models import TrackingStatus
 
 INTERCEPT = "EXP_RECE_WANTED_INTERCEPT"
 CREATE_ORDER = "EXP_RECE_CREATE_ORDER"
@@ -154,60 +153,17 @@ def pickup_data(
     }
 
 
-class SfExpressCourier:
-    """The ``sf`` courier adapter: 丰桥 for shops with an account, the simulated courier otherwise."""
+class SfExpressCourier(courier_accounts.AccountCourier):
+    """The ``sf`` courier adapter: 丰桥 for shops with an account, the simulated courier otherwise.
+    丰桥 publishes no interception progress query: tracking settles a real interception."""
 
-    def request_intercept(
-        self,
-        *,
-        courier: str,
-        tracking_no: str,
-        parcel_status: TrackingStatus | None,
-        now: datetime,
-        context: CourierContext | None = None,
-    ) -> InterceptReply:
-        account = courier_accounts.account_for(context, Provider.SF_EXPRESS)
-        if account is None:
-            return simulated_courier().request_intercept(
-                courier=courier,
-                tracking_no=tracking_no,
-                parcel_status=parcel_status,
-                now=now,
-                context=context,
-            )
-        result = courier_accounts.guarded(
-            account, lambda: call(account, INTERCEPT, intercept_data(account, tracking_no))
-        )
-        if result is None:
-            return InterceptReply(
-                "rejected", None, f"顺丰接口拒绝了本店的凭证或权限,请人工拦截: {account.last_error}"
-            )
-        if not result.success:
-            return InterceptReply("rejected", None, f"顺丰未受理拦截: {result.message or result.code}")
+    provider, label = Provider.SF_EXPRESS, "顺丰"
+
+    def send_intercept(self, account: ConnectorAccount, tracking_no: str, context: CourierContext) -> Result:
+        return call(account, INTERCEPT, intercept_data(account, tracking_no))
+
+    def accepted(self, answer: courier_accounts.Answer, tracking_no: str) -> InterceptReply:
         return InterceptReply("accepted", tracking_no, "顺丰已受理截单退回,快件将退回寄件人")
-
-    def intercept_status(
-        self,
-        *,
-        courier: str,
-        tracking_no: str,
-        courier_ref: str,
-        accepted_at: datetime,
-        now: datetime,
-        context: CourierContext | None = None,
-    ) -> InterceptReply:
-        """丰桥 publishes no progress query: tracking settles a real interception; a shop without
-        an account had the simulated courier, which answers for its own."""
-        if courier_accounts.account_for(context, Provider.SF_EXPRESS) is not None:
-            return InterceptReply("pending", courier_ref)
-        return simulated_courier().intercept_status(
-            courier=courier,
-            tracking_no=tracking_no,
-            courier_ref=courier_ref,
-            accepted_at=accepted_at,
-            now=now,
-            context=context,
-        )
 
     def book_pickup(
         self,

@@ -28,7 +28,6 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -39,11 +38,8 @@ from aftersales.connectors.models import ConnectorAccount, Provider
 from aftersales.logistics.couriers import (
     CourierContext,
     InterceptReply,
-    PickupReply,
     register_courier,
-    simulated_courier,
 )
-from aftersales.orders.models import TrackingStatus
 
 CREATE_INTERCEPT = "/thirdcenter.createIntercept"
 RETRY_CODES = frozenset({"S200", "S202", "S203", "S206", "S221"})
@@ -112,79 +108,19 @@ def intercept_data(account: ConnectorAccount, tracking_no: str, reference: str) 
     }
 
 
-class ZtoCourier:
+class ZtoCourier(courier_accounts.AccountCourier):
     """The ``zto`` courier adapter: 中通's interception for shops with an account, the simulated
     courier otherwise (and for return pickups, which this adapter does not book)."""
 
-    def request_intercept(
-        self,
-        *,
-        courier: str,
-        tracking_no: str,
-        parcel_status: TrackingStatus | None,
-        now: datetime,
-        context: CourierContext | None = None,
-    ) -> InterceptReply:
-        account = courier_accounts.account_for(context, Provider.ZTO)
-        if account is None or context is None:
-            return simulated_courier().request_intercept(
-                courier=courier,
-                tracking_no=tracking_no,
-                parcel_status=parcel_status,
-                now=now,
-                context=context,
-            )
-        data = intercept_data(account, tracking_no, context.reference)
-        result = courier_accounts.guarded(account, lambda: call(account, CREATE_INTERCEPT, data))
-        if result is None:
-            return InterceptReply(
-                "rejected", None, f"中通接口拒绝了本店的凭证或权限,请人工拦截: {account.last_error}"
-            )
-        if not result.success:
-            return InterceptReply("rejected", None, f"中通未受理拦截: {result.message or result.code}")
-        answer = result.result if isinstance(result.result, dict) else {}
+    provider, label = Provider.ZTO, "中通"
+
+    def send_intercept(self, account: ConnectorAccount, tracking_no: str, context: CourierContext) -> Result:
+        return call(account, CREATE_INTERCEPT, intercept_data(account, tracking_no, context.reference))
+
+    def accepted(self, answer: courier_accounts.Answer, tracking_no: str) -> InterceptReply:
+        body = answer.result if isinstance(answer, Result) and isinstance(answer.result, dict) else {}
         return InterceptReply(
-            "accepted", str(answer.get("centerBizNo") or tracking_no), "中通已受理拦截,快件将退回"
-        )
-
-    def intercept_status(
-        self,
-        *,
-        courier: str,
-        tracking_no: str,
-        courier_ref: str,
-        accepted_at: datetime,
-        now: datetime,
-        context: CourierContext | None = None,
-    ) -> InterceptReply:
-        if courier_accounts.account_for(context, Provider.ZTO) is not None:
-            return InterceptReply("pending", courier_ref)
-        return simulated_courier().intercept_status(
-            courier=courier,
-            tracking_no=tracking_no,
-            courier_ref=courier_ref,
-            accepted_at=accepted_at,
-            now=now,
-            context=context,
-        )
-
-    def book_pickup(
-        self,
-        *,
-        courier: str,
-        address: str,
-        slot_start: datetime,
-        slot_end: datetime,
-        now: datetime,
-        context: CourierContext | None = None,
-    ) -> PickupReply:
-        return simulated_courier().book_pickup(
-            courier=courier,
-            address=address,
-            slot_start=slot_start,
-            slot_end=slot_end,
-            now=now,
-            context=context,
+            "accepted", str(body.get("centerBizNo") or tracking_no), "中通已受理拦截,快件将退回"
         )
 
 
