@@ -79,6 +79,7 @@ class AccountCourier(ABC):
 
     provider: str
     label: str  # the courier's name in the answers agents read
+    books_pickups = False  # whether the provider's own pickup booking (``send_pickup``) is used
 
     @abstractmethod
     def send_intercept(self, account: ConnectorAccount, tracking_no: str, context: CourierContext) -> Answer:
@@ -147,6 +148,9 @@ class AccountCourier(ABC):
         now: datetime,
         context: CourierContext | None = None,
     ) -> PickupReply:
+        account = account_for(context, self.provider) if self.books_pickups else None
+        if account is not None and context is not None:
+            return self.send_pickup(account, context, address, slot_start)
         return simulated_courier().book_pickup(
             courier=courier,
             address=address,
@@ -155,3 +159,9 @@ class AccountCourier(ABC):
             now=now,
             context=context,
         )
+
+    def send_pickup(
+        self, account: ConnectorAccount, context: CourierContext, address: str, slot_start: datetime
+    ) -> PickupReply:
+        """The provider's pickup booking, for adapters with ``books_pickups``."""
+        raise NotImplementedError

@@ -44,7 +44,6 @@ from aftersales.logistics.couriers import (
     InterceptReply,
     PickupReply,
     register_courier,
-    simulated_courier,
 )
 
 INTERCEPT = "EXP_RECE_WANTED_INTERCEPT"
@@ -157,7 +156,7 @@ class SfExpressCourier(courier_accounts.AccountCourier):
     """The ``sf`` courier adapter: 丰桥 for shops with an account, the simulated courier otherwise.
     丰桥 publishes no interception progress query: tracking settles a real interception."""
 
-    provider, label = Provider.SF_EXPRESS, "顺丰"
+    provider, label, books_pickups = Provider.SF_EXPRESS, "顺丰", True
 
     def send_intercept(self, account: ConnectorAccount, tracking_no: str, context: CourierContext) -> Result:
         return call(account, INTERCEPT, intercept_data(account, tracking_no))
@@ -165,26 +164,9 @@ class SfExpressCourier(courier_accounts.AccountCourier):
     def accepted(self, answer: courier_accounts.Answer, tracking_no: str) -> InterceptReply:
         return InterceptReply("accepted", tracking_no, "顺丰已受理截单退回,快件将退回寄件人")
 
-    def book_pickup(
-        self,
-        *,
-        courier: str,
-        address: str,
-        slot_start: datetime,
-        slot_end: datetime,
-        now: datetime,
-        context: CourierContext | None = None,
+    def send_pickup(
+        self, account: ConnectorAccount, context: CourierContext, address: str, slot_start: datetime
     ) -> PickupReply:
-        account = courier_accounts.account_for(context, Provider.SF_EXPRESS)
-        if account is None or context is None:
-            return simulated_courier().book_pickup(
-                courier=courier,
-                address=address,
-                slot_start=slot_start,
-                slot_end=slot_end,
-                now=now,
-                context=context,
-            )
         data = pickup_data(account, context, address, slot_start)
         result = courier_accounts.guarded(account, lambda: call(account, CREATE_ORDER, data))
         if result is None or not result.success:
