@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from aftersales.auth.models import User
 from aftersales.catalog.models import Sku
 from aftersales.kit.errors import InvalidInputError
+from aftersales.kit.events import publish
 from aftersales.kit.time import utcnow
 from aftersales.orders.errors import OrderNotFoundError
 from aftersales.orders.models import Order, OrderItem
@@ -31,6 +32,7 @@ from aftersales.orders.service import keyed_result, lock_order, remember_key
 from aftersales.returns import shop_rules, ticketing
 from aftersales.returns.aftercare_models import PriceProtection, PriceProtectionRule
 from aftersales.returns.errors import BeyondAuthorityError, RefundExceedsPaidError
+from aftersales.returns.events import RefundPaid
 from aftersales.returns.models import Authority, Compensation, PayoutKind, RefundState, ReturnRequest
 from aftersales.returns.notices import tell_customer
 from aftersales.returns.policy import authorize_compensation, yuan
@@ -299,6 +301,7 @@ def _pay(session: Session, order: Order, found: Quote, actor: User, ticket_id: i
         data={"compensation_id": payout.id, "price_protection_id": protection.id},
     )
     _notify(session, order, protection, found.title)
+    publish(session, RefundPaid(order_id=order.id, payout_id=payout.id))
     return protection
 
 

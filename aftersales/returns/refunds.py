@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Shop
 from aftersales.kit.errors import InvalidInputError
+from aftersales.kit.events import publish
 from aftersales.kit.time import format_local, utcnow
 from aftersales.logistics.models import Intercept, InterceptStatus
 from aftersales.orders.models import Order, ShipmentDirection
@@ -18,6 +19,7 @@ from aftersales.orders.schemas import ShipmentIn
 from aftersales.orders.service import ingest_shipments
 from aftersales.returns import repository, ticketing
 from aftersales.returns.errors import RefundExceedsPaidError
+from aftersales.returns.events import RefundPaid
 from aftersales.returns.models import Authority, Compensation, Outcome, PayoutKind, RefundState, ReturnRequest
 from aftersales.returns.notices import tell_customer
 from aftersales.returns.policy import yuan
@@ -70,6 +72,8 @@ def release_refund(
         message=f"{note}:退款 {yuan(request.refund_fen)}",
     )
     _notify_refund(session, request, payout)
+    session.flush()
+    publish(session, RefundPaid(order_id=request.order_id, payout_id=payout.id))
     return payout
 
 

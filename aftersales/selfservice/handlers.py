@@ -6,7 +6,8 @@ from sqlalchemy.orm import Session
 
 from aftersales.kit.events import subscribe
 from aftersales.messaging.links import register_link
-from aftersales.selfservice import access, service, surveys
+from aftersales.returns.events import RefundPaid
+from aftersales.selfservice import access, invoices, service, surveys
 from aftersales.selfservice.settings import get_selfservice_settings
 from aftersales.tickets.events import TicketResolved
 
@@ -34,3 +35,9 @@ def close_portal_requests(session: Session, event: TicketResolved) -> None:
 def survey_resolved_ticket(session: Session, event: TicketResolved) -> None:
     """A resolved ticket's buyer is sent the shop's questionnaire (once per ticket)."""
     surveys.invite_for_ticket(session, ticket_id=event.ticket_id)
+
+
+@subscribe(RefundPaid)
+def correct_invoices(session: Session, event: RefundPaid) -> None:
+    """Money handed back after an invoice was issued: the invoice is voided and re-issued net."""
+    invoices.follow_refund(session, order_id=event.order_id)

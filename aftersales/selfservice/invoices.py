@@ -18,6 +18,7 @@ from aftersales.messaging.service import send_customer_message
 from aftersales.messaging.templates import TemplateNotFoundError
 from aftersales.orders.models import Order
 from aftersales.orders.service import lock_order
+from aftersales.returns.repository import refunded_fen
 from aftersales.selfservice import repository
 from aftersales.selfservice.errors import (
     InvoiceNotFoundError,
@@ -62,7 +63,8 @@ def live_invoice(session: Session, request_id: int) -> Invoice | None:
 
 
 def issue(session: Session, *, request: PortalRequest, actor_id: int | None) -> Invoice:
-    """The registration's live invoice, issued now if it has none (a repeat returns it)."""
+    """The registration's live invoice, issued now if it has none (a repeat returns it); an order
+    refunded in full has nothing left to invoice."""
     order = lock_order(session, request.order_id)
     existing = live_invoice(session, request.id)
     if existing is not None:
@@ -92,14 +94,36 @@ def reissue(
         raise RequestNotAllowedError(f"自助重开最多 {BUYER_REISSUES} 次,请联系客服处理")
     request.details = {**request.details, **data.model_dump(exclude={"email"})}
     new = _issue(session, order, request, actor_id)
-    old.status = InvoiceStatus.VOIDED
-    old.voided_at = new.issued_at
-    old.replaced_by_id = new.id
     text = f"原发票 {old.number} 已红冲,已按新抬头重开,发票号码 {new.number}"
-    session.add(PortalRequestStep(request_id=request.id, status=request.status, message=text))
-    session.flush()
+    _void(session, old, request, by=new, text=text)
     tell_buyer(session, request, new)
     return new
+
+
+def follow_refund(session: Session, *, order_id: int) -> list[Invoice]:
+    """Money handed back after an invoice was issued (a refund, an early refund, a 保价
+    difference) leaves the invoice above what the buyer paid, which a shop may not leave standing:
+    each live invoice of the order is voided (红冲) and, unless the order was refunded in full,
+    issued again at the net amount with the same title, the buyer told once about the new one.
+    The caller holds the order's lock, as every refund does. Returns the new invoices."""
+    order = session.get(Order, order_id)
+    assert order is not None
+    net = order.paid_fen - refunded_fen(session, order_id)
+    issued: list[Invoice] = []
+    for old in repository.live_invoices_of_order(session, order_id):
+        if old.amount_fen == net:
+            continue
+        request = session.get(PortalRequest, old.request_id)
+        assert request is not None
+        if net <= 0:
+            _void(session, old, request, by=None, text=f"订单已全额退款,原发票 {old.number} 已红冲")
+            continue
+        new = _issue(session, order, request, None)
+        text = f"订单退款后实付 ¥{net / 100:.2f},原发票 {old.number} 已红冲,按实付重开,发票号码 {new.number}"
+        _void(session, old, request, by=new, text=text)
+        tell_buyer(session, request, new)
+        issued.append(new)
+    return issued
 
 
 def invoice_of_order(session: Session, *, invoice_id: int, order_id: int) -> Invoice:
@@ -135,6 +159,15 @@ def _registration(session: Session, request_id: int, order_id: int | None) -> Po
     return request
 
 
+def _void(session: Session, old: Invoice, request: PortalRequest, *, by: Invoice | None, text: str) -> None:
+    """红冲 the invoice (replaced by ``by`` when one was re-issued) and say so on the request."""
+    old.status = InvoiceStatus.VOIDED
+    old.voided_at = by.issued_at if by is not None else utcnow()
+    old.replaced_by_id = by.id if by is not None else None
+    session.add(PortalRequestStep(request_id=request.id, status=request.status, message=text))
+    session.flush()
+
+
 def _issue(session: Session, order: Order, request: PortalRequest, actor_id: int | None) -> Invoice:
     draft = _draft(session, order, request)
     settings = get_selfservice_settings()
@@ -161,9 +194,12 @@ def _issue(session: Session, order: Order, request: PortalRequest, actor_id: int
 
 
 def _draft(session: Session, order: Order, request: PortalRequest) -> InvoiceDraft:
-    """What the buyer paid for: the sold lines (gifts are free and not invoiced) and, when the
-    paid total differs from their sum, one line for the discount or the shipping fee, so the
-    invoice's total is what the buyer paid."""
+    """What the buyer paid for: the sold lines (gifts are free and not invoiced), one line for the
+    discount or the shipping fee when the paid total differs from their sum, and one for the money
+    handed back, so the invoice's total is what the buyer paid net of refunds."""
+    refunded = refunded_fen(session, order.id)
+    if refunded >= order.paid_fen:
+        raise RequestNotAllowedError("订单已全额退款,无需开具发票")
     items = sorted(repository.item_lines(session, order.id), key=lambda i: i.line_no)
     lines = [
         InvoiceLine(i.title, i.quantity, i.unit_price_fen, i.unit_price_fen * i.quantity)
@@ -173,6 +209,8 @@ def _draft(session: Session, order: Order, request: PortalRequest) -> InvoiceDra
     rest = order.paid_fen - sum(line.amount_fen for line in lines)
     if rest:
         lines.append(InvoiceLine("折扣" if rest < 0 else "运费及其他", 1, rest, rest))
+    if refunded:
+        lines.append(InvoiceLine("已退款", 1, -refunded, -refunded))
     shop = session.get(Shop, order.shop_id)
     details = request.details
     return InvoiceDraft(
@@ -184,6 +222,6 @@ def _draft(session: Session, order: Order, request: PortalRequest) -> InvoiceDra
         title=str(details.get("title", "")),
         tax_id=details.get("tax_id") or None,
         lines=tuple(lines),
-        amount_fen=order.paid_fen,
+        amount_fen=order.paid_fen - refunded,
         issued_at=utcnow(),
     )

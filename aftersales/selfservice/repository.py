@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from aftersales.conversations.models import ChatSession
 from aftersales.orders.models import Customer, Order, OrderItem, Shipment
+from aftersales.selfservice.invoice_models import InvoiceStatus
 from aftersales.selfservice.models import (
     Invoice,
     PortalRequest,
@@ -170,6 +171,12 @@ def invoices_of_requests(session: Session, request_ids: Sequence[int]) -> list[I
             select(Invoice).where(Invoice.request_id.in_(request_ids)).order_by(Invoice.id.desc())
         )
     )
+
+
+def live_invoices_of_order(session: Session, order_id: int) -> list[Invoice]:
+    """The order's issued, not voided, invoices (one per invoice registration)."""
+    statement = select(Invoice).where(Invoice.order_id == order_id, Invoice.status == InvoiceStatus.ISSUED)
+    return list(session.scalars(statement.order_by(Invoice.id)))
 
 
 def invoice_count(session: Session, request_id: int) -> int:

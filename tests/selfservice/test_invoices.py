@@ -18,13 +18,18 @@ from aftersales.kit.events import publish
 from aftersales.logistics.defaults import seed_templates
 from aftersales.messaging.models import OutboxMessage
 from aftersales.orders.models import Order
+from aftersales.returns import price_protection
+from aftersales.returns.events import RefundPaid
+from aftersales.returns.models import Authority, PayoutKind, RequestKind
+from aftersales.returns.refunds import release_refund
 from aftersales.selfservice import access, bot, invoices, service
 from aftersales.selfservice.errors import RequestNotAllowedError
 from aftersales.selfservice.invoice_models import Invoice, InvoiceStatus
-from aftersales.selfservice.models import PortalRequest, RequestStatus
+from aftersales.selfservice.models import PortalRequest, PortalRequestStep, RequestStatus
 from aftersales.selfservice.schemas import InvoiceRegistration
 from aftersales.tickets.events import TicketResolved
-from tests.builders import make_order
+from tests.builders import make_order, make_order_item, make_return_request, make_user
+from tests.builders.returns import make_price_rule
 from tests.builders.selfservice import COMPANY_TAX_ID, make_invoice_registration, make_item
 
 Headers = Callable[..., dict[str, str]]
@@ -166,6 +171,83 @@ class TestReissue:
         request = make_invoice_registration(session, order=_bought(session))
         with pytest.raises(RequestNotAllowedError):
             invoices.reissue(session, request_id=request.id, data=_correct(), actor_id=None)
+
+
+def _refunded(session: Session, order: Order, refund_fen: int) -> None:
+    """A refund-only request of ``refund_fen`` paid out through the returns domain."""
+    request = make_return_request(session, order=order, kind=RequestKind.REFUND_ONLY, refund_fen=refund_fen)
+    release_refund(
+        session, request, kind=PayoutKind.REFUND, authority=Authority.AGENT, actor_id=None, note="退款"
+    )
+
+
+class TestRefunds:
+    def test_an_invoice_issued_after_a_partial_refund_is_for_the_net_amount(self, session: Session) -> None:
+        seed_templates(session)
+        order = _bought(session)
+        _refunded(session, order, 12_900)
+        request = make_invoice_registration(session, order=order)
+        invoice = service.issue_invoice(session, request_id=request.id, actor_id=None)
+        assert invoice.amount_fen == 11_900
+        assert sum(line["amount_fen"] for line in invoice.lines) == 11_900
+        assert "¥119.00" in _text(invoice.pdf)
+
+    def test_an_order_refunded_in_full_is_not_invoiced(self, session: Session) -> None:
+        order = _bought(session)
+        _refunded(session, order, 24_800)
+        request = make_invoice_registration(session, order=order)
+        with pytest.raises(RequestNotAllowedError, match="全额退款"):
+            service.issue_invoice(session, request_id=request.id, actor_id=None)
+
+    def test_a_refund_after_issue_voids_the_invoice_and_reissues_it_net(self, session: Session) -> None:
+        request, old = _issued(session)
+        order = session.get(Order, request.order_id)
+        assert order is not None
+        _refunded(session, order, 12_900)
+        new = invoices.live_invoice(session, request.id)
+        assert new is not None
+        assert (old.status, old.replaced_by_id) == (InvoiceStatus.VOIDED, new.id)
+        assert (new.amount_fen, new.title) == (11_900, old.title)
+
+    def test_the_buyer_is_told_about_the_reissued_invoice_once(self, session: Session) -> None:
+        request, _ = _issued(session)
+        order = session.get(Order, request.order_id)
+        assert order is not None
+        _refunded(session, order, 12_900)
+        publish(session, RefundPaid(order_id=order.id, payout_id=0))
+        assert len(_notices(session, order.id)) == 2
+
+    def test_the_request_says_why_the_invoice_was_reissued(self, session: Session) -> None:
+        request, old = _issued(session)
+        order = session.get(Order, request.order_id)
+        assert order is not None
+        _refunded(session, order, 12_900)
+        steps = session.scalars(
+            select(PortalRequestStep.message).where(PortalRequestStep.request_id == request.id)
+        )
+        assert f"订单退款后实付 ¥119.00,原发票 {old.number} 已红冲" in "\n".join(steps)
+
+    def test_a_full_refund_after_issue_voids_the_invoice_without_a_new_one(self, session: Session) -> None:
+        request, old = _issued(session)
+        order = session.get(Order, request.order_id)
+        assert order is not None
+        _refunded(session, order, 24_800)
+        assert old.status == InvoiceStatus.VOIDED
+        assert invoices.live_invoice(session, request.id) is None
+
+    def test_a_price_difference_refunded_after_issue_reissues_it_net(self, session: Session) -> None:
+        order = make_order(session, paid_fen=39_800, total_fen=39_800)
+        make_order_item(session, order=order, sku_code="PILLOW", quantity=2, unit_price_fen=19_900)
+        request = make_invoice_registration(session, order=order)
+        service.issue_invoice(session, request_id=request.id, actor_id=None)
+        make_price_rule(session, shop_id=order.shop_id)
+        agent = make_user(session, role=Role.AGENT)
+        price_protection.protect(
+            session, order_id=order.id, sku_code="PILLOW", new_unit_fen=18_900, actor=agent
+        )
+        new = invoices.live_invoice(session, request.id)
+        assert new is not None
+        assert new.amount_fen == 37_800
 
 
 class TestPortal:
