@@ -44,7 +44,10 @@ def identifiers_as_code(text: str) -> Markup:
 
 
 def yuan(fen: int | None) -> str:
-    return "" if fen is None else f"¥{fen / 100:,.2f}"
+    """``¥1,234.50``; a negative amount (a discount or refund line) is ``-¥200.00``, as printed."""
+    if fen is None:
+        return ""
+    return f"{'-' if fen < 0 else ''}¥{abs(fen) / 100:,.2f}"
 
 
 @cache

@@ -192,6 +192,14 @@ class TestRefunds:
         assert sum(line["amount_fen"] for line in invoice.lines) == 11_900
         assert "¥119.00" in _text(invoice.pdf)
 
+    def test_the_pdf_prints_the_refund_as_a_minus_line(self, session: Session) -> None:
+        seed_templates(session)
+        order = _bought(session)
+        _refunded(session, order, 12_900)
+        request = make_invoice_registration(session, order=order)
+        invoice = service.issue_invoice(session, request_id=request.id, actor_id=None)
+        assert "已退款 1 -¥129.00 -¥129.00" in _text(invoice.pdf)
+
     def test_an_order_refunded_in_full_is_not_invoiced(self, session: Session) -> None:
         order = _bought(session)
         _refunded(session, order, 24_800)
@@ -261,6 +269,27 @@ class TestPortal:
         pdf = client.get(f"/portal/invoices/{invoice.id}.pdf")
         assert (pdf.status_code, pdf.headers["content-type"]) == (200, "application/pdf")
         assert invoice.number in _text(pdf.content)
+
+    def test_after_a_refund_the_page_lists_its_line(self, session: Session, client: TestClient) -> None:
+        request, _ = _issued(session)
+        order = session.get_one(Order, request.order_id)
+        _refunded(session, order, 12_900)
+        link = re.search(r"https?://\S+", _notices(session, order.id)[-1])
+        assert link is not None
+        page = client.get(urlsplit(link.group(0)).path)
+        assert "已退款 × 1 -¥129.00" in page.text
+        assert "金额:¥119.00" in page.text
+
+    def test_after_a_full_refund_the_page_says_no_invoice_is_due(
+        self, session: Session, client: TestClient
+    ) -> None:
+        request, _ = _issued(session)
+        order = session.get_one(Order, request.order_id)
+        _refunded(session, order, 24_800)
+        link = re.search(r"https?://\S+", _notices(session, order.id)[0])
+        assert link is not None
+        page = client.get(urlsplit(link.group(0)).path)
+        assert "订单已全额退款,原发票已红冲,无需再开具" in page.text
 
     def test_another_orders_invoice_is_not_found(self, session: Session, client: TestClient) -> None:
         _, invoice = _issued(session)
@@ -332,6 +361,15 @@ class TestStaff:
         pdf = client.get(f"/console/selfservice/invoices/{invoice.id}.pdf", headers=headers)
         assert invoice.number in _text(pdf.content)
         assert "红冲并重开" in after
+
+    def test_the_console_shows_a_fully_refunded_registration_without_an_issue_button(
+        self, session: Session, client: TestClient, auth_headers: Headers
+    ) -> None:
+        request, old = _issued(session)
+        _refunded(session, session.get_one(Order, request.order_id), 24_800)
+        page = client.get("/console/selfservice/requests", headers=auth_headers(Role.AGENT)).text
+        assert f'订单已全额退款,无需开具<br><span class="muted">已红冲 {old.number}' in page
+        assert f'/console/selfservice/requests/{request.id}/invoice"' not in page
 
     def test_the_console_reissue_refuses_a_bad_tax_id_naming_the_field(
         self, session: Session, client: TestClient, auth_headers: Headers
