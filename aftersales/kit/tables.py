@@ -24,8 +24,10 @@ MAX_CELL_CHARS = 10_000
 # (``cells.text`` reports it), so the reader itself accepts fields up to this size.
 MAX_CSV_FIELD_BYTES = 64 * 1024 * 1024
 # An XLSX is a zip of XML: a 1 MB upload can inflate to gigabytes (one repeated cell compresses
-# about 1000:1). Checked from the zip directory before anything is parsed.
-MAX_XLSX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
+# about 1000:1). Checked from the zip directory before anything is parsed. The cap is a full
+# sheet's worth: a platform's order report of 1,000,000 rows (Excel's limit is 1,048,576) with its
+# 30-odd columns inflates to about 1 GB; the ratio check below is what stops a bomb.
+MAX_XLSX_UNCOMPRESSED_BYTES = 2048 * 1024 * 1024
 MAX_XLSX_RATIO = 100  # real sheets compress 5-20:1
 _RATIO_CHECKED_FROM = 1024 * 1024
 ENCODINGS = ("utf-8-sig", "gb18030")
