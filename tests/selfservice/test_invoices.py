@@ -181,23 +181,24 @@ def _refunded(session: Session, order: Order, refund_fen: int) -> None:
     )
 
 
+def _issued_after_refund(session: Session, refund_fen: int) -> Invoice:
+    """The ¥248 order's invoice, registered and issued after ``refund_fen`` went back."""
+    seed_templates(session)
+    order = _bought(session)
+    _refunded(session, order, refund_fen)
+    request = make_invoice_registration(session, order=order)
+    return service.issue_invoice(session, request_id=request.id, actor_id=None)
+
+
 class TestRefunds:
     def test_an_invoice_issued_after_a_partial_refund_is_for_the_net_amount(self, session: Session) -> None:
-        seed_templates(session)
-        order = _bought(session)
-        _refunded(session, order, 12_900)
-        request = make_invoice_registration(session, order=order)
-        invoice = service.issue_invoice(session, request_id=request.id, actor_id=None)
+        invoice = _issued_after_refund(session, 12_900)
         assert invoice.amount_fen == 11_900
         assert sum(line["amount_fen"] for line in invoice.lines) == 11_900
         assert "¥119.00" in _text(invoice.pdf)
 
     def test_the_pdf_prints_the_refund_as_a_minus_line(self, session: Session) -> None:
-        seed_templates(session)
-        order = _bought(session)
-        _refunded(session, order, 12_900)
-        request = make_invoice_registration(session, order=order)
-        invoice = service.issue_invoice(session, request_id=request.id, actor_id=None)
+        invoice = _issued_after_refund(session, 12_900)
         assert "已退款 1 -¥129.00 -¥129.00" in _text(invoice.pdf)
 
     def test_an_order_refunded_in_full_is_not_invoiced(self, session: Session) -> None:
