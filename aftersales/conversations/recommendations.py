@@ -132,12 +132,15 @@ def pattern_matcher(skus: Sequence[SkuText]) -> PatternMatcher | None:
     return PatternMatcher(re.compile("|".join(parts), re.IGNORECASE), by_text)
 
 
-def detect(session: Session, message_ids: Sequence[int]) -> int:
-    """Record the SKUs the new agent messages recommend; returns how many rows were offered."""
+def detect(session: Session, message_ids: Sequence[int], *, shop_ids: Iterable[int]) -> int:
+    """Record the SKUs the new agent messages (of chats of ``shop_ids``) recommend; returns how
+    many rows were offered. When none of the shops has a SKU on sale, the messages are not read."""
+    matchers = shop_matchers(session, shop_ids)
+    if not matchers:
+        return 0
     messages = repository.agent_messages(session, message_ids)
     if not messages:
         return 0
-    matchers = shop_matchers(session, {shop_id for _m, _s, shop_id, *_rest in messages})
     bought = repository.order_sku_codes(session, {m[5] for m in messages if m[5] is not None})
     found: dict[tuple[int, int], dict[str, Any]] = {}
     now = utcnow()

@@ -185,9 +185,12 @@ def agent_messages(
 
 def order_sku_codes(session: Session, order_ids: Iterable[int]) -> set[tuple[int, str]]:
     """(order, SKU code) of the orders' lines."""
+    wanted = sorted(set(order_ids))
+    if not wanted:
+        return set()
     rows = session.execute(
         select(OrderItem.order_id, OrderItem.sku_code).where(
-            OrderItem.order_id.in_(sorted(set(order_ids))), OrderItem.sku_code.is_not(None)
+            OrderItem.order_id.in_(wanted), OrderItem.sku_code.is_not(None)
         )
     )
     return {(order_id, code) for order_id, code in rows if code}

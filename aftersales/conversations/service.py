@@ -114,7 +114,7 @@ def _ingest_messages(session: Session, rows: Sequence[MessageIn]) -> IngestResul
     _link_customers(session, touched)
     refresh_sessions(session, touched)
     if new_ids:
-        recommendations.detect(session, new_ids)
+        recommendations.detect(session, new_ids, shop_ids={row.shop_id for row in rows})
         publish(session, MessagesAppended(session_ids=tuple(touched), message_ids=tuple(new_ids)))
         _publish_customer_messages(session, new_ids)
     return IngestResult(received=len(rows), created=len(new_ids), sessions=len(touched))

@@ -51,7 +51,7 @@ def _inspect_chunk(session: Session, session_ids: list[int], analysed: dict[int,
     order_ids = {chat.order_id for chat in chats if chat.order_id is not None}
     unread = [session_id for session_id in ids if session_id not in analysed]
     facts = InspectionInputs(
-        messages={**repository.message_views_for(session, unread), **analysed},
+        messages={**(repository.message_views_for(session, unread) if unread else {}), **analysed},
         findings=repository.findings_for(session, ids),
         voc=repository.voc_topics_for(session, ids),
         ticketed_orders=repository.orders_with_tickets(session, order_ids),
