@@ -185,6 +185,14 @@ def voc_context(session: Session, session_ids: set[int]) -> dict[int, tuple[int,
     return {sid: (shops[sid], skus[sid]) for sid in session_ids}
 
 
+def alerts_of(session: Session, session_ids: Sequence[int]) -> dict[int, QcAlert]:
+    """The sessions' alerts (one per session at most), by session."""
+    if not session_ids:
+        return {}
+    query = select(QcAlert).where(in_values(session, QcAlert.session_id, session_ids))
+    return {alert.session_id: alert for alert in session.scalars(query)}
+
+
 def findings_of(session: Session, session_id: int) -> list[QcFinding]:
     return list(
         session.scalars(select(QcFinding).where(QcFinding.session_id == session_id).order_by(QcFinding.id))

@@ -76,9 +76,11 @@ def _inspect_chunk(session: Session, session_ids: list[int], analysed: dict[int,
         if new_findings
         else (),
     )
-    for chat in chats:
-        if any(m.risks for m in facts.messages[chat.id]):
-            alerts.raise_for_session(session, chat, facts.messages[chat.id])
+    risky = [
+        (chat, facts.messages[chat.id]) for chat in chats if any(m.risks for m in facts.messages[chat.id])
+    ]
+    if risky:
+        alerts.raise_for_sessions(session, risky, settings)
 
 
 @dataclass
