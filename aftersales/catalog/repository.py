@@ -49,9 +49,12 @@ def active_sku_texts(session: Session, shop_ids: Iterable[int]) -> list[tuple[in
     ]
 
 
+_VERSION = select(CatalogVersion.token).where(CatalogVersion.id == 1)
+
+
 def catalog_version(session: Session) -> str | None:
     """The token every write to ``skus`` renews (``models.CatalogVersion``), as this transaction sees it."""
-    return session.scalar(select(CatalogVersion.token).where(CatalogVersion.id == 1))
+    return session.scalar(_VERSION)
 
 
 def skus_by_id(session: Session, ids: Iterable[int]) -> dict[int, Sku]:

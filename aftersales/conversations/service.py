@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
-from aftersales.catalog.models import Platform, Shop
+from aftersales.catalog.models import Platform
 from aftersales.conversations import metrics, recommendations, repository
 from aftersales.conversations.errors import ChatSessionNotFoundError, ShopPlatformMismatchError
 from aftersales.conversations.events import MessagesAppended
@@ -167,7 +167,7 @@ def _publish_customer_messages(session: Session, message_ids: list[int]) -> None
 
 
 def _check_shops(session: Session, rows: Sequence[MessageIn]) -> None:
-    shops = {s.id: s for s in session.scalars(select(Shop).where(Shop.id.in_({r.shop_id for r in rows})))}
+    shops = repository.shops(session, {row.shop_id for row in rows})
     for row in rows:
         shop = shops.get(row.shop_id)
         if shop is None:
