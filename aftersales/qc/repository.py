@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
@@ -15,6 +15,7 @@ from aftersales.orders.models import OrderItem
 from aftersales.qc.checkpoints import MessageView
 from aftersales.qc.models import (
     AlertStatus,
+    Area,
     QcAlert,
     QcCheckpointSetting,
     QcFinding,
@@ -131,15 +132,33 @@ def _voc_topics(member: Membership) -> Select[int, str]:
     )
 
 
-def findings_for(session: Session, session_ids: Sequence[int]) -> dict[int, dict[str, QcFinding]]:
-    found: dict[int, dict[str, QcFinding]] = {sid: {} for sid in session_ids}
-    for finding in execute_in(session, _findings, session_ids).scalars():
-        found[finding.session_id][finding.code] = finding
+class FindingRow(NamedTuple):
+    """What a re-inspection reads of a stored finding (columns: the ORM objects of a dozen
+    findings per chat, loaded, changed and flushed, cost a lone message more than its checkpoints)."""
+
+    id: int
+    code: str
+    area: Area
+    weight: int
+    auto_passed: bool | None
+    final_passed: bool | None
+    message_id: int | None
+    evidence: str | None
+    detail: str
+    overruled: bool
+
+
+def findings_for(session: Session, session_ids: Sequence[int]) -> dict[int, dict[str, FindingRow]]:
+    found: dict[int, dict[str, FindingRow]] = {sid: {} for sid in session_ids}
+    for session_id, *columns in execute_in(session, _findings, session_ids):
+        finding = FindingRow(*columns)
+        found[session_id][finding.code] = finding
     return found
 
 
-def _findings(member: Membership) -> Select[QcFinding]:
-    return select(QcFinding).where(member(QcFinding.session_id))
+def _findings(member: Membership) -> Select[*tuple[Any, ...]]:
+    columns = [QcFinding.session_id, *(getattr(QcFinding, name) for name in FindingRow._fields)]
+    return select(*columns).where(member(QcFinding.session_id))
 
 
 def has_ticket(session: Session, chat: ChatSession) -> bool:
