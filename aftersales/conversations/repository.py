@@ -42,16 +42,29 @@ def lock_sessions(session: Session, session_ids: list[int], order_ids: set[int])
     until commit, and there the two reads would lock nothing, so they are not sent."""
     if not is_postgres(session):
         return
-    of_chats = select(ChatSession.order_id).where(in_values(session, ChatSession.id, session_ids))
-    orders = or_(Order.id.in_(of_chats), Order.id.in_(order_ids))
-    session.execute(select(Order.id).where(orders).order_by(Order.id).with_for_update(key_share=True)).all()
-    about_orders = or_(ChatSession.order_id.in_(of_chats), ChatSession.order_id.in_(order_ids))
-    session.execute(
+    execute_in(session, _locked_orders, session_ids, order_ids=sorted(order_ids)).all()
+    execute_in(session, _locked_chats, session_ids, order_ids=sorted(order_ids)).all()
+
+
+def _locked_orders(member: Membership) -> Select[int]:
+    """The chats' orders and ``order_ids`` (built once: every ingest on PostgreSQL runs it)."""
+    of_chats = select(ChatSession.order_id).where(member(ChatSession.id))
+    orders = or_(Order.id.in_(of_chats), Order.id.in_(bindparam("order_ids", expanding=True)))
+    return select(Order.id).where(orders).order_by(Order.id).with_for_update(key_share=True)
+
+
+def _locked_chats(member: Membership) -> Select[int]:
+    """The chats and every other chat about their orders or ``order_ids``."""
+    of_chats = select(ChatSession.order_id).where(member(ChatSession.id))
+    about_orders = or_(
+        ChatSession.order_id.in_(of_chats), ChatSession.order_id.in_(bindparam("order_ids", expanding=True))
+    )
+    return (
         select(ChatSession.id)
-        .where(or_(ChatSession.id.in_(session_ids), about_orders))
+        .where(or_(member(ChatSession.id), about_orders))
         .order_by(ChatSession.id)
         .with_for_update()
-    ).all()
+    )
 
 
 def turns(session: Session, session_ids: Sequence[int]) -> list[tuple[int, int, Sender, datetime]]:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import Update, select, update
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Platform
@@ -27,7 +27,7 @@ from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.events import CustomerMessage, CustomerMessagesArrived, publish
 from aftersales.kit.memory import paused_collector
 from aftersales.kit.time import as_utc, utcnow
-from aftersales.kit.upsert import in_values, insert_ignore, update_by_key, upsert
+from aftersales.kit.upsert import Membership, execute_in, in_values, insert_ignore, update_by_key, upsert
 from aftersales.orders.models import Customer, Order
 
 REPEAT_WINDOW = timedelta(hours=24)
@@ -242,14 +242,7 @@ def _fill_missing(session: Session, session_id: int, values: dict[str, Any]) -> 
 def _link_customers(session: Session, session_ids: list[int]) -> None:
     """Fill each session's buyer once: its order's customer, else the customer of its platform account
     (the buyer nick, created as a customer when not seen before), so funnels can reach the buyer."""
-    unknown = and_(in_values(session, ChatSession.id, session_ids), ChatSession.customer_id.is_(None))
-    of_order = select(Order.customer_id).where(Order.id == ChatSession.order_id).scalar_subquery()
-    session.execute(
-        update(ChatSession)
-        .where(unknown, ChatSession.order_id.is_not(None))
-        .values(customer_id=of_order)
-        .execution_options(synchronize_session=False)
-    )
+    execute_in(session, _link_by_order, session_ids)
     accounts = repository.unlinked_accounts(session, session_ids)
     if not accounts:
         return
@@ -260,14 +253,34 @@ def _link_customers(session: Session, session_ids: list[int]) -> None:
         [{"platform": p, "source_id": a, "is_vip": False, "created_at": now} for p, a in accounts],
         conflict_columns=["platform", "source_id"],
     )
+    execute_in(session, _link_by_account, session_ids)
+
+
+def _link_by_order(member: Membership) -> Update:
+    """Sessions without a buyer get their order's (built once: every ingest runs it)."""
+    of_order = select(Order.customer_id).where(Order.id == ChatSession.order_id).scalar_subquery()
+    return (
+        update(ChatSession)
+        .where(member(ChatSession.id), ChatSession.customer_id.is_(None), ChatSession.order_id.is_not(None))
+        .values(customer_id=of_order)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _link_by_account(member: Membership) -> Update:
+    """Sessions still without a buyer get the customer of their platform account."""
     of_account = (
         select(Customer.id)
         .where(Customer.platform == ChatSession.platform, Customer.source_id == ChatSession.customer_account)
         .scalar_subquery()
     )
-    session.execute(
+    return (
         update(ChatSession)
-        .where(unknown, ChatSession.customer_account.is_not(None))
+        .where(
+            member(ChatSession.id),
+            ChatSession.customer_id.is_(None),
+            ChatSession.customer_account.is_not(None),
+        )
         .values(customer_id=of_account)
         .execution_options(synchronize_session=False)
     )

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import chain
 from operator import itemgetter
-from typing import Any, TypeVarTuple, cast
+from typing import Any, TypeVarTuple, cast, overload
 
 from sqlalchemy import (
     JSON,
     Boolean,
     Dialect,
     Enum,
+    Executable,
     Result,
     Select,
     Table,
@@ -320,9 +321,21 @@ Membership = Callable[[Any], Any]  # a column -> "column IN the bound values", i
 Ts = TypeVarTuple("Ts")
 
 
+@overload
 def execute_in(
     session: Session, build: Callable[[Membership], Select[*Ts]], values: Iterable[Any], **params: Any
-) -> Result[*Ts]:
+) -> Result[*Ts]: ...
+
+
+@overload
+def execute_in(
+    session: Session, build: Callable[[Membership], Executable], values: Iterable[Any], **params: Any
+) -> Result[Any]: ...
+
+
+def execute_in(
+    session: Session, build: Callable[[Membership], Executable], values: Iterable[Any], **params: Any
+) -> Result[Any]:
     """Execute the statement ``build(member)`` makes, where ``member(column)`` is the condition
     ``in_values`` would give (``= ANY`` on PostgreSQL, a plain ``IN`` of a few values or a
     ``json_each`` list on SQLite) with the values bound as a parameter. The statement is built once
@@ -339,12 +352,11 @@ def execute_in(
         form = "plain"
     else:
         form, bound = "json_each", json.dumps(listed, ensure_ascii=False)
-    statement = cast(Select[*Ts], _built(build, form))
-    return session.execute(statement, {IN_VALUES: bound, **params})
+    return session.execute(_built(build, form), {IN_VALUES: bound, **params})
 
 
 @functools.lru_cache(maxsize=COMPILED_STATEMENTS)
-def _built(build: Callable[[Membership], Select[Any]], form: str) -> Select[Any]:
+def _built(build: Callable[[Membership], Executable], form: str) -> Executable:
     return build(functools.partial(_member, form))
 
 
