@@ -67,15 +67,24 @@ def _locked_chats(member: Membership) -> Select[int]:
     )
 
 
-def turns(session: Session, session_ids: Sequence[int]) -> list[tuple[int, int, Sender, datetime]]:
-    """(message id, session id, sender, sent at) of the sessions, in sending order."""
+def turns(
+    session: Session, session_ids: Sequence[int]
+) -> list[tuple[int, int, Sender, datetime, int | None]]:
+    """(message id, session id, sender, sent at, stored response seconds) of the sessions, in
+    sending order."""
     rows = execute_in(session, _turns, session_ids)
-    return [(row[0], row[1], row[2], row[3]) for row in rows]
+    return [(row[0], row[1], row[2], row[3], row[4]) for row in rows]
 
 
-def _turns(member: Membership) -> Select[int, int, Sender, datetime]:
+def _turns(member: Membership) -> Select[int, int, Sender, datetime, int | None]:
     return (
-        select(ChatMessage.id, ChatMessage.session_id, ChatMessage.sender, ChatMessage.sent_at)
+        select(
+            ChatMessage.id,
+            ChatMessage.session_id,
+            ChatMessage.sender,
+            ChatMessage.sent_at,
+            ChatMessage.response_seconds,
+        )
         .where(member(ChatMessage.session_id))
         .order_by(ChatMessage.session_id, ChatMessage.sent_at, ChatMessage.id)
     )

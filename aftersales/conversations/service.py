@@ -116,7 +116,8 @@ def _ingest_messages(session: Session, rows: Sequence[MessageIn]) -> IngestResul
     if new_ids:
         recommendations.detect(session, new_ids, shop_ids={row.shop_id for row in rows})
         publish(session, MessagesAppended(session_ids=tuple(touched), message_ids=tuple(new_ids)))
-        _publish_customer_messages(session, new_ids)
+        if any(row.sender is Sender.CUSTOMER for row in rows):  # else no new message is a buyer's
+            _publish_customer_messages(session, new_ids)
     return IngestResult(received=len(rows), created=len(new_ids), sessions=len(touched))
 
 
@@ -318,8 +319,10 @@ def _insert_messages(
 def refresh_sessions(session: Session, session_ids: Sequence[int]) -> None:
     """Recompute response-time metrics and repeat contacts of the given sessions from their messages."""
     by_session: dict[int, list[tuple[int, Sender, datetime]]] = defaultdict(list)
-    for message_id, session_id, sender, sent_at in repository.turns(session, session_ids):
+    stored: dict[int, int | None] = {}
+    for message_id, session_id, sender, sent_at, seconds in repository.turns(session, session_ids):
         by_session[session_id].append((message_id, sender, sent_at))
+        stored[message_id] = seconds
     replies: list[dict[str, Any]] = []
     sessions: list[dict[str, Any]] = []
     now = utcnow()
@@ -335,7 +338,8 @@ def refresh_sessions(session: Session, session_ids: Sequence[int]) -> None:
         )
         sessions.append(session_row)
         replies += reply_rows
-    update_by_key(session, ChatMessage, replies)
+    # a reply's wait, once known, rarely changes: only the changed ones are written
+    update_by_key(session, ChatMessage, [r for r in replies if stored[r["id"]] != r["response_seconds"]])
     update_by_key(session, ChatSession, sessions)
     order_ids = sorted({known.order_id for known in inputs.values() if known.order_id is not None})
     if order_ids:
