@@ -75,3 +75,15 @@ class Sku(Base):
     no_reason_return_days: Mapped[int] = mapped_column(Integer, default=7)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_discontinued: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CatalogVersion(Base):
+    """One row whose random token changes with every write to ``skus``, in the writer's
+    transaction: database triggers (migration ``2303_catalog_version``) bump it, so an ORM flush,
+    a bulk statement and a raw import alike tell every process that the SKUs it keeps in memory
+    (``conversations.recommendations.shop_matchers``) are stale."""
+
+    __tablename__ = "catalog_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), comment="random hex, new on every write to skus")

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from aftersales.catalog.models import Channel, Shop, Sku
+from aftersales.catalog.models import CatalogVersion, Channel, Shop, Sku
 
 
 def shops(session: Session) -> list[Shop]:
@@ -36,6 +36,25 @@ def active_skus(session: Session, shop_ids: Iterable[int]) -> list[Sku]:
     """The SKUs on sale in these shops, by shop and code."""
     query = select(Sku).where(Sku.shop_id.in_(sorted(set(shop_ids))), Sku.is_active.is_(True))
     return list(session.scalars(query.order_by(Sku.shop_id, Sku.code)))
+
+
+def active_sku_texts(session: Session, shop_ids: Iterable[int]) -> list[tuple[int, int, str, str]]:
+    """(shop, id, code, name) of the SKUs on sale in these shops, by shop and code: plain values,
+    not ORM objects, for what outlives the session that read them."""
+    query = select(Sku.shop_id, Sku.id, Sku.code, Sku.name).where(
+        Sku.shop_id.in_(sorted(set(shop_ids))), Sku.is_active.is_(True)
+    )
+    return [
+        (row[0], row[1], row[2], row[3]) for row in session.execute(query.order_by(Sku.shop_id, Sku.code))
+    ]
+
+
+_VERSION = select(CatalogVersion.token).where(CatalogVersion.id == 1)
+
+
+def catalog_version(session: Session) -> str | None:
+    """The token every write to ``skus`` renews (``models.CatalogVersion``), as this transaction sees it."""
+    return session.scalar(_VERSION)
 
 
 def skus_by_id(session: Session, ids: Iterable[int]) -> dict[int, Sku]:

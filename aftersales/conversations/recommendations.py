@@ -1,7 +1,8 @@
 """商品推荐 (seed 001 §多种转化方式): which catalogue SKUs agents recommended to which buyer.
 
 Found at chat ingest: every new agent message of a batch is matched against the active SKUs of its
-shop, loaded once per batch and indexed once per shop (``Matcher``): the SKU codes, standing alone so
+shop, indexed once per shop (``Matcher``) and kept per process until the catalogue changes
+(``shop_matchers``): the SKU codes, standing alone so
 ``DG-MOUSE`` does not match ``DG-MOUSE2``, and the SKU names of at least ``MIN_NAME_CHARS``
 characters, the longest text at each place. A product link counts when it carries the code (``…?id=CODE``). A
 SKU of the chat's own order is not a recommendation: the agent is talking about what the buyer
@@ -11,10 +12,10 @@ once (its first mention). Agents can also record one by hand (``recommend``, 推
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
@@ -28,11 +29,20 @@ from aftersales.kit.time import as_utc, utcnow
 from aftersales.kit.upsert import insert_ignore
 
 MIN_NAME_CHARS = 4
+KEEP_MATCHERS = 1024  # (database, shop) entries per process
 
 
-def _keys(skus: Sequence[Sku]) -> tuple[dict[str, Sku], set[str]]:
+class SkuText(NamedTuple):
+    """What detection reads of a SKU: plain values, so a matcher outlives the session that read them."""
+
+    id: int
+    code: str
+    name: str
+
+
+def _keys(skus: Sequence[SkuText]) -> tuple[dict[str, SkuText], set[str]]:
     """Each text that names a SKU (lower case: its code, its name when long enough) and the codes."""
-    by_text: dict[str, Sku] = {}
+    by_text: dict[str, SkuText] = {}
     for sku in skus:
         by_text.setdefault(sku.code.lower(), sku)
         if len(sku.name) >= MIN_NAME_CHARS:
@@ -53,14 +63,14 @@ class Matcher:
     SKUs, 0.14 s here. A place is tried only when its first two characters start some
     text; then one set lookup per text length, longest first."""
 
-    skus: dict[str, Sku]
+    skus: dict[str, SkuText]
     codes: frozenset[str]
     lengths: tuple[int, ...]  # the texts' lengths, longest first
     heads: frozenset[str]  # the first two characters of each text (the whole of a shorter one)
 
-    def find(self, text: str) -> list[Sku]:
+    def find(self, text: str) -> list[SkuText]:
         lowered, i = text.lower(), 0
-        found: dict[int, Sku] = {}
+        found: dict[int, SkuText] = {}
         while i < len(lowered):
             length = (
                 self._longest_at(lowered, i)
@@ -88,7 +98,7 @@ class Matcher:
         return not (i > 0 and _alnum(text[i - 1])) and not (end < len(text) and _alnum(text[end]))
 
 
-def matcher(skus: Sequence[Sku]) -> Matcher | None:
+def matcher(skus: Sequence[SkuText]) -> Matcher | None:
     by_text, codes = _keys(skus)
     if not by_text:
         return None
@@ -101,17 +111,17 @@ class PatternMatcher:
     """The plain reference for ``Matcher``: one regular expression of every text, longest first."""
 
     pattern: re.Pattern[str]
-    skus: dict[str, Sku]
+    skus: dict[str, SkuText]
 
-    def find(self, text: str) -> list[Sku]:
-        found: dict[int, Sku] = {}
+    def find(self, text: str) -> list[SkuText]:
+        found: dict[int, SkuText] = {}
         for match in self.pattern.finditer(text):
             sku = self.skus[match.group(0).lower()]
             found.setdefault(sku.id, sku)
         return list(found.values())
 
 
-def pattern_matcher(skus: Sequence[Sku]) -> PatternMatcher | None:
+def pattern_matcher(skus: Sequence[SkuText]) -> PatternMatcher | None:
     by_text, codes = _keys(skus)
     if not by_text:
         return None
@@ -122,12 +132,15 @@ def pattern_matcher(skus: Sequence[Sku]) -> PatternMatcher | None:
     return PatternMatcher(re.compile("|".join(parts), re.IGNORECASE), by_text)
 
 
-def detect(session: Session, message_ids: Sequence[int]) -> int:
-    """Record the SKUs the new agent messages recommend; returns how many rows were offered."""
+def detect(session: Session, message_ids: Sequence[int], *, shop_ids: Iterable[int]) -> int:
+    """Record the SKUs the new agent messages (of chats of ``shop_ids``) recommend; returns how
+    many rows were offered. When none of the shops has a SKU on sale, the messages are not read."""
+    matchers = shop_matchers(session, shop_ids)
+    if not matchers:
+        return 0
     messages = repository.agent_messages(session, message_ids)
     if not messages:
         return 0
-    matchers = _matchers(session, {shop_id for _m, _s, shop_id, *_rest in messages})
     bought = repository.order_sku_codes(session, {m[5] for m in messages if m[5] is not None})
     found: dict[tuple[int, int], dict[str, Any]] = {}
     now = utcnow()
@@ -146,10 +159,45 @@ def detect(session: Session, message_ids: Sequence[int]) -> int:
     return len(found)
 
 
-def _matchers(session: Session, shop_ids: set[int]) -> dict[int, Matcher]:
-    by_shop: dict[int, list[Sku]] = defaultdict(list)
-    for sku in catalog_repository.active_skus(session, shop_ids):
-        by_shop[sku.shop_id].append(sku)
+_matchers: dict[tuple[str, int], tuple[str, Matcher | None]] = {}
+
+
+def shop_matchers(session: Session, shop_ids: Iterable[int]) -> dict[int, Matcher]:
+    """The shops' matchers as the session's transaction sees the catalogue; equal to
+    ``read_matchers``, without reading and indexing a shop's SKUs again while the catalogue token
+    (renewed by every write to ``skus``, in the writer's transaction) is the one they were built
+    under. A shop with thousands of SKUs took longer to load as rows than a chat batch to inspect."""
+    token = catalog_repository.catalog_version(session)
+    database, wanted = str(session.get_bind().engine.url), set(shop_ids)
+    found: dict[int, Matcher | None] = {}
+    for shop_id in wanted:
+        cached = _matchers.get((database, shop_id))
+        if cached is not None and cached[0] == token:
+            found[shop_id] = cached[1]
+    stale = sorted(wanted - set(found))
+    if stale:
+        fresh = read_matchers(session, stale)
+        for shop_id in stale:
+            found[shop_id] = fresh.get(shop_id)
+            _remember((database, shop_id), token, found[shop_id])
+    return {shop_id: m for shop_id, m in found.items() if m is not None}
+
+
+def _remember(key: tuple[str, int], token: str | None, shop_matcher: Matcher | None) -> None:
+    """Keep the matcher (or that the shop has none) under its token; nothing without a version row."""
+    if token is None:
+        return
+    _matchers.pop(key, None)
+    _matchers[key] = (token, shop_matcher)
+    while len(_matchers) > KEEP_MATCHERS:
+        _matchers.pop(next(iter(_matchers)), None)
+
+
+def read_matchers(session: Session, shop_ids: Iterable[int]) -> dict[int, Matcher]:
+    """The reference of ``shop_matchers``: the shops' active SKUs read and indexed now."""
+    by_shop: dict[int, list[SkuText]] = defaultdict(list)
+    for shop_id, sku_id, code, name in catalog_repository.active_sku_texts(session, shop_ids):
+        by_shop[shop_id].append(SkuText(sku_id, code, name))
     return {shop_id: m for shop_id, skus in by_shop.items() if (m := matcher(skus)) is not None}
 
 
@@ -158,7 +206,7 @@ def _row(
     shop_id: int,
     agent_id: int | None,
     customer_id: int | None,
-    sku: Sku,
+    sku: Sku | SkuText,
     at: datetime,
     now: datetime,
     *,

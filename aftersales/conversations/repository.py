@@ -4,23 +4,31 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row, Select, func, or_, select, tuple_
+from sqlalchemy import Row, Select, bindparam, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from aftersales.catalog.models import Platform
+from aftersales.catalog.models import Platform, Shop
 from aftersales.conversations.models import ChatMessage, ChatSession, Sender
 from aftersales.db import is_postgres
-from aftersales.kit.upsert import in_values
+from aftersales.kit.upsert import Membership, execute_in, in_values
 from aftersales.orders.models import Order, OrderItem
+
+_SESSION_IDS = select(ChatSession.shop_id, ChatSession.session_key, ChatSession.id).where(
+    tuple_(ChatSession.shop_id, ChatSession.session_key).in_(bindparam("keys", expanding=True))
+)
 
 
 def session_ids(session: Session, keys: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
-    rows = session.execute(
-        select(ChatSession.shop_id, ChatSession.session_key, ChatSession.id).where(
-            tuple_(ChatSession.shop_id, ChatSession.session_key).in_(keys)
-        )
-    )
+    rows = session.execute(_SESSION_IDS, {"keys": keys})  # built once (``kit.upsert.execute_in``)
     return {(shop_id, key): session_id for shop_id, key, session_id in rows}
+
+
+def shops(session: Session, shop_ids: Iterable[int]) -> dict[int, Shop]:
+    return {shop.id: shop for shop in execute_in(session, _shops, set(shop_ids)).scalars()}
+
+
+def _shops(member: Membership) -> Select[Shop]:
+    return select(Shop).where(member(Shop.id))
 
 
 def lock_sessions(session: Session, session_ids: list[int], order_ids: set[int]) -> None:
@@ -34,26 +42,52 @@ def lock_sessions(session: Session, session_ids: list[int], order_ids: set[int])
     until commit, and there the two reads would lock nothing, so they are not sent."""
     if not is_postgres(session):
         return
-    of_chats = select(ChatSession.order_id).where(in_values(session, ChatSession.id, session_ids))
-    orders = or_(Order.id.in_(of_chats), Order.id.in_(order_ids))
-    session.execute(select(Order.id).where(orders).order_by(Order.id).with_for_update(key_share=True)).all()
-    about_orders = or_(ChatSession.order_id.in_(of_chats), ChatSession.order_id.in_(order_ids))
-    session.execute(
+    execute_in(session, _locked_orders, session_ids, order_ids=sorted(order_ids)).all()
+    execute_in(session, _locked_chats, session_ids, order_ids=sorted(order_ids)).all()
+
+
+def _locked_orders(member: Membership) -> Select[int]:
+    """The chats' orders and ``order_ids`` (built once: every ingest on PostgreSQL runs it)."""
+    of_chats = select(ChatSession.order_id).where(member(ChatSession.id))
+    orders = or_(Order.id.in_(of_chats), Order.id.in_(bindparam("order_ids", expanding=True)))
+    return select(Order.id).where(orders).order_by(Order.id).with_for_update(key_share=True)
+
+
+def _locked_chats(member: Membership) -> Select[int]:
+    """The chats and every other chat about their orders or ``order_ids``."""
+    of_chats = select(ChatSession.order_id).where(member(ChatSession.id))
+    about_orders = or_(
+        ChatSession.order_id.in_(of_chats), ChatSession.order_id.in_(bindparam("order_ids", expanding=True))
+    )
+    return (
         select(ChatSession.id)
-        .where(or_(ChatSession.id.in_(session_ids), about_orders))
+        .where(or_(member(ChatSession.id), about_orders))
         .order_by(ChatSession.id)
         .with_for_update()
-    ).all()
+    )
 
 
-def turns(session: Session, session_ids: Sequence[int]) -> list[tuple[int, int, Sender, datetime]]:
-    """(message id, session id, sender, sent at) of the sessions, in sending order."""
-    rows = session.execute(
-        select(ChatMessage.id, ChatMessage.session_id, ChatMessage.sender, ChatMessage.sent_at)
-        .where(in_values(session, ChatMessage.session_id, session_ids))
+def turns(
+    session: Session, session_ids: Sequence[int]
+) -> list[tuple[int, int, Sender, datetime, int | None]]:
+    """(message id, session id, sender, sent at, stored response seconds) of the sessions, in
+    sending order."""
+    rows = execute_in(session, _turns, session_ids)
+    return [(row[0], row[1], row[2], row[3], row[4]) for row in rows]
+
+
+def _turns(member: Membership) -> Select[int, int, Sender, datetime, int | None]:
+    return (
+        select(
+            ChatMessage.id,
+            ChatMessage.session_id,
+            ChatMessage.sender,
+            ChatMessage.sent_at,
+            ChatMessage.response_seconds,
+        )
+        .where(member(ChatMessage.session_id))
         .order_by(ChatMessage.session_id, ChatMessage.sent_at, ChatMessage.id)
     )
-    return [(row[0], row[1], row[2], row[3]) for row in rows]
 
 
 class MetricInputs(NamedTuple):
@@ -65,12 +99,13 @@ class MetricInputs(NamedTuple):
 def metric_inputs(session: Session, session_ids: Sequence[int]) -> dict[int, MetricInputs]:
     """What the metrics and repeat flags of the sessions read from their rows (one query: three
     of one column each cost an ingest more than the metrics)."""
-    rows = session.execute(
-        select(
-            ChatSession.id, ChatSession.handed_over_at, ChatSession.times_known, ChatSession.order_id
-        ).where(in_values(session, ChatSession.id, session_ids))
-    )
+    rows = execute_in(session, _metric_inputs, session_ids)
     return {row[0]: MetricInputs(row[1], row[2], row[3]) for row in rows}
+
+
+def _metric_inputs(member: Membership) -> Select[int, datetime | None, bool, int | None]:
+    columns = (ChatSession.id, ChatSession.handed_over_at, ChatSession.times_known, ChatSession.order_id)
+    return select(*columns).where(member(ChatSession.id))
 
 
 def last_message_times(session: Session, keys: set[tuple[int, str]]) -> dict[tuple[int, str], datetime]:
@@ -132,7 +167,11 @@ def customer_messages(
     session: Session, message_ids: Sequence[int]
 ) -> list[Row[int, int, str | None, int | None, str, datetime]]:
     """(id, shop, buyer account, order, text, time) of the buyers' messages among ``message_ids``."""
-    query = (
+    return list(execute_in(session, _customer_messages, message_ids))
+
+
+def _customer_messages(member: Membership) -> Select[int, int, str | None, int | None, str, datetime]:
+    return (
         select(
             ChatMessage.id,
             ChatSession.shop_id,
@@ -142,22 +181,21 @@ def customer_messages(
             ChatMessage.sent_at,
         )
         .join(ChatSession, ChatSession.id == ChatMessage.session_id)
-        .where(in_values(session, ChatMessage.id, message_ids), ChatMessage.sender == Sender.CUSTOMER)
+        .where(member(ChatMessage.id), ChatMessage.sender == Sender.CUSTOMER)
         .order_by(ChatMessage.sent_at, ChatMessage.id)
     )
-    return list(session.execute(query))
 
 
 def unlinked_accounts(session: Session, session_ids: Sequence[int]) -> set[tuple[Platform, str]]:
     """(platform, buyer account) of the sessions that know the account but not the customer yet."""
-    rows = session.execute(
-        select(ChatSession.platform, ChatSession.customer_account).where(
-            ChatSession.id.in_(session_ids),
-            ChatSession.customer_id.is_(None),
-            ChatSession.customer_account.is_not(None),
-        )
-    )
+    rows = execute_in(session, _unlinked_accounts, session_ids)
     return {(platform, account) for platform, account in rows if account}
+
+
+def _unlinked_accounts(member: Membership) -> Select[Platform, str | None]:
+    return select(ChatSession.platform, ChatSession.customer_account).where(
+        member(ChatSession.id), ChatSession.customer_id.is_(None), ChatSession.customer_account.is_not(None)
+    )
 
 
 def agent_messages(
@@ -165,7 +203,13 @@ def agent_messages(
 ) -> list[Row[int, int, int, int | None, int | None, int | None, str, datetime]]:
     """(id, session, shop, agent, buyer, chat's order, text, time) of the agents' messages among
     ``message_ids``, oldest first; the agent is the message's, else the chat's first agent."""
-    query = (
+    return list(execute_in(session, _agent_messages, message_ids))
+
+
+def _agent_messages(
+    member: Membership,
+) -> Select[int, int, int, int | None, int | None, int | None, str, datetime]:
+    return (
         select(
             ChatMessage.id,
             ChatMessage.session_id,
@@ -177,17 +221,19 @@ def agent_messages(
             ChatMessage.sent_at,
         )
         .join(ChatSession, ChatSession.id == ChatMessage.session_id)
-        .where(in_values(session, ChatMessage.id, message_ids), ChatMessage.sender == Sender.AGENT)
+        .where(member(ChatMessage.id), ChatMessage.sender == Sender.AGENT)
         .order_by(ChatMessage.sent_at, ChatMessage.id)
     )
-    return list(session.execute(query))
 
 
 def order_sku_codes(session: Session, order_ids: Iterable[int]) -> set[tuple[int, str]]:
     """(order, SKU code) of the orders' lines."""
+    wanted = sorted(set(order_ids))
+    if not wanted:
+        return set()
     rows = session.execute(
         select(OrderItem.order_id, OrderItem.sku_code).where(
-            OrderItem.order_id.in_(sorted(set(order_ids))), OrderItem.sku_code.is_not(None)
+            OrderItem.order_id.in_(wanted), OrderItem.sku_code.is_not(None)
         )
     )
     return {(order_id, code) for order_id, code in rows if code}

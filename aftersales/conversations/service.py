@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import Update, select, update
 from sqlalchemy.orm import Session
 
-from aftersales.catalog.models import Platform, Shop
+from aftersales.catalog.models import Platform
 from aftersales.conversations import metrics, recommendations, repository
 from aftersales.conversations.errors import ChatSessionNotFoundError, ShopPlatformMismatchError
 from aftersales.conversations.events import MessagesAppended
@@ -27,7 +27,7 @@ from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.events import CustomerMessage, CustomerMessagesArrived, publish
 from aftersales.kit.memory import paused_collector
 from aftersales.kit.time import as_utc, utcnow
-from aftersales.kit.upsert import in_values, insert_ignore, update_by_key, upsert
+from aftersales.kit.upsert import Membership, execute_in, in_values, insert_ignore, update_by_key, upsert
 from aftersales.orders.models import Customer, Order
 
 REPEAT_WINDOW = timedelta(hours=24)
@@ -114,9 +114,10 @@ def _ingest_messages(session: Session, rows: Sequence[MessageIn]) -> IngestResul
     _link_customers(session, touched)
     refresh_sessions(session, touched)
     if new_ids:
-        recommendations.detect(session, new_ids)
+        recommendations.detect(session, new_ids, shop_ids={row.shop_id for row in rows})
         publish(session, MessagesAppended(session_ids=tuple(touched), message_ids=tuple(new_ids)))
-        _publish_customer_messages(session, new_ids)
+        if any(row.sender is Sender.CUSTOMER for row in rows):  # else no new message is a buyer's
+            _publish_customer_messages(session, new_ids)
     return IngestResult(received=len(rows), created=len(new_ids), sessions=len(touched))
 
 
@@ -167,7 +168,7 @@ def _publish_customer_messages(session: Session, message_ids: list[int]) -> None
 
 
 def _check_shops(session: Session, rows: Sequence[MessageIn]) -> None:
-    shops = {s.id: s for s in session.scalars(select(Shop).where(Shop.id.in_({r.shop_id for r in rows})))}
+    shops = repository.shops(session, {row.shop_id for row in rows})
     for row in rows:
         shop = shops.get(row.shop_id)
         if shop is None:
@@ -242,14 +243,7 @@ def _fill_missing(session: Session, session_id: int, values: dict[str, Any]) -> 
 def _link_customers(session: Session, session_ids: list[int]) -> None:
     """Fill each session's buyer once: its order's customer, else the customer of its platform account
     (the buyer nick, created as a customer when not seen before), so funnels can reach the buyer."""
-    unknown = and_(in_values(session, ChatSession.id, session_ids), ChatSession.customer_id.is_(None))
-    of_order = select(Order.customer_id).where(Order.id == ChatSession.order_id).scalar_subquery()
-    session.execute(
-        update(ChatSession)
-        .where(unknown, ChatSession.order_id.is_not(None))
-        .values(customer_id=of_order)
-        .execution_options(synchronize_session=False)
-    )
+    execute_in(session, _link_by_order, session_ids)
     accounts = repository.unlinked_accounts(session, session_ids)
     if not accounts:
         return
@@ -260,14 +254,34 @@ def _link_customers(session: Session, session_ids: list[int]) -> None:
         [{"platform": p, "source_id": a, "is_vip": False, "created_at": now} for p, a in accounts],
         conflict_columns=["platform", "source_id"],
     )
+    execute_in(session, _link_by_account, session_ids)
+
+
+def _link_by_order(member: Membership) -> Update:
+    """Sessions without a buyer get their order's (built once: every ingest runs it)."""
+    of_order = select(Order.customer_id).where(Order.id == ChatSession.order_id).scalar_subquery()
+    return (
+        update(ChatSession)
+        .where(member(ChatSession.id), ChatSession.customer_id.is_(None), ChatSession.order_id.is_not(None))
+        .values(customer_id=of_order)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _link_by_account(member: Membership) -> Update:
+    """Sessions still without a buyer get the customer of their platform account."""
     of_account = (
         select(Customer.id)
         .where(Customer.platform == ChatSession.platform, Customer.source_id == ChatSession.customer_account)
         .scalar_subquery()
     )
-    session.execute(
+    return (
         update(ChatSession)
-        .where(unknown, ChatSession.customer_account.is_not(None))
+        .where(
+            member(ChatSession.id),
+            ChatSession.customer_id.is_(None),
+            ChatSession.customer_account.is_not(None),
+        )
         .values(customer_id=of_account)
         .execution_options(synchronize_session=False)
     )
@@ -305,8 +319,10 @@ def _insert_messages(
 def refresh_sessions(session: Session, session_ids: Sequence[int]) -> None:
     """Recompute response-time metrics and repeat contacts of the given sessions from their messages."""
     by_session: dict[int, list[tuple[int, Sender, datetime]]] = defaultdict(list)
-    for message_id, session_id, sender, sent_at in repository.turns(session, session_ids):
+    stored: dict[int, int | None] = {}
+    for message_id, session_id, sender, sent_at, seconds in repository.turns(session, session_ids):
         by_session[session_id].append((message_id, sender, sent_at))
+        stored[message_id] = seconds
     replies: list[dict[str, Any]] = []
     sessions: list[dict[str, Any]] = []
     now = utcnow()
@@ -322,7 +338,8 @@ def refresh_sessions(session: Session, session_ids: Sequence[int]) -> None:
         )
         sessions.append(session_row)
         replies += reply_rows
-    update_by_key(session, ChatMessage, replies)
+    # a reply's wait, once known, rarely changes: only the changed ones are written
+    update_by_key(session, ChatMessage, [r for r in replies if stored[r["id"]] != r["response_seconds"]])
     update_by_key(session, ChatSession, sessions)
     order_ids = sorted({known.order_id for known in inputs.values() if known.order_id is not None})
     if order_ids:

@@ -12,7 +12,7 @@ cancels the remaining steps.
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from aftersales.kit.errors import NotFoundError
@@ -271,15 +271,21 @@ def record_chat_replies(session: Session, messages: list[CustomerMessage]) -> li
     return replies
 
 
+_UNANSWERED = (
+    select(CareMessage, Order.shop_id, Customer.source_id)
+    .join(Order, Order.id == CareMessage.order_id)
+    .join(Customer, Customer.id == CareMessage.customer_id)
+    .where(
+        CareMessage.status == CareStatus.SENT,
+        CareMessage.sent_at.between(bindparam("since"), bindparam("until")),
+    )
+)  # built once: every chat message a buyer sends reads it
+
+
 def _unanswered(
     session: Session, since: datetime, until: datetime
 ) -> tuple[dict[int, list[CareMessage]], dict[tuple[int, str], list[CareMessage]]]:
-    rows = session.execute(
-        select(CareMessage, Order.shop_id, Customer.source_id)
-        .join(Order, Order.id == CareMessage.order_id)
-        .join(Customer, Customer.id == CareMessage.customer_id)
-        .where(CareMessage.status == CareStatus.SENT, CareMessage.sent_at.between(since, until))
-    )
+    rows = session.execute(_UNANSWERED, {"since": since, "until": until})
     by_order: dict[int, list[CareMessage]] = {}
     by_account: dict[tuple[int, str], list[CareMessage]] = {}
     for care, shop_id, account in rows:

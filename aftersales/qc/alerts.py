@@ -5,6 +5,8 @@ repeat of the same or a lower level changes nothing. People move an alert throug
 open → acknowledged → handling → closed; closing needs a note on what was done.
 """
 
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 
 from aftersales.auth.models import User
@@ -12,11 +14,12 @@ from aftersales.catalog.models import Shop
 from aftersales.conversations.models import ChatSession
 from aftersales.kit.errors import InvalidInputError
 from aftersales.kit.time import format_local, utcnow
+from aftersales.qc import repository
 from aftersales.qc.checkpoints import MessageView
 from aftersales.qc.errors import AlertNotFoundError, AlertTransitionError
-from aftersales.qc.models import AlertStatus, QcAlert
+from aftersales.qc.models import AlertStatus, QcAlert, QcShopSetting
 from aftersales.qc.risk import LEVEL_RANK
-from aftersales.qc.settings import shop_setting
+from aftersales.tickets.service import GroupNotice, notify_groups
 
 LEVEL_LABELS = {"low": "初级", "medium": "中级", "high": "高级"}
 
@@ -31,19 +34,48 @@ def _strongest(messages: list[MessageView]) -> tuple[MessageView, dict[str, obje
     return best
 
 
-def raise_for_session(session: Session, chat: ChatSession, messages: list[MessageView]) -> QcAlert | None:
-    """Create the session's alert or escalate it; notify the shop's groups when either happens."""
+def raise_for_sessions(
+    session: Session,
+    chats: Sequence[tuple[ChatSession, list[MessageView]]],
+    settings: dict[int, QcShopSetting],
+) -> None:
+    """Create or escalate each session's alert; notify the shops' groups of those created or
+    escalated. The sessions' alerts are read in one query and the groups once for all of them."""
+    existing = repository.alerts_of(session, [chat.id for chat, _messages in chats])
+    changed = [
+        found for chat, messages in chats if (found := _raise(session, chat, messages, existing.get(chat.id)))
+    ]
+    if not changed:
+        return
+    session.flush()
+    notices = [
+        _notices(session, alert, chat, message, label, settings[chat.shop_id])
+        for alert, chat, message, label in changed
+    ]
+    counts = iter(notify_groups(session, [notice for of_alert in notices for notice in of_alert]))
+    for (alert, *_rest), of_alert in zip(changed, notices, strict=True):
+        alert.notified += sum(next(counts) for _notice in of_alert)
+    session.flush()
+
+
+Raised = tuple[QcAlert, ChatSession, MessageView, str]
+
+
+def _raise(
+    session: Session, chat: ChatSession, messages: list[MessageView], alert: QcAlert | None
+) -> Raised | None:
+    """The session's alert, new or escalated, with the message, the chat and the hit's kind label
+    to notify; None when there is no hit or the alert stays as it was (kinds kept up to date)."""
     strongest = _strongest(messages)
     if strongest is None:
         return None
     message, hit = strongest
     level = str(hit["level"])
     kinds = sorted({str(h["kind"]) for m in messages for h in m.risks})
-    alert = session.query(QcAlert).filter(QcAlert.session_id == chat.id).one_or_none()
     if alert is not None:
         alert.kinds = kinds
         if LEVEL_RANK[level] <= LEVEL_RANK[alert.level]:
-            return alert
+            return None
         alert.level, alert.message_id, alert.phrase, alert.escalated_at = (
             level,
             message.id,
@@ -65,18 +97,18 @@ def raise_for_session(session: Session, chat: ChatSession, messages: list[Messag
             notified=0,
         )
         session.add(alert)
-    session.flush()
-    _route(session, alert, chat, message, str(hit["label"]))
-    return alert
+    return alert, chat, message, str(hit["label"])
 
 
-def _route(
-    session: Session, alert: QcAlert, chat: ChatSession, message: MessageView, kind_label: str
-) -> None:
-    """Queue the alert text to the shop's alert group (and the supervisors' for high alerts)."""
-    from aftersales.tickets.service import notify_group
-
-    setting = shop_setting(session, chat.shop_id)
+def _notices(
+    session: Session,
+    alert: QcAlert,
+    chat: ChatSession,
+    message: MessageView,
+    kind_label: str,
+    setting: QcShopSetting,
+) -> list[GroupNotice]:
+    """The alert text for the shop's alert group (and the supervisors' for high alerts)."""
     shop = session.get(Shop, chat.shop_id)
     text = (
         f"【质检告警·{LEVEL_LABELS[alert.level]}】{shop.name if shop else chat.shop_id} "
@@ -87,15 +119,10 @@ def _route(
     groups = [setting.alert_group_code]
     if alert.level == "high" and setting.high_alert_group_code:
         groups.append(setting.high_alert_group_code)
-    for group in dict.fromkeys(groups):
-        alert.notified += notify_group(
-            session,
-            group_code=group,
-            text=text,
-            idempotency_key=f"qc-alert:{alert.id}:{alert.level}:{group}",
-            subject=("qc_alert", alert.id),
-        )
-    session.flush()
+    return [
+        GroupNotice(group, text, f"qc-alert:{alert.id}:{alert.level}:{group}", ("qc_alert", alert.id))
+        for group in dict.fromkeys(groups)
+    ]
 
 
 def get_alert(session: Session, alert_id: int) -> QcAlert:

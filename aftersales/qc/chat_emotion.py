@@ -26,6 +26,8 @@ import jieba
 import joblib
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
+from scipy.special import expit
+from sklearn.utils.extmath import softmax
 
 from aftersales.kit.memory import freeze_long_lived
 from aftersales.qc.cues import context_flags, cue_flags
@@ -94,7 +96,7 @@ class ChatEmotionModel:
         ngrams = self._features.transform([t.text.strip() for t in turns])
         matrix = hstack([ngrams, dense_features(turns)]).tocsr()
         column = list(self._negative.classes_).index(True)
-        return np.asarray(self._negative.predict_proba(matrix)[:, column])
+        return np.asarray(probabilities(self._negative, matrix)[:, column])
 
     def _predict(self, turns: list[ChatTurn]) -> list[Emotion]:
         p_negative = self.negative_probability(turns)
@@ -109,11 +111,24 @@ class ChatEmotionModel:
         """The cause of each message read as negative (n-gram model, then the cause rules)."""
         if not texts:
             return []
-        probs = self._cause.predict_proba(self._features.transform(texts))
+        probs = probabilities(self._cause, self._features.transform(texts))
         return [
             negative_cause(text, dict(zip(self._cause_classes, (float(x) for x in row), strict=True)))
             for text, row in zip(texts, probs, strict=True)
         ]
+
+
+def probabilities(classifier: Any, matrix: Any) -> np.ndarray:
+    """``classifier.predict_proba(matrix)`` of a fitted logistic regression, the same floats
+    computed the same way (the matrix times the coefficients plus the intercept, then the logistic
+    function for two classes, softmax for more) without scikit-learn's input checks, which took a
+    chat message arriving alone longer than the arithmetic. The reference is ``predict_proba``
+    itself (``tests/qc/test_chat_emotion.py::TestProbabilitiesEqualPredictProba``)."""
+    scores = matrix @ classifier.coef_.T + classifier.intercept_
+    if len(classifier.classes_) <= 2:
+        positive = expit(scores.reshape(-1))
+        return np.stack([1 - positive, positive], axis=1)
+    return np.asarray(softmax(scores, copy=False))
 
 
 def _not_negative(text: str, p_negative: float) -> Emotion:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from aftersales.qc.models import Area
@@ -38,15 +38,16 @@ class SessionView:
     no_reason_return_days: int | None = None
     voc_topics: list[str] = field(default_factory=list)
 
-    @property
+    # each computed once per view: every checkpoint reads them, some twice
+    @cached_property
     def replies(self) -> list[MessageView]:
         return [m for m in self.messages if m.sender in ("agent", "bot")]
 
-    @property
+    @cached_property
     def agent_messages(self) -> list[MessageView]:
         return [m for m in self.messages if m.sender == "agent"]
 
-    @property
+    @cached_property
     def customer_messages(self) -> list[MessageView]:
         return [m for m in self.messages if m.sender == "customer"]
 

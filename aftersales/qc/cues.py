@@ -8,6 +8,7 @@ next to the n-grams, and the context flags say what the shop's last reply was: a
 """
 
 import re
+from functools import lru_cache
 
 from aftersales.qc import risk
 
@@ -130,7 +131,7 @@ def cue_flags(text: str) -> list[float]:
 
     A threat counts with leaving only when ``qc.risk`` reads it as the customer's own: "不会给差评"
     and "差评处" name a bad review without threatening one, and used to raise the cue."""
-    flags = [1.0 if pattern.search(text) else 0.0 for pattern in _CUES]
+    flags = [1.0 if found else 0.0 for found in _cue_groups(text)]
     if risk.detect(text):
         flags[_LEAVING] = 1.0
     return flags
@@ -139,12 +140,23 @@ def cue_flags(text: str) -> list[float]:
 def context_flags(reply_before: str, said_before: str) -> list[float]:
     """The shop's last reply (closing question, apology, asked to wait) and whether the customer's
     previous message already showed a displeasure cue."""
-    return [
-        1.0 if CLOSING_QUESTION.search(reply_before) else 0.0,
-        1.0 if APOLOGY.search(reply_before) else 0.0,
-        1.0 if ASKED_TO_WAIT.search(reply_before) else 0.0,
-        1.0 if any(pattern.search(said_before) for pattern in _CUES) else 0.0,
-    ]
+    return [*_reply_flags(reply_before), 1.0 if any(_cue_groups(said_before)) else 0.0]
+
+
+@lru_cache(maxsize=risk.TEXT_CACHE)
+def _cue_groups(text: str) -> tuple[bool, ...]:
+    """Which cue groups the text shows. Remembered per text: a customer's message is read again as
+    the context of the next one, and shops' replies repeat."""
+    return tuple(pattern.search(text) is not None for pattern in _CUES)
+
+
+@lru_cache(maxsize=risk.TEXT_CACHE)
+def _reply_flags(reply: str) -> tuple[float, float, float]:
+    return (
+        1.0 if CLOSING_QUESTION.search(reply) else 0.0,
+        1.0 if APOLOGY.search(reply) else 0.0,
+        1.0 if ASKED_TO_WAIT.search(reply) else 0.0,
+    )
 
 
 CUE_COUNT = len(_CUES)

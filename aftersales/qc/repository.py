@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 from aftersales.catalog.models import Sku
 from aftersales.conversations.models import ChatMessage, ChatSession
 from aftersales.db import is_postgres
-from aftersales.kit.upsert import in_values
+from aftersales.kit.upsert import Membership, execute_in, in_values
 from aftersales.orders.models import OrderItem
 from aftersales.qc.checkpoints import MessageView
 from aftersales.qc.models import (
     AlertStatus,
+    Area,
     QcAlert,
     QcCheckpointSetting,
     QcFinding,
@@ -28,13 +29,11 @@ from aftersales.qc.models import (
 def sessions(session: Session, session_ids: Sequence[int]) -> list[ChatSession]:
     if not session_ids:
         return []
-    return list(
-        session.scalars(
-            select(ChatSession)
-            .where(in_values(session, ChatSession.id, session_ids))
-            .order_by(ChatSession.id)
-        )
-    )
+    return list(execute_in(session, _sessions, session_ids).scalars())
+
+
+def _sessions(member: Membership) -> Select[ChatSession]:
+    return select(ChatSession).where(member(ChatSession.id)).order_by(ChatSession.id)
 
 
 def message_views(session: Session, session_id: int) -> list[MessageView]:
@@ -44,19 +43,25 @@ def message_views(session: Session, session_id: int) -> list[MessageView]:
 def message_views_for(session: Session, session_ids: Sequence[int]) -> dict[int, list[MessageView]]:
     """Every message of the sessions with its analysis, per session in sending order (one query)."""
     views: dict[int, list[MessageView]] = {sid: [] for sid in session_ids}
-    return _message_views(session, in_values(session, ChatMessage.session_id, session_ids), views)
+    return _message_views(execute_in(session, _views_of_sessions, session_ids), views)
 
 
 def message_views_of(session: Session, message_ids: Sequence[int]) -> dict[int, list[MessageView]]:
     """``message_views_for`` the sessions of the given messages."""
-    of_messages = select(ChatMessage.session_id).where(in_values(session, ChatMessage.id, message_ids))
-    return _message_views(session, ChatMessage.session_id.in_(of_messages.distinct()), {})
+    return _message_views(execute_in(session, _views_of_messages, message_ids), {})
 
 
-def _message_views(
-    session: Session, sessions: Any, views: dict[int, list[MessageView]]
-) -> dict[int, list[MessageView]]:
-    rows = session.execute(
+def _views_of_sessions(member: Membership) -> Select[*tuple[Any, ...]]:
+    return _views_where(member(ChatMessage.session_id))
+
+
+def _views_of_messages(member: Membership) -> Select[*tuple[Any, ...]]:
+    of_messages = select(ChatMessage.session_id).where(member(ChatMessage.id))
+    return _views_where(ChatMessage.session_id.in_(of_messages.distinct()))
+
+
+def _views_where(sessions: Any) -> Select[*tuple[Any, ...]]:
+    return (
         select(
             ChatMessage.session_id,
             ChatMessage.id,
@@ -72,6 +77,9 @@ def _message_views(
         .where(sessions)
         .order_by(ChatMessage.session_id, ChatMessage.sent_at, ChatMessage.id)
     )
+
+
+def _message_views(rows: Any, views: dict[int, list[MessageView]]) -> dict[int, list[MessageView]]:
     # columns, not entities: an import inspects thousands of messages, and an ORM object each
     # (identity map, state) cost as much as the checkpoints
     for session_id, message_id, sender, text, sent_at, response, polarity, label, risks in rows:
@@ -108,25 +116,49 @@ def return_days_for(session: Session, order_ids: set[int]) -> dict[int, int]:
 
 
 def voc_topics_for(session: Session, session_ids: Sequence[int]) -> dict[int, list[str]]:
-    rows = session.execute(
-        select(VocMention.session_id, VocMention.topic)
-        .where(in_values(session, VocMention.session_id, session_ids))
-        .distinct()
-        .order_by(VocMention.session_id, VocMention.topic)
-    )
+    rows = execute_in(session, _voc_topics, session_ids)
     topics: dict[int, list[str]] = {}
     for session_id, topic in rows:
         topics.setdefault(session_id, []).append(topic)
     return topics
 
 
-def findings_for(session: Session, session_ids: Sequence[int]) -> dict[int, dict[str, QcFinding]]:
-    found: dict[int, dict[str, QcFinding]] = {sid: {} for sid in session_ids}
-    for finding in session.scalars(
-        select(QcFinding).where(in_values(session, QcFinding.session_id, session_ids))
-    ):
-        found[finding.session_id][finding.code] = finding
+def _voc_topics(member: Membership) -> Select[int, str]:
+    return (
+        select(VocMention.session_id, VocMention.topic)
+        .where(member(VocMention.session_id))
+        .distinct()
+        .order_by(VocMention.session_id, VocMention.topic)
+    )
+
+
+class FindingRow(NamedTuple):
+    """What a re-inspection reads of a stored finding (columns: the ORM objects of a dozen
+    findings per chat, loaded, changed and flushed, cost a lone message more than its checkpoints)."""
+
+    id: int
+    code: str
+    area: Area
+    weight: int
+    auto_passed: bool | None
+    final_passed: bool | None
+    message_id: int | None
+    evidence: str | None
+    detail: str
+    overruled: bool
+
+
+def findings_for(session: Session, session_ids: Sequence[int]) -> dict[int, dict[str, FindingRow]]:
+    found: dict[int, dict[str, FindingRow]] = {sid: {} for sid in session_ids}
+    for session_id, *columns in execute_in(session, _findings, session_ids):
+        finding = FindingRow(*columns)
+        found[session_id][finding.code] = finding
     return found
+
+
+def _findings(member: Membership) -> Select[*tuple[Any, ...]]:
+    columns = [QcFinding.session_id, *(getattr(QcFinding, name) for name in FindingRow._fields)]
+    return select(*columns).where(member(QcFinding.session_id))
 
 
 def has_ticket(session: Session, chat: ChatSession) -> bool:
@@ -183,6 +215,17 @@ def voc_context(session: Session, session_ids: set[int]) -> dict[int, tuple[int,
     for session_id, sku_id, name in rows:
         skus[session_id].append((sku_id, name))
     return {sid: (shops[sid], skus[sid]) for sid in session_ids}
+
+
+def alerts_of(session: Session, session_ids: Sequence[int]) -> dict[int, QcAlert]:
+    """The sessions' alerts (one per session at most), by session."""
+    if not session_ids:
+        return {}
+    return {alert.session_id: alert for alert in execute_in(session, _alerts, session_ids).scalars()}
+
+
+def _alerts(member: Membership) -> Select[QcAlert]:
+    return select(QcAlert).where(member(QcAlert.session_id))
 
 
 def findings_of(session: Session, session_id: int) -> list[QcFinding]:

@@ -10,8 +10,10 @@ console can highlight the evidence inside the message.
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 LEVELS = ("low", "medium", "high")
+TEXT_CACHE = 4096  # a chat batch's customer messages, read by the emotion model's cues and by QC
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS, start=1)}
 
 RISK_KINDS = {
@@ -72,14 +74,22 @@ def _someone_else(text: str, start: int) -> bool:
 
 
 def detect(text: str) -> list[RiskHit]:
-    """Every threat in the text, at most one per kind, highest level first."""
+    """Every threat in the text, at most one per kind, highest level first.
+
+    Remembered per text: the chat emotion model's cue features (``qc.cues``) and the inspection
+    right after them read the same messages; the hits are frozen, the list is the caller's."""
+    return list(_detect(text))
+
+
+@lru_cache(maxsize=TEXT_CACHE)
+def _detect(text: str) -> tuple[RiskHit, ...]:
     hits: list[RiskHit] = []
     for kind, level, pattern in _COMPILED:
         for match in pattern.finditer(text):
             if not _negated(text, match.start()) and not _someone_else(text, match.start()):
                 hits.append(RiskHit(kind, level, match.group(0), match.start(), match.end()))
                 break
-    return sorted(hits, key=lambda hit: (-LEVEL_RANK[hit.level], hit.start))
+    return tuple(sorted(hits, key=lambda hit: (-LEVEL_RANK[hit.level], hit.start)))
 
 
 def highest_level(hits: list[RiskHit]) -> str | None:

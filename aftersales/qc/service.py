@@ -7,16 +7,16 @@ many sessions is inspected in one batch (one model call for all new messages).
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from aftersales.auth.models import User
 from aftersales.conversations.models import ChatMessage, ChatSession, Sender
 from aftersales.kit.time import utcnow
-from aftersales.kit.upsert import insert_ignore, upsert
+from aftersales.kit.upsert import insert_ignore, update_by_key, upsert
 from aftersales.qc import alerts, repository, risk, voc
 from aftersales.qc.checkpoints import Configured, MessageView, SessionView, evaluate, score
 from aftersales.qc.errors import FindingNotFoundError, NotOverruledError
@@ -51,7 +51,7 @@ def _inspect_chunk(session: Session, session_ids: list[int], analysed: dict[int,
     order_ids = {chat.order_id for chat in chats if chat.order_id is not None}
     unread = [session_id for session_id in ids if session_id not in analysed]
     facts = InspectionInputs(
-        messages={**repository.message_views_for(session, unread), **analysed},
+        messages={**(repository.message_views_for(session, unread) if unread else {}), **analysed},
         findings=repository.findings_for(session, ids),
         voc=repository.voc_topics_for(session, ids),
         ticketed_orders=repository.orders_with_tickets(session, order_ids),
@@ -60,45 +60,46 @@ def _inspect_chunk(session: Session, session_ids: list[int], analysed: dict[int,
     shops = {chat.shop_id for chat in chats}
     configs = {shop_id: configured_checkpoints(session, shop_id) for shop_id in shops}
     settings = {shop_id: shop_setting(session, shop_id) for shop_id in shops}
-    new_findings: list[dict[str, Any]] = []
+    writes = FindingWrites()
     results = [
-        _inspect_one(session, chat, (configs[chat.shop_id], settings[chat.shop_id]), facts, new_findings)
-        for chat in chats
+        _inspect_one(chat, (configs[chat.shop_id], settings[chat.shop_id]), facts, writes) for chat in chats
     ]
     session.flush()
+    _write_findings(session, writes)
     _write_results(session, results)
-    upsert(
-        session,
-        QcFinding,
-        new_findings,
-        conflict_columns=("session_id", "code"),
-        update_columns=[c for c in new_findings[0] if c not in ("session_id", "code")]
-        if new_findings
-        else (),
-    )
-    for chat in chats:
-        if any(m.risks for m in facts.messages[chat.id]):
-            alerts.raise_for_session(session, chat, facts.messages[chat.id])
+    risky = [
+        (chat, facts.messages[chat.id]) for chat in chats if any(m.risks for m in facts.messages[chat.id])
+    ]
+    if risky:
+        alerts.raise_for_sessions(session, risky, settings)
 
 
 @dataclass
 class InspectionInputs:
     messages: dict[int, list[MessageView]]
-    findings: dict[int, dict[str, QcFinding]]
+    findings: dict[int, dict[str, repository.FindingRow]]
     voc: dict[int, list[str]]
     ticketed_orders: set[int]
     return_days: dict[int, int]
 
 
+@dataclass
+class FindingWrites:
+    """What the inspections of a chunk change in ``qc_findings``, written together: new findings
+    (one insert), changed ones (one keyed update) and those of checkpoints no longer configured."""
+
+    new: list[dict[str, Any]] = field(default_factory=list)
+    changed: list[dict[str, Any]] = field(default_factory=list)
+    stale: list[int] = field(default_factory=list)
+
+
 def _inspect_one(
-    session: Session,
     chat: ChatSession,
     shop: tuple[list[Configured], QcShopSetting],
     facts: InspectionInputs,
-    new_findings: list[dict[str, Any]],
+    writes: FindingWrites,
 ) -> dict[str, Any]:
-    """The session's findings (changed in place, new ones added to ``new_findings``) and its
-    result row."""
+    """The session's findings (their writes added to ``writes``) and its result row."""
     configured, setting = shop
     messages = facts.messages[chat.id]
     view = SessionView(
@@ -111,7 +112,7 @@ def _inspect_one(
         voc_topics=facts.voc.get(chat.id, []),
     )
     outcomes = evaluate(view, configured)
-    findings = _store_findings(session, chat.id, outcomes, facts.findings[chat.id], new_findings)
+    findings = _store_findings(chat.id, outcomes, facts.findings[chat.id], writes)
     return _result_row(chat, messages, findings, setting)
 
 
@@ -241,37 +242,48 @@ class Scored:
     final_passed: bool | None
 
 
+REINSPECTED = ("area", "weight", "auto_passed", "final_passed", "message_id", "evidence", "detail")
+
+
 def _store_findings(
-    session: Session,
     session_id: int,
     outcomes: list[Any],
-    existing: dict[str, QcFinding],
-    new_findings: list[dict[str, Any]],
+    existing: dict[str, repository.FindingRow],
+    writes: FindingWrites,
 ) -> list[Scored]:
     """Replace machine results; a person's overrule stays in force over later re-inspections.
-    Findings the session did not have yet are added to ``new_findings``, which the caller writes
-    in one statement for all sessions (a new chat has a dozen: one ORM object each cost more
-    than the checkpoints themselves)."""
+    The writes go to ``writes``, which the caller makes in a few statements for all sessions (a
+    new chat has a dozen findings: one ORM object each cost more than the checkpoints themselves);
+    a finding whose columns come out the same is not written."""
     current = {configured.checkpoint.code for configured, _ in outcomes}
-    for code, stale in existing.items():
-        if code not in current:
-            session.delete(stale)
+    writes.stale += [finding.id for code, finding in existing.items() if code not in current]
     findings = []
     for configured, outcome in outcomes:
+        row = _new_finding(session_id, configured, outcome)
         finding = existing.get(outcome.code)
         if finding is None:
-            new_findings.append(_new_finding(session_id, configured, outcome))
-            findings.append(Scored(outcome.code, configured.weight, outcome.passed))
-            continue
-        finding.area = configured.checkpoint.area
-        finding.weight = configured.weight
-        finding.auto_passed = outcome.passed
-        finding.final_passed = finding.final_passed if finding.overruled else outcome.passed
-        finding.message_id = outcome.message_id
-        finding.evidence = outcome.evidence[:200] if outcome.evidence else None
-        finding.detail = outcome.detail[:500]
-        findings.append(Scored(finding.code, finding.weight, finding.final_passed))
+            writes.new.append(row)
+        else:
+            if finding.overruled:
+                row["final_passed"] = finding.final_passed
+            if any(getattr(finding, column) != row[column] for column in REINSPECTED):
+                writes.changed.append({"id": finding.id, **{column: row[column] for column in REINSPECTED}})
+        findings.append(Scored(outcome.code, configured.weight, row["final_passed"]))
     return findings
+
+
+def _write_findings(session: Session, writes: FindingWrites) -> None:
+    if writes.stale:
+        session.execute(delete(QcFinding).where(QcFinding.id.in_(writes.stale)))
+    update_by_key(session, QcFinding, writes.changed)
+    _expire_held(session, QcFinding, "id", {row["id"] for row in writes.changed})
+    upsert(
+        session,
+        QcFinding,
+        writes.new,
+        conflict_columns=("session_id", "code"),
+        update_columns=[c for c in writes.new[0] if c not in ("session_id", "code")] if writes.new else (),
+    )
 
 
 def _new_finding(session_id: int, configured: Configured, outcome: Any) -> dict[str, Any]:
@@ -338,9 +350,15 @@ def _write_results(session: Session, rows: list[dict[str, Any]]) -> None:
         return
     columns = [c for c in rows[0] if c != "session_id"]
     upsert(session, QcSessionResult, rows, conflict_columns=("session_id",), update_columns=columns)
-    written = {row["session_id"] for row in rows}
+    _expire_held(session, QcSessionResult, "session_id", {row["session_id"] for row in rows})
+
+
+def _expire_held(session: Session, model: type[Any], key: str, written: set[Any]) -> None:
+    """Rows written by statements bypass the identity map: expire those a caller already holds."""
+    if not written:
+        return
     for obj in list(session.identity_map.values()):
-        if isinstance(obj, QcSessionResult) and obj.session_id in written:
+        if isinstance(obj, model) and getattr(obj, key) in written:
             session.expire(obj)
 
 

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Shop
@@ -27,12 +27,13 @@ def shop_setting(session: Session, shop_id: int) -> QcShopSetting:
     return setting
 
 
+_OVERRIDES = select(QcCheckpointSetting).where(QcCheckpointSetting.shop_id == bindparam("shop_id"))
+
+
 def configured_checkpoints(session: Session, shop_id: int) -> list[Configured]:
-    """Built-in checkpoints with the shop's overrides applied; disabled ones are left out."""
-    overrides = {
-        row.code: row
-        for row in session.scalars(select(QcCheckpointSetting).where(QcCheckpointSetting.shop_id == shop_id))
-    }
+    """Built-in checkpoints with the shop's overrides applied; disabled ones are left out (the
+    statement built once: every chat message inspected reads it)."""
+    overrides = {row.code: row for row in session.scalars(_OVERRIDES, {"shop_id": shop_id})}
     result = []
     for checkpoint in CHECKPOINTS:
         override = overrides.get(checkpoint.code)

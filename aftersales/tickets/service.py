@@ -1,8 +1,8 @@
 """Ticket rules: creation (routing, VIP, SLA, shift), the status machine, timeline, rating, CC bots.
 
 Plain functions taking a session and keyword-only arguments; they flush, never commit.
-``open_system_ticket``, ``add_timeline_entry``, ``notify_group`` and ``record_rating`` are the
-cross-domain contract (docs/contracts.md).
+``open_system_ticket``, ``add_timeline_entry``, ``notify_group`` (``notify_groups``) and
+``record_rating`` are the cross-domain contract (docs/contracts.md).
 """
 
 from datetime import datetime
@@ -25,10 +25,12 @@ from aftersales.tickets.errors import (
     UnknownCategoryError,
 )
 from aftersales.tickets.events import TicketCreated, TicketResolved
+from aftersales.tickets.groups import GroupNotice as GroupNotice
 from aftersales.tickets.groups import ensure_default_groups as ensure_default_groups
 from aftersales.tickets.groups import ensure_defaults as ensure_defaults
 from aftersales.tickets.groups import group_by_code as group_by_code
 from aftersales.tickets.groups import notify_group as notify_group
+from aftersales.tickets.groups import notify_groups as notify_groups
 from aftersales.tickets.models import (
     RANK_NORMAL,
     Severity,

@@ -4,7 +4,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Shop, Sku
@@ -17,6 +17,7 @@ from aftersales.conversations.models import (
     RecommendationSource,
 )
 from aftersales.conversations.schemas import WindowsIn
+from aftersales.kit.upsert import insert_ignore
 from aftersales.messaging.models import OutboxMessage
 from aftersales.orders.models import Customer, Order, OrderStatus
 from tests.builders import (
@@ -310,7 +311,7 @@ class TestIndexedMatcherEqualsPattern:
         codes = ["A1", "A12", "DG-MOUSE", "DG-MOUSE-2", "8812345", "ht_blanket", "SKU-0001", "SKU-00012"]
         names = ["珊瑚绒毛毯", "珊瑚绒毛毯加厚款", "无线静音鼠标", "鼠标", "婴儿湿巾80抽"]
         skus = [
-            Sku(id=n, code=code, name=name)
+            recommendations.SkuText(n, code, name)
             for n, (code, name) in enumerate(zip(codes, names + ["短"] * len(codes), strict=False))
         ]
         pieces = [
@@ -331,3 +332,61 @@ class TestIndexedMatcherEqualsPattern:
         for _ in range(3000):
             text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 8)))
             assert [s.id for s in fast.find(text)] == [s.id for s in plain.find(text)], text
+
+
+class TestMatcherCache:
+    """``recommendations.shop_matchers`` keeps each shop's matcher per process under the catalogue
+    token, which every write to ``skus`` renews in its transaction (database triggers): the next
+    detection sees an ORM change, a bulk statement and a raw bulk insert alike."""
+
+    def _detect(self, session: Session, shop: Shop, text: str) -> list[str]:
+        return _recommended(
+            session, _recommendation_chat(session, shop, make_customer(session, shop=shop), text)
+        )
+
+    def test_a_sku_added_or_renamed_after_a_detection_is_found_by_the_next(self, session: Session) -> None:
+        shop = make_shop(session)
+        sku = make_sku(session, shop=shop, code="HT-1", name="珊瑚绒毛毯")
+        assert self._detect(session, shop, "HT-2 和 加厚羊毛被 都有") == []
+        make_sku(session, shop=shop, code="HT-2")
+        sku.name = "加厚羊毛被"
+        session.flush()
+        assert self._detect(session, shop, "HT-2 和 加厚羊毛被 都有") == ["HT-1", "HT-2"]
+
+    def test_a_bulk_update_and_a_bulk_insert_are_seen_by_the_next_detection(self, session: Session) -> None:
+        shop = make_shop(session)
+        make_sku(session, shop=shop, code="HT-1")
+        assert self._detect(session, shop, "HT-1 HT-9") == ["HT-1"]
+        session.execute(update(Sku).where(Sku.shop_id == shop.id).values(is_active=False))
+        assert self._detect(session, shop, "HT-1 HT-9") == []
+        row = {"shop_id": shop.id, "code": "HT-9", "name": "毯", "price_fen": 100, "specs": {}}
+        row |= {"selling_points": [], "no_reason_return_days": 7, "is_active": True, "is_discontinued": False}
+        insert_ignore(session, Sku, [row], conflict_columns=["shop_id", "code"])
+        assert self._detect(session, shop, "HT-1 HT-9") == ["HT-9"]
+
+    def test_an_unchanged_catalogue_is_not_read_again(
+        self, session: Session, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        shop = make_shop(session)
+        make_sku(session, shop=shop, code="HT-1")
+        assert self._detect(session, shop, "HT-1") == ["HT-1"]
+        monkeypatch.setattr(recommendations, "read_matchers", _refuse)
+        assert self._detect(session, shop, "推荐 HT-1") == ["HT-1"]
+
+    def test_the_cached_matchers_equal_the_fresh_ones_after_each_change(self, session: Session) -> None:
+        shops = [make_shop(session), make_shop(session)]
+        ids = [shop.id for shop in shops]
+        changes = [
+            lambda: make_sku(session, shop=shops[0], code="A-1", name="无线静音鼠标"),
+            lambda: make_sku(session, shop=shops[1], code="B-1"),
+            lambda: session.execute(update(Sku).where(Sku.code == "A-1").values(name="有线鼠标垫子")),
+            lambda: session.execute(delete(Sku).where(Sku.code == "B-1")),
+        ]
+        for change in changes:
+            change()
+            session.flush()
+            assert recommendations.shop_matchers(session, ids) == recommendations.read_matchers(session, ids)
+
+
+def _refuse(*_args: object) -> object:
+    raise AssertionError("the catalogue was read again")

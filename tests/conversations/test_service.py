@@ -58,6 +58,19 @@ class TestAppendMessage:
         assert reply is not None
         assert reply.response_seconds == 12
 
+    def test_a_reply_s_wait_changes_when_an_earlier_customer_message_arrives_late(
+        self, session: Session
+    ) -> None:
+        shop, start = make_shop(session), utcnow() - timedelta(hours=1)
+        chat = make_chat(session, [("customer", 30, "你好"), ("agent", 42, "您好")], shop=shop, start=start)
+        make_chat(session, [("customer", 0, "在吗")], shop=shop, start=start, session_key=chat.session_key)
+        waits = session.scalars(
+            select(ChatMessage.response_seconds).where(
+                ChatMessage.session_id == chat.id, ChatMessage.sender == "agent"
+            )
+        )
+        assert list(waits) == [42]
+
 
 def _order_chats(session: Session, *, hours_apart: int) -> tuple[ChatSession, ChatSession]:
     """Two chats about the same order, the second starting ``hours_apart`` after the first."""

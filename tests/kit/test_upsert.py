@@ -1,16 +1,19 @@
 """The fast paths of ``kit.upsert`` against their plain references."""
 
+import functools
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from aftersales.conversations.models import ChatSession, Handling
 from aftersales.kit import upsert
 from aftersales.kit.time import SHANGHAI
 from aftersales.kit.upsert import (
+    Membership,
+    execute_in,
     in_values,
     sqlite_datetime,
     sqlite_datetimes,
@@ -76,6 +79,28 @@ class TestPlainInEqualsJsonEach:
         plain = selected()
         monkeypatch.setattr(upsert, "PLAIN_IN_VALUES", 0)
         assert selected() == plain == sorted([chats[0].id, chats[2].id])
+
+
+class TestExecuteInEqualsInValues:
+    """``execute_in``'s statement, built once per form with the values bound, selects what the same
+    statement built with ``in_values`` selects: a few values, none, and a list past the plain ``IN``."""
+
+    def test_each_form_selects_the_rows_in_values_selects(
+        self, session: Session, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        chats = [*_chats(session), *_chats(session)]
+        for wanted in ([chats[0].id, chats[2].id, -1], [], [chat.id for chat in chats]):
+            for plain_values in (upsert.PLAIN_IN_VALUES, 0):
+                monkeypatch.setattr(upsert, "PLAIN_IN_VALUES", plain_values)
+                built = sorted(
+                    session.scalars(_chat_ids(functools.partial(in_values, session, values=wanted)))
+                )
+                assert sorted(execute_in(session, _chat_ids, wanted).scalars()) == built
+                assert built == sorted(set(wanted) & {chat.id for chat in chats})
+
+
+def _chat_ids(member: Membership) -> Select[int]:
+    return select(ChatSession.id).where(member(ChatSession.id))
 
 
 NOW = datetime(2026, 11, 11, 8, 30, 15, 123456, tzinfo=UTC)

@@ -1,8 +1,13 @@
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aftersales.auth.models import Role
+from aftersales.conversations.models import ChatSession
+from aftersales.conversations.schemas import MessageIn
+from aftersales.conversations.service import ingest_messages
 from aftersales.messaging.models import OutboxMessage
 from aftersales.qc import alerts
 from aftersales.qc.errors import AlertTransitionError
@@ -63,6 +68,46 @@ class TestRouting:
         before = outbox_count(session)
         make_chat(session, [("customer", 0, "给你差评"), ("customer", 5, "差评！")])
         assert outbox_count(session) == before + 1
+
+    def test_a_batch_of_risky_chats_notifies_each_alert_to_every_bot_of_its_groups(
+        self, session: Session
+    ) -> None:
+        bots = [make_bot(session), make_bot(session, url="http://127.0.0.1:9/two")]
+        supervisors = make_bot(session, group_code="supervisors", url="http://127.0.0.1:9/sup")
+        shops = [make_shop(session), make_shop(session)]
+        said = {"a": "给你差评", "b": "我要去消协投诉", "c": "快递到哪了", "d": "不解决就举报你们"}
+        ingest_messages(
+            session,
+            [
+                MessageIn(
+                    shop_id=shop.id,
+                    platform=shop.platform,
+                    session_key=f"batch-{key}",
+                    sender="customer",
+                    text=text,
+                    sent_at=datetime(2026, 11, 11, 2, tzinfo=UTC),
+                )
+                for shop, (key, text) in zip([*shops, *shops], said.items(), strict=True)
+            ],
+        )
+        raised = session.scalars(
+            select(QcAlert).join(ChatSession).where(ChatSession.session_key.like("batch-%"))
+        )
+        expected = {
+            f"qc-alert:{alert.id}:{alert.level}:{group}:bot{bot.id}"
+            for alert in raised
+            for group, bot in [*(("aftersales", bot) for bot in bots), ("supervisors", supervisors)]
+            if group == "aftersales" or alert.level == "high"
+        }
+        keys = session.scalars(
+            select(OutboxMessage.idempotency_key).where(OutboxMessage.subject_type == "qc_alert")
+        )
+        assert set(keys) >= expected
+        assert len(expected) == 2 + 3 + 3
+        notified = session.scalars(
+            select(QcAlert.notified).join(ChatSession).where(ChatSession.session_key.like("batch-%"))
+        )
+        assert sorted(notified) == [2, 3, 3]
 
     def test_the_message_names_the_shop_and_quotes_the_customer(self, session: Session) -> None:
         make_bot(session, group_code="aftersales")

@@ -151,6 +151,24 @@ class TestReinspection:
         assert result is not None
         assert "first_response" not in result.failed_checkpoints
 
+    def test_a_disabled_checkpoints_finding_goes_and_a_held_finding_shows_its_new_weight(
+        self, session: Session
+    ) -> None:
+        from aftersales.qc import jobs
+        from aftersales.qc.models import QcFinding
+        from aftersales.qc.settings import configure_checkpoint
+
+        chat = make_chat(session, [("customer", 0, "在吗"), ("agent", 40, "您好，还有其他问题随时联系")])
+        of_chat = select(QcFinding).where(QcFinding.session_id == chat.id)
+        held = session.scalar(of_chat.where(QcFinding.code == "closing"))
+        assert held is not None
+        assert held.weight == 5
+        configure_checkpoint(session, shop_id=chat.shop_id, code="first_response", enabled=False)
+        configure_checkpoint(session, shop_id=chat.shop_id, code="closing", weight=7)
+        jobs.reinspect_shop(session, shop_id=chat.shop_id)
+        assert "first_response" not in {finding.code for finding in session.scalars(of_chat)}
+        assert held.weight == 7
+
 
 class TestRealTime:
     def test_a_threat_posted_through_the_api_is_inspected_and_routed_before_the_response(

@@ -1,4 +1,7 @@
-from aftersales.qc.chat_emotion import ChatTurn, classify, load_model
+import numpy as np
+from scipy.sparse import hstack
+
+from aftersales.qc.chat_emotion import ChatTurn, classify, dense_features, load_model, probabilities
 from aftersales.qc.chat_training import evaluate, labelled, split
 from aftersales.qc.cues import DISPLEASURE_CUES, context_flags, cue_flags
 
@@ -56,3 +59,20 @@ class TestTrainingData:
         model = load_model()
         _train, test = split(labelled())
         assert evaluate(model, test) == model.metrics["test"]
+
+
+class TestProbabilitiesEqualPredictProba:
+    """``chat_emotion.probabilities`` gives scikit-learn's own ``predict_proba`` floats, for a batch
+    and for a message alone, of both the negative and the cause classifier."""
+
+    def test_the_same_floats_as_predict_proba(self) -> None:
+        model = load_model()
+        turns = [item.turn for item in labelled()[:600]]
+        texts = [turn.text.strip() for turn in turns]
+        negative = hstack([model._features.transform(texts), dense_features(turns)]).tocsr()
+        causes = model._features.transform(texts)
+        for classifier, matrix in ((model._negative, negative), (model._cause, causes)):
+            assert np.array_equal(probabilities(classifier, matrix), classifier.predict_proba(matrix))
+            for row in range(0, 600, 97):
+                alone = matrix[row : row + 1]
+                assert np.array_equal(probabilities(classifier, alone), classifier.predict_proba(alone))

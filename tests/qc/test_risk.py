@@ -52,3 +52,10 @@ class TestWhoseThreat:
 
     def test_a_bank_name_is_no_regulator(self) -> None:
         assert detect("退款退到工商银行卡了吗") == []
+
+
+class TestRemembered:
+    def test_a_callers_change_to_its_hits_does_not_reach_the_next_reading(self) -> None:
+        hits = detect("再不处理我要去投诉")
+        hits.clear()
+        assert [h.kind for h in detect("再不处理我要去投诉")] == ["platform_complaint"]
