@@ -12,7 +12,7 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import bindparam, delete, select, tuple_
 from sqlalchemy.orm import Session
 
 from aftersales.audit import service as audit
@@ -77,8 +77,16 @@ class Rejections:
         self.items.append({"index": index, "field": field, "reason": reason})
 
 
-def _shops_by_code(session: Session, codes: set[str]) -> dict[str, Shop]:
-    return {s.code: s for s in session.scalars(select(Shop).where(Shop.code.in_(codes)))}
+# Built once: every order or parcel ingested looks its shop up, and building the statement cost
+# more than the database took to answer it.
+_SHOPS_BY_CODE = select(Shop.code, Shop.id, Shop.platform).where(
+    Shop.code.in_(bindparam("codes", expanding=True))
+)
+
+
+def _shops_by_code(session: Session, codes: set[str]) -> dict[str, Any]:
+    """Each shop's ``id`` and ``platform`` by its code."""
+    return {row.code: row for row in session.execute(_SHOPS_BY_CODE, {"codes": sorted(codes)})}
 
 
 def _sku_ids(session: Session, pairs: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
