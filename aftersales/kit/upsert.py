@@ -222,7 +222,8 @@ def _multi_values(session: Session, sql: str, columns: list[list[Any]]) -> list[
 def _named_rows(
     session: Session, sql: str, order: list[str], columns: list[list[Any]], returning: bool
 ) -> list[tuple[Any, ...]]:
-    """Named-parameter drivers (psycopg 3): ``executemany``, which psycopg pipelines."""
+    """Named-parameter drivers (psycopg 3): ``executemany``, which psycopg pipelines; one row alone
+    goes to ``execute``."""
     params = [dict(zip(order, values, strict=True)) for values in zip(*columns, strict=True)]
     cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
     result: list[tuple[Any, ...]] = []
