@@ -335,36 +335,26 @@ def ingest_tracking_events(session: Session, events: Sequence[TrackingEventIn]) 
             "location": event.location,
             "raw_text": event.raw_text,
         }
-    existing = _existing_events(session, list(rows))
-    upsert(
-        session,
-        TrackingEvent,
-        list(rows.values()),
-        conflict_columns=("shipment_id", "source_id"),
-        update_columns=(),
+    # The rows the insert returns are the new ones (a repeat is left alone and not returned).
+    created = len(
+        upsert(
+            session,
+            TrackingEvent,
+            list(rows.values()),
+            conflict_columns=("shipment_id", "source_id"),
+            update_columns=(),
+            returning=("shipment_id",),
+        )
     )
     touched = sorted({shipment_id for shipment_id, _ in rows})
     repository.refresh_shipment_state(session, touched)
     publish(session, TrackingUpdated(shipment_ids=tuple(touched)))
-    created = len(set(rows) - existing)
     return IngestResult(
         received=len(events),
         created=created,
         updated_or_unchanged=len(rows) - created,
         rejected=rejections.items,
     )
-
-
-def _existing_events(session: Session, keys: list[tuple[int, str]]) -> set[tuple[int, str]]:
-    found: set[tuple[int, str]] = set()
-    for chunk in repository.chunks(keys):
-        rows = session.execute(
-            select(TrackingEvent.shipment_id, TrackingEvent.source_id).where(
-                tuple_(TrackingEvent.shipment_id, TrackingEvent.source_id).in_(chunk)
-            )
-        )
-        found.update((s, e) for s, e in rows)
-    return found
 
 
 def get_order(session: Session, order_id: int) -> Order:
