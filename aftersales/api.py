@@ -22,6 +22,7 @@ from aftersales.config import get_settings
 from aftersales.kit.errors import AftersalesError, NotAuthenticatedError
 from aftersales.kit.integrity import foreign_key_field, is_foreign_key_violation
 from aftersales.kit.memory import freeze_long_lived, paused_collector
+from aftersales.kit.routes import skip_foreign_routers
 from aftersales.registry import import_domain_modules, load_all_models
 from aftersales.web.filters import DropEmptyQueryValues, describe_invalid
 
@@ -197,6 +198,7 @@ def _build_app() -> FastAPI:
         app.include_router(module.router)
     for module in import_domain_modules("console"):
         app.include_router(module.router)
+    skip_foreign_routers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(RefuseNulMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=get_settings().max_request_bytes)

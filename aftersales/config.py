@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     secret_key_file: Path = Path("var/secret_key")
     timezone: str = "Asia/Shanghai"
     token_ttl_hours: int = 24 * 14
+    # How long a process keeps a verified bearer token (``auth.tokens``): a revocation, a
+    # deactivated user or a new role reaches the other processes within this time; 0 = never kept.
+    token_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     # "inline": jobs run in-process from the durable jobs table; "celery": a broker carries job ids.
     job_backend: Literal["inline", "celery"] = "inline"
     broker_url: str = "redis://127.0.0.1:6379/0"

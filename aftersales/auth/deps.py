@@ -6,11 +6,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
+from aftersales.auth import tokens
 from aftersales.auth.errors import InvalidTokenError
 from aftersales.auth.models import Role, User
-from aftersales.auth.schemas import UserRead
-from aftersales.auth.service import resolve_token
 from aftersales.db import unit_of_work
 from aftersales.kit.errors import PermissionDeniedError
 
@@ -36,17 +36,22 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 _bearer = HTTPBearer(auto_error=False, description="Token from POST /api/auth/token")
 
 
-def get_current_user(
+async def get_current_user(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
+    """Async so that a token this process verified a moment ago costs no trip to a worker thread;
+    one it must read from the database is read in a worker thread, as a sync dependency would."""
     raw = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE)
     if not raw:
         raise InvalidTokenError()
-    user = resolve_token(session, raw)
+    found = tokens.known_user(session, raw)
+    if found is None:
+        found = await run_in_threadpool(tokens.current_user, session, raw)
+    user, snapshot = found
     # A detached snapshot: error pages render after the request's session has rolled back.
-    request.state.user = UserRead.model_validate(user)
+    request.state.user = snapshot
     return user
 
 
@@ -54,7 +59,7 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
 def require_role(role: Role) -> object:
-    def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> User:  # no I/O: no worker thread
         if not user.role.at_least(role):
             raise PermissionDeniedError(f"需要{role.label}及以上权限")
         return user

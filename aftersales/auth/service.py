@@ -107,6 +107,12 @@ def issue_token(session: Session, *, user: User, name: str = "login", ttl: timed
 
 
 def resolve_token(session: Session, raw: str) -> User:
+    """The token's user, read now (``auth.tokens.current_user`` is the cached version requests use)."""
+    return verified_token(session, raw)[1]
+
+
+def verified_token(session: Session, raw: str) -> tuple[ApiToken, User]:
+    """The token and its user; ``InvalidTokenError`` if unknown (or revoked), expired or its user inactive."""
     row = session.execute(
         select(ApiToken, User)
         .join(User, User.id == ApiToken.user_id)
@@ -117,7 +123,7 @@ def resolve_token(session: Session, raw: str) -> User:
     token, user = row
     if not user.is_active or (token.expires_at is not None and token.expires_at < utcnow()):
         raise InvalidTokenError()
-    return user
+    return token, user
 
 
 def revoke_token(session: Session, raw: str) -> None:

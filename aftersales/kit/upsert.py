@@ -225,16 +225,21 @@ def _multi_values(session: Session, sql: str, columns: list[list[Any]]) -> list[
 def _named_rows(
     session: Session, sql: str, order: list[str], columns: list[list[Any]], returning: bool
 ) -> list[tuple[Any, ...]]:
-    """Named-parameter drivers (psycopg 3): ``executemany``, which psycopg pipelines."""
+    """Named-parameter drivers (psycopg 3): ``executemany``, which psycopg pipelines; one row alone
+    goes to ``execute``."""
     params = [dict(zip(order, values, strict=True)) for values in zip(*columns, strict=True)]
     cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
     result: list[tuple[Any, ...]] = []
-    for start in range(0, len(params), CHUNK_ROWS):
-        cursor.executemany(sql, params[start : start + CHUNK_ROWS], returning=returning)
-        while returning:
-            result += [tuple(row) for row in cursor.fetchall()]
-            if not cursor.nextset():
-                break
+    if len(params) == 1:  # psycopg's executemany sets up a pipeline, three times one row's CPU
+        cursor.execute(sql, params[0])
+        result = [tuple(row) for row in cursor.fetchall()] if returning else []
+    else:
+        for start in range(0, len(params), CHUNK_ROWS):
+            cursor.executemany(sql, params[start : start + CHUNK_ROWS], returning=returning)
+            while returning:
+                result += [tuple(row) for row in cursor.fetchall()]
+                if not cursor.nextset():
+                    break
     cursor.close()
     return result
 
@@ -272,10 +277,12 @@ def update_by_key(
     names = [key if name == "key_" else name for name in compiled.order]
     prepared = list(zip(*_prepare(full, names, compiled.converters), strict=True))
     cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
-    if compiled.positional:
-        cursor.executemany(compiled.sql, prepared)
+    params = (
+        prepared if compiled.positional else [dict(zip(compiled.order, v, strict=True)) for v in prepared]
+    )
+    if len(params) == 1:  # psycopg's executemany sets up a pipeline, three times one row's CPU
+        cursor.execute(compiled.sql, params[0])
     else:
-        params = [dict(zip(compiled.order, values, strict=True)) for values in prepared]
         cursor.executemany(compiled.sql, params)
     cursor.close()
 

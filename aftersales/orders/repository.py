@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, selectinload
 
@@ -132,33 +132,37 @@ def shipments_with_events(session: Session, order_id: int) -> list[Shipment]:
     return list(session.scalars(statement))
 
 
-def refresh_shipment_state(session: Session, ids: Sequence[int]) -> None:
-    """Recompute each parcel's latest status, first scan and delivery time in one statement per chunk."""
+def _refresh_shipment_state_statement() -> Any:
+    """Built once: the statement's five subqueries cost more to build than to run for one parcel."""
     of_shipment = TrackingEvent.shipment_id == Shipment.id
     newest_first = (TrackingEvent.occurred_at.desc(), TrackingEvent.id.desc())
 
     def latest(column: Any) -> Any:
         return select(column).where(of_shipment).order_by(*newest_first).limit(1).scalar_subquery()
 
-    for chunk in chunks(list(ids)):
-        session.execute(
-            update(Shipment)
-            .where(Shipment.id.in_(chunk))
-            .values(
-                status=latest(TrackingEvent.status),
-                last_location=latest(TrackingEvent.location),
-                last_event_at=select(func.max(TrackingEvent.occurred_at))
-                .where(of_shipment)
-                .scalar_subquery(),
-                first_scan_at=select(func.min(TrackingEvent.occurred_at))
-                .where(of_shipment)
-                .scalar_subquery(),
-                delivered_at=select(func.min(TrackingEvent.occurred_at))
-                .where(of_shipment, TrackingEvent.status == TrackingStatus.DELIVERED)
-                .scalar_subquery(),
-            )
-            .execution_options(synchronize_session=False)
+    return (
+        update(Shipment)
+        .where(Shipment.id.in_(bindparam("ids", expanding=True)))
+        .values(
+            status=latest(TrackingEvent.status),
+            last_location=latest(TrackingEvent.location),
+            last_event_at=select(func.max(TrackingEvent.occurred_at)).where(of_shipment).scalar_subquery(),
+            first_scan_at=select(func.min(TrackingEvent.occurred_at)).where(of_shipment).scalar_subquery(),
+            delivered_at=select(func.min(TrackingEvent.occurred_at))
+            .where(of_shipment, TrackingEvent.status == TrackingStatus.DELIVERED)
+            .scalar_subquery(),
         )
+        .execution_options(synchronize_session=False)
+    )
+
+
+_REFRESH_SHIPMENT_STATE = _refresh_shipment_state_statement()
+
+
+def refresh_shipment_state(session: Session, ids: Sequence[int]) -> None:
+    """Recompute each parcel's latest status, first scan and delivery time in one statement per chunk."""
+    for chunk in chunks(list(ids)):
+        session.execute(_REFRESH_SHIPMENT_STATE, {"ids": list(chunk)})
 
 
 ORDER_COLUMNS = [column.key for column in sa_inspect(Order).column_attrs]

@@ -12,7 +12,7 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import bindparam, delete, select, tuple_
 from sqlalchemy.orm import Session
 
 from aftersales.audit import service as audit
@@ -77,8 +77,16 @@ class Rejections:
         self.items.append({"index": index, "field": field, "reason": reason})
 
 
-def _shops_by_code(session: Session, codes: set[str]) -> dict[str, Shop]:
-    return {s.code: s for s in session.scalars(select(Shop).where(Shop.code.in_(codes)))}
+# Built once: every order or parcel ingested looks its shop up, and building the statement cost
+# more than the database took to answer it.
+_SHOPS_BY_CODE = select(Shop.code, Shop.id, Shop.platform).where(
+    Shop.code.in_(bindparam("codes", expanding=True))
+)
+
+
+def _shops_by_code(session: Session, codes: set[str]) -> dict[str, Any]:
+    """Each shop's ``id`` and ``platform`` by its code."""
+    return {row.code: row for row in session.execute(_SHOPS_BY_CODE, {"codes": sorted(codes)})}
 
 
 def _sku_ids(session: Session, pairs: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
@@ -327,36 +335,26 @@ def ingest_tracking_events(session: Session, events: Sequence[TrackingEventIn]) 
             "location": event.location,
             "raw_text": event.raw_text,
         }
-    existing = _existing_events(session, list(rows))
-    upsert(
-        session,
-        TrackingEvent,
-        list(rows.values()),
-        conflict_columns=("shipment_id", "source_id"),
-        update_columns=(),
+    # The rows the insert returns are the new ones (a repeat is left alone and not returned).
+    created = len(
+        upsert(
+            session,
+            TrackingEvent,
+            list(rows.values()),
+            conflict_columns=("shipment_id", "source_id"),
+            update_columns=(),
+            returning=("shipment_id",),
+        )
     )
     touched = sorted({shipment_id for shipment_id, _ in rows})
     repository.refresh_shipment_state(session, touched)
     publish(session, TrackingUpdated(shipment_ids=tuple(touched)))
-    created = len(set(rows) - existing)
     return IngestResult(
         received=len(events),
         created=created,
         updated_or_unchanged=len(rows) - created,
         rejected=rejections.items,
     )
-
-
-def _existing_events(session: Session, keys: list[tuple[int, str]]) -> set[tuple[int, str]]:
-    found: set[tuple[int, str]] = set()
-    for chunk in repository.chunks(keys):
-        rows = session.execute(
-            select(TrackingEvent.shipment_id, TrackingEvent.source_id).where(
-                tuple_(TrackingEvent.shipment_id, TrackingEvent.source_id).in_(chunk)
-            )
-        )
-        found.update((s, e) for s, e in rows)
-    return found
 
 
 def get_order(session: Session, order_id: int) -> Order:

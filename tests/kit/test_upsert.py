@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from aftersales.catalog.models import Platform, Shop
 from aftersales.conversations.models import ChatSession, Handling
 from aftersales.kit import upsert
 from aftersales.kit.time import SHANGHAI
@@ -135,3 +136,29 @@ class TestColumnDatetimesEqualPlain:
     def test_empty_and_all_empty_columns(self) -> None:
         assert sqlite_datetimes([]) == []
         assert sqlite_datetimes([None, None]) == [None, None]
+
+
+class TestOneRowAsABatch:
+    """One row goes to the driver's ``execute``, several to its ``executemany``: an upsert returns
+    the inserted and changed rows, never the unchanged ones, either way."""
+
+    @staticmethod
+    def _returned(session: Session, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        stamped = [
+            {**row, "platform": Platform.TMALL, "created_at": datetime(2026, 11, 11, tzinfo=UTC)}
+            for row in rows
+        ]
+        found = upsert.upsert(
+            session, Shop, stamped, conflict_columns=("code",), update_columns=("name",), returning=("code",)
+        )
+        return sorted(found)
+
+    @pytest.mark.parametrize("codes", [["one-a"], ["many-a", "many-b"]])
+    def test_inserted_unchanged_and_changed_rows(self, session: Session, codes: list[str]) -> None:
+        first = [{"code": code, "name": "旗舰店"} for code in codes]
+        renamed = [{"code": code, "name": "专卖店"} for code in codes]
+        expected = [(code,) for code in sorted(codes)]
+        assert self._returned(session, first) == expected
+        assert self._returned(session, first) == []
+        assert self._returned(session, renamed) == expected
+        assert session.scalars(select(Shop.name).where(Shop.code.in_(codes))).all() == ["专卖店"] * len(codes)
