@@ -267,38 +267,61 @@ class ChunkParser:
 
     def _shipments(self, parsed: ParsedChunk, chunk: Chunk) -> list[dict[str, Any] | None]:
         """Each row's parcel, with the ship, estimated and delivery times the export has."""
+        values = parsed.values
         shipped = all_as_utc(self.optional(parsed, chunk, "shipped_at", cells.timestamp))
         tracking = self.read(parsed, chunk, "tracking_no")
-        couriers = self.read(parsed, chunk, "courier")
-        values = parsed.values
-        parcels: list[dict[str, Any] | None] = []
-        for index in range(parsed.size):
-            tracking_no = tracking[index]
-            if not tracking_no and self.mapping.tracking_from_order and shipped[index]:
-                tracking_no = values["order_no"][index]
-            courier = couriers[index] or self.mapping.default_courier
-            code = self._courier_code(courier) if tracking_no and courier else None
-            if tracking_no and courier and code is None:
-                parsed.fail(index, self.columns["courier"][0], f"未知快递公司: {courier}")
-            parcels.append(
-                {
-                    "courier": code,
-                    "tracking_no": tracking_no,
-                    # Exports without a ship time: the payment time keeps a re-import identical.
-                    "shipped_at": shipped[index] or values["paid_at"][index] or values["ordered_at"][index],
-                }
-                if code
-                else None
+        if self.mapping.tracking_from_order:
+            tracking = [
+                no if not t and at else t
+                for t, no, at in zip(tracking, values["order_no"], shipped, strict=True)
+            ]
+        codes = self._courier_codes(parsed, chunk, tracking)
+        shipping = [code is not None for code in codes]
+        parsed.suspects |= plainly_invalid(
+            ShipmentIn,
+            {"tracking_no": [t if code else None for t, code in zip(tracking, codes, strict=True)]},
+        )
+        estimated, delivered = (
+            all_as_utc(self.optional(parsed, chunk, name, cells.timestamp, shipping))
+            for name in ("estimated_delivery_at", "delivered_at")
+        )
+        return [
+            {
+                "courier": code,
+                "tracking_no": number,
+                # Exports without a ship time: the payment time keeps a re-import identical.
+                "shipped_at": at or paid_at or ordered_at,
+                "estimated_delivery_at": estimated_at,
+                "delivered_at": delivered_at,
+            }
+            if code
+            else None
+            for code, number, at, paid_at, ordered_at, estimated_at, delivered_at in zip(
+                codes,
+                tracking,
+                shipped,
+                values["paid_at"],
+                values["ordered_at"],
+                estimated,
+                delivered,
+                strict=True,
             )
-        shipping = [parcel is not None for parcel in parcels]
-        numbers = [parcel and parcel["tracking_no"] for parcel in parcels]
-        parsed.suspects |= plainly_invalid(ShipmentIn, {"tracking_no": numbers})
-        for name in ("estimated_delivery_at", "delivered_at"):
-            times = all_as_utc(self.optional(parsed, chunk, name, cells.timestamp, shipping))
-            for parcel, at in zip(parcels, times, strict=True):
-                if parcel is not None:
-                    parcel[name] = at
-        return parcels
+        ]
+
+    def _courier_codes(self, parsed: ParsedChunk, chunk: Chunk, tracking: list[Any]) -> list[str | None]:
+        """Each row's courier code where it has a tracking number; an unknown courier fails its row."""
+        couriers = self.read(parsed, chunk, "courier")
+        default = self.mapping.default_courier
+        named = [
+            (courier or default) if number else None
+            for number, courier in zip(tracking, couriers, strict=True)
+        ]
+        known = {courier: self._courier_code(courier) for courier in set(named) if courier}
+        codes = [known[courier] if courier else None for courier in named]
+        for index, (courier, code) in enumerate(zip(named, codes, strict=True)):
+            if courier and code is None:
+                parsed.fail(index, self.columns["courier"][0], f"未知快递公司: {courier}")
+        return codes
 
     def _courier_code(self, courier: str) -> str | None:
         if courier not in self.courier_codes:
