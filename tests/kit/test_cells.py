@@ -122,3 +122,24 @@ def test_a_column_of_iso_times_parses_to_what_each_cell_parses_to(column: list[A
     assert [(v, errors.get(i)) for i, v in enumerate(values)] == [
         _one_by_one(cells.timestamp, c) for c in column
     ]
+
+
+# Columns of text cells only: a column without a formula or an overlong cell is checked as a
+# whole, any other a cell at a time; both must give what each cell gives alone.
+PLAIN_TEXTS = ["abc", " abc ", "", " ", "\u3000张三\u3000", "199.00", "1\t", "a=b", "x-1", "x@y"]
+
+
+@pytest.mark.parametrize("parse", [cells.text, cells.required_text])
+@pytest.mark.parametrize(
+    "column",
+    [
+        PLAIN_TEXTS,
+        [*PLAIN_TEXTS, "=1+1"],
+        [*PLAIN_TEXTS, " -_-"],
+        [*PLAIN_TEXTS, "长" * 10_001],
+        ["长" * 10_000],
+    ],
+)
+def test_a_column_of_texts_parses_to_what_each_cell_parses_to(parse: Any, column: list[Any]) -> None:
+    values, errors = cells.column(column, parse)
+    assert [(v, errors.get(i)) for i, v in enumerate(values)] == [_one_by_one(parse, c) for c in column]
