@@ -332,7 +332,7 @@ class ChunkParser:
         return self.courier_codes[courier]
 
 
-@dataclass
+@dataclass(slots=True)
 class PendingOrder:
     first_row: int
     fields: dict[str, Any]
@@ -391,13 +391,13 @@ class OrderImporter:
             shops = self._shops(parsed, chunk)
             orders = parsed.orders()
             group_nos = self._group_nos(parsed, chunk, columns.get("order_no") or [""])
-            for index, number in enumerate(chunk.numbers):
-                self.report.rows += 1
-                order_no = group_nos[index]
+            rows = zip(chunk.numbers, group_nos, orders, shops, strict=True)
+            for index, (number, order_no, fields, shop) in enumerate(rows):
                 if len(self.batch) >= self.batch_size and order_no != last_no:
                     self._store()
                 last_no = order_no
-                self._add_row(parsed, index, number, order_no, (orders[index], shops[index]))
+                self._add_row(parsed, index, number, order_no, (fields, shop))
+            self.report.rows += len(chunk.numbers)
             self.on_progress(len(chunk.numbers))
         if self.batch:
             self._store()
@@ -486,10 +486,13 @@ class OrderImporter:
                 continue
             # the row's own dicts, completed in place: copying them per order cost more than storing
             order = pending.fields
-            order.update(promised_delivery_at=None, shop_code=pending.shop_code, items=pending.items)
+            order["promised_delivery_at"] = None
+            order["shop_code"] = pending.shop_code
+            order["items"] = pending.items
             parcels = list(pending.shipments.values())
             for parcel in parcels:
-                parcel.update(shop_code=pending.shop_code, order_no=order["order_no"])
+                parcel["shop_code"] = pending.shop_code
+                parcel["order_no"] = order["order_no"]
             refusal = (
                 _refusal(order, parcels, self.tracking_column) if pending.suspect or position in odd else None
             )
