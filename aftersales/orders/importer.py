@@ -226,7 +226,7 @@ class ChunkParser:
     def _items(self, parsed: ParsedChunk, chunk: Chunk) -> list[dict[str, Any] | None]:
         """Each row's item line, when it names one; a line past the schema's limits fails its row."""
         titles = self.read(parsed, chunk, "item_title")
-        listed = [bool(title) for title in titles]
+        listed = list(map(bool, titles))
         quantities = self.read(parsed, chunk, "item_quantity", cells.integer, listed)
         if self.columns.get("item_price"):
             prices = self.read(parsed, chunk, "item_price", cells.money_fen, listed)
@@ -234,8 +234,8 @@ class ChunkParser:
             goods = self.optional(parsed, chunk, "goods_amount", cells.money_fen, listed)
             paid = parsed.values["paid_fen"]
             prices = [
-                (goods[i] or paid[i] or 0) // max(1, quantities[i] or 1) if listed[i] else None
-                for i in range(parsed.size)
+                (good or paid_fen or 0) // max(1, quantity or 1) if line else None
+                for good, paid_fen, quantity, line in zip(goods, paid, quantities, listed, strict=True)
             ]
         skus = self.read(parsed, chunk, "item_sku", cells.text, listed)
         lines = {
@@ -244,16 +244,15 @@ class ChunkParser:
             "quantity": [max(1, q or 1) for q in quantities],
             "unit_price_fen": prices,
         }
-        suspects = plainly_invalid(OrderItemIn, lines)
-        items: list[dict[str, Any] | None] = []
-        for index, row in enumerate(zip(*lines.values(), strict=True)):
-            if not listed[index] or index in parsed.errors:
-                items.append(None)
-                continue
-            item = dict(zip(lines, row, strict=True))
-            if index in suspects:
+        names, errors = list(lines), parsed.errors
+        items = [
+            dict(zip(names, row, strict=True)) if line and index not in errors else None
+            for index, (line, row) in enumerate(zip(listed, zip(*lines.values(), strict=True), strict=True))
+        ]
+        for index in sorted(plainly_invalid(OrderItemIn, lines)):
+            item = items[index]
+            if item is not None:
                 self._refuse_item(parsed, index, item)
-            items.append(item)
         return items
 
     def _refuse_item(self, parsed: ParsedChunk, index: int, item: dict[str, Any]) -> None:
