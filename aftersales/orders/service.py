@@ -9,6 +9,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -242,33 +243,21 @@ def _replace_items(
 ) -> None:
     """Item lines are keyed by position; lines an update no longer lists are removed (an order
     that did not exist before this batch has no such lines)."""
-    with_items = [
-        ([i if i.__class__ is dict else dict(i) for i in o["items"]], o, shop)
-        for o, shop in accepted
-        if o["items"]
+    orders = [(order, shop) for order, shop in accepted if order["items"]]
+    sizes = [len(order["items"]) for order, _ in orders]
+    lines = [
+        i if i.__class__ is dict else dict(i) for i in chain.from_iterable(o["items"] for o, _ in orders)
     ]
-    sku_ids = _sku_ids(
-        session, {(shop[0], i["sku_code"]) for items, _, shop in with_items for i in items if i["sku_code"]}
-    )
-    order_column: list[int] = []
-    shop_column: list[int] = []
-    line_nos: list[int] = []
-    lines: list[dict[str, Any]] = []
-    counts: dict[int, int] = {}
-    for items, order, (shop_id, _, platform) in with_items:
-        key = (platform, order["order_no"])
-        order_id = order_ids[key]
-        if key in existing:
-            counts[order_id] = len(items)
-        order_column += [order_id] * len(items)
-        shop_column += [shop_id] * len(items)
-        line_nos += range(len(items))
-        lines += items
+    keys = [(platform, order["order_no"]) for order, (_, _, platform) in orders]
+    ids = list(map(order_ids.__getitem__, keys))
+    counts = {order_id: n for key, order_id, n in zip(keys, ids, sizes, strict=True) if key in existing}
+    shop_ids = list(chain.from_iterable(map(repeat, [shop[0] for _, shop in orders], sizes)))
     codes = _column(lines, "sku_code")
+    sku_ids = _sku_ids(session, {pair for pair in zip(shop_ids, codes, strict=True) if pair[1]})
     columns: dict[str, list[Any]] = {
-        "order_id": order_column,
-        "line_no": line_nos,
-        "sku_id": [sku_ids.get(pair) if pair[1] else None for pair in zip(shop_column, codes, strict=True)],
+        "order_id": list(chain.from_iterable(map(repeat, ids, sizes))),
+        "line_no": list(chain.from_iterable(map(range, sizes))),
+        "sku_id": [sku_ids.get(pair) if pair[1] else None for pair in zip(shop_ids, codes, strict=True)],
         "is_gift": [False] * len(lines),
     }
     columns.update({name: _column(lines, name) for name in lines[0]} if lines else {})
@@ -276,8 +265,8 @@ def _replace_items(
         session, OrderItem, columns, conflict_columns=("order_id", "line_no"), update_columns=ITEM_UPDATES
     )
     for count in set(counts.values()):
-        ids = [order_id for order_id, n in counts.items() if n == count]
-        for chunk in repository.chunks(ids):
+        shortened = [order_id for order_id, n in counts.items() if n == count]
+        for chunk in repository.chunks(shortened):
             session.execute(
                 delete(OrderItem).where(OrderItem.order_id.in_(chunk), OrderItem.line_no >= count)
             )
