@@ -12,6 +12,7 @@ as ``-_-`` or ``@小王 在吗`` is kept (and escaped again on export).
 import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from operator import methodcaller
 from typing import Any
 
 from aftersales.kit.tables import MAX_CELL_CHARS
@@ -155,11 +156,16 @@ def export_cell(value: Any) -> Any:
 # the full parser above, so every cell gets exactly the same value or reason either way.
 _UNSURE: Any = object()
 _FORMULA_FIRST = frozenset("=+-@")
+_starts_like_formula = methodcaller("startswith", tuple(_FORMULA_FIRST))
 _MONEY_DIGITS = len(str(MAX_MONEY_FEN // 100)) - 1  # whole yuan that are surely within the cap
 _QUANTITY_DIGITS = len(str(MAX_QUANTITY)) - 1
 
 
 def _quick_texts(values: list[Any]) -> list[Any]:
+    if set(map(type, values)) == {str}:  # the usual column: checked as a whole, without a loop
+        stripped = list(map(str.strip, values))
+        if max(map(len, stripped)) <= MAX_CELL_CHARS and not any(map(_starts_like_formula, stripped)):
+            return [s or None for s in stripped]
     return [
         _UNSURE
         if v.__class__ is not str and v is not None
@@ -208,9 +214,19 @@ def _quick_timestamp(value: Any) -> Any:
     return None if not raw else _UNSURE
 
 
+def _quick_timestamps(values: list[Any]) -> list[Any]:
+    """A column of ISO times with nothing around them (how exports write times) in one pass of
+    ``fromisoformat``, which ``timestamp`` itself tries first on such a cell; any other column
+    (blanks, padded or other formats, workbook dates) a cell at a time."""
+    try:
+        return list(map(datetime.fromisoformat, values))
+    except (TypeError, ValueError):
+        return list(map(_quick_timestamp, values))
+
+
 # per cell, or (for the commonest parsers) per column: no call per cell at all
-_QUICK = {money_fen: _quick_money_fen, integer: _quick_integer, timestamp: _quick_timestamp}
-_QUICK_COLUMN = {text: _quick_texts, required_text: _quick_required_texts}
+_QUICK = {money_fen: _quick_money_fen, integer: _quick_integer}
+_QUICK_COLUMN = {text: _quick_texts, required_text: _quick_required_texts, timestamp: _quick_timestamps}
 
 
 _SAMPLE = 64

@@ -150,15 +150,40 @@ def upsert(
     """
     if not rows:
         return []
+    columns = {name: list(map(itemgetter(name), rows)) for name in rows[0]}
+    return upsert_columns(
+        session,
+        model,
+        columns,
+        conflict_columns=conflict_columns,
+        update_columns=update_columns,
+        returning=returning,
+    )
+
+
+def upsert_columns(
+    session: Session,
+    model: type[DeclarativeBase],
+    columns: dict[str, list[Any]],
+    *,
+    conflict_columns: Sequence[str],
+    update_columns: Sequence[str],
+    returning: Sequence[str] = (),
+) -> list[tuple[Any, ...]]:
+    """``upsert`` of rows given a column at a time (a list per column, all of one length): a bulk
+    import builds its columns straight from the parsed file, without a dict per row that
+    ``upsert`` would take apart again."""
+    if not columns or not next(iter(columns.values())):
+        return []
     compiled = _compiled_upsert(
         _table(model),
         session.get_bind().dialect,
-        tuple(rows[0]),
+        tuple(columns),
         tuple(conflict_columns),
         tuple(update_columns),
         tuple(returning),
     )
-    prepared = _prepare(rows, compiled.order, compiled.converters)
+    prepared = _convert([columns[name] for name in compiled.order], compiled.converters)
     if compiled.positional:
         return _multi_values(session, compiled.sql, prepared)
     return _named_rows(session, compiled.sql, compiled.order, prepared, bool(returning))
@@ -197,11 +222,14 @@ def _prepare(
 ) -> list[list[Any]]:
     """The parameters as columns in statement order (one list per column, a value per row), each
     converted at once: a row at a time, the per-value work took longer than the statements."""
-    columns = []
-    for name, convert in zip(order, converters, strict=True):
-        values = list(map(itemgetter(name), rows))
-        columns.append(values if convert is None else convert(values))
-    return columns
+    return _convert([list(map(itemgetter(name), rows)) for name in order], converters)
+
+
+def _convert(columns: list[list[Any]], converters: list[Converter | None]) -> list[list[Any]]:
+    return [
+        values if convert is None else convert(values)
+        for values, convert in zip(columns, converters, strict=True)
+    ]
 
 
 def _multi_values(session: Session, sql: str, columns: list[list[Any]]) -> list[tuple[Any, ...]]:

@@ -226,7 +226,7 @@ class ChunkParser:
     def _items(self, parsed: ParsedChunk, chunk: Chunk) -> list[dict[str, Any] | None]:
         """Each row's item line, when it names one; a line past the schema's limits fails its row."""
         titles = self.read(parsed, chunk, "item_title")
-        listed = [bool(title) for title in titles]
+        listed = list(map(bool, titles))
         quantities = self.read(parsed, chunk, "item_quantity", cells.integer, listed)
         if self.columns.get("item_price"):
             prices = self.read(parsed, chunk, "item_price", cells.money_fen, listed)
@@ -234,8 +234,8 @@ class ChunkParser:
             goods = self.optional(parsed, chunk, "goods_amount", cells.money_fen, listed)
             paid = parsed.values["paid_fen"]
             prices = [
-                (goods[i] or paid[i] or 0) // max(1, quantities[i] or 1) if listed[i] else None
-                for i in range(parsed.size)
+                (good or paid_fen or 0) // max(1, quantity or 1) if line else None
+                for good, paid_fen, quantity, line in zip(goods, paid, quantities, listed, strict=True)
             ]
         skus = self.read(parsed, chunk, "item_sku", cells.text, listed)
         lines = {
@@ -244,16 +244,15 @@ class ChunkParser:
             "quantity": [max(1, q or 1) for q in quantities],
             "unit_price_fen": prices,
         }
-        suspects = plainly_invalid(OrderItemIn, lines)
-        items: list[dict[str, Any] | None] = []
-        for index, row in enumerate(zip(*lines.values(), strict=True)):
-            if not listed[index] or index in parsed.errors:
-                items.append(None)
-                continue
-            item = dict(zip(lines, row, strict=True))
-            if index in suspects:
+        names, errors = list(lines), parsed.errors
+        items = [
+            dict(zip(names, row, strict=True)) if line and index not in errors else None
+            for index, (line, row) in enumerate(zip(listed, zip(*lines.values(), strict=True), strict=True))
+        ]
+        for index in sorted(plainly_invalid(OrderItemIn, lines)):
+            item = items[index]
+            if item is not None:
                 self._refuse_item(parsed, index, item)
-            items.append(item)
         return items
 
     def _refuse_item(self, parsed: ParsedChunk, index: int, item: dict[str, Any]) -> None:
@@ -267,38 +266,61 @@ class ChunkParser:
 
     def _shipments(self, parsed: ParsedChunk, chunk: Chunk) -> list[dict[str, Any] | None]:
         """Each row's parcel, with the ship, estimated and delivery times the export has."""
+        values = parsed.values
         shipped = all_as_utc(self.optional(parsed, chunk, "shipped_at", cells.timestamp))
         tracking = self.read(parsed, chunk, "tracking_no")
-        couriers = self.read(parsed, chunk, "courier")
-        values = parsed.values
-        parcels: list[dict[str, Any] | None] = []
-        for index in range(parsed.size):
-            tracking_no = tracking[index]
-            if not tracking_no and self.mapping.tracking_from_order and shipped[index]:
-                tracking_no = values["order_no"][index]
-            courier = couriers[index] or self.mapping.default_courier
-            code = self._courier_code(courier) if tracking_no and courier else None
-            if tracking_no and courier and code is None:
-                parsed.fail(index, self.columns["courier"][0], f"未知快递公司: {courier}")
-            parcels.append(
-                {
-                    "courier": code,
-                    "tracking_no": tracking_no,
-                    # Exports without a ship time: the payment time keeps a re-import identical.
-                    "shipped_at": shipped[index] or values["paid_at"][index] or values["ordered_at"][index],
-                }
-                if code
-                else None
+        if self.mapping.tracking_from_order:
+            tracking = [
+                no if not t and at else t
+                for t, no, at in zip(tracking, values["order_no"], shipped, strict=True)
+            ]
+        codes = self._courier_codes(parsed, chunk, tracking)
+        shipping = [code is not None for code in codes]
+        parsed.suspects |= plainly_invalid(
+            ShipmentIn,
+            {"tracking_no": [t if code else None for t, code in zip(tracking, codes, strict=True)]},
+        )
+        estimated, delivered = (
+            all_as_utc(self.optional(parsed, chunk, name, cells.timestamp, shipping))
+            for name in ("estimated_delivery_at", "delivered_at")
+        )
+        return [
+            {
+                "courier": code,
+                "tracking_no": number,
+                # Exports without a ship time: the payment time keeps a re-import identical.
+                "shipped_at": at or paid_at or ordered_at,
+                "estimated_delivery_at": estimated_at,
+                "delivered_at": delivered_at,
+            }
+            if code
+            else None
+            for code, number, at, paid_at, ordered_at, estimated_at, delivered_at in zip(
+                codes,
+                tracking,
+                shipped,
+                values["paid_at"],
+                values["ordered_at"],
+                estimated,
+                delivered,
+                strict=True,
             )
-        shipping = [parcel is not None for parcel in parcels]
-        numbers = [parcel and parcel["tracking_no"] for parcel in parcels]
-        parsed.suspects |= plainly_invalid(ShipmentIn, {"tracking_no": numbers})
-        for name in ("estimated_delivery_at", "delivered_at"):
-            times = all_as_utc(self.optional(parsed, chunk, name, cells.timestamp, shipping))
-            for parcel, at in zip(parcels, times, strict=True):
-                if parcel is not None:
-                    parcel[name] = at
-        return parcels
+        ]
+
+    def _courier_codes(self, parsed: ParsedChunk, chunk: Chunk, tracking: list[Any]) -> list[str | None]:
+        """Each row's courier code where it has a tracking number; an unknown courier fails its row."""
+        couriers = self.read(parsed, chunk, "courier")
+        default = self.mapping.default_courier
+        named = [
+            (courier or default) if number else None
+            for number, courier in zip(tracking, couriers, strict=True)
+        ]
+        known = {courier: self._courier_code(courier) for courier in set(named) if courier}
+        codes = [known[courier] if courier else None for courier in named]
+        for index, (courier, code) in enumerate(zip(named, codes, strict=True)):
+            if courier and code is None:
+                parsed.fail(index, self.columns["courier"][0], f"未知快递公司: {courier}")
+        return codes
 
     def _courier_code(self, courier: str) -> str | None:
         if courier not in self.courier_codes:
@@ -309,7 +331,7 @@ class ChunkParser:
         return self.courier_codes[courier]
 
 
-@dataclass
+@dataclass(slots=True)
 class PendingOrder:
     first_row: int
     fields: dict[str, Any]
@@ -345,7 +367,8 @@ class OrderImporter:
         self.tracking_column = (mapping.fields.get("tracking_no") or ["tracking_no"])[0]
 
     def run(self, path: Path) -> ImportReport:
-        table = read_table(path)
+        with paused_collector():  # a CSV is read whole: its rows are a million cells too
+            table = read_table(path)
         needed = {f: self.mapping.fields[f] for f in REQUIRED_FIELDS}
         if not self.shop_code and self.mapping.shop_name_column:
             needed["shop"] = [self.mapping.shop_name_column]
@@ -367,13 +390,13 @@ class OrderImporter:
             shops = self._shops(parsed, chunk)
             orders = parsed.orders()
             group_nos = self._group_nos(parsed, chunk, columns.get("order_no") or [""])
-            for index, number in enumerate(chunk.numbers):
-                self.report.rows += 1
-                order_no = group_nos[index]
+            rows = zip(chunk.numbers, group_nos, orders, shops, strict=True)
+            for index, (number, order_no, fields, shop) in enumerate(rows):
                 if len(self.batch) >= self.batch_size and order_no != last_no:
                     self._store()
                 last_no = order_no
-                self._add_row(parsed, index, number, order_no, (orders[index], shops[index]))
+                self._add_row(parsed, index, number, order_no, (fields, shop))
+            self.report.rows += len(chunk.numbers)
             self.on_progress(len(chunk.numbers))
         if self.batch:
             self._store()
@@ -462,10 +485,13 @@ class OrderImporter:
                 continue
             # the row's own dicts, completed in place: copying them per order cost more than storing
             order = pending.fields
-            order.update(promised_delivery_at=None, shop_code=pending.shop_code, items=pending.items)
+            order["promised_delivery_at"] = None
+            order["shop_code"] = pending.shop_code
+            order["items"] = pending.items
             parcels = list(pending.shipments.values())
             for parcel in parcels:
-                parcel.update(shop_code=pending.shop_code, order_no=order["order_no"])
+                parcel["shop_code"] = pending.shop_code
+                parcel["order_no"] = order["order_no"]
             refusal = (
                 _refusal(order, parcels, self.tracking_column) if pending.suspect or position in odd else None
             )

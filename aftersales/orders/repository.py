@@ -28,15 +28,20 @@ def chunks(values: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterable[Sequence
         yield values[start : start + size]
 
 
+def _grouped(keys: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
+    """The second parts of the keys by their first (a bulk batch's keys share one or two)."""
+    return {
+        first: [second for head, second in keys if head == first]
+        for first in dict.fromkeys(k[0] for k in keys)
+    }
+
+
 def ids_by_source(
     session: Session, model: Any, keys: Sequence[tuple[str, str]]
 ) -> dict[tuple[str, str], int]:
     """``(platform, source_id) -> id`` for rows that exist: one plain ``IN`` per platform and chunk."""
-    by_platform: dict[str, list[str]] = {}
-    for platform, source_id in keys:
-        by_platform.setdefault(platform, []).append(source_id)
     found: dict[tuple[str, str], int] = {}
-    for platform, source_ids in by_platform.items():
+    for platform, source_ids in _grouped(keys).items():
         for chunk in chunks(source_ids, LOOKUP_CHUNK):
             rows = session.execute(
                 select(model.source_id, model.id).where(
@@ -49,11 +54,8 @@ def ids_by_source(
 
 def shipment_ids(session: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
     """``(courier, tracking_no) -> id`` for parcels that exist: one lookup per courier and chunk."""
-    by_courier: dict[str, list[str]] = {}
-    for courier, tracking_no in keys:
-        by_courier.setdefault(courier, []).append(tracking_no)
     found: dict[tuple[str, str], int] = {}
-    for courier, numbers in by_courier.items():
+    for courier, numbers in _grouped(keys).items():
         for chunk in chunks(numbers):
             rows = session.execute(
                 select(Shipment.tracking_no, Shipment.id).where(

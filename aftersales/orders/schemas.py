@@ -1,5 +1,7 @@
 import math
 from datetime import datetime
+from functools import partial
+from operator import is_not
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
@@ -275,8 +277,11 @@ def _limits(model: type[BaseModel]) -> Limits:
 _LIMITS: dict[type[BaseModel], Limits] = {}
 
 
+_is_not_none = partial(is_not, None)
+
+
 def _present(values: list[Any] | None) -> list[Any]:
-    return [v for v in values if v is not None] if values else []
+    return list(filter(_is_not_none, values)) if values else []
 
 
 def plainly_invalid(model: type[BaseModel], columns: dict[str, list[Any]]) -> set[int]:

@@ -9,6 +9,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -23,7 +24,7 @@ from aftersales.kit.errors import InvalidInputError, PermissionDeniedError
 from aftersales.kit.events import publish
 from aftersales.kit.memory import paused_collector
 from aftersales.kit.time import utcnow
-from aftersales.kit.upsert import upsert
+from aftersales.kit.upsert import upsert, upsert_columns
 from aftersales.orders import repository
 from aftersales.orders.errors import OrderNotFoundError
 from aftersales.orders.events import OrdersIngested, ShipmentsIngested, TrackingUpdated
@@ -151,39 +152,46 @@ def _store_orders(
     )
     if not shipments:
         return StoredOrders(result)
-    rows = []
-    for shipment in shipments:
-        row = {**SHIPMENT_DEFAULTS, **shipment}
-        platform = shops[row.pop("shop_code")][2]
-        row["order_id"] = order_ids[(platform, row.pop("order_no"))]
-        rows.append(row)
-    return StoredOrders(result, _store_shipments(session, rows))
+    platforms = [shops[code][2] for code in _column(shipments, "shop_code")]
+    columns = _shipment_columns(shipments)
+    columns["order_id"] = list(
+        map(order_ids.__getitem__, zip(platforms, columns.pop("order_no"), strict=True))
+    )
+    del columns["shop_code"]
+    return StoredOrders(result, _store_shipments(session, columns))
+
+
+def _column(rows: Sequence[dict[str, Any]], name: str) -> list[Any]:
+    return list(map(itemgetter(name), rows))
 
 
 def _upsert_customers(
     session: Session, accepted: list[tuple[dict[str, Any], tuple[int, Platform, str]]], now: datetime
 ) -> dict[tuple[str, str], int]:
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
-    for order, (_, platform_enum_value, platform) in accepted:
-        rows[(platform, order["buyer_nick"])] = {
-            "platform": platform_enum_value,
-            "source_id": order["buyer_nick"],
-            "name": order["receiver_name"],
-            "phone": order["receiver_phone"],
-            "province": order["province"],
-            "city": order["city"],
-            "is_vip": order.get("buyer_is_member", False),
-            "created_at": now,
-        }
-    changed = upsert(
+    """One row per buyer, with the contact data of the buyer's last order in the batch."""
+    keys = [(platform, order["buyer_nick"]) for order, (_, _, platform) in accepted]
+    last = dict(zip(keys, range(len(keys)), strict=True))
+    chosen = [accepted[index] for index in last.values()]
+    orders = [order for order, _ in chosen]
+    columns = {
+        "platform": [shop[1] for _, shop in chosen],
+        "source_id": _column(orders, "buyer_nick"),
+        "name": _column(orders, "receiver_name"),
+        "phone": _column(orders, "receiver_phone"),
+        "province": _column(orders, "province"),
+        "city": _column(orders, "city"),
+        "is_vip": [order.get("buyer_is_member", False) for order in orders],
+        "created_at": [now] * len(orders),
+    }
+    changed = upsert_columns(
         session,
         Customer,
-        list(rows.values()),
+        columns,
         conflict_columns=("platform", "source_id"),
         update_columns=CUSTOMER_UPDATES,
         returning=("platform", "source_id", "id"),
     )
-    return _with_unchanged_rows(session, Customer, list(rows), _ids(changed))
+    return _with_unchanged_rows(session, Customer, list(last), _ids(changed))
 
 
 def _upsert_orders(
@@ -193,27 +201,27 @@ def _upsert_orders(
     existing: dict[tuple[str, str], int],
     now: datetime,
 ) -> dict[tuple[str, str], int]:
-    rows = []
-    order_fields = itemgetter(*ORDER_FIELDS)
-    for order, (shop_id, platform_enum_value, platform) in accepted:
-        row = dict(zip(ORDER_FIELDS, order_fields(order), strict=True))
-        row.update(
-            shop_id=shop_id,
-            customer_id=customer_ids[(platform, order["buyer_nick"])],
-            platform=platform_enum_value,
-            source_id=order["order_no"],
-            updated_at=now,
-        )
-        rows.append(row)
-    changed = upsert(
+    orders = [order for order, _ in accepted]
+    columns = {name: _column(orders, name) for name in ORDER_FIELDS}
+    platforms = [shop[2] for _, shop in accepted]
+    keys = list(zip(platforms, _column(orders, "order_no"), strict=True))
+    columns.update(
+        shop_id=[shop[0] for _, shop in accepted],
+        customer_id=list(
+            map(customer_ids.__getitem__, zip(platforms, _column(orders, "buyer_nick"), strict=True))
+        ),
+        platform=[shop[1] for _, shop in accepted],
+        source_id=_column(orders, "order_no"),
+        updated_at=[now] * len(orders),
+    )
+    changed = upsert_columns(
         session,
         Order,
-        rows,
+        columns,
         conflict_columns=("platform", "source_id"),
         update_columns=ORDER_UPDATES,
         returning=("platform", "source_id", "id"),
     )
-    keys = [(platform, order["order_no"]) for order, (_, _, platform) in accepted]
     return _with_unchanged_rows(session, Order, keys, existing | _ids(changed))
 
 
@@ -243,46 +251,67 @@ def _replace_items(
 ) -> None:
     """Item lines are keyed by position; lines an update no longer lists are removed (an order
     that did not exist before this batch has no such lines)."""
-    with_items = [
-        ([i if i.__class__ is dict else dict(i) for i in o["items"]], o, shop)
-        for o, shop in accepted
-        if o["items"]
+    orders = [(order, shop) for order, shop in accepted if order["items"]]
+    sizes = [len(order["items"]) for order, _ in orders]
+    lines = [
+        i if i.__class__ is dict else dict(i) for i in chain.from_iterable(o["items"] for o, _ in orders)
     ]
-    sku_ids = _sku_ids(
-        session, {(shop[0], i["sku_code"]) for items, _, shop in with_items for i in items if i["sku_code"]}
+    keys = [(platform, order["order_no"]) for order, (_, _, platform) in orders]
+    ids = list(map(order_ids.__getitem__, keys))
+    counts = {order_id: n for key, order_id, n in zip(keys, ids, sizes, strict=True) if key in existing}
+    shop_ids = list(chain.from_iterable(map(repeat, [shop[0] for _, shop in orders], sizes)))
+    codes = _column(lines, "sku_code")
+    sku_ids = _sku_ids(session, {pair for pair in zip(shop_ids, codes, strict=True) if pair[1]})
+    columns: dict[str, list[Any]] = {
+        "order_id": list(chain.from_iterable(map(repeat, ids, sizes))),
+        "line_no": list(chain.from_iterable(map(range, sizes))),
+        "sku_id": [sku_ids.get(pair) if pair[1] else None for pair in zip(shop_ids, codes, strict=True)],
+        "is_gift": [False] * len(lines),
+    }
+    columns.update({name: _column(lines, name) for name in lines[0]} if lines else {})
+    upsert_columns(
+        session, OrderItem, columns, conflict_columns=("order_id", "line_no"), update_columns=ITEM_UPDATES
     )
-    rows = []
-    counts: dict[int, int] = {}
-    for items, order, (shop_id, _, platform) in with_items:
-        key = (platform, order["order_no"])
-        order_id = order_ids[key]
-        if key in existing:
-            counts[order_id] = len(items)
-        for line_no, item in enumerate(items):
-            sku_id = sku_ids.get((shop_id, item["sku_code"])) if item["sku_code"] else None
-            line = {"order_id": order_id, "line_no": line_no, "sku_id": sku_id, "is_gift": False}
-            line.update(item)
-            rows.append(line)
-    upsert(session, OrderItem, rows, conflict_columns=("order_id", "line_no"), update_columns=ITEM_UPDATES)
     for count in set(counts.values()):
-        ids = [order_id for order_id, n in counts.items() if n == count]
-        for chunk in repository.chunks(ids):
+        shortened = [order_id for order_id, n in counts.items() if n == count]
+        for chunk in repository.chunks(shortened):
             session.execute(
                 delete(OrderItem).where(OrderItem.order_id.in_(chunk), OrderItem.line_no >= count)
             )
 
 
-def _upsert_shipments(session: Session, rows: list[dict[str, Any]]) -> None:
+def _shipment_columns(rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Parcels (all with the same keys) a column at a time, ``SHIPMENT_DEFAULTS`` where they have
+    no value."""
+    columns = {name: [default] * len(rows) for name, default in SHIPMENT_DEFAULTS.items()}
+    columns.update({name: _column(rows, name) for name in rows[0]})
+    return columns
+
+
+def _upsert_shipments(session: Session, columns: dict[str, list[Any]]) -> None:
     """Parcels an export reports delivered get their delivery time and status; the others keep
     whatever tracking has recorded (an export without the time never clears it: their
     ``delivered_at`` of ``None`` is inserted but never updated)."""
-    delivered = [{**r, "status": TrackingStatus.DELIVERED} for r in rows if r["delivered_at"] is not None]
-    underway = [r for r in rows if r["delivered_at"] is None]
-    for part, updates in (
-        (delivered, (*SHIPMENT_UPDATES, "delivered_at", "status")),
-        (underway, SHIPMENT_UPDATES),
-    ):
-        upsert(session, Shipment, part, conflict_columns=("courier", "tracking_no"), update_columns=updates)
+    delivered = [index for index, at in enumerate(columns["delivered_at"]) if at is not None]
+    parts: list[tuple[dict[str, list[Any]], Sequence[str]]]
+    if not delivered:
+        parts = [(columns, SHIPMENT_UPDATES)]
+    else:
+        underway = [index for index, at in enumerate(columns["delivered_at"]) if at is None]
+        done = _rows_of(columns, delivered)
+        done["status"] = [TrackingStatus.DELIVERED] * len(delivered)
+        parts = [
+            (done, (*SHIPMENT_UPDATES, "delivered_at", "status")),
+            (_rows_of(columns, underway), SHIPMENT_UPDATES),
+        ]
+    for part, updates in parts:
+        upsert_columns(
+            session, Shipment, part, conflict_columns=("courier", "tracking_no"), update_columns=updates
+        )
+
+
+def _rows_of(columns: dict[str, list[Any]], indexes: list[int]) -> dict[str, list[Any]]:
+    return {name: [values[index] for index in indexes] for name, values in columns.items()}
 
 
 def ingest_shipments(session: Session, shipments: Sequence[ShipmentIn]) -> IngestResult:
@@ -299,7 +328,7 @@ def ingest_shipments(session: Session, shipments: Sequence[ShipmentIn]) -> Inges
             continue
         fields = shipment.model_dump(exclude={"shop_code", "order_no"})
         rows.append({**fields, "order_id": order_id})
-    created = _store_shipments(session, rows)
+    created = _store_shipments(session, _shipment_columns(rows)) if rows else 0
     return IngestResult(
         received=len(shipments),
         created=created,
@@ -308,12 +337,13 @@ def ingest_shipments(session: Session, shipments: Sequence[ShipmentIn]) -> Inges
     )
 
 
-def _store_shipments(session: Session, rows: list[dict[str, Any]]) -> int:
-    """Upsert parcels (with their ``order_id``); the number of new ones."""
-    existing = repository.shipment_ids(session, [(r["courier"], r["tracking_no"]) for r in rows])
-    _upsert_shipments(session, rows)
-    publish(session, ShipmentsIngested(order_ids=tuple(sorted({r["order_id"] for r in rows}))))
-    return len({(r["courier"], r["tracking_no"]) for r in rows} - set(existing))
+def _store_shipments(session: Session, columns: dict[str, list[Any]]) -> int:
+    """Upsert parcels (with their ``order_id``), given a column at a time; the number of new ones."""
+    keys = list(zip(columns["courier"], columns["tracking_no"], strict=True))
+    existing = repository.shipment_ids(session, keys)
+    _upsert_shipments(session, columns)
+    publish(session, ShipmentsIngested(order_ids=tuple(sorted(set(columns["order_id"])))))
+    return len(set(keys) - set(existing))
 
 
 def ingest_tracking_events(session: Session, events: Sequence[TrackingEventIn]) -> IngestResult:

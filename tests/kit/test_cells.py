@@ -106,3 +106,40 @@ REPEATED_TEXTS = [c for c in REPEATED_CELLS if c is None or isinstance(c, str)]
 def test_a_column_of_repeated_cells_parses_to_what_each_cell_parses_to(parse: Any, column: list[Any]) -> None:
     values, errors = cells.column(column, parse)
     assert [(v, errors.get(i)) for i, v in enumerate(values)] == [_one_by_one(parse, c) for c in column]
+
+
+# Times as exports write them, in every form ``fromisoformat`` reads: a column of only these is
+# parsed in one pass, which must give what each cell gives alone.
+ISO_TIMES = [
+    "2026-11-11 00:01:00", "2026-11-11", "20261111", "2026-11-11T00:01:00Z", "2026-11-11 00:01:00,5",
+    "2026-W45-1", "2026-11-11T00", "2026-11-11 00:01:00+0800", "2017-10-02T02:56:33.123456+05:30",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("column", [ISO_TIMES, [*ISO_TIMES, " 2026-11-11"], [*ISO_TIMES, None]])
+def test_a_column_of_iso_times_parses_to_what_each_cell_parses_to(column: list[Any]) -> None:
+    values, errors = cells.column(column, cells.timestamp)
+    assert [(v, errors.get(i)) for i, v in enumerate(values)] == [
+        _one_by_one(cells.timestamp, c) for c in column
+    ]
+
+
+# Columns of text cells only: a column without a formula or an overlong cell is checked as a
+# whole, any other a cell at a time; both must give what each cell gives alone.
+PLAIN_TEXTS = ["abc", " abc ", "", " ", "\u3000张三\u3000", "199.00", "1\t", "a=b", "x-1", "x@y"]
+
+
+@pytest.mark.parametrize("parse", [cells.text, cells.required_text])
+@pytest.mark.parametrize(
+    "column",
+    [
+        PLAIN_TEXTS,
+        [*PLAIN_TEXTS, "=1+1"],
+        [*PLAIN_TEXTS, " -_-"],
+        [*PLAIN_TEXTS, "长" * 10_001],
+        ["长" * 10_000],
+    ],
+)
+def test_a_column_of_texts_parses_to_what_each_cell_parses_to(parse: Any, column: list[Any]) -> None:
+    values, errors = cells.column(column, parse)
+    assert [(v, errors.get(i)) for i, v in enumerate(values)] == [_one_by_one(parse, c) for c in column]

@@ -21,6 +21,7 @@ from aftersales.kit.upsert import (
     update_by_key,
     update_by_key_plain,
 )
+from aftersales.orders.models import Customer
 from tests.builders.catalog import make_shop
 from tests.builders.conversations import make_chat
 
@@ -162,3 +163,52 @@ class TestOneRowAsABatch:
         assert self._returned(session, first) == []
         assert self._returned(session, renamed) == expected
         assert session.scalars(select(Shop.name).where(Shop.code.in_(codes))).all() == ["专卖店"] * len(codes)
+
+
+class TestUpsertColumnsEqualsRows:
+    """A bulk import hands its columns to ``upsert_columns``; ``upsert`` takes rows apart into the
+    same columns: both insert, update on conflict and return alike."""
+
+    @staticmethod
+    def _customers(prefix: str, name: str) -> list[dict[str, Any]]:
+        at = datetime(2026, 11, 11, 1, 2, 3, 456, tzinfo=UTC)
+        return [
+            {"platform": Platform.TAOBAO, "source_id": f"{prefix}{n}", "name": name, "phone": None,
+             "province": "浙江省", "city": None, "is_vip": n == 1, "created_at": at}
+            for n in range(3)
+        ]  # fmt: skip
+
+    def _store(self, session: Session, prefix: str, name: str, *, by_columns: bool) -> list[tuple[Any, ...]]:
+        rows = self._customers(prefix, name)
+        keys = {"conflict_columns": ("platform", "source_id"), "update_columns": ("name",)}
+        if by_columns:
+            columns = {column: [row[column] for row in rows] for column in rows[0]}
+            returned = upsert.upsert_columns(
+                session, Customer, columns, **keys, returning=("source_id", "name")
+            )
+        else:
+            returned = upsert.upsert(session, Customer, rows, **keys, returning=("source_id", "name"))
+        return [(source_id.removeprefix(prefix), name) for source_id, name in returned]
+
+    def _stored(self, session: Session, prefix: str) -> list[tuple[Any, ...]]:
+        columns = (Customer.source_id, Customer.name, Customer.is_vip, Customer.city, Customer.created_at)
+        rows = session.execute(
+            select(*columns).where(Customer.source_id.startswith(prefix)).order_by(Customer.id)
+        )
+        return [(source_id.removeprefix(prefix), *rest) for source_id, *rest in rows]
+
+    def test_inserts_updates_and_returns_alike(self, session: Session) -> None:
+        for name in ("张三", "张三", "李四"):  # inserted, unchanged (nothing returned), updated
+            assert self._store(session, "c-", name, by_columns=True) == self._store(
+                session, "r-", name, by_columns=False
+            )
+            assert self._stored(session, "c-") == self._stored(session, "r-")
+
+    def test_empty_columns_store_nothing(self, session: Session) -> None:
+        columns: dict[str, list[Any]] = {"platform": [], "source_id": []}
+        assert (
+            upsert.upsert_columns(
+                session, Customer, columns, conflict_columns=("platform", "source_id"), update_columns=()
+            )
+            == []
+        )

@@ -203,6 +203,20 @@ def test_a_tracking_number_too_short_for_a_parcel_is_a_row_error_and_its_order_w
     assert list(session.scalars(select(Order.source_id))) == ["1"]
 
 
+@pytest.mark.usefixtures("shop")
+def test_an_item_line_past_the_schema_limits_fails_its_row_before_its_parcel_does(
+    session: Session, tmp_path: Path
+) -> None:
+    long_title = "长" * 256
+    rows = [row("1"), row("2", item_title=long_title), row("3", item_title=long_title, courier="火星快递")]
+    report = run(session, write_csv(tmp_path / "orders.csv", rows))
+    assert [(e.row, e.column, e.reason) for e in report.errors] == [
+        (3, "item_title", "String should have at most 255 characters"),
+        (4, "item_title", "String should have at most 255 characters"),
+    ]
+    assert list(session.scalars(select(Order.source_id))) == ["1"]
+
+
 class TestPlatformOfTheShop:
     """A platform's report fills only that platform's shops (a 淘宝 row naming a 京东 shop was
     stored as a 京东 order without a word)."""
