@@ -20,7 +20,7 @@ from aftersales.demo.context import DemoContext
 from aftersales.kit.errors import AftersalesError
 from aftersales.kit.time import SHANGHAI, utcnow
 from aftersales.orders.models import Order, OrderStatus
-from aftersales.selfservice import bot, knowledge, quickreplies, service, survey_questions, surveys
+from aftersales.selfservice import bot, invoices, knowledge, quickreplies, service, survey_questions, surveys
 from aftersales.selfservice.models import PortalRequest, QuickReply, RequestKind, RequestStatus, ReturnMethod
 from aftersales.selfservice.schemas import AddressChange, InvoiceRegistration, ReturnApply
 from aftersales.selfservice.survey_models import SurveyInvitation
@@ -131,14 +131,15 @@ def _advance_some(session: Session, rng: random.Random) -> None:
 
 
 def _issue_some(session: Session) -> None:
-    """Two registrations issued, so the requests page shows invoices with their PDF and 重开."""
-    pending = session.scalars(
-        select(PortalRequest.id)
+    """Two registrations issued, so the requests page shows invoices with their PDF and 重开 (an
+    order refunded in full has nothing to invoice)."""
+    pending = session.execute(
+        select(PortalRequest.id, PortalRequest.order_id)
         .where(PortalRequest.kind == RequestKind.INVOICE, PortalRequest.status != RequestStatus.COMPLETED)
         .order_by(PortalRequest.id)
-        .limit(2)
     )
-    for request_id in pending.all():
+    due = [request_id for request_id, order_id in pending if not invoices.refunded_in_full(session, order_id)]
+    for request_id in due[:2]:
         service.issue_invoice(session, request_id=request_id, actor_id=None)
 
 

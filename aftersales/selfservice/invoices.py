@@ -33,6 +33,7 @@ from aftersales.selfservice.settings import get_selfservice_settings
 
 # A buyer corrects their own invoice this often; after that an agent does it (and sees why).
 BUYER_REISSUES = 2
+NOTHING_DUE = "订单已全额退款,无需开具发票"
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,13 @@ def follow_refund(session: Session, *, order_id: int) -> list[Invoice]:
     return issued
 
 
+def refunded_in_full(session: Session, order_id: int) -> bool:
+    """Nothing is left to invoice: refunds and 保价 differences reached what the buyer paid."""
+    order = session.get(Order, order_id)
+    assert order is not None
+    return refunded_fen(session, order_id) >= order.paid_fen
+
+
 def invoice_of_order(session: Session, *, invoice_id: int, order_id: int) -> Invoice:
     """An invoice of the buyer's own order (the portal session's); any other is not found."""
     invoice = session.get(Invoice, invoice_id)
@@ -199,7 +207,7 @@ def _draft(session: Session, order: Order, request: PortalRequest) -> InvoiceDra
     handed back, so the invoice's total is what the buyer paid net of refunds."""
     refunded = refunded_fen(session, order.id)
     if refunded >= order.paid_fen:
-        raise RequestNotAllowedError("订单已全额退款,无需开具发票")
+        raise RequestNotAllowedError(NOTHING_DUE)
     items = sorted(repository.item_lines(session, order.id), key=lambda i: i.line_no)
     lines = [
         InvoiceLine(i.title, i.quantity, i.unit_price_fen, i.unit_price_fen * i.quantity)

@@ -376,7 +376,8 @@ def advance(
     actor_id: int | None = None,
 ) -> PortalRequest:
     """Move a request on and tell the customer; the progress page shows the new step at once.
-    A completed invoice registration is issued (``invoices.issue``) and its notice sent."""
+    A completed invoice registration is issued (``invoices.issue``) and its notice sent, unless the
+    order was refunded in full: then the request says so, and resolving its ticket still works."""
     request = get_request(session, request_id=request_id)
     if request.status in (RequestStatus.COMPLETED, RequestStatus.REJECTED):
         raise RequestNotAllowedError("该申请已结束,不能再变更")
@@ -394,7 +395,10 @@ def advance(
         session, order, request, f"您的{request.kind.label}申请{status.label}: {message}", key=str(step.id)
     )
     if request.kind == RequestKind.INVOICE and status == RequestStatus.COMPLETED:
-        invoices.tell_buyer(session, request, invoices.issue(session, request=request, actor_id=actor_id))
+        if invoices.refunded_in_full(session, request.order_id):
+            _add_step(session, request, status, invoices.NOTHING_DUE, now)
+        else:
+            invoices.tell_buyer(session, request, invoices.issue(session, request=request, actor_id=actor_id))
     if ticket_note and request.ticket_id is not None:
         integrations.add_ticket_note(
             session, ticket_id=request.ticket_id, message=f"自助申请{status.label}: {message}", data={}

@@ -75,7 +75,11 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
             yield LiveServer(base, url)
         finally:
             process.terminate()
-            process.wait(timeout=10)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # a loaded machine drains keep-alive browsers slowly
+                process.kill()
+                process.wait()
 
 
 def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:

@@ -208,6 +208,21 @@ class TestRefunds:
         with pytest.raises(RequestNotAllowedError, match="全额退款"):
             service.issue_invoice(session, request_id=request.id, actor_id=None)
 
+    def test_completing_a_fully_refunded_registration_issues_nothing_and_says_why(
+        self, session: Session
+    ) -> None:
+        seed_templates(session)
+        order = _bought(session)
+        _refunded(session, order, 24_800)
+        request = make_invoice_registration(session, order=order)
+        service.advance(
+            session, request_id=request.id, status=RequestStatus.COMPLETED, message="客服已处理完成"
+        )
+        steps = session.scalars(
+            select(PortalRequestStep.message).where(PortalRequestStep.request_id == request.id)
+        )
+        assert (invoices.live_invoice(session, request.id), list(steps)[-1]) == (None, invoices.NOTHING_DUE)
+
     def test_a_refund_after_issue_voids_the_invoice_and_reissues_it_net(self, session: Session) -> None:
         request, old = _issued(session)
         order = session.get(Order, request.order_id)
