@@ -3,12 +3,14 @@
 Services only ``flush()``; the request dependency, the job runner or the CLI command commits.
 """
 
+import select
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event, text
+from sqlalchemy import Engine, MetaData, create_engine, event, exc, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from aftersales.config import get_settings
@@ -64,7 +66,50 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         engine = create_engine(url, echo=settings.sql_echo, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=settings.sql_echo, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, echo=settings.sql_echo, **kwargs)
+    _ping_stale_connections(engine)
+    return engine
+
+
+# A pooled connection idle for longer than this is pinged before use (see ``_ping_stale_connections``).
+PING_AFTER_IDLE_SECONDS = 1.0
+_CHECKED_IN_AT = "checked_in_at"
+
+
+def _ping_stale_connections(engine: Engine) -> None:
+    """Hand out only live connections, without a database round trip on every checkout.
+
+    ``pool_pre_ping`` pings on every checkout: one more round trip per request (≈ 0.3 ms of server
+    CPU and a loopback hop each). Instead a connection is pinged only when it could be dead: its
+    socket has something to read while idle (the server closed it or sent the fatal "terminating
+    connection" of a restart or ``pg_terminate_backend``), or it sat idle longer than
+    ``PING_AFTER_IDLE_SECONDS``. A failed ping raises ``InvalidatePoolError``:
+    the pool reconnects, and every connection opened before the restart is replaced.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_CHECKED_IN_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        checked_in_at = record.info.get(_CHECKED_IN_AT)
+        if checked_in_at is None:  # just connected
+            return
+        if time.monotonic() - checked_in_at <= PING_AFTER_IDLE_SECONDS and not _has_input(dbapi_connection):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.InvalidatePoolError(f"connection failed its ping: {error}") from error
+
+
+def _has_input(dbapi_connection: Any) -> bool:
+    """Whether an idle connection's socket is readable: an idle session is sent nothing unless the
+    server is closing it (a notice, an error, end of file). A poll, not a round trip."""
+    poll = select.poll()  # not select(): any descriptor number
+    poll.register(dbapi_connection.fileno(), select.POLLIN)
+    return bool(poll.poll(0))
 
 
 @lru_cache
