@@ -30,7 +30,9 @@ def mark_tracked_parcels(session: Session, event: TrackingUpdated) -> None:
 
 @subscribe(ShipmentsIngested)
 def mark_shipped_orders(session: Session, event: ShipmentsIngested) -> None:
-    incremental.mark_orders(session, list(event.order_ids))
+    """An order import's parcels are marked with their orders by ``mark_updated_orders`` next."""
+    if not event.orders_follow:
+        incremental.mark_orders(session, list(event.order_ids))
 
 
 @subscribe(ShipmentsIngested)

@@ -17,6 +17,9 @@ class ShipmentsIngested(DomainEvent):
     """Parcels of these orders were stored."""
 
     order_ids: tuple[int, ...]
+    orders_follow: bool = False
+    """An order import's batch: ``OrdersIngested`` for these very orders (and more) comes next in
+    the same transaction, so a reaction both events share is done once, on that one."""
 
 
 @dataclass(frozen=True)

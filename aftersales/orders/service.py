@@ -143,22 +143,24 @@ def _store_orders(
     order_ids = _upsert_orders(session, accepted, customer_ids, existing, now)
     _replace_items(session, accepted, order_ids, existing)
     created = len(set(keys) - set(existing))
-    publish(session, OrdersIngested(order_ids=tuple(sorted(set(order_ids.values())))))
     result = IngestResult(
         received=len(orders),
         created=created,
         updated_or_unchanged=len(accepted) - created,
         rejected=rejections.items,
     )
-    if not shipments:
-        return StoredOrders(result)
-    platforms = [shops[code][2] for code in _column(shipments, "shop_code")]
-    columns = _shipment_columns(shipments)
-    columns["order_id"] = list(
-        map(order_ids.__getitem__, zip(platforms, columns.pop("order_no"), strict=True))
-    )
-    del columns["shop_code"]
-    return StoredOrders(result, _store_shipments(session, columns))
+    stored = StoredOrders(result)
+    if shipments:
+        platforms = [shops[code][2] for code in _column(shipments, "shop_code")]
+        columns = _shipment_columns(shipments)
+        columns["order_id"] = list(
+            map(order_ids.__getitem__, zip(platforms, columns.pop("order_no"), strict=True))
+        )
+        del columns["shop_code"]
+        stored.shipments_created = _store_shipments(session, columns, orders_follow=True)
+    # after the parcels: a handler of both events reads these orders' parcels, the new ones too
+    publish(session, OrdersIngested(order_ids=tuple(sorted(set(order_ids.values())))))
+    return stored
 
 
 def _column(rows: Sequence[dict[str, Any]], name: str) -> list[Any]:
@@ -337,12 +339,14 @@ def ingest_shipments(session: Session, shipments: Sequence[ShipmentIn]) -> Inges
     )
 
 
-def _store_shipments(session: Session, columns: dict[str, list[Any]]) -> int:
-    """Upsert parcels (with their ``order_id``), given a column at a time; the number of new ones."""
+def _store_shipments(session: Session, columns: dict[str, list[Any]], *, orders_follow: bool = False) -> int:
+    """Upsert parcels (with their ``order_id``), given a column at a time; the number of new ones.
+    ``orders_follow``: the caller publishes ``OrdersIngested`` for these parcels' orders next."""
     keys = list(zip(columns["courier"], columns["tracking_no"], strict=True))
     existing = repository.shipment_ids(session, keys)
     _upsert_shipments(session, columns)
-    publish(session, ShipmentsIngested(order_ids=tuple(sorted(set(columns["order_id"])))))
+    order_ids = tuple(sorted(set(columns["order_id"])))
+    publish(session, ShipmentsIngested(order_ids=order_ids, orders_follow=orders_follow))
     return len(set(keys) - set(existing))
 
 

@@ -3,11 +3,13 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from aftersales.catalog.models import Platform
 from aftersales.kit.tables import FileFormatError
+from aftersales.logistics import incremental
+from aftersales.logistics.models import ScanMark, ScanOrderMark
 from aftersales.orders.importer import ColumnMapping, OrderImporter
 from aftersales.orders.models import Order, OrderItem, OrderStatus, Shipment
 from tests.builders import make_shop
@@ -247,3 +249,22 @@ class TestPlatformOfTheShop:
         with pytest.raises(FileFormatError, match="京东店铺"):
             run(session, write_csv(tmp_path / "o.csv", [row("1")]), mapping="taobao", shop_code="jd-shop")
         assert count(session, Order) == 0
+
+
+@pytest.mark.usefixtures("shop")
+def test_an_import_batch_marks_its_orders_and_all_their_parcels_for_the_scan_in_one_pass(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(session, write_csv(tmp_path / "first.csv", [row("1")]))
+    session.execute(delete(ScanMark))
+    session.execute(delete(ScanOrderMark))
+    passes: list[list[int]] = []
+    mark_orders = incremental.mark_orders
+    monkeypatch.setattr(incremental, "mark_orders", lambda s, ids: (passes.append(ids), mark_orders(s, ids)))
+    second = [row("1", tracking_no="ZT1NEW0000"), row("2")]
+    run(session, write_csv(tmp_path / "second.csv", second))
+    orders = set(session.scalars(select(Order.id)))
+    assert [sorted(ids) for ids in passes] == [sorted(orders)]
+    assert set(session.scalars(select(ScanOrderMark.order_id))) == orders
+    assert set(session.scalars(select(ScanMark.shipment_id))) == set(session.scalars(select(Shipment.id)))
+    assert count(session, Shipment) == 3
