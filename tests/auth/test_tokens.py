@@ -1,12 +1,11 @@
 """Bearer tokens kept per process: the same user as a fresh read, refused as soon as it must be."""
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.auth import tokens
@@ -16,21 +15,7 @@ from aftersales.auth.service import hash_token, issue_token, resolve_token, revo
 from aftersales.config import get_settings
 from aftersales.kit.time import utcnow
 from tests.builders import make_user
-
-
-@contextmanager
-def statements(session: Session) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        seen.append(statement)
-
-    engine = session.get_bind().engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from tests.databases import statements
 
 
 def outcome(resolve: Callable[[], User]) -> tuple[int, Role] | str:

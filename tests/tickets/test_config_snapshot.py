@@ -1,9 +1,6 @@
 """The cached ticket configuration: read once per change, never stale after a commit or rollback."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftersales.catalog.models import Shop
@@ -11,21 +8,7 @@ from aftersales.tickets.config import snapshot
 from aftersales.tickets.models import RoutingRule, Shift, TaxonomyNode, TicketGroup
 from tests.builders import make_shop
 from tests.builders.tickets import make_rule, make_ticket
-
-
-@contextmanager
-def statements(session: Session) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        seen.append(statement)
-
-    engine = session.get_bind().engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from tests.databases import statements
 
 
 def group_code(session: Session, group_id: int | None) -> str:
